@@ -1,0 +1,47 @@
+/**
+ * Runs a script of ovs-vsctl / ovs-ofctl lines against one in-process switch,
+ * as `../shared/ovs-oracle/ovs-run` runs it against real OVS: one command a
+ * line, blank lines and `#` comments skipped, a failing command does not stop
+ * the script. `2>&1` sends a command's errors to standard output.
+ */
+import type { CommandResult } from "./command-result.js";
+import { failure } from "./command-result.js";
+import { runOfctl } from "./ofctl.js";
+import { shellWords, ShellSyntaxError } from "./shell-words.js";
+import { runVsctl } from "./vsctl.js";
+import { World } from "./world.js";
+
+export interface ScriptOutput {
+  /** Each line's output, in order, for callers that print or compare them. */
+  readonly lines: ReadonlyArray<{ readonly command: string; readonly result: CommandResult }>;
+  /** True if every command succeeded. */
+  readonly ok: boolean;
+}
+
+export function runLine(world: World, line: string): CommandResult {
+  let words: string[];
+  try {
+    words = shellWords(line);
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) return failure(`ovsim: ${e.message}`);
+    throw e;
+  }
+  const merge = words.includes("2>&1");
+  words = words.filter((w) => w !== "2>&1");
+  const [program, ...args] = words;
+  let r: CommandResult;
+  if (program === "ovs-vsctl") r = runVsctl(world, args);
+  else if (program === "ovs-ofctl") r = runOfctl(world, args);
+  else r = failure(`ovsim: ${program}: command not supported`);
+  return merge ? { stdout: [...r.stdout, ...r.stderr], stderr: [], ok: r.ok } : r;
+}
+
+export function runScript(text: string, world: World = new World()): ScriptOutput {
+  const lines: { command: string; result: CommandResult }[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    lines.push({ command: line, result: runLine(world, line) });
+  }
+  return { lines, ok: lines.every((l) => l.result.ok) };
+}

@@ -1,0 +1,450 @@
+/**
+ * The field registry: one table-driven list of every match field ovsim knows,
+ * modelled on OVS's `lib/meta-flow.xml` / `include/openvswitch/meta-flow.h`.
+ *
+ * A field is a *view* of a flow member (see `flow-layout.ts`): `nw_tos` and
+ * `ip_dscp` both view the DSCP bits of the `nw_tos` member, `arp_spa` and
+ * `nw_src` both view `nw_src`. Everything that needs to know about fields —
+ * match parsing, `load`/`move`/`set_field`, `learn`, prerequisite checks — reads
+ * this table, so a field is added in exactly one place. `satisfies
+ * Record<FieldId, FieldSpec>` makes a new id fail to compile until it has a spec.
+ *
+ * How a field's value maps to its member: member bits = (value << shift) &
+ * memberMask. `impliedBits` are member bits forced to 1 (in value and mask)
+ * whenever the field is matched exactly, as OVS sets VLAN_CFI for `dl_vlan`.
+ */
+import type { FlowMember } from "./flow-layout.js";
+import { M, W } from "./flow-layout.js";
+
+/** How a field's value is written and read in ovs-ofctl syntax (OVS's MFS_*). */
+export type FieldFormat =
+  | "decimal"
+  | "hexadecimal"
+  | "ethernet"
+  | "ipv4"
+  | "ipv6"
+  | "ofp_port"
+  | "frag"
+  | "tun_flags"
+  | "tcp_flags"
+  | "ct_state";
+
+/** What a flow must match before a field may be matched (OVS's MFP_*). */
+export type Prereq =
+  | "none"
+  | "ethernet"
+  | "vlan_vid"
+  | "arp"
+  | "ipv4"
+  | "ipv6"
+  | "ip_any"
+  | "tcp"
+  | "udp"
+  | "sctp"
+  | "icmpv4"
+  | "icmpv6"
+  | "nd"
+  | "nd_solicit"
+  | "nd_advert";
+
+/** How OpenFlow 1.0's fixed match can carry a field: not at all, exactly, or with a CIDR mask. */
+export type Of10Support = "none" | "exact" | "cidr";
+
+export interface FieldSpec {
+  /** Canonical name, as OVS prints it in error messages. */
+  readonly name: string;
+  /** Other names accepted in matches (`dl_src` for `eth_src`). */
+  readonly aliases: readonly string[];
+  /** NXM and OXM names, accepted in subfield syntax (`NXM_NX_REG0[0..3]`). */
+  readonly nxm: string | null;
+  readonly oxm: string | null;
+  /** Width of the value on the wire, in bytes (bounds integer parsing). */
+  readonly nBytes: number;
+  /** Significant bits of the value (12 for `dl_vlan`). */
+  readonly nBits: number;
+  /** Whether an arbitrary bitwise mask may be given. */
+  readonly maskable: boolean;
+  readonly format: FieldFormat;
+  readonly prereq: Prereq;
+  /** Whether actions may write the field (`set_field`, `load`, `move` destination). */
+  readonly writable: boolean;
+  readonly of10: Of10Support;
+  readonly member: FlowMember;
+  readonly memberMask: bigint;
+  readonly shift: number;
+  readonly impliedBits: bigint;
+}
+
+interface Opts {
+  aliases?: readonly string[];
+  nxm?: string;
+  oxm?: string;
+  nBits?: number;
+  maskable?: boolean;
+  prereq?: Prereq;
+  writable?: boolean;
+  of10?: Of10Support;
+  memberMask?: bigint;
+  shift?: number;
+  impliedBits?: bigint;
+}
+
+function field(name: string, nBytes: number, format: FieldFormat, member: FlowMember, o: Opts = {}): FieldSpec {
+  const nBits = o.nBits ?? nBytes * 8;
+  return {
+    name,
+    aliases: o.aliases ?? [],
+    nxm: o.nxm ?? null,
+    oxm: o.oxm ?? null,
+    nBytes,
+    nBits,
+    maskable: o.maskable ?? false,
+    format,
+    prereq: o.prereq ?? "none",
+    writable: o.writable ?? true,
+    of10: o.of10 ?? "none",
+    member,
+    memberMask: o.memberMask ?? (1n << BigInt(member.bits)) - 1n,
+    shift: o.shift ?? 0,
+    impliedBits: o.impliedBits ?? 0n,
+  };
+}
+
+const VLAN_CFI = 0x1000n;
+
+type RegIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15;
+type XregIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+function regs(): Record<`reg${RegIndex}`, FieldSpec> {
+  const out = {} as Record<`reg${RegIndex}`, FieldSpec>;
+  for (let i = 0; i < 16; i++) {
+    out[`reg${i as RegIndex}`] = field(`reg${i}`, 4, "hexadecimal", M.regs[i] as FlowMember, {
+      nxm: `NXM_NX_REG${i}`,
+      maskable: true,
+    });
+  }
+  return out;
+}
+
+function xregs(): Record<`xreg${XregIndex}`, FieldSpec> {
+  const out = {} as Record<`xreg${XregIndex}`, FieldSpec>;
+  for (let i = 0; i < 8; i++) {
+    // xreg<N> is reg<2N> (high half) and reg<2N+1> (low half).
+    const member = { name: `xreg${i}`, word: W.REG0 + 2 * i, shift: 0, bits: 64 };
+    out[`xreg${i as XregIndex}`] = field(`xreg${i}`, 8, "hexadecimal", member, { oxm: `OXM_OF_PKT_REG${i}`, maskable: true });
+  }
+  return out;
+}
+
+export const FIELDS = {
+  conj_id: field("conj_id", 4, "decimal", M.conjId, { nxm: "NXM_NX_CONJ_ID", writable: false }),
+  tun_id: field("tun_id", 8, "hexadecimal", M.tunId, {
+    aliases: ["tunnel_id"],
+    nxm: "NXM_NX_TUN_ID",
+    oxm: "OXM_OF_TUNNEL_ID",
+    maskable: true,
+  }),
+  tun_src: field("tun_src", 4, "ipv4", M.tunSrc, { nxm: "NXM_NX_TUN_IPV4_SRC", maskable: true }),
+  tun_dst: field("tun_dst", 4, "ipv4", M.tunDst, { nxm: "NXM_NX_TUN_IPV4_DST", maskable: true }),
+  tun_flags: field("tun_flags", 2, "tun_flags", M.tunFlags, {
+    nxm: "NXM_NX_TUN_FLAGS",
+    nBits: 1,
+    maskable: true,
+    memberMask: 0x1n,
+  }),
+  metadata: field("metadata", 8, "hexadecimal", M.metadata, { oxm: "OXM_OF_METADATA", maskable: true }),
+  in_port: field("in_port", 2, "ofp_port", M.inPort, { nxm: "NXM_OF_IN_PORT", of10: "exact", memberMask: 0xffffn }),
+  pkt_mark: field("pkt_mark", 4, "hexadecimal", M.pktMark, { nxm: "NXM_NX_PKT_MARK", maskable: true }),
+  ct_state: field("ct_state", 4, "ct_state", M.ctState, {
+    nxm: "NXM_NX_CT_STATE",
+    maskable: true,
+    writable: false,
+    memberMask: 0xffn,
+  }),
+  ct_zone: field("ct_zone", 2, "hexadecimal", M.ctZone, { nxm: "NXM_NX_CT_ZONE", writable: false }),
+  ct_mark: field("ct_mark", 4, "hexadecimal", M.ctMark, { nxm: "NXM_NX_CT_MARK", maskable: true }),
+  ...regs(),
+  ...xregs(),
+  eth_src: field("eth_src", 6, "ethernet", M.dlSrc, {
+    aliases: ["dl_src"],
+    nxm: "NXM_OF_ETH_SRC",
+    oxm: "OXM_OF_ETH_SRC",
+    maskable: true,
+    prereq: "ethernet",
+    of10: "exact",
+  }),
+  eth_dst: field("eth_dst", 6, "ethernet", M.dlDst, {
+    aliases: ["dl_dst"],
+    nxm: "NXM_OF_ETH_DST",
+    oxm: "OXM_OF_ETH_DST",
+    maskable: true,
+    prereq: "ethernet",
+    of10: "exact",
+  }),
+  eth_type: field("eth_type", 2, "hexadecimal", M.dlType, {
+    aliases: ["dl_type"],
+    nxm: "NXM_OF_ETH_TYPE",
+    oxm: "OXM_OF_ETH_TYPE",
+    prereq: "ethernet",
+    writable: false,
+    of10: "exact",
+  }),
+  vlan_tci: field("vlan_tci", 2, "hexadecimal", M.vlanTci, {
+    nxm: "NXM_OF_VLAN_TCI",
+    maskable: true,
+    prereq: "ethernet",
+    of10: "exact",
+  }),
+  dl_vlan: field("dl_vlan", 2, "decimal", M.vlanTci, {
+    nBits: 12,
+    prereq: "ethernet",
+    of10: "exact",
+    memberMask: 0x0fffn,
+    impliedBits: VLAN_CFI,
+  }),
+  vlan_vid: field("vlan_vid", 2, "decimal", M.vlanTci, {
+    oxm: "OXM_OF_VLAN_VID",
+    nBits: 12,
+    maskable: true,
+    prereq: "ethernet",
+    of10: "exact",
+    memberMask: 0x1fffn,
+  }),
+  dl_vlan_pcp: field("dl_vlan_pcp", 1, "decimal", M.vlanTci, {
+    nBits: 3,
+    prereq: "ethernet",
+    of10: "exact",
+    memberMask: 0xe000n,
+    shift: 13,
+    impliedBits: VLAN_CFI,
+  }),
+  vlan_pcp: field("vlan_pcp", 1, "decimal", M.vlanTci, {
+    oxm: "OXM_OF_VLAN_PCP",
+    nBits: 3,
+    prereq: "vlan_vid",
+    of10: "exact",
+    memberMask: 0xe000n,
+    shift: 13,
+    impliedBits: VLAN_CFI,
+  }),
+  ip_src: field("ip_src", 4, "ipv4", M.nwSrc, {
+    aliases: ["nw_src"],
+    nxm: "NXM_OF_IP_SRC",
+    oxm: "OXM_OF_IPV4_SRC",
+    maskable: true,
+    prereq: "ipv4",
+    of10: "cidr",
+  }),
+  ip_dst: field("ip_dst", 4, "ipv4", M.nwDst, {
+    aliases: ["nw_dst"],
+    nxm: "NXM_OF_IP_DST",
+    oxm: "OXM_OF_IPV4_DST",
+    maskable: true,
+    prereq: "ipv4",
+    of10: "cidr",
+  }),
+  ipv6_src: field("ipv6_src", 16, "ipv6", M.ipv6Src, {
+    nxm: "NXM_NX_IPV6_SRC",
+    oxm: "OXM_OF_IPV6_SRC",
+    maskable: true,
+    prereq: "ipv6",
+  }),
+  ipv6_dst: field("ipv6_dst", 16, "ipv6", M.ipv6Dst, {
+    nxm: "NXM_NX_IPV6_DST",
+    oxm: "OXM_OF_IPV6_DST",
+    maskable: true,
+    prereq: "ipv6",
+  }),
+  ipv6_label: field("ipv6_label", 4, "hexadecimal", M.ipv6Label, {
+    nxm: "NXM_NX_IPV6_LABEL",
+    oxm: "OXM_OF_IPV6_FLABEL",
+    nBits: 20,
+    maskable: true,
+    prereq: "ipv6",
+  }),
+  nw_proto: field("nw_proto", 1, "decimal", M.nwProto, {
+    aliases: ["ip_proto"],
+    nxm: "NXM_OF_IP_PROTO",
+    oxm: "OXM_OF_IP_PROTO",
+    prereq: "ip_any",
+    writable: false,
+    of10: "exact",
+  }),
+  nw_tos: field("nw_tos", 1, "decimal", M.nwTos, {
+    nxm: "NXM_OF_IP_TOS",
+    prereq: "ip_any",
+    of10: "exact",
+    memberMask: 0xfcn,
+  }),
+  ip_dscp: field("ip_dscp", 1, "decimal", M.nwTos, {
+    oxm: "OXM_OF_IP_DSCP",
+    nBits: 6,
+    prereq: "ip_any",
+    of10: "exact",
+    memberMask: 0xfcn,
+    shift: 2,
+  }),
+  nw_ecn: field("nw_ecn", 1, "decimal", M.nwTos, {
+    aliases: ["ip_ecn"],
+    nxm: "NXM_NX_IP_ECN",
+    oxm: "OXM_OF_IP_ECN",
+    nBits: 2,
+    prereq: "ip_any",
+    memberMask: 0x03n,
+  }),
+  nw_ttl: field("nw_ttl", 1, "decimal", M.nwTtl, { nxm: "NXM_NX_IP_TTL", prereq: "ip_any" }),
+  ip_frag: field("ip_frag", 1, "frag", M.nwFrag, {
+    aliases: ["nw_frag"],
+    nxm: "NXM_NX_IP_FRAG",
+    nBits: 2,
+    maskable: true,
+    prereq: "ip_any",
+    writable: false,
+    memberMask: 0x03n,
+  }),
+  arp_op: field("arp_op", 2, "decimal", M.nwProto, {
+    nxm: "NXM_OF_ARP_OP",
+    oxm: "OXM_OF_ARP_OP",
+    prereq: "arp",
+    of10: "exact",
+  }),
+  arp_spa: field("arp_spa", 4, "ipv4", M.nwSrc, {
+    nxm: "NXM_OF_ARP_SPA",
+    oxm: "OXM_OF_ARP_SPA",
+    maskable: true,
+    prereq: "arp",
+    of10: "cidr",
+  }),
+  arp_tpa: field("arp_tpa", 4, "ipv4", M.nwDst, {
+    nxm: "NXM_OF_ARP_TPA",
+    oxm: "OXM_OF_ARP_TPA",
+    maskable: true,
+    prereq: "arp",
+    of10: "cidr",
+  }),
+  arp_sha: field("arp_sha", 6, "ethernet", M.arpSha, {
+    nxm: "NXM_NX_ARP_SHA",
+    oxm: "OXM_OF_ARP_SHA",
+    maskable: true,
+    prereq: "arp",
+  }),
+  arp_tha: field("arp_tha", 6, "ethernet", M.arpTha, {
+    nxm: "NXM_NX_ARP_THA",
+    oxm: "OXM_OF_ARP_THA",
+    maskable: true,
+    prereq: "arp",
+  }),
+  tcp_src: field("tcp_src", 2, "decimal", M.tpSrc, {
+    aliases: ["tp_src"],
+    nxm: "NXM_OF_TCP_SRC",
+    oxm: "OXM_OF_TCP_SRC",
+    maskable: true,
+    prereq: "tcp",
+    of10: "exact",
+  }),
+  tcp_dst: field("tcp_dst", 2, "decimal", M.tpDst, {
+    aliases: ["tp_dst"],
+    nxm: "NXM_OF_TCP_DST",
+    oxm: "OXM_OF_TCP_DST",
+    maskable: true,
+    prereq: "tcp",
+    of10: "exact",
+  }),
+  tcp_flags: field("tcp_flags", 2, "tcp_flags", M.tcpFlags, {
+    nxm: "NXM_NX_TCP_FLAGS",
+    oxm: "ONFOXM_ET_TCP_FLAGS",
+    nBits: 12,
+    maskable: true,
+    prereq: "tcp",
+    writable: false,
+    memberMask: 0x0fffn,
+  }),
+  udp_src: field("udp_src", 2, "decimal", M.tpSrc, {
+    nxm: "NXM_OF_UDP_SRC",
+    oxm: "OXM_OF_UDP_SRC",
+    maskable: true,
+    prereq: "udp",
+    of10: "exact",
+  }),
+  udp_dst: field("udp_dst", 2, "decimal", M.tpDst, {
+    nxm: "NXM_OF_UDP_DST",
+    oxm: "OXM_OF_UDP_DST",
+    maskable: true,
+    prereq: "udp",
+    of10: "exact",
+  }),
+  sctp_src: field("sctp_src", 2, "decimal", M.tpSrc, { oxm: "OXM_OF_SCTP_SRC", maskable: true, prereq: "sctp" }),
+  sctp_dst: field("sctp_dst", 2, "decimal", M.tpDst, { oxm: "OXM_OF_SCTP_DST", maskable: true, prereq: "sctp" }),
+  icmp_type: field("icmp_type", 1, "decimal", M.tpSrc, {
+    nxm: "NXM_OF_ICMP_TYPE",
+    oxm: "OXM_OF_ICMPV4_TYPE",
+    prereq: "icmpv4",
+    of10: "exact",
+  }),
+  icmp_code: field("icmp_code", 1, "decimal", M.tpDst, {
+    nxm: "NXM_OF_ICMP_CODE",
+    oxm: "OXM_OF_ICMPV4_CODE",
+    prereq: "icmpv4",
+    of10: "exact",
+  }),
+  icmpv6_type: field("icmpv6_type", 1, "decimal", M.tpSrc, {
+    nxm: "NXM_NX_ICMPV6_TYPE",
+    oxm: "OXM_OF_ICMPV6_TYPE",
+    prereq: "icmpv6",
+  }),
+  icmpv6_code: field("icmpv6_code", 1, "decimal", M.tpDst, {
+    nxm: "NXM_NX_ICMPV6_CODE",
+    oxm: "OXM_OF_ICMPV6_CODE",
+    prereq: "icmpv6",
+  }),
+  nd_target: field("nd_target", 16, "ipv6", M.ndTarget, {
+    nxm: "NXM_NX_ND_TARGET",
+    oxm: "OXM_OF_IPV6_ND_TARGET",
+    maskable: true,
+    prereq: "nd",
+  }),
+  nd_sll: field("nd_sll", 6, "ethernet", M.arpSha, {
+    nxm: "NXM_NX_ND_SLL",
+    oxm: "OXM_OF_IPV6_ND_SLL",
+    maskable: true,
+    prereq: "nd_solicit",
+  }),
+  nd_tll: field("nd_tll", 6, "ethernet", M.arpTha, {
+    nxm: "NXM_NX_ND_TLL",
+    oxm: "OXM_OF_IPV6_ND_TLL",
+    maskable: true,
+    prereq: "nd_advert",
+  }),
+} as const satisfies Record<string, FieldSpec>;
+
+export type FieldId = keyof typeof FIELDS;
+
+const byName = new Map<string, FieldSpec>();
+const bySubfieldName = new Map<string, FieldSpec>();
+for (const spec of Object.values(FIELDS) as FieldSpec[]) {
+  for (const n of [spec.name, ...spec.aliases]) {
+    byName.set(n, spec);
+    bySubfieldName.set(n, spec);
+  }
+  if (spec.nxm) bySubfieldName.set(spec.nxm, spec);
+  if (spec.oxm) bySubfieldName.set(spec.oxm, spec);
+}
+
+/** Looks a field up by the names a match accepts (`mf_from_name`). */
+export function fieldByName(name: string): FieldSpec | undefined {
+  return byName.get(name);
+}
+
+/** Looks a field up by any name subfield syntax accepts, NXM/OXM names included. */
+export function fieldBySubfieldName(name: string): FieldSpec | undefined {
+  return bySubfieldName.get(name);
+}
+
+/** reg<i>, for code that walks the registers. */
+export function regField(i: number): FieldSpec {
+  return FIELDS[`reg${i as RegIndex}`];
+}
+
+export function allFields(): readonly FieldSpec[] {
+  return Object.values(FIELDS) as FieldSpec[];
+}

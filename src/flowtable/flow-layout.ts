@@ -1,0 +1,149 @@
+/**
+ * The flow key layout: where every packet header and metadata member lives in
+ * the fixed-layout array of 32-bit words that ovsim uses for flow keys, masks
+ * and megaflows (the counterpart of OVS's `struct flow`).
+ *
+ * Design:
+ * - One layout for keys and masks, so a mask is "the same words, 1 = bit matters".
+ * - Members are grouped in lookup stages, in the order OVS's classifier stages
+ *   them (metadata, L2, L3, L4), so a staged lookup can stop after a prefix of
+ *   the words and un-wildcard only what it looked at.
+ * - Several match fields may view one member, as in OVS: `nw_src` and `arp_spa`
+ *   share `NW_SRC`; `tp_src` and `icmp_type` share `TP_SRC`; `arp_sha` and
+ *   `nd_sll` share `ARP_SHA`. `fields.ts` maps fields onto members.
+ * - Members narrower than a word share a word; their bit offset is `shift`.
+ *   Members wider than a word (MAC 48, 64-bit, IPv6 128) span consecutive words,
+ *   most significant word first.
+ *
+ * Changing this layout changes nothing outside `fields.ts` and the packet
+ * extraction code: everything else addresses members by name.
+ */
+
+/** A member of the flow key: `bits` wide, starting at `word`, `shift` bits up. */
+export interface FlowMember {
+  readonly name: string;
+  /** Index of the most significant word that holds the member. */
+  readonly word: number;
+  /** Bit offset of the member's least significant bit in its (last) word. */
+  readonly shift: number;
+  /** Width in bits (1..128). */
+  readonly bits: number;
+}
+
+function member(name: string, word: number, shift: number, bits: number): FlowMember {
+  return { name, word, shift, bits };
+}
+
+/** Word indexes, in stage order. */
+export const W = {
+  IN_PORT: 0,
+  METADATA: 1, // 2 words
+  REG0: 3, // 16 words, reg<N> at REG0 + N
+  TUN_ID: 19, // 2 words
+  TUN_SRC: 21,
+  TUN_DST: 22,
+  TUN_FLAGS_CT_ZONE: 23, // tun_flags (bits 0..15), ct_zone (bits 16..31)
+  CT_STATE: 24,
+  PKT_MARK: 25,
+  CT_MARK: 26,
+  CONJ_ID: 27,
+  // ---- L2 stage
+  DL_SRC: 28, // 2 words
+  DL_DST: 30, // 2 words
+  DL_TYPE_VLAN_TCI: 32, // dl_type (bits 16..31), vlan_tci (bits 0..15)
+  // ---- L3 stage
+  NW_SRC: 33,
+  NW_DST: 34,
+  IPV6_SRC: 35, // 4 words
+  IPV6_DST: 39, // 4 words
+  IPV6_LABEL: 43,
+  NW_PROTO_TOS_TTL_FRAG: 44, // nw_proto 24..31, nw_tos 16..23, nw_ttl 8..15, nw_frag 0..7
+  // ---- L4 stage
+  ARP_SHA: 45, // 2 words
+  ARP_THA: 47, // 2 words
+  ND_TARGET: 49, // 4 words
+  TP_SRC_DST: 53, // tp_src 16..31, tp_dst 0..15
+  TCP_FLAGS: 54,
+} as const;
+
+/** Number of 32-bit words in a flow key (and in a mask). */
+export const FLOW_WORDS = 55;
+
+/** First word of each lookup stage; the last entry is FLOW_WORDS. */
+export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC, W.NW_SRC, W.ARP_SHA, FLOW_WORDS];
+
+export const M = {
+  inPort: member("in_port", W.IN_PORT, 0, 32),
+  metadata: member("metadata", W.METADATA, 0, 64),
+  regs: Array.from({ length: 16 }, (_, i) => member(`reg${i}`, W.REG0 + i, 0, 32)),
+  tunId: member("tun_id", W.TUN_ID, 0, 64),
+  tunSrc: member("tun_src", W.TUN_SRC, 0, 32),
+  tunDst: member("tun_dst", W.TUN_DST, 0, 32),
+  tunFlags: member("tun_flags", W.TUN_FLAGS_CT_ZONE, 0, 16),
+  ctZone: member("ct_zone", W.TUN_FLAGS_CT_ZONE, 16, 16),
+  ctState: member("ct_state", W.CT_STATE, 0, 32),
+  pktMark: member("pkt_mark", W.PKT_MARK, 0, 32),
+  ctMark: member("ct_mark", W.CT_MARK, 0, 32),
+  conjId: member("conj_id", W.CONJ_ID, 0, 32),
+  dlSrc: member("dl_src", W.DL_SRC, 0, 48),
+  dlDst: member("dl_dst", W.DL_DST, 0, 48),
+  dlType: member("dl_type", W.DL_TYPE_VLAN_TCI, 16, 16),
+  vlanTci: member("vlan_tci", W.DL_TYPE_VLAN_TCI, 0, 16),
+  nwSrc: member("nw_src", W.NW_SRC, 0, 32),
+  nwDst: member("nw_dst", W.NW_DST, 0, 32),
+  ipv6Src: member("ipv6_src", W.IPV6_SRC, 0, 128),
+  ipv6Dst: member("ipv6_dst", W.IPV6_DST, 0, 128),
+  ipv6Label: member("ipv6_label", W.IPV6_LABEL, 0, 32),
+  nwProto: member("nw_proto", W.NW_PROTO_TOS_TTL_FRAG, 24, 8),
+  nwTos: member("nw_tos", W.NW_PROTO_TOS_TTL_FRAG, 16, 8),
+  nwTtl: member("nw_ttl", W.NW_PROTO_TOS_TTL_FRAG, 8, 8),
+  nwFrag: member("nw_frag", W.NW_PROTO_TOS_TTL_FRAG, 0, 8),
+  arpSha: member("arp_sha", W.ARP_SHA, 0, 48),
+  arpTha: member("arp_tha", W.ARP_THA, 0, 48),
+  ndTarget: member("nd_target", W.ND_TARGET, 0, 128),
+  tpSrc: member("tp_src", W.TP_SRC_DST, 16, 16),
+  tpDst: member("tp_dst", W.TP_SRC_DST, 0, 16),
+  tcpFlags: member("tcp_flags", W.TCP_FLAGS, 0, 16),
+} as const;
+
+/** Number of 32-bit words a member spans. */
+export function memberWords(m: FlowMember): number {
+  return m.bits > 32 ? Math.ceil(m.bits / 32) : 1;
+}
+
+/** Reads a member of `words` as a bigint (parse/format paths only; never per packet). */
+export function readMember(words: Uint32Array, m: FlowMember): bigint {
+  if (m.bits <= 32) {
+    const w = words[m.word] ?? 0;
+    const v = m.bits === 32 ? w : (w >>> m.shift) & ((1 << m.bits) - 1);
+    return BigInt(v >>> 0);
+  }
+  let v = 0n;
+  const n = memberWords(m);
+  for (let i = 0; i < n; i++) v = (v << 32n) | BigInt(words[m.word + i] ?? 0);
+  return v & ((1n << BigInt(m.bits)) - 1n);
+}
+
+/** Writes a member of `words` from a bigint (bits beyond the member are ignored). */
+export function writeMember(words: Uint32Array, m: FlowMember, value: bigint): void {
+  if (m.bits <= 32) {
+    const fieldMask = m.bits === 32 ? 0xffffffff : ((1 << m.bits) - 1) << m.shift;
+    const v = Number(value & 0xffffffffn) << m.shift;
+    words[m.word] = (((words[m.word] ?? 0) & ~fieldMask) | (v & fieldMask)) >>> 0;
+    return;
+  }
+  const n = memberWords(m);
+  for (let i = n - 1; i >= 0; i--) {
+    words[m.word + i] = Number(value & 0xffffffffn) >>> 0;
+    value >>= 32n;
+  }
+  if (m.bits % 32 !== 0) {
+    words[m.word] = (words[m.word] ?? 0) & ((1 << (m.bits % 32)) - 1);
+  }
+}
+
+/** Reads a member that fits in 32 bits as a number (hot-path friendly). */
+export function readSmall(words: Uint32Array, m: FlowMember): number {
+  const w = words[m.word] ?? 0;
+  return m.bits === 32 ? w >>> 0 : (w >>> m.shift) & ((1 << m.bits) - 1);
+}

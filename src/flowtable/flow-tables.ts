@@ -1,0 +1,317 @@
+/**
+ * A bridge's OpenFlow tables with OVS's flow_mod semantics (ofproto.c):
+ *
+ * - add: a flow with the same match and priority is replaced (its counters are
+ *   kept unless `reset_counts`; its cookie, timeouts and actions are the new
+ *   ones); `check_overlap` refuses a flow that overlaps another of the same
+ *   priority; table 255 ("any") means table 0.
+ * - modify / modify --strict: every selected flow gets the new actions and keeps
+ *   its match, priority, timeouts, flags and creation time; its cookie changes
+ *   only when `cookie=` was given. With nothing selected and no cookie mask, the
+ *   flow is added instead.
+ * - delete / delete --strict: selected flows go, reported with reason "delete".
+ * - selection: loose = the flow's match is at least as specific as the given
+ *   match and agrees with it; strict = same match and priority; both filtered
+ *   by cookie/mask, and delete also by out_port / out_group.
+ * - table 254 is OVS's hidden internal table: flow_mods may not touch it and
+ *   dumps do not show it.
+ *
+ * Time is passed in (virtual milliseconds); nothing here reads a clock.
+ * Actions are opaque (`A`): callers supply how to compare them and whether they
+ * output to a port or group.
+ */
+import { Classifier, ClassifierRule } from "./classifier.js";
+import { OpenFlowError } from "./errors.js";
+import { FlowEntry } from "./flow-entry.js";
+import { FLOW_WORDS } from "./flow-layout.js";
+import type { FlowModCommand, FlowModFlags } from "./flow-mod-parse.js";
+import { OFPG_ANY, TABLE_ALL } from "./flow-mod-parse.js";
+import type { Match } from "./match.js";
+import { OFPP_NONE } from "./ports.js";
+
+/** Number of OpenFlow tables per bridge (0..254), as OVS. */
+export const N_TABLES = 255;
+/** OVS's hidden, read-only internal table. */
+export const TABLE_INTERNAL = 254;
+
+export interface ActionSemantics<A> {
+  equal(a: A, b: A): boolean;
+  /** Whether the actions output to OpenFlow port `port` (the out_port filter). */
+  outputsToPort(actions: A, port: number): boolean;
+  /** Whether the actions send to group `group` (the out_group filter). */
+  outputsToGroup(actions: A, group: number): boolean;
+}
+
+export interface FlowMod<A> {
+  readonly command: FlowModCommand;
+  readonly match: Match;
+  readonly priority: number;
+  /** TABLE_ALL for "any table". */
+  readonly tableId: number;
+  readonly cookie: bigint;
+  readonly cookieMask: bigint;
+  /** Cookie for new flows; null = none given (modify keeps cookies and adds nothing). */
+  readonly newCookie: bigint | null;
+  readonly modifyCookie: boolean;
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+  readonly importance: number;
+  readonly flags: FlowModFlags;
+  readonly outPort: number;
+  readonly outGroup: number;
+  readonly actions: A;
+}
+
+export type RemovalReason = "idle_timeout" | "hard_timeout" | "delete" | "group_delete" | "meter_delete";
+
+export interface FlowRemoved<A> {
+  readonly entry: FlowEntry<A>;
+  readonly reason: RemovalReason;
+  /** Virtual time of removal, ms. */
+  readonly time: number;
+}
+
+export interface FlowModResult<A> {
+  /** Entries created (by add, by modify, or as replacements). */
+  readonly added: readonly FlowEntry<A>[];
+  /** Entries that left the tables: replaced, modified (old version) or deleted. */
+  readonly replaced: readonly FlowEntry<A>[];
+  readonly removed: readonly FlowRemoved<A>[];
+}
+
+/** Which flows a stats request or a dump selects. */
+export interface FlowSelector {
+  readonly tableId: number;
+  readonly match: Match;
+  readonly cookie: bigint;
+  readonly cookieMask: bigint;
+  readonly outPort: number;
+  readonly outGroup: number;
+  /** With `strict`, only the flow with exactly this match and priority. */
+  readonly strict?: { priority: number };
+}
+
+const MAX_U64 = 0xffffffffffffffffn;
+
+export class FlowTables<A> {
+  private readonly tables: Classifier<FlowEntry<A>>[];
+  private readonly ops: ActionSemantics<A>;
+  private nextId = 0;
+  /** Bumped on every change, so caches built on the tables can tell they are stale. */
+  version = 0;
+
+  constructor(ops: ActionSemantics<A>) {
+    this.ops = ops;
+    this.tables = Array.from({ length: N_TABLES }, () => new Classifier<FlowEntry<A>>(FLOW_WORDS));
+  }
+
+  /** Number of flows in `tableId`, or in all visible tables. */
+  count(tableId?: number): number {
+    if (tableId !== undefined) return this.table(tableId).size;
+    let n = 0;
+    for (let t = 0; t < TABLE_INTERNAL; t++) n += this.table(t).size;
+    return n;
+  }
+
+  /** The highest-priority flow of `tableId` matching `key`; ORs consulted bits into `wc`. */
+  lookup(tableId: number, key: Uint32Array, wc: Uint32Array | null): FlowEntry<A> | null {
+    const rule = this.table(tableId).lookup(key, wc);
+    return rule === null ? null : rule.value;
+  }
+
+  /** Applies a flow_mod at virtual time `now`. Throws OpenFlowError as OVS would answer. */
+  apply(fm: FlowMod<A>, now: number): FlowModResult<A> {
+    if (fm.tableId !== TABLE_ALL && fm.tableId >= N_TABLES) throw new OpenFlowError("OFPBRC_BAD_TABLE_ID");
+    switch (fm.command) {
+      case "add":
+        return this.add(fm, now);
+      case "modify":
+      case "modify_strict":
+        return this.modify(fm, now);
+      case "delete":
+      case "delete_strict":
+        return this.delete(fm, now);
+    }
+  }
+
+  /** Flows selected by `sel`, in dump order: table, then priority (high first), then age. */
+  select(sel: FlowSelector): FlowEntry<A>[] {
+    const out: FlowEntry<A>[] = [];
+    for (const t of this.tableIds(sel.tableId)) {
+      if (sel.strict) {
+        const rule = this.table(t).findExactly(sel.match.key, sel.match.mask, sel.strict.priority);
+        if (rule && this.passesFilters(rule.value, sel)) out.push(rule.value);
+        continue;
+      }
+      for (const rule of this.table(t).rules()) {
+        if (isLooseMatch(rule.value.match, sel.match) && this.passesFilters(rule.value, sel)) out.push(rule.value);
+      }
+    }
+    return out.sort((a, b) => a.tableId - b.tableId || b.priority - a.priority || a.id - b.id);
+  }
+
+  /** Removes and returns every flow whose idle or hard timeout has passed at `now`. */
+  expire(now: number): FlowRemoved<A>[] {
+    const removed: FlowRemoved<A>[] = [];
+    for (let t = 0; t < N_TABLES; t++) {
+      const cls = this.table(t);
+      if (cls.isEmpty) continue;
+      const expired: FlowEntry<A>[] = [];
+      for (const rule of cls.rules()) if (rule.value.expiry(now) !== null) expired.push(rule.value);
+      for (const e of expired) {
+        removed.push({ entry: e, reason: e.expiry(now) as RemovalReason, time: now });
+        this.removeEntry(e);
+      }
+    }
+    return removed;
+  }
+
+  /** The earliest virtual time at which some flow can expire, or Infinity. */
+  nextExpiry(): number {
+    let t = Infinity;
+    for (const cls of this.tables) for (const rule of cls.rules()) t = Math.min(t, rule.value.nextExpiry());
+    return t;
+  }
+
+  private add(fm: FlowMod<A>, now: number): FlowModResult<A> {
+    const tableId = fm.tableId === TABLE_ALL ? 0 : fm.tableId;
+    if (tableId === TABLE_INTERNAL) throw new OpenFlowError("OFPBRC_EPERM");
+    const cls = this.table(tableId);
+    const old = cls.findExactly(fm.match.key, fm.match.mask, fm.priority)?.value ?? null;
+    if (old === null && fm.flags.checkOverlap && this.overlaps(cls, fm.match, fm.priority)) {
+      throw new OpenFlowError("OFPFMFC_OVERLAP");
+    }
+    const entry = this.newEntry(tableId, fm.match, fm.priority, fm.newCookie ?? 0n, fm, now);
+    if (old !== null && !fm.flags.resetCounts) {
+      entry.nPackets = old.nPackets;
+      entry.nBytes = old.nBytes;
+    }
+    this.insertEntry(entry);
+    return { added: [entry], replaced: old ? [old] : [], removed: [] };
+  }
+
+  private modify(fm: FlowMod<A>, now: number): FlowModResult<A> {
+    const strict = fm.command === "modify_strict";
+    const olds = this.select({
+      tableId: fm.tableId,
+      match: fm.match,
+      cookie: fm.cookie,
+      cookieMask: fm.cookieMask,
+      outPort: OFPP_NONE,
+      outGroup: OFPG_ANY,
+      ...(strict ? { strict: { priority: fm.priority } } : {}),
+    }).filter((e) => e.tableId !== TABLE_INTERNAL);
+    if (olds.length === 0) {
+      if (fm.newCookie !== null && fm.cookieMask === 0n) return this.add(fm, now);
+      return { added: [], replaced: [], removed: [] };
+    }
+    const added: FlowEntry<A>[] = [];
+    for (const old of olds) {
+      const changeCookie = fm.modifyCookie && fm.newCookie !== null && fm.newCookie !== MAX_U64;
+      const e = this.newEntry(old.tableId, old.match, old.priority, changeCookie ? (fm.newCookie as bigint) : old.cookie, fm, now);
+      e.idleTimeout = old.idleTimeout;
+      e.hardTimeout = old.hardTimeout;
+      e.importance = old.importance;
+      e.flags = old.flags;
+      e.created = old.created;
+      if (!fm.flags.resetCounts) {
+        e.nPackets = old.nPackets;
+        e.nBytes = old.nBytes;
+        e.used = old.used;
+      }
+      this.insertEntry(e);
+      added.push(e);
+    }
+    return { added, replaced: olds, removed: [] };
+  }
+
+  private delete(fm: FlowMod<A>, now: number): FlowModResult<A> {
+    const victims = this.select({
+      tableId: fm.tableId,
+      match: fm.match,
+      cookie: fm.cookie,
+      cookieMask: fm.cookieMask,
+      outPort: fm.outPort,
+      outGroup: fm.outGroup,
+      ...(fm.command === "delete_strict" ? { strict: { priority: fm.priority } } : {}),
+    });
+    for (const e of victims) this.removeEntry(e);
+    return { added: [], replaced: [], removed: victims.map((entry) => ({ entry, reason: "delete" as const, time: now })) };
+  }
+
+  private newEntry(tableId: number, match: Match, priority: number, cookie: bigint, fm: FlowMod<A>, now: number): FlowEntry<A> {
+    return new FlowEntry<A>(
+      this.nextId++,
+      tableId,
+      match,
+      priority,
+      cookie,
+      fm.idleTimeout,
+      fm.hardTimeout,
+      fm.importance,
+      { ...fm.flags, checkOverlap: false },
+      fm.actions,
+      now,
+    );
+  }
+
+  /** Inserts `e`, replacing any entry with the same match and priority. */
+  private insertEntry(e: FlowEntry<A>): void {
+    const rule = new ClassifierRule(e.match.key, e.match.mask, e.priority, e);
+    e.rule = rule;
+    const displaced = this.table(e.tableId).insert(rule);
+    if (displaced) displaced.value.rule = null;
+    this.version++;
+  }
+
+  private removeEntry(e: FlowEntry<A>): void {
+    if (e.rule && this.table(e.tableId).remove(e.rule)) {
+      e.rule = null;
+      this.version++;
+    }
+  }
+
+  private overlaps(cls: Classifier<FlowEntry<A>>, m: Match, priority: number): boolean {
+    for (const rule of cls.rules()) {
+      if (rule.priority !== priority) continue;
+      let disjoint = false;
+      for (let i = 0; i < FLOW_WORDS && !disjoint; i++) {
+        disjoint = ((rule.key[i]! ^ m.key[i]!) & rule.mask[i]! & m.mask[i]!) !== 0;
+      }
+      if (!disjoint) return true;
+    }
+    return false;
+  }
+
+  private passesFilters(e: FlowEntry<A>, sel: FlowSelector): boolean {
+    if ((e.cookie & sel.cookieMask) !== (sel.cookie & sel.cookieMask)) return false;
+    if (sel.outPort !== OFPP_NONE && !this.ops.outputsToPort(e.actions, sel.outPort)) return false;
+    if (sel.outGroup !== OFPG_ANY && !this.ops.outputsToGroup(e.actions, sel.outGroup)) return false;
+    return true;
+  }
+
+  /** The visible tables a table id names (all but the internal one for TABLE_ALL). */
+  private tableIds(tableId: number): number[] {
+    if (tableId !== TABLE_ALL) return [tableId];
+    return Array.from({ length: TABLE_INTERNAL }, (_, i) => i);
+  }
+
+  private table(tableId: number): Classifier<FlowEntry<A>> {
+    const t = this.tables[tableId];
+    if (t === undefined) throw new OpenFlowError("OFPBRC_BAD_TABLE_ID");
+    return t;
+  }
+}
+
+/**
+ * OVS's `cls_rule_is_loose_match`: `rule` is selected by `criteria` when it
+ * matches at least the bits the criteria match, with the same values there.
+ */
+export function isLooseMatch(rule: Match, criteria: Match): boolean {
+  for (let i = 0; i < FLOW_WORDS; i++) {
+    const cm = criteria.mask[i]!;
+    if ((cm & ~rule.mask[i]!) !== 0) return false;
+    if (((rule.key[i]! ^ criteria.key[i]!) & cm) !== 0) return false;
+  }
+  return true;
+}

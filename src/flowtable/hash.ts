@@ -1,0 +1,83 @@
+/*
+ * 32-bit hashing of flow-key words, modelled on OVS lib/hash.h (the portable murmurhash3
+ * flavour: mhash_add / mhash_finish / hash_words). The values equal OVS's non-SSE4.2 build
+ * for the same words and basis.
+ *
+ * All arithmetic is int32: Math.imul for products, `>>>` for logical shifts and rotations,
+ * and `>>> 0` to return an unsigned 32-bit result. Nothing here allocates.
+ */
+
+/** 32-bit rotate left by k (0 < k < 32). */
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** OVS mhash_add: mixes one 32-bit word into `hash`. Returns uint32. */
+export function mhashAdd(hash: number, data: number): number {
+  // As mhash_add__: a zero word leaves the hash unchanged before the rotate-multiply-add.
+  if (data !== 0) {
+    data = Math.imul(data, 0xcc9e2d51);
+    data = rotl(data, 15);
+    data = Math.imul(data, 0x1b873593);
+    hash ^= data;
+  }
+  hash = rotl(hash, 13);
+  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
+}
+
+/** OVS mhash_finish: final avalanche. Returns uint32. */
+export function mhashFinish(hash: number): number {
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/** OVS hash_finish (portable flavour): mixes in the byte count, then avalanches. */
+export function hashFinish(hash: number, final: number): number {
+  return mhashFinish(hash ^ final);
+}
+
+/** OVS hash_words: hash of words[0..n) from `basis`. Returns uint32. */
+export function hashWords(words: Uint32Array, n: number, basis: number): number {
+  let hash = basis;
+  for (let i = 0; i < n; i++) hash = mhashAdd(hash, words[i]!);
+  return hashFinish(hash, n * 4);
+}
+
+/**
+ * Hash of `key[w] & mask[w]` for each word index w in `indices` (in that order), from
+ * `basis`. This is what a classifier subtable hashes: only the words its mask touches.
+ *
+ * For a key that is already masked (a rule's key), `hashWordsAt(key, indices, basis)` gives
+ * the same value, so stored rules and probing packets meet in the same bucket.
+ */
+export function hashMaskedWords(
+  key: Uint32Array,
+  mask: Uint32Array,
+  indices: Int32Array,
+  basis: number,
+): number {
+  const n = indices.length;
+  let hash = basis;
+  for (let i = 0; i < n; i++) {
+    const w = indices[i]!;
+    hash = mhashAdd(hash, key[w]! & mask[w]!);
+  }
+  return hashFinish(hash, n * 4);
+}
+
+/** Hash of `words[w]` for each w in `indices`; equals hashMaskedWords for a masked key. */
+export function hashWordsAt(words: Uint32Array, indices: Int32Array, basis: number): number {
+  const n = indices.length;
+  let hash = basis;
+  for (let i = 0; i < n; i++) hash = mhashAdd(hash, words[indices[i]!]!);
+  return hashFinish(hash, n * 4);
+}
+
+/** OVS hash_int (= hash_2words(x, basis)): hash of one 32-bit integer. Returns uint32. */
+export function hashInt(x: number, basis: number): number {
+  return hashFinish(mhashAdd(mhashAdd(x, 0), basis), 8);
+}

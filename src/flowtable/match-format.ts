@@ -1,0 +1,263 @@
+/**
+ * Prints a match as ovs-ofctl does (OVS's `match_format`): the same fields in
+ * the same order with the same spelling. The order is not the registry's: it is
+ * OVS's, and the name printed depends on context (`nw_src` vs `arp_spa`,
+ * `tcp` vs `ip,nw_proto=6`, `dl_vlan` vs `vlan_tci`).
+ */
+import type { FlowMember } from "./flow-layout.js";
+import { M } from "./flow-layout.js";
+import {
+  allOnes,
+  formatEthernetMasked,
+  formatFlags,
+  formatFlagsMasked,
+  formatIpv4Masked,
+  formatIpv6Masked,
+} from "./field-values.js";
+import type { Match } from "./match.js";
+import { CT_STATE_NAMES, TCP_FLAG_NAMES, TUN_FLAG_NAMES } from "./flag-names.js";
+import type { PortNameMap } from "./ports.js";
+import { formatPort } from "./ports.js";
+import { ETH_TYPE, IPPROTO } from "./protocols.js";
+
+/** OpenFlow's default flow priority: not printed. */
+export const OFP_DEFAULT_PRIORITY = 0x8000;
+
+/** C's `%#x`: `0x` prefix except for zero. */
+const hex = (v: bigint): string => (v === 0n ? "0" : `0x${v.toString(16)}`);
+
+class Out {
+  readonly parts: string[] = [];
+  put(name: string, value: string): void {
+    this.parts.push(`${name}=${value}`);
+  }
+  word(w: string): void {
+    this.parts.push(w);
+  }
+}
+
+function memberOf(match: Match, m: FlowMember): { v: bigint; m: bigint } {
+  return { v: match.memberValue(m), m: match.memberMask(m) };
+}
+
+/** `%#x` with an optional `/%#x` mask (OVS's format_uint32_masked / format_be64_masked). */
+function putHexMasked(out: Out, name: string, v: bigint, m: bigint, bits: number): void {
+  if (m === 0n) return;
+  out.put(name, m === allOnes(bits) ? hex(v) : `${hex(v)}/${hex(m)}`);
+}
+
+/** Decimal when exact, `0x%x/0x%x` otherwise (format_be16_masked). */
+function putBe16Masked(out: Out, name: string, v: bigint, m: bigint): void {
+  if (m === 0n) return;
+  out.put(name, m === 0xffffn ? v.toString() : `${hex(v)}/${hex(m)}`);
+}
+
+function putIpv4(out: Out, name: string, member: FlowMember, match: Match): void {
+  const x = memberOf(match, member);
+  if (x.m !== 0n) out.put(name, formatIpv4Masked(x.v, x.m));
+}
+
+function putIpv6(out: Out, name: string, member: FlowMember, match: Match): void {
+  const x = memberOf(match, member);
+  if (x.m !== 0n) out.put(name, formatIpv6Masked(x.v, x.m));
+}
+
+function putEth(out: Out, name: string, member: FlowMember, match: Match): void {
+  const x = memberOf(match, member);
+  if (x.m !== 0n) out.put(name, formatEthernetMasked(x.v, x.m));
+}
+
+function formatVlan(out: Out, match: Match): void {
+  const { v: tci, m: mask } = memberOf(match, M.vlanTci);
+  if (mask === 0n) return;
+  const vidMask = mask & 0x0fffn;
+  const pcpMask = mask & 0xe000n;
+  const cfi = mask & 0x1000n;
+  if (
+    cfi !== 0n &&
+    (tci & 0x1000n) !== 0n &&
+    (vidMask === 0n || vidMask === 0x0fffn) &&
+    (pcpMask === 0n || pcpMask === 0xe000n) &&
+    (vidMask !== 0n || pcpMask !== 0n)
+  ) {
+    if (vidMask !== 0n) out.put("dl_vlan", (tci & 0x0fffn).toString());
+    if (pcpMask !== 0n) out.put("dl_vlan_pcp", (tci >> 13n).toString());
+  } else if (mask === 0xffffn) {
+    out.put("vlan_tci", `0x${tci.toString(16).padStart(4, "0")}`);
+  } else {
+    out.put("vlan_tci", `0x${tci.toString(16).padStart(4, "0")}/0x${mask.toString(16).padStart(4, "0")}`);
+  }
+}
+
+function formatFrag(out: Out, match: Match): void {
+  const { v, m } = memberOf(match, M.nwFrag);
+  const ANY = 1n;
+  const LATER = 2n;
+  switch (m & 3n) {
+    case 3n:
+      out.put("nw_frag", (v & ANY) !== 0n ? ((v & LATER) !== 0n ? "later" : "first") : (v & LATER) !== 0n ? "<error>" : "no");
+      break;
+    case ANY:
+      out.put("nw_frag", (v & ANY) !== 0n ? "yes" : "no");
+      break;
+    case LATER:
+      out.put("nw_frag", (v & LATER) !== 0n ? "later" : "not_later");
+      break;
+  }
+}
+
+/** Appends the tunnel fields (OVS's format_flow_tunnel). */
+function formatTunnel(out: Out, match: Match): void {
+  const id = memberOf(match, M.tunId);
+  putHexMasked(out, "tun_id", id.v, id.m, 64);
+  putIpv4(out, "tun_src", M.tunSrc, match);
+  putIpv4(out, "tun_dst", M.tunDst, match);
+  const flags = memberOf(match, M.tunFlags);
+  const FLOW_TNL_F_MASK = 0xf;
+  if ((Number(flags.m) & FLOW_TNL_F_MASK) !== 0) {
+    out.put(
+      "tun_flags",
+      formatFlagsMasked(Number(flags.v) & FLOW_TNL_F_MASK, Number(flags.m) & FLOW_TNL_F_MASK, FLOW_TNL_F_MASK, TUN_FLAG_NAMES),
+    );
+  }
+}
+
+/**
+ * Formats `match` as ovs-ofctl prints it; `priority` is printed first unless it
+ * is the default (32768). Returns "" for a catch-all match at default priority.
+ */
+export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORITY, names?: PortNameMap): string {
+  const out = new Out();
+  if (priority !== OFP_DEFAULT_PRIORITY) out.put("priority", String(priority));
+
+  const pktMark = memberOf(match, M.pktMark);
+  putHexMasked(out, "pkt_mark", pktMark.v, pktMark.m, 32);
+  const conj = memberOf(match, M.conjId);
+  if (conj.m !== 0n) out.put("conj_id", conj.v.toString());
+
+  const ct = memberOf(match, M.ctState);
+  if (ct.m !== 0n) {
+    out.put(
+      "ct_state",
+      ct.m === 0xffn
+        ? ct.v === 0n
+          ? "0"
+          : formatFlags(Number(ct.v), CT_STATE_NAMES)
+        : formatFlagsMasked(Number(ct.v), Number(ct.m), 0xff, CT_STATE_NAMES),
+    );
+  }
+  const zone = memberOf(match, M.ctZone);
+  if (zone.m !== 0n) out.put("ct_zone", zone.m === 0xffffn ? zone.v.toString() : `${hex(zone.v)}/${hex(zone.m)}`);
+  const ctMark = memberOf(match, M.ctMark);
+  putHexMasked(out, "ct_mark", ctMark.v, ctMark.m, 32);
+
+  const dlType = memberOf(match, M.dlType);
+  const proto = memberOf(match, M.nwProto);
+  let skipType = false;
+  let skipProto = false;
+  if (dlType.m !== 0n) {
+    skipType = true;
+    const t = Number(dlType.v);
+    if (t === ETH_TYPE.IP || t === ETH_TYPE.IPV6) {
+      const v6 = t === ETH_TYPE.IPV6;
+      const base = v6 ? "ipv6" : "ip";
+      let word = base;
+      if (proto.m !== 0n) {
+        skipProto = true;
+        switch (Number(proto.v)) {
+          case v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP:
+            word = v6 ? "icmp6" : "icmp";
+            break;
+          case IPPROTO.TCP:
+            word = v6 ? "tcp6" : "tcp";
+            break;
+          case IPPROTO.UDP:
+            word = v6 ? "udp6" : "udp";
+            break;
+          case IPPROTO.SCTP:
+            word = v6 ? "sctp6" : "sctp";
+            break;
+          default:
+            skipProto = false;
+        }
+      }
+      out.word(word);
+    } else if (t === ETH_TYPE.ARP) {
+      out.word("arp");
+    } else if (t === ETH_TYPE.RARP) {
+      out.word("rarp");
+    } else if (t === ETH_TYPE.MPLS) {
+      out.word("mpls");
+    } else if (t === ETH_TYPE.MPLS_MCAST) {
+      out.word("mplsm");
+    } else {
+      skipType = false;
+    }
+  }
+
+  for (let i = 0; i < 16; i++) {
+    const r = memberOf(match, M.regs[i] as FlowMember);
+    putHexMasked(out, `reg${i}`, r.v, r.m, 32);
+  }
+  formatTunnel(out, match);
+  const md = memberOf(match, M.metadata);
+  putHexMasked(out, "metadata", md.v, md.m, 64);
+  const inPort = memberOf(match, M.inPort);
+  if (inPort.m !== 0n) out.put("in_port", formatPort(Number(inPort.v), names));
+  formatVlan(out, match);
+  putEth(out, "dl_src", M.dlSrc, match);
+  putEth(out, "dl_dst", M.dlDst, match);
+  if (!skipType && dlType.m !== 0n) out.put("dl_type", `0x${dlType.v.toString(16).padStart(4, "0")}`);
+
+  const t = Number(dlType.v);
+  const isArp = t === ETH_TYPE.ARP || t === ETH_TYPE.RARP;
+  if (t === ETH_TYPE.IPV6) {
+    putIpv6(out, "ipv6_src", M.ipv6Src, match);
+    putIpv6(out, "ipv6_dst", M.ipv6Dst, match);
+    const label = memberOf(match, M.ipv6Label);
+    if (label.m !== 0n) {
+      const l = `0x${label.v.toString(16).padStart(5, "0")}`;
+      out.put("ipv6_label", label.m === 0xffffffffn ? l : `${l}/0x${label.m.toString(16).padStart(5, "0")}`);
+    }
+  } else if (isArp) {
+    putIpv4(out, "arp_spa", M.nwSrc, match);
+    putIpv4(out, "arp_tpa", M.nwDst, match);
+  } else {
+    putIpv4(out, "nw_src", M.nwSrc, match);
+    putIpv4(out, "nw_dst", M.nwDst, match);
+  }
+  if (!skipProto && proto.m !== 0n) out.put(isArp ? "arp_op" : "nw_proto", proto.v.toString());
+  if (isArp) {
+    putEth(out, "arp_sha", M.arpSha, match);
+    putEth(out, "arp_tha", M.arpTha, match);
+  }
+  const tos = memberOf(match, M.nwTos);
+  if ((tos.m & 0xfcn) !== 0n) out.put("nw_tos", (tos.v & 0xfcn).toString());
+  if ((tos.m & 0x03n) !== 0n) out.put("nw_ecn", (tos.v & 0x03n).toString());
+  const ttl = memberOf(match, M.nwTtl);
+  if (ttl.m !== 0n) out.put("nw_ttl", ttl.v.toString());
+  formatFrag(out, match);
+
+  const tpSrc = memberOf(match, M.tpSrc);
+  const tpDst = memberOf(match, M.tpDst);
+  const p = Number(proto.v);
+  if (t === ETH_TYPE.IP && p === IPPROTO.ICMP) {
+    putBe16Masked(out, "icmp_type", tpSrc.v, tpSrc.m);
+    putBe16Masked(out, "icmp_code", tpDst.v, tpDst.m);
+  } else if (t === ETH_TYPE.IPV6 && p === IPPROTO.ICMPV6) {
+    putBe16Masked(out, "icmp_type", tpSrc.v, tpSrc.m);
+    putBe16Masked(out, "icmp_code", tpDst.v, tpDst.m);
+    putIpv6(out, "nd_target", M.ndTarget, match);
+    putEth(out, "nd_sll", M.arpSha, match);
+    putEth(out, "nd_tll", M.arpTha, match);
+  } else {
+    putBe16Masked(out, "tp_src", tpSrc.v, tpSrc.m);
+    putBe16Masked(out, "tp_dst", tpDst.v, tpDst.m);
+  }
+  const tcpFlags = memberOf(match, M.tcpFlags);
+  if ((t === ETH_TYPE.IP || t === ETH_TYPE.IPV6) && p === IPPROTO.TCP && tcpFlags.m !== 0n) {
+    out.put("tcp_flags", formatFlagsMasked(Number(tcpFlags.v) & 0xfff, Number(tcpFlags.m) & 0xfff, 0xfff, TCP_FLAG_NAMES));
+  }
+  return out.parts.join(",");
+}
+

@@ -1,0 +1,36 @@
+/**
+ * ovsim's public API. Every export is named here; folders have no re-export files.
+ */
+// Flow table core
+export { Classifier, ClassifierRule } from "./flowtable/classifier.js";
+export { FIELDS, allFields, fieldByName, fieldBySubfieldName } from "./flowtable/fields.js";
+export type { FieldFormat, FieldId, FieldSpec, Prereq } from "./flowtable/fields.js";
+export { FLOW_WORDS, M as FLOW_MEMBERS } from "./flowtable/flow-layout.js";
+export type { FlowMember } from "./flowtable/flow-layout.js";
+export { Match } from "./flowtable/match.js";
+export { formatMatch, OFP_DEFAULT_PRIORITY } from "./flowtable/match-format.js";
+export { normalizeMatch } from "./flowtable/match-normalize.js";
+export { transmitMatch } from "./flowtable/match-transmit.js";
+export type { MatchProtocol } from "./flowtable/match-transmit.js";
+export { parseFlow, TABLE_ALL, OFPG_ANY } from "./flowtable/flow-mod-parse.js";
+export type { FlowModCommand, FlowModFlags, FlowTextPurpose, ParsedFlow } from "./flowtable/flow-mod-parse.js";
+export { submitFlow } from "./flowtable/flow-mod-submit.js";
+export type { SubmitResult } from "./flowtable/flow-mod-submit.js";
+export { FlowTables, N_TABLES, TABLE_INTERNAL, isLooseMatch } from "./flowtable/flow-tables.js";
+export type { ActionSemantics, FlowMod, FlowModResult, FlowRemoved, FlowSelector, RemovalReason } from "./flowtable/flow-tables.js";
+export { FlowEntry } from "./flowtable/flow-entry.js";
+export { formatFlowStats } from "./flowtable/flow-format.js";
+export { protocolsForVersion, protocolsToString } from "./flowtable/openflow-protocols.js";
+export { parsePort, formatPort } from "./flowtable/ports.js";
+export type { PortNameMap } from "./flowtable/ports.js";
+export { parseSubfield, formatSubfield } from "./flowtable/subfield.js";
+export type { Subfield } from "./flowtable/subfield.js";
+export { OvsimError, FlowParseError, OpenFlowError } from "./flowtable/errors.js";
+// Actions
+export { parseActions, formatActions } from "./actions/action-text.js";
+export type { Action, ActionList } from "./actions/action-types.js";
+// Bridges and scripts
+export { Bridge } from "./datapath/bridge.js";
+export { runScript } from "./cli/run-script.js";
+export type { ScriptOutput } from "./cli/run-script.js";
+export { World } from "./cli/world.js";
