@@ -37,6 +37,7 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
   if (e.hardTimeout !== 0) s += `hard_timeout=${e.hardTimeout}, `;
   if (o.ofVersion >= 13) {
     if (e.flags.sendFlowRem) s += "send_flow_rem ";
+    if (e.flags.checkOverlap) s += "check_overlap ";
     if (e.flags.resetCounts) s += "reset_counts ";
     if (e.flags.noPacketCounts) s += "no_packet_counts ";
     if (e.flags.noByteCounts) s += "no_byte_counts ";

@@ -1,14 +1,60 @@
 /**
  * The path a parsed flow takes from ovs-ofctl to the switch: pick a flow format
  * the connection allows, log a normalization as ovs-ofctl does, and deliver the
- * match as the switch would decode it. The result is a FlowMod ready for
- * `FlowTables.apply`, or the error ovs-ofctl or the switch would report.
+ * match and the flow_mod's other fields as the switch would decode them. The
+ * result is a FlowMod ready for `FlowTables.apply`, or the error ovs-ofctl or
+ * the switch would report.
  */
 import type { FlowMod } from "./flow-tables.js";
-import type { ParsedFlow } from "./flow-mod-parse.js";
+import type { FlowModCommand, FlowModFlags, ParsedFlow } from "./flow-mod-parse.js";
+import { TABLE_ALL } from "./flow-mod-parse.js";
 import { normalizationLog } from "./match-normalize.js";
 import { transmitMatch } from "./match-transmit.js";
-import { chooseProtocol, matchProtocolOf } from "./openflow-protocols.js";
+import { chooseProtocol, matchProtocolOf, P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "./openflow-protocols.js";
+
+/** OVS_BE64_MAX: the all-ones cookie, "no cookie" in a modify. */
+const COOKIE_NONE = 0xffffffffffffffffn;
+
+type Decoded = Pick<
+  FlowMod<unknown>,
+  "tableId" | "cookie" | "cookieMask" | "newCookie" | "modifyCookie" | "flags" | "importance"
+>;
+
+/**
+ * The table, cookie and flag fields as the switch decodes them from the wire
+ * (OVS's `ofputil_encode_flow_mod` then `ofputil_decode_flow_mod`); they depend
+ * on the flow format:
+ *
+ * - OpenFlow 1.0 and NXM carry one cookie for new and modified flows, and the
+ *   switch applies it to modified flows whenever it is not all-ones. ovs-ofctl
+ *   sends 0 when mod-flows names no cookie, so over these formats a modify
+ *   without `cookie=` sets the cookies of the flows it modifies to 0.
+ * - OpenFlow 1.1+ carries a cookie and mask that select flows: a modify never
+ *   changes cookies and (from 1.2) never adds a missing flow; only a delete may
+ *   name all tables, so ovs-ofctl sends table 0 for other commands.
+ * - OpenFlow 1.0 and 1.1 say an add always resets counters, so the switch sets
+ *   `reset_counts` on every add it receives through them.
+ * - Only an OpenFlow 1.4+ add carries `importance`.
+ */
+function decodeAsSwitch(parsed: ParsedFlow, command: FlowModCommand, protocol: number): Decoded {
+  const isModify = command === "modify" || command === "modify_strict";
+  const newCookie = isModify && parsed.newCookie === COOKIE_NONE ? null : parsed.newCookie;
+  const flags: FlowModFlags =
+    command === "add" && (protocol & (P_OF10_STD_ANY | P_OF10_NXM_ANY | P.OF11_STD)) !== 0
+      ? { ...parsed.flags, resetCounts: true }
+      : parsed.flags;
+  const importance = command === "add" && (protocol & (P.OF14_OXM | P.OF15_OXM)) !== 0 ? parsed.importance : 0;
+  const base = { tableId: parsed.tableId, cookie: parsed.cookie, cookieMask: parsed.cookieMask, flags, importance };
+  if ((protocol & (P_OF10_STD_ANY | P_OF10_NXM_ANY)) !== 0) {
+    return { ...base, newCookie, modifyCookie: newCookie !== null && newCookie !== COOKIE_NONE };
+  }
+  const isDelete = command === "delete" || command === "delete_strict";
+  const tableId = parsed.tableId === TABLE_ALL && !isDelete ? 0 : parsed.tableId;
+  if (command === "add" || (protocol === P.OF11_STD && isModify && parsed.cookieMask === 0n)) {
+    return { ...base, tableId, cookie: 0n, cookieMask: 0n, newCookie, modifyCookie: false };
+  }
+  return { ...base, tableId, cookie: parsed.cookie & parsed.cookieMask, newCookie: null, modifyCookie: false };
+}
 
 export type SubmitResult<A> =
   | { ok: true; flowMod: FlowMod<A>; protocol: number; log: string[] }
@@ -22,19 +68,14 @@ export function submitFlow<A>(parsed: ParsedFlow, actions: A, allowedProtocols: 
   if (!choice.ok) return { ok: false, ofctlError: choice.error, log };
   const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
   if (!sent.ok) return { ok: false, ofperr: sent.ofperr, protocol: choice.protocol, log };
+  const command = parsed.purpose === "stats" ? "delete" : parsed.purpose;
   const flowMod: FlowMod<A> = {
-    command: parsed.purpose === "stats" ? "delete" : parsed.purpose,
+    command,
     match: sent.match,
     priority: sent.priority ?? parsed.priority,
-    tableId: parsed.tableId,
-    cookie: parsed.cookie,
-    cookieMask: parsed.cookieMask,
-    newCookie: parsed.newCookie,
-    modifyCookie: parsed.modifyCookie,
+    ...decodeAsSwitch(parsed, command, choice.protocol),
     idleTimeout: parsed.idleTimeout,
     hardTimeout: parsed.hardTimeout,
-    importance: parsed.importance,
-    flags: parsed.flags,
     outPort: parsed.outPort,
     outGroup: parsed.outGroup,
     actions,

@@ -2,13 +2,15 @@
  * A bridge's OpenFlow tables with OVS's flow_mod semantics (ofproto.c):
  *
  * - add: a flow with the same match and priority is replaced (its counters are
- *   kept unless `reset_counts`; its cookie, timeouts and actions are the new
- *   ones); `check_overlap` refuses a flow that overlaps another of the same
- *   priority; table 255 ("any") means table 0.
+ *   kept unless `reset_counts`, its last-used time always; its cookie, unless
+ *   all-ones, timeouts, flags and actions are the new ones); `check_overlap`
+ *   refuses a flow that overlaps another of the same priority; table 255
+ *   ("any") means table 0.
  * - modify / modify --strict: every selected flow gets the new actions and keeps
- *   its match, priority, timeouts, flags and creation time; its cookie changes
- *   only when `cookie=` was given. With nothing selected and no cookie mask, the
- *   flow is added instead.
+ *   its match, priority, timeouts, flags, creation and last-used time; its
+ *   cookie changes only when `modifyCookie` (see flow-mod-submit.ts for when
+ *   the switch sets it). Its hard timeout restarts (`modified` = now). With
+ *   nothing selected and a new cookie but no cookie mask, the flow is added.
  * - delete / delete --strict: selected flows go, reported with reason "delete".
  * - selection: loose = the flow's match is at least as specific as the given
  *   match and agrees with it; strict = same match and priority; both filtered
@@ -52,6 +54,7 @@ export interface FlowMod<A> {
   readonly cookieMask: bigint;
   /** Cookie for new flows; null = none given (modify keeps cookies and adds nothing). */
   readonly newCookie: bigint | null;
+  /** Whether a modify gives the flows it modifies `newCookie` (OVS's `modify_cookie`, as the switch decodes it). */
   readonly modifyCookie: boolean;
   readonly idleTimeout: number;
   readonly hardTimeout: number;
@@ -181,10 +184,16 @@ export class FlowTables<A> {
     if (old === null && fm.flags.checkOverlap && this.overlaps(cls, fm.match, fm.priority)) {
       throw new OpenFlowError("OFPFMFC_OVERLAP");
     }
-    const entry = this.newEntry(tableId, fm.match, fm.priority, fm.newCookie ?? 0n, fm, now);
-    if (old !== null && !fm.flags.resetCounts) {
-      entry.nPackets = old.nPackets;
-      entry.nBytes = old.nBytes;
+    // OVS's replace_rule_start: an all-ones cookie does not replace the old one.
+    const cookie = old !== null && fm.newCookie === MAX_U64 ? old.cookie : (fm.newCookie ?? 0n);
+    const entry = this.newEntry(tableId, fm.match, fm.priority, cookie, fm, now);
+    if (old !== null) {
+      // OVS's rule_insert: the last-used time always carries over, counters unless reset_counts.
+      entry.used = old.used;
+      if (!fm.flags.resetCounts) {
+        entry.nPackets = old.nPackets;
+        entry.nBytes = old.nBytes;
+      }
     }
     this.insertEntry(entry);
     return { added: [entry], replaced: old ? [old] : [], removed: [] };
@@ -202,7 +211,7 @@ export class FlowTables<A> {
       ...(strict ? { strict: { priority: fm.priority } } : {}),
     }).filter((e) => e.tableId !== TABLE_INTERNAL);
     if (olds.length === 0) {
-      if (fm.newCookie !== null && fm.cookieMask === 0n) return this.add(fm, now);
+      if (fm.newCookie !== null && fm.newCookie !== MAX_U64 && fm.cookieMask === 0n) return this.add(fm, now);
       return { added: [], replaced: [], removed: [] };
     }
     const added: FlowEntry<A>[] = [];
@@ -214,10 +223,10 @@ export class FlowTables<A> {
       e.importance = old.importance;
       e.flags = old.flags;
       e.created = old.created;
+      e.used = old.used;
       if (!fm.flags.resetCounts) {
         e.nPackets = old.nPackets;
         e.nBytes = old.nBytes;
-        e.used = old.used;
       }
       this.insertEntry(e);
       added.push(e);
@@ -249,7 +258,8 @@ export class FlowTables<A> {
       fm.idleTimeout,
       fm.hardTimeout,
       fm.importance,
-      { ...fm.flags, checkOverlap: false },
+      // OVS keeps check_overlap among a flow's flags (OpenFlow 1.3 dumps show it).
+      { ...fm.flags },
       fm.actions,
       now,
     );

@@ -145,6 +145,15 @@ function of10RoundTrip(match: Match): { match: Match; exact: boolean } {
   return { match: normalizeMatch(out).match, exact };
 }
 
+/**
+ * How many low bits of a received value may be set (OVS's `mf_is_value_valid`):
+ * the field's width, except that OXM's VLAN_VID also carries OFPVID_PRESENT
+ * (0x1000) above its 12 bits.
+ */
+function validValueBits(f: FieldSpec): number {
+  return f === FIELDS.vlan_vid ? 13 : f.nBits;
+}
+
 /** The match the switch ends up with after `match` was sent over `protocol`. */
 export function transmitMatch(match: Match, protocol: MatchProtocol): TransmitResult {
   if (protocol === "of10") {
@@ -155,7 +164,7 @@ export function transmitMatch(match: Match, protocol: MatchProtocol): TransmitRe
   for (const e of nxmEntries(match, protocol)) {
     if (!prereqOk(e.field.prereq, received.key)) return { ok: false, ofperr: "OFPBMC_BAD_PREREQ" };
     const value = match.memberValue(e.member);
-    if ((((value & e.bits) >> BigInt(e.field.shift)) >> BigInt(e.field.nBits)) !== 0n) {
+    if ((((value & e.bits) >> BigInt(e.field.shift)) >> BigInt(validValueBits(e.field))) !== 0n) {
       return { ok: false, ofperr: "OFPBMC_BAD_VALUE" };
     }
     received.setMemberBits(e.member, e.bits, value, match.memberMask(e.member));
