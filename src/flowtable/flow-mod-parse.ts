@@ -60,7 +60,10 @@ export interface ParsedFlow {
   readonly cookieMask: bigint;
   /** Cookie to give added or modified flows; null keeps the flows' cookies. */
   readonly newCookie: bigint | null;
-  /** True when `cookie=` (without a mask) was given: modify replaces the cookie. */
+  /**
+   * True when `cookie=` (without a mask) was given (ovs-ofctl's own flag). Whether
+   * a modify replaces cookies depends on the flow format: see flow-mod-submit.ts.
+   */
   readonly modifyCookie: boolean;
   readonly idleTimeout: number;
   readonly hardTimeout: number;
