@@ -106,3 +106,58 @@ export class FlexArray<T> {
     for (const part of this.parts) part.fill(value);
   }
 }
+
+/**
+ * The same layout for 32-bit integers: Int32Array parts (4 bytes a slot, no boxing), for
+ * per-bucket metadata stored beside a FlexArray of nodes.
+ */
+export class FlexInt32Array {
+  /** The parts; the same shape rules as FlexArray's. */
+  private parts: Int32Array[];
+  /** Number of slots. */
+  private len: number;
+
+  constructor(length: number) {
+    this.parts = [];
+    this.len = 0;
+    this.resize(length);
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Slot i. The caller guarantees 0 <= i < length (not checked: hot path). */
+  get(i: number): number {
+    return this.parts[i >>> PART_SHIFT]![i & PART_MASK]!;
+  }
+
+  /** Sets slot i (to `value | 0`). The caller guarantees 0 <= i < length. */
+  set(i: number, value: number): void {
+    this.parts[i >>> PART_SHIFT]![i & PART_MASK] = value;
+  }
+
+  /** Grows (new slots are 0) or shrinks to `length` slots. */
+  resize(length: number): void {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(`FlexInt32Array length must be a non-negative integer, got ${length}`);
+    }
+    const parts = this.parts;
+    const nParts = (length + PART_MASK) >>> PART_SHIFT;
+    const lastLen = length - (nParts - 1) * PART_SIZE;
+    // Typed arrays cannot change length: the (at most one) partial last part is copied.
+    parts.length = Math.min(parts.length, nParts);
+    for (let p = 0; p < nParts; p++) {
+      const want = p === nParts - 1 ? lastLen : PART_SIZE;
+      const part = parts[p];
+      if (part === undefined) {
+        parts.push(new Int32Array(want));
+      } else if (part.length !== want) {
+        const copy = new Int32Array(want);
+        copy.set(part.length <= want ? part : part.subarray(0, want));
+        parts[p] = copy;
+      }
+    }
+    this.len = length;
+  }
+}

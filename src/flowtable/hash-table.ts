@@ -20,14 +20,24 @@
  * Invariants:
  * - nBuckets is a power of two >= MIN_BUCKETS;
  * - every node is in exactly one chain, the one of bucket `node.hash & (nBuckets - 1)`;
- * - `size` is the number of nodes; after every insert size <= nBuckets * MAX_LOAD.
+ * - `size` is the number of nodes; after every insert size <= nBuckets * MAX_LOAD;
+ * - tags[b] is the OR of tagBit(node.hash) over the chain of bucket b (0 when empty).
+ *
+ * Bucket tags. Beside each bucket head sits a 32-bit tag: bit `hash >>> 27` is set for the
+ * hash of every node in the chain (a one-word Bloom filter of the hashes' top 5 bits, which
+ * the bucket index never uses until 2^27 buckets). A probe for an absent hash then usually
+ * stops at the dense tag array without touching a node: in a classifier most subtable
+ * probes miss, and the node would be a cache miss (this is the job OVS's cmap does by
+ * keeping hashes inside its cache-line buckets). A tag may claim a hash that is absent
+ * (1 chance in 32 per node in the chain) but never denies one that is present: insert ORs
+ * the bit in, remove recomputes the bucket's tag from its (short) chain, resizes recompute.
  *
  * What the caller promises: `node.hash` is set before insert and not changed while the node
  * is in the table; a node is in at most one table; the table is not modified while it is
  * being iterated. Duplicate keys are the caller's business (this is a multimap, as OVS hmap).
  */
 
-import { FlexArray } from "./flex-array.js";
+import { FlexArray, FlexInt32Array } from "./flex-array.js";
 
 /** What a node must carry: its cached hash and the link to the next node in its chain. */
 export interface HashNode<N> {
@@ -40,7 +50,7 @@ export interface HashNode<N> {
 /**
  * Grow when the average chain passes 1 node per bucket (as the OVS kernel datapath flow
  * table): lookups then look at about one node besides the one they want, and a bucket costs
- * one 8-byte slot, cheap next to the nodes themselves.
+ * one 8-byte slot and a 4-byte tag, cheap next to the nodes themselves.
  */
 export const MAX_LOAD = 1;
 /**
@@ -52,6 +62,11 @@ export const MIN_LOAD = 1 / 4;
 /** Smallest bucket count: an empty subtable costs 4 slots. */
 export const MIN_BUCKETS = 4;
 
+/** The tag bit of a hash: one of 32, chosen by the hash's top 5 bits. */
+function tagBit(hash: number): number {
+  return 1 << (hash >>> 27);
+}
+
 /** Smallest power of two >= n (n >= 1). */
 function powerOfTwoAtLeast(n: number): number {
   let p = 1;
@@ -62,6 +77,8 @@ function powerOfTwoAtLeast(n: number): number {
 export class HashTable<N extends HashNode<N>> {
   /** Bucket heads; `buckets.get(hash & mask)` is the chain for `hash`. */
   private buckets: FlexArray<N | null>;
+  /** Per-bucket tags (see "Bucket tags"), same indices as `buckets`. */
+  private tags: FlexInt32Array;
   /** nBuckets - 1. */
   private mask: number;
   /** Number of nodes. */
@@ -71,6 +88,7 @@ export class HashTable<N extends HashNode<N>> {
   constructor(capacity = 0) {
     const n = Math.max(MIN_BUCKETS, powerOfTwoAtLeast(Math.ceil(capacity / MAX_LOAD)));
     this.buckets = new FlexArray<N | null>(n, null);
+    this.tags = new FlexInt32Array(n);
     this.mask = n - 1;
     this.count = 0;
   }
@@ -86,16 +104,19 @@ export class HashTable<N extends HashNode<N>> {
   }
 
   /**
-   * The chain of the bucket where `hash` lives, or null. The chain also holds nodes with
-   * other hashes: skip nodes whose `hash !== hash` before comparing keys.
+   * The chain that may hold nodes of hash `hash`, or null when the bucket's tag says none
+   * does. The chain also holds nodes with other hashes: skip nodes whose `hash !== hash`
+   * before comparing keys.
    */
   head(hash: number): N | null {
-    return this.buckets.get(hash & this.mask);
+    const i = hash & this.mask;
+    if ((this.tags.get(i) & tagBit(hash)) === 0) return null;
+    return this.buckets.get(i);
   }
 
   /** The first node whose hash is `hash`, or null. */
   firstWithHash(hash: number): N | null {
-    let node = this.buckets.get(hash & this.mask);
+    let node = this.head(hash);
     while (node !== null && node.hash !== hash) node = node.next;
     return node;
   }
@@ -113,6 +134,7 @@ export class HashTable<N extends HashNode<N>> {
     const i = node.hash & this.mask;
     node.next = this.buckets.get(i);
     this.buckets.set(i, node);
+    this.tags.set(i, this.tags.get(i) | tagBit(node.hash));
     this.count++;
     if (this.count > (this.mask + 1) * MAX_LOAD) this.expand();
   }
@@ -130,6 +152,7 @@ export class HashTable<N extends HashNode<N>> {
     if (prev === null) this.buckets.set(i, node.next);
     else prev.next = node.next;
     node.next = null;
+    this.tags.set(i, this.chainTag(this.buckets.get(i)));
     this.count--;
     if (this.mask + 1 > MIN_BUCKETS && this.count < (this.mask + 1) * MIN_LOAD) this.shrink();
     return true;
@@ -174,6 +197,7 @@ export class HashTable<N extends HashNode<N>> {
   /** Removes every node (their `next` links are left as they were). */
   clear(): void {
     this.buckets = new FlexArray<N | null>(MIN_BUCKETS, null);
+    this.tags = new FlexInt32Array(MIN_BUCKETS);
     this.mask = MIN_BUCKETS - 1;
     this.count = 0;
   }
@@ -182,27 +206,35 @@ export class HashTable<N extends HashNode<N>> {
   private expand(): void {
     const old = this.mask + 1;
     const buckets = this.buckets;
+    const tags = this.tags;
     buckets.resize(old * 2);
+    tags.resize(old * 2);
     for (let i = 0; i < old; i++) {
       let lo: N | null = null;
       let loTail: N | null = null;
       let hi: N | null = null;
       let hiTail: N | null = null;
+      let loTag = 0;
+      let hiTag = 0;
       for (let n = buckets.get(i); n !== null; n = n.next) {
         if ((n.hash & old) === 0) {
           if (loTail === null) lo = n;
           else loTail.next = n;
           loTail = n;
+          loTag |= tagBit(n.hash);
         } else {
           if (hiTail === null) hi = n;
           else hiTail.next = n;
           hiTail = n;
+          hiTag |= tagBit(n.hash);
         }
       }
       if (loTail !== null) loTail.next = null;
       if (hiTail !== null) hiTail.next = null;
       buckets.set(i, lo);
       buckets.set(i + old, hi);
+      tags.set(i, loTag);
+      tags.set(i + old, hiTag);
     }
     this.mask = old * 2 - 1;
   }
@@ -211,9 +243,11 @@ export class HashTable<N extends HashNode<N>> {
   private shrink(): void {
     const half = (this.mask + 1) >>> 1;
     const buckets = this.buckets;
+    const tags = this.tags;
     for (let i = 0; i < half; i++) {
       const upper = buckets.get(i + half);
       if (upper === null) continue;
+      tags.set(i, tags.get(i) | tags.get(i + half));
       let n = buckets.get(i);
       if (n === null) {
         buckets.set(i, upper);
@@ -223,6 +257,14 @@ export class HashTable<N extends HashNode<N>> {
       n.next = upper;
     }
     buckets.resize(half);
+    tags.resize(half);
     this.mask = half - 1;
+  }
+
+  /** The tag of a chain: OR of its nodes' tag bits. */
+  private chainTag(head: N | null): number {
+    let tag = 0;
+    for (let n = head; n !== null; n = n.next) tag |= tagBit(n.hash);
+    return tag;
   }
 }

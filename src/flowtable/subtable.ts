@@ -7,15 +7,16 @@
  * others in strictly descending priority (OVS's cls_match list). A lookup therefore finds at
  * most one node per subtable, and that node is already the best rule for the key.
  *
- * The mask's non-zero word indices are precomputed (`words`): hashing and comparing touch
- * only those, so a 56-word key with a 3-word mask costs 3 words per probe.
+ * The mask's non-zero word indices are precomputed (`indices`, with the mask's values packed
+ * alongside in `maskWords`), and each node keeps its key packed the same way: hashing and
+ * comparing touch only those, so a 56-word key with a 3-word mask costs 3 words per probe.
  *
  * `maxPriority` is exact at all times (-1 when empty): the classifier orders subtables by
  * it and stops a lookup at the first subtable that cannot beat the best match so far.
  */
 
 import type { ClassifierRule } from "./classifier.js";
-import { hashMaskedWords, hashWordsAt } from "./hash.js";
+import { hashMaskedWordsPacked, hashWords } from "./hash.js";
 import { HashTable } from "./hash-table.js";
 import type { HashNode } from "./hash-table.js";
 
@@ -25,8 +26,13 @@ export class ClsMatch<T> implements HashNode<ClsMatch<T>> {
   hash: number;
   /** Next node in the hash-table bucket chain (list heads only). */
   next: ClsMatch<T> | null;
-  /** `rule.key`, copied here so a probe reads one object less. */
-  key: Uint32Array;
+  /**
+   * The rule's key reduced to the subtable's words: `packedKey[i]` is
+   * `rule.key[subtable.indices[i]]`. A small on-heap typed array allocated beside the node,
+   * where the rule's 56-word key would be an off-heap buffer: fewer and nearer loads per
+   * compare. Shared by every node of a same-key list.
+   */
+  packedKey: Uint32Array;
   /** `rule.priority`, copied for the same reason. */
   priority: number;
   /** The rule. Replaced in place when a rule with the same key and priority is inserted. */
@@ -34,10 +40,10 @@ export class ClsMatch<T> implements HashNode<ClsMatch<T>> {
   /** Next rule with the same masked key and a strictly lower priority. */
   lower: ClsMatch<T> | null;
 
-  constructor(hash: number, rule: ClassifierRule<T>, lower: ClsMatch<T> | null) {
+  constructor(hash: number, packedKey: Uint32Array, rule: ClassifierRule<T>, lower: ClsMatch<T> | null) {
     this.hash = hash;
     this.next = null;
-    this.key = rule.key;
+    this.packedKey = packedKey;
     this.priority = rule.priority;
     this.rule = rule;
     this.lower = lower;
@@ -137,7 +143,9 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** The mask, a private copy. */
   readonly mask: Uint32Array;
   /** Indices of the mask's non-zero words, ascending: the only words hashed and compared. */
-  readonly words: Int32Array;
+  readonly indices: Int32Array;
+  /** The mask's non-zero words, packed: `maskWords[i] === mask[indices[i]]`. */
+  readonly maskWords: Uint32Array;
   /** Highest priority of any rule here, -1 when empty. */
   maxPriority: number;
   /** Number of rules (not keys). */
@@ -153,7 +161,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.mask = mask.slice();
     const words: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) words.push(i);
-    this.words = Int32Array.from(words);
+    this.indices = Int32Array.from(words);
+    this.maskWords = Uint32Array.from(words, (w) => mask[w]!);
     this.maxPriority = -1;
     this.nRules = 0;
     this.table = new HashTable<ClsMatch<T>>();
@@ -162,23 +171,21 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /**
    * The highest-priority rule node whose masked key equals `key & mask`, or null. `key` need
-   * not be masked. Hot path: no allocation, only the mask's words are read.
+   * not be masked. Hot path: no allocation, only the mask's words are read; the `!` on
+   * typed-array reads are sound because indices < nWords and packed arrays have n words.
    */
   find(key: Uint32Array): ClsMatch<T> | null {
-    const mask = this.mask;
-    const words = this.words;
-    const n = words.length;
-    const hash = hashMaskedWords(key, mask, words, 0);
+    const indices = this.indices;
+    const maskWords = this.maskWords;
+    const n = indices.length;
+    const hash = hashMaskedWordsPacked(key, indices, maskWords, 0);
     for (let m = this.table.head(hash); m !== null; m = m.next) {
       if (m.hash !== hash) continue;
-      const rk = m.key;
+      const pk = m.packedKey;
       let i = 0;
-      for (; i < n; i++) {
-        const w = words[i]!;
-        // XOR-then-mask compares the masked bits without caring whether `key` is masked,
-        // and stays in int32 (no `>>> 0` needed to compare with the Uint32Array word).
-        if (((key[w]! ^ rk[w]!) & mask[w]!) !== 0) break;
-      }
+      // XOR-then-mask compares the masked bits without caring whether `key` is masked, and
+      // stays in int32 (no `>>> 0` needed to compare with a Uint32Array element).
+      while (i < n && ((key[indices[i]!]! ^ pk[i]!) & maskWords[i]!) === 0) i++;
       if (i === n) return m;
     }
     return null;
@@ -186,11 +193,11 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** ORs this subtable's mask into `wc` (only the non-zero words). */
   orMaskInto(wc: Uint32Array): void {
-    const mask = this.mask;
-    const words = this.words;
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      wc[w] = wc[w]! | mask[w]!;
+    const indices = this.indices;
+    const maskWords = this.maskWords;
+    for (let i = 0; i < indices.length; i++) {
+      const w = indices[i]!;
+      wc[w] = wc[w]! | maskWords[i]!;
     }
   }
 
@@ -202,7 +209,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const p = rule.priority;
     const head = this.find(rule.key);
     if (head === null) {
-      this.table.insert(new ClsMatch(hashWordsAt(rule.key, this.words, 0), rule, null));
+      const indices = this.indices;
+      const packed = new Uint32Array(indices.length);
+      for (let i = 0; i < indices.length; i++) packed[i] = rule.key[indices[i]!]!;
+      this.table.insert(new ClsMatch(hashWords(packed, packed.length, 0), packed, rule, null));
     } else {
       let prev: ClsMatch<T> | null = null;
       let cur: ClsMatch<T> | null = head;
@@ -213,10 +223,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       if (cur !== null && cur.priority === p) {
         const old = cur.rule;
         cur.rule = rule;
-        cur.key = rule.key;
         return old;
       }
-      const node = new ClsMatch(head.hash, rule, cur);
+      // Same masked key: the list shares the head's packed key.
+      const node = new ClsMatch(head.hash, head.packedKey, rule, cur);
       if (prev === null) this.table.replace(head, node);
       else prev.lower = node;
     }

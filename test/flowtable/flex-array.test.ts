@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FlexArray, PART_SIZE } from "../../src/flowtable/flex-array.js";
+import { FlexArray, FlexInt32Array, PART_SIZE } from "../../src/flowtable/flex-array.js";
 
 function contents<T>(a: FlexArray<T>): T[] {
   const out: T[] = [];
@@ -66,5 +66,34 @@ describe("FlexArray", () => {
   it("rejects a bad length", () => {
     expect(() => new FlexArray<number>(-1, 0)).toThrow(RangeError);
     expect(() => new FlexArray<number>(1.5, 0)).toThrow(RangeError);
+  });
+});
+
+describe("FlexInt32Array", () => {
+  it("starts zeroed, stores int32 values across parts", () => {
+    const n = PART_SIZE * 2 + 3;
+    const a = new FlexInt32Array(n);
+    expect(a.length).toBe(n);
+    for (let i = 0; i < n; i++) expect(a.get(i)).toBe(0);
+    for (let i = 0; i < n; i++) a.set(i, (i * 2654435761) | 0);
+    for (let i = 0; i < n; i++) expect(a.get(i)).toBe((i * 2654435761) | 0);
+    a.set(0, 1 << 31);
+    expect(a.get(0)).toBe(-2147483648);
+  });
+
+  it("keeps values when growing and shrinking, new slots are zero", () => {
+    const a = new FlexInt32Array(5);
+    for (let i = 0; i < 5; i++) a.set(i, i + 1);
+    a.resize(PART_SIZE + 7);
+    expect([0, 1, 2, 3, 4].map((i) => a.get(i))).toEqual([1, 2, 3, 4, 5]);
+    expect(a.get(5)).toBe(0);
+    expect(a.get(PART_SIZE + 6)).toBe(0);
+    a.set(PART_SIZE + 6, 42);
+    a.resize(3);
+    expect(a.length).toBe(3);
+    expect([0, 1, 2].map((i) => a.get(i))).toEqual([1, 2, 3]);
+    a.resize(PART_SIZE + 7);
+    expect(a.get(3)).toBe(0);
+    expect(a.get(PART_SIZE + 6)).toBe(0);
   });
 });
