@@ -28,7 +28,7 @@ import { FlowEntry } from "./flow-entry.js";
 import { FLOW_WORDS } from "./flow-layout.js";
 import type { FlowModCommand, FlowModFlags } from "./flow-mod-parse.js";
 import { OFPG_ANY, TABLE_ALL } from "./flow-mod-parse.js";
-import type { Match } from "./match.js";
+import { Match } from "./match.js";
 import { OFPP_NONE } from "./ports.js";
 
 /** Number of OpenFlow tables per bridge (0..254), as OVS. */
@@ -95,6 +95,11 @@ export interface FlowSelector {
 }
 
 const MAX_U64 = 0xffffffffffffffffn;
+
+/** Selects every flow of `tableId` (default: all visible tables) whose match is at least `match`. */
+export function looseSelector(match: Match = Match.catchall(), tableId: number = TABLE_ALL): FlowSelector {
+  return { tableId, match, cookie: 0n, cookieMask: 0n, outPort: OFPP_NONE, outGroup: OFPG_ANY };
+}
 
 export class FlowTables<A> {
   private readonly tables: Classifier<FlowEntry<A>>[];

@@ -15,13 +15,12 @@ import { OpenFlowError } from "../../src/flowtable/errors.js";
 import type { FlowEntry } from "../../src/flowtable/flow-entry.js";
 import { formatFlowStats } from "../../src/flowtable/flow-format.js";
 import type { FlowModCommand } from "../../src/flowtable/flow-mod-parse.js";
-import { OFPG_ANY, parseFlow, TABLE_ALL } from "../../src/flowtable/flow-mod-parse.js";
+import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { submitFlow } from "../../src/flowtable/flow-mod-submit.js";
 import type { FlowModResult } from "../../src/flowtable/flow-tables.js";
-import { FlowTables, isLooseMatch } from "../../src/flowtable/flow-tables.js";
+import { FlowTables, isLooseMatch, looseSelector } from "../../src/flowtable/flow-tables.js";
 import { Match } from "../../src/flowtable/match.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
-import { OFPP_NONE } from "../../src/flowtable/ports.js";
 import { normalizeOutput, parseRecording, SemanticsPlayer, textOutputActions } from "./semantics-player.js";
 
 const dir = new URL("../../fixtures/flowtable/semantics/", import.meta.url);
@@ -79,14 +78,7 @@ function flowMod(
 const add = (t: FlowTables<string>, text: string, now = 0, v: Version = "OpenFlow10") => flowMod(t, text, "add", now, v);
 
 function all(t: FlowTables<string>): FlowEntry<string>[] {
-  return t.select({
-    tableId: TABLE_ALL,
-    match: Match.catchall(),
-    cookie: 0n,
-    cookieMask: 0n,
-    outPort: OFPP_NONE,
-    outGroup: OFPG_ANY,
-  });
+  return t.select(looseSelector());
 }
 
 /** The flows as `ovs-ofctl -O OpenFlow13 --no-stats dump-flows` prints them, sorted. */

@@ -13,12 +13,11 @@ import { describe, expect, it } from "vitest";
 import { FlowParseError } from "../../src/flowtable/errors.js";
 import { OpenFlowError } from "../../src/flowtable/errors.js";
 import { formatFlowStats } from "../../src/flowtable/flow-format.js";
-import { parseFlow, TABLE_ALL, OFPG_ANY } from "../../src/flowtable/flow-mod-parse.js";
+import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { submitFlow } from "../../src/flowtable/flow-mod-submit.js";
-import { FlowTables } from "../../src/flowtable/flow-tables.js";
-import { Match } from "../../src/flowtable/match.js";
+import { FlowTables, looseSelector } from "../../src/flowtable/flow-tables.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
-import { OFPP_LOCAL, OFPP_NONE } from "../../src/flowtable/ports.js";
+import { OFPP_LOCAL } from "../../src/flowtable/ports.js";
 
 interface GoldenEntry {
   input: string;
@@ -63,14 +62,7 @@ function run(input: string): Outcome {
     if (e instanceof OpenFlowError) return { accepted: false, error: e.ofperr };
     throw e;
   }
-  const all = tables.select({
-    tableId: TABLE_ALL,
-    match: Match.catchall(),
-    cookie: 0n,
-    cookieMask: 0n,
-    outPort: OFPP_NONE,
-    outGroup: OFPG_ANY,
-  });
+  const all = tables.select(looseSelector());
   const flows = all.map((f) =>
     formatFlowStats(f, { showStats: false, now: 0, ofVersion: 10, formatActions: (a) => (a === "" ? "drop" : a) }),
   );

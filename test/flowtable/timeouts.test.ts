@@ -13,13 +13,11 @@ import { describe, expect, it } from "vitest";
 import { FIELDS } from "../../src/flowtable/fields.js";
 import type { FlowEntry } from "../../src/flowtable/flow-entry.js";
 import type { FlowModCommand } from "../../src/flowtable/flow-mod-parse.js";
-import { OFPG_ANY, parseFlow, TABLE_ALL } from "../../src/flowtable/flow-mod-parse.js";
+import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { submitFlow } from "../../src/flowtable/flow-mod-submit.js";
 import type { FlowRemoved } from "../../src/flowtable/flow-tables.js";
-import { FlowTables } from "../../src/flowtable/flow-tables.js";
-import { Match } from "../../src/flowtable/match.js";
+import { FlowTables, looseSelector } from "../../src/flowtable/flow-tables.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
-import { OFPP_NONE } from "../../src/flowtable/ports.js";
 import { textOutputActions } from "./semantics-player.js";
 
 function flowMod(t: FlowTables<string>, text: string, command: FlowModCommand, now: number): void {
@@ -30,14 +28,7 @@ function flowMod(t: FlowTables<string>, text: string, command: FlowModCommand, n
 }
 
 function all(t: FlowTables<string>): FlowEntry<string>[] {
-  return t.select({
-    tableId: TABLE_ALL,
-    match: Match.catchall(),
-    cookie: 0n,
-    cookieMask: 0n,
-    outPort: OFPP_NONE,
-    outGroup: OFPG_ANY,
-  });
+  return t.select(looseSelector());
 }
 
 function flowOn(t: FlowTables<string>, port: number): FlowEntry<string> {
