@@ -67,12 +67,12 @@ function putEth(out: Out, name: string, member: FlowMember, match: Match): void 
   if (x.m !== 0n) out.put(name, formatEthernetMasked(x.v, x.m));
 }
 
-function formatVlan(out: Out, match: Match): void {
-  const { v: tci, m: mask } = memberOf(match, M.vlanTci);
-  if (mask === 0n) return;
+/** dl_vlan / dl_vlan_pcp when they say it all, else vlan_tci; `suffix` numbers inner headers. */
+function formatVlanHeader(out: Out, tci: bigint, mask: bigint, suffix: string): void {
   const vidMask = mask & 0x0fffn;
   const pcpMask = mask & 0xe000n;
   const cfi = mask & 0x1000n;
+  const hex4 = (v: bigint): string => `0x${v.toString(16).padStart(4, "0")}`;
   if (
     cfi !== 0n &&
     (tci & 0x1000n) !== 0n &&
@@ -80,12 +80,20 @@ function formatVlan(out: Out, match: Match): void {
     (pcpMask === 0n || pcpMask === 0xe000n) &&
     (vidMask !== 0n || pcpMask !== 0n)
   ) {
-    if (vidMask !== 0n) out.put("dl_vlan", (tci & 0x0fffn).toString());
-    if (pcpMask !== 0n) out.put("dl_vlan_pcp", (tci >> 13n).toString());
-  } else if (mask === 0xffffn) {
-    out.put("vlan_tci", `0x${tci.toString(16).padStart(4, "0")}`);
+    if (vidMask !== 0n) out.put(`dl_vlan${suffix}`, (tci & 0x0fffn).toString());
+    if (pcpMask !== 0n) out.put(`dl_vlan_pcp${suffix}`, (tci >> 13n).toString());
   } else {
-    out.put("vlan_tci", `0x${tci.toString(16).padStart(4, "0")}/0x${mask.toString(16).padStart(4, "0")}`);
+    out.put(`vlan_tci${suffix}`, mask === 0xffffn ? hex4(tci) : `${hex4(tci)}/${hex4(mask)}`);
+  }
+}
+
+/** The VLAN headers, outermost first, stopping at the first unmatched one (as OVS). */
+function formatVlan(out: Out, match: Match): void {
+  const headers = [M.vlanTci, M.vlanTci1];
+  for (let i = 0; i < headers.length; i++) {
+    const x = memberOf(match, headers[i] as FlowMember);
+    if (x.m === 0n) break;
+    formatVlanHeader(out, x.v, x.m, i === 0 ? "" : String(i));
   }
 }
 
