@@ -159,7 +159,6 @@ export const FIELDS = {
     nxm: "NXM_NX_CT_STATE",
     maskable: true,
     writable: false,
-    memberMask: 0xffn,
   }),
   ct_zone: field("ct_zone", 2, "hexadecimal", M.ctZone, { nxm: "NXM_NX_CT_ZONE", writable: false }),
   ct_mark: field("ct_mark", 4, "hexadecimal", M.ctMark, { nxm: "NXM_NX_CT_MARK", maskable: true }),

@@ -82,7 +82,7 @@ export const M = {
   tunDst: member("tun_dst", W.TUN_DST, 0, 32),
   tunFlags: member("tun_flags", W.TUN_FLAGS_CT_ZONE, 0, 16),
   ctZone: member("ct_zone", W.TUN_FLAGS_CT_ZONE, 16, 16),
-  ctState: member("ct_state", W.CT_STATE, 0, 32),
+  ctState: member("ct_state", W.CT_STATE, 0, 8),
   pktMark: member("pkt_mark", W.PKT_MARK, 0, 32),
   ctMark: member("ct_mark", W.CT_MARK, 0, 32),
   conjId: member("conj_id", W.CONJ_ID, 0, 32),

@@ -1,0 +1,69 @@
+/**
+ * Prints a packet's flow, as ofproto/trace's `Flow:` and `Final flow:` lines
+ * and packet-ins do (OVS's `flow_format`): the fields that exist for this kind
+ * of packet (`flow_wildcards_init_for_packet`), with zero-valued metadata
+ * (in_port, registers, conntrack...) left out.
+ */
+import type { FlowMember } from "./flow-layout.js";
+import { FLOW_WORDS, M, readMember, readSmall, writeMember } from "./flow-layout.js";
+import { Match } from "./match.js";
+import { formatMatch } from "./match-format.js";
+import type { PortNameMap } from "./ports.js";
+import { ETH_TYPE, IPPROTO } from "./protocols.js";
+import { prereqOk } from "./prereqs.js";
+
+const FLOW_TNL_F_KEY = 0x8;
+const FRAG_LATER = 2;
+const IPPROTO_IGMP = 2;
+
+/** The mask of the fields a packet with flow `key` has (OVS's flow_wildcards_init_for_packet). */
+export function packetFieldsMask(key: Uint32Array): Uint32Array {
+  const wc = new Uint32Array(FLOW_WORDS);
+  const mask = (...members: FlowMember[]): void => {
+    for (const m of members) writeMember(wc, m, (1n << BigInt(m.bits)) - 1n);
+  };
+  if (readSmall(key, M.tunDst) !== 0) {
+    if ((readSmall(key, M.tunFlags) & FLOW_TNL_F_KEY) !== 0) mask(M.tunId);
+    mask(M.tunSrc, M.tunDst, M.tunFlags);
+  } else if (key[M.tunId.word] !== 0 || key[M.tunId.word + 1] !== 0) {
+    mask(M.tunId);
+  }
+  mask(M.pktMark, M.ctState, M.ctZone, M.ctMark, M.inPort);
+  mask(M.dlDst, M.dlSrc, M.dlType, M.vlanTci);
+  // Inner VLAN only when the outer one exists (OVS shows the first zero VLAN).
+  if (readSmall(key, M.vlanTci) !== 0) mask(M.vlanTci1);
+  const dlType = readSmall(key, M.dlType);
+  if (dlType === ETH_TYPE.IP) {
+    mask(M.nwSrc, M.nwDst);
+  } else if (dlType === ETH_TYPE.IPV6) {
+    mask(M.ipv6Src, M.ipv6Dst, M.ipv6Label);
+    if (prereqOk("nd", key)) mask(M.arpSha, M.arpTha, M.ndTarget);
+  } else if (dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP) {
+    mask(M.nwSrc, M.nwDst, M.nwProto, M.arpSha, M.arpTha);
+    return wc;
+  } else {
+    return wc;
+  }
+  writeMember(wc, M.nwFrag, 3n);
+  mask(M.nwTos, M.nwTtl, M.nwProto);
+  const proto = readSmall(key, M.nwProto);
+  const l4: readonly number[] = [IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.TCP, IPPROTO.UDP, IPPROTO.SCTP, IPPROTO_IGMP];
+  if ((readSmall(key, M.nwFrag) & FRAG_LATER) === 0 && l4.includes(proto)) {
+    mask(M.tpSrc, M.tpDst);
+    if (proto === IPPROTO.TCP) mask(M.tcpFlags);
+  }
+  return wc;
+}
+
+/** OVS's `flow_format`. */
+export function formatFlow(key: Uint32Array, names?: PortNameMap): string {
+  const wc = packetFieldsMask(key);
+  // Metadata is shown when non-zero; in_port and conntrack fields only then too.
+  for (const m of [M.metadata, ...M.regs]) writeMember(wc, m, (1n << BigInt(m.bits)) - 1n);
+  for (const m of [M.inPort, M.pktMark, M.ctState, M.ctZone, M.ctMark, M.metadata, ...M.regs]) {
+    if (readMember(key, m) === 0n) writeMember(wc, m, 0n);
+  }
+  const masked = new Uint32Array(FLOW_WORDS);
+  for (let i = 0; i < FLOW_WORDS; i++) masked[i] = (key[i] ?? 0) & (wc[i] ?? 0);
+  return formatMatch(new Match(masked, wc), undefined, names);
+}
