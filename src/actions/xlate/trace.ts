@@ -1,0 +1,61 @@
+/**
+ * The trace of one translation, as a tree (OVS's `oftrace_node`): bridges,
+ * table lookups, the actions executed in them, and notes. `ofproto/trace`
+ * prints it with OVS's indentation rule: a node is indented one step more than
+ * its parent unless it is the last non-terminal node of its list, which is how
+ * a resubmit at the end of a flow's actions reads as a continuation rather
+ * than a nested call.
+ */
+
+export type TraceNodeType = "bridge" | "table" | "thaw" | "action" | "detail" | "warn" | "error" | "bucket";
+
+export class TraceNode {
+  readonly type: TraceNodeType;
+  readonly text: string;
+  readonly subs: TraceNode[];
+
+  constructor(type: TraceNodeType, text: string) {
+    this.type = type;
+    this.text = text;
+    this.subs = [];
+  }
+
+  /** Appends a child node and returns it. */
+  add(type: TraceNodeType, text: string): TraceNode {
+    const node = new TraceNode(type, text);
+    this.subs.push(node);
+    return node;
+  }
+}
+
+function isTerminal(type: TraceNodeType): boolean {
+  return type === "action" || type === "detail" || type === "warn" || type === "error" || type === "bucket";
+}
+
+/** Prints a list of trace nodes as OVS's `oftrace_node_print_details`. */
+export function formatTraceNodes(nodes: readonly TraceNode[], level = 0): string {
+  let out = "";
+  nodes.forEach((node, i) => {
+    if (node.type === "bridge") out += "\n";
+    const more = i < nodes.length - 1 || isTerminal(node.type) ? 1 : 0;
+    const indent = " ".repeat((level + more) * 4);
+    switch (node.type) {
+      case "detail":
+        out += `${indent} -> ${node.text}\n`;
+        break;
+      case "warn":
+        out += `${indent} >> ${node.text}\n`;
+        break;
+      case "error":
+        out += `${indent} >>>> ${node.text} <<<<\n`;
+        break;
+      case "bridge":
+        out += `${indent}${node.text}\n${indent}${"-".repeat(node.text.length)}\n`;
+        break;
+      default:
+        out += `${indent}${node.text}\n`;
+    }
+    out += formatTraceNodes(node.subs, level + 2 * more);
+  });
+  return out;
+}
