@@ -2,7 +2,10 @@
 export interface CommandResult {
   readonly stdout: string[];
   readonly stderr: string[];
+  /** True iff the exit status is 0. */
   readonly ok: boolean;
+  /** The exit status when it is not simply 0 / 1 (ovs-vsctl br-exists exits 2); absent: ok ? 0 : 1. */
+  readonly exitCode?: number;
 }
 
 export function output(lines: string[], stderr: string[] = []): CommandResult {
@@ -11,4 +14,9 @@ export function output(lines: string[], stderr: string[] = []): CommandResult {
 
 export function failure(message: string, stdout: string[] = []): CommandResult {
   return { stdout, stderr: [message], ok: false };
+}
+
+/** The exit status of a command. */
+export function exitCodeOf(r: CommandResult): number {
+  return r.exitCode ?? (r.ok ? 0 : 1);
 }

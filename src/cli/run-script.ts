@@ -6,6 +6,7 @@
  */
 import type { CommandResult } from "./command-result.js";
 import { failure } from "./command-result.js";
+import { runAppctl } from "./appctl.js";
 import { runOfctl } from "./ofctl.js";
 import { shellWords, ShellSyntaxError } from "./shell-words.js";
 import { runVsctl } from "./vsctl.js";
@@ -32,8 +33,9 @@ export function runLine(world: World, line: string): CommandResult {
   let r: CommandResult;
   if (program === "ovs-vsctl") r = runVsctl(world, args);
   else if (program === "ovs-ofctl") r = runOfctl(world, args);
+  else if (program === "ovs-appctl") r = runAppctl(world, args);
   else r = failure(`ovsim: ${program}: command not supported`);
-  return merge ? { stdout: [...r.stdout, ...r.stderr], stderr: [], ok: r.ok } : r;
+  return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 
 export function runScript(text: string, world: World = new World()): ScriptOutput {

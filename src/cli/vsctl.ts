@@ -1,67 +1,216 @@
 /**
- * `ovs-vsctl` commands: bridges for now (add-br, del-br, list-br, br-exists,
- * set bridge ... datapath_type / fail_mode), with `--` chains and --may-exist /
- * --if-exists, and OVS's error texts.
+ * `ovs-vsctl` (utilities/ovs-vsctl.c): global options, `--` separated
+ * commands with their own options, all run as ONE transaction on the config
+ * DB — if any command fails, nothing is committed and nothing but the error is
+ * printed. After a commit that changed something, `next_cfg` is bumped and
+ * vswitchd reconfigures (ofports, errors, status) before the command returns,
+ * as ovs-vsctl waits for it; new interfaces that failed are reported on
+ * stderr as OVS reports them. Exit codes: 0, 1 on error, 2 for a missing
+ * bridge in `br-exists`.
  */
-import { Bridge } from "../datapath/bridge.js";
+import { Datum } from "../datapath/config-db-types.js";
 import type { CommandResult } from "./command-result.js";
-import { failure, output } from "./command-result.js";
+import { cmdAdd, cmdClear, cmdCreate, cmdDestroy, cmdFind, cmdGet, cmdList, cmdRemove, cmdSet } from "./vsctl-db-commands.js";
+import type { CommandInvocation } from "./vsctl-context.js";
+import { VsctlContext, VsctlError, str } from "./vsctl-context.js";
+import { showLines } from "./vsctl-show.js";
+import * as sw from "./vsctl-switch-commands.js";
+import type { OutTable, TableStyle } from "./vsctl-table.js";
+import { formatTable } from "./vsctl-table.js";
 import type { World } from "./world.js";
 
-function splitChain(args: string[]): string[][] {
-  const cmds: string[][] = [[]];
-  for (const a of args) {
-    if (a === "--") cmds.push([]);
-    else (cmds[cmds.length - 1] as string[]).push(a);
-  }
-  return cmds.filter((c) => c.length > 0);
+type Run = (ctx: VsctlContext, inv: CommandInvocation) => string[] | OutTable | void;
+
+interface Syntax {
+  readonly min: number;
+  readonly max: number;
+  /** Allowed options as OVS spells them: "--may-exist", "--columns=" (takes a value). */
+  readonly options: string;
+  readonly run: Run;
 }
 
-export function runVsctl(world: World, args: string[]): CommandResult {
-  const out: string[] = [];
-  for (const cmd of splitChain(args)) {
-    const opts = cmd.filter((w) => w.startsWith("--"));
-    const [name, ...rest] = cmd.filter((w) => !w.startsWith("--"));
-    const mayExist = opts.includes("--may-exist");
-    const ifExists = opts.includes("--if-exists");
-    switch (name) {
-      case "add-br": {
-        const br = rest[0];
-        if (br === undefined) return failure("ovs-vsctl: 'add-br' command requires at least 1 arguments");
-        if (world.bridge(br)) {
-          if (mayExist) break;
-          return failure(`ovs-vsctl: cannot create a bridge named ${br} because a bridge named ${br} already exists`);
-        }
-        world.bridges.set(br, new Bridge(br, world.now));
-        break;
-      }
-      case "del-br": {
-        const br = rest[0] ?? "";
-        if (!world.bridges.delete(br) && !ifExists) return failure(`ovs-vsctl: no bridge named ${br}`);
-        break;
-      }
-      case "list-br":
-        out.push(...[...world.bridges.keys()].sort());
-        break;
-      case "br-exists":
-        if (!world.bridge(rest[0] ?? "")) return { stdout: out, stderr: [], ok: false };
-        break;
-      case "set": {
-        const [table, record, ...settings] = rest;
-        if (table !== "bridge" && table !== "Bridge") return failure(`ovs-vsctl: unknown table "${table}"`);
-        const br = world.bridge(record ?? "");
-        if (!br) return failure(`ovs-vsctl: no row "${record}" in table Bridge`);
-        for (const s of settings) {
-          const [key, value = ""] = s.split("=");
-          if (key === "datapath_type") br.datapathType = value;
-          else if (key === "fail_mode" || key === "fail-mode") br.failMode = value === "secure" ? "secure" : "standalone";
-          else return failure(`ovs-vsctl: Bridge does not contain a column whose name matches "${key}"`);
-        }
-        break;
-      }
-      default:
-        return failure(`ovs-vsctl: unknown command '${name}'; use --help for help`);
+const INF = Number.MAX_SAFE_INTEGER;
+
+/** The command table (ovs-vsctl.c vsctl_commands + db-ctl-base.c db_ctl_commands). */
+const COMMANDS: Readonly<Record<string, Syntax>> = {
+  init: { min: 0, max: 0, options: "", run: sw.cmdInit },
+  show: { min: 0, max: 0, options: "", run: (ctx) => showLines(ctx.db) },
+  "add-br": { min: 1, max: 3, options: "--may-exist", run: sw.cmdAddBr },
+  "del-br": { min: 1, max: 1, options: "--if-exists", run: sw.cmdDelBr },
+  "list-br": { min: 0, max: 0, options: "--real,--fake", run: sw.cmdListBr },
+  "br-exists": { min: 1, max: 1, options: "", run: sw.cmdBrExists },
+  "br-to-vlan": { min: 1, max: 1, options: "", run: sw.cmdBrToVlan },
+  "br-to-parent": { min: 1, max: 1, options: "", run: sw.cmdBrToParent },
+  "br-set-external-id": { min: 2, max: 3, options: "", run: sw.cmdBrSetExternalId },
+  "br-get-external-id": { min: 1, max: 2, options: "", run: sw.cmdBrGetExternalId },
+  "list-ports": { min: 1, max: 1, options: "", run: sw.cmdListPorts },
+  "add-port": { min: 2, max: INF, options: "--may-exist", run: sw.cmdAddPort },
+  "add-bond": { min: 4, max: INF, options: "--may-exist,--fake-iface", run: sw.cmdAddBond },
+  "del-port": { min: 1, max: 2, options: "--if-exists,--with-iface", run: sw.cmdDelPort },
+  "port-to-br": { min: 1, max: 1, options: "", run: sw.cmdPortToBr },
+  "list-ifaces": { min: 1, max: 1, options: "", run: sw.cmdListIfaces },
+  "iface-to-br": { min: 1, max: 1, options: "", run: sw.cmdIfaceToBr },
+  "get-controller": { min: 1, max: 1, options: "", run: sw.cmdGetController },
+  "del-controller": { min: 1, max: 1, options: "", run: sw.cmdDelController },
+  "set-controller": { min: 1, max: INF, options: "--inactivity-probe=", run: sw.cmdSetController },
+  "get-fail-mode": { min: 1, max: 1, options: "", run: sw.cmdGetFailMode },
+  "del-fail-mode": { min: 1, max: 1, options: "", run: sw.cmdDelFailMode },
+  "set-fail-mode": { min: 2, max: 2, options: "", run: sw.cmdSetFailMode },
+  comment: { min: 0, max: INF, options: "", run: () => undefined },
+  get: { min: 2, max: INF, options: "--if-exists,--id=", run: cmdGet },
+  list: { min: 1, max: INF, options: "--if-exists,--columns=", run: cmdList },
+  find: { min: 1, max: INF, options: "--columns=", run: cmdFind },
+  set: { min: 3, max: INF, options: "--if-exists", run: cmdSet },
+  add: { min: 4, max: INF, options: "--if-exists", run: cmdAdd },
+  remove: { min: 4, max: INF, options: "--if-exists", run: cmdRemove },
+  clear: { min: 3, max: INF, options: "--if-exists", run: cmdClear },
+  create: { min: 2, max: INF, options: "--id=", run: cmdCreate },
+  destroy: { min: 1, max: INF, options: "--if-exists,--all", run: cmdDestroy },
+};
+
+/** Global options that take no value / a value. */
+const GLOBAL_FLAGS = new Set(["--no-wait", "--dry-run", "--oneline", "--no-syslog", "--retry", "--bare", "--no-headings", "--leader-only", "--no-leader-only", "--shuffle-remotes", "--no-shuffle-remotes"]);
+const GLOBAL_VALUED = new Set(["--db", "--timeout", "-t", "--format", "-f", "--data", "-d"]);
+
+interface Globals {
+  style: TableStyle;
+  oneline: boolean;
+  dryRun: boolean;
+  wait: boolean;
+}
+
+function parseCommand(words: readonly string[], local: Map<string, string | null>): CommandInvocation {
+  const options = new Map(local);
+  let i = 0;
+  for (; i < words.length && (words[i] as string).startsWith("-"); i++) {
+    const w = words[i] as string;
+    const eq = w.indexOf("=");
+    const key = eq >= 0 ? w.slice(0, eq) : w;
+    if (options.has(key)) throw new VsctlError(`'${w}' option specified multiple times`);
+    options.set(key, eq >= 0 ? w.slice(eq + 1) : null);
+  }
+  const name = words[i];
+  if (name === undefined) throw new VsctlError("missing command name (use --help for help)");
+  const syn = COMMANDS[name];
+  if (!syn) throw new VsctlError(`unknown command '${name}'; use --help for help`);
+  for (const [key, value] of options) {
+    const at = syn.options.split(",").find((o) => o === key || o === `${key}=` || o === `${key}?`);
+    if (at === undefined) throw new VsctlError(`'${name}' command has no '${key}' option`);
+    if (!at.endsWith("?") && at.endsWith("=") !== (value !== null)) {
+      throw new VsctlError(
+        at.endsWith("=") ? `missing argument to '${key}' option on '${name}' command` : `'${key}' option on '${name}' does not accept an argument`,
+      );
     }
   }
-  return output(out);
+  const args = words.slice(i + 1);
+  if (args.length < syn.min) throw new VsctlError(`'${name}' command requires at least ${syn.min} arguments`);
+  if (args.length > syn.max) {
+    if (args.some((a) => a.startsWith("-"))) {
+      throw new VsctlError(
+        `'${name}' command takes at most ${syn.max} arguments (note that options must precede command names and follow a "--" argument)`,
+      );
+    }
+    throw new VsctlError(`'${name}' command takes at most ${syn.max} arguments`);
+  }
+  return { name, args, options };
+}
+
+function parseArgs(argv: readonly string[]): { globals: Globals; commands: CommandInvocation[] } {
+  const globals: Globals = { style: { format: "list", bare: false, headings: true }, oneline: false, dryRun: false, wait: true };
+  const local = new Map<string, string | null>();
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const w = argv[i] as string;
+    if (w === "--" || !w.startsWith("-")) break;
+    const eq = w.indexOf("=");
+    const key = eq >= 0 ? w.slice(0, eq) : w;
+    let value: string | null = eq >= 0 ? w.slice(eq + 1) : null;
+    if (GLOBAL_VALUED.has(key) && value === null) value = argv[++i] ?? "";
+    if (key === "--bare") globals.style = { format: "list", bare: true, headings: false };
+    else if (key === "--no-headings") globals.style.headings = false;
+    else if (key === "--format" || key === "-f") globals.style.format = value === "table" ? "table" : "list";
+    else if (key === "--data" || key === "-d") globals.style.bare = value === "bare";
+    else if (key === "--oneline") globals.oneline = true;
+    else if (key === "--dry-run") globals.dryRun = true;
+    else if (key === "--no-wait") globals.wait = false;
+    else if (GLOBAL_FLAGS.has(key) || GLOBAL_VALUED.has(key)) continue;
+    else if (Object.values(COMMANDS).some((c) => c.options.split(",").some((o) => o.replace(/[=?]$/, "") === key))) {
+      if (local.has(key)) throw new VsctlError(`'${key}' option specified multiple times`);
+      local.set(key, value);
+    } else throw new VsctlError(`unrecognized option '${w}'`);
+  }
+  const rest = argv.slice(i);
+  const groups: string[][] = [[]];
+  for (const w of rest) {
+    if (w === "--") groups.push([]);
+    else (groups[groups.length - 1] as string[]).push(w);
+  }
+  const nonEmpty = groups.filter((g) => g.length > 0);
+  if (nonEmpty.length === 0) throw new VsctlError("missing command name (use --help for help)");
+  const commands = nonEmpty.map((g, k) => parseCommand(g, k === 0 ? local : new Map()));
+  return { globals, commands };
+}
+
+function fail(e: VsctlError): CommandResult {
+  return { stdout: [], stderr: e.message === "" ? [] : [`ovs-vsctl: ${e.message}`], ok: false, exitCode: e.exitCode };
+}
+
+export function runVsctl(world: World, argv: string[]): CommandResult {
+  let parsed: { globals: Globals; commands: CommandInvocation[] };
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof VsctlError) return fail(e);
+    throw e;
+  }
+  const { globals, commands } = parsed;
+  const before = world.db;
+  const ctx = new VsctlContext(before, world.ovsUuid);
+  const outputs: (string[] | OutTable)[] = [];
+  try {
+    for (const inv of commands) {
+      const r = (COMMANDS[inv.name] as Syntax).run(ctx, inv);
+      outputs.push(r ?? []);
+    }
+    for (const [name, s] of ctx.symbols) {
+      if (!s.created) {
+        throw new VsctlError(`row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof VsctlError) return fail(e);
+    throw e;
+  }
+  let after = ctx.db.commit();
+  const stderr: string[] = [];
+  if (!globals.dryRun && !after.equals(before.commit())) {
+    const next = Number(after.get("Open_vSwitch", world.ovsUuid, "next_cfg").first() ?? 0) + 1;
+    after = after.set("Open_vSwitch", world.ovsUuid, "next_cfg", Datum.scalar(next));
+    world.commit(after);
+    if (globals.wait) {
+      for (const uuid of ctx.newIfaces) {
+        const row = world.db.row("Interface", uuid);
+        if (!row || row.cols.get("ofport")?.first() !== -1) continue;
+        const err = str(row.cols.get("error"));
+        stderr.push(
+          err
+            ? `ovs-vsctl: Error detected while setting up '${str(row.cols.get("name"))}': ${err}.  See ovs-vswitchd log for details.`
+            : `ovs-vsctl: Error detected while setting up '${str(row.cols.get("name"))}'.  See ovs-vswitchd log for details.`,
+        );
+      }
+      if (stderr.length > 0) stderr.push(`ovs-vsctl: The default log directory is "/var/log/openvswitch".`);
+    }
+  }
+  const stdout: string[] = [];
+  let firstTable = true;
+  for (const o of outputs) {
+    if (Array.isArray(o)) {
+      if (globals.oneline) stdout.push(o.join("\\n"));
+      else stdout.push(...o);
+    } else {
+      stdout.push(...formatTable(o, globals.style, firstTable));
+      firstTable = false;
+    }
+  }
+  return { stdout, stderr, ok: true, exitCode: 0 };
 }
