@@ -1,16 +1,71 @@
 /**
- * The action AST (OVS's `struct ofpact` family). This first cut covers output
- * (to numbered and reserved ports), resubmit and drop (an empty list); the
- * rest of OVS's actions join this union, each with its parse and format, as
- * the actions and translation work lands.
+ * The action AST: one discriminated union of every action ovsim knows, modelled
+ * on OVS's `struct ofpact` family (`include/openvswitch/ofp-actions.h`).
+ *
+ * Design:
+ * - Each member is an immutable plain object whose `type` names it. Values are
+ *   what OVS's ofpact holds after parsing or decoding, so two lists that print
+ *   the same are structurally equal too.
+ * - Some actions remember *how they arrived* (OVS's `ofpact.raw`) because that
+ *   decides how they print and travel: `strip_vlan` vs `pop_vlan`,
+ *   `set_field` vs `load`, `set_tunnel` vs `set_tunnel64`, `dec_ttl` with or
+ *   without controller ids. Nothing else is stored.
+ * - Instructions (OpenFlow 1.1+: meter, clear_actions, write_actions,
+ *   write_metadata, goto_table) are members of the same list, in OVS's order,
+ *   exactly as OVS keeps them.
+ * - Everything per type (parse, format, check, wire encoding) lives in ONE
+ *   table keyed by `type` (`action-ops.ts`); a new member cannot compile until
+ *   it has its row there.
  */
+import type { FieldSpec } from "../flowtable/fields.js";
+import type { Subfield } from "../flowtable/subfield.js";
 
 export interface OutputAction {
   readonly type: "output";
   /** OpenFlow port number (reserved ports: NORMAL, FLOOD, LOCAL, ...). */
   readonly port: number;
-  /** Bytes of the packet sent to the controller (CONTROLLER only). */
+  /** Bytes of the packet sent to the controller (CONTROLLER only; 0 otherwise). */
   readonly maxLen: number;
+}
+
+/** `output:NXM_NX_REG0[0..15]`: output to the port number held in a subfield. */
+export interface OutputRegAction {
+  readonly type: "output_reg";
+  readonly src: Subfield;
+  readonly maxLen: number;
+}
+
+/** `output(port=N,max_len=M)`: output truncated to M bytes. */
+export interface OutputTruncAction {
+  readonly type: "output_trunc";
+  readonly port: number;
+  readonly maxLen: number;
+}
+
+export interface EnqueueAction {
+  readonly type: "enqueue";
+  readonly port: number;
+  readonly queue: number;
+}
+
+/** The packet-in reasons a `controller(...)` action may name. */
+export type PacketInReason = "no_match" | "action" | "invalid_ttl" | "action_set" | "group" | "packet_out";
+
+/** `controller(...)` with anything beyond max_len (else it is an output to CONTROLLER). */
+export interface ControllerAction {
+  readonly type: "controller";
+  readonly maxLen: number;
+  readonly reason: PacketInReason;
+  readonly controllerId: number;
+  readonly userdata: readonly number[];
+  readonly pause: boolean;
+  /** NX_CTLR_NO_METER (0xffffffff) when none. */
+  readonly meterId: number;
+}
+
+export interface GroupAction {
+  readonly type: "group";
+  readonly groupId: number;
 }
 
 export interface ResubmitAction {
@@ -19,9 +74,272 @@ export interface ResubmitAction {
   readonly inPort: number;
   /** Table to look up; 255 means the current table. */
   readonly table: number;
+  /** `resubmit(,N,ct)`: look up with the conntrack original direction tuple. */
+  readonly withCt: boolean;
 }
 
-export type Action = OutputAction | ResubmitAction;
+export interface SetVlanVidAction {
+  readonly type: "set_vlan_vid";
+  readonly vid: number;
+  /** `mod_vlan_vid` (and OpenFlow 1.0): push a VLAN header if there is none. */
+  readonly pushIfNeeded: boolean;
+}
 
-/** A flow's actions; empty means drop. */
+export interface SetVlanPcpAction {
+  readonly type: "set_vlan_pcp";
+  readonly pcp: number;
+  readonly pushIfNeeded: boolean;
+}
+
+export interface StripVlanAction {
+  readonly type: "strip_vlan";
+  /** Arrived as `pop_vlan` (OpenFlow 1.1+), which prints differently. */
+  readonly pop: boolean;
+}
+
+export interface PushVlanAction {
+  readonly type: "push_vlan";
+  readonly ethertype: number;
+}
+
+export interface SetEthAction<T extends "set_eth_src" | "set_eth_dst" = "set_eth_src" | "set_eth_dst"> {
+  readonly type: T;
+  readonly mac: bigint;
+}
+
+export interface SetIpv4Action<T extends "set_ipv4_src" | "set_ipv4_dst" = "set_ipv4_src" | "set_ipv4_dst"> {
+  readonly type: T;
+  readonly ip: bigint;
+}
+
+/** `mod_nw_tos`: the DSCP bits, as the TOS byte (low two bits zero). */
+export interface SetIpDscpAction {
+  readonly type: "set_ip_dscp";
+  readonly dscp: number;
+}
+
+export interface SetIpEcnAction {
+  readonly type: "set_ip_ecn";
+  readonly ecn: number;
+}
+
+export interface SetIpTtlAction {
+  readonly type: "set_ip_ttl";
+  readonly ttl: number;
+}
+
+export interface SetL4PortAction<T extends "set_l4_src_port" | "set_l4_dst_port" = "set_l4_src_port" | "set_l4_dst_port"> {
+  readonly type: T;
+  readonly port: number;
+}
+
+export interface RegMoveAction {
+  readonly type: "reg_move";
+  readonly src: Subfield;
+  readonly dst: Subfield;
+}
+
+/** How a set_field arrived: as set_field, NXAST_REG_LOAD (`load`) or NXAST_REG_LOAD2. */
+export type SetFieldRaw = "set_field" | "reg_load" | "reg_load2";
+
+/** `set_field:V/M->F` and `load:V->F[a..b]`: value and mask in the field's units. */
+export interface SetFieldAction {
+  readonly type: "set_field";
+  readonly field: FieldSpec;
+  readonly value: bigint;
+  readonly mask: bigint;
+  readonly raw: SetFieldRaw;
+}
+
+export interface DecTtlAction {
+  readonly type: "dec_ttl";
+  /** Controller ids to notify when the TTL expires. */
+  readonly ids: readonly number[];
+  /** Written `dec_ttl(ids)` (printed with its ids even when they are just `0`). */
+  readonly withIds: boolean;
+}
+
+export interface SetTunnelAction {
+  readonly type: "set_tunnel";
+  readonly tunId: bigint;
+  /** Written `set_tunnel64` (printed so even for a small id). */
+  readonly is64: boolean;
+}
+
+export interface SetQueueAction {
+  readonly type: "set_queue";
+  readonly queueId: number;
+}
+
+export interface PopQueueAction {
+  readonly type: "pop_queue";
+}
+
+export interface FinTimeoutAction {
+  readonly type: "fin_timeout";
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+}
+
+export interface NoteAction {
+  readonly type: "note";
+  readonly data: readonly number[];
+}
+
+export interface ExitAction {
+  readonly type: "exit";
+}
+
+export interface ConjunctionAction {
+  readonly type: "conjunction";
+  readonly id: number;
+  /** 1-based clause number, as written (`conjunction(id,k/n)`). */
+  readonly clause: number;
+  readonly nClauses: number;
+}
+
+export interface CloneAction {
+  readonly type: "clone";
+  readonly actions: ActionList;
+}
+
+/** One `learn` spec: what the learned flow matches, loads or outputs. */
+export type LearnSpec =
+  /** Match `dst` against an immediate value (`eth_dst=...`, `NXM_NX_REG0[0..3]=5`). */
+  | { readonly kind: "match_imm"; readonly dst: Subfield; readonly value: bigint }
+  /** Match `dst` against the packet's `src` (`NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]`). */
+  | { readonly kind: "match_field"; readonly dst: Subfield; readonly src: Subfield }
+  | { readonly kind: "load_imm"; readonly dst: Subfield; readonly value: bigint }
+  | { readonly kind: "load_field"; readonly dst: Subfield; readonly src: Subfield }
+  | { readonly kind: "output"; readonly src: Subfield };
+
+export interface LearnAction {
+  readonly type: "learn";
+  readonly table: number;
+  readonly priority: number;
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+  readonly finIdleTimeout: number;
+  readonly finHardTimeout: number;
+  readonly cookie: bigint;
+  readonly sendFlowRem: boolean;
+  readonly deleteLearned: boolean;
+  readonly limit: number;
+  /** One bit that receives whether the learn succeeded (with `limit`), or null. */
+  readonly resultDst: Subfield | null;
+  readonly specs: readonly LearnSpec[];
+}
+
+export interface NatRange {
+  readonly family: "ipv4" | "ipv6";
+  readonly addrMin: bigint;
+  /** 0 when no range was given. */
+  readonly addrMax: bigint;
+  /** 0 when no port was given. */
+  readonly portMin: number;
+  readonly portMax: number;
+}
+
+export interface NatAction {
+  readonly type: "nat";
+  /** null: plain `nat` (use the connection's existing NAT). */
+  readonly kind: "src" | "dst" | null;
+  readonly range: NatRange | null;
+  readonly persistent: boolean;
+  readonly hash: boolean;
+  readonly random: boolean;
+}
+
+export interface CtAction {
+  readonly type: "ct";
+  readonly commit: boolean;
+  readonly force: boolean;
+  /** Table to recirculate to, or 255 (NX_CT_RECIRC_NONE). */
+  readonly table: number;
+  readonly zoneImm: number;
+  /** Zone taken from a subfield (`zone=NXM_NX_REG0[0..15]`), else null. */
+  readonly zoneSrc: Subfield | null;
+  /** 0, 21 (ftp) or 69 (tftp). */
+  readonly alg: number;
+  /** A leading `nat` and the `exec(...)` actions. */
+  readonly actions: ActionList;
+}
+
+export interface CtClearAction {
+  readonly type: "ct_clear";
+}
+
+export interface MeterAction {
+  readonly type: "meter";
+  readonly meterId: number;
+}
+
+export interface ClearActionsAction {
+  readonly type: "clear_actions";
+}
+
+export interface WriteActionsAction {
+  readonly type: "write_actions";
+  readonly actions: ActionList;
+}
+
+export interface WriteMetadataAction {
+  readonly type: "write_metadata";
+  readonly metadata: bigint;
+  readonly mask: bigint;
+}
+
+export interface GotoTableAction {
+  readonly type: "goto_table";
+  readonly table: number;
+}
+
+export type Action =
+  | OutputAction
+  | OutputRegAction
+  | OutputTruncAction
+  | EnqueueAction
+  | ControllerAction
+  | GroupAction
+  | ResubmitAction
+  | SetVlanVidAction
+  | SetVlanPcpAction
+  | StripVlanAction
+  | PushVlanAction
+  | SetEthAction<"set_eth_src">
+  | SetEthAction<"set_eth_dst">
+  | SetIpv4Action<"set_ipv4_src">
+  | SetIpv4Action<"set_ipv4_dst">
+  | SetIpDscpAction
+  | SetIpEcnAction
+  | SetIpTtlAction
+  | SetL4PortAction<"set_l4_src_port">
+  | SetL4PortAction<"set_l4_dst_port">
+  | RegMoveAction
+  | SetFieldAction
+  | DecTtlAction
+  | SetTunnelAction
+  | SetQueueAction
+  | PopQueueAction
+  | FinTimeoutAction
+  | NoteAction
+  | ExitAction
+  | ConjunctionAction
+  | CloneAction
+  | LearnAction
+  | NatAction
+  | CtAction
+  | CtClearAction
+  | MeterAction
+  | ClearActionsAction
+  | WriteActionsAction
+  | WriteMetadataAction
+  | GotoTableAction;
+
+export type ActionType = Action["type"];
+
+/** The member of the union with a given `type`. */
+export type ActionOf<T extends ActionType> = Extract<Action, { readonly type: T }>;
+
+/** A flow's actions (and instructions); empty means drop. */
 export type ActionList = readonly Action[];

@@ -5,8 +5,10 @@
  * prerequisites, then the bridge's flow_mod semantics.
  */
 import { readFileSync } from "node:fs";
-import { parseActions, formatActions } from "../actions/action-text.js";
+import { formatActions } from "../actions/action-text.js";
 import type { ActionList } from "../actions/action-types.js";
+import type { SwitchResources } from "../actions/flow-actions.js";
+import { actionsAsDumped, parseFlowActions, receiveFlowActions } from "../actions/flow-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
 import { formatFlowStats } from "../flowtable/flow-format.js";
@@ -33,17 +35,38 @@ function bridgeNames(br: Bridge): PortNameMap {
   return { numberOf: (n) => (n === br.name ? OFPP_LOCAL : undefined), nameOf: () => undefined };
 }
 
+/** ovsim bridges have no groups or meters yet: actions naming one are refused, as OVS refuses unknown ones. */
+const NO_RESOURCES: SwitchResources = { hasGroup: () => false, hasMeter: () => false };
+
 function flowMod(world: World, br: Bridge, text: string, command: FlowModCommand, o: Options, log: string[]): void {
   const names = bridgeNames(br);
-  const parsed = parseFlow(text, command, names);
-  const actions: ActionList = parsed.actions === null ? [] : parseActions(parsed.actions, names);
+  let parsed = parseFlow(text, command, names);
+  let actions: ActionList = [];
+  if (parsed.actions !== null) {
+    // ovs-ofctl checks the actions against the match; they may narrow the usable flow formats.
+    const fa = parseFlowActions(parsed.actions, {
+      names,
+      match: parsed.match,
+      tableId: parsed.tableId,
+      usableProtocols: parsed.usableProtocols,
+    });
+    actions = fa.actions;
+    parsed = { ...parsed, usableProtocols: parsed.usableProtocols & fa.usableProtocols };
+  }
   const sub = submitFlow(parsed, actions, protocolsForVersion(o.version));
   log.push(...sub.log.map((l) => `ofp_match|INFO|${l}`));
   if (!sub.ok) {
     if ("ofctlError" in sub) throw new FlowParseError(sub.ofctlError, text);
     throw new OpenFlowError(sub.ofperr);
   }
-  br.tables.apply(sub.flowMod, world.now);
+  let flowMod = sub.flowMod;
+  if (parsed.actions !== null) {
+    // The switch decodes the actions for the chosen format and checks them again.
+    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, NO_RESOURCES);
+    if (!received.ok) throw new OpenFlowError(received.ofperr);
+    flowMod = { ...flowMod, actions: received.actions };
+  }
+  br.tables.apply(flowMod, world.now);
 }
 
 function dumpFlows(world: World, br: Bridge, text: string, o: Options): string[] {
@@ -70,7 +93,7 @@ function dumpFlows(world: World, br: Bridge, text: string, o: Options): string[]
         now: world.now,
         ofVersion,
         names,
-        formatActions: (a) => formatActions(a, names),
+        formatActions: (a) => formatActions(actionsAsDumped(a, choice.protocol, f.match), names),
       }),
   );
   if (o.noStats) return lines;
