@@ -29,8 +29,11 @@ export { OvsimError, FlowParseError, OpenFlowError } from "./flowtable/errors.js
 // Actions
 export { parseActions, formatActions } from "./actions/action-text.js";
 export type { Action, ActionList } from "./actions/action-types.js";
-// Bridges and scripts
+export { parseActionText } from "./actions/action-parse.js";
+export type { ParseOutcome } from "./actions/action-parse.js";
+// Config DB, bridges and scripts
 export { Bridge } from "./datapath/bridge.js";
+export { ConfigDb } from "./datapath/config-db.js";
 export { runScript } from "./cli/run-script.js";
 export type { ScriptOutput } from "./cli/run-script.js";
 export { World } from "./cli/world.js";
