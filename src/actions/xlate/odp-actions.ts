@@ -1,0 +1,177 @@
+/**
+ * Datapath actions: what translation installs in the datapath and what
+ * `ofproto/trace` prints after `Datapath actions:` (OVS's `OVS_ACTION_ATTR_*`
+ * netlink attributes, printed by `format_odp_actions` in lib/odp-util.c).
+ *
+ * Design:
+ * - One discriminated union, `OdpAction`, of immutable plain objects; one
+ *   table of formatters keyed by `type` (`FORMAT`), so a new member cannot
+ *   compile until it prints.
+ * - Values are what the netlink attribute carries (datapath port numbers, not
+ *   OpenFlow ports; TCIs with the CFI bit), so two actions that print alike
+ *   are structurally equal.
+ * - Header rewrites live in `odp-set.ts`, tunnel headers in `odp-tnl-push.ts`,
+ *   conntrack in `odp-ct.ts`, upcalls in `odp-userspace.ts`; this file joins them.
+ * - An empty list prints `drop`, as OVS prints no actions; `{ type: "drop" }`
+ *   is OVS_ACTION_ATTR_DROP, an explicit drop that also prints `drop`.
+ */
+import type { OdpCtAction } from "./odp-ct.js";
+import { formatCt } from "./odp-ct.js";
+import type { OdpSetAction } from "./odp-set.js";
+import { formatOdpKeyAttr } from "./odp-set.js";
+import type { OdpTnlPushAction } from "./odp-tnl-push.js";
+import { formatTnlPush } from "./odp-tnl-push.js";
+import type { OdpUserspaceAction } from "./odp-userspace.js";
+import { formatUserspace } from "./odp-userspace.js";
+
+/** Output to a datapath port (printed as the bare number). */
+export interface OdpOutputAction {
+  readonly type: "output";
+  readonly port: number;
+}
+
+/** `push_vlan(tpid=0x88a8,vid=..,pcp=..)`; the TPID prints only when not 0x8100. */
+export interface OdpPushVlanAction {
+  readonly type: "push_vlan";
+  readonly tpid: number;
+  /** The TCI pushed, CFI (0x1000) included. */
+  readonly tci: number;
+}
+
+export interface OdpPopVlanAction {
+  readonly type: "pop_vlan";
+}
+
+/** `recirc(0x1)`: run the packet through the datapath again with this recirc_id. */
+export interface OdpRecircAction {
+  readonly type: "recirc";
+  readonly id: number;
+}
+
+/** `hash(l4(0))`: compute dp_hash (for select groups / bonds). */
+export interface OdpHashAction {
+  readonly type: "hash";
+  readonly alg: "l4" | "sym_l4";
+  readonly basis: number;
+}
+
+export interface OdpCtClearAction {
+  readonly type: "ct_clear";
+}
+
+/** `tnl_pop(P)`: decapsulate and continue as if received on tunnel vport P. */
+export interface OdpTnlPopAction {
+  readonly type: "tnl_pop";
+  readonly port: number;
+}
+
+/** `clone(...)`: run the nested actions on a copy of the packet. */
+export interface OdpCloneAction {
+  readonly type: "clone";
+  readonly actions: readonly OdpAction[];
+}
+
+/** `sample(sample=50.0%,actions(...))`; probability is out of UINT32_MAX. */
+export interface OdpSampleAction {
+  readonly type: "sample";
+  readonly probability: number;
+  readonly actions: readonly OdpAction[];
+}
+
+/** `trunc(N)`: truncate the packet to N bytes for the next output. */
+export interface OdpTruncAction {
+  readonly type: "trunc";
+  readonly maxLen: number;
+}
+
+export interface OdpMeterAction {
+  readonly type: "meter";
+  readonly id: number;
+}
+
+/** `check_pkt_len(size=N,gt(...),le(...))`. */
+export interface OdpCheckPktLenAction {
+  readonly type: "check_pkt_len";
+  readonly size: number;
+  readonly greater: readonly OdpAction[];
+  readonly lessEqual: readonly OdpAction[];
+}
+
+/** OVS_ACTION_ATTR_DROP: an explicit drop. */
+export interface OdpDropAction {
+  readonly type: "drop";
+}
+
+export type OdpAction =
+  | OdpOutputAction
+  | OdpPushVlanAction
+  | OdpPopVlanAction
+  | OdpSetAction
+  | OdpUserspaceAction
+  | OdpRecircAction
+  | OdpHashAction
+  | OdpCtAction
+  | OdpCtClearAction
+  | OdpTnlPushAction
+  | OdpTnlPopAction
+  | OdpCloneAction
+  | OdpSampleAction
+  | OdpTruncAction
+  | OdpMeterAction
+  | OdpCheckPktLenAction
+  | OdpDropAction;
+
+export type OdpActionType = OdpAction["type"];
+
+const UINT32_MAX = 0xffffffff;
+const VLAN_CFI = 0x1000;
+
+/** OVS's `format_vlan_tci` with an exact mask and verbose off: vid and pcp always, `cfi=0` when clear. */
+function formatPushVlan(a: OdpPushVlanAction): string {
+  const tpid = a.tpid === 0x8100 ? "" : `tpid=0x${a.tpid.toString(16).padStart(4, "0")},`;
+  const cfi = (a.tci & VLAN_CFI) === 0 ? ",cfi=0" : "";
+  return `push_vlan(${tpid}vid=${a.tci & 0xfff},pcp=${(a.tci >>> 13) & 7}${cfi})`;
+}
+
+function formatSample(a: OdpSampleAction): string {
+  const percent = ((100 * a.probability) / UINT32_MAX).toFixed(1);
+  return `sample(sample=${percent}%,actions(${formatOdpActions(a.actions)}))`;
+}
+
+type Formatters = { readonly [K in OdpActionType]: (a: Extract<OdpAction, { type: K }>) => string };
+
+const FORMAT: Formatters = {
+  output: (a) => String(a.port),
+  push_vlan: formatPushVlan,
+  pop_vlan: () => "pop_vlan",
+  set: (a) => `set(${formatOdpKeyAttr(a)})`,
+  userspace: formatUserspace,
+  recirc: (a) => `recirc(${a.id === 0 ? "0" : `0x${a.id.toString(16)}`})`,
+  hash: (a) => `hash(${a.alg}(${a.basis}))`,
+  ct: formatCt,
+  ct_clear: () => "ct_clear",
+  tnl_push: formatTnlPush,
+  tnl_pop: (a) => `tnl_pop(${a.port})`,
+  clone: (a) => `clone(${formatOdpActions(a.actions)})`,
+  sample: formatSample,
+  trunc: (a) => `trunc(${a.maxLen})`,
+  meter: (a) => `meter(${a.id})`,
+  check_pkt_len: (a) =>
+    `check_pkt_len(size=${a.size},gt(${formatOdpActions(a.greater)}),le(${formatOdpActions(a.lessEqual)}))`,
+  drop: () => "drop",
+};
+
+export function formatOdpAction(a: OdpAction): string {
+  return (FORMAT[a.type] as (a: OdpAction) => string)(a);
+}
+
+/** The list as OVS prints it after `Datapath actions:`; an empty list is `drop`. */
+export function formatOdpActions(list: readonly OdpAction[]): string {
+  if (list.length === 0) return "drop";
+  let s = "";
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0) s += ",";
+    s += formatOdpAction(list[i] as OdpAction);
+  }
+  return s;
+}

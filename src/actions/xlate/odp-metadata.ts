@@ -1,0 +1,50 @@
+/**
+ * Datapath-visible packet metadata that OpenFlow cannot match, so the flow key
+ * (`flow-layout.ts`) has no member for it, but that translation changes and
+ * commits to the datapath all the same:
+ *
+ * - `skb_priority` (OVS's `flow->skb_priority`): the queue chosen by
+ *   `set_queue` / `enqueue`, committed as `set(skb_priority(...))`;
+ * - the TPID of each VLAN header (OVS's `flow->vlans[i].tpid`): 0x8100, or
+ *   0x88a8 after `push_vlan:0x88a8`, printed as `push_vlan(tpid=0x88a8,...)`.
+ *
+ * A *translation flow* is a flow key followed by these words
+ * (`XLATE_FLOW_WORDS` long). Code that only knows flow keys keeps working on
+ * the first `FLOW_WORDS` words; a plain `FLOW_WORDS`-long key reads as
+ * priority 0 and 802.1Q headers (typed arrays answer `undefined` past their
+ * end, and ignore writes there). A TPID of 0 means 0x8100, so keys built from
+ * matches need no fix-up.
+ *
+ * Should the flow layout grow these members, only this file changes.
+ */
+import type { FlowMember } from "../../flowtable/flow-layout.js";
+import { FLOW_WORDS } from "../../flowtable/flow-layout.js";
+
+/** Length of a translation flow: the flow key plus the datapath-only words below. */
+export const XLATE_FLOW_WORDS = FLOW_WORDS + 2;
+
+export const ETH_TYPE_VLAN_8021Q = 0x8100;
+export const ETH_TYPE_VLAN_8021AD = 0x88a8;
+
+/** Datapath-only members, addressed like `M` members (`readSmall`, `writeMember`). */
+export const XM = {
+  skbPriority: { name: "skb_priority", word: FLOW_WORDS, shift: 0, bits: 32 },
+  /** TPID of the outer VLAN header (vlans[0]); 0 reads as 0x8100. */
+  vlanTpid: { name: "vlan_tpid", word: FLOW_WORDS + 1, shift: 16, bits: 16 },
+  /** TPID of the inner VLAN header (vlans[1]); 0 reads as 0x8100. */
+  vlanTpid1: { name: "vlan_tpid1", word: FLOW_WORDS + 1, shift: 0, bits: 16 },
+} as const satisfies Record<string, FlowMember>;
+
+/** A translation flow holding `key` (a flow key or a translation flow), metadata zero. */
+export function xlateFlowOf(key: Uint32Array): Uint32Array {
+  const out = new Uint32Array(XLATE_FLOW_WORDS);
+  out.set(key.length > XLATE_FLOW_WORDS ? key.subarray(0, XLATE_FLOW_WORDS) : key);
+  return out;
+}
+
+/** The TPID of VLAN header `i` (0 outer, 1 inner), 0x8100 when unset. */
+export function vlanTpid(flow: Uint32Array, i: 0 | 1): number {
+  const w = flow[XM.vlanTpid.word] ?? 0;
+  const tpid = i === 0 ? w >>> 16 : w & 0xffff;
+  return tpid === 0 ? ETH_TYPE_VLAN_8021Q : tpid;
+}
