@@ -5,7 +5,7 @@
  * result is a FlowMod ready for `FlowTables.apply`, or the error ovs-ofctl or
  * the switch would report.
  */
-import type { FlowMod } from "./flow-tables.js";
+import type { FlowMod, FlowSelector } from "./flow-tables.js";
 import type { FlowModCommand, FlowModFlags, ParsedFlow } from "./flow-mod-parse.js";
 import { TABLE_ALL } from "./flow-mod-parse.js";
 import { normalizationLog } from "./match-normalize.js";
@@ -81,4 +81,30 @@ export function submitFlow<A>(parsed: ParsedFlow, actions: A, allowedProtocols: 
     actions,
   };
   return { ok: true, flowMod, protocol: choice.protocol, log };
+}
+
+export type StatsRequestResult =
+  | { ok: true; selector: FlowSelector; protocol: number }
+  | { ok: false; ofctlError: string }
+  | { ok: false; ofperr: string };
+
+/**
+ * The path of a flow stats request (dump-flows, dump-aggregate): the same
+ * flow-format choice and match delivery as a flow_mod, giving the selector the
+ * switch applies.
+ */
+export function submitStatsRequest(parsed: ParsedFlow, allowedProtocols: number): StatsRequestResult {
+  const choice = chooseProtocol(parsed.usableProtocols, allowedProtocols);
+  if (!choice.ok) return { ok: false, ofctlError: choice.error };
+  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
+  if (!sent.ok) return { ok: false, ofperr: sent.ofperr };
+  const selector: FlowSelector = {
+    tableId: parsed.tableId,
+    match: sent.match,
+    cookie: parsed.cookie,
+    cookieMask: parsed.cookieMask,
+    outPort: parsed.outPort,
+    outGroup: parsed.outGroup,
+  };
+  return { ok: true, selector, protocol: choice.protocol };
 }

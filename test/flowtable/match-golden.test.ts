@@ -8,8 +8,8 @@
  * Actions are not under test here (they belong to src/actions): the few lines
  * OVS rejects for their actions are counted and checked by the actions suite.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { golden, goldenPortNames } from "./match-golden-data.js";
 import { FlowParseError } from "../../src/flowtable/errors.js";
 import { OpenFlowError } from "../../src/flowtable/errors.js";
 import { formatFlowStats } from "../../src/flowtable/flow-format.js";
@@ -17,24 +17,9 @@ import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { submitFlow } from "../../src/flowtable/flow-mod-submit.js";
 import { FlowTables, looseSelector } from "../../src/flowtable/flow-tables.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
-import { OFPP_LOCAL } from "../../src/flowtable/ports.js";
 
-interface GoldenEntry {
-  input: string;
-  accepted: boolean;
-  flows: string[];
-  messages: string[];
-}
 
-const golden: GoldenEntry[] = JSON.parse(
-  readFileSync(new URL("../../fixtures/flowtable/match-golden.json", import.meta.url), "utf8"),
-);
-
-/** The bridge in the recording is br0; its name is the LOCAL port. */
-const names = {
-  numberOf: (n: string) => (n === "br0" ? OFPP_LOCAL : undefined),
-  nameOf: () => undefined,
-};
+const names = goldenPortNames;
 
 /** Actions as opaque text; OVS prints an empty action list as "drop". */
 const textActions = {

@@ -26,9 +26,9 @@
  *     fixtures/flowtable/match-golden.json, added again through the same path
  *     as the golden test and printed, gives exactly the same text.
  */
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { golden, goldenPortNames } from "./match-golden-data.js";
 import { FlowParseError } from "../../src/flowtable/errors.js";
 import { allOnes, cidrBits, formatIpv6 } from "../../src/flowtable/field-values.js";
 import type { FieldSpec } from "../../src/flowtable/fields.js";
@@ -40,7 +40,7 @@ import { FlowTables } from "../../src/flowtable/flow-tables.js";
 import { Match } from "../../src/flowtable/match.js";
 import { formatMatch } from "../../src/flowtable/match-format.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
-import { OFPP_LOCAL, OFPP_NONE } from "../../src/flowtable/ports.js";
+import { OFPP_NONE } from "../../src/flowtable/ports.js";
 import { prereqOk } from "../../src/flowtable/prereqs.js";
 import { ETH_TYPE, IPPROTO, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT } from "../../src/flowtable/protocols.js";
 
@@ -230,17 +230,7 @@ describe("(a) formatMatch then parseFlow gives back the same match", () => {
 
 // ---- (b) fixed point on OVS's own output -------------------------------------------------------
 
-interface GoldenEntry {
-  input: string;
-  accepted: boolean;
-  flows: string[];
-  messages: string[];
-}
-
-const golden: GoldenEntry[] = JSON.parse(
-  readFileSync(new URL("../../fixtures/flowtable/match-golden.json", import.meta.url), "utf8"),
-);
-const names = { numberOf: (n: string) => (n === "br0" ? OFPP_LOCAL : undefined), nameOf: () => undefined };
+const names = goldenPortNames;
 const textActions = { equal: (a: string, b: string) => a === b, outputsToPort: () => false, outputsToGroup: () => false };
 
 /** Adds `text` as ovs-ofctl add-flow would (OpenFlow 1.0/NXM) and prints the table as --no-stats dump-flows. */

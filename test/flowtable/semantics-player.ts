@@ -21,10 +21,9 @@ import { FlowTables } from "../../src/flowtable/flow-tables.js";
 import { formatFlowStats } from "../../src/flowtable/flow-format.js";
 import type { FlowModCommand } from "../../src/flowtable/flow-mod-parse.js";
 import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
-import { submitFlow } from "../../src/flowtable/flow-mod-submit.js";
+import { submitFlow, submitStatsRequest } from "../../src/flowtable/flow-mod-submit.js";
 import { Match } from "../../src/flowtable/match.js";
-import { transmitMatch } from "../../src/flowtable/match-transmit.js";
-import { chooseProtocol, matchProtocolOf, protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
+import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
 
 /** `output:N` actions as text, OVS's spelling; "drop" outputs nowhere. */
 export const textOutputActions: ActionSemantics<string> = {
@@ -161,19 +160,12 @@ export class SemanticsPlayer {
   }
 
   private dump(text: string, version: Version): string[] {
-    const parsed = parseFlow(text, "stats");
-    const choice = chooseProtocol(parsed.usableProtocols, protocolsForVersion(version));
-    if (!choice.ok) throw new FlowParseError(choice.error, text);
-    const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
-    if (!sent.ok) throw new OpenFlowError(sent.ofperr);
-    const flows = this.tables.select({
-      tableId: parsed.tableId,
-      match: sent.match,
-      cookie: parsed.cookie,
-      cookieMask: parsed.cookieMask,
-      outPort: parsed.outPort,
-      outGroup: parsed.outGroup,
-    });
+    const req = submitStatsRequest(parseFlow(text, "stats"), protocolsForVersion(version));
+    if (!req.ok) {
+      if ("ofctlError" in req) throw new FlowParseError(req.ofctlError, text);
+      throw new OpenFlowError(req.ofperr);
+    }
+    const flows = this.tables.select(req.selector);
     const ofVersion = VERSION_NUMBER[version];
     const header = ofVersion === 10 ? "NXST_FLOW reply (xid=X):" : `OFPST_FLOW reply (OF1.${ofVersion - 10}) (xid=X):`;
     const lines = flows.map(
