@@ -33,7 +33,20 @@ export { parseActionText } from "./actions/action-parse.js";
 export type { ParseOutcome } from "./actions/action-parse.js";
 // Config DB, bridges and scripts
 export { Bridge } from "./datapath/bridge.js";
+export { BridgePort } from "./datapath/bridge-port.js";
+export { Datapath } from "./datapath/dpif.js";
+export { MacLearningTable } from "./datapath/mac-learning.js";
 export { ConfigDb } from "./datapath/config-db.js";
 export { runScript } from "./cli/run-script.js";
 export type { ScriptOutput } from "./cli/run-script.js";
 export { World } from "./cli/world.js";
+
+// Translation (src/actions/xlate): a packet through a bridge's pipeline into datapath actions.
+export { xlate, recirculationFlow } from "./actions/xlate/xlate.js";
+export type { XlateResult } from "./actions/xlate/xlate.js";
+export { formatTrace, formatMegaflow, formatTraceFlow, ofprotoTrace } from "./actions/xlate/xlate-trace-format.js";
+export { MAX_DEPTH, MAX_RESUBMITS, RecircIds, XLATE_ERRORS } from "./actions/xlate/xlate-context.js";
+export type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./actions/xlate/xlate-context.js";
+export type { XlateBridge, XlateNormalApi, XlatePort, XlateTunnelConfig, XlateVlanConfig } from "./actions/xlate/xlate-bridge.js";
+export { formatOdpActions } from "./actions/xlate/odp-actions.js";
+export type { OdpAction } from "./actions/xlate/odp-actions.js";

@@ -48,8 +48,12 @@ export interface EnqueueAction {
   readonly queue: number;
 }
 
-/** The packet-in reasons a `controller(...)` action may name. */
-export type PacketInReason = "no_match" | "action" | "invalid_ttl" | "action_set" | "group" | "packet_out";
+/**
+ * The packet-in reasons a `controller(...)` action may name, and
+ * "explicit_miss" (OFPR_EXPLICIT_MISS), which only ofproto-dpif's internal
+ * table-254 miss flow carries; OVS prints it as an empty name (`reason=`).
+ */
+export type PacketInReason = "no_match" | "action" | "invalid_ttl" | "action_set" | "group" | "packet_out" | "explicit_miss";
 
 /** `controller(...)` with anything beyond max_len (else it is an output to CONTROLLER). */
 export interface ControllerAction {

@@ -1,11 +1,24 @@
 /**
- * `ovs-appctl` commands, as a table from command name to handler. So far the
- * virtual clock as OVS's own test suite drives it: `time/stop` and
- * `time/warp MSECS [STEP]`, which advances the clock in steps and lets flows
- * expire at each step, as ovs-vswitchd's main loop would.
+ * `ovs-appctl` commands, as a table from command name to handler: the
+ * virtual clock as OVS's own test suite drives it (`time/stop`, `time/warp
+ * MSECS [STEP]`, which advances the clock in steps and lets flows and MAC
+ * entries expire at each step, as ovs-vswitchd's main loop would), and the
+ * bridge and datapath commands of appctl-bridge.ts.
  */
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
+import {
+  bridgeDumpFlows,
+  dpifDumpDps,
+  dpifSetDpFeatures,
+  dpifShow,
+  dpifShowDpFeatures,
+  fdbFlush,
+  fdbShow,
+  fdbStatsShow,
+  ofprotoList,
+  serverError,
+} from "./appctl-bridge.js";
 import type { World } from "./world.js";
 
 type Handler = (world: World, args: string[]) => CommandResult;
@@ -16,10 +29,6 @@ interface AppctlCommand {
   readonly run: Handler;
 }
 
-function serverError(message: string): CommandResult {
-  return { stdout: [], stderr: [message, "ovs-appctl: ovs-vswitchd: server returned an error"], ok: false };
-}
-
 /** C's `atoll`: leading white space, optional sign, digits; anything else reads as 0. */
 function atoll(s: string): number {
   const m = /^\s*([+-]?\d+)/.exec(s);
@@ -28,6 +37,15 @@ function atoll(s: string): number {
 
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
   ["time/stop", { minArgs: 0, maxArgs: 0, run: () => output([]) }],
+  ["dpif/show", { minArgs: 0, maxArgs: 0, run: (world) => dpifShow(world) }],
+  ["dpif/dump-dps", { minArgs: 0, maxArgs: 0, run: (world) => dpifDumpDps(world) }],
+  ["dpif/show-dp-features", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => dpifShowDpFeatures(world, br) }],
+  ["dpif/set-dp-features", { minArgs: 1, maxArgs: 3, run: (world, args) => dpifSetDpFeatures(world, args) }],
+  ["ofproto/list", { minArgs: 0, maxArgs: 0, run: (world) => ofprotoList(world) }],
+  ["bridge/dump-flows", { minArgs: 1, maxArgs: 2, run: (world, args) => bridgeDumpFlows(world, args) }],
+  ["fdb/show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbShow(world, br) }],
+  ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (world, [br]) => fdbFlush(world, br) }],
+  ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbStatsShow(world, br) }],
   [
     "time/warp",
     {

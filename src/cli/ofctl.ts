@@ -1,8 +1,10 @@
 /**
- * `ovs-ofctl` flow commands: add-flow, add-flows, mod-flows, del-flows and
- * dump-flows, with --strict, --no-stats and -O/--protocols. Flows go through
+ * `ovs-ofctl`: add-flow, add-flows, mod-flows, del-flows, replace-flows,
+ * diff-flows, dump-flows, dump-aggregate, show, dump-ports and mod-port, with
+ * --strict, --no-stats and -O/--protocols OpenFlow10..15. Flows go through
  * the same path as in OVS: parse, choose a flow format, normalize or check
- * prerequisites, then the bridge's flow_mod semantics.
+ * prerequisites, then the bridge's flow_mod semantics; a refusal prints as
+ * OVS prints an OFPT_ERROR (ofctl-messages.ts).
  */
 import { readFileSync } from "node:fs";
 import { formatActions } from "../actions/action-text.js";
@@ -11,8 +13,9 @@ import type { SwitchResources } from "../actions/flow-actions.js";
 import { actionsAsDumped, parseFlowActions, receiveFlowActions } from "../actions/flow-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
+import type { FlowEntry } from "../flowtable/flow-entry.js";
 import { formatFlowStats } from "../flowtable/flow-format.js";
-import type { FlowModCommand } from "../flowtable/flow-mod-parse.js";
+import type { FlowModCommand, ParsedFlow } from "../flowtable/flow-mod-parse.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
 import { submitFlow } from "../flowtable/flow-mod-submit.js";
 import { transmitMatch } from "../flowtable/match-transmit.js";
@@ -21,26 +24,70 @@ import type { PortNameMap } from "../flowtable/ports.js";
 import { OFPP_LOCAL } from "../flowtable/ports.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
+import { diffFlows, replaceFlows } from "./ofctl-diff.js";
+import type { OfVersion, SentFlowMod } from "./ofctl-messages.js";
+import { dumpXid, flowModErrorLines, header } from "./ofctl-messages.js";
+import { dumpPorts, modPort, showBridge } from "./ofctl-ports.js";
 import type { World } from "./world.js";
 
-type OfVersion = "OpenFlow10" | "OpenFlow13";
-
-interface Options {
+export interface OfctlOptions {
   strict: boolean;
   noStats: boolean;
   version: OfVersion;
 }
 
-function bridgeNames(br: Bridge): PortNameMap {
-  return { numberOf: (n) => (n === br.name ? OFPP_LOCAL : undefined), nameOf: () => undefined };
+const VERSION_NAMES: ReadonlyArray<readonly [string, OfVersion]> = [
+  ["openflow10", 10],
+  ["openflow11", 11],
+  ["openflow12", 12],
+  ["openflow13", 13],
+  ["openflow14", 14],
+  ["openflow15", 15],
+];
+
+/** The version a `-O` list negotiates with ovs-vswitchd (which speaks all): the highest listed. */
+function parseVersions(list: string): OfVersion | string {
+  let best: OfVersion | null = null;
+  for (const word of list.split(",")) {
+    const v = VERSION_NAMES.find(([n]) => n === word.trim().toLowerCase())?.[1];
+    if (v === undefined) return `${word}: unknown OpenFlow version`;
+    if (best === null || v > best) best = v;
+  }
+  return best ?? 10;
+}
+
+function versionName(v: OfVersion): "OpenFlow10" | "OpenFlow11" | "OpenFlow12" | "OpenFlow13" | "OpenFlow14" | "OpenFlow15" {
+  return `OpenFlow${v}`;
+}
+
+/** The bridge's port names, for parsing `in_port=p1` and `output:p1`. */
+export function bridgeNames(br: Bridge): PortNameMap {
+  return {
+    numberOf: (n) => (n === br.name ? OFPP_LOCAL : br.portByName(n)?.ofport),
+    nameOf: () => undefined,
+  };
 }
 
 /** ovsim bridges have no groups or meters yet: actions naming one are refused, as OVS refuses unknown ones. */
 const NO_RESOURCES: SwitchResources = { hasGroup: () => false, hasMeter: () => false };
 
-function flowMod(world: World, br: Bridge, text: string, command: FlowModCommand, o: Options, log: string[]): void {
+/** Errors the switch answers with although it decoded the request (it prints the request). */
+const NON_DECODE_ERRORS = new Set(["OFPBAC_BAD_OUT_GROUP", "OFPMMFC_INVALID_METER"]);
+
+/** The switch answered a request with an error: what ovs-ofctl prints for it. */
+export class OfctlReplyError extends Error {
+  readonly code = "OFCTL_REPLY";
+  readonly lines: string[];
+  constructor(lines: string[]) {
+    super(lines[0] ?? "OFPT_ERROR");
+    this.lines = lines;
+  }
+}
+
+/** A flow line parsed and sent as ovs-ofctl would: what the switch receives, or the error. */
+export function prepareFlowMod(br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): SentFlowMod {
   const names = bridgeNames(br);
-  let parsed = parseFlow(text, command, names);
+  let parsed: ParsedFlow = parseFlow(text, command, names);
   let actions: ActionList = [];
   if (parsed.actions !== null) {
     // ovs-ofctl checks the actions against the match; they may narrow the usable flow formats.
@@ -53,26 +100,74 @@ function flowMod(world: World, br: Bridge, text: string, command: FlowModCommand
     actions = fa.actions;
     parsed = { ...parsed, usableProtocols: parsed.usableProtocols & fa.usableProtocols };
   }
-  const sub = submitFlow(parsed, actions, protocolsForVersion(o.version));
+  const sub = submitFlow(parsed, actions, protocolsForVersion(versionName(o.version)));
   log.push(...sub.log.map((l) => `ofp_match|INFO|${l}`));
   if (!sub.ok) {
     if ("ofctlError" in sub) throw new FlowParseError(sub.ofctlError, text);
-    throw new OpenFlowError(sub.ofperr);
+    const sent: SentFlowMod = { parsed, flowMod: { ...dummyFlowMod(parsed, command), actions }, protocol: sub.protocol };
+    throw new OfctlReplyError(flowModErrorLines(sub.ofperr, sent, undefined, sub.ofperr));
   }
   let flowMod = sub.flowMod;
   if (parsed.actions !== null) {
     // The switch decodes the actions for the chosen format and checks them again.
     const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, NO_RESOURCES);
-    if (!received.ok) throw new OpenFlowError(received.ofperr);
+    if (!received.ok) {
+      const sent: SentFlowMod = {
+        parsed,
+        flowMod: { ...flowMod, actions: actionsAsDumped(actions, sub.protocol, flowMod.match) },
+        protocol: sub.protocol,
+      };
+      const decode = NON_DECODE_ERRORS.has(received.ofperr)
+        ? null
+        : received.ofperr === "NXBRC_UNENCODABLE_ERROR"
+          ? "OFPBAC_UNSUPPORTED_ORDER"
+          : received.ofperr;
+      throw new OfctlReplyError(flowModErrorLines(received.ofperr, sent, undefined, decode));
+    }
     flowMod = { ...flowMod, actions: received.actions };
   }
-  br.tables.apply(flowMod, world.now);
+  return { parsed, flowMod, protocol: sub.protocol };
 }
 
-function dumpFlows(world: World, br: Bridge, text: string, o: Options): string[] {
-  const names = bridgeNames(br);
-  const parsed = parseFlow(text, "stats", names);
-  const choice = chooseProtocol(parsed.usableProtocols, protocolsForVersion(o.version));
+/** A placeholder-free stand-in for a flow_mod the switch could not decode (only its xid and name print). */
+function dummyFlowMod(parsed: ParsedFlow, command: FlowModCommand): SentFlowMod["flowMod"] {
+  return {
+    command,
+    match: parsed.match,
+    priority: parsed.priority,
+    tableId: parsed.tableId,
+    cookie: parsed.cookie,
+    cookieMask: parsed.cookieMask,
+    newCookie: parsed.newCookie,
+    modifyCookie: parsed.modifyCookie,
+    idleTimeout: parsed.idleTimeout,
+    hardTimeout: parsed.hardTimeout,
+    importance: parsed.importance,
+    flags: parsed.flags,
+    outPort: parsed.outPort,
+    outGroup: parsed.outGroup,
+    actions: [],
+  };
+}
+
+/** Applies a prepared flow_mod to the bridge; an OpenFlow error prints with the request. */
+export function applyFlowMod(world: World, br: Bridge, sent: SentFlowMod): void {
+  try {
+    br.tables.apply(sent.flowMod, world.now);
+  } catch (e) {
+    if (e instanceof OpenFlowError) throw new OfctlReplyError(flowModErrorLines(e.ofperr, sent, undefined, null));
+    throw e;
+  }
+}
+
+function flowMod(world: World, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
+  applyFlowMod(world, br, prepareFlowMod(br, text, command, o, log));
+}
+
+/** The flows a stats request selects, with the protocol it travelled over. */
+export function selectFlows(br: Bridge, text: string, o: OfctlOptions): { flows: FlowEntry<ActionList>[]; protocol: number } {
+  const parsed = parseFlow(text, "stats", bridgeNames(br));
+  const choice = chooseProtocol(parsed.usableProtocols, protocolsForVersion(versionName(o.version)));
   if (!choice.ok) throw new FlowParseError(choice.error, text);
   const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
   if (!sent.ok) throw new OpenFlowError(sent.ofperr);
@@ -84,68 +179,128 @@ function dumpFlows(world: World, br: Bridge, text: string, o: Options): string[]
     outPort: parsed.outPort,
     outGroup: parsed.outGroup,
   });
-  const ofVersion = o.version === "OpenFlow13" ? 13 : 10;
-  const lines = flows.map(
-    (f) =>
-      " " +
-      formatFlowStats(f, {
-        showStats: !o.noStats,
-        now: world.now,
-        ofVersion,
-        names,
-        formatActions: (a) => formatActions(actionsAsDumped(a, choice.protocol, f.match), names),
-      }),
-  );
+  return { flows, protocol: choice.protocol };
+}
+
+/** One flow as dump-flows prints it (the internal recirc flow with its recirc_id match, as OVS). */
+export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: number, o: OfctlOptions, now: number): string {
+  const line = formatFlowStats(f, {
+    showStats: !o.noStats,
+    now,
+    ofVersion: o.version,
+    formatActions: (a) => formatActions(actionsAsDumped(a, protocol, f.match)),
+  });
+  return br.isRecircDropFlow(f) ? line.replace("priority=2 actions=", "priority=2,recirc_id=0 actions=") : line;
+}
+
+function dumpFlows(world: World, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
+  const { flows, protocol } = selectFlows(br, text ?? "", o);
+  const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, o, world.now)}`);
   if (o.noStats) return lines;
-  return [o.version === "OpenFlow13" ? "OFPST_FLOW reply (OF1.3) (xid=0x2):" : "NXST_FLOW reply (xid=0x4):", ...lines];
+  const name = o.version === 10 ? "NXST_FLOW reply" : "OFPST_FLOW reply";
+  return [header(name, o.version, dumpXid(o.version, text !== undefined)), ...lines];
+}
+
+function dumpAggregate(br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
+  const { flows } = selectFlows(br, text ?? "", o);
+  let packets = 0;
+  let bytes = 0;
+  for (const f of flows) {
+    packets += f.nPackets;
+    bytes += f.nBytes;
+  }
+  const name = o.version === 10 ? "NXST_AGGREGATE reply" : "OFPST_AGGREGATE reply";
+  return [`${header(name, o.version, dumpXid(o.version, text !== undefined))} packet_count=${packets} byte_count=${bytes} flow_count=${flows.length}`];
+}
+
+/**
+ * Parses every flow of a file (add-flows / replace-flows / diff-flows) before
+ * anything is sent, as ovs-ofctl does: blank lines and `#` comments skipped; a
+ * bad line fails the whole command with `FILE:LINE: message`.
+ */
+export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: string[]): SentFlowMod[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new FlowParseError(`${path}: open failed (No such file or directory)`, path);
+  }
+  const out: SentFlowMod[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+    try {
+      out.push(prepareFlowMod(br, line, "add", o, log));
+    } catch (e) {
+      if (e instanceof FlowParseError) throw new FlowParseError(`${path}:${i + 1}: ${e.message}`, line);
+      throw e;
+    }
+  });
+  return out;
 }
 
 export function runOfctl(world: World, argv: string[]): CommandResult {
-  const o: Options = { strict: false, noStats: false, version: "OpenFlow10" };
+  const o: OfctlOptions = { strict: false, noStats: false, version: 10 };
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
+    let versions: string | null = null;
     if (a === "--strict") o.strict = true;
     else if (a === "--no-stats") o.noStats = true;
-    else if (a === "-O" || a === "--protocols") o.version = (argv[++i] ?? "OpenFlow10") as OfVersion;
-    else if (a.startsWith("--protocols=")) o.version = a.slice("--protocols=".length) as OfVersion;
-    else if (a.startsWith("-O")) o.version = a.slice(2) as OfVersion;
+    else if (a === "--names" || a === "--no-names" || a === "--read-only") continue;
+    else if (a === "-O" || a === "--protocols") versions = argv[++i] ?? "";
+    else if (a.startsWith("--protocols=")) versions = a.slice("--protocols=".length);
+    else if (a.startsWith("-O")) versions = a.slice(2);
     else args.push(a);
+    if (versions !== null) {
+      const v = parseVersions(versions);
+      if (typeof v === "string") return failure(`ovs-ofctl: ${v}`);
+      o.version = v;
+    }
   }
-  if (o.version !== "OpenFlow10" && o.version !== "OpenFlow13") {
-    return failure(`ovs-ofctl: ${o.version}: unsupported OpenFlow version in ovsim (use OpenFlow10 or OpenFlow13)`);
-  }
-  const [cmd, brName = "", arg] = args;
-  const br = world.bridge(brName);
+  const [cmd, brName = "", ...rest] = args;
   if (cmd === undefined) return failure("ovs-ofctl: missing command name; use --help for help");
+  if (cmd === "diff-flows") return diffFlows(world, brName, rest[0] ?? "", o);
+  const br = world.bridge(brName);
   if (!br) return failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
+  const arg = rest[0];
   const log: string[] = [];
   try {
     switch (cmd) {
       case "add-flow":
         flowMod(world, br, arg ?? "", "add", o, log);
         return output([], log);
-      case "add-flows": {
-        const text = arg === "-" || arg === undefined ? "" : readFileSync(arg, "utf8");
-        for (const line of text.split("\n")) {
-          if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-          flowMod(world, br, line, "add", o, log);
-        }
+      case "add-flows":
+        for (const sent of prepareFlowFile(br, arg ?? "", o, log)) applyFlowMod(world, br, sent);
         return output([], log);
-      }
       case "mod-flows":
         flowMod(world, br, arg ?? "", o.strict ? "modify_strict" : "modify", o, log);
         return output([], log);
       case "del-flows":
         flowMod(world, br, arg ?? "", o.strict ? "delete_strict" : "delete", o, log);
         return output([], log);
+      case "replace-flows":
+        return replaceFlows(world, br, arg ?? "", o, log);
       case "dump-flows":
-        return output(dumpFlows(world, br, arg ?? "", o), log);
+        return output(dumpFlows(world, br, arg, o), log);
+      case "dump-aggregate":
+        return output(dumpAggregate(br, arg, o), log);
+      case "show": {
+        const dpid = String(world.db.findByName("Bridge", br.name)[0]?.cols.get("datapath_id")?.first() ?? "");
+        return output(showBridge(br, dpid, o.version));
+      }
+      case "dump-ports": {
+        const rt = world.ofproto(br.name);
+        return rt ? dumpPorts(br, rt, o.version, arg, world.now) : failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
+      }
+      case "mod-port":
+        return modPort(br, arg ?? "", rest[1] ?? "");
       default:
         return failure(`ovs-ofctl: unknown command '${cmd}'; use --help for help`);
     }
   } catch (e) {
     if (e instanceof FlowParseError) return { stdout: [], stderr: [...log, `ovs-ofctl: ${e.message}`], ok: false };
+    if (e instanceof OfctlReplyError) return { stdout: [], stderr: [...log, ...e.lines], ok: false };
     if (e instanceof OpenFlowError) return { stdout: [], stderr: [...log, `OFPT_ERROR: ${e.ofperr}`], ok: false };
     throw e;
   }

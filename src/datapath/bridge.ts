@@ -1,30 +1,114 @@
 /**
- * A bridge (OVS's ofproto): a name, its OpenFlow tables and its fail mode.
- * Its configuration is its Bridge record in the config DB (config-db.ts);
- * `datapathType` and `failMode` mirror that record (World keeps them in step).
- * Ports, datapath and NORMAL processing join as the datapath work lands.
+ * A bridge (OVS's ofproto): a name, its OpenFlow tables, its fail mode, its
+ * ports and its MAC learning table. Its configuration is its Bridge record
+ * in the config DB (config-db.ts); World keeps `datapathType`, `failMode`,
+ * the ports and the MAC table settings in step with the DB after each commit.
+ *
+ * It is what translation sees of a bridge (XlateBridge): ports by OpenFlow
+ * number, patch peers resolved across the bridges of the same datapath.
+ *
+ * Like ofproto-dpif, a bridge starts with four read-only flows in the hidden
+ * table 254 (add_internal_flows): the miss flow (`reg0=0x1`, send to the
+ * controller), the no-packet-in flow (`reg0=0x2`, drop), the fragment-drop
+ * flow (`reg0=0x3`, drop) and `priority=2,recirc_id=0 actions=drop`. ovsim's
+ * flow key has no recirc_id member and ovsim does not recirculate, so every
+ * packet has recirc_id 0: that flow is installed as a catch-all and printed
+ * with OVS's text (see `isRecircDropFlow`).
  */
-import { FlowTables } from "../flowtable/flow-tables.js";
-import { Match } from "../flowtable/match.js";
-import { OFPP_NORMAL, OFPP_NONE } from "../flowtable/ports.js";
-import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
+import type { XlateBridge } from "../actions/xlate/xlate-bridge.js";
+import type { FlowEntry } from "../flowtable/flow-entry.js";
+import type { FlowMod } from "../flowtable/flow-tables.js";
+import { FlowTables, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
+import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
+import { Match } from "../flowtable/match.js";
+import { parseFlow } from "../flowtable/flow-mod-parse.js";
+import { OFPP_NONE, OFPP_NORMAL } from "../flowtable/ports.js";
+import type { BridgePort } from "./bridge-port.js";
+import { MacLearningTable } from "./mac-learning.js";
 
 export type FailMode = "standalone" | "secure";
 
-export class Bridge {
+const NO_FLAGS = { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false };
+
+function flowMod(command: FlowMod<ActionList>["command"], match: Match, priority: number, tableId: number, actions: ActionList): FlowMod<ActionList> {
+  return {
+    command,
+    match,
+    priority,
+    tableId,
+    cookie: 0n,
+    cookieMask: 0n,
+    newCookie: 0n,
+    modifyCookie: false,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    importance: 0,
+    flags: { ...NO_FLAGS },
+    outPort: OFPP_NONE,
+    outGroup: OFPG_ANY,
+    actions,
+  };
+}
+
+export class Bridge implements XlateBridge {
   readonly name: string;
   readonly tables: FlowTables<ActionList>;
   datapathType: string;
   failMode: FailMode;
+  /** Whether a controller is configured (a table miss then sends a packet-in). */
+  hasControllers: boolean;
+  readonly macTable = new MacLearningTable();
+  /** Ports by OpenFlow port number. */
+  private portMap = new Map<number, BridgePort>();
+  private sortedPorts: BridgePort[] = [];
+  /** The internal `priority=2,recirc_id=0` flow (printed with its recirc_id match). */
+  private recircDrop: FlowEntry<ActionList> | null = null;
 
   constructor(name: string, now: number) {
     this.name = name;
     this.tables = new FlowTables<ActionList>(actionSemantics);
     this.datapathType = "";
     this.failMode = "standalone";
+    this.hasControllers = false;
+    this.installInternalFlows(now);
     this.installFailOpenFlow(now);
+  }
+
+  get packetInOnMiss(): boolean {
+    return this.hasControllers;
+  }
+
+  port(ofport: number): BridgePort | undefined {
+    return this.portMap.get(ofport);
+  }
+
+  portByName(name: string): BridgePort | undefined {
+    return this.sortedPorts.find((p) => p.name === name);
+  }
+
+  /** Every port, in OpenFlow port number order. */
+  ports(): readonly BridgePort[] {
+    return this.sortedPorts;
+  }
+
+  /** Replaces the port set (World, after each commit). Ports that went away leave the MAC table. */
+  setPorts(ports: readonly BridgePort[]): void {
+    const next = new Map(ports.map((p) => [p.ofport, p]));
+    for (const [ofport, old] of this.portMap) {
+      const now = next.get(ofport);
+      if (!now || now.name !== old.name) this.macTable.flushPort(ofport);
+      // The OpenFlow port config (mod-port) stays with a port that stays.
+      else if (now !== old) now.config = old.config;
+    }
+    this.portMap = next;
+    this.sortedPorts = [...ports].sort((a, b) => a.ofport - b.ofport);
+  }
+
+  /** Whether `e` is the internal recirc_id=0 flow. */
+  isRecircDropFlow(e: FlowEntry<ActionList>): boolean {
+    return e === this.recircDrop;
   }
 
   /**
@@ -33,26 +117,7 @@ export class Bridge {
    * controller or loses its last one (connmgr_set_fail_mode, ofproto_flush).
    */
   flush(now: number, hasControllers: boolean): void {
-    this.tables.apply(
-      {
-        command: "delete",
-        match: Match.catchall(),
-        priority: 0,
-        tableId: TABLE_ALL,
-        cookie: 0n,
-        cookieMask: 0n,
-        newCookie: 0n,
-        modifyCookie: false,
-        idleTimeout: 0,
-        hardTimeout: 0,
-        importance: 0,
-        flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-        outPort: OFPP_NONE,
-        outGroup: OFPG_ANY,
-        actions: [],
-      },
-      now,
-    );
+    this.tables.apply(flowMod("delete", Match.catchall(), 0, TABLE_ALL, []), now);
     if (!hasControllers) this.installFailOpenFlow(now);
   }
 
@@ -62,25 +127,18 @@ export class Bridge {
    */
   installFailOpenFlow(now: number): void {
     if (this.failMode !== "standalone") return;
-    this.tables.apply(
-      {
-        command: "add",
-        match: Match.catchall(),
-        priority: 0,
-        tableId: 0,
-        cookie: 0n,
-        cookieMask: 0n,
-        newCookie: 0n,
-        modifyCookie: false,
-        idleTimeout: 0,
-        hardTimeout: 0,
-        importance: 0,
-        flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-        outPort: OFPP_NONE,
-        outGroup: OFPG_ANY,
-        actions: [{ type: "output", port: OFPP_NORMAL, maxLen: 0 }],
-      },
-      now,
-    );
+    this.tables.apply(flowMod("add", Match.catchall(), 0, 0, [{ type: "output", port: OFPP_NORMAL, maxLen: 0 }]), now);
+  }
+
+  /** ofproto-dpif's add_internal_flows, in its order. */
+  private installInternalFlows(now: number): void {
+    const reg0 = (id: number): Match => parseFlow(`reg0=${id},actions=drop`, "add").match;
+    const miss: ActionList = [
+      { type: "controller", maxLen: 0xffff, reason: "explicit_miss", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+    ];
+    this.tables.installInternal(flowMod("add", reg0(1), 0, TABLE_INTERNAL, miss), now);
+    this.tables.installInternal(flowMod("add", reg0(2), 0, TABLE_INTERNAL, []), now);
+    this.tables.installInternal(flowMod("add", reg0(3), 0, TABLE_INTERNAL, []), now);
+    this.recircDrop = this.tables.installInternal(flowMod("add", Match.catchall(), 2, TABLE_INTERNAL, []), now);
   }
 }

@@ -16,7 +16,10 @@
 import type { ConfigDb, Row } from "./config-db.js";
 import type { Atom } from "./config-db-types.js";
 import { Datum } from "./config-db-types.js";
-import { OFPORT_LOCAL, OfportAllocator, shashOrder } from "./ofport-allocation.js";
+import { hashInt } from "../flowtable/hash.js";
+import { Datapath, TUNNEL_DEFAULT_DST_PORT, isTunnelType, tunnelVportName } from "./dpif.js";
+import { HmapOrder } from "./hmap-order.js";
+import { OFPORT_LOCAL, OfportAllocator, ovsHashString, shashOrder } from "./ofport-allocation.js";
 
 export const DATAPATH_TYPES = ["dummy", "netdev", "system"];
 export const IFACE_TYPES = [
@@ -74,27 +77,97 @@ export function macFromUuid(uuid: string): string {
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-interface LivePort {
+/** An interface a bridge has open (an ofproto port). */
+export interface LivePort {
   readonly name: string;
   readonly ofport: number;
+  /** Interface type, "" read as "system". */
   readonly type: string;
   readonly mac: string;
+  /** The datapath port it uses (a tunnel's shared vport), null for patch ports. */
+  readonly odpPort: number | null;
+  /** The datapath port's name (the vport for tunnels), null for patch ports. */
+  readonly dpPortName: string | null;
+  /** The netdev type as `dpif/show` prints it ("dummy-internal", "tap", "system", "vxlan"...). */
+  readonly netdevType: string;
+  /** Virtual time the port was opened (OpenFlow 1.3 port stats duration). */
+  readonly created: number;
 }
 
-/** One bridge's ofproto: its allocator and the interfaces it has open. */
-class BridgeRuntime {
+
+/** What pass 1 found out about a bridge's wanted interfaces, for pass 2 and the status writes. */
+interface BridgePlan {
+  readonly portRows: Row[];
+  readonly wanted: Map<string, Row>;
+  readonly portIfaces: Map<string, Row[]>;
+  /** Why an interface could not be opened. */
+  readonly errors: Map<string, string>;
+}
+
+/** The datapath port an interface of (canonical) `type` uses: its own name, a tunnel's vport, none for patch. */
+function dpPortNameOf(iface: Row, type: string): string | null {
+  if (type === "patch") return null;
+  if (!TUNNEL_TYPES.has(type)) return str(iface.cols.get("name"));
+  const dst = iface.cols.get("options")?.get("dst_port");
+  const port = dst === undefined ? (TUNNEL_DEFAULT_DST_PORT[type] ?? 0) : atoiPort(String(dst));
+  return tunnelVportName(type, port);
+}
+
+/** C's atoi, as netdev-vport reads `dst_port`, narrowed to 16 bits as htons does. */
+function atoiPort(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(BigInt.asUintN(16, BigInt(m[1] as string))) : 0;
+}
+
+/** One bridge's ofproto: its allocator, datapath and the interfaces it has open. */
+export class BridgeRuntime {
+  readonly uuid: string;
+  readonly name: string;
+  /** Normalized datapath type: "system" for "". */
+  readonly dpType: string;
+  readonly datapath: Datapath;
   readonly alloc = new OfportAllocator();
   readonly ports = new Map<string, LivePort>();
+  /** The bridge's `ofproto->ports` hmap, by hash of the OpenFlow port number (dump-ports order). */
+  readonly portOrder = new HmapOrder<number>();
+
+  constructor(uuid: string, name: string, dpType: string, datapath: Datapath) {
+    this.uuid = uuid;
+    this.name = name;
+    this.dpType = dpType;
+    this.datapath = datapath;
+  }
+
+  /** Open ports in OVS's `ofproto->ports` order. */
+  portsInHashOrder(): LivePort[] {
+    const byOfport = new Map([...this.ports.values()].map((p) => [p.ofport, p]));
+    return this.portOrder.values().flatMap((n) => byOfport.get(n) ?? []);
+  }
 }
 
 function canonicalType(t: string): string {
   return t === "" ? "system" : t;
 }
 
+/** The datapath type a Bridge row asks for, as ofproto_normalize_type: "" is "system". */
+export function datapathTypeOf(br: Row): string {
+  const t = str(br.cols.get("datapath_type"));
+  return t === "" ? "system" : t;
+}
+
+/** netdev-dummy's first device number in the sandbox (what a fresh ovs-vswitchd --enable-dummy reaches). */
+const FIRST_DUMMY_NUMBER = 0x0d;
+
 export class Vswitchd {
   private readonly bridges = new Map<string, BridgeRuntime>();
-  /** netdev-dummy numbers its devices' MACs aa:55:aa:55:NN:NN in creation order. */
-  private dummyCount = 0;
+  /** vswitchd's all_bridges hmap (bridge names, by hash): the order bridges are reconfigured in. */
+  private readonly bridgeOrder = new HmapOrder<string>();
+  /** ofproto's all_ofprotos hmap (by hash of the name): `ofproto/list` order. */
+  private readonly ofprotoOrder = new HmapOrder<string>();
+  /** Open datapaths, by type. */
+  private readonly datapaths = new Map<string, Datapath>();
+  /** netdev-dummy numbers its devices aa:55:aa:55:NN:NN in creation order. */
+  private dummyCount = FIRST_DUMMY_NUMBER - 1;
 
   private dummyMac(): string {
     const n = ++this.dummyCount;
@@ -106,16 +179,59 @@ export class Vswitchd {
     return this.bridges.get(bridgeUuid)?.ports.get(iface)?.ofport;
   }
 
+  /** A bridge's ofproto, by bridge uuid. */
+  runtime(bridgeUuid: string): BridgeRuntime | undefined {
+    return this.bridges.get(bridgeUuid);
+  }
+
+  /** A bridge's ofproto, by bridge name. */
+  runtimeByName(name: string): BridgeRuntime | undefined {
+    for (const rt of this.bridges.values()) if (rt.name === name) return rt;
+    return undefined;
+  }
+
+  /** Every bridge's ofproto. */
+  runtimes(): BridgeRuntime[] {
+    return [...this.bridges.values()];
+  }
+
+  /** Bridge names in `ofproto/list` order. */
+  ofprotoNames(): string[] {
+    return this.ofprotoOrder.values();
+  }
+
+  /** The open datapaths, sorted by type (dpif/show order). */
+  openDatapaths(): Datapath[] {
+    return [...this.datapaths.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  }
+
   /** Reconfigures after a committed change; returns the database with vswitchd's status writes. */
   reconfigure(db0: ConfigDb, now: number): ConfigDb {
     let db = db0;
     const ovs = db.rows("Open_vSwitch")[0];
     const bridgeUuids = ovs ? (ovs.cols.get("bridges")?.keys ?? []).map(String) : [];
-    for (const uuid of [...this.bridges.keys()]) if (!bridgeUuids.includes(uuid)) this.bridges.delete(uuid);
-    for (const bu of bridgeUuids) {
-      const br = db.row("Bridge", bu);
-      if (br) db = this.reconfigureBridge(db, br, now);
+    const rows = bridgeUuids.map((u) => db.row("Bridge", u)).filter((r): r is Row => !!r);
+    const wanted = new Map(rows.map((r) => [r.uuid, r]));
+    // add_del_bridges: a bridge that is gone, renamed or changes datapath type loses its ofproto.
+    for (const rt of [...this.bridges.values()]) {
+      const row = wanted.get(rt.uuid);
+      if (!row || str(row.cols.get("name")) !== rt.name || datapathTypeOf(row) !== rt.dpType) this.destroyBridge(rt, now);
     }
+    // bridge_create for the new bridges (iterating a shash of every configured name),
+    // then ofproto_create for each bridge without one, in all_bridges order.
+    const byName = new Map(rows.map((r) => [str(r.cols.get("name")), r]));
+    const fresh = new Set<string>();
+    for (const name of shashOrder([...byName.keys()])) {
+      if (this.runtimeByName(name)) continue;
+      fresh.add(name);
+      this.bridgeOrder.insert(name, ovsHashString(name));
+    }
+    for (const name of this.bridgeOrder.values()) if (fresh.has(name)) this.createBridge(byName.get(name) as Row);
+    const order = this.bridgeOrder.values().flatMap((n) => this.runtimeByName(n) ?? []);
+    const plans = new Map<string, BridgePlan>();
+    for (const rt of order) plans.set(rt.uuid, this.deletePorts(db, wanted.get(rt.uuid) as Row, rt, now));
+    for (const rt of order) this.addPorts(wanted.get(rt.uuid) as Row, rt, plans.get(rt.uuid) as BridgePlan, now);
+    for (const rt of order) db = this.writeStatus(db, wanted.get(rt.uuid) as Row, rt, plans.get(rt.uuid) as BridgePlan);
     if (ovs) {
       const set = (col: string, d: Datum): void => {
         db = db.set("Open_vSwitch", ovs.uuid, col, d);
@@ -129,14 +245,44 @@ export class Vswitchd {
     return db;
   }
 
-  private reconfigureBridge(db0: ConfigDb, br: Row, now: number): ConfigDb {
-    let db = db0;
-    const brName = str(br.cols.get("name"));
-    let rt = this.bridges.get(br.uuid);
-    if (!rt) {
-      rt = new BridgeRuntime();
-      this.bridges.set(br.uuid, rt);
+  private createBridge(row: Row): void {
+    const dpType = datapathTypeOf(row);
+    let dp = this.datapaths.get(dpType);
+    if (!dp) {
+      dp = new Datapath(dpType);
+      this.datapaths.set(dpType, dp);
+      // The datapath's own internal port is a netdev too.
+      if (dp.isDummy) this.dummyMac();
     }
+    const name = str(row.cols.get("name"));
+    const rt = new BridgeRuntime(row.uuid, name, dpType, dp);
+    this.bridges.set(row.uuid, rt);
+    this.ofprotoOrder.insert(name, ovsHashString(name));
+  }
+
+  private destroyBridge(rt: BridgeRuntime, now: number): void {
+    for (const live of [...rt.ports.values()]) this.closePort(rt, live, now);
+    this.bridges.delete(rt.uuid);
+    this.bridgeOrder.remove(rt.name);
+    this.ofprotoOrder.remove(rt.name);
+    if (![...this.bridges.values()].some((b) => b.datapath === rt.datapath)) this.datapaths.delete(rt.dpType);
+  }
+
+  private closePort(rt: BridgeRuntime, live: LivePort, now: number): void {
+    rt.ports.delete(live.name);
+    rt.portOrder.remove(live.ofport);
+    if (live.ofport !== OFPORT_LOCAL) rt.alloc.free(live.ofport, now);
+    if (live.dpPortName === null) return;
+    if (isTunnelType(live.type)) rt.datapath.detachTunnel(live.dpPortName);
+    else rt.datapath.removePort(live.dpPortName);
+  }
+
+  /**
+   * Pass 1 (bridge_delete_or_reconfigure_ports): closes ports no longer
+   * wanted, of the wrong type, now misconfigured, or holding a number another
+   * interface asks for.
+   */
+  private deletePorts(db: ConfigDb, br: Row, rt: BridgeRuntime, now: number): BridgePlan {
     // Wanted interfaces, by name (the first port naming an interface wins).
     const portRows = (br.cols.get("ports")?.keys ?? []).map((u) => db.row("Port", String(u))).filter((p): p is Row => !!p);
     const wanted = new Map<string, Row>();
@@ -146,15 +292,17 @@ export class Vswitchd {
       portIfaces.set(str(p.cols.get("name")), ifaces);
       for (const i of ifaces) if (!wanted.has(str(i.cols.get("name")))) wanted.set(str(i.cols.get("name")), i);
     }
-
-    // Pass 1: delete ports no longer wanted, of the wrong type, now misconfigured,
-    // or holding a number another interface asks for (bridge_delete_or_reconfigure_ports).
     const doomed = new Set<string>();
     const byOfport = new Map<number, LivePort>([...rt.ports.values()].map((p) => [p.ofport, p]));
     for (const live of [...rt.ports.values()].sort((a, b) => a.ofport - b.ofport)) {
       if (doomed.has(live.name)) continue;
       const iface = wanted.get(live.name);
-      if (!iface || canonicalType(str(iface.cols.get("type"))) !== live.type || ifaceConfigError(iface) !== null) {
+      if (
+        !iface ||
+        canonicalType(str(iface.cols.get("type"))) !== live.type ||
+        ifaceConfigError(iface) !== null ||
+        dpPortNameOf(iface, live.type) !== live.dpPortName
+      ) {
         doomed.add(live.name);
         continue;
       }
@@ -171,24 +319,26 @@ export class Vswitchd {
         }
       }
     }
-    for (const name of doomed) {
-      const live = rt.ports.get(name) as LivePort;
-      rt.ports.delete(name);
-      if (live.ofport !== OFPORT_LOCAL) rt.alloc.free(live.ofport, now);
-    }
+    for (const name of doomed) this.closePort(rt, rt.ports.get(name) as LivePort, now);
+    return { portRows, wanted, portIfaces, errors: new Map() };
+  }
 
-    // Pass 2: open the wanted interfaces that are not open, those that ask for a
-    // number first, each group in the order of OVS's hash of port names.
-    const errors = new Map<string, string>();
-    const order = shashOrder(portRows.map((p) => str(p.cols.get("name"))));
+  /**
+   * Pass 2 (bridge_add_ports): opens the wanted interfaces that are not open,
+   * those that ask for a number first, each group in the order of OVS's hash
+   * of port names.
+   */
+  private addPorts(br: Row, rt: BridgeRuntime, plan: BridgePlan, now: number): void {
+    const brName = rt.name;
+    const order = shashOrder(plan.portRows.map((p) => str(p.cols.get("name"))));
     for (const withRequest of [true, false]) {
       for (const portName of order) {
-        for (const iface of portIfaces.get(portName) ?? []) {
+        for (const iface of plan.portIfaces.get(portName) ?? []) {
           const name = str(iface.cols.get("name"));
-          if ((requestOf(iface) !== null) !== withRequest || rt.ports.has(name) || wanted.get(name) !== iface) continue;
+          if ((requestOf(iface) !== null) !== withRequest || rt.ports.has(name) || plan.wanted.get(name) !== iface) continue;
           const err = ifaceConfigError(iface);
           if (err !== null) {
-            errors.set(name, err);
+            plan.errors.set(name, err);
             continue;
           }
           const type = canonicalType(str(iface.cols.get("type")));
@@ -199,18 +349,31 @@ export class Vswitchd {
             ofport = rt.alloc.alloc(requestOf(iface) ?? (prev !== null && prev >= 1 ? prev : null), now);
           }
           if (ofport === null) {
-            errors.set(name, `could not add network device ${name} to ofproto (No space left on device)`);
+            plan.errors.set(name, `could not add network device ${name} to ofproto (No space left on device)`);
             continue;
           }
-          const mac =
-            name === brName ? macFromUuid(br.uuid) : type === "patch" || TUNNEL_TYPES.has(type) ? macFromUuid(iface.uuid) : this.dummyMac();
-          rt.ports.set(name, { name, ofport, type, mac });
+          const netdevType = type === "internal" ? rt.datapath.internalType() : type;
+          // netdev-dummy devices (system, dummy and internal ports of the dummy datapaths) take a number each.
+          const dummyMac = netdevType === "tap" || type === "patch" || TUNNEL_TYPES.has(type) ? null : this.dummyMac();
+          const mac = name === brName ? macFromUuid(br.uuid) : (dummyMac ?? macFromUuid(iface.uuid));
+          const dpPortName = dpPortNameOf(iface, type);
+          let odpPort: number | null = null;
+          if (dpPortName !== null) {
+            odpPort = TUNNEL_TYPES.has(type)
+              ? rt.datapath.attachTunnel(dpPortName, type)
+              : rt.datapath.addPort(dpPortName, netdevType);
+          }
+          rt.ports.set(name, { name, ofport, type, mac, odpPort, dpPortName, netdevType, created: now });
+          rt.portOrder.insert(ofport, hashInt(ofport, 0));
         }
       }
     }
+  }
 
-    // Status columns.
-    for (const iface of wanted.values()) {
+  /** Status columns of a bridge's interfaces and the bridge. */
+  private writeStatus(db0: ConfigDb, br: Row, rt: BridgeRuntime, plan: BridgePlan): ConfigDb {
+    let db = db0;
+    for (const iface of plan.wanted.values()) {
       const name = str(iface.cols.get("name"));
       const live = rt.ports.get(name);
       const set = (col: string, d: Datum): void => {
@@ -229,7 +392,7 @@ export class Vswitchd {
         set("statistics", Datum.map((vport ? VPORT_STATS : DUMMY_STATS).map((k): [Atom, Atom] => [k, 0])));
       } else {
         set("ofport", Datum.scalar(-1));
-        set("error", Datum.scalar(errors.get(name) ?? "could not open network device"));
+        set("error", Datum.scalar(plan.errors.get(name) ?? "could not open network device"));
         for (const col of ["admin_state", "link_state", "ifindex", "link_resets", "mtu", "mac_in_use"]) set(col, Datum.EMPTY_SET);
         set("statistics", Datum.EMPTY_MAP);
       }

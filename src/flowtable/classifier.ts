@@ -1,19 +1,28 @@
 /*
  * Classifier: tuple space search over rules made of a masked key, a mask and a priority,
- * modelled on OVS lib/classifier.c (without versioning, tries, staged lookup or
- * conjunctive matches — see "What may change").
+ * modelled on OVS lib/classifier.c (staged lookup included; without versioning, prefix tries
+ * or conjunctive matches — see "What may change").
  *
  * Goals. Find the highest-priority rule matching a packet's flow key in time that depends on
  * the number of distinct masks, not the number of rules; report which key bits the answer
  * depended on, so the caller can install a megaflow that is valid for every packet agreeing
- * on those bits; do it without allocating.
+ * on those bits, and keep that set of bits small; do it without allocating.
  *
  * Structure. One Subtable per distinct mask, found through a small HashTable keyed on the
- * mask. Each subtable is a HashTable of the masked keys of its rules, with a
- * priority-descending list per key (see subtable.ts). `sorted` holds the subtables in
- * descending order of their highest rule priority; a lookup probes them in that order and
- * stops at the first subtable whose maximum priority is not above the best match so far
- * (OVS's pvector walk with `hard_pri + 1`).
+ * mask. A subtable is a hash table of its distinct masked keys held in flat int32 records,
+ * each with a priority-descending list of the rules for that key (see subtable.ts). `sorted`
+ * holds the subtables in descending order of their highest rule priority; a lookup probes
+ * them in that order and stops at the first subtable whose maximum priority is not above the
+ * best match so far (OVS's pvector walk with `hard_pri + 1`). A probe answers with an entry
+ * index and its priority, read from the record; the rule object itself is read once, for the
+ * final answer.
+ *
+ * Stages. Key words are grouped in stages (`stages`, first word of each; for flow keys
+ * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES). Without `wc`, a probe hashes all of
+ * the subtable's words at once. With `wc` it goes stage by stage, as OVS's find_match_wc:
+ * after each stage but the last it checks a filter of the key prefixes present in the
+ * subtable, and when the packet's prefix is absent it stops, ORing into `wc` only the mask
+ * words of the stages it looked at.
  *
  * Invariants:
  * - every rule's key is masked by its mask (checked on insert) and has nWords words;
@@ -26,46 +35,104 @@
  * unspecified (as in OVS); it is deterministic for a given classifier state, and the same
  * for every key that agrees on the bits reported in `wc`.
  *
- * Megaflow soundness. With `wc`, lookup ORs in the whole mask of every subtable it probes.
- * Another key that agrees with `key` on those bits gets the same hash and compare results in
- * each probed subtable, hence the same best-so-far at each step, hence the same stopping
- * point and the same answer. Subtables never probed only hold rules whose priority is at
- * most the answer's, so they change nothing.
+ * Megaflow soundness. With `wc`, each probed subtable ORs in the mask words of the stages it
+ * looked at: all of them when it got to its hash table, whether it found a match or not.
+ * Another key that agrees with `key` on the bits of `wc` gets, in each probed subtable, the
+ * same stage prefix hashes (so the same filter answers: stop at the same stage) and, when
+ * the probe gets that far, the same full hash and compare results; hence the same
+ * best-so-far at each step, the same stopping point and the same answer. A probe that
+ * stopped at a stage found no rule there, and neither would the other key. Subtables never
+ * probed only hold rules whose priority is at most the answer's, so they change nothing.
  *
  * Rules are shared, not copied: do not change a rule's key, mask or priority while it is in
- * a classifier. Do not insert or remove while iterating `rules()`.
+ * a classifier, and keep a rule in at most one classifier. Do not insert or remove while
+ * iterating `rules()`.
  *
- * What may change: OVS's staged lookup (un-wildcard only the stages a miss looked at) and
- * prefix tries would make megaflows narrower; they fit behind the same API.
+ * What may change: OVS's prefix tries (for nw_src/nw_dst and ports) would make megaflows
+ * narrower still by un-wildcarding only the prefix bits a lookup needed; they cost time on
+ * every lookup with `wc` and fit behind the same API. Staging without `wc` (OVS does not)
+ * could skip hashing later stages when an early stage misses.
  */
 
+import { FLOW_WORDS, STAGE_BOUNDARIES } from "./flow-layout.js";
 import { hashWords } from "./hash.js";
 import { HashTable } from "./hash-table.js";
 import { Subtable } from "./subtable.js";
-import type { ClsMatch } from "./subtable.js";
+
+/** Highest rule priority (priorities live in int32 records). */
+export const MAX_RULE_PRIORITY = 0x7fffffff;
 
 /** A rule: match `key` under `mask` at `priority`, carrying `value`. */
 export class ClassifierRule<T> {
-  /** The key, already masked (`key[i] & ~mask[i] === 0`). Not copied: do not mutate. */
-  readonly key: Uint32Array;
-  /** The mask, same length as the key. Rules with equal masks may share one array. */
-  readonly mask: Uint32Array;
-  /** Non-negative integer; higher wins. */
+  /** Integer, 0..MAX_RULE_PRIORITY; higher wins. */
   readonly priority: number;
   /** The payload (an OpenFlow flow entry, a megaflow's actions, ...). */
   value: T;
+  /**
+   * @internal The key as given, or null while the rule is in a classifier with compact
+   * keys (its words then live only in the subtable's record; see `key`).
+   */
+  fullKey: Uint32Array | null;
+  /** @internal The mask; in a classifier with compact keys, the subtable's own copy. */
+  maskWords: Uint32Array;
+  /** @internal The subtable holding the rule, null when in no classifier. */
+  home: Subtable<T> | null;
+  /** @internal The rule's key hash in `home` (valid while home is not null). */
+  hash: number;
+  /**
+   * @internal The next rule with the same mask and key and a strictly lower priority, while
+   * in a classifier (OVS's cls_match list); owned by the subtable.
+   */
+  lower: ClassifierRule<T> | null;
 
   constructor(key: Uint32Array, mask: Uint32Array, priority: number, value: T) {
-    this.key = key;
-    this.mask = mask;
     this.priority = priority;
     this.value = value;
+    this.fullKey = key;
+    this.maskWords = mask;
+    this.home = null;
+    this.hash = 0;
+    this.lower = null;
   }
+
+  /**
+   * The key, already masked (`key[i] & ~mask[i] === 0`). Not copied: do not mutate. In a
+   * classifier with compact keys, a fresh copy rebuilt from the classifier on every read
+   * (read it once, not per word).
+   */
+  get key(): Uint32Array {
+    return this.fullKey ?? this.home!.keyOf(this);
+  }
+
+  /** The mask, same length as the key. Rules with equal masks may share one array: do not mutate. */
+  get mask(): Uint32Array {
+    return this.maskWords;
+  }
+}
+
+/** Classifier options. */
+export interface ClassifierOptions {
+  /**
+   * Stage boundaries: first word of each stage, ascending from 0, then nWords. Default:
+   * flow-layout's STAGE_BOUNDARIES for flow keys (FLOW_WORDS words), one stage otherwise.
+   */
+  readonly stages?: readonly number[];
+  /**
+   * Keep each rule's key only in the subtable's record, and give rules the subtable's copy
+   * of their mask: a 56-word key and mask cost about 400 bytes per rule as typed arrays, the
+   * record a few words per distinct key. `rule.key` then rebuilds a copy on every read while
+   * the rule is in the classifier (a removed or displaced rule gets its key back for good).
+   */
+  readonly compactKeys?: boolean;
 }
 
 export class Classifier<T> {
   /** Words per key and mask. */
   readonly nWords: number;
+  /** Stage boundaries: first word of each stage, ascending from 0, then nWords. */
+  readonly stages: readonly number[];
+  /** See ClassifierOptions.compactKeys. */
+  readonly compactKeys: boolean;
   /** Subtables by mask (node hash = hashWords(mask)). */
   private readonly byMask: HashTable<Subtable<T>>;
   /** Every subtable, maxPriority non-increasing: the lookup order. */
@@ -73,11 +140,17 @@ export class Classifier<T> {
   /** Number of rules. */
   private count: number;
 
-  constructor(nWords: number) {
+  constructor(nWords: number, options: ClassifierOptions = {}) {
     if (!Number.isInteger(nWords) || nWords < 1) {
       throw new RangeError(`classifier key width must be a positive integer, got ${nWords}`);
     }
+    const s = options.stages ?? (nWords === FLOW_WORDS ? STAGE_BOUNDARIES : [0, nWords]);
+    if (s[0] !== 0 || s[s.length - 1] !== nWords || s.some((b, i) => i > 0 && !(b > s[i - 1]!))) {
+      throw new RangeError(`classifier stages must ascend from 0 to ${nWords}, got ${s.join(",")}`);
+    }
     this.nWords = nWords;
+    this.stages = s.slice();
+    this.compactKeys = options.compactKeys ?? false;
     this.byMask = new HashTable<Subtable<T>>();
     this.sorted = [];
     this.count = 0;
@@ -105,19 +178,22 @@ export class Classifier<T> {
   lookup(key: Uint32Array, wc: Uint32Array | null): ClassifierRule<T> | null {
     const sorted = this.sorted;
     const n = sorted.length;
-    let best: ClsMatch<T> | null = null;
+    let best: Subtable<T> | null = null;
+    let bestEntry = -1;
     let bestPriority = -1;
     for (let i = 0; i < n; i++) {
       const st = sorted[i]!;
       if (st.maxPriority <= bestPriority) break;
-      if (wc !== null) st.orMaskInto(wc);
-      const m = st.find(key);
-      if (m !== null && m.priority > bestPriority) {
-        best = m;
-        bestPriority = m.priority;
+      const e = wc === null ? st.find(key) : st.findWc(key, wc);
+      if (e < 0) continue;
+      const p = st.priorityAt(e);
+      if (p > bestPriority) {
+        best = st;
+        bestEntry = e;
+        bestPriority = p;
       }
     }
-    return best === null ? null : best.rule;
+    return best === null ? null : best.ruleAt(bestEntry);
   }
 
   /**
@@ -125,10 +201,15 @@ export class Classifier<T> {
    * it and the displaced rule is returned; otherwise returns null.
    */
   insert(rule: ClassifierRule<T>): ClassifierRule<T> | null {
+    if (rule.home !== null) {
+      // Already in a classifier: here, it "replaces" itself; elsewhere, it cannot be shared.
+      if (rule.mask.length === this.nWords && this.findSubtable(rule.mask) === rule.home) return rule;
+      throw new RangeError("classifier rule is already in another classifier");
+    }
     this.check(rule.key, rule.mask, rule.priority);
     let st = this.findSubtable(rule.mask);
     if (st === null) {
-      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0));
+      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.compactKeys);
       this.byMask.insert(st);
       this.sorted.push(st);
     }
@@ -141,9 +222,9 @@ export class Classifier<T> {
 
   /** Removes `rule` (by identity). Returns false if it is not in this classifier. */
   remove(rule: ClassifierRule<T>): boolean {
-    if (rule.mask.length !== this.nWords || rule.key.length !== this.nWords) return false;
-    const st = this.findSubtable(rule.mask);
-    if (st === null) return false;
+    const st = rule.home;
+    // A rule's subtable belongs to one classifier: is it this one?
+    if (st === null || rule.mask.length !== this.nWords || this.findSubtable(rule.mask) !== st) return false;
     const before = st.maxPriority;
     if (!st.remove(rule)) return false;
     this.count--;
@@ -165,7 +246,7 @@ export class Classifier<T> {
 
   /** Every rule, subtables in lookup order. Do not modify the classifier while iterating. */
   *rules(): IterableIterator<ClassifierRule<T>> {
-    for (const st of this.sorted) yield* st.rules();
+    for (const st of this.sorted) yield* st;
   }
 
   /** Calls `fn` on every rule. Do not modify the classifier from `fn`. */
@@ -210,8 +291,10 @@ export class Classifier<T> {
         `classifier rule key and mask must have ${n} words, got ${key.length} and ${mask.length}`,
       );
     }
-    if (!Number.isSafeInteger(priority) || priority < 0) {
-      throw new RangeError(`classifier rule priority must be a non-negative integer, got ${priority}`);
+    if (!Number.isInteger(priority) || priority < 0 || priority > MAX_RULE_PRIORITY) {
+      throw new RangeError(
+        `classifier rule priority must be an integer from 0 to ${MAX_RULE_PRIORITY}, got ${priority}`,
+      );
     }
     for (let i = 0; i < n; i++) {
       if ((key[i]! & ~mask[i]!) !== 0) {

@@ -2,16 +2,20 @@
  * One OpenFlow flow entry (OVS's `struct rule`): its match and priority in a
  * table, cookie, timeouts, flags, actions, and the counters and times that
  * dump-flows reports. Times are virtual-clock milliseconds.
+ *
+ * Memory: the match is not kept as a Match (two 56-word typed arrays, about
+ * 800 bytes with their objects) but in the entry's classifier rule, which in
+ * FlowTables' classifiers keeps its key only in the subtable's record and
+ * shares the subtable's mask; `match` rebuilds a Match on each read.
  */
-import type { ClassifierRule } from "./classifier.js";
+import { ClassifierRule } from "./classifier.js";
 import type { FlowModFlags } from "./flow-mod-parse.js";
-import type { Match } from "./match.js";
+import { Match } from "./match.js";
 
 export class FlowEntry<A> {
   /** Order of creation within its bridge: dumps list equal-priority flows in this order. */
   readonly id: number;
   readonly tableId: number;
-  readonly match: Match;
   readonly priority: number;
   cookie: bigint;
   /** Seconds; 0 = never. */
@@ -28,8 +32,8 @@ export class FlowEntry<A> {
   used: number;
   nPackets: number;
   nBytes: number;
-  /** The classifier rule that holds this entry (set once inserted). */
-  rule: ClassifierRule<FlowEntry<A>> | null;
+  /** The entry's classifier rule (its match and priority; in a table or not). */
+  readonly rule: ClassifierRule<FlowEntry<A>>;
 
   constructor(
     id: number,
@@ -46,7 +50,6 @@ export class FlowEntry<A> {
   ) {
     this.id = id;
     this.tableId = tableId;
-    this.match = match;
     this.priority = priority;
     this.cookie = cookie;
     this.idleTimeout = idleTimeout;
@@ -59,7 +62,12 @@ export class FlowEntry<A> {
     this.used = now;
     this.nPackets = 0;
     this.nBytes = 0;
-    this.rule = null;
+    this.rule = new ClassifierRule(match.key, match.mask, priority, this);
+  }
+
+  /** The entry's match: a fresh copy on each read (see "Memory"). */
+  get match(): Match {
+    return new Match(this.rule.key.slice(), this.rule.mask.slice());
   }
 
   /** Credits a hit of `packets` packets and `bytes` bytes at time `now`. */

@@ -44,8 +44,8 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
   }
   if (o.ofVersion >= 14 && e.importance !== 0) s += `importance=${e.importance}, `;
   if (o.showStats) {
-    // Ages are whole seconds; OpenFlow 1.0/NXM replies carry them, 1.3+ do not.
-    if (o.ofVersion < 13) {
+    // Ages are whole seconds; OpenFlow 1.0/NXM and 1.5 (OXS) replies carry them, 1.1-1.4 do not.
+    if (o.ofVersion < 11 || o.ofVersion >= 15) {
       const idleAge = Math.floor((o.now - e.used) / 1000);
       const hardAge = Math.floor((o.now - e.modified) / 1000);
       s += `idle_age=${idleAge}, `;

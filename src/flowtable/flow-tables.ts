@@ -15,14 +15,20 @@
  * - selection: loose = the flow's match is at least as specific as the given
  *   match and agrees with it; strict = same match and priority; both filtered
  *   by cookie/mask, and delete also by out_port / out_group.
- * - table 254 is OVS's hidden internal table: flow_mods may not touch it and
- *   dumps do not show it.
+ * - table 254 is OVS's hidden, read-only internal table: its flows are
+ *   installed with `installInternal` (ofproto-dpif's add_internal_flows);
+ *   adds to it are OFPBRC_EPERM; a modify or delete that selects only
+ *   read-only flows is OFPBRC_EPERM (ofproto.c collect_rules_loose). "All
+ *   tables" means the visible ones (0..253), except when the cookie mask is
+ *   all-ones: OVS then finds flows through its cookie index, which includes
+ *   table 254 (so `del-flows br0 cookie=0/-1` on a bridge with no other
+ *   cookie-0 flow is refused, and `dump-flows br0 cookie=0/-1` shows them).
  *
  * Time is passed in (virtual milliseconds); nothing here reads a clock.
  * Actions are opaque (`A`): callers supply how to compare them and whether they
  * output to a port or group.
  */
-import { Classifier, ClassifierRule } from "./classifier.js";
+import { Classifier } from "./classifier.js";
 import { OpenFlowError } from "./errors.js";
 import { FlowEntry } from "./flow-entry.js";
 import { FLOW_WORDS } from "./flow-layout.js";
@@ -110,7 +116,8 @@ export class FlowTables<A> {
 
   constructor(ops: ActionSemantics<A>) {
     this.ops = ops;
-    this.tables = Array.from({ length: N_TABLES }, () => new Classifier<FlowEntry<A>>(FLOW_WORDS));
+    // Compact keys: an entry's match lives in its classifier's records (see flow-entry.ts).
+    this.tables = Array.from({ length: N_TABLES }, () => new Classifier<FlowEntry<A>>(FLOW_WORDS, { compactKeys: true }));
   }
 
   /** Number of flows in `tableId`, or in all visible tables. */
@@ -142,17 +149,27 @@ export class FlowTables<A> {
     }
   }
 
+  /**
+   * Adds a flow to the read-only internal table 254, as ofproto-dpif does for
+   * its own flows at bridge creation. Not an OpenFlow operation.
+   */
+  installInternal(fm: FlowMod<A>, now: number): FlowEntry<A> {
+    const entry = this.newEntry(TABLE_INTERNAL, fm.match, fm.priority, fm.newCookie ?? 0n, fm, now);
+    this.insertEntry(entry);
+    return entry;
+  }
+
   /** Flows selected by `sel`, in dump order: table, then priority (high first), then age. */
   select(sel: FlowSelector): FlowEntry<A>[] {
     const out: FlowEntry<A>[] = [];
-    for (const t of this.tableIds(sel.tableId)) {
+    for (const t of this.tableIds(sel.tableId, sel.cookieMask)) {
       if (sel.strict) {
         const rule = this.table(t).findExactly(sel.match.key, sel.match.mask, sel.strict.priority);
         if (rule && this.passesFilters(rule.value, sel)) out.push(rule.value);
         continue;
       }
       for (const rule of this.table(t).rules()) {
-        if (isLooseMatch(rule.value.match, sel.match) && this.passesFilters(rule.value, sel)) out.push(rule.value);
+        if (isLooseMatchWords(rule.key, rule.mask, sel.match) && this.passesFilters(rule.value, sel)) out.push(rule.value);
       }
     }
     return out.sort((a, b) => a.tableId - b.tableId || b.priority - a.priority || a.id - b.id);
@@ -206,7 +223,7 @@ export class FlowTables<A> {
 
   private modify(fm: FlowMod<A>, now: number): FlowModResult<A> {
     const strict = fm.command === "modify_strict";
-    const olds = this.select({
+    const selected = this.select({
       tableId: fm.tableId,
       match: fm.match,
       cookie: fm.cookie,
@@ -214,7 +231,8 @@ export class FlowTables<A> {
       outPort: OFPP_NONE,
       outGroup: OFPG_ANY,
       ...(strict ? { strict: { priority: fm.priority } } : {}),
-    }).filter((e) => e.tableId !== TABLE_INTERNAL);
+    });
+    const olds = readWrite(selected);
     if (olds.length === 0) {
       if (fm.newCookie !== null && fm.newCookie !== MAX_U64 && fm.cookieMask === 0n) return this.add(fm, now);
       return { added: [], replaced: [], removed: [] };
@@ -240,7 +258,7 @@ export class FlowTables<A> {
   }
 
   private delete(fm: FlowMod<A>, now: number): FlowModResult<A> {
-    const victims = this.select({
+    const selected = this.select({
       tableId: fm.tableId,
       match: fm.match,
       cookie: fm.cookie,
@@ -249,6 +267,7 @@ export class FlowTables<A> {
       outGroup: fm.outGroup,
       ...(fm.command === "delete_strict" ? { strict: { priority: fm.priority } } : {}),
     });
+    const victims = readWrite(selected);
     for (const e of victims) this.removeEntry(e);
     return { added: [], replaced: [], removed: victims.map((entry) => ({ entry, reason: "delete" as const, time: now })) };
   }
@@ -264,7 +283,7 @@ export class FlowTables<A> {
       fm.hardTimeout,
       fm.importance,
       // OVS keeps check_overlap among a flow's flags (OpenFlow 1.3 dumps show it).
-      { ...fm.flags },
+      internFlags(fm.flags),
       fm.actions,
       now,
     );
@@ -272,26 +291,23 @@ export class FlowTables<A> {
 
   /** Inserts `e`, replacing any entry with the same match and priority. */
   private insertEntry(e: FlowEntry<A>): void {
-    const rule = new ClassifierRule(e.match.key, e.match.mask, e.priority, e);
-    e.rule = rule;
-    const displaced = this.table(e.tableId).insert(rule);
-    if (displaced) displaced.value.rule = null;
+    this.table(e.tableId).insert(e.rule);
     this.version++;
   }
 
   private removeEntry(e: FlowEntry<A>): void {
-    if (e.rule && this.table(e.tableId).remove(e.rule)) {
-      e.rule = null;
-      this.version++;
-    }
+    if (this.table(e.tableId).remove(e.rule)) this.version++;
   }
 
   private overlaps(cls: Classifier<FlowEntry<A>>, m: Match, priority: number): boolean {
     for (const rule of cls.rules()) {
       if (rule.priority !== priority) continue;
+      // Read once: with compact keys, each read of rule.key rebuilds it.
+      const key = rule.key;
+      const mask = rule.mask;
       let disjoint = false;
       for (let i = 0; i < FLOW_WORDS && !disjoint; i++) {
-        disjoint = ((rule.key[i]! ^ m.key[i]!) & rule.mask[i]! & m.mask[i]!) !== 0;
+        disjoint = ((key[i]! ^ m.key[i]!) & mask[i]! & m.mask[i]!) !== 0;
       }
       if (!disjoint) return true;
     }
@@ -305,10 +321,13 @@ export class FlowTables<A> {
     return true;
   }
 
-  /** The visible tables a table id names (all but the internal one for TABLE_ALL). */
-  private tableIds(tableId: number): number[] {
+  /**
+   * The tables a table id names: for TABLE_ALL the visible ones, or every
+   * table when the cookie mask is all-ones (OVS's cookie-index search).
+   */
+  private tableIds(tableId: number, cookieMask: bigint): number[] {
     if (tableId !== TABLE_ALL) return [tableId];
-    return Array.from({ length: TABLE_INTERNAL }, (_, i) => i);
+    return Array.from({ length: cookieMask === MAX_U64 ? N_TABLES : TABLE_INTERNAL }, (_, i) => i);
   }
 
   private table(tableId: number): Classifier<FlowEntry<A>> {
@@ -319,14 +338,43 @@ export class FlowTables<A> {
 }
 
 /**
+ * The flows of `selected` a flow_mod may change: all but the read-only
+ * (table 254) ones. If it selected only read-only flows, OVS answers
+ * OFPBRC_EPERM.
+ */
+function readWrite<A>(selected: FlowEntry<A>[]): FlowEntry<A>[] {
+  const rw = selected.filter((e) => e.tableId !== TABLE_INTERNAL);
+  if (rw.length === 0 && selected.length > 0) throw new OpenFlowError("OFPBRC_EPERM");
+  return rw;
+}
+
+/**
  * OVS's `cls_rule_is_loose_match`: `rule` is selected by `criteria` when it
  * matches at least the bits the criteria match, with the same values there.
  */
 export function isLooseMatch(rule: Match, criteria: Match): boolean {
+  return isLooseMatchWords(rule.key, rule.mask, criteria);
+}
+
+/** isLooseMatch for a rule given as key and mask words. */
+function isLooseMatchWords(key: Uint32Array, mask: Uint32Array, criteria: Match): boolean {
   for (let i = 0; i < FLOW_WORDS; i++) {
     const cm = criteria.mask[i]!;
-    if ((cm & ~rule.mask[i]!) !== 0) return false;
-    if (((rule.key[i]! ^ criteria.key[i]!) & cm) !== 0) return false;
+    if ((cm & ~mask[i]!) !== 0) return false;
+    if (((key[i]! ^ criteria.key[i]!) & cm) !== 0) return false;
   }
   return true;
+}
+
+/** One shared, frozen object per combination of flags: entries only ever replace theirs. */
+const sharedFlags = new Map<string, Readonly<FlowModFlags>>();
+
+function internFlags(f: FlowModFlags): FlowModFlags {
+  const id = JSON.stringify(f);
+  let shared = sharedFlags.get(id);
+  if (shared === undefined) {
+    shared = Object.freeze({ ...f });
+    sharedFlags.set(id, shared);
+  }
+  return shared;
 }

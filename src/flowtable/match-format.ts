@@ -49,7 +49,7 @@ function putHexMasked(out: Out, name: string, v: bigint, m: bigint, bits: number
 /** Decimal when exact, `0x%x/0x%x` otherwise (format_be16_masked). */
 function putBe16Masked(out: Out, name: string, v: bigint, m: bigint): void {
   if (m === 0n) return;
-  out.put(name, m === 0xffffn ? v.toString() : `${hex(v)}/${hex(m)}`);
+  out.put(name, m === 0xffffn ? v.toString() : `0x${v.toString(16)}/0x${m.toString(16)}`);
 }
 
 function putIpv4(out: Out, name: string, member: FlowMember, match: Match): void {

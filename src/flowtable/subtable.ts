@@ -1,53 +1,70 @@
 /*
  * Subtable: the rules of a classifier that share one mask (one "tuple" of tuple space
- * search), stored in a HashTable keyed on the masked key.
+ * search), as a hash table of their distinct masked keys.
  *
- * Rules with the same masked key but different priorities share one hash-table slot: the
- * table holds the highest-priority ClsMatch of each key, and its `lower` link leads to the
- * others in strictly descending priority (OVS's cls_match list). A lookup therefore finds at
- * most one node per subtable, and that node is already the best rule for the key.
+ * Goals. A probe (is there a rule here for this packet, and at what priority?) is the unit
+ * of work of every lookup, repeated once per subtable: it must read as little memory as
+ * possible and allocate nothing. So a subtable keeps no per-key objects on the probe path:
  *
- * The mask's non-zero word indices are precomputed (`indices`, with the mask's values packed
- * alongside in `maskWords`), and each node keeps its key packed the same way: hashing and
- * comparing touch only those, so a 56-word key with a 3-word mask costs 3 words per probe.
+ * - the mask is reduced to its non-zero words (`indices`, with the mask's values packed
+ *   alongside in `maskWords`): hashing and comparing touch only those, so a 56-word key with
+ *   a 3-word mask costs 3 words per probe;
+ * - each distinct masked key is one *entry*, a record of int32 words `[hash, priority, key
+ *   words...]` in a FlexRecords, at a slot found by linear probing from its home slot
+ *   `hash & (nSlots - 1)` (open addressing: the home slot is the bucket, and a probe reads
+ *   hash, priority and key side by side, usually in one cache line, with no chain pointers);
+ * - the rules of an entry hang off `rules[slot]`: the highest-priority rule, whose `lower`
+ *   link leads to the others in strictly descending priority (OVS's cls_match list). A
+ *   lookup reads the entry's priority from its record and touches the rule object only for
+ *   the final answer.
  *
- * `maxPriority` is exact at all times (-1 when empty): the classifier orders subtables by
- * it and stops a lookup at the first subtable that cannot beat the best match so far.
+ * Staged probes (OVS's find_match_wc). The mask's words fall in the classifier's stages
+ * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one, `filters`
+ * holds a counting filter of the hashes of the entries' key prefixes up to the end of that
+ * stage. `findWc` hashes stage by stage and stops as soon as a prefix hash is absent from its
+ * filter: no entry can then match any key that agrees with the probed one on those words,
+ * so only the stages looked at are ORed into the megaflow mask. A filter is an array of
+ * saturating byte counters indexed by the prefix hash: it may claim a prefix that is absent
+ * (the probe goes on and un-wildcards more, which is sound), never deny one that is present.
+ *
+ * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles when it would be more than
+ * half full and halves below an eighth (rehashing every entry and recounting the filters).
+ * Removal shifts the rest of a probe run back into the hole (no tombstones). Filters have
+ * FILTER_RATIO counters per slot. Records live in parts (FlexRecords): no large array is
+ * ever copied in one go.
+ *
+ * Invariants:
+ * - every entry sits in the probe run that starts at its home slot: no empty slot lies
+ *   between the home slot and the entry's slot (cyclically); empty slots have priority -1
+ *   and `rules[slot] === null`;
+ * - an entry's record priority is the priority of `rules[slot]`, its list's head;
+ * - filter counters are >= the number of entries whose prefix hash maps to them (exact
+ *   below 255, stuck at 255 once reached, recounted on resize);
+ * - `maxPriority` is exact at all times (-1 when empty).
  */
 
 import type { ClassifierRule } from "./classifier.js";
-import { hashMaskedWordsPacked, hashWords } from "./hash.js";
-import { HashTable } from "./hash-table.js";
+import { FlexArray, FlexInt32Array, FlexRecords } from "./flex-array.js";
+import { finishWordHash, mixWord } from "./hash.js";
 import type { HashNode } from "./hash-table.js";
 
-/** One rule in a subtable; the list head for a masked key is the node in the hash table. */
-export class ClsMatch<T> implements HashNode<ClsMatch<T>> {
-  /** Hash of the masked key over the subtable's words (same for every node of a list). */
-  hash: number;
-  /** Next node in the hash-table bucket chain (list heads only). */
-  next: ClsMatch<T> | null;
-  /**
-   * The rule's key reduced to the subtable's words: `packedKey[i]` is
-   * `rule.key[subtable.indices[i]]`. A small on-heap typed array allocated beside the node,
-   * where the rule's 56-word key would be an off-heap buffer: fewer and nearer loads per
-   * compare. Shared by every node of a same-key list.
-   */
-  packedKey: Uint32Array;
-  /** `rule.priority`, copied for the same reason. */
-  priority: number;
-  /** The rule. Replaced in place when a rule with the same key and priority is inserted. */
-  rule: ClassifierRule<T>;
-  /** Next rule with the same masked key and a strictly lower priority. */
-  lower: ClsMatch<T> | null;
+/** Smallest slot count. */
+const MIN_SLOTS = 8;
+/** Grow past one entry per 2 slots: linear probing then reads about 1.5 slots per hit. */
+const MAX_LOAD = 1 / 2;
+/** Shrink below one entry per 8 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
+const MIN_LOAD = 1 / 8;
+/** Filter counters per slot: with at most one entry per 2 slots, at most 1 counter in 4 in use. */
+const FILTER_RATIO = 2;
+/** Record layout: word offsets of the entry's priority and first key word. */
+const R_PRIORITY = 0;
+const R_KEY = 1;
+/** The `hashes` value of an empty slot (entry hashes are never 0: see slotHash). */
+const EMPTY = 0;
 
-  constructor(hash: number, packedKey: Uint32Array, rule: ClassifierRule<T>, lower: ClsMatch<T> | null) {
-    this.hash = hash;
-    this.next = null;
-    this.packedKey = packedKey;
-    this.priority = rule.priority;
-    this.rule = rule;
-    this.lower = lower;
-  }
+/** An entry's hash as stored in `hashes`: the word hash, with 0 (EMPTY) moved to 1. */
+function slotHash(h: number): number {
+  return h === EMPTY ? 1 : h;
 }
 
 /**
@@ -144,92 +161,195 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   readonly mask: Uint32Array;
   /** Indices of the mask's non-zero words, ascending: the only words hashed and compared. */
   readonly indices: Int32Array;
-  /** The mask's non-zero words, packed: `maskWords[i] === mask[indices[i]]`. */
-  readonly maskWords: Uint32Array;
+  /** The mask's non-zero words, packed (as int32): `maskWords[i] === mask[indices[i]] | 0`. */
+  readonly maskWords: Int32Array;
+  /**
+   * Staged probes: `stageEnds[s]` is the number of packed words up to the end of the s-th
+   * non-empty stage, for every non-empty stage but the last (empty when there is only one).
+   */
+  readonly stageEnds: Int32Array;
   /** Highest priority of any rule here, -1 when empty. */
   maxPriority: number;
-  /** Number of rules (not keys). */
+  /** Number of rules (not entries). */
   nRules: number;
-  /** Highest-priority ClsMatch of each distinct masked key. */
-  readonly table: HashTable<ClsMatch<T>>;
+
+  /** Whether rules here drop their own key array (see ClassifierOptions.compactKeys). */
+  readonly compactKeys: boolean;
+  /** Number of entries (distinct masked keys). */
+  private nEntries: number;
+  /** nSlots - 1. */
+  private slotMask: number;
+  /** Each slot's entry hash, EMPTY for an empty slot: what linear probing scans. */
+  private hashes: FlexInt32Array;
+  /** One record per slot: [priority, key words] (meaningless for empty slots). */
+  private records: FlexRecords;
+  /** Each slot's highest-priority rule (null for empty slots). */
+  private rules: FlexArray<ClassifierRule<T> | null>;
+  /** One counting filter per entry of stageEnds (see "Staged probes"). */
+  private filters: Uint8Array[];
+  /** Counters per filter - 1. */
+  private filterMask: number;
   /** Rule counts per priority, to keep maxPriority exact on removal. */
   private readonly priorities: PriorityCounts;
 
-  constructor(mask: Uint32Array, maskHash: number) {
+  /**
+   * `stages` are the classifier's stage boundaries (first word of each stage, then the key
+   * width), ascending from 0.
+   */
+  constructor(mask: Uint32Array, maskHash: number, stages: readonly number[], compactKeys: boolean) {
     this.hash = maskHash;
+    this.compactKeys = compactKeys;
     this.next = null;
     this.mask = mask.slice();
     const words: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) words.push(i);
     this.indices = Int32Array.from(words);
-    this.maskWords = Uint32Array.from(words, (w) => mask[w]!);
+    this.maskWords = Int32Array.from(words, (w) => mask[w]! | 0);
+    this.stageEnds = Int32Array.from(stageEnds(this.indices, stages));
     this.maxPriority = -1;
     this.nRules = 0;
-    this.table = new HashTable<ClsMatch<T>>();
+    this.nEntries = 0;
+    this.slotMask = 0;
+    this.hashes = new FlexInt32Array(0);
+    this.records = new FlexRecords(R_KEY + words.length, 0);
+    this.rules = new FlexArray<ClassifierRule<T> | null>(0, null);
+    this.filterMask = 0;
+    this.filters = [];
     this.priorities = new PriorityCounts();
+    this.resize(MIN_SLOTS);
   }
 
+  // ---- probes (hot path: no allocation; `!` on typed-array reads is sound because indices
+  // are < the key width and packed arrays have one element per mask word) --------------------
+
   /**
-   * The highest-priority rule node whose masked key equals `key & mask`, or null. `key` need
-   * not be masked. Hot path: no allocation, only the mask's words are read; the `!` on
-   * typed-array reads are sound because indices < nWords and packed arrays have n words.
+   * The slot of the entry whose masked key equals `key & mask`, or -1. `key` need not be
+   * masked. Read the answer with priorityAt / ruleAt.
    */
-  find(key: Uint32Array): ClsMatch<T> | null {
+  find(key: Uint32Array): number {
     const indices = this.indices;
     const maskWords = this.maskWords;
     const n = indices.length;
-    const hash = hashMaskedWordsPacked(key, indices, maskWords, 0);
-    for (let m = this.table.head(hash); m !== null; m = m.next) {
-      if (m.hash !== hash) continue;
-      const pk = m.packedKey;
-      let i = 0;
-      // XOR-then-mask compares the masked bits without caring whether `key` is masked, and
-      // stays in int32 (no `>>> 0` needed to compare with a Uint32Array element).
-      while (i < n && ((key[indices[i]!]! ^ pk[i]!) & maskWords[i]!) === 0) i++;
-      if (i === n) return m;
-    }
-    return null;
+    let h = 0;
+    for (let i = 0; i < n; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
+    return this.probe(key, slotHash(finishWordHash(h)));
   }
 
-  /** ORs this subtable's mask into `wc` (only the non-zero words). */
-  orMaskInto(wc: Uint32Array): void {
+  /**
+   * As find, staged, ORing into `wc` the mask words of every stage it looked at: all of
+   * them when it reaches the last stage (found or not), fewer when a stage filter says no
+   * entry has the key's prefix.
+   */
+  findWc(key: Uint32Array, wc: Uint32Array): number {
     const indices = this.indices;
     const maskWords = this.maskWords;
-    for (let i = 0; i < indices.length; i++) {
+    const n = indices.length;
+    const ends = this.stageEnds;
+    let h = 0;
+    let i = 0;
+    for (let s = 0; s < ends.length; s++) {
+      const end = ends[s]!;
+      for (; i < end; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
+      if (this.filters[s]![finishWordHash(h) & this.filterMask] === 0) {
+        this.orMaskInto(wc, end);
+        return -1;
+      }
+    }
+    for (; i < n; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
+    this.orMaskInto(wc, n);
+    return this.probe(key, slotHash(finishWordHash(h)));
+  }
+
+  /**
+   * Linear probing from the home slot of `hash` (a slotHash): the slot whose key matches
+   * `key`, or -1 at the first empty slot. Scans the dense `hashes` (16 slots a cache line);
+   * reads a record only when its hash is equal, so a miss usually reads no record at all.
+   */
+  private probe(key: Uint32Array, hash: number): number {
+    const hashes = this.hashes;
+    const slotMask = this.slotMask;
+    for (let e = hash & slotMask; ; e = (e + 1) & slotMask) {
+      const h = hashes.get(e);
+      if (h === hash && this.keyMatches(e, key)) return e;
+      if (h === EMPTY) return -1;
+    }
+  }
+
+  /** Whether slot e's key equals `key` on the mask's bits (`key` need not be masked). */
+  private keyMatches(e: number, key: Uint32Array): boolean {
+    const indices = this.indices;
+    const maskWords = this.maskWords;
+    const n = indices.length;
+    const rec = this.records.part(e);
+    const o = this.records.offset(e) + R_KEY;
+    let i = 0;
+    // XOR-then-mask compares the masked bits whether or not `key` is masked.
+    while (i < n && ((key[indices[i]!]! ^ rec[o + i]!) & maskWords[i]!) === 0) i++;
+    return i === n;
+  }
+
+  /** The priority of slot `e`'s best rule (e from find). */
+  priorityAt(e: number): number {
+    return this.records.part(e)[this.records.offset(e) + R_PRIORITY]!;
+  }
+
+  /** Slot `e`'s best rule (e from find). */
+  ruleAt(e: number): ClassifierRule<T> {
+    return this.rules.get(e)!;
+  }
+
+  /** ORs the first `end` packed mask words into `wc`. */
+  private orMaskInto(wc: Uint32Array, end: number): void {
+    const indices = this.indices;
+    const maskWords = this.maskWords;
+    for (let i = 0; i < end; i++) {
       const w = indices[i]!;
       wc[w] = wc[w]! | maskWords[i]!;
     }
   }
 
+  // ---- updates ---------------------------------------------------------------------------
+
   /**
-   * Adds `rule` (whose mask equals this subtable's). If a rule with the same masked key and
-   * priority is here, `rule` takes its place and the displaced rule is returned; else null.
+   * Adds `rule` (whose mask equals this subtable's, key masked, in no classifier). If a rule
+   * with the same key and priority is here, `rule` takes its place and the displaced rule is
+   * returned; otherwise returns null.
    */
   insert(rule: ClassifierRule<T>): ClassifierRule<T> | null {
     const p = rule.priority;
-    const head = this.find(rule.key);
-    if (head === null) {
-      const indices = this.indices;
-      const packed = new Uint32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) packed[i] = rule.key[indices[i]!]!;
-      this.table.insert(new ClsMatch(hashWords(packed, packed.length, 0), packed, rule, null));
+    const key = rule.key;
+    const e = this.find(key);
+    let displaced: ClassifierRule<T> | null = null;
+    if (e < 0) {
+      rule.lower = null;
+      this.addEntry(rule, key);
     } else {
-      let prev: ClsMatch<T> | null = null;
-      let cur: ClsMatch<T> | null = head;
+      let prev: ClassifierRule<T> | null = null;
+      let cur: ClassifierRule<T> | null = this.rules.get(e)!;
       while (cur !== null && cur.priority > p) {
         prev = cur;
         cur = cur.lower;
       }
       if (cur !== null && cur.priority === p) {
-        const old = cur.rule;
-        cur.rule = rule;
-        return old;
+        // Same key and priority: `rule` takes `cur`'s place in the list.
+        displaced = cur;
+        rule.lower = cur.lower;
+        if (prev === null) this.rules.set(e, rule);
+        else prev.lower = rule;
+        this.detach(cur, e);
+      } else {
+        rule.lower = cur;
+        if (prev === null) this.setHead(e, rule);
+        else prev.lower = rule;
       }
-      // Same masked key: the list shares the head's packed key.
-      const node = new ClsMatch(head.hash, head.packedKey, rule, cur);
-      if (prev === null) this.table.replace(head, node);
-      else prev.lower = node;
     }
+    rule.home = this;
+    rule.hash = this.hashOf(key);
+    if (this.compactKeys) {
+      rule.fullKey = null;
+      rule.maskWords = this.mask;
+    }
+    if (displaced !== null) return displaced;
     this.nRules++;
     this.priorities.add(p);
     if (p > this.maxPriority) this.maxPriority = p;
@@ -238,38 +358,208 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** Removes `rule` (by identity). Returns false if it is not here. */
   remove(rule: ClassifierRule<T>): boolean {
-    const head = this.find(rule.key);
-    if (head === null) return false;
-    let prev: ClsMatch<T> | null = null;
-    let cur: ClsMatch<T> | null = head;
-    while (cur !== null && cur.rule !== rule) {
+    const e = this.slotOf(rule);
+    if (e < 0) return false;
+    let prev: ClassifierRule<T> | null = null;
+    let cur: ClassifierRule<T> = this.rules.get(e)!;
+    while (cur !== rule) {
       prev = cur;
-      cur = cur.lower;
+      cur = cur.lower!;
     }
-    if (cur === null) return false;
-    if (prev !== null) prev.lower = cur.lower;
-    else if (cur.lower !== null) this.table.replace(cur, cur.lower);
-    else this.table.remove(cur);
-    cur.lower = null;
+    const lower = rule.lower;
+    this.detach(rule, e);
+    if (prev !== null) prev.lower = lower;
+    else if (lower !== null) this.setHead(e, lower);
+    else this.removeEntry(e);
     this.nRules--;
-    this.priorities.delete(cur.priority);
-    if (cur.priority === this.maxPriority) this.maxPriority = this.priorities.max();
+    this.priorities.delete(rule.priority);
+    if (rule.priority === this.maxPriority) this.maxPriority = this.priorities.max();
     return true;
   }
 
   /** The rule with exactly this masked key and priority, or null. */
   findExactly(key: Uint32Array, priority: number): ClassifierRule<T> | null {
-    for (let m = this.find(key); m !== null; m = m.lower) {
-      if (m.priority === priority) return m.rule;
-      if (m.priority < priority) break;
+    const e = this.find(key);
+    if (e < 0) return null;
+    for (let r: ClassifierRule<T> | null = this.rules.get(e); r !== null; r = r.lower) {
+      if (r.priority === priority) return r;
+      if (r.priority < priority) break;
     }
     return null;
   }
 
-  /** Every rule: each key's list in descending priority, keys in bucket order. */
-  *rules(): IterableIterator<ClassifierRule<T>> {
-    for (const head of this.table) {
-      for (let m: ClsMatch<T> | null = head; m !== null; m = m.lower) yield m.rule;
+  /** A fresh copy of the full-width key of `rule` (which is here), from its record. */
+  keyOf(rule: ClassifierRule<T>): Uint32Array {
+    const e = this.slotOf(rule);
+    const key = new Uint32Array(this.mask.length);
+    const rec = this.records.part(e);
+    const o = this.records.offset(e);
+    const indices = this.indices;
+    for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
+    return key;
+  }
+
+  /** Every rule: each key's list in descending priority, keys in slot order. */
+  *[Symbol.iterator](): IterableIterator<ClassifierRule<T>> {
+    const nSlots = this.slotMask + 1;
+    for (let e = 0; e < nSlots; e++) {
+      for (let r = this.rules.get(e); r !== null; r = r.lower) yield r;
     }
   }
+
+  /**
+   * The slot of `rule`, found by its stored hash and identity (no key needed), or -1 when
+   * the rule is not here.
+   */
+  private slotOf(rule: ClassifierRule<T>): number {
+    if (rule.home !== this) return -1;
+    const hash = rule.hash;
+    for (let e = hash & this.slotMask; ; e = (e + 1) & this.slotMask) {
+      const h = this.hashes.get(e);
+      if (h === EMPTY) return -1;
+      if (h !== hash) continue;
+      for (let r = this.rules.get(e); r !== null; r = r.lower) if (r === rule) return e;
+    }
+  }
+
+  /** Takes `rule` (in slot e's list) out of this subtable's care: it gets its key back. */
+  private detach(rule: ClassifierRule<T>, e: number): void {
+    if (rule.fullKey === null) {
+      const key = new Uint32Array(this.mask.length);
+      const rec = this.records.part(e);
+      const o = this.records.offset(e);
+      const indices = this.indices;
+      for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
+      rule.fullKey = key;
+    }
+    rule.home = null;
+    rule.lower = null;
+  }
+
+  /** The slotHash of a (masked) full-width key over this subtable's words. */
+  private hashOf(key: Uint32Array): number {
+    const indices = this.indices;
+    let h = 0;
+    for (let i = 0; i < indices.length; i++) h = mixWord(h, key[indices[i]!]!);
+    return slotHash(finishWordHash(h));
+  }
+
+  /** Makes `rule` the head of slot `e`'s list (its record priority follows). */
+  private setHead(e: number, rule: ClassifierRule<T>): void {
+    this.rules.set(e, rule);
+    this.records.part(e)[this.records.offset(e) + R_PRIORITY] = rule.priority;
+  }
+
+  /** A new entry for `key` (`rule`'s), with `rule` as its only rule. */
+  private addEntry(rule: ClassifierRule<T>, key: Uint32Array): void {
+    const nSlots = this.slotMask + 1;
+    if (this.nEntries + 1 > nSlots * MAX_LOAD) this.resize(nSlots * 2);
+    const indices = this.indices;
+    const hash = this.hashOf(key);
+    const e = this.emptySlot(hash);
+    const rec = this.records.part(e);
+    const o = this.records.offset(e);
+    this.hashes.set(e, hash);
+    rec[o + R_PRIORITY] = rule.priority;
+    for (let i = 0; i < indices.length; i++) rec[o + R_KEY + i] = key[indices[i]!]!;
+    this.rules.set(e, rule);
+    this.count(rec, o, 1);
+    this.nEntries++;
+  }
+
+  /** The first empty slot from `hash`'s home slot on. */
+  private emptySlot(hash: number): number {
+    let e = hash & this.slotMask;
+    while (this.hashes.get(e) !== EMPTY) e = (e + 1) & this.slotMask;
+    return e;
+  }
+
+  /**
+   * Empties slot `e`, then shifts later entries of the same probe run back into the hole
+   * (Knuth's algorithm R), so that no probe ever has to skip deleted slots.
+   */
+  private removeEntry(e: number): void {
+    const records = this.records;
+    const hashes = this.hashes;
+    const stride = records.stride;
+    const slotMask = this.slotMask;
+    this.count(records.part(e), records.offset(e), -1);
+    let hole = e;
+    for (let j = (e + 1) & slotMask; ; j = (j + 1) & slotMask) {
+      const h = hashes.get(j);
+      if (h === EMPTY) break;
+      const home = h & slotMask;
+      // Entry j may move to the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      const o = records.offset(j);
+      records.part(hole).set(records.part(j).subarray(o, o + stride), records.offset(hole));
+      hashes.set(hole, h);
+      this.rules.set(hole, this.rules.get(j));
+      hole = j;
+    }
+    hashes.set(hole, EMPTY);
+    this.rules.set(hole, null);
+    this.nEntries--;
+    const nSlots = slotMask + 1;
+    if (nSlots > MIN_SLOTS && this.nEntries < nSlots * MIN_LOAD) this.resize(nSlots / 2);
+  }
+
+  /** Adds `delta` (+1 or -1) to the filter counters of the record at rec[o]'s prefixes. */
+  private count(rec: Int32Array, o: number, delta: number): void {
+    const ends = this.stageEnds;
+    let h = 0;
+    let i = 0;
+    for (let s = 0; s < ends.length; s++) {
+      for (const end = ends[s]!; i < end; i++) h = mixWord(h, rec[o + R_KEY + i]!);
+      const filter = this.filters[s]!;
+      const j = finishWordHash(h) & this.filterMask;
+      const c = filter[j]!;
+      // Saturating: a counter that reached 255 may undercount removals, so it stays put.
+      if (c !== 255) filter[j] = c + delta;
+    }
+  }
+
+  /** Rehashes into `nSlots` slots and recounts the filters exactly. */
+  private resize(nSlots: number): void {
+    const old = this.records;
+    const oldHashes = this.hashes;
+    const oldRules = this.rules;
+    const oldSlots = oldHashes.length;
+    const stride = old.stride;
+    this.records = new FlexRecords(stride, nSlots);
+    this.hashes = new FlexInt32Array(nSlots);
+    this.rules = new FlexArray<ClassifierRule<T> | null>(nSlots, null);
+    this.slotMask = nSlots - 1;
+    this.filterMask = nSlots * FILTER_RATIO - 1;
+    this.filters = Array.from(this.stageEnds, () => new Uint8Array(nSlots * FILTER_RATIO));
+    for (let e = 0; e < oldSlots; e++) {
+      const h = oldHashes.get(e);
+      if (h === EMPTY) continue;
+      const to = this.emptySlot(h);
+      const o = old.offset(e);
+      const part = this.records.part(to);
+      const to_o = this.records.offset(to);
+      part.set(old.part(e).subarray(o, o + stride), to_o);
+      this.hashes.set(to, h);
+      this.rules.set(to, oldRules.get(e));
+      this.count(part, to_o, 1);
+    }
+  }
+}
+
+/**
+ * For packed word indices `indices` (ascending) and stage boundaries `stages`, the packed
+ * index at the end of each non-empty stage, but the last.
+ */
+function stageEnds(indices: Int32Array, stages: readonly number[]): number[] {
+  const ends: number[] = [];
+  let i = 0;
+  for (let s = 1; s < stages.length; s++) {
+    const start = i;
+    while (i < indices.length && indices[i]! < stages[s]!) i++;
+    if (i > start) ends.push(i);
+  }
+  ends.pop();
+  return ends;
 }

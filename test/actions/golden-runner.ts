@@ -27,8 +27,10 @@ export function runGoldenLine(g: ActionGoldenEntry): Outcome {
   const o = g.version === "OpenFlow13" ? "-O OpenFlow13 " : "";
   const add = runLine(world, `ovs-ofctl ${o}add-flow br0 ${quote(g.input)}`);
   if (!add.ok) {
-    const last = add.stderr.at(-1) ?? "";
-    return { accepted: false, error: last.startsWith("OFPT_ERROR: ") ? `): ${last.slice("OFPT_ERROR: ".length)}` : last };
+    // A switch refusal prints as OVS's two lines: the OFPT_ERROR and the request (both compared).
+    const i = add.stderr.findIndex((l) => l.startsWith("OFPT_ERROR"));
+    const error = i >= 0 ? add.stderr.slice(i, i + 2).join("\n") : (add.stderr.at(-1) ?? "");
+    return { accepted: false, error };
   }
   const other = g.version === "OpenFlow13" ? "" : "-O OpenFlow13 ";
   const dump = runLine(world, `ovs-ofctl ${o}--no-stats dump-flows br0`);

@@ -387,10 +387,34 @@ describe("check_overlap and tables (errors-tables.ovs)", () => {
     ]);
   });
 
-  // OVS keeps four read-only flows in table 254, so `del-flows br0 table=254`, and
-  // `del-flows br0 cookie=0/-1` when no other flow has cookie 0, answer OFPBRC_EPERM
-  // (checked with the oracle); ovsim's table 254 is empty and such deletes do nothing.
-  it.todo("deletes that select only OVS's internal table-254 flows give OFPBRC_EPERM");
+  // OVS keeps four read-only flows in table 254 (ofproto-dpif's add_internal_flows), so
+  // `del-flows br0 table=254`, and `del-flows br0 cookie=0/-1` when no other flow has
+  // cookie 0, answer OFPBRC_EPERM (recorded: fixtures/ofctl/table-254.ovs).
+  it("deletes and modifies that select only the internal table-254 flows give OFPBRC_EPERM", () => {
+    const t = tables();
+    for (const id of [1, 2, 3]) {
+      const sub = submitFlow(parseFlow(`reg0=${id},actions=drop`, "add"), "drop", protocolsForVersion("OpenFlow10"));
+      if (!sub.ok) throw new Error("not submitted");
+      t.installInternal({ ...sub.flowMod, priority: 0 }, 0);
+    }
+    expect(t.count(254)).toBe(3);
+    expect(t.count()).toBe(0);
+    expect(refused(() => flowMod(t, "table=254", "delete"))).toBe("OFPBRC_EPERM");
+    expect(refused(() => flowMod(t, "table=254,reg0=1", "delete"))).toBe("OFPBRC_EPERM");
+    expect(refused(() => flowMod(t, "table=254,priority=0,reg0=1", "delete_strict"))).toBe("OFPBRC_EPERM");
+    expect(refused(() => flowMod(t, "table=254,actions=drop", "modify"))).toBe("OFPBRC_EPERM");
+    // A full cookie mask finds table-254 flows from "all tables"; other deletes do not see them.
+    expect(refused(() => flowMod(t, "cookie=0/-1", "delete"))).toBe("OFPBRC_EPERM");
+    expect(refused(() => flowMod(t, "", "delete"))).toBe("accepted");
+    // Filters that exclude them select nothing: no error.
+    expect(refused(() => flowMod(t, "table=254,reg0=7", "delete"))).toBe("accepted");
+    expect(refused(() => flowMod(t, "table=254,cookie=1/-1", "delete"))).toBe("accepted");
+    // With a read-write flow selected too, that one goes and the internal ones stay.
+    add(t, "priority=5,actions=drop");
+    expect(refused(() => flowMod(t, "cookie=0/-1", "delete"))).toBe("accepted");
+    expect(t.count()).toBe(0);
+    expect(t.count(254)).toBe(3);
+  });
 
   it("an out-of-range table id in a FlowMod is OFPBRC_BAD_TABLE_ID", () => {
     const t = tables();

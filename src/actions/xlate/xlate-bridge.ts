@@ -44,6 +44,33 @@ export interface XlatePort {
   readonly noReceive: boolean;
 }
 
+/**
+ * What NORMAL (OVS's `xlate_normal`) gets from translation: the packet as the
+ * actions so far have made it, the megaflow mask to un-wildcard what it looks
+ * at, and output / trace primitives. Implemented by translation
+ * (xlate-context.ts); used by the bridge's `normal` hook.
+ */
+export interface XlateNormalApi {
+  /** The bridge translating (for a patch peer: the peer). */
+  readonly bridge: XlateBridge;
+  /** The translation flow (flow key + odp-metadata words); NORMAL may edit VLAN fields and must restore them. */
+  readonly flow: Uint32Array;
+  /** The megaflow mask: OR in every bit NORMAL's decision depends on. */
+  readonly wc: Uint32Array;
+  /** False in ofproto/trace: no MAC learning then (OVS's allow_side_effects). */
+  readonly allowSideEffects: boolean;
+  /** Virtual time, ms (MAC aging). */
+  readonly now: number;
+  /**
+   * Outputs to an OpenFlow port as OVS's compose_output_action does: commits
+   * pending header changes, follows patch ports, skips nonexistent ports (with
+   * the trace note), never checks "output to input port" (NORMAL does that).
+   */
+  output(ofport: number): void;
+  /** Adds a trace line under the current table: "detail" prints ` -> text`, "warn" ` >> text`. */
+  note(kind: "detail" | "warn", text: string): void;
+}
+
 export interface XlateBridge {
   readonly name: string;
   readonly tables: FlowTables<ActionList>;
@@ -51,4 +78,17 @@ export interface XlateBridge {
   port(ofport: number): XlatePort | undefined;
   /** Every port, in OpenFlow port number order (FLOOD, ALL). */
   ports(): readonly XlatePort[];
+  /**
+   * Optional (added with translation): OFPP_NORMAL. Absent, NORMAL
+   * translates to nothing (a drop) with the trace note
+   * ">> NORMAL is not implemented by this bridge".
+   */
+  normal?(api: XlateNormalApi): void;
+  /**
+   * Optional (added with translation): whether a table miss sends a packet-in
+   * (OVS's connmgr_wants_packet_in_on_miss: a controller is configured whose
+   * connection is not OpenFlow 1.3+). Absent means false: a miss is
+   * "No match." and a drop, as on a bridge without controllers.
+   */
+  readonly packetInOnMiss?: boolean;
 }

@@ -1,0 +1,294 @@
+/*
+ * OVS's classifier benchmark workload (bench/ovs-workload.ts) against ovsim's classifier,
+ * with a linear-scan baseline in the same run, compared with the figures of OVS's C
+ * classifier (`ovstest test-classifier benchmark`, one thread, a 2-core machine like ours).
+ *
+ * Each cell: build the rules of one shape, insert them, then time only the lookup loop: a
+ * lookup per step, on the flow named by the next index of a precomputed random sequence
+ * over 8192 flows (no random-number work in the loop). With wc, the loop clears one
+ * megaflow mask before each lookup (OVS: flow_wildcards_init_catchall) and passes it in.
+ * Rates are millions of lookups per CPU second (see timing.ts), median of ROUNDS rounds.
+ *
+ * Also measured, for the scaling charts: lookup cost against the number of masks at 10k
+ * rules, and against the number of rules at 8 masks.
+ */
+
+import { Classifier } from "../src/flowtable/classifier.js";
+import { FLOW_WORDS } from "../src/flowtable/flow-layout.js";
+import { LinearScan, makeWorkload, SEQ_LEN } from "./ovs-workload.js";
+import type { Workload } from "./ovs-workload.js";
+import type { Trial } from "./run.js";
+import { timeLoop } from "./timing.js";
+import type { Timing } from "./timing.js";
+
+const RULE_COUNTS = [1_000, 10_000, 100_000] as const;
+const SUBTABLE_COUNTS = [1, 8, 32] as const;
+/** Scaling series (no wc): masks at 10k rules, rules at 8 masks. */
+const SCALING_MASKS = [1, 2, 4, 8, 16, 32, 64] as const;
+const SCALING_RULES = [1_000, 3_000, 10_000, 30_000, 100_000] as const;
+const ROUNDS = 5;
+const ROUND_MS = 120;
+
+/**
+ * OVS C classifier, M lookups/s, wildcard tracking off (issue 4). The 1k figure is given as
+ * 13-17 M/s: the midpoint is used.
+ */
+export const ANCHORS: readonly { rules: number; subtables: number; mlps: number; acceptance: boolean }[] = [
+  { rules: 1_000, subtables: 1, mlps: 15, acceptance: false },
+  { rules: 10_000, subtables: 1, mlps: 12, acceptance: true },
+  { rules: 100_000, subtables: 1, mlps: 10, acceptance: false },
+  { rules: 10_000, subtables: 8, mlps: 2.8, acceptance: true },
+  { rules: 100_000, subtables: 32, mlps: 1.0, acceptance: true },
+];
+/** Acceptance: at least this fraction of each acceptance anchor. */
+const ANCHOR_FRACTION = 0.5;
+/** Acceptance: megaflow tracking costs at most this many times plain lookup. */
+const MAX_WC_COST = 2.5;
+/** Acceptance: classifier / linear scan at 10k rules over 8 masks. */
+const LINEAR_TARGET = { rules: 10_000, subtables: 8, ratio: 100 } as const;
+
+export interface CellResult {
+  readonly rules: number;
+  /** Rules actually inserted (duplicates of the same match and priority dropped, as OVS). */
+  readonly rulesKept: number;
+  readonly subtables: number;
+  readonly wc: boolean;
+  /** M lookups per CPU second (median of rounds). */
+  readonly mlps: number;
+  /** M lookups per wall-clock second (median of rounds). */
+  readonly mlpsWall: number;
+  readonly nsPerLookup: number;
+  /** Fraction of lookups that found a rule. */
+  readonly hitRate: number;
+  /** OVS's figure for this shape without wc, when there is one. */
+  readonly anchorMlps: number | null;
+}
+
+export interface LinearResult {
+  readonly rules: number;
+  readonly subtables: number;
+  readonly mlps: number;
+  readonly nsPerLookup: number;
+}
+
+export interface ScalingPoint {
+  readonly rules: number;
+  readonly subtables: number;
+  readonly nsPerLookup: number;
+}
+
+export interface OvsClassifierSummary {
+  readonly method: string;
+  readonly cells: CellResult[];
+  readonly linear: LinearResult[];
+  readonly scaling: { readonly masks: ScalingPoint[]; readonly rules: ScalingPoint[] };
+  readonly acceptance: { readonly check: string; readonly value: string; readonly met: boolean }[];
+}
+
+const results: { cells: CellResult[]; linear: LinearResult[]; masks: ScalingPoint[]; rules: ScalingPoint[] } = {
+  cells: [],
+  linear: [],
+  masks: [],
+  rules: [],
+};
+
+const cellName = (rules: number, subtables: number, what: string) =>
+  `ovs ${rules / 1000}k rules/${subtables} subtables ${what}`;
+
+function anchorOf(rules: number, subtables: number) {
+  return ANCHORS.find((a) => a.rules === rules && a.subtables === subtables) ?? null;
+}
+
+function build(w: Workload): Classifier<number> {
+  const cls = new Classifier<number>(FLOW_WORDS);
+  for (const r of w.rules) cls.insert(r);
+  return cls;
+}
+
+/** The timed loop of OVS's lookup_classifier, without wc. */
+function lookupLoop(cls: Classifier<number>, w: Workload): (n: number) => number {
+  const { flows, seq } = w;
+  return (n) => {
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      if (cls.lookup(flows[seq[i & (SEQ_LEN - 1)]!]!, null) !== null) hits++;
+    }
+    return hits;
+  };
+}
+
+/** The same with a megaflow mask, cleared before each lookup. */
+function lookupLoopWc(cls: Classifier<number>, w: Workload): (n: number) => number {
+  const { flows, seq } = w;
+  const wc = new Uint32Array(FLOW_WORDS);
+  return (n) => {
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      wc.fill(0);
+      if (cls.lookup(flows[seq[i & (SEQ_LEN - 1)]!]!, wc) !== null) hits++;
+    }
+    return hits;
+  };
+}
+
+function linearLoop(lin: LinearScan, w: Workload): (n: number) => number {
+  const { flows, seq } = w;
+  return (n) => {
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (lin.lookup(flows[seq[i & (SEQ_LEN - 1)]!]!) !== null) hits++;
+    return hits;
+  };
+}
+
+function time(loop: (n: number) => number, maxOps?: number): Timing & { sink: number } {
+  return timeLoop(loop, { roundMs: ROUND_MS, rounds: ROUNDS, ...(maxOps === undefined ? {} : { maxOps }) });
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g !== undefined) g();
+}
+
+export function register(): void {
+  // Nothing for mitata: this suite times its own loops (measure), as OVS's benchmark does.
+}
+
+export function measure(filter: RegExp | null): void {
+  const wanted = (name: string) => filter === null || filter.test(name);
+  for (const rules of RULE_COUNTS) {
+    for (const subtables of SUBTABLE_COUNTS) {
+      const names = [cellName(rules, subtables, "lookup"), cellName(rules, subtables, "lookup+wc"), cellName(rules, subtables, "linear")];
+      if (!names.some(wanted)) continue;
+      const w = makeWorkload({ nRules: rules, nSubtables: subtables });
+      const cls = build(w);
+      const anchor = anchorOf(rules, subtables);
+      for (const useWc of [false, true]) {
+        if (!wanted(names[useWc ? 1 : 0]!)) continue;
+        const t = time(useWc ? lookupLoopWc(cls, w) : lookupLoop(cls, w));
+        results.cells.push({
+          rules,
+          rulesKept: w.rules.length,
+          subtables,
+          wc: useWc,
+          mlps: 1e3 / t.cpuNs,
+          mlpsWall: 1e3 / t.wallNs,
+          nsPerLookup: t.cpuNs,
+          hitRate: hitRate(cls, w),
+          anchorMlps: anchor?.mlps ?? null,
+        });
+      }
+      if (wanted(names[2]!)) {
+        const t = time(linearLoop(new LinearScan(w.rules), w), 1 << 16);
+        results.linear.push({ rules, subtables, mlps: 1e3 / t.cpuNs, nsPerLookup: t.cpuNs });
+      }
+      gc();
+    }
+  }
+  const series: [ScalingPoint[], number, number][] = [
+    ...SCALING_MASKS.map((m): [ScalingPoint[], number, number] => [results.masks, 10_000, m]),
+    ...SCALING_RULES.map((r): [ScalingPoint[], number, number] => [results.rules, r, 8]),
+  ];
+  for (const [into, rules, subtables] of series) {
+    if (!wanted(cellName(rules, subtables, "scaling"))) continue;
+    const w = makeWorkload({ nRules: rules, nSubtables: subtables });
+    const t = time(lookupLoop(build(w), w));
+    into.push({ rules, subtables, nsPerLookup: t.cpuNs });
+    gc();
+  }
+}
+
+function hitRate(cls: Classifier<number>, w: Workload): number {
+  let hits = 0;
+  for (const f of w.flows) if (cls.lookup(f, null) !== null) hits++;
+  return hits / w.flows.length;
+}
+
+// ---- report -----------------------------------------------------------------------------
+
+const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+
+function acceptance(): OvsClassifierSummary["acceptance"] {
+  const out: { check: string; value: string; met: boolean }[] = [];
+  const cell = (r: number, s: number, wc: boolean) =>
+    results.cells.find((c) => c.rules === r && c.subtables === s && c.wc === wc);
+  for (const a of ANCHORS.filter((x) => x.acceptance)) {
+    const c = cell(a.rules, a.subtables, false);
+    if (c === undefined) continue;
+    const ratio = c.mlps / a.mlps;
+    out.push({
+      check: `${a.rules / 1000}k rules/${a.subtables} subtables >= ${ANCHOR_FRACTION}x OVS (${a.mlps} M/s)`,
+      value: `${fmt(c.mlps)} M/s = ${fmt(ratio)}x`,
+      met: ratio >= ANCHOR_FRACTION,
+    });
+  }
+  let worst = 0;
+  for (const c of results.cells.filter((x) => x.wc)) {
+    const plain = cell(c.rules, c.subtables, false);
+    if (plain !== undefined) worst = Math.max(worst, c.nsPerLookup / plain.nsPerLookup);
+  }
+  if (worst > 0) {
+    out.push({ check: `megaflow tracking <= ${MAX_WC_COST}x plain lookup (worst cell)`, value: `${fmt(worst)}x`, met: worst <= MAX_WC_COST });
+  }
+  const c = cell(LINEAR_TARGET.rules, LINEAR_TARGET.subtables, false);
+  const l = results.linear.find((x) => x.rules === LINEAR_TARGET.rules && x.subtables === LINEAR_TARGET.subtables);
+  if (c !== undefined && l !== undefined) {
+    const ratio = l.nsPerLookup / c.nsPerLookup;
+    out.push({
+      check: `${LINEAR_TARGET.rules / 1000}k rules/${LINEAR_TARGET.subtables} subtables >= ${LINEAR_TARGET.ratio}x linear scan`,
+      value: `${fmt(ratio, 0)}x`,
+      met: ratio >= LINEAR_TARGET.ratio,
+    });
+  }
+  return out;
+}
+
+export function summary(): OvsClassifierSummary {
+  return {
+    method:
+      "OVS test-classifier benchmark workload (13 fields x 2 values, priorities i*129 shuffled, 8192 flows, " +
+      `precomputed random flow sequence); M lookups per CPU second, median of ${ROUNDS} rounds of ~${ROUND_MS} ms`,
+    cells: results.cells,
+    linear: results.linear,
+    scaling: { masks: results.masks, rules: results.rules },
+    acceptance: acceptance(),
+  };
+}
+
+/** The table of cells as Markdown (also used by docs/bench/README.md). */
+export function markdownTable(s: OvsClassifierSummary): string {
+  const lines = [
+    "| rules | subtables | lookup M/s | OVS M/s | ratio | +wc M/s | wc cost | linear M/s | vs linear | hits |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const rules of RULE_COUNTS) {
+    for (const subtables of SUBTABLE_COUNTS) {
+      const plain = s.cells.find((c) => c.rules === rules && c.subtables === subtables && !c.wc);
+      const wc = s.cells.find((c) => c.rules === rules && c.subtables === subtables && c.wc);
+      const lin = s.linear.find((c) => c.rules === rules && c.subtables === subtables);
+      if (plain === undefined && wc === undefined && lin === undefined) continue;
+      const anchor = plain?.anchorMlps ?? null;
+      lines.push(
+        `| ${rules} | ${subtables} | ${plain ? fmt(plain.mlps) : "—"} | ${anchor ?? "—"} | ` +
+          `${plain && anchor ? `${fmt(plain.mlps / anchor)}x` : "—"} | ${wc ? fmt(wc.mlps) : "—"} | ` +
+          `${plain && wc ? `${fmt(wc.nsPerLookup / plain.nsPerLookup)}x` : "—"} | ${lin ? fmt(lin.mlps, 4) : "—"} | ` +
+          `${plain && lin ? `${fmt(lin.nsPerLookup / plain.nsPerLookup, 0)}x` : "—"} | ` +
+          `${plain ? `${fmt(plain.hitRate * 100, 0)}%` : "—"} |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+export function report(_trials: readonly Trial[]): void {
+  const s = summary();
+  if (s.cells.length === 0 && s.linear.length === 0 && s.scaling.masks.length === 0 && s.scaling.rules.length === 0) return;
+  const lines = ["", "OVS classifier benchmark workload (M lookups per CPU second; OVS = C classifier, one thread)", markdownTable(s)];
+  if (s.scaling.masks.length > 0) {
+    lines.push(`cost vs masks (10k rules): ${s.scaling.masks.map((p) => `${p.subtables}: ${fmt(p.nsPerLookup, 0)} ns`).join(", ")}`);
+  }
+  if (s.scaling.rules.length > 0) {
+    lines.push(`cost vs rules (8 masks): ${s.scaling.rules.map((p) => `${p.rules / 1000}k: ${fmt(p.nsPerLookup, 0)} ns`).join(", ")}`);
+  }
+  for (const a of s.acceptance) lines.push(`${a.met ? "met    " : "NOT MET"}  ${a.check}: ${a.value}`);
+  console.log(lines.join("\n"));
+}

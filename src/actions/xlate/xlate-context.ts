@@ -1,0 +1,477 @@
+/**
+ * The state of one translation (OVS's `struct xlate_ctx`) and the operations
+ * every action shares: table lookups with OVS's miss rules and resource
+ * limits, output with commit, patch ports, controller upcalls, the trace
+ * cursor.
+ *
+ * Flows. `flow` is the packet as the OpenFlow actions so far have made it,
+ * `base` the packet as the datapath actions emitted so far make it; `commit()`
+ * closes the gap (odp-commit.ts). Both are translation flows
+ * (odp-metadata.ts), as is `wc`, the megaflow mask: every bit translation
+ * looked at.
+ *
+ * Limits (OVS's, with its texts): MAX_DEPTH nested resubmits (64) and
+ * MAX_RESUBMITS resubmits in all (64 * 64); a breach sets `error` and stops
+ * every action list, so translation always terminates. Patch ports swallow
+ * their peer's error, as OVS does ("out bridge errors do not propagate back").
+ */
+import type { FlowEntry } from "../../flowtable/flow-entry.js";
+import { M, readSmall } from "../../flowtable/flow-layout.js";
+import type { ActionList, NatAction, PacketInReason } from "../action-types.js";
+import type { OdpAction } from "./odp-actions.js";
+import { commitOdpActions } from "./odp-commit.js";
+import { XM, XLATE_FLOW_WORDS } from "./odp-metadata.js";
+import { TraceNode } from "./trace.js";
+import type { TraceNodeType } from "./trace.js";
+import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
+import { maskMember } from "./xlate-fields.js";
+import type { FlowMod } from "../../flowtable/flow-tables.js";
+import { formatMatch } from "../../flowtable/match-format.js";
+import { lookupWithConjunctions } from "./xlate-conj.js";
+
+/** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
+export const MAX_DEPTH = 64;
+/** OVS's MAX_RESUBMITS: resubmits in one translation before "over N resubmit actions". */
+export const MAX_RESUBMITS = MAX_DEPTH * MAX_DEPTH;
+
+/** OVS's enum xlate_error, with xlate_strerror's texts. */
+export const XLATE_ERRORS = {
+  recursion_too_deep: "Recursion too deep",
+  too_many_resubmits: "Too many resubmits",
+} as const;
+export type XlateErrorCode = keyof typeof XLATE_ERRORS;
+
+/** OpenFlow packet-in reasons as numbers (OVS's enum ofp_packet_in_reason). */
+export const OFPR = {
+  no_match: 0,
+  action: 1,
+  invalid_ttl: 2,
+  action_set: 3,
+  group: 4,
+  packet_out: 5,
+  explicit_miss: 6,
+  implicit_miss: 7,
+} as const;
+export type OfprName = keyof typeof OFPR;
+
+/** A packet-in that translation asked for (the `userspace(...controller(...))` action it emitted). */
+export interface PacketIn {
+  readonly bridge: string;
+  readonly reason: OfprName;
+  /** Bytes of the packet to send (65535 = all). */
+  readonly maxLen: number;
+  readonly tableId: number;
+  readonly cookie: bigint;
+  readonly controllerId: number;
+  readonly userdata: readonly number[];
+  /** The packet as the actions had made it when the packet-in was composed. */
+  readonly flow: Uint32Array;
+  /** OVS's dont_send: set when side effects are suppressed (ofproto/trace). */
+  readonly dontSend: boolean;
+}
+
+/** Recirculation ids: one counter per vswitchd, as OVS's `next_id` (ofproto-dpif-rid.c). */
+export class RecircIds {
+  private next = 1;
+  alloc(): number {
+    return this.next++;
+  }
+}
+
+/** A conntrack recirculation to continue (ofproto/trace follows these after the main trace). */
+export interface Recirculation {
+  readonly id: number;
+  readonly bridge: XlateBridge;
+  readonly table: number;
+  /** The flow at the ct action (metadata kept), before conntrack. */
+  readonly flow: Uint32Array;
+  readonly zone: number;
+}
+
+export interface XlateOptions {
+  /** Build the trace tree (ofproto/trace). */
+  readonly trace?: boolean;
+  /** Learn installs flows, packet-ins are sent (false in ofproto/trace). Default false. */
+  readonly allowSideEffects?: boolean;
+  /** Virtual time, ms (learned flows' timestamps). */
+  readonly now?: number;
+  /** The recirculation id allocator (one per switch); a fresh one when absent. */
+  readonly recircIds?: RecircIds;
+  /** Resume a recirculation: start at this table with this id (ofproto/trace's recirc sections). */
+  readonly resume?: { readonly table: number; readonly recircId: number };
+}
+
+type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";
+
+const OFPP_NONE = 0xffff;
+const OFPP_UNSET = 0xfff7;
+
+export class XlateCtx {
+  bridge: XlateBridge;
+  readonly flow: Uint32Array;
+  readonly base: Uint32Array;
+  readonly wc: Uint32Array;
+  odp: OdpAction[];
+  readonly root: TraceNode[];
+  /** Where trace nodes go (null when not tracing). */
+  trace: TraceNode[] | null;
+  depth = 0;
+  resubmits = 0;
+  tableId = 0;
+  ruleCookie = 0xffffffffffffffffn;
+  rule: FlowEntry<ActionList> | null = null;
+  /** The OpenFlow 1.1+ action set (write_actions). */
+  actionSet: ActionList = [];
+  /** OVS's flow->actset_output: the action set's output port, OFPP_UNSET if none (or a group). */
+  actsetOutput = OFPP_UNSET;
+  actionSetHasGroup = false;
+  /** The bridge translation started in (OVS's xin->ofproto: its miss rules print as misses). */
+  readonly firstBridge: XlateBridge;
+  inActionSet = false;
+  exit = false;
+  error: XlateErrorCode | null = null;
+  conntracked = false;
+  /** The nat a ct action's nested actions asked for (OVS's ct_nat_action). */
+  ctNat: NatAction | null = null;
+  slow = false;
+  readonly origSkbPriority: number;
+  readonly packetIns: PacketIn[] = [];
+  /** Flow mods executed by learn actions (only with side effects allowed). */
+  readonly learned: FlowMod<ActionList>[] = [];
+  readonly recircs: Recirculation[] = [];
+  readonly allowSideEffects: boolean;
+  readonly now: number;
+  readonly recircIds: RecircIds;
+  /** The action that recirculation ids of this translation are shared by (state key → id). */
+  private readonly recircByState = new Map<string, number>();
+
+  constructor(bridge: XlateBridge, flow: Uint32Array, o: XlateOptions) {
+    this.bridge = bridge;
+    this.firstBridge = bridge;
+    this.flow = flow;
+    this.base = flow.slice();
+    // The datapath does not keep tunnel metadata unless translation sets it again.
+    this.base.fill(0, M.tunId.word, M.tunDst.word + 1);
+    this.base[M.tunFlags.word] = (this.base[M.tunFlags.word] ?? 0) & 0xffff0000;
+    this.wc = new Uint32Array(XLATE_FLOW_WORDS);
+    this.odp = [];
+    this.root = [];
+    this.trace = o.trace === true ? this.root : null;
+    this.origSkbPriority = readSmall(flow, XM.skbPriority);
+    this.allowSideEffects = o.allowSideEffects ?? false;
+    this.now = o.now ?? 0;
+    this.recircIds = o.recircIds ?? new RecircIds();
+  }
+
+  // ---- trace
+
+  /** Appends a trace node to the current list (no-op when not tracing). */
+  report(type: TraceNodeType, text: string): TraceNode | null {
+    if (this.trace === null) return null;
+    const n = new TraceNode(type, text);
+    this.trace.push(n);
+    return n;
+  }
+
+  /** An error line, `>>>> text <<<<`. */
+  reportError(text: string): void {
+    this.report("error", text);
+  }
+
+  // ---- commit and odp
+
+  commit(): void {
+    if (commitOdpActions(this.flow, this.base, this.odp, this.wc)) this.slow = true;
+  }
+
+  // ---- lookups
+
+  /** OVS's xlate_resubmit_resource_check. */
+  private resourceCheck(): boolean {
+    if (this.depth >= MAX_DEPTH) {
+      this.reportError(`over max translation depth ${MAX_DEPTH}`);
+      this.error = "recursion_too_deep";
+    } else if (this.resubmits >= MAX_RESUBMITS) {
+      this.reportError(`over ${MAX_RESUBMITS} resubmit actions`);
+      this.error = "too_many_resubmits";
+    } else {
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * OVS's rule_dpif_lookup_from_table: looks `tableId` up with in_port =
+   * `inPort` (restored afterwards); a miss is OVS's no_packet_in_rule
+   * (drop) or, when `mayPacketIn` and the bridge wants packet-ins on misses,
+   * its miss_rule (a packet-in).
+   */
+  lookup(tableId: number, inPort: number, mayPacketIn: boolean): LookupResult {
+    const oldInPort = this.flow[M.inPort.word] ?? 0;
+    this.flow[M.inPort.word] = inPort;
+    const rule = lookupWithConjunctions(this.bridge.tables, tableId, this.flow, this.wc);
+    this.flow[M.inPort.word] = oldInPort;
+    if (rule !== null) return rule;
+    if (mayPacketIn && this.bridge.packetInOnMiss === true && this.bridge.port(oldInPort) !== undefined) return "miss_packet_in";
+    return "miss";
+  }
+
+  /** Reports the table node (OVS's xlate_report_table) and makes it the trace parent. */
+  reportTable(r: LookupResult, tableId: number): void {
+    if (this.trace === null) return;
+    const id = String(tableId).padStart(2, " ");
+    let text: string;
+    // OVS compares with the first bridge's internal miss rules: a peer bridge's miss
+    // prints as the internal rule it is (reg0=<rule id>, table 254's match).
+    const first = this.bridge === this.firstBridge;
+    if (r === "miss") text = first ? `${id}. No match.` : `${id}. reg0=0x2, priority 0`;
+    else if (r === "miss_packet_in") text = first ? `${id}. No match, and a "packet-in" is called for.` : `${id}. reg0=0x1, priority 0`;
+    else text = `${id}. ${describeRule(r)}`;
+    const node = new TraceNode("table", text);
+    this.trace.push(node);
+    this.trace = node.subs;
+  }
+
+  /**
+   * OVS's xlate_table_action: resubmit / goto_table / patch-port entry.
+   * `run` translates the found rule's actions (do_xlate_actions, or the
+   * patch-port clone wrapper).
+   */
+  tableAction(inPort: number, tableId: number, mayPacketIn: boolean, last: boolean, run: RunActions): void {
+    if (!this.resourceCheck()) return;
+    const oldTable = this.tableId;
+    this.tableId = tableId;
+    const r = this.lookup(tableId, inPort, mayPacketIn);
+    const oldTrace = this.trace;
+    this.reportTable(r, tableId);
+    this.recurse(r, tableId <= oldTable, last, run);
+    this.trace = oldTrace;
+    this.tableId = oldTable;
+  }
+
+  /** OVS's xlate_recursively. */
+  recurse(r: LookupResult, deepens: boolean, last: boolean, run: RunActions): void {
+    const oldRule = this.rule;
+    const oldCookie = this.ruleCookie;
+    this.resubmits++;
+    if (deepens) this.depth++;
+    if (typeof r === "string") {
+      this.rule = null;
+      this.ruleCookie = 0n;
+      run(r === "miss" ? [] : MISS_ACTIONS, this, last);
+    } else {
+      if (this.allowSideEffects) r.credit(1, 0, this.now);
+      this.rule = r;
+      this.ruleCookie = r.cookie;
+      run(r.actions, this, last);
+    }
+    this.ruleCookie = oldCookie;
+    this.rule = oldRule;
+    if (deepens) this.depth--;
+  }
+
+  // ---- controller
+
+  /** A recirculation id for a frozen state (same state, same id within one translation). */
+  recircId(kind: string, table: number): number {
+    const key = `${kind}|${this.bridge.name}|${table}|${this.flow.slice(0, M.dlSrc.word).join(",")}|${this.conntracked ? 1 : 0}`;
+    let id = this.recircByState.get(key);
+    if (id === undefined) {
+      id = this.recircIds.alloc();
+      this.recircByState.set(key, id);
+    }
+    return id;
+  }
+
+  /** OVS's xlate_controller_action: commit, then `userspace(pid=0,controller(...))`. */
+  controller(maxLen: number, reason: OfprName, controllerId: number, userdata: readonly number[]): void {
+    this.commit();
+    if (reason === "action" && this.rule !== null && isTableMiss(this.rule)) reason = "explicit_miss";
+    const recircId = this.recircId("controller", this.tableId);
+    const dontSend = !this.allowSideEffects;
+    this.odp.push({
+      type: "userspace",
+      pid: 0,
+      cookie: {
+        kind: "controller",
+        reason: OFPR[reason],
+        dontSend,
+        continuation: false,
+        recircId,
+        ruleCookie: this.ruleCookie,
+        controllerId,
+        maxLen,
+      },
+      actions: false,
+      tunnelOutPort: null,
+    });
+    this.packetIns.push({
+      bridge: this.bridge.name,
+      reason,
+      maxLen,
+      tableId: this.tableId,
+      cookie: this.ruleCookie,
+      controllerId,
+      userdata,
+      flow: this.flow.slice(),
+      dontSend,
+    });
+  }
+
+  // ---- output
+
+  /**
+   * OVS's compose_output_action__: checks the port, follows a patch port,
+   * commits, emits the datapath output. NORMAL and FLOOD call this too.
+   */
+  composeOutput(ofport: number, last: boolean): void {
+    const port = this.bridge.port(ofport);
+    if (port === undefined) {
+      this.report("warn", "Nonexistent output port");
+      return;
+    }
+    if (port.noForward) {
+      this.report("detail", "OFPPC_NO_FWD set, skipping output");
+      return;
+    }
+    if (port.patchPeer !== null) {
+      this.patchPortOutput(port, last);
+      return;
+    }
+    if (port.odpPort === null) return;
+    this.commit();
+    this.odp.push({ type: "output", port: port.odpPort });
+  }
+
+  /** OVS's patch_port_output: translation goes on in the peer bridge, then the flow comes back. */
+  private patchPortOutput(port: XlatePort, last: boolean): void {
+    const peer = port.patchPeer;
+    if (peer === null) return;
+    const savedFlow = this.flow.slice();
+    const savedActionSet = this.actionSet;
+    const savedActset = this.actsetOutput;
+    const savedHasGroup = this.actionSetHasGroup;
+    this.actsetOutput = OFPP_UNSET;
+    this.actionSetHasGroup = false;
+    const savedTunMask = this.wc.slice(M.tunId.word, M.tunFlags.word + 1);
+    const oldConntracked = this.conntracked;
+    const oldTrace = this.trace;
+    const oldBridge = this.bridge;
+    this.actionSet = [];
+    const f = this.flow;
+    f[M.inPort.word] = peer.ofport;
+    f.fill(0, M.metadata.word, M.metadata.word + 2);
+    f.fill(0, M.tunId.word, M.tunDst.word + 1);
+    f[M.tunFlags.word] = (f[M.tunFlags.word] ?? 0) & 0xffff0000;
+    this.wc.fill(0, M.tunId.word, M.tunDst.word + 1);
+    this.wc[M.tunFlags.word] = (this.wc[M.tunFlags.word] ?? 0) & 0xffff0000;
+    f.fill(0, M.regs[0]!.word, M.regs[0]!.word + 16);
+    this.clearConntrack();
+    const node = this.report("bridge", `bridge("${peer.bridge.name}")`);
+    if (node !== null) this.trace = node.subs;
+    this.bridge = peer.bridge;
+    const inPeer = peer.bridge.port(peer.ofport);
+    if (inPeer === undefined || !inPeer.noReceive) {
+      this.tableAction(peer.ofport, 0, true, last, cloneActions);
+      this.executeActionSet();
+    }
+    this.trace = oldTrace;
+    this.bridge = oldBridge;
+    this.wc.set(savedTunMask, M.tunId.word);
+    this.flow.set(savedFlow);
+    this.actionSet = savedActionSet;
+    this.actsetOutput = savedActset;
+    this.actionSetHasGroup = savedHasGroup;
+    this.conntracked = oldConntracked;
+    this.exit = false;
+    this.error = null;
+  }
+
+  clearConntrack(): void {
+    this.conntracked = false;
+    this.flow[M.ctState.word] = 0;
+    writeCtZone(this.flow, 0);
+    this.flow[M.ctMark.word] = 0;
+  }
+
+  /** OVS's xlate_action_set: runs the written actions as "--. Executing action set:". */
+  executeActionSet(): void {
+    const list = actionSetOrder(this.actionSet);
+    this.actionSet = [];
+    if (list.length === 0) return;
+    this.inActionSet = true;
+    const oldTrace = this.trace;
+    const node = this.report("table", "--. Executing action set:");
+    if (node !== null) this.trace = node.subs;
+    runActionsHook.run(list, this, true);
+    this.trace = oldTrace;
+    this.inActionSet = false;
+  }
+
+  /** OVS's xlate_wc_init. */
+  initWc(): void {
+    maskMember(this.wc, M.inPort);
+    maskMember(this.wc, M.dlType);
+    const t = readSmall(this.flow, M.dlType);
+    if (t === 0x0800 || t === 0x86dd) this.wc[M.nwFrag.word] = ((this.wc[M.nwFrag.word] ?? 0) | 3) >>> 0;
+    if (readSmall(this.flow, M.tunDst) !== 0) {
+      maskMember(this.wc, M.tunId);
+      maskMember(this.wc, M.tunSrc);
+      maskMember(this.wc, M.tunDst);
+      maskMember(this.wc, M.tunFlags);
+    }
+  }
+}
+
+function writeCtZone(flow: Uint32Array, zone: number): void {
+  const w = M.ctZone.word;
+  flow[w] = (((flow[w] ?? 0) & 0xffff) | (zone << 16)) >>> 0;
+}
+
+/** The actions of OVS's miss_rule: a packet-in with reason no_match (OpenFlow's implicit miss). */
+const MISS_ACTIONS: ActionList = [
+  { type: "controller", maxLen: 0xffff, reason: "no_match", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+];
+
+/** How a rule's actions get translated (do_xlate_actions, or the patch-port wrapper). */
+export type RunActions = (list: ActionList, ctx: XlateCtx, last: boolean) => void;
+
+/**
+ * The action-list translator, installed by xlate-actions.ts (it imports this
+ * file; a hook avoids the import cycle).
+ */
+export const runActionsHook: { run: RunActions; clone: RunActions } = {
+  run: () => undefined,
+  clone: () => undefined,
+};
+
+const cloneActions: RunActions = (list, ctx, last) => runActionsHook.clone(list, ctx, last);
+
+/** OVS's rule_is_table_miss: priority 0, catch-all match. */
+function isTableMiss(e: FlowEntry<ActionList>): boolean {
+  return e.priority === 0 && e.match.isCatchall();
+}
+
+/** A rule in a trace: `<match>, priority N[, cookie 0x..]` (minimatch_format + xlate_report_table). */
+function describeRule(e: FlowEntry<ActionList>): string {
+  let s = formatMatch(e.match, 0x8000);
+  if (s !== "" && !s.endsWith(" ")) s += ", ";
+  s += `priority ${e.priority}`;
+  if (e.cookie !== 0n) s += `, cookie 0x${e.cookie.toString(16)}`;
+  return s;
+}
+
+/**
+ * OVS's ofpacts_execute_action_set: the action set in the order OpenFlow
+ * specifies (ofpacts_copy_last by type order: strip/pop vlan, push vlan,
+ * set fields and mods, set_queue, group or output).
+ */
+function actionSetOrder(set: ActionList): ActionList {
+  return actionSetOrderHook.order(set);
+}
+
+/** Installed by xlate-actions.ts. */
+export const actionSetOrderHook: { order: (set: ActionList) => ActionList } = { order: (s) => s };
+
+export { OFPP_NONE, OFPP_UNSET };
+export type { PacketInReason };

@@ -1,0 +1,122 @@
+/**
+ * The learn action in translation (OVS's xlate_learn_action, lib/learn.c
+ * learn_mask / learn_execute): the learned flow's match, loads and output
+ * come from the packet; the flow is installed with OVS's learn semantics — a
+ * modify_strict flow_mod that adds the flow when it is not there and
+ * otherwise refreshes it (new actions, hard timeout restarted).
+ *
+ * Side effects: only when allowed (a real packet). ofproto/trace, like OVS,
+ * suppresses them: the megaflow still depends on the learned-from fields.
+ */
+import { allOnes } from "../../flowtable/field-values.js";
+import type { FlowMod } from "../../flowtable/flow-tables.js";
+import { Match } from "../../flowtable/match.js";
+import { formatMatch } from "../../flowtable/match-format.js";
+import { OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_MAX, OFPP_NONE } from "../../flowtable/ports.js";
+import type { Subfield } from "../../flowtable/subfield.js";
+import { OpenFlowError } from "../../flowtable/errors.js";
+import { formatActions } from "../action-text.js";
+import type { Action, ActionList, LearnAction } from "../action-types.js";
+import type { XlateCtx } from "./xlate-context.js";
+import { maskSubfield, readSubfield, writeSubfield } from "./xlate-fields.js";
+
+const OFPG_ANY = 0xffffffff;
+const MAX_U64 = 0xffffffffffffffffn;
+
+function writeMatchSubfield(m: Match, sf: Subfield, v: bigint): void {
+  const f = sf.field;
+  const shift = BigInt(f.shift) + BigInt(sf.ofs);
+  const bits = (allOnes(sf.nBits) << shift) & f.memberMask;
+  m.setMemberBits(f.member, bits, v << shift, bits);
+}
+
+/** OVS's learn_execute: the flow_mod a learn action makes from the packet `flow`. */
+export function learnFlowMod(learn: LearnAction, flow: Uint32Array): FlowMod<ActionList> {
+  const match = Match.catchall();
+  const actions: Action[] = [];
+  if (learn.finIdleTimeout !== 0 || learn.finHardTimeout !== 0) {
+    actions.push({ type: "fin_timeout", idleTimeout: learn.finIdleTimeout, hardTimeout: learn.finHardTimeout });
+  }
+  for (const spec of learn.specs) {
+    const value = spec.kind === "match_field" || spec.kind === "load_field" || spec.kind === "output" ? readSubfield(flow, spec.src) : spec.value;
+    switch (spec.kind) {
+      case "match_imm":
+      case "match_field":
+        writeMatchSubfield(match, spec.dst, value);
+        break;
+      case "load_imm":
+      case "load_field": {
+        const ofs = BigInt(spec.dst.ofs);
+        actions.push({
+          type: "set_field",
+          field: spec.dst.field,
+          value: (value & allOnes(spec.dst.nBits)) << ofs,
+          mask: allOnes(spec.dst.nBits) << ofs,
+          raw: "reg_load",
+        });
+        break;
+      }
+      case "output": {
+        const port = Number(value & 0xffffn);
+        if (value <= 0xffffn && (port < OFPP_MAX || port === OFPP_IN_PORT || port === OFPP_FLOOD || port === OFPP_LOCAL || port === OFPP_ALL)) {
+          actions.push({ type: "output", port, maxLen: 0 });
+        }
+        break;
+      }
+    }
+  }
+  return {
+    command: "modify_strict",
+    match,
+    priority: learn.priority,
+    tableId: learn.table,
+    cookie: 0n,
+    cookieMask: 0n,
+    newCookie: learn.cookie,
+    modifyCookie: learn.cookie !== MAX_U64,
+    idleTimeout: learn.idleTimeout,
+    hardTimeout: learn.hardTimeout,
+    importance: 0,
+    flags: { sendFlowRem: learn.sendFlowRem, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
+    outPort: OFPP_NONE,
+    outGroup: OFPG_ANY,
+    actions,
+  };
+}
+
+/** How OVS's trace shows a learned flow. */
+function describe(fm: FlowMod<ActionList>): string {
+  let s = `table=${fm.tableId} ${formatMatch(fm.match, 0x8000)}`.trimEnd();
+  s += ` priority=${fm.priority}`;
+  if (fm.newCookie !== null && fm.newCookie !== 0n) s += ` cookie=0x${fm.newCookie.toString(16)}`;
+  if (fm.idleTimeout !== 0) s += ` idle=${fm.idleTimeout}`;
+  if (fm.hardTimeout !== 0) s += ` hard=${fm.hardTimeout}`;
+  if (fm.flags.sendFlowRem) s += " send_flow_rem";
+  return `${s} actions=${formatActions(fm.actions)}`;
+}
+
+/** OVS's xlate_learn_action. */
+export function xlateLearn(learn: LearnAction, ctx: XlateCtx): void {
+  for (const spec of learn.specs) {
+    if (spec.kind === "match_field" || spec.kind === "load_field" || spec.kind === "output") maskSubfield(ctx.wc, spec.src);
+  }
+  if (!ctx.allowSideEffects) {
+    ctx.report("warn", "suppressing side effects, so learn action ignored");
+    return;
+  }
+  const fm = learnFlowMod(learn, ctx.flow);
+  ctx.report("detail", describe(fm));
+  let ok = true;
+  try {
+    ctx.bridge.tables.apply(fm, ctx.now);
+    ctx.learned.push(fm);
+  } catch (e) {
+    if (!(e instanceof OpenFlowError)) throw e;
+    ok = false;
+    ctx.reportError(`LEARN action execution failed (${e.message}).`);
+  }
+  if (learn.resultDst !== null) {
+    writeSubfield(ctx.flow, learn.resultDst, ok ? 1n : 0n);
+    maskSubfield(ctx.wc, learn.resultDst);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * `ovs-appctl ofproto/trace` output (OVS's ofproto_trace / ofproto_trace__ in
+ * ofproto/ofproto-dpif-trace.c):
+ *
+ *   Flow: <flow>
+ *   <blank line>
+ *   bridge("br0")            (the trace tree, trace.ts)
+ *   -------------
+ *    0. <match>, priority N[, cookie 0x..]
+ *       <actions>
+ *   <blank line>
+ *   Final flow: <flow> | unchanged
+ *   Megaflow: recirc_id=0,eth,<megaflow match>
+ *   Datapath actions: <odp actions>
+ *   [Translation failed (<error>), packet is dropped.]
+ *
+ * followed, for each conntrack recirculation (`ct(table=N)`), by a section
+ * that resumes the packet at table N with ct_state=trk|new.
+ */
+import { FLOW_WORDS, readSmall } from "../../flowtable/flow-layout.js";
+import { formatFlow } from "../../flowtable/flow-print.js";
+import { Match } from "../../flowtable/match.js";
+import { formatMatch } from "../../flowtable/match-format.js";
+import { OFPP_UNSET } from "../../flowtable/ports.js";
+import { formatOdpActions } from "./odp-actions.js";
+import { XM } from "./odp-metadata.js";
+import { formatTraceNodes } from "./trace.js";
+import type { XlateBridge } from "./xlate-bridge.js";
+import type { XlateOptions } from "./xlate-context.js";
+import { XLATE_ERRORS } from "./xlate-context.js";
+import type { XlateResult } from "./xlate.js";
+import { recirculationFlow, xlate } from "./xlate.js";
+
+const META = /^(pkt_mark|ct_state|ct_zone|ct_mark|ct_label)=/;
+
+function hexAlt(v: number): string {
+  return v === 0 ? "0" : `0x${v.toString(16)}`;
+}
+
+/**
+ * OVS's match_format order for the fields ovsim's flow key lacks: pkt_mark,
+ * recirc_id, skb_priority, the conntrack fields, then `eth` (printed for
+ * megaflows and recirculated flows), then the rest.
+ */
+function withMeta(text: string, recircId: number | null, skbPriority: number | null): string {
+  const tokens = text === "" ? [] : text.split(",");
+  const pm: string[] = [];
+  const ct: string[] = [];
+  let i = 0;
+  for (; i < tokens.length && META.test(tokens[i]!); i++) (tokens[i]!.startsWith("pkt_mark=") ? pm : ct).push(tokens[i]!);
+  const out = [...pm];
+  if (recircId !== null) out.push(`recirc_id=${hexAlt(recircId)}`);
+  if (skbPriority !== null) out.push(`skb_priority=${hexAlt(skbPriority)}`);
+  out.push(...ct);
+  if (recircId !== null) out.push("eth");
+  out.push(...tokens.slice(i));
+  return out.join(",");
+}
+
+/** OVS's flow_format of a translation flow (skb_priority and recirc_id included). */
+export function formatTraceFlow(flow: Uint32Array, recircId = 0): string {
+  const skb = readSmall(flow, XM.skbPriority);
+  return withMeta(formatFlow(flow.subarray(0, FLOW_WORDS)), recircId === 0 ? null : recircId, skb === 0 ? null : skb);
+}
+
+/** The Megaflow line's match (OVS's match_format of the input flow under `wc`). */
+export function formatMegaflow(r: XlateResult): string {
+  const key = new Uint32Array(FLOW_WORDS);
+  const mask = r.wc.slice(0, FLOW_WORDS);
+  for (let i = 0; i < FLOW_WORDS; i++) key[i] = (r.initialFlow[i] ?? 0) & (mask[i] ?? 0);
+  const skbMask = readSmall(r.wc, XM.skbPriority);
+  return withMeta(formatMatch(new Match(key, mask)), r.recircId, skbMask === 0 ? null : readSmall(r.initialFlow, XM.skbPriority));
+}
+
+function sameFlow(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One translation's ofproto/trace text (no recirculations), as lines. */
+export function formatTrace(r: XlateResult): string[] {
+  let s = `Flow: ${formatTraceFlow(r.initialFlow, r.recircId)}\n`;
+  s += formatTraceNodes(r.trace);
+  s += `\nFinal flow: ${sameFlow(r.initialFlow, r.finalFlow) && r.actsetOutput === OFPP_UNSET ? "unchanged" : formatTraceFlow(r.finalFlow, r.recircId)}\n`;
+  s += `Megaflow: ${formatMegaflow(r)}\n`;
+  s += `Datapath actions: ${formatOdpActions(r.odpActions)}`;
+  if (r.error !== null) s += `\nTranslation failed (${XLATE_ERRORS[r.error]}), packet is dropped.\n`;
+  else if (r.slow) s += "\nThis flow is handled by the userspace slow path because it:\n  - Uses action(s) not supported by datapath.";
+  const lines = s.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/** OVS's recirculation limit in ofproto/trace. */
+const MAX_RECIRCULATIONS = 4096;
+
+/**
+ * `ofproto/trace BRIDGE FLOW`: translates with side effects suppressed, then
+ * follows conntrack recirculations (ct_state=trk|new, as OVS's default).
+ */
+export function ofprotoTrace(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): string[] {
+  const first = xlate(bridge, flow, { ...options, trace: true });
+  const out = formatTrace(first);
+  const queue = [...first.recirculations];
+  let n = 0;
+  while (queue.length > 0 && n++ <= MAX_RECIRCULATIONS) {
+    const rc = queue.shift()!;
+    const rule = "=".repeat(79);
+    out.push("", rule);
+    out.push(`recirc(${hexAlt(rc.id)}) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)`);
+    out.push(rule, "");
+    const r = xlate(rc.bridge, recirculationFlow(rc), { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
+    out.push(...formatTrace(r));
+    queue.push(...r.recirculations);
+  }
+  return out;
+}
+

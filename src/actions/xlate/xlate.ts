@@ -1,0 +1,189 @@
+/**
+ * Translation: a packet's flow through a bridge's OpenFlow pipeline into
+ * datapath actions, a megaflow mask and a trace (OVS's xlate_actions in
+ * ofproto/ofproto-dpif-xlate.c). The design essay is in xlate-context.ts;
+ * per-action translation in xlate-actions.ts (one row per action type).
+ *
+ *   const r = xlate(bridge, flowKey, { trace: true });
+ *   formatOdpActions(r.odpActions)   // "push_vlan(vid=5,pcp=0),2"
+ *   formatTrace(r)                   // ofproto/trace's text (xlate-trace-format.ts)
+ *
+ * Megaflow. `wc` holds every bit the result depended on: the classifier's
+ * consulted bits, fields actions read or wrote (OVS's un-wildcarding rules),
+ * minus what OVS's xlate_wc_finish takes out (metadata and registers, which
+ * the datapath never sees; VLAN and tunnel bits of packets without those
+ * headers). Any packet equal to the input on `wc`'s bits translates to the
+ * same datapath actions.
+ */
+import type { FlowTables, FlowMod } from "../../flowtable/flow-tables.js";
+import { M, readSmall } from "../../flowtable/flow-layout.js";
+import type { ActionList } from "../action-types.js";
+import type { OdpAction } from "./odp-actions.js";
+import { XM, xlateFlowOf } from "./odp-metadata.js";
+import type { TraceNode } from "./trace.js";
+import type { XlateBridge } from "./xlate-bridge.js";
+import { doXlateActions } from "./xlate-actions.js";
+import type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./xlate-context.js";
+import { XlateCtx } from "./xlate-context.js";
+
+export interface XlateResult {
+  readonly bridge: XlateBridge;
+  /** Datapath actions (empty = drop). */
+  readonly odpActions: readonly OdpAction[];
+  /**
+   * The megaflow mask as OVS computes it (what ofproto/trace prints), a
+   * translation flow's worth of words (flow key + odp metadata).
+   */
+  readonly wc: Uint32Array;
+  /**
+   * The mask a datapath must install the megaflow with: `wc` plus what OVS's
+   * datapath flow key encodes structurally — whether each VLAN header is
+   * present (the CFI bits) and whether the packet came from a tunnel (tun_dst).
+   * A packet equal to `initialFlow` on these bits translates to `odpActions`.
+   */
+  readonly megaflowMask: Uint32Array;
+  /** The input flow as a translation flow. */
+  readonly initialFlow: Uint32Array;
+  /** The flow after translation (ofproto/trace's Final flow). */
+  readonly finalFlow: Uint32Array;
+  /** The trace tree (empty unless `trace` was asked for). */
+  readonly trace: readonly TraceNode[];
+  /** OVS's translation error, or null; with an error the actions are a drop. */
+  readonly error: XlateErrorCode | null;
+  readonly packetIns: readonly PacketIn[];
+  /** Flows installed by learn (side effects allowed only). */
+  readonly learnedFlowMods: readonly FlowMod<ActionList>[];
+  /** OVS's SLOW_ACTION: the datapath cannot execute these actions itself (ARP/ICMP/ND rewrites). */
+  readonly slow: boolean;
+  /** Conntrack recirculations (ct with table=N), in order. */
+  readonly recirculations: readonly Recirculation[];
+  /** The recirculation id this translation resumed (0 = a fresh packet). */
+  readonly recircId: number;
+  /**
+   * OVS's flow->actset_output after translation: the output port the action
+   * set holds (OFPP_UNSET when none). Part of the flow OVS compares for
+   * "Final flow: unchanged".
+   */
+  readonly actsetOutput: number;
+}
+
+const CS_NEW = 0x01;
+const CS_TRACKED = 0x20;
+
+function clearMember(wc: Uint32Array, word: number, n: number): void {
+  wc.fill(0, word, word + n);
+}
+
+/** OVS's xlate_wc_finish. */
+function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
+  const wc = ctx.wc;
+  clearMember(wc, M.metadata.word, 2);
+  clearMember(wc, M.regs[0]!.word, 16);
+  wc[M.conjId.word] = 0;
+  const f = ctx.flow;
+  const dlType = readSmall(f, M.dlType);
+  const proto = readSmall(f, M.nwProto);
+  if ((dlType === 0x0800 && proto === 1) || (dlType === 0x86dd && proto === 58)) {
+    wc[M.tpSrc.word] = (wc[M.tpSrc.word] ?? 0) & ((0xff << M.tpSrc.shift) | (0xff << M.tpDst.shift));
+  }
+  for (const m of [M.vlanTci, M.vlanTci1]) {
+    if (readSmall(wc, m) !== 0) wc[m.word] = ((wc[m.word] ?? 0) | (0x1000 << m.shift)) >>> 0;
+  }
+  if ((readSmall(f, M.nwFrag) & 2) !== 0) wc[M.tpSrc.word] = 0;
+  // VLAN headers the packet did not arrive with, and tunnel bits of a non-tunnel packet.
+  if ((readSmall(initial, M.vlanTci) & 0x1000) === 0) {
+    wc[M.vlanTci.word] = (wc[M.vlanTci.word] ?? 0) & ~0xffff;
+    wc[XM.vlanTpid.word] = (wc[XM.vlanTpid.word] ?? 0) & 0xffff;
+  }
+  if ((readSmall(initial, M.vlanTci1) & 0x1000) === 0) {
+    wc[M.vlanTci1.word] = 0;
+    wc[XM.vlanTpid.word] = (wc[XM.vlanTpid.word] ?? 0) & 0xffff0000;
+  }
+  if (readSmall(initial, M.tunDst) === 0) {
+    clearMember(wc, M.tunId.word, 4);
+    wc[M.tunFlags.word] = (wc[M.tunFlags.word] ?? 0) & 0xffff0000;
+  }
+}
+
+/** OVS's xlate_optimize_odp_actions: a trailing clone's actions need no clone. */
+function optimize(odp: OdpAction[]): OdpAction[] {
+  const last = odp[odp.length - 1];
+  if (last !== undefined && last.type === "clone") return [...odp.slice(0, -1), ...last.actions];
+  return odp;
+}
+
+/**
+ * Translates `flow` (a flow key, or a translation flow with skb_priority /
+ * VLAN TPIDs) through `bridge`'s pipeline from table 0. Never throws on a
+ * valid bridge; always terminates (OVS's resource limits).
+ */
+export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): XlateResult {
+  const f = xlateFlowOf(flow);
+  const initial = f.slice();
+  const ctx = new XlateCtx(bridge, f, options);
+  ctx.initWc();
+  const b = ctx.report("bridge", `bridge("${bridge.name}")`);
+  if (b !== null) ctx.trace = b.subs;
+  const resume = options.resume;
+  if (resume !== undefined) {
+    const t = ctx.report("thaw", "thaw");
+    t?.add("thaw", `Resuming from table ${resume.table}`);
+    ctx.tableId = resume.table;
+    ctx.conntracked = true;
+  } else if ((readSmall(f, M.ctState) & CS_TRACKED) !== 0) {
+    ctx.conntracked = true;
+  }
+  const inPort = readSmall(f, M.inPort);
+  const r = ctx.lookup(ctx.tableId, inPort, true);
+  ctx.reportTable(r, ctx.tableId);
+  const inXport = bridge.port(inPort);
+  if (inXport === undefined || !inXport.noReceive) {
+    if (typeof r === "string") {
+      ctx.ruleCookie = 0n;
+      doXlateActions(r === "miss" ? [] : MISS, ctx, true);
+    } else {
+      if (ctx.allowSideEffects) r.credit(1, 0, ctx.now);
+      ctx.rule = r;
+      ctx.ruleCookie = r.cookie;
+      doXlateActions(r.actions, ctx, true);
+    }
+    if (ctx.error === null) ctx.executeActionSet();
+  }
+  if (ctx.error === null) finishWc(ctx, initial);
+  const odp = ctx.error !== null ? [] : optimize(ctx.odp);
+  const mf = ctx.wc.slice();
+  mf[M.vlanTci.word] = ((mf[M.vlanTci.word] ?? 0) | (0x1000 << M.vlanTci.shift)) >>> 0;
+  mf[M.vlanTci1.word] = ((mf[M.vlanTci1.word] ?? 0) | (0x1000 << M.vlanTci1.shift)) >>> 0;
+  mf[M.tunDst.word] = 0xffffffff;
+  return {
+    bridge,
+    odpActions: odp,
+    wc: ctx.wc,
+    megaflowMask: mf,
+    initialFlow: initial,
+    finalFlow: ctx.flow,
+    trace: ctx.root,
+    error: ctx.error,
+    packetIns: ctx.packetIns,
+    learnedFlowMods: ctx.learned,
+    slow: ctx.slow,
+    recirculations: ctx.recircs,
+    recircId: resume?.recircId ?? 0,
+    actsetOutput: ctx.actsetOutput,
+  };
+}
+
+const MISS: ActionList = [
+  { type: "controller", maxLen: 0xffff, reason: "no_match", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+];
+
+/** The flow ofproto/trace resumes a conntrack recirculation with (ct_state=trk|new, the ct zone). */
+export function recirculationFlow(r: Recirculation, ctState: number = CS_TRACKED | CS_NEW): Uint32Array {
+  const f = r.flow.slice();
+  f[M.ctState.word] = ctState;
+  const w = M.ctZone.word;
+  f[w] = (((f[w] ?? 0) & 0xffff) | (r.zone << 16)) >>> 0;
+  return f;
+}
+
+export type { FlowTables };

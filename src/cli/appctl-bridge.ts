@@ -1,0 +1,174 @@
+/**
+ * `ovs-appctl` commands about bridges and datapaths, printed as
+ * ofproto-dpif.c / ofproto.c print them: dpif/show, dpif/dump-dps,
+ * ofproto/list, bridge/dump-flows, fdb/show, fdb/flush, fdb/stats-show,
+ * dpif/show-dp-features, dpif/set-dp-features (listing only).
+ */
+import { formatActions } from "../actions/action-text.js";
+import { netdevConfig } from "../datapath/bridge-port.js";
+import { formatMac } from "../datapath/mac-learning.js";
+import { formatMatch } from "../flowtable/match-format.js";
+import { N_TABLES } from "../flowtable/flow-tables.js";
+import { OFPG_ANY } from "../flowtable/flow-mod-parse.js";
+import { Match } from "../flowtable/match.js";
+import { OFPP_LOCAL, OFPP_NONE } from "../flowtable/ports.js";
+import type { CommandResult } from "./command-result.js";
+import { output } from "./command-result.js";
+import type { World } from "./world.js";
+
+export function serverError(message: string): CommandResult {
+  return { stdout: [], stderr: [message, "ovs-appctl: ovs-vswitchd: server returned an error"], ok: false };
+}
+
+/** C's strcmp order (byte order of the UTF-8 names). */
+function strcmp(a: string, b: string): number {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return Buffer.compare(x, y);
+}
+
+/**
+ * `dpif/show`: each datapath (by type) with its hit/miss counters, then its
+ * bridges by name, each port by name as `name ofport/odp-port: (type: config)`.
+ */
+export function dpifShow(world: World): CommandResult {
+  const lines: string[] = [];
+  for (const dp of world.vswitchd.openDatapaths()) {
+    lines.push(`${dp.type}@${dp.name}: hit:${dp.nHit} missed:${dp.nMissed}`);
+    const rts = world.vswitchd
+      .runtimes()
+      .filter((rt) => rt.datapath === dp)
+      .sort((a, b) => strcmp(a.name, b.name));
+    for (const rt of rts) {
+      lines.push(`  ${rt.name}:`);
+      const br = world.bridge(rt.name);
+      for (const live of [...rt.ports.values()].sort((a, b) => strcmp(a.name, b.name))) {
+        const options = br?.port(live.ofport)?.options ?? new Map<string, string>();
+        const config = [...netdevConfig(live.type, options)].sort(([a], [b]) => strcmp(a, b));
+        const cfg = config.map(([k, v], i) => `${i === 0 ? ":" : ","} ${k}=${v}`).join("");
+        lines.push(`    ${live.name} ${live.ofport}/${live.odpPort ?? "none"}: (${live.netdevType}${cfg})`);
+      }
+    }
+  }
+  return output(lines);
+}
+
+export function dpifDumpDps(world: World): CommandResult {
+  const names = world.vswitchd.runtimes().map((rt) => `${rt.dpType}@${rt.name}`);
+  return output(names.sort(strcmp));
+}
+
+export function ofprotoList(world: World): CommandResult {
+  return output(world.vswitchd.ofprotoNames());
+}
+
+/** `bridge/dump-flows BRIDGE`: every flow, hidden tables included, as ofproto.c's flow_stats_ds. */
+export function bridgeDumpFlows(world: World, args: string[]): CommandResult {
+  const name = args.filter((a) => a !== "--offload-stats").at(-1) ?? "";
+  const br = world.bridge(name);
+  if (!br) return serverError("Unknown bridge");
+  const lines: string[] = [];
+  for (let t = 0; t < N_TABLES; t++) {
+    if (br.tables.count(t) === 0) continue;
+    for (const f of br.tables.select({ tableId: t, match: Match.catchall(), cookie: 0n, cookieMask: 0n, outPort: OFPP_NONE, outGroup: OFPG_ANY })) {
+      let s = t !== 0 ? `table_id=${t}, ` : "";
+      s += `duration=${Math.floor((world.now - f.created) / 1000)}s, n_packets=${f.nPackets}, n_bytes=${f.nBytes}, `;
+      let match = formatMatch(f.match, f.priority);
+      if (br.isRecircDropFlow(f)) match += ",recirc_id=0";
+      lines.push(`${s}${match},actions=${formatActions(f.actions)}`);
+    }
+  }
+  return output(lines);
+}
+
+export function fdbShow(world: World, name: string): CommandResult {
+  const br = world.bridge(name);
+  if (!br) return serverError("no such bridge");
+  br.macTable.run(world.now);
+  const lines = [" port  VLAN  MAC                Age"];
+  for (const { entry, age } of br.macTable.list(world.now)) {
+    const port = entry.port === OFPP_LOCAL ? "LOCAL" : String(entry.port);
+    lines.push(`${port.padStart(5)}  ${String(entry.vlan).padStart(4)}  ${formatMac(entry.mac)}  ${String(age).padStart(3)}`);
+  }
+  return output(lines);
+}
+
+export function fdbFlush(world: World, name: string | undefined): CommandResult {
+  if (name !== undefined) {
+    const br = world.bridge(name);
+    if (!br) return serverError("no such bridge");
+    br.macTable.flush();
+  } else for (const br of world.bridges.values()) br.macTable.flush();
+  return output(["table successfully flushed"]);
+}
+
+export function fdbStatsShow(world: World, name: string): CommandResult {
+  const br = world.bridge(name);
+  if (!br) return serverError("no such bridge");
+  br.macTable.run(world.now);
+  const ml = br.macTable;
+  return output([
+    `Statistics for bridge "${name}":`,
+    `  Current/maximum MAC entries in the table: ${ml.size}/${ml.maxEntries}`,
+    "  Current static MAC entries in the table : 0",
+    `  Total number of learned MAC entries     : ${ml.totalLearned}`,
+    `  Total number of expired MAC entries     : ${ml.totalExpired}`,
+    `  Total number of evicted MAC entries     : ${ml.totalEvicted}`,
+    `  Total number of port moved MAC entries  : ${ml.totalMoved}`,
+  ]);
+}
+
+/** The userspace datapath's features, as OVS 3.1 probes them (dpif/show-dp-features). */
+const DP_FEATURES: ReadonlyArray<readonly [string, string, string]> = [
+  ["masked_set_action", "Masked set action", "true"],
+  ["tnl_push_pop", "Tunnel push pop", "true"],
+  ["ufid", "Ufid", "true"],
+  ["trunc", "Truncate action", "true"],
+  ["clone", "Clone action", "true"],
+  ["sample_nesting", "Sample nesting", "10"],
+  ["ct_eventmask", "Conntrack eventmask", "true"],
+  ["ct_clear", "Conntrack clear", "true"],
+  ["max_hash_alg", "Max dp_hash algorithm", "1"],
+  ["check_pkt_len", "Check pkt length action", "true"],
+  ["ct_timeout", "Conntrack timeout policy", "true"],
+  ["explicit_drop_action", "Explicit Drop action", "true"],
+  ["lb_output_action", "Optimized Balance TCP mode", "true"],
+  ["ct_zero_snat", "Conntrack all-zero IP SNAT", "true"],
+  ["add_mpls", "MPLS Label add", "true"],
+  ["max_vlan_headers", "Max VLAN headers", "1"],
+  ["max_mpls_depth", "Max MPLS depth", "3"],
+  ["recirc", "Recirc", "true"],
+  ["ct_state", "CT state", "true"],
+  ["ct_zone", "CT zone", "true"],
+  ["ct_mark", "CT mark", "true"],
+  ["ct_label", "CT label", "true"],
+  ["ct_state_nat", "CT state NAT", "true"],
+  ["ct_orig_tuple", "CT orig tuple", "true"],
+  ["ct_orig_tuple6", "CT orig tuple for IPv6", "true"],
+  ["nd_ext", "IPv6 ND Extension", "true"],
+];
+
+/** The order `dpif/set-dp-features BRIDGE` lists them in (OVS's shash order, recorded). */
+const SET_DP_FEATURES_ORDER = [
+  "sample_nesting", "clone", "ufid", "lb_output_action", "nd_ext", "ct_orig_tuple", "tnl_push_pop", "ct_eventmask",
+  "ct_state", "ct_zero_snat", "ct_clear", "max_vlan_headers", "recirc", "ct_label", "max_hash_alg", "add_mpls",
+  "ct_state_nat", "ct_timeout", "explicit_drop_action", "ct_mark", "ct_orig_tuple6", "max_mpls_depth",
+  "masked_set_action", "check_pkt_len", "ct_zone", "trunc",
+];
+
+export function dpifShowDpFeatures(world: World, name: string): CommandResult {
+  if (!world.bridge(name)) return serverError("no such bridge");
+  return output(DP_FEATURES.map(([, label, v]) => `${label}: ${v === "true" ? "Yes" : v}`));
+}
+
+export function dpifSetDpFeatures(world: World, args: string[]): CommandResult {
+  const name = args[0] ?? "";
+  if (!world.bridge(name)) return serverError("no such bridge");
+  if (args.length > 1) return serverError("ovsim: changing datapath features is not supported");
+  return output(
+    SET_DP_FEATURES_ORDER.map((key) => {
+      const [, label, v] = DP_FEATURES.find(([k]) => k === key) as readonly [string, string, string];
+      return `${key} (${label}) : [run time]:${v}, [boot time]:${v}`;
+    }),
+  );
+}

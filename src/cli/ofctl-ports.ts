@@ -1,0 +1,155 @@
+/**
+ * `ovs-ofctl show`, `dump-ports` and `mod-port`: a bridge's ports as OpenFlow
+ * describes them (OFPT_FEATURES_REPLY / OFPST_PORT_DESC, OFPST_PORT), printed
+ * as OVS's ofp-print does, per OpenFlow version.
+ */
+import type { Bridge } from "../datapath/bridge.js";
+import type { BridgePort } from "../datapath/bridge-port.js";
+import { OFPPC } from "../datapath/bridge-port.js";
+import type { BridgeRuntime } from "../datapath/config-db-vswitchd.js";
+import { OFPP_LOCAL, parsePort } from "../flowtable/ports.js";
+
+/** The number of a reserved port name (LOCAL, IN_PORT...), any case. */
+function reservedPortNumber(s: string): number | undefined {
+  return parsePort(s);
+}
+import type { CommandResult } from "./command-result.js";
+import { failure, output } from "./command-result.js";
+import type { OfVersion } from "./ofctl-messages.js";
+import { header } from "./ofctl-messages.js";
+
+const CONFIG_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [OFPPC.PORT_DOWN, "PORT_DOWN"],
+  [OFPPC.NO_STP, "NO_STP"],
+  [OFPPC.NO_RECV, "NO_RECV"],
+  [OFPPC.NO_RECV_STP, "NO_RECV_STP"],
+  [OFPPC.NO_FLOOD, "NO_FLOOD"],
+  [OFPPC.NO_FWD, "NO_FWD"],
+  [OFPPC.NO_PACKET_IN, "NO_PACKET_IN"],
+];
+/** The config bits OpenFlow 1.1+ can carry. */
+const OF11_CONFIG = OFPPC.PORT_DOWN | OFPPC.NO_RECV | OFPPC.NO_FWD | OFPPC.NO_PACKET_IN;
+
+/** netdev-dummy's custom counters (OpenFlow 1.4+ port stats). */
+const DUMMY_CUSTOM_STATS = ["rx_custom_packets_1", "rx_custom_packets_2", "rx_q0_bytes", "rx_q0_packets", "tx_q0_bytes", "tx_q0_packets"];
+
+function portLabel(p: BridgePort): string {
+  return p.ofport === OFPP_LOCAL ? "LOCAL" : String(p.ofport);
+}
+
+function configText(config: number, v: OfVersion): string {
+  const bits = v === 10 ? config : config & OF11_CONFIG;
+  const names = CONFIG_NAMES.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+  return names.length === 0 ? "0" : names.join(" ");
+}
+
+function portDescLines(p: BridgePort, v: OfVersion): string[] {
+  const down = p.linkDown;
+  const state = v === 10 ? (down ? "LINK_DOWN" : "0") : down ? "LINK_DOWN" : "LIVE";
+  return [
+    ` ${portLabel(p)}(${p.name}): addr:${p.mac}`,
+    `     config:     ${configText(p.config, v)}`,
+    `     state:      ${state}`,
+    "     speed: 0 Mbps now, 0 Mbps max",
+  ];
+}
+
+/** Ports as ovs-ofctl sorts them for `show`: by number, LOCAL last. */
+function sortedPorts(br: Bridge): BridgePort[] {
+  return [...br.ports()].sort((a, b) => a.ofport - b.ofport);
+}
+
+export function showBridge(br: Bridge, dpid: string, v: OfVersion): string[] {
+  const caps =
+    v === 10
+      ? "FLOW_STATS TABLE_STATS PORT_STATS QUEUE_STATS ARP_MATCH_IP"
+      : v === 11
+        ? "FLOW_STATS TABLE_STATS PORT_STATS GROUP_STATS QUEUE_STATS ARP_MATCH_IP"
+        : v <= 13
+          ? "FLOW_STATS TABLE_STATS PORT_STATS GROUP_STATS QUEUE_STATS"
+          : "FLOW_STATS TABLE_STATS PORT_STATS GROUP_STATS QUEUE_STATS BUNDLES";
+  const out = [`${header("OFPT_FEATURES_REPLY", v, 2)} dpid:${dpid}`, "n_tables:254, n_buffers:0", `capabilities: ${caps}`];
+  if (v === 10) {
+    out.push(
+      "actions: output enqueue set_vlan_vid set_vlan_pcp strip_vlan mod_dl_src mod_dl_dst mod_nw_src mod_nw_dst mod_nw_tos mod_tp_src mod_tp_dst",
+    );
+  }
+  if (v >= 13) out.push(header("OFPST_PORT_DESC reply", v, 3));
+  for (const p of sortedPorts(br)) out.push(...portDescLines(p, v));
+  out.push(`${header("OFPT_GET_CONFIG_REPLY", v, v >= 13 ? 5 : 4)} frags=normal miss_send_len=0`);
+  return out;
+}
+
+/** `%u.%03u s` as ofp-print prints a port's duration. */
+function durationText(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return `${sec}.${String(Math.floor(ms - sec * 1000)).padStart(3, "0")}s`;
+}
+
+function portStatsLines(p: BridgePort, v: OfVersion, now: number): string[] {
+  const label = p.ofport < 10 ? ` ${portLabel(p)}` : portLabel(p);
+  const s = p.stats;
+  const out = [
+    `  port ${label}: rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=?, errs=?, frame=?, over=?, crc=?`,
+    `           tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=?, errs=?, coll=?`,
+  ];
+  if (v >= 13) out.push(`           duration=${durationText(now - p.created)}`);
+  if (v >= 14 && (p.netdevType === "system" || p.netdevType === "dummy" || p.netdevType === "dummy-internal")) {
+    out.push("           CUSTOM Statistics");
+    for (let i = 0; i < DUMMY_CUSTOM_STATS.length; i += 3) {
+      const line = DUMMY_CUSTOM_STATS.slice(i, i + 3)
+        .map((n) => `${n}=0`)
+        .join(", ");
+      out.push(`                      ${line},`);
+    }
+  }
+  return out;
+}
+
+/** `dump-ports BRIDGE [PORT]`. Ports print in the order of OVS's port hash table. */
+export function dumpPorts(br: Bridge, rt: BridgeRuntime, v: OfVersion, portArg: string | undefined, now: number): CommandResult {
+  const stderr: string[] = [];
+  let ports = rt.portsInHashOrder().flatMap((live) => br.port(live.ofport) ?? []);
+  if (portArg !== undefined) {
+    const n = parsePort(portArg, { numberOf: (name) => br.portByName(name)?.ofport, nameOf: () => undefined });
+    if (n === undefined) return failure(`ovs-ofctl: ${br.name}: unknown port \`${portArg}'`);
+    if (portArg === String(OFPP_LOCAL)) {
+      stderr.push("ofp_port|WARN|referring to port LOCAL as 65534 is deprecated for compatibility with OpenFlow 1.1 and later");
+    }
+    ports = ports.filter((p) => p.ofport === n);
+  }
+  // A port given by name costs ovs-ofctl a features request (and its xids) to look the name up.
+  const byName = portArg !== undefined && !/^\d+$/.test(portArg) && reservedPortNumber(portArg) === undefined;
+  const lines = [`${header("OFPST_PORT reply", v, byName ? 4 : 2)} ${ports.length} ports`];
+  for (const p of ports) lines.push(...portStatsLines(p, v, now));
+  return output(lines, stderr);
+}
+
+const MOD_PORT_COMMANDS: ReadonlyArray<readonly [string, number, boolean]> = [
+  ["up", OFPPC.PORT_DOWN, false],
+  ["down", OFPPC.PORT_DOWN, true],
+  ["stp", OFPPC.NO_STP, false],
+  ["no-stp", OFPPC.NO_STP, true],
+  ["receive", OFPPC.NO_RECV, false],
+  ["no-receive", OFPPC.NO_RECV, true],
+  ["receive-stp", OFPPC.NO_RECV_STP, false],
+  ["no-receive-stp", OFPPC.NO_RECV_STP, true],
+  ["forward", OFPPC.NO_FWD, false],
+  ["no-forward", OFPPC.NO_FWD, true],
+  ["flood", OFPPC.NO_FLOOD, false],
+  ["no-flood", OFPPC.NO_FLOOD, true],
+  ["packet-in", OFPPC.NO_PACKET_IN, false],
+  ["no-packet-in", OFPPC.NO_PACKET_IN, true],
+];
+
+/** `mod-port BRIDGE PORT ACTION`. */
+export function modPort(br: Bridge, portArg: string, action: string): CommandResult {
+  const n = parsePort(portArg, { numberOf: (name) => br.portByName(name)?.ofport, nameOf: () => undefined });
+  const port = n === undefined ? undefined : br.port(n);
+  if (!port) return failure(`ovs-ofctl: ${br.name}: couldn't find port \`${portArg}'`);
+  const cmd = MOD_PORT_COMMANDS.find(([name]) => name === action.toLowerCase());
+  if (!cmd) return failure(`ovs-ofctl: unknown mod-port command '${action}'`);
+  const [, bit, set] = cmd;
+  port.config = set ? port.config | bit : port.config & ~bit;
+  return output([]);
+}

@@ -1,0 +1,197 @@
+/**
+ * A port of a bridge as translation and the CLI see it (OVS's ofport /
+ * xport): what vswitchd opened (name, OpenFlow and datapath port numbers,
+ * netdev type, MAC) plus the configuration read from the config DB (Port
+ * VLAN columns, Interface options) and the OpenFlow port config bits that
+ * `ovs-ofctl mod-port` changes.
+ *
+ * A patch port's peer is resolved when asked for, across the bridges of the
+ * same datapath, as ofproto-dpif's `ofport_update_peer`: the peer is the
+ * patch port named by `options:peer` whose own `options:peer` names this one.
+ */
+import type { XlateBridge, XlatePort, XlateTunnelConfig, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
+import { TUNNEL_DEFAULT_DST_PORT, isTunnelType } from "./dpif.js";
+
+/** OpenFlow port config bits (OFPPC_*), as OVS keeps them (OpenFlow 1.0 numbering). */
+export const OFPPC = {
+  PORT_DOWN: 1 << 0,
+  NO_STP: 1 << 1,
+  NO_RECV: 1 << 2,
+  NO_RECV_STP: 1 << 3,
+  NO_FLOOD: 1 << 4,
+  NO_FWD: 1 << 5,
+  NO_PACKET_IN: 1 << 6,
+} as const;
+
+/** Counters of one port (OFPST_PORT); they stay 0 until packets flow. */
+export class PortStats {
+  rxPackets = 0;
+  rxBytes = 0;
+  txPackets = 0;
+  txBytes = 0;
+}
+
+/** Finds the patch peer of a port: the bridge and port named `peer` on the same datapath. */
+export type PeerLookup = (datapathType: string, peerName: string) => { bridge: XlateBridge; port: BridgePort } | undefined;
+
+export interface BridgePortInit {
+  readonly name: string;
+  readonly ofport: number;
+  readonly odpPort: number | null;
+  readonly type: string;
+  readonly netdevType: string;
+  readonly mac: string;
+  readonly options: ReadonlyMap<string, string>;
+  readonly vlan: XlateVlanConfig;
+  readonly created: number;
+  readonly datapathType: string;
+}
+
+export class BridgePort implements XlatePort {
+  readonly name: string;
+  readonly ofport: number;
+  readonly odpPort: number | null;
+  /** Interface type as configured ("" reads as "system"). */
+  readonly type: string;
+  /** The netdev type as `dpif/show` prints it. */
+  readonly netdevType: string;
+  readonly mac: string;
+  /** Interface options (peer, remote_ip, key, ...). */
+  readonly options: ReadonlyMap<string, string>;
+  readonly vlan: XlateVlanConfig;
+  readonly tunnel: XlateTunnelConfig | null;
+  /** Virtual time the port was opened. */
+  readonly created: number;
+  /** OFPPC_* bits set by `ovs-ofctl mod-port`. */
+  config = 0;
+  readonly stats = new PortStats();
+  private readonly datapathType: string;
+  private readonly lookup: PeerLookup;
+
+  constructor(init: BridgePortInit, lookup: PeerLookup) {
+    this.name = init.name;
+    this.ofport = init.ofport;
+    this.odpPort = init.odpPort;
+    this.type = init.type;
+    this.netdevType = init.netdevType;
+    this.mac = init.mac;
+    this.options = init.options;
+    this.vlan = init.vlan;
+    this.created = init.created;
+    this.datapathType = init.datapathType;
+    this.lookup = lookup;
+    this.tunnel = tunnelConfig(init.type, init.options);
+  }
+
+  get patchPeer(): { readonly bridge: XlateBridge; readonly ofport: number } | null {
+    if (this.type !== "patch") return null;
+    const peer = this.options.get("peer");
+    if (peer === undefined) return null;
+    const found = this.lookup(this.datapathType, peer);
+    if (!found || found.port.type !== "patch" || found.port.options.get("peer") !== this.name) return null;
+    return { bridge: found.bridge, ofport: found.port.ofport };
+  }
+
+  get noFlood(): boolean {
+    return (this.config & OFPPC.NO_FLOOD) !== 0;
+  }
+
+  get noForward(): boolean {
+    return (this.config & OFPPC.NO_FWD) !== 0;
+  }
+
+  get noReceive(): boolean {
+    return (this.config & OFPPC.NO_RECV) !== 0;
+  }
+
+  /** Link down: an administratively downed port (a patch port without a usable peer still shows its link up). */
+  get linkDown(): boolean {
+    return (this.config & OFPPC.PORT_DOWN) !== 0;
+  }
+}
+
+/** `strtoull(s, NULL, 0)` as netdev-vport parses keys: decimal, 0x hex or 0 octal prefix; junk after digits ignored. */
+function strtoull0(s: string): bigint {
+  const t = s.trim();
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(t);
+  if (!m) return 0n;
+  const d = m[1] as string;
+  const v = /^0[xX]/.test(d) ? BigInt(d) : d.length > 1 && d.startsWith("0") ? BigInt(`0o${d.slice(1)}`) : BigInt(d);
+  return BigInt.asUintN(64, v);
+}
+
+/** netdev-vport parse_key: `name`, else `key`; "flow" or a number; absent is 0 / not present. */
+function parseKey(options: ReadonlyMap<string, string>, name: string): { present: boolean; flow: boolean; value: bigint } {
+  const s = options.get(name) ?? options.get("key");
+  if (s === undefined) return { present: false, flow: false, value: 0n };
+  if (s === "flow") return { present: true, flow: true, value: 0n };
+  return { present: true, flow: false, value: strtoull0(s) };
+}
+
+function tunnelConfig(type: string, options: ReadonlyMap<string, string>): XlateTunnelConfig | null {
+  if (type !== "vxlan" && type !== "gre" && type !== "geneve") return null;
+  const inKey = parseKey(options, "in_key");
+  const outKey = parseKey(options, "out_key");
+  const local = options.get("local_ip");
+  const dst = options.get("dst_port");
+  return {
+    type,
+    remoteIp: options.get("remote_ip") ?? "flow",
+    localIp: local ?? null,
+    outKey: outKey.flow ? "flow" : outKey.value,
+    inKey: inKey.flow ? "flow" : inKey.value,
+    dstPort: dst === undefined ? (TUNNEL_DEFAULT_DST_PORT[type] ?? 0) : Number(dst) & 0xffff,
+  };
+}
+
+/**
+ * The configuration `dpif/show` prints for a port, as the netdev's
+ * get_config gives it (sorted by key by the caller): a patch port's peer,
+ * a tunnel's options (netdev-vport.c get_tunnel_config), nothing for others.
+ */
+export function netdevConfig(type: string, options: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (type === "patch") {
+    const peer = options.get("peer");
+    if (peer !== undefined) out.set("peer", peer);
+    return out;
+  }
+  if (!isTunnelType(type)) return out;
+  const remote = options.get("remote_ip");
+  if (remote !== undefined) out.set("remote_ip", remote);
+  const local = options.get("local_ip");
+  if (local !== undefined) out.set("local_ip", local);
+  const inKey = parseKey(options, "in_key");
+  const outKey = parseKey(options, "out_key");
+  if (inKey.flow && outKey.flow) out.set("key", "flow");
+  else if (inKey.present && outKey.present && !inKey.flow && !outKey.flow && inKey.value === outKey.value) {
+    out.set("key", String(inKey.value));
+  } else {
+    if (inKey.flow) out.set("in_key", "flow");
+    else if (inKey.present) out.set("in_key", String(inKey.value));
+    if (outKey.flow) out.set("out_key", "flow");
+    else if (outKey.present) out.set("out_key", String(outKey.value));
+  }
+  const ttl = options.get("ttl");
+  if (ttl === "inherit") out.set("ttl", "inherit");
+  else if (ttl !== undefined && atoi(ttl) !== 64) out.set("ttl", String(atoi(ttl) & 0xff));
+  const tos = options.get("tos");
+  if (tos === "inherit") out.set("tos", "inherit");
+  else if (tos !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(tos) && Number(tos) > 0 && Number(tos) <= 0xff) {
+    out.set("tos", `0x${Number(tos).toString(16)}`);
+  }
+  const dst = options.get("dst_port");
+  if (dst !== undefined) {
+    const port = atoi(dst) & 0xffff;
+    const dflt = TUNNEL_DEFAULT_DST_PORT[type];
+    if (port !== 0 && dflt !== undefined && port !== dflt) out.set("dst_port", String(port));
+  }
+  if (options.get("csum") === "true") out.set("csum", "true");
+  if (options.get("df_default") === "false") out.set("df_default", "false");
+  return out;
+}
+
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}

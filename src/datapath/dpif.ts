@@ -1,0 +1,172 @@
+/**
+ * The datapaths ("dpif backers") of one simulated host, as ovs-vswitchd runs
+ * them in the sandbox `ovs-run` starts (`--enable-dummy=system`): every
+ * bridge of one datapath type shares one datapath, named `ovs-<type>` —
+ * `dummy@ovs-dummy`, `system@ovs-system` (the dummy datapath standing in for
+ * the kernel one) and `netdev@ovs-netdev` (OVS's real userspace datapath).
+ *
+ * Datapath port numbers (lib/dpif-netdev.c `choose_port`):
+ * - port 0 is the datapath's own internal port, named after it;
+ * - in the dummy datapaths (types dummy and system here) a port whose name
+ *   holds a number asks for that number (the first run of digits; plus 100
+ *   when the name starts with "br", so `br0` is 100, `p3` is 3, `eth10x20` is
+ *   10, `vxlan_sys_4789` is 4789) and gets it if no port holds it;
+ * - otherwise, and always in the netdev datapath, the lowest free number.
+ *
+ * Patch ports have no datapath port. Tunnel ports share one datapath vport
+ * per tunnel type and UDP destination port (`vxlan_sys_4789`, `gre_sys`,
+ * `genev_sys_6081`), which stays while some tunnel port of the datapath uses
+ * it. A datapath is created with its first bridge and deleted with its last.
+ *
+ * `nHit` / `nMissed` are the datapath's flow-cache counters (`dpif/show`);
+ * they stay 0 until the megaflow cache exists.
+ */
+
+/** OVS's ODPP_NONE. */
+const ODPP_NONE = 0xffffffff;
+/** Highest number the lowest-free search tries (dpif-netdev: UINT16_MAX). */
+const MAX_FREE_SEARCH = 0xffff;
+
+/** Datapath vport name prefixes of the tunnel types (lib/netdev-vport.c `dpif_port`). */
+const TUNNEL_DPIF_PORT: Readonly<Record<string, string>> = {
+  vxlan: "vxlan_sys",
+  geneve: "genev_sys",
+  gre: "gre_sys",
+  lisp: "lisp_sys",
+  stt: "stt_sys",
+  erspan: "erspan_sys",
+  ip6erspan: "ip6erspan_sys",
+  ip6gre: "ip6gre_sys",
+  gtpu: "gtpu_sys",
+  bareudp: "bareudp_sys",
+};
+/** Tunnel types whose datapath vport carries the UDP destination port in its name. */
+const NEEDS_DST_PORT = new Set(["vxlan", "geneve", "lisp", "stt", "gtpu", "bareudp"]);
+/** Default UDP destination ports (lib/netdev-vport.c). */
+export const TUNNEL_DEFAULT_DST_PORT: Readonly<Record<string, number>> = {
+  vxlan: 4789,
+  geneve: 6081,
+  lisp: 4341,
+  stt: 7471,
+  gtpu: 2152,
+  bareudp: 0,
+};
+
+export function isTunnelType(type: string): boolean {
+  return TUNNEL_DPIF_PORT[type] !== undefined;
+}
+
+/** The datapath vport a tunnel port of `type` with UDP port `dstPort` uses. */
+export function tunnelVportName(type: string, dstPort: number): string {
+  const base = TUNNEL_DPIF_PORT[type] ?? type;
+  return NEEDS_DST_PORT.has(type) ? `${base}_${dstPort}` : base;
+}
+
+/** C's strtol(s, NULL, 10) on a string of decimal digits, saturating at LONG_MAX as glibc does. */
+function strtolDigits(digits: string): bigint {
+  const v = BigInt(digits);
+  const LONG_MAX = (1n << 63n) - 1n;
+  return v > LONG_MAX ? LONG_MAX : v;
+}
+
+export interface DatapathPort {
+  readonly name: string;
+  readonly odpPort: number;
+  /** The netdev type as the datapath shows it ("dummy-internal", "tap", "system", "vxlan"...). */
+  readonly type: string;
+}
+
+export class Datapath {
+  /** "dummy", "system" or "netdev". */
+  readonly type: string;
+  /** `ovs-<type>`. */
+  readonly name: string;
+  /** Flow-cache hits and misses (dpif/show). */
+  nHit = 0;
+  nMissed = 0;
+  private readonly byNumber = new Map<number, DatapathPort>();
+  private readonly byName = new Map<string, DatapathPort>();
+  /** Tunnel vport name -> number of tunnel ports using it. */
+  private readonly vportUsers = new Map<string, number>();
+
+  constructor(type: string) {
+    this.type = type;
+    this.name = `ovs-${type}`;
+    this.insert({ name: this.name, odpPort: 0, type: this.internalType() });
+  }
+
+  /** The dummy datapaths number ports after their names; the netdev one does not. */
+  get isDummy(): boolean {
+    return this.type !== "netdev";
+  }
+
+  /** What an "internal" interface is in this datapath. */
+  internalType(): string {
+    return this.isDummy ? "dummy-internal" : "tap";
+  }
+
+  port(name: string): DatapathPort | undefined {
+    return this.byName.get(name);
+  }
+
+  portByNumber(odpPort: number): DatapathPort | undefined {
+    return this.byNumber.get(odpPort);
+  }
+
+  /** Every port, by number. */
+  ports(): DatapathPort[] {
+    return [...this.byNumber.values()].sort((a, b) => a.odpPort - b.odpPort);
+  }
+
+  /** Adds a port (dpif_port_add); returns its number. */
+  addPort(name: string, type: string): number {
+    const existing = this.byName.get(name);
+    if (existing) return existing.odpPort;
+    const odpPort = this.choosePort(name);
+    this.insert({ name, odpPort, type });
+    return odpPort;
+  }
+
+  removePort(name: string): void {
+    const p = this.byName.get(name);
+    if (!p || p.odpPort === 0) return;
+    this.byName.delete(name);
+    this.byNumber.delete(p.odpPort);
+  }
+
+  /** A tunnel port starts using the vport `vport` (created on first use); returns its number. */
+  attachTunnel(vport: string, type: string): number {
+    this.vportUsers.set(vport, (this.vportUsers.get(vport) ?? 0) + 1);
+    return this.addPort(vport, type);
+  }
+
+  /** A tunnel port stops using `vport`; the vport goes with its last user. */
+  detachTunnel(vport: string): void {
+    const n = (this.vportUsers.get(vport) ?? 0) - 1;
+    if (n > 0) {
+      this.vportUsers.set(vport, n);
+      return;
+    }
+    this.vportUsers.delete(vport);
+    this.removePort(vport);
+  }
+
+  private insert(p: DatapathPort): void {
+    this.byName.set(p.name, p);
+    this.byNumber.set(p.odpPort, p);
+  }
+
+  /** dpif-netdev.c choose_port. */
+  private choosePort(name: string): number {
+    if (this.isDummy) {
+      const m = /\d+/.exec(name);
+      if (m) {
+        const start = name.startsWith("br") ? 100n : 0n;
+        const n = Number(BigInt.asUintN(32, start + strtolDigits(m[0])));
+        if (n > 0 && n !== ODPP_NONE && !this.byNumber.has(n)) return n;
+      }
+    }
+    for (let n = 1; n <= MAX_FREE_SEARCH; n++) if (!this.byNumber.has(n)) return n;
+    return ODPP_NONE;
+  }
+}

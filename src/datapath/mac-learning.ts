@@ -1,0 +1,179 @@
+/**
+ * A bridge's MAC learning table, the one NORMAL uses (OVS lib/mac-learning.c).
+ *
+ * - An entry maps (MAC, VLAN) to the OpenFlow port it was last seen on. It
+ *   expires `idleTime` seconds after it was last learned: OVS counts whole
+ *   seconds (`time_now()` = the clock in ms / 1000, rounded down), so an entry
+ *   learned at 0.9 s with the default 300 s aging goes when the clock reaches
+ *   300 s.
+ * - `idleTime` is Bridge other_config:mac-aging-time, default 300, clamped to
+ *   15..3600 as OVS's normalize_idle_time; changing it shifts every entry's
+ *   expiry by the difference (mac_learning_set_idle_time).
+ * - The table holds at most `maxEntries` (other_config:mac-table-size, default
+ *   8192); a new MAC in a full table evicts the least recently used entry
+ *   (OVS evicts "fairly" among ports; with one entry per MAC per port this is
+ *   the LRU entry of the busiest port — ovsim takes the global LRU).
+ * - Entries are kept in least-recently-used order: `fdb/show` prints them so.
+ * - Multicast source MACs and VLANs in `flood_vlans` are never learned.
+ *
+ * Expiry happens in `run(now)`, as in ovs-vswitchd's main loop; callers run
+ * it before they read (World advances the clock through it).
+ *
+ * Gratuitous-ARP locking only matters for bond ports, which ovsim does not
+ * model, and static entries (fdb/add) are not modelled.
+ */
+
+export const MAC_DEFAULT_AGING_S = 300;
+export const MAC_DEFAULT_MAX_ENTRIES = 8192;
+/** OVS's bounds on the aging time (mac-learning.c normalize_idle_time). */
+const MIN_AGING_S = 15;
+const MAX_AGING_S = 3600;
+
+export interface MacEntry {
+  /** The MAC as a 48-bit integer. */
+  readonly mac: number;
+  readonly vlan: number;
+  /** OpenFlow port the MAC was last seen on. */
+  port: number;
+  /** Virtual time (whole seconds) at which the entry expires. */
+  expires: number;
+}
+
+/** OVS's time_now(): whole seconds of the virtual clock. */
+function seconds(nowMs: number): number {
+  return Math.floor(nowMs / 1000);
+}
+
+function keyOf(mac: number, vlan: number): string {
+  return `${mac}/${vlan}`;
+}
+
+export function normalizeAgingTime(s: number): number {
+  return s < MIN_AGING_S ? MIN_AGING_S : s > MAX_AGING_S ? MAX_AGING_S : s;
+}
+
+export class MacLearningTable {
+  idleTime = MAC_DEFAULT_AGING_S;
+  maxEntries = MAC_DEFAULT_MAX_ENTRIES;
+  /** VLANs on which nothing is learned (Bridge flood_vlans). */
+  floodVlans: ReadonlySet<number> = new Set();
+  /** Counters, as fdb/stats-show prints them. */
+  totalLearned = 0;
+  totalExpired = 0;
+  totalEvicted = 0;
+  totalMoved = 0;
+  /** Insertion order of a Map = LRU order: oldest first. */
+  private readonly entries = new Map<string, MacEntry>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  setIdleTime(s: number): void {
+    const t = normalizeAgingTime(s);
+    if (t === this.idleTime) return;
+    const delta = t - this.idleTime;
+    for (const e of this.entries.values()) e.expires += delta;
+    this.idleTime = t;
+  }
+
+  setMaxEntries(n: number): void {
+    this.maxEntries = Math.max(10, n);
+  }
+
+  /** The port (MAC, VLAN) was last seen on, or null. */
+  lookup(mac: number, vlan: number): number | null {
+    return this.entries.get(keyOf(mac, vlan))?.port ?? null;
+  }
+
+  entry(mac: number, vlan: number): MacEntry | undefined {
+    return this.entries.get(keyOf(mac, vlan));
+  }
+
+  /** Whether OVS would learn this source at all (mac_learning_may_learn). */
+  mayLearn(mac: number, vlan: number): boolean {
+    const multicast = Math.floor(mac / 2 ** 40) & 1;
+    return multicast === 0 && !this.floodVlans.has(vlan);
+  }
+
+  /**
+   * Learns that `mac` on `vlan` was seen on `port` at `nowMs`
+   * (mac_learning_update): refreshes or creates the entry and moves it to
+   * the most-recently-used end. Returns true if the port changed (a new
+   * entry or a move), as OVS does to trigger revalidation.
+   */
+  learn(mac: number, vlan: number, port: number, nowMs: number): boolean {
+    if (!this.mayLearn(mac, vlan)) return false;
+    const now = seconds(nowMs);
+    const key = keyOf(mac, vlan);
+    let e = this.entries.get(key);
+    // OVS's fast path: an entry refreshed this second on the same port needs nothing.
+    if (e && e.port === port && e.expires - now === this.idleTime) return false;
+    if (e) this.entries.delete(key);
+    else {
+      if (this.entries.size >= this.maxEntries) this.evictOne();
+      e = { mac, vlan, port: -1, expires: 0 };
+      this.totalLearned++;
+    }
+    this.entries.set(key, e);
+    e.expires = now + this.idleTime;
+    if (e.port === port) return false;
+    if (e.port !== -1) this.totalMoved++;
+    e.port = port;
+    return true;
+  }
+
+  /** Drops expired entries (mac_learning_run); returns how many. */
+  run(nowMs: number): number {
+    const now = seconds(nowMs);
+    let n = 0;
+    for (const [key, e] of this.entries) {
+      if (now >= e.expires) {
+        this.entries.delete(key);
+        n++;
+      }
+    }
+    this.totalExpired += n;
+    return n;
+  }
+
+  /** Forgets every entry (fdb/flush). */
+  flush(): void {
+    this.entries.clear();
+  }
+
+  /** Forgets the entries of one port (a port that goes away). */
+  flushPort(port: number): void {
+    for (const [key, e] of this.entries) if (e.port === port) this.entries.delete(key);
+  }
+
+  /** Entries in LRU order (oldest first) with their age in seconds at `nowMs`. */
+  list(nowMs: number): { entry: MacEntry; age: number }[] {
+    const now = seconds(nowMs);
+    return [...this.entries.values()].map((entry) => ({ entry, age: this.idleTime - (entry.expires - now) }));
+  }
+
+  private evictOne(): void {
+    const first = this.entries.keys().next();
+    if (!first.done) {
+      this.entries.delete(first.value);
+      this.totalEvicted++;
+    }
+  }
+}
+
+/** A MAC as OVS prints it (ETH_ADDR_FMT). */
+export function formatMac(mac: number): string {
+  const out: string[] = [];
+  for (let i = 5; i >= 0; i--) out.push((Math.floor(mac / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, "0"));
+  return out.join(":");
+}
+
+/** Parses "aa:bb:cc:dd:ee:ff" to a 48-bit integer, or null. */
+export function parseMac(s: string): number | null {
+  const m = /^([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2})$/i.exec(s);
+  if (!m) return null;
+  let v = 0;
+  for (let i = 1; i <= 6; i++) v = v * 256 + parseInt(m[i] as string, 16);
+  return v;
+}
