@@ -27,4 +27,5 @@ export const actionSemantics: ActionSemantics<ActionList> = {
   equal: (a, b) => formatActions(a) === formatActions(b),
   outputsToPort: (list, port) => some(list, (a) => outputPort(a) === port),
   outputsToGroup: (list, group) => some(list, (a) => a.type === "group" && a.groupId === group),
+  learnedCookies: (list) => list.flatMap((a) => (a.type === "learn" && a.deleteLearned ? [[a.table, a.cookie] as const] : [])),
 };

@@ -2,7 +2,7 @@
  * `ovs-appctl` commands about bridges and datapaths, printed as
  * ofproto-dpif.c / ofproto.c print them: dpif/show, dpif/dump-dps,
  * ofproto/list, bridge/dump-flows, fdb/show, fdb/flush, fdb/stats-show,
- * dpif/show-dp-features, dpif/set-dp-features (listing only).
+ * dpif/show-dp-features, dpif/set-dp-features.
  */
 import { formatActions } from "../actions/action-text.js";
 import { netdevConfig } from "../datapath/bridge-port.js";
@@ -156,19 +156,59 @@ const SET_DP_FEATURES_ORDER = [
   "masked_set_action", "check_pkt_len", "ct_zone", "trunc",
 ];
 
+/** Run-time feature overrides set by `dpif/set-dp-features`, per switch, per datapath type. */
+const FEATURE_OVERRIDES = new WeakMap<World, Map<string, Map<string, string>>>();
+
+/** The run-time value of each feature of the datapath of bridge `name`. */
+function runTimeFeatures(world: World, name: string): Map<string, string> {
+  const dpType = world.ofproto(name)?.dpType ?? "";
+  let perDp = FEATURE_OVERRIDES.get(world);
+  if (perDp === undefined) {
+    perDp = new Map();
+    FEATURE_OVERRIDES.set(world, perDp);
+  }
+  let f = perDp.get(dpType);
+  if (f === undefined) {
+    f = new Map(DP_FEATURES.map(([k, , v]) => [k, v]));
+    perDp.set(dpType, f);
+  }
+  return f;
+}
+
+/** `dpif/show-dp-features`: the features as probed at boot (run-time overrides do not show). */
 export function dpifShowDpFeatures(world: World, name: string): CommandResult {
   if (!world.bridge(name)) return serverError("no such bridge");
   return output(DP_FEATURES.map(([, label, v]) => `${label}: ${v === "true" ? "Yes" : v}`));
 }
 
+/**
+ * `dpif/set-dp-features BRIDGE [FEATURE [VALUE]]` (ofproto-dpif.c's
+ * dpif_set_support / show_dp_feature_*): without FEATURE lists every feature,
+ * with FEATURE alone lists that one, with a VALUE sets a boolean feature's
+ * run-time value for the bridge's datapath (silently; OVS answers "Unexpected
+ * support field" and "Boolean value expected" as normal output, exit 0).
+ * Numeric features take a decimal number. The values only show in listings:
+ * translation does not consult them.
+ */
 export function dpifSetDpFeatures(world: World, args: string[]): CommandResult {
   const name = args[0] ?? "";
   if (!world.bridge(name)) return serverError("no such bridge");
-  if (args.length > 1) return serverError("ovsim: changing datapath features is not supported");
-  return output(
-    SET_DP_FEATURES_ORDER.map((key) => {
-      const [, label, v] = DP_FEATURES.find(([k]) => k === key) as readonly [string, string, string];
-      return `${key} (${label}) : [run time]:${v}, [boot time]:${v}`;
-    }),
-  );
+  const rt = runTimeFeatures(world, name);
+  const line = (key: string): string => {
+    const [, label, boot] = DP_FEATURES.find(([k]) => k === key) as readonly [string, string, string];
+    return `${key} (${label}) : [run time]:${rt.get(key) ?? boot}, [boot time]:${boot}`;
+  };
+  const feature = args[1];
+  if (feature === undefined) return output(SET_DP_FEATURES_ORDER.map(line));
+  const spec = DP_FEATURES.find(([k]) => k === feature);
+  if (spec === undefined) return output(["Unexpected support field"]);
+  const value = args[2];
+  if (value === undefined) return output([line(feature)]);
+  if (spec[2] !== "true" && spec[2] !== "false") {
+    if (/^\d+$/.test(value)) rt.set(feature, String(Number(value)));
+    return output([]);
+  }
+  if (value !== "true" && value !== "false") return output(["Boolean value expected"]);
+  rt.set(feature, value);
+  return output([]);
 }

@@ -19,6 +19,8 @@ import {
   ofprotoList,
   serverError,
 } from "./appctl-bridge.js";
+import { ofprotoTraceCommand } from "./appctl-trace.js";
+import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import type { World } from "./world.js";
 
 type Handler = (world: World, args: string[]) => CommandResult;
@@ -41,11 +43,13 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ["dpif/dump-dps", { minArgs: 0, maxArgs: 0, run: (world) => dpifDumpDps(world) }],
   ["dpif/show-dp-features", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => dpifShowDpFeatures(world, br) }],
   ["dpif/set-dp-features", { minArgs: 1, maxArgs: 3, run: (world, args) => dpifSetDpFeatures(world, args) }],
+  ["ofproto/trace", { minArgs: 1, maxArgs: Infinity, run: (world, args) => ofprotoTraceCommand(world, args) }],
   ["ofproto/list", { minArgs: 0, maxArgs: 0, run: (world) => ofprotoList(world) }],
   ["bridge/dump-flows", { minArgs: 1, maxArgs: 2, run: (world, args) => bridgeDumpFlows(world, args) }],
   ["fdb/show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbShow(world, br) }],
   ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (world, [br]) => fdbFlush(world, br) }],
   ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbStatsShow(world, br) }],
+  ...NETDEV_COMMANDS,
   [
     "time/warp",
     {
@@ -64,8 +68,9 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
 ]);
 
 export function runAppctl(world: World, argv: string[]): CommandResult {
-  const args = argv.filter((a) => !a.startsWith("--"));
-  const [name, ...rest] = args;
+  // ovs-appctl's own options (--timeout, --target) come before the command; what follows is the command's.
+  const first = argv.findIndex((a) => !a.startsWith("--"));
+  const [name, ...rest] = first < 0 ? [] : argv.slice(first);
   if (name === undefined) return failure("ovs-appctl: at least one non-option argument is required (use --help for help)");
   const cmd = COMMANDS.get(name);
   if (!cmd) return serverError(`"${name}" is not a valid command (use "list-commands" to see a list of valid commands)`);

@@ -122,6 +122,7 @@ export class World {
     const m = size === undefined ? NaN : Number(size);
     br.macTable.setMaxEntries(Number.isInteger(m) && m > 0 ? m : 8192);
     br.macTable.floodVlans = new Set((r.cols.get("flood_vlans")?.keys ?? []).map(Number));
+    br.forwardBpdu = String(oc?.get("forward-bpdu") ?? "").toLowerCase() === "true";
   }
 
   /** The bridge's ports: what vswitchd opened, with their Port and Interface configuration. */
@@ -174,7 +175,9 @@ export class World {
         );
       }
     }
-    br.setPorts(ports);
+    const gone = br.setPorts(ports);
+    // OVS's bundle_flush_macs(all_ofprotos): a deleted port's MACs leave every bridge's table.
+    for (const other of this.bridges.values()) if (other !== br) for (const e of gone) other.macTable.forget(e.mac, e.vlan);
   }
 }
 

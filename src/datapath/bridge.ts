@@ -17,7 +17,10 @@
  */
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
-import type { XlateBridge } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateNormalApi } from "../actions/xlate/xlate-bridge.js";
+import type { NormalSwitch } from "../actions/xlate/xlate-normal.js";
+import type { PacketIn } from "../actions/xlate/xlate-context.js";
+import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { FlowEntry } from "../flowtable/flow-entry.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
 import { FlowTables, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
@@ -26,9 +29,13 @@ import { Match } from "../flowtable/match.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
 import { OFPP_NONE, OFPP_NORMAL } from "../flowtable/ports.js";
 import type { BridgePort } from "./bridge-port.js";
+import type { MacEntry } from "./mac-learning.js";
 import { MacLearningTable } from "./mac-learning.js";
 
 export type FailMode = "standalone" | "secure";
+
+/** Packet-ins a bridge keeps for its controllers (older ones are dropped first). */
+export const MAX_QUEUED_PACKET_INS = 1024;
 
 const NO_FLAGS = { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false };
 
@@ -52,7 +59,7 @@ function flowMod(command: FlowMod<ActionList>["command"], match: Match, priority
   };
 }
 
-export class Bridge implements XlateBridge {
+export class Bridge implements XlateBridge, NormalSwitch {
   readonly name: string;
   readonly tables: FlowTables<ActionList>;
   datapathType: string;
@@ -60,9 +67,23 @@ export class Bridge implements XlateBridge {
   /** Whether a controller is configured (a table miss then sends a packet-in). */
   hasControllers: boolean;
   readonly macTable = new MacLearningTable();
+  /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
+  forwardBpdu = false;
+  /**
+   * Packet-ins sent by translations of received packets, oldest first, for a
+   * controller connection to take (none is modelled yet). At most
+   * MAX_QUEUED_PACKET_INS are kept, as OVS bounds its packet-in queues.
+   */
+  readonly packetIns: PacketIn[] = [];
   /** Ports by OpenFlow port number. */
   private portMap = new Map<number, BridgePort>();
   private sortedPorts: BridgePort[] = [];
+  /**
+   * The ports in the order OVS's xlate layer lists its bundles: the order they
+   * were created in (a new port goes to the end; ports created together are
+   * taken in port number order). NORMAL floods in this order.
+   */
+  private bundleOrder: BridgePort[] = [];
   /** The internal `priority=2,recirc_id=0` flow (printed with its recirc_id match). */
   private recircDrop: FlowEntry<ActionList> | null = null;
 
@@ -93,17 +114,52 @@ export class Bridge implements XlateBridge {
     return this.sortedPorts;
   }
 
-  /** Replaces the port set (World, after each commit). Ports that went away leave the MAC table. */
-  setPorts(ports: readonly BridgePort[]): void {
+  /** The ports in OVS's bundle list order (NORMAL's flood order). */
+  bundles(): readonly BridgePort[] {
+    return this.bundleOrder;
+  }
+
+  /** Queues a packet-in for the controllers, dropping the oldest past MAX_QUEUED_PACKET_INS. */
+  queuePacketIn(p: PacketIn): void {
+    this.packetIns.push(p);
+    if (this.packetIns.length > MAX_QUEUED_PACKET_INS) this.packetIns.shift();
+  }
+
+  /** OFPP_NORMAL: the MAC learning switch (xlate-normal.ts). */
+  normal(api: XlateNormalApi): void {
+    xlateNormalSwitch(api, this);
+  }
+
+  /**
+   * Replaces the port set (World, after each commit). Ports that went away
+   * leave the MAC table, and so do the MACs of a port whose VLAN settings
+   * changed (ofproto-dpif's bundle_set flushes them). Returns the entries of
+   * the ports that went away: OVS forgets those MACs in every other bridge
+   * too (bundle_flush_macs with all_ofprotos), which the caller does.
+   */
+  setPorts(ports: readonly BridgePort[]): MacEntry[] {
     const next = new Map(ports.map((p) => [p.ofport, p]));
+    const gone: MacEntry[] = [];
     for (const [ofport, old] of this.portMap) {
       const now = next.get(ofport);
-      if (!now || now.name !== old.name) this.macTable.flushPort(ofport);
-      // The OpenFlow port config (mod-port) stays with a port that stays.
-      else if (now !== old) now.config = old.config;
+      if (!now || now.name !== old.name) gone.push(...this.macTable.flushPort(ofport));
+      else if (now !== old) {
+        // The OpenFlow port config (mod-port) stays with a port that stays.
+        now.config = old.config;
+        if (JSON.stringify(now.vlan) !== JSON.stringify(old.vlan)) this.macTable.flushPort(ofport);
+      }
     }
     this.portMap = next;
     this.sortedPorts = [...ports].sort((a, b) => a.ofport - b.ofport);
+    const names = new Set(ports.map((p) => p.name));
+    const kept = this.bundleOrder.filter((p) => names.has(p.name)).map((p) => p.name);
+    const keptSet = new Set(kept);
+    const byName = new Map(ports.map((p) => [p.name, p]));
+    const added = this.sortedPorts.filter((p) => !keptSet.has(p.name));
+    // The bridge's own internal port is its first bundle.
+    added.sort((a, b) => (a.name === this.name ? -1 : b.name === this.name ? 1 : 0));
+    this.bundleOrder = [...kept.map((n) => byName.get(n)!), ...added];
+    return gone;
   }
 
   /** Whether `e` is the internal recirc_id=0 flow. */

@@ -142,9 +142,21 @@ export class MacLearningTable {
     this.entries.clear();
   }
 
-  /** Forgets the entries of one port (a port that goes away). */
-  flushPort(port: number): void {
-    for (const [key, e] of this.entries) if (e.port === port) this.entries.delete(key);
+  /** Forgets the entries of one port (a port that goes away); returns them. */
+  flushPort(port: number): MacEntry[] {
+    const gone: MacEntry[] = [];
+    for (const [key, e] of this.entries) {
+      if (e.port === port) {
+        this.entries.delete(key);
+        gone.push(e);
+      }
+    }
+    return gone;
+  }
+
+  /** Forgets (MAC, VLAN) wherever it was learned (mac_learning_expire; not counted as expired). */
+  forget(mac: number, vlan: number): void {
+    this.entries.delete(keyOf(mac, vlan));
   }
 
   /** Entries in LRU order (oldest first) with their age in seconds at `nowMs`. */

@@ -55,7 +55,7 @@
  */
 
 import { FLOW_WORDS, STAGE_BOUNDARIES } from "./flow-layout.js";
-import { hashWords } from "./hash.js";
+import { hashWords, mixColumn } from "./hash.js";
 import { HashTable } from "./hash-table.js";
 import { Subtable } from "./subtable.js";
 
@@ -139,6 +139,15 @@ export class Classifier<T> {
   private readonly sorted: Subtable<T>[];
   /** Number of rules. */
   private count: number;
+  /**
+   * Columns (see "Hashing"): the word index and mask word of each distinct column, numbered
+   * in order of first use along `sorted`; `colVals` is a lookup's scratch for their values.
+   */
+  private colWord: Int32Array;
+  private colMask: Int32Array;
+  private colVals: Int32Array;
+  /** Whether `sorted` changed since the columns were numbered. */
+  private colsDirty: boolean;
 
   constructor(nWords: number, options: ClassifierOptions = {}) {
     if (!Number.isInteger(nWords) || nWords < 1) {
@@ -154,6 +163,10 @@ export class Classifier<T> {
     this.byMask = new HashTable<Subtable<T>>();
     this.sorted = [];
     this.count = 0;
+    this.colWord = new Int32Array(0);
+    this.colMask = new Int32Array(0);
+    this.colVals = new Int32Array(0);
+    this.colsDirty = false;
   }
 
   /** Number of rules. */
@@ -176,15 +189,25 @@ export class Classifier<T> {
    * tied at the highest priority, any one may be returned. Does not allocate.
    */
   lookup(key: Uint32Array, wc: Uint32Array | null): ClassifierRule<T> | null {
+    if (this.colsDirty) this.numberColumns();
     const sorted = this.sorted;
     const n = sorted.length;
+    const colWord = this.colWord;
+    const colMask = this.colMask;
+    const vals = this.colVals;
+    let ready = 0;
     let best: Subtable<T> | null = null;
     let bestEntry = -1;
     let bestPriority = -1;
     for (let i = 0; i < n; i++) {
       const st = sorted[i]!;
       if (st.maxPriority <= bestPriority) break;
-      const e = wc === null ? st.find(key) : st.findWc(key, wc);
+      // The column values this subtable is the first to need.
+      for (const need = st.colsNeeded; ready < need; ready++) {
+        const w = colWord[ready]!;
+        vals[ready] = mixColumn(key[w]! & colMask[ready]!, w);
+      }
+      const e = wc === null ? st.findCols(key, vals) : st.findColsWc(key, vals, wc);
       if (e < 0) continue;
       const p = st.priorityAt(e);
       if (p > bestPriority) {
@@ -212,6 +235,7 @@ export class Classifier<T> {
       st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.compactKeys);
       this.byMask.insert(st);
       this.sorted.push(st);
+      this.colsDirty = true;
     }
     const before = st.maxPriority;
     const displaced = st.insert(rule);
@@ -231,6 +255,7 @@ export class Classifier<T> {
     if (st.nRules === 0) {
       this.byMask.remove(st);
       this.sorted.splice(this.sorted.indexOf(st), 1);
+      this.colsDirty = true;
     } else if (st.maxPriority !== before) {
       this.reposition(st);
     }
@@ -267,10 +292,42 @@ export class Classifier<T> {
     return null;
   }
 
+  /**
+   * Numbers the columns in order of first use along `sorted` and tells each subtable its
+   * columns and how many a lookup must have computed to probe it. Runs at the first lookup
+   * after the lookup order changed (it allocates; lookups in between do not).
+   */
+  private numberColumns(): void {
+    const ids = new Map<number, number>();
+    const words: number[] = [];
+    const masks: number[] = [];
+    for (const st of this.sorted) {
+      const { indices, maskWords, cols } = st;
+      for (let i = 0; i < indices.length; i++) {
+        // A column is a (word, mask word) pair: word < 2^21, so this number is exact.
+        const id = indices[i]! * 0x100000000 + (maskWords[i]! >>> 0);
+        let c = ids.get(id);
+        if (c === undefined) {
+          c = words.length;
+          ids.set(id, c);
+          words.push(indices[i]!);
+          masks.push(maskWords[i]!);
+        }
+        cols[i] = c;
+      }
+      st.colsNeeded = words.length;
+    }
+    this.colWord = Int32Array.from(words);
+    this.colMask = Int32Array.from(masks);
+    if (this.colVals.length < words.length) this.colVals = new Int32Array(words.length);
+    this.colsDirty = false;
+  }
+
   /** Moves `st` within `sorted` after its maxPriority changed (one insertion-sort step). */
   private reposition(st: Subtable<T>): void {
     const sorted = this.sorted;
     let i = sorted.indexOf(st);
+    const start = i;
     const p = st.maxPriority;
     while (i > 0 && sorted[i - 1]!.maxPriority < p) {
       sorted[i] = sorted[i - 1]!;
@@ -281,6 +338,7 @@ export class Classifier<T> {
       i++;
     }
     sorted[i] = st;
+    if (i !== start) this.colsDirty = true;
   }
 
   /** Argument checks at the API edge. */

@@ -48,6 +48,13 @@ export interface ActionSemantics<A> {
   outputsToPort(actions: A, port: number): boolean;
   /** Whether the actions send to group `group` (the out_group filter). */
   outputsToGroup(actions: A, group: number): boolean;
+  /**
+   * The (table, cookie) of each `learn(...,delete_learned)` among the actions
+   * (top level only, as OVS's next_learn_with_delete). When the last flow
+   * holding such a learn goes, OVS deletes every flow of that table with that
+   * cookie (ofproto.c's learned_cookies). Absent: no learns.
+   */
+  learnedCookies?(actions: A): readonly (readonly [tableId: number, cookie: bigint])[];
 }
 
 export interface FlowMod<A> {
@@ -113,6 +120,10 @@ export class FlowTables<A> {
   private nextId = 0;
   /** Bumped on every change, so caches built on the tables can tell they are stale. */
   version = 0;
+  /** OVS's learned_cookies: "table/cookie" -> flows holding a delete_learned learn of it. */
+  private readonly learnedCookieCounts = new Map<string, number>();
+  /** learned_cookies whose count reached 0, to flush after the current operation. */
+  private deadCookies: (readonly [number, bigint])[] = [];
 
   constructor(ops: ActionSemantics<A>) {
     this.ops = ops;
@@ -137,6 +148,12 @@ export class FlowTables<A> {
   /** Applies a flow_mod at virtual time `now`. Throws OpenFlowError as OVS would answer. */
   apply(fm: FlowMod<A>, now: number): FlowModResult<A> {
     if (fm.tableId !== TABLE_ALL && fm.tableId >= N_TABLES) throw new OpenFlowError("OFPBRC_BAD_TABLE_ID");
+    const r = this.applyCommand(fm, now);
+    const flushed = this.flushLearnedCookies(now);
+    return flushed.length === 0 ? r : { ...r, removed: [...r.removed, ...flushed] };
+  }
+
+  private applyCommand(fm: FlowMod<A>, now: number): FlowModResult<A> {
     switch (fm.command) {
       case "add":
         return this.add(fm, now);
@@ -147,6 +164,34 @@ export class FlowTables<A> {
       case "delete_strict":
         return this.delete(fm, now);
     }
+  }
+
+  /** OVS's learned_cookies_update__: `delta` for each delete_learned learn of `e`. */
+  private countLearnedCookies(e: FlowEntry<A>, delta: number): void {
+    const learns = this.ops.learnedCookies?.(e.actions) ?? [];
+    for (const [tableId, cookie] of learns) {
+      const key = `${tableId}/${cookie}`;
+      const n = (this.learnedCookieCounts.get(key) ?? 0) + delta;
+      if (n > 0) this.learnedCookieCounts.set(key, n);
+      else {
+        this.learnedCookieCounts.delete(key);
+        this.deadCookies.push([tableId, cookie]);
+      }
+    }
+  }
+
+  /** OVS's learned_cookies_flush: deletes the flows of dead learned cookies (which may kill more). */
+  private flushLearnedCookies(now: number): FlowRemoved<A>[] {
+    const removed: FlowRemoved<A>[] = [];
+    while (this.deadCookies.length > 0) {
+      const [tableId, cookie] = this.deadCookies.shift()!;
+      const sel = { tableId, match: Match.catchall(), cookie, cookieMask: MAX_U64, outPort: OFPP_NONE, outGroup: OFPG_ANY };
+      for (const e of readWrite(this.select(sel))) {
+        this.removeEntry(e);
+        removed.push({ entry: e, reason: "delete", time: now });
+      }
+    }
+    return removed;
   }
 
   /**
@@ -188,6 +233,7 @@ export class FlowTables<A> {
         this.removeEntry(e);
       }
     }
+    removed.push(...this.flushLearnedCookies(now));
     return removed;
   }
 
@@ -218,6 +264,7 @@ export class FlowTables<A> {
       }
     }
     this.insertEntry(entry);
+    if (old !== null) this.countLearnedCookies(old, -1);
     return { added: [entry], replaced: old ? [old] : [], removed: [] };
   }
 
@@ -252,6 +299,7 @@ export class FlowTables<A> {
         e.nBytes = old.nBytes;
       }
       this.insertEntry(e);
+      this.countLearnedCookies(old, -1);
       added.push(e);
     }
     return { added, replaced: olds, removed: [] };
@@ -292,11 +340,15 @@ export class FlowTables<A> {
   /** Inserts `e`, replacing any entry with the same match and priority. */
   private insertEntry(e: FlowEntry<A>): void {
     this.table(e.tableId).insert(e.rule);
+    this.countLearnedCookies(e, +1);
     this.version++;
   }
 
   private removeEntry(e: FlowEntry<A>): void {
-    if (this.table(e.tableId).remove(e.rule)) this.version++;
+    if (this.table(e.tableId).remove(e.rule)) {
+      this.countLearnedCookies(e, -1);
+      this.version++;
+    }
   }
 
   private overlaps(cls: Classifier<FlowEntry<A>>, m: Match, priority: number): boolean {

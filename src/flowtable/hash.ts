@@ -104,37 +104,34 @@ export function hashInt(x: number, basis: number): number {
 }
 
 /*
- * The classifier's own word hash. OVS's murmur mixing (above) spends three multiplies and
- * two rotates per word; a subtable probe hashes 3..15 words and a lookup probes up to one
- * subtable per mask, so the hash is the largest single cost of a lookup. This one spends one
- * multiply and one xor-shift per word (the multiply carries low bits up, the shift carries
- * high bits down), and murmur's 32-bit finisher (`mhashFinish`) avalanches at the end. It is
- * not OVS's value for the same words: only ovsim's own tables use it.
+ * The classifier's own hash of a subtable's key words. OVS's murmur mixing (above) chains
+ * every word through the running hash, so each subtable a lookup probes pays for mixing all
+ * of its words again, though subtables mostly share their words (in_port, metadata, MACs,
+ * addresses). Here each word is mixed on its own, together with its position, into a
+ * *column value* (`mixColumn`: murmur3's fmix32 of the word xor a per-position salt), and a
+ * subtable's hash is the sum of its column values, finished (`finishColumnHash`). A lookup
+ * mixes each distinct (word, mask) column once and every probe just adds; a rule's hash
+ * comes out the same from its own key words. Sums of independently mixed words collide only
+ * by accident (about 2^-32 per pair of keys), unlike a plain sum or xor of the words.
  *
- * Everything is int32 (`| 0`-style results): a hash kept as a small integer stays an
- * unboxed 32-bit value in V8, where an unsigned value >= 2^31 would be a heap number when
- * stored in an object or a plain array. Staged lookup hashes a prefix of the words, finishes
- * a copy (`finishWordHash`), and goes on mixing from the unfinished state.
+ * It is not OVS's value for the same words: only ovsim's own tables use it. Everything is
+ * int32: a hash kept as a small integer stays an unboxed 32-bit value in V8, where an
+ * unsigned value >= 2^31 would be a heap number when stored in an object or a plain array.
+ * Staged lookup finishes a copy of the partial sum at each stage boundary.
  */
 
-/** Mixes one word into a classifier word hash (state starts at 0). Returns int32. */
-export function mixWord(hash: number, word: number): number {
-  const h = Math.imul(hash ^ word, 0x9e3779b1);
-  return h ^ (h >>> 15);
-}
-
-/** Finishes a classifier word hash (murmur3's fmix32). Returns int32. */
-export function finishWordHash(hash: number): number {
-  let h = hash ^ (hash >>> 16);
+/** The column value of `value` (a masked key word) at word index `word`. Returns int32. */
+export function mixColumn(value: number, word: number): number {
+  let h = value ^ Math.imul(word + 1, 0x9e3779b9);
+  h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
 
-/** The classifier word hash of words[0..n): mixWord over each, then finishWordHash. */
-export function wordHash(words: ArrayLike<number>, n: number): number {
-  let h = 0;
-  for (let i = 0; i < n; i++) h = mixWord(h, words[i]!);
-  return finishWordHash(h);
+/** Finishes a sum of column values into a hash. Returns int32. */
+export function finishColumnHash(sum: number): number {
+  const h = Math.imul(sum ^ (sum >>> 15), 0x2c1b3c6d);
+  return h ^ (h >>> 12);
 }

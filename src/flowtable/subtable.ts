@@ -44,17 +44,21 @@
  */
 
 import type { ClassifierRule } from "./classifier.js";
-import { FlexArray, FlexInt32Array, FlexRecords } from "./flex-array.js";
-import { finishWordHash, mixWord } from "./hash.js";
+import { FlexArray } from "./flex-array.js";
+import { finishColumnHash, mixColumn } from "./hash.js";
 import type { HashNode } from "./hash-table.js";
 
 /** Smallest slot count. */
 const MIN_SLOTS = 8;
-/** Grow past one entry per 2 slots: linear probing then reads about 1.5 slots per hit. */
-const MAX_LOAD = 1 / 2;
-/** Shrink below one entry per 8 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
-const MIN_LOAD = 1 / 8;
-/** Filter counters per slot: with at most one entry per 2 slots, at most 1 counter in 4 in use. */
+/**
+ * Grow past 3 entries per 4 slots. Linear probing scans only the dense `hashes` array (a
+ * cache line holds 16 slots), so a full-ish table costs little on the probe path, and fewer
+ * slots mean fewer (mostly empty) records between the ones a lookup reads.
+ */
+const MAX_LOAD = 3 / 4;
+/** Shrink below 3 entries per 16 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
+const MIN_LOAD = 3 / 16;
+/** Filter counters per slot: at most 3 counters in 8 in use. */
 const FILTER_RATIO = 2;
 /** Record layout: word offsets of the entry's priority and first key word. */
 const R_PRIORITY = 0;
@@ -168,6 +172,14 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    * non-empty stage, for every non-empty stage but the last (empty when there is only one).
    */
   readonly stageEnds: Int32Array;
+  /**
+   * The classifier's column ids of the packed words (see hash.ts and Classifier.lookup):
+   * `cols[i]` names the (indices[i], maskWords[i]) column, whose value a lookup computes
+   * once for all subtables. Set by the classifier before lookups.
+   */
+  cols: Int32Array;
+  /** How many of the classifier's columns a lookup must have computed to probe here. */
+  colsNeeded: number;
   /** Highest priority of any rule here, -1 when empty. */
   maxPriority: number;
   /** Number of rules (not entries). */
@@ -180,9 +192,11 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** nSlots - 1. */
   private slotMask: number;
   /** Each slot's entry hash, EMPTY for an empty slot: what linear probing scans. */
-  private hashes: FlexInt32Array;
-  /** One record per slot: [priority, key words] (meaningless for empty slots). */
-  private records: FlexRecords;
+  private hashes: Int32Array;
+  /** One record of `stride` words per slot: [priority, key words] (unused when empty). */
+  private records: Int32Array;
+  /** Words per record. */
+  private readonly stride: number;
   /** Each slot's highest-priority rule (null for empty slots). */
   private rules: FlexArray<ClassifierRule<T> | null>;
   /** One counting filter per entry of stageEnds (see "Staged probes"). */
@@ -206,12 +220,15 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.indices = Int32Array.from(words);
     this.maskWords = Int32Array.from(words, (w) => mask[w]! | 0);
     this.stageEnds = Int32Array.from(stageEnds(this.indices, stages));
+    this.cols = new Int32Array(words.length);
+    this.colsNeeded = 0;
     this.maxPriority = -1;
     this.nRules = 0;
     this.nEntries = 0;
     this.slotMask = 0;
-    this.hashes = new FlexInt32Array(0);
-    this.records = new FlexRecords(R_KEY + words.length, 0);
+    this.stride = R_KEY + words.length;
+    this.hashes = new Int32Array(0);
+    this.records = new Int32Array(0);
     this.rules = new FlexArray<ClassifierRule<T> | null>(0, null);
     this.filterMask = 0;
     this.filters = [];
@@ -224,40 +241,46 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /**
    * The slot of the entry whose masked key equals `key & mask`, or -1. `key` need not be
-   * masked. Read the answer with priorityAt / ruleAt.
+   * masked. Read the answer with priorityAt / ruleAt. For updates: lookups use findCols.
    */
   find(key: Uint32Array): number {
-    const indices = this.indices;
-    const maskWords = this.maskWords;
-    const n = indices.length;
-    let h = 0;
-    for (let i = 0; i < n; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
-    return this.probe(key, slotHash(finishWordHash(h)));
+    return this.probe(key, this.hashOf(key));
   }
 
   /**
-   * As find, staged, ORing into `wc` the mask words of every stage it looked at: all of
+   * As find, for a lookup that has computed the column values `vals` of `key` for at least
+   * the first `colsNeeded` columns: the hash is a sum of those.
+   */
+  findCols(key: Uint32Array, vals: Int32Array): number {
+    const cols = this.cols;
+    const n = cols.length;
+    let h = 0;
+    for (let i = 0; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
+    return this.probe(key, slotHash(finishColumnHash(h)));
+  }
+
+  /**
+   * As findCols, staged, ORing into `wc` the mask words of every stage it looked at: all of
    * them when it reaches the last stage (found or not), fewer when a stage filter says no
    * entry has the key's prefix.
    */
-  findWc(key: Uint32Array, wc: Uint32Array): number {
-    const indices = this.indices;
-    const maskWords = this.maskWords;
-    const n = indices.length;
+  findColsWc(key: Uint32Array, vals: Int32Array, wc: Uint32Array): number {
+    const cols = this.cols;
+    const n = cols.length;
     const ends = this.stageEnds;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
       const end = ends[s]!;
-      for (; i < end; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
-      if (this.filters[s]![finishWordHash(h) & this.filterMask] === 0) {
+      for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
+      if (this.filters[s]![finishColumnHash(h) & this.filterMask] === 0) {
         this.orMaskInto(wc, end);
         return -1;
       }
     }
-    for (; i < n; i++) h = mixWord(h, key[indices[i]!]! & maskWords[i]!);
+    for (; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
     this.orMaskInto(wc, n);
-    return this.probe(key, slotHash(finishWordHash(h)));
+    return this.probe(key, slotHash(finishColumnHash(h)));
   }
 
   /**
@@ -269,7 +292,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const hashes = this.hashes;
     const slotMask = this.slotMask;
     for (let e = hash & slotMask; ; e = (e + 1) & slotMask) {
-      const h = hashes.get(e);
+      const h = hashes[e]!;
       if (h === hash && this.keyMatches(e, key)) return e;
       if (h === EMPTY) return -1;
     }
@@ -280,8 +303,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const indices = this.indices;
     const maskWords = this.maskWords;
     const n = indices.length;
-    const rec = this.records.part(e);
-    const o = this.records.offset(e) + R_KEY;
+    const rec = this.records;
+    const o = e * this.stride + R_KEY;
     let i = 0;
     // XOR-then-mask compares the masked bits whether or not `key` is masked.
     while (i < n && ((key[indices[i]!]! ^ rec[o + i]!) & maskWords[i]!) === 0) i++;
@@ -290,7 +313,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** The priority of slot `e`'s best rule (e from find). */
   priorityAt(e: number): number {
-    return this.records.part(e)[this.records.offset(e) + R_PRIORITY]!;
+    return this.records[e * this.stride + R_PRIORITY]!;
   }
 
   /** Slot `e`'s best rule (e from find). */
@@ -392,8 +415,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   keyOf(rule: ClassifierRule<T>): Uint32Array {
     const e = this.slotOf(rule);
     const key = new Uint32Array(this.mask.length);
-    const rec = this.records.part(e);
-    const o = this.records.offset(e);
+    const rec = this.records;
+    const o = e * this.stride;
     const indices = this.indices;
     for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
     return key;
@@ -415,7 +438,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     if (rule.home !== this) return -1;
     const hash = rule.hash;
     for (let e = hash & this.slotMask; ; e = (e + 1) & this.slotMask) {
-      const h = this.hashes.get(e);
+      const h = this.hashes[e]!;
       if (h === EMPTY) return -1;
       if (h !== hash) continue;
       for (let r = this.rules.get(e); r !== null; r = r.lower) if (r === rule) return e;
@@ -426,8 +449,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private detach(rule: ClassifierRule<T>, e: number): void {
     if (rule.fullKey === null) {
       const key = new Uint32Array(this.mask.length);
-      const rec = this.records.part(e);
-      const o = this.records.offset(e);
+      const rec = this.records;
+      const o = e * this.stride;
       const indices = this.indices;
       for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
       rule.fullKey = key;
@@ -436,18 +459,22 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     rule.lower = null;
   }
 
-  /** The slotHash of a (masked) full-width key over this subtable's words. */
+  /** The slotHash of a full-width key (masked here) over this subtable's words. */
   private hashOf(key: Uint32Array): number {
     const indices = this.indices;
+    const maskWords = this.maskWords;
     let h = 0;
-    for (let i = 0; i < indices.length; i++) h = mixWord(h, key[indices[i]!]!);
-    return slotHash(finishWordHash(h));
+    for (let i = 0; i < indices.length; i++) {
+      const w = indices[i]!;
+      h = (h + mixColumn(key[w]! & maskWords[i]!, w)) | 0;
+    }
+    return slotHash(finishColumnHash(h));
   }
 
   /** Makes `rule` the head of slot `e`'s list (its record priority follows). */
   private setHead(e: number, rule: ClassifierRule<T>): void {
     this.rules.set(e, rule);
-    this.records.part(e)[this.records.offset(e) + R_PRIORITY] = rule.priority;
+    this.records[e * this.stride + R_PRIORITY] = rule.priority;
   }
 
   /** A new entry for `key` (`rule`'s), with `rule` as its only rule. */
@@ -457,9 +484,9 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const indices = this.indices;
     const hash = this.hashOf(key);
     const e = this.emptySlot(hash);
-    const rec = this.records.part(e);
-    const o = this.records.offset(e);
-    this.hashes.set(e, hash);
+    const rec = this.records;
+    const o = e * this.stride;
+    this.hashes[e] = hash;
     rec[o + R_PRIORITY] = rule.priority;
     for (let i = 0; i < indices.length; i++) rec[o + R_KEY + i] = key[indices[i]!]!;
     this.rules.set(e, rule);
@@ -470,7 +497,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** The first empty slot from `hash`'s home slot on. */
   private emptySlot(hash: number): number {
     let e = hash & this.slotMask;
-    while (this.hashes.get(e) !== EMPTY) e = (e + 1) & this.slotMask;
+    while (this.hashes[e] !== EMPTY) e = (e + 1) & this.slotMask;
     return e;
   }
 
@@ -481,24 +508,23 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private removeEntry(e: number): void {
     const records = this.records;
     const hashes = this.hashes;
-    const stride = records.stride;
+    const stride = this.stride;
     const slotMask = this.slotMask;
-    this.count(records.part(e), records.offset(e), -1);
+    this.count(records, e * stride, -1);
     let hole = e;
     for (let j = (e + 1) & slotMask; ; j = (j + 1) & slotMask) {
-      const h = hashes.get(j);
+      const h = hashes[j]!;
       if (h === EMPTY) break;
       const home = h & slotMask;
       // Entry j may move to the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
-      const o = records.offset(j);
-      records.part(hole).set(records.part(j).subarray(o, o + stride), records.offset(hole));
-      hashes.set(hole, h);
+      records.copyWithin(hole * stride, j * stride, (j + 1) * stride);
+      hashes[hole] = h;
       this.rules.set(hole, this.rules.get(j));
       hole = j;
     }
-    hashes.set(hole, EMPTY);
+    hashes[hole] = EMPTY;
     this.rules.set(hole, null);
     this.nEntries--;
     const nSlots = slotMask + 1;
@@ -508,12 +534,13 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** Adds `delta` (+1 or -1) to the filter counters of the record at rec[o]'s prefixes. */
   private count(rec: Int32Array, o: number, delta: number): void {
     const ends = this.stageEnds;
+    const indices = this.indices;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
-      for (const end = ends[s]!; i < end; i++) h = mixWord(h, rec[o + R_KEY + i]!);
+      for (const end = ends[s]!; i < end; i++) h = (h + mixColumn(rec[o + R_KEY + i]!, indices[i]!)) | 0;
       const filter = this.filters[s]!;
-      const j = finishWordHash(h) & this.filterMask;
+      const j = finishColumnHash(h) & this.filterMask;
       const c = filter[j]!;
       // Saturating: a counter that reached 255 may undercount removals, so it stays put.
       if (c !== 255) filter[j] = c + delta;
@@ -525,25 +552,21 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const old = this.records;
     const oldHashes = this.hashes;
     const oldRules = this.rules;
-    const oldSlots = oldHashes.length;
-    const stride = old.stride;
-    this.records = new FlexRecords(stride, nSlots);
-    this.hashes = new FlexInt32Array(nSlots);
+    const stride = this.stride;
+    this.records = new Int32Array(nSlots * stride);
+    this.hashes = new Int32Array(nSlots);
     this.rules = new FlexArray<ClassifierRule<T> | null>(nSlots, null);
     this.slotMask = nSlots - 1;
     this.filterMask = nSlots * FILTER_RATIO - 1;
     this.filters = Array.from(this.stageEnds, () => new Uint8Array(nSlots * FILTER_RATIO));
-    for (let e = 0; e < oldSlots; e++) {
-      const h = oldHashes.get(e);
+    for (let e = 0; e < oldHashes.length; e++) {
+      const h = oldHashes[e]!;
       if (h === EMPTY) continue;
       const to = this.emptySlot(h);
-      const o = old.offset(e);
-      const part = this.records.part(to);
-      const to_o = this.records.offset(to);
-      part.set(old.part(e).subarray(o, o + stride), to_o);
-      this.hashes.set(to, h);
+      this.records.set(old.subarray(e * stride, (e + 1) * stride), to * stride);
+      this.hashes[to] = h;
       this.rules.set(to, oldRules.get(e));
-      this.count(part, to_o, 1);
+      this.count(this.records, to * stride, 1);
     }
   }
 }

@@ -22,11 +22,11 @@ export interface RecordedCommand {
   readonly output: readonly string[];
 }
 
-const DIR = new URL("../../fixtures/xlate/", import.meta.url);
+const XLATE_DIR = new URL("../../fixtures/xlate/", import.meta.url);
 
 /** Splits an OVS_RUN_TRACE=1 recording into commands and their output lines. */
-export function loadRecording(name: string): RecordedCommand[] {
-  const text = readFileSync(new URL(`${name}.ovs.out`, DIR), "utf8");
+export function loadRecording(name: string, dir: URL = XLATE_DIR): RecordedCommand[] {
+  const text = readFileSync(new URL(`${name}.ovs.out`, dir), "utf8");
   const out: { command: string; output: string[] }[] = [];
   for (const line of text.split("\n")) {
     if (line.startsWith("### ")) out.push({ command: line.slice(4), output: [] });
@@ -71,6 +71,7 @@ export function xlateBridges(world: World, odp: Map<string, number | null>): Map
       port: (n) => ports.get(n),
       ports: () => [...ports.values()].sort((a, b) => a.ofport - b.ofport),
       packetInOnMiss: (br.cols.get("controller")?.size ?? 0) > 0,
+      normal: (api) => ofBridge.normal(api),
     };
     bridges.set(name, xb);
     for (const pu of br.cols.get("ports")?.keys ?? []) {
@@ -88,7 +89,7 @@ export function xlateBridges(world: World, odp: Map<string, number | null>): Map
           odpPort: odp.get(iname) ?? null,
           type,
           patchPeer: null,
-          vlan: { mode: "trunk", tag: null, trunks: [] },
+          vlan: ofBridge.port(ofport)?.vlan ?? { mode: "trunk", tag: null, trunks: [] },
           tunnel: null,
           noFlood: false,
           noForward: false,
@@ -118,8 +119,8 @@ export interface TraceComparison {
 }
 
 /** Runs a recorded scenario; returns each ofproto/trace's expected and actual output. */
-export function runScenario(name: string): TraceComparison[] {
-  const rec = loadRecording(name);
+export function runScenario(name: string, dir: URL = XLATE_DIR): TraceComparison[] {
+  const rec = loadRecording(name, dir);
   const dpif = rec.find((c) => c.command.startsWith("ovs-appctl dpif/show"));
   const odp = odpPortsOf(dpif?.output ?? []);
   const world = new World();
@@ -144,8 +145,8 @@ export function runScenario(name: string): TraceComparison[] {
 }
 
 /** Every recorded scenario's name. */
-export function scenarioNames(): string[] {
-  return readdirSync(DIR)
+export function scenarioNames(dir: URL = XLATE_DIR): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith(".ovs"))
     .map((f) => f.slice(0, -4))
     .sort();

@@ -22,9 +22,7 @@ const MEGAFLOW_DIFFERS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Scenarios whose traces need a part not in src/actions yet. */
-const PENDING: ReadonlyMap<string, string> = new Map([
-  ["miss-fresh-bridge", "NORMAL (the fail-open flow) is the datapath's XlateBridge.normal hook"],
-]);
+const PENDING: ReadonlyMap<string, string> = new Map([]);
 
 function flowOf(command: string): string {
   const m = /'([^']*)'\s*$/.exec(command);

@@ -67,8 +67,8 @@ export interface XlateNormalApi {
    * the trace note), never checks "output to input port" (NORMAL does that).
    */
   output(ofport: number): void;
-  /** Adds a trace line under the current table: "detail" prints ` -> text`, "warn" ` >> text`. */
-  note(kind: "detail" | "warn", text: string): void;
+  /** Adds a trace line under the current table: "detail" prints ` -> text`, "warn" ` >> text`, "error" ` >>>> text <<<<`. */
+  note(kind: "detail" | "warn" | "error", text: string): void;
 }
 
 export interface XlateBridge {

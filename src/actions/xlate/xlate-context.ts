@@ -24,7 +24,7 @@ import { XM, XLATE_FLOW_WORDS } from "./odp-metadata.js";
 import { TraceNode } from "./trace.js";
 import type { TraceNodeType } from "./trace.js";
 import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
-import { maskMember } from "./xlate-fields.js";
+import { isIpAny, maskMember } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
@@ -95,10 +95,22 @@ export interface XlateOptions {
   readonly allowSideEffects?: boolean;
   /** Virtual time, ms (learned flows' timestamps). */
   readonly now?: number;
+  /**
+   * OVS's resubmit_stats: what every rule the translation hits is credited
+   * with (counters, idle timer). Only a packet's upcall passes them:
+   * `ofproto/trace -generate` has side effects but credits nothing.
+   */
+  readonly resubmitStats?: XlateStats;
   /** The recirculation id allocator (one per switch); a fresh one when absent. */
   readonly recircIds?: RecircIds;
   /** Resume a recirculation: start at this table with this id (ofproto/trace's recirc sections). */
   readonly resume?: { readonly table: number; readonly recircId: number };
+}
+
+/** Packets and bytes to credit each rule a translation hits with. */
+export interface XlateStats {
+  readonly packets: number;
+  readonly bytes: number;
 }
 
 type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";
@@ -141,6 +153,7 @@ export class XlateCtx {
   readonly recircs: Recirculation[] = [];
   readonly allowSideEffects: boolean;
   readonly now: number;
+  readonly resubmitStats: XlateStats | null;
   readonly recircIds: RecircIds;
   /** The action that recirculation ids of this translation are shared by (state key → id). */
   private readonly recircByState = new Map<string, number>();
@@ -160,6 +173,7 @@ export class XlateCtx {
     this.origSkbPriority = readSmall(flow, XM.skbPriority);
     this.allowSideEffects = o.allowSideEffects ?? false;
     this.now = o.now ?? 0;
+    this.resubmitStats = o.resubmitStats ?? null;
     this.recircIds = o.recircIds ?? new RecircIds();
   }
 
@@ -209,7 +223,14 @@ export class XlateCtx {
   lookup(tableId: number, inPort: number, mayPacketIn: boolean): LookupResult {
     const oldInPort = this.flow[M.inPort.word] ?? 0;
     this.flow[M.inPort.word] = inPort;
+    // OVS's frag_handling "normal" (rule_dpif_lookup_from_table): an IP fragment,
+    // first or later, is looked up as if its transport ports were 0.
+    const tpWord = M.tpSrc.word;
+    const oldTp = this.flow[tpWord] ?? 0;
+    const isFrag = (readSmall(this.flow, M.nwFrag) & 1) !== 0 && isIpAny(this.flow);
+    if (isFrag) this.flow[tpWord] = (oldTp & ~((0xffff << M.tpSrc.shift) | (0xffff << M.tpDst.shift))) >>> 0;
     const rule = lookupWithConjunctions(this.bridge.tables, tableId, this.flow, this.wc);
+    this.flow[tpWord] = oldTp;
     this.flow[M.inPort.word] = oldInPort;
     if (rule !== null) return rule;
     if (mayPacketIn && this.bridge.packetInOnMiss === true && this.bridge.port(oldInPort) !== undefined) return "miss_packet_in";
@@ -260,7 +281,7 @@ export class XlateCtx {
       this.ruleCookie = 0n;
       run(r === "miss" ? [] : MISS_ACTIONS, this, last);
     } else {
-      if (this.allowSideEffects) r.credit(1, 0, this.now);
+      if (this.resubmitStats !== null) r.credit(this.resubmitStats.packets, this.resubmitStats.bytes, this.now);
       this.rule = r;
       this.ruleCookie = r.cookie;
       run(r.actions, this, last);

@@ -87,7 +87,7 @@ class NormalApi implements XlateNormalApi {
   output(ofport: number): void {
     this.ctx.composeOutput(ofport, false);
   }
-  note(kind: "detail" | "warn", text: string): void {
+  note(kind: "detail" | "warn" | "error", text: string): void {
     this.ctx.report(kind, text);
   }
 }

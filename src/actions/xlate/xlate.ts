@@ -142,7 +142,7 @@ export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOpti
       ctx.ruleCookie = 0n;
       doXlateActions(r === "miss" ? [] : MISS, ctx, true);
     } else {
-      if (ctx.allowSideEffects) r.credit(1, 0, ctx.now);
+      if (ctx.resubmitStats !== null) r.credit(ctx.resubmitStats.packets, ctx.resubmitStats.bytes, ctx.now);
       ctx.rule = r;
       ctx.ruleCookie = r.cookie;
       doXlateActions(r.actions, ctx, true);

@@ -1,0 +1,368 @@
+/**
+ * OFPP_NORMAL: OVS's L2 learning switch (xlate_normal and its helpers in
+ * ofproto/ofproto-dpif-xlate.c), as a bridge's `normal` hook runs it.
+ *
+ * What a frame goes through, in OVS's order:
+ *
+ * 1. Un-wildcard dl_src, dl_dst and the outer VLAN's VID and CFI: NORMAL's
+ *    decision depends on them whatever happens next.
+ * 2. The input port's bundle (one port = one bundle here; bonds are not
+ *    modelled). An unknown input port drops ("no input bundle"); OFPP_NONE
+ *    and OFPP_CONTROLLER use OVS's `ofpp_none_bundle`, a trunk of all VLANs
+ *    that learns nothing.
+ * 3. A frame whose dl_type is a TPID but whose VLAN header has no CFI is a
+ *    partial VLAN tag and dropped.
+ * 4. The VLAN: the input port's mode decides which VIDs it admits
+ *    (input_vid_is_valid) and what VLAN the frame is in inside the bridge
+ *    (xvlan_input_translate): an access port's tag, a trunk's VID as
+ *    received, a native port's tag for untagged frames.
+ * 5. Reserved destination MACs (STP, LACP, CDP, ...) drop unless the bridge
+ *    has other_config:forward-bpdu=true.
+ * 6. Learning: with side effects allowed (a real packet: netdev-dummy/receive,
+ *    `ofproto/trace -generate`), the source MAC is learned on (VLAN, input
+ *    port); a new or moved entry prints "learned that ..." in a trace.
+ * 7. Forwarding: a learned destination goes to its port (unless that is the
+ *    input port); an unknown, multicast or broadcast destination floods to
+ *    every port in the VLAN but the input port, skipping no-flood ports, in
+ *    OVS's bundle list order (the order the ports were created).
+ * 8. Each output rewrites the VLAN headers for the output port's mode
+ *    (xvlan_output_translate): access ports get untagged frames, trunks the
+ *    tag, native-untagged ports untagged frames of their native VLAN. The
+ *    datapath push_vlan / pop_vlan / set(vlan) actions come from the commit
+ *    at output; the flow's VLAN headers are restored afterwards.
+ *
+ * Not modelled: bonds and LACP, mirrors, multicast snooping (OVS's default is
+ * off), STP/RSTP port states, protected ports, priority tags
+ * (other_config:priority-tags), a dot1q-tunnel port's other_config:qinq-ethtype
+ * and cvlans (802.1ad and all C-VLANs assumed).
+ */
+import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { ETH_TYPE_VLAN_8021AD, ETH_TYPE_VLAN_8021Q, XM } from "./odp-metadata.js";
+import type { XlateNormalApi, XlatePort, XlateVlanConfig } from "./xlate-bridge.js";
+import { maskMember } from "./xlate-fields.js";
+
+/** What NORMAL needs of a MAC learning table (src/datapath's MacLearningTable). */
+export interface NormalMacTable {
+  /** The OpenFlow port (MAC, VLAN) was learned on, or null. */
+  lookup(mac: number, vlan: number): number | null;
+  /** Learns (MAC, VLAN) on a port at `nowMs`; true when the entry is new or moved. */
+  learn(mac: number, vlan: number, port: number, nowMs: number): boolean;
+  /** VLANs on which nothing is learned and everything floods (Bridge flood_vlans). */
+  readonly floodVlans: ReadonlySet<number>;
+}
+
+/** What NORMAL needs of its bridge. */
+export interface NormalSwitch {
+  readonly macTable: NormalMacTable;
+  port(ofport: number): XlatePort | undefined;
+  /** The ports as OVS's bundle list holds them: the order they were created in. */
+  bundles(): readonly XlatePort[];
+  /** Bridge other_config:forward-bpdu. */
+  readonly forwardBpdu: boolean;
+}
+
+const OFPP_CONTROLLER = 0xfffd;
+const OFPP_NONE = 0xffff;
+const VLAN_CFI = 0x1000;
+const VLAN_VID_MASK = 0x0fff;
+const VLAN_PCP_MASK = 0xe000;
+const ETH_TYPE_ARP = 0x0806;
+
+/** One VLAN header as NORMAL handles it (OVS's struct xvlan_single); tpid 0 = none given. */
+interface XvlanHdr {
+  tpid: number;
+  vid: number;
+  pcp: number;
+}
+type Xvlan = [XvlanHdr, XvlanHdr];
+
+function emptyXvlan(): Xvlan {
+  return [
+    { tpid: 0, vid: 0, pcp: 0 },
+    { tpid: 0, vid: 0, pcp: 0 },
+  ];
+}
+
+function copyXvlan(x: Xvlan): Xvlan {
+  return [{ ...x[0] }, { ...x[1] }];
+}
+
+/** A bundle's VLAN settings as ofproto-dpif's bundle_set derives them from the Port row. */
+interface Bundle {
+  readonly port: XlatePort | null;
+  readonly name: string;
+  readonly mode: XlateVlanConfig["mode"];
+  /** The access / native VLAN (OVS's bundle->vlan): -1 for trunks. */
+  readonly vlan: number;
+  /** Trunked VLANs, null = all. */
+  readonly trunks: ReadonlySet<number> | null;
+}
+
+const bundles = new WeakMap<XlateVlanConfig, Bundle>();
+
+function bundleOf(port: XlatePort): Bundle {
+  const cached = bundles.get(port.vlan);
+  if (cached !== undefined && cached.port === port) return cached;
+  const b = makeBundle(port);
+  bundles.set(port.vlan, b);
+  return b;
+}
+
+function makeBundle(port: XlatePort): Bundle {
+  const { mode, tag, trunks } = port.vlan;
+  const vlan = mode === "trunk" ? -1 : tag !== null && tag >= 0 && tag <= 4095 ? tag : 0;
+  let set: Set<number> | null = null;
+  if (mode === "trunk") set = trunks.length > 0 ? new Set(trunks) : null;
+  else if (mode === "native-tagged" || mode === "native-untagged") {
+    set = trunks.length > 0 ? new Set(trunks) : null;
+    // OVS forces the native VLAN into the trunks and VLAN 0 out of them.
+    if (vlan !== 0 && (set === null || !set.has(vlan) || set.has(0))) {
+      set = set === null ? new Set(Array.from({ length: 4096 }, (_, i) => i)) : new Set(set);
+      set.add(vlan);
+      set.delete(0);
+    }
+  }
+  return { port, name: port.name, mode, vlan, trunks: set };
+}
+
+/** OVS's ofpp_none_bundle: the input bundle of OFPP_NONE / OFPP_CONTROLLER. */
+const NONE_BUNDLE: Bundle = { port: null, name: "OFPP_NONE", mode: "trunk", vlan: -1, trunks: null };
+
+function trunksVlan(b: Bundle, vid: number): boolean {
+  return b.mode !== "access" && (b.trunks === null || b.trunks.has(vid));
+}
+
+function includesVlan(b: Bundle, x: Xvlan): boolean {
+  switch (b.mode) {
+    case "access":
+      return x[0].vid === b.vlan && x[1].vid === 0;
+    case "trunk":
+    case "native-tagged":
+    case "native-untagged":
+      return trunksVlan(b, x[0].vid);
+    case "dot1q-tunnel":
+      return x[0].vid === b.vlan;
+  }
+}
+
+function macOf(flow: Uint32Array, word: number): number {
+  return (flow[word] ?? 0) * 2 ** 32 + (flow[word + 1] ?? 0);
+}
+
+function formatMac(mac: number): string {
+  const out: string[] = [];
+  for (let i = 5; i >= 0; i--) out.push((Math.floor(mac / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, "0"));
+  return out.join(":");
+}
+
+function isMulticast(mac: number): boolean {
+  return (Math.floor(mac / 2 ** 40) & 1) !== 0;
+}
+
+const RESERVED_MACS: ReadonlySet<number> = new Set([
+  ...Array.from({ length: 16 }, (_, i) => 0x0180c2000000 + i),
+  0x00e02b000000, 0x00e02b000004, 0x00e02b000006,
+  0x01000c000000, 0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd,
+  ...Array.from({ length: 8 }, (_, i) => 0x01000cccccc0 + i),
+]);
+
+/** OVS's eth_addr_is_reserved. */
+export function isReservedMac(mac: number): boolean {
+  return RESERVED_MACS.has(mac);
+}
+
+function tpidOf(flow: Uint32Array, i: 0 | 1): number {
+  const w = flow[XM.vlanTpid.word] ?? 0;
+  const t = i === 0 ? w >>> 16 : w & 0xffff;
+  return t === 0 ? ETH_TYPE_VLAN_8021Q : t;
+}
+
+/** OVS's xvlan_extract: the VLAN headers the flow carries (those with CFI set). */
+function extractXvlan(flow: Uint32Array): Xvlan {
+  const x = emptyXvlan();
+  const tcis = [readSmall(flow, M.vlanTci), readSmall(flow, M.vlanTci1)];
+  for (let i = 0; i < 2; i++) {
+    const tci = tcis[i] ?? 0;
+    if ((tci & VLAN_CFI) === 0) break;
+    const h = x[i as 0 | 1];
+    h.tpid = tpidOf(flow, i as 0 | 1);
+    h.vid = tci & VLAN_VID_MASK;
+    h.pcp = tci & VLAN_PCP_MASK;
+  }
+  return x;
+}
+
+/** OVS's xvlan_put (priority tags "never"): writes the headers into the flow. */
+function putXvlan(flow: Uint32Array, x: Xvlan): void {
+  let tpidWord = flow[XM.vlanTpid.word] ?? 0;
+  const members = [M.vlanTci, M.vlanTci1];
+  for (let i = 0; i < 2; i++) {
+    const h = x[i as 0 | 1];
+    let tci = h.vid | (h.pcp & VLAN_PCP_MASK);
+    if (tci !== 0) {
+      tci |= VLAN_CFI;
+      const tpid = h.tpid === 0 || h.tpid === ETH_TYPE_VLAN_8021Q ? 0 : h.tpid;
+      tpidWord = i === 0 ? (tpidWord & 0xffff) | (tpid << 16) : (tpidWord & 0xffff0000) | tpid;
+    }
+    const m = members[i]!;
+    flow[m.word] = (((flow[m.word] ?? 0) & ~(0xffff << m.shift)) | (tci << m.shift)) >>> 0;
+  }
+  flow[XM.vlanTpid.word] = tpidWord >>> 0;
+}
+
+/** OVS's input_vid_is_valid, with its trace errors. */
+function inputVidIsValid(api: XlateNormalApi, vid: number, b: Bundle): boolean {
+  if (b === NONE_BUNDLE) return true;
+  switch (b.mode) {
+    case "access":
+      if (vid !== 0) {
+        api.note("error", `dropping VLAN ${vid} tagged packet received on port ${b.name} configured as VLAN ${b.vlan} access port`);
+        return false;
+      }
+      return true;
+    case "native-tagged":
+    case "native-untagged":
+    case "trunk":
+      // A native port always carries its native VLAN untagged.
+      if (vid === 0 && b.mode !== "trunk") return true;
+      if (!trunksVlan(b, vid)) {
+        api.note("error", `dropping VLAN ${vid} packet received on port ${b.name} not configured for trunking VLAN ${vid}`);
+        return false;
+      }
+      return true;
+    case "dot1q-tunnel":
+      return true;
+  }
+}
+
+/** OVS's xvlan_input_translate: the VLANs of the frame inside the bridge. */
+function inputTranslate(b: Bundle, inX: Xvlan): Xvlan {
+  switch (b.mode) {
+    case "access": {
+      const x = emptyXvlan();
+      x[0] = { tpid: inX[0].tpid !== 0 ? inX[0].tpid : ETH_TYPE_VLAN_8021Q, vid: b.vlan, pcp: inX[0].pcp };
+      return x;
+    }
+    case "trunk":
+      return copyXvlan(inX);
+    case "native-tagged":
+    case "native-untagged": {
+      const x = copyXvlan(inX);
+      if (inX[0].vid === 0) x[0] = { tpid: inX[0].tpid !== 0 ? inX[0].tpid : ETH_TYPE_VLAN_8021Q, vid: b.vlan, pcp: inX[0].pcp };
+      return x;
+    }
+    case "dot1q-tunnel":
+      return [{ tpid: ETH_TYPE_VLAN_8021AD, vid: b.vlan, pcp: 0 }, { ...inX[0] }];
+  }
+}
+
+/** OVS's xvlan_output_translate: the VLANs the frame leaves `b` with. */
+function outputTranslate(b: Bundle, x: Xvlan): Xvlan {
+  switch (b.mode) {
+    case "access":
+      return emptyXvlan();
+    case "trunk":
+    case "native-tagged":
+      return copyXvlan(x);
+    case "native-untagged":
+      return x[0].vid === b.vlan ? [{ ...x[1] }, { tpid: 0, vid: 0, pcp: 0 }] : copyXvlan(x);
+    case "dot1q-tunnel":
+      return [{ ...x[1] }, { tpid: 0, vid: 0, pcp: 0 }];
+  }
+}
+
+/** OVS's output_normal: VLAN headers for `out`, output, VLAN headers back. */
+function outputNormal(api: XlateNormalApi, out: Bundle, x: Xvlan): void {
+  if (out.port === null) return;
+  const flow = api.flow;
+  const saved = [flow[M.vlanTci.word] ?? 0, flow[M.vlanTci1.word] ?? 0, flow[XM.vlanTpid.word] ?? 0];
+  putXvlan(flow, outputTranslate(out, x));
+  api.output(out.port.ofport);
+  flow[M.vlanTci.word] = saved[0]!;
+  flow[M.vlanTci1.word] = saved[1]!;
+  flow[XM.vlanTpid.word] = saved[2]!;
+}
+
+/** OVS's is_gratuitous_arp (only its un-wildcarding matters: the lock is for bonds). */
+function maskGratuitousArp(flow: Uint32Array, wc: Uint32Array): void {
+  if (readSmall(flow, M.dlType) !== ETH_TYPE_ARP) return;
+  maskMember(wc, M.dlDst);
+  if (macOf(flow, M.dlDst.word) !== 0xffffffffffff) return;
+  maskMember(wc, M.nwProto);
+  if (readSmall(flow, M.nwProto) === 1) {
+    maskMember(wc, M.nwSrc);
+    maskMember(wc, M.nwDst);
+  }
+}
+
+/** OVS's xlate_normal_flood. */
+function flood(api: XlateNormalApi, sw: NormalSwitch, inBundle: Bundle, x: Xvlan): void {
+  for (const p of sw.bundles()) {
+    if (p === inBundle.port || p.noFlood) continue;
+    const b = bundleOf(p);
+    if (includesVlan(b, x)) outputNormal(api, b, x);
+  }
+}
+
+/** OVS's xlate_normal. */
+export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
+  const { flow, wc } = api;
+  maskMember(wc, M.dlSrc);
+  maskMember(wc, M.dlDst);
+  wc[M.vlanTci.word] = ((wc[M.vlanTci.word] ?? 0) | ((VLAN_VID_MASK | VLAN_CFI) << M.vlanTci.shift)) >>> 0;
+
+  const inPort = readSmall(flow, M.inPort);
+  const inXport = sw.port(inPort);
+  let inBundle: Bundle;
+  if (inXport !== undefined) inBundle = bundleOf(inXport);
+  else if (inPort === OFPP_CONTROLLER || inPort === OFPP_NONE) inBundle = NONE_BUNDLE;
+  else {
+    api.note("error", `received packet on unknown port ${inPort}`);
+    api.note("warn", "no input bundle, dropping");
+    return;
+  }
+
+  const dlType = readSmall(flow, M.dlType);
+  if ((dlType === ETH_TYPE_VLAN_8021Q || dlType === ETH_TYPE_VLAN_8021AD) && (readSmall(flow, M.vlanTci) & VLAN_CFI) === 0) {
+    if (api.allowSideEffects) api.note("error", `dropping packet with partial VLAN tag received on port ${inBundle.name}`);
+    api.note("warn", "partial VLAN tag, dropping");
+    return;
+  }
+
+  const inX = extractXvlan(flow);
+  if (!inputVidIsValid(api, inX[0].vid, inBundle)) {
+    api.note("warn", "disallowed VLAN VID for this input port, dropping");
+    return;
+  }
+  const x = inputTranslate(inBundle, inX);
+  const vlan = x[0].vid;
+
+  const dst = macOf(flow, M.dlDst.word);
+  if (inXport !== undefined && !sw.forwardBpdu && isReservedMac(dst)) {
+    api.note("detail", "packet has reserved destination MAC, dropping");
+    return;
+  }
+
+  maskGratuitousArp(flow, wc);
+  const table = sw.macTable;
+  if (api.allowSideEffects && inXport !== undefined) {
+    const src = macOf(flow, M.dlSrc.word);
+    if (table.learn(src, vlan, inXport.ofport, api.now)) {
+      api.note("detail", `learned that ${formatMac(src)} is on port ${inBundle.name} in VLAN ${vlan}`);
+    }
+  }
+
+  const learned = isMulticast(dst) || table.floodVlans.has(vlan) ? null : table.lookup(dst, vlan);
+  if (learned === null) {
+    api.note("detail", "no learned MAC for destination, flooding");
+    flood(api, sw, inBundle, x);
+    return;
+  }
+  const outPort = sw.port(learned);
+  if (outPort === undefined) api.note("warn", "learned port is unknown, dropping");
+  else if (outPort === inBundle.port) api.note("detail", "learned port is input port, dropping");
+  else {
+    api.note("detail", "forwarding to learned port");
+    outputNormal(api, bundleOf(outPort), x);
+  }
+}
