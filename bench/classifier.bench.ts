@@ -9,7 +9,7 @@
  * other half are random in every word.
  */
 
-import { bench, do_not_optimize, group, summary } from "mitata";
+import { bench, do_not_optimize, group, summary as mitataSummary } from "mitata";
 import { Classifier, ClassifierRule } from "../src/flowtable/classifier.js";
 import { hashInt, hashWords } from "../src/flowtable/hash.js";
 import { HashTable } from "../src/flowtable/hash-table.js";
@@ -161,7 +161,7 @@ class WordsNode implements HashNode<WordsNode> {
 export function register(): void {
   for (const rules of RULE_COUNTS) {
     for (const masks of MASK_COUNTS) {
-      summary(() => {
+      mitataSummary(() => {
         group(`classifier lookup, ${rules} rules over ${masks} masks`, () => {
           bench(lookupName("classifier", rules, masks), function* () {
             const { rules: rs, keys } = makeCell(rules, masks);
@@ -214,7 +214,7 @@ export function register(): void {
     });
   });
 
-  summary(() => {
+  mitataSummary(() => {
     group(`hash table vs Map: insert ${HT_N} + find ${HT_N}, integer keys`, () => {
       const rand = prng(7);
       const ints = Array.from({ length: HT_N }, () => rand() >>> 1);
@@ -248,7 +248,7 @@ export function register(): void {
     });
   });
 
-  summary(() => {
+  mitataSummary(() => {
     group(`hash table vs Map: insert ${HT_N} + find ${HT_N}, 4-word keys`, () => {
       const rand = prng(11);
       const keys = Array.from({ length: HT_N }, () => Uint32Array.of(rand(), rand(), rand(), rand()));
@@ -293,6 +293,13 @@ export function register(): void {
 
 // ---- report -----------------------------------------------------------------------------
 
+/** Classifier vs linear scan over this module's random-mask grid (for results/latest.json). */
+export function summary(): { grid: { rules: number; masks: number; classifierNs: number; linearNs: number }[] } | null {
+  return lastGrid.length === 0 ? null : { grid: lastGrid };
+}
+
+let lastGrid: { rules: number; masks: number; classifierNs: number; linearNs: number }[] = [];
+
 function avgNs(trials: readonly Trial[], name: string): number | null {
   for (const t of trials) {
     if (t.alias !== name) continue;
@@ -314,6 +321,14 @@ function fmtRate(x: number): string {
 const fmtNs = (ns: number | null) => (ns === null ? "n/a" : `${ns.toFixed(0)} ns`);
 
 export function report(trials: readonly Trial[]): void {
+  lastGrid = [];
+  for (const rules of RULE_COUNTS) {
+    for (const masks of MASK_COUNTS) {
+      const c = avgNs(trials, lookupName("classifier", rules, masks));
+      const l = avgNs(trials, lookupName("linear", rules, masks));
+      if (c !== null && l !== null) lastGrid.push({ rules, masks, classifierNs: c, linearNs: l });
+    }
+  }
   const lines: string[] = [];
   lines.push(`classifier lookup, ${KEY_WORDS}-word keys, ${N_KEYS} keys round-robin (half hit)`);
   lines.push("(linear = rules sorted by priority, whole-key compare with early exit, first match wins)");

@@ -9,13 +9,21 @@
  * on those bits, and keep that set of bits small; do it without allocating.
  *
  * Structure. One Subtable per distinct mask, found through a small HashTable keyed on the
- * mask. A subtable is a hash table of its distinct masked keys held in flat int32 records,
- * each with a priority-descending list of the rules for that key (see subtable.ts). `sorted`
- * holds the subtables in descending order of their highest rule priority; a lookup probes
- * them in that order and stops at the first subtable whose maximum priority is not above the
- * best match so far (OVS's pvector walk with `hard_pri + 1`). A probe answers with an entry
- * index and its priority, read from the record; the rule object itself is read once, for the
- * final answer.
+ * mask. A subtable is an open-addressing table of its distinct masked keys held in flat int32
+ * arrays, each key with a priority-descending list of the rules for it (see subtable.ts).
+ * `sorted` holds the subtables in descending order of their highest rule priority; a lookup
+ * probes them in that order and stops at the first subtable whose maximum priority is not
+ * above the best match so far (OVS's pvector walk with `hard_pri + 1`). A probe answers with
+ * a slot and its priority, read from the record; the rule object itself is read once, for
+ * the final answer.
+ *
+ * Hashing. A subtable hashes the packet's words under its mask. Subtables mostly share
+ * words and masks (in_port, metadata, MACs, addresses), so the hash is built from *columns*:
+ * a column is one (word, mask word) pair, its value a strong mix of the masked word and its
+ * position (hash.ts mixColumn), and a subtable's hash is the finished sum of its columns'
+ * values. Columns are numbered in order of first use along `sorted`, so a lookup computes
+ * each column value at most once, just before the first subtable that needs it, and a probe
+ * only adds. (A rule's hash comes out the same from its own key words.)
  *
  * Stages. Key words are grouped in stages (`stages`, first word of each; for flow keys
  * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES). Without `wc`, a probe hashes all of
@@ -48,6 +56,9 @@
  * a classifier, and keep a rule in at most one classifier. Do not insert or remove while
  * iterating `rules()`.
  *
+ * Memory. With `compactKeys` (FlowTables uses it) a rule's key lives only in its subtable's
+ * record and its mask is the subtable's copy: see ClassifierOptions.
+ *
  * What may change: OVS's prefix tries (for nw_src/nw_dst and ports) would make megaflows
  * narrower still by un-wildcarding only the prefix bits a lookup needed; they cost time on
  * every lookup with `wc` and fit behind the same API. Staging without `wc` (OVS does not)
@@ -55,7 +66,7 @@
  */
 
 import { FLOW_WORDS, STAGE_BOUNDARIES } from "./flow-layout.js";
-import { hashWords, mixColumn } from "./hash.js";
+import { columnSalt, hashWords, mixColumn } from "./hash.js";
 import { HashTable } from "./hash-table.js";
 import { Subtable } from "./subtable.js";
 
@@ -145,6 +156,8 @@ export class Classifier<T> {
    */
   private colWord: Int32Array;
   private colMask: Int32Array;
+  /** columnSalt of each column's word. */
+  private colSalt: Int32Array;
   private colVals: Int32Array;
   /** Whether `sorted` changed since the columns were numbered. */
   private colsDirty: boolean;
@@ -165,6 +178,7 @@ export class Classifier<T> {
     this.count = 0;
     this.colWord = new Int32Array(0);
     this.colMask = new Int32Array(0);
+    this.colSalt = new Int32Array(0);
     this.colVals = new Int32Array(0);
     this.colsDirty = false;
   }
@@ -194,6 +208,7 @@ export class Classifier<T> {
     const n = sorted.length;
     const colWord = this.colWord;
     const colMask = this.colMask;
+    const colSalt = this.colSalt;
     const vals = this.colVals;
     let ready = 0;
     let best: Subtable<T> | null = null;
@@ -204,8 +219,7 @@ export class Classifier<T> {
       if (st.maxPriority <= bestPriority) break;
       // The column values this subtable is the first to need.
       for (const need = st.colsNeeded; ready < need; ready++) {
-        const w = colWord[ready]!;
-        vals[ready] = mixColumn(key[w]! & colMask[ready]!, w);
+        vals[ready] = mixColumn(key[colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
       }
       const e = wc === null ? st.findCols(key, vals) : st.findColsWc(key, vals, wc);
       if (e < 0) continue;
@@ -319,6 +333,7 @@ export class Classifier<T> {
     }
     this.colWord = Int32Array.from(words);
     this.colMask = Int32Array.from(masks);
+    this.colSalt = Int32Array.from(words, columnSalt);
     if (this.colVals.length < words.length) this.colVals = new Int32Array(words.length);
     this.colsDirty = false;
   }

@@ -137,11 +137,6 @@ export class FlexInt32Array {
     this.parts[i >>> PART_SHIFT]![i & PART_MASK] = value;
   }
 
-  /** Sets every slot to `value`. */
-  fill(value: number): void {
-    for (const part of this.parts) part.fill(value);
-  }
-
   /** Grows (new slots are 0) or shrinks to `length` slots. */
   resize(length: number): void {
     if (!Number.isInteger(length) || length < 0) {
@@ -164,83 +159,5 @@ export class FlexInt32Array {
       }
     }
     this.len = length;
-  }
-}
-
-/**
- * Fixed-size records of int32 words, stored in parts that each hold a power-of-two number
- * of whole records (so a record never straddles two parts, and finding one is a shift and a
- * mask). A classifier subtable keeps each distinct masked key here as one record (its hash,
- * chain link, priority and key words side by side), so a probe reads one small run of
- * memory instead of chasing object pointers.
- *
- * Growth adds parts and never copies a full part; while the capacity is below one part, the
- * single part is exactly the capacity (a small copy on growth), so tiny subtables stay tiny.
- */
-export class FlexRecords {
-  /** Words per record. */
-  readonly stride: number;
-  /** log2 of the records in a full part. */
-  private readonly shift: number;
-  /** Records per full part - 1. */
-  private readonly partMask: number;
-  /** The parts; record r is `parts[r >>> shift]` at word offset `(r & partMask) * stride`. */
-  private parts: Int32Array[];
-  /** Number of records there is room for. */
-  private cap: number;
-
-  constructor(stride: number, capacity: number) {
-    if (!Number.isInteger(stride) || stride < 1) {
-      throw new RangeError(`FlexRecords stride must be a positive integer, got ${stride}`);
-    }
-    this.stride = stride;
-    // Parts of at most PART_SIZE * 2 words (8 KiB), at least one record.
-    let shift = 0;
-    while ((2 << shift) * stride <= 2 * PART_SIZE) shift++;
-    this.shift = shift;
-    this.partMask = (1 << shift) - 1;
-    this.parts = [];
-    this.cap = 0;
-    this.reserve(capacity);
-  }
-
-  /** Number of records there is room for. */
-  get capacity(): number {
-    return this.cap;
-  }
-
-  /** The part that holds record r (0 <= r < capacity, not checked: hot path). */
-  part(r: number): Int32Array {
-    return this.parts[r >>> this.shift]!;
-  }
-
-  /** Word offset of record r within its part. */
-  offset(r: number): number {
-    return (r & this.partMask) * this.stride;
-  }
-
-  /** Makes room for at least `capacity` records (new words are 0); never shrinks. */
-  reserve(capacity: number): void {
-    if (capacity <= this.cap) return;
-    const perPart = this.partMask + 1;
-    const parts = this.parts;
-    if (capacity <= perPart) {
-      // One part, sized to fit: grow it to the next power of two (copying a small array).
-      let n = Math.max(4, this.cap);
-      while (n < capacity) n *= 2;
-      n = Math.min(n, perPart);
-      const part = new Int32Array(n * this.stride);
-      if (parts[0] !== undefined) part.set(parts[0]);
-      parts[0] = part;
-      this.cap = n;
-      return;
-    }
-    if (parts.length === 1 && this.cap < perPart) {
-      const full = new Int32Array(perPart * this.stride);
-      full.set(parts[0]!);
-      parts[0] = full;
-    }
-    while (parts.length * perPart < capacity) parts.push(new Int32Array(perPart * this.stride));
-    this.cap = parts.length * perPart;
   }
 }

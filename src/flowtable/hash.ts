@@ -120,9 +120,17 @@ export function hashInt(x: number, basis: number): number {
  * Staged lookup finishes a copy of the partial sum at each stage boundary.
  */
 
-/** The column value of `value` (a masked key word) at word index `word`. Returns int32. */
-export function mixColumn(value: number, word: number): number {
-  let h = value ^ Math.imul(word + 1, 0x9e3779b9);
+/** The salt of word index `word` in column values (precomputed by hot loops). */
+export function columnSalt(word: number): number {
+  return Math.imul(word + 1, 0x9e3779b9);
+}
+
+/**
+ * The column value of `value` (a masked key word) at the word whose salt is `salt`
+ * (columnSalt of its index). Returns int32.
+ */
+export function mixColumn(value: number, salt: number): number {
+  let h = value ^ salt;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -4,15 +4,18 @@
  *
  * Goals. A probe (is there a rule here for this packet, and at what priority?) is the unit
  * of work of every lookup, repeated once per subtable: it must read as little memory as
- * possible and allocate nothing. So a subtable keeps no per-key objects on the probe path:
+ * possible, chase as few pointers as possible, and allocate nothing. So a subtable keeps no
+ * per-key objects on the probe path:
  *
  * - the mask is reduced to its non-zero words (`indices`, with the mask's values packed
  *   alongside in `maskWords`): hashing and comparing touch only those, so a 56-word key with
- *   a 3-word mask costs 3 words per probe;
- * - each distinct masked key is one *entry*, a record of int32 words `[hash, priority, key
- *   words...]` in a FlexRecords, at a slot found by linear probing from its home slot
- *   `hash & (nSlots - 1)` (open addressing: the home slot is the bucket, and a probe reads
- *   hash, priority and key side by side, usually in one cache line, with no chain pointers);
+ *   a 3-word mask costs 3 words per probe. A key's hash is the finished sum of its words'
+ *   column values (hash.ts), which a lookup computes once for all subtables (`cols`);
+ * - each distinct masked key is one *entry* at a slot of an open-addressing table: its hash
+ *   in `hashes` (linear probing from the home slot `hash & (nSlots - 1)` scans this dense
+ *   array, 16 slots a cache line, and reads a record only on an equal hash, so a miss
+ *   usually reads no record at all), its priority and key words in the slot's record in
+ *   `records` (one flat Int32Array: no pointers to chase);
  * - the rules of an entry hang off `rules[slot]`: the highest-priority rule, whose `lower`
  *   link leads to the others in strictly descending priority (OVS's cls_match list). A
  *   lookup reads the entry's priority from its record and touches the rule object only for
@@ -21,23 +24,28 @@
  * Staged probes (OVS's find_match_wc). The mask's words fall in the classifier's stages
  * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one, `filters`
  * holds a counting filter of the hashes of the entries' key prefixes up to the end of that
- * stage. `findWc` hashes stage by stage and stops as soon as a prefix hash is absent from its
- * filter: no entry can then match any key that agrees with the probed one on those words,
- * so only the stages looked at are ORed into the megaflow mask. A filter is an array of
- * saturating byte counters indexed by the prefix hash: it may claim a prefix that is absent
- * (the probe goes on and un-wildcards more, which is sound), never deny one that is present.
+ * stage. `findColsWc` hashes stage by stage and stops as soon as a prefix hash is absent from
+ * its filter: no entry can then match any key that agrees with the probed one on those
+ * words, so only the stages looked at are ORed into the megaflow mask. A filter is an array
+ * of saturating byte counters indexed by the prefix hash: it may claim a prefix that is
+ * absent (the probe goes on and un-wildcards more, which is sound), never deny one that is
+ * present.
  *
- * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles when it would be more than
- * half full and halves below an eighth (rehashing every entry and recounting the filters).
- * Removal shifts the rest of a probe run back into the hole (no tombstones). Filters have
- * FILTER_RATIO counters per slot. Records live in parts (FlexRecords): no large array is
- * ever copied in one go.
+ * Compact keys (ClassifierOptions.compactKeys). A rule keeps its own 56-word key only while
+ * outside a classifier; inside one, its key lives in the record and `rule.key` rebuilds it
+ * (keyOf). A rule finds its slot without its key: by its stored hash and identity (slotOf).
+ *
+ * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles past MAX_LOAD and halves
+ * below MIN_LOAD, rehashing every entry into fresh arrays and recounting the filters (so the
+ * arrays are plain typed arrays: parts would save no copying). Removal shifts the rest of a
+ * probe run back into the hole (no tombstones).
  *
  * Invariants:
  * - every entry sits in the probe run that starts at its home slot: no empty slot lies
- *   between the home slot and the entry's slot (cyclically); empty slots have priority -1
+ *   between the home slot and the entry's slot (cyclically); empty slots have hash EMPTY
  *   and `rules[slot] === null`;
  * - an entry's record priority is the priority of `rules[slot]`, its list's head;
+ * - a rule here has `home === this` and `hash` = its entry's hash;
  * - filter counters are >= the number of entries whose prefix hash maps to them (exact
  *   below 255, stuck at 255 once reached, recounted on resize);
  * - `maxPriority` is exact at all times (-1 when empty).
@@ -45,8 +53,9 @@
 
 import type { ClassifierRule } from "./classifier.js";
 import { FlexArray } from "./flex-array.js";
-import { finishColumnHash, mixColumn } from "./hash.js";
+import { columnSalt, finishColumnHash, mixColumn } from "./hash.js";
 import type { HashNode } from "./hash-table.js";
+import { PriorityCounts } from "./priority-counts.js";
 
 /** Smallest slot count. */
 const MIN_SLOTS = 8;
@@ -69,90 +78,6 @@ const EMPTY = 0;
 /** An entry's hash as stored in `hashes`: the word hash, with 0 (EMPTY) moved to 1. */
 function slotHash(h: number): number {
   return h === EMPTY ? 1 : h;
-}
-
-/**
- * Counts of rules per priority with the maximum available in O(log d) (d distinct
- * priorities): a max-heap of priorities with lazy deletion, plus exact counts in a Map.
- * Without it, removing the only rule at the maximum would rescan the subtable (O(n), as
- * OVS does), and deleting a big subtable in priority order would be quadratic.
- */
-class PriorityCounts {
-  /** Exact number of rules per priority present. */
-  private readonly counts: Map<number, number>;
-  /** Max-heap of priorities; may hold stale entries (count 0) and duplicates. */
-  private readonly heap: number[];
-
-  constructor() {
-    this.counts = new Map();
-    this.heap = [];
-  }
-
-  add(p: number): void {
-    const c = this.counts.get(p);
-    if (c !== undefined) {
-      this.counts.set(p, c + 1);
-      return;
-    }
-    this.counts.set(p, 1);
-    this.push(p);
-  }
-
-  delete(p: number): void {
-    const c = this.counts.get(p) ?? 0;
-    if (c > 1) {
-      this.counts.set(p, c - 1);
-      return;
-    }
-    this.counts.delete(p);
-    // Stale entries are dropped lazily in max(); rebuild if they come to dominate, so that
-    // churn on priorities below the maximum cannot grow the heap without bound.
-    if (this.heap.length > 2 * this.counts.size + 16) this.rebuild();
-  }
-
-  /** The highest priority with a non-zero count, or -1. */
-  max(): number {
-    const heap = this.heap;
-    while (heap.length > 0 && !this.counts.has(heap[0]!)) this.pop();
-    return heap.length > 0 ? heap[0]! : -1;
-  }
-
-  private push(p: number): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(p);
-    while (i > 0) {
-      const parent = (i - 1) >>> 1;
-      const q = heap[parent]!;
-      if (q >= p) break;
-      heap[i] = q;
-      i = parent;
-    }
-    heap[i] = p;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && heap[r]! > heap[l]! ? r : l;
-      if (heap[c]! <= last) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    heap[i] = last;
-  }
-
-  private rebuild(): void {
-    this.heap.length = 0;
-    for (const p of this.counts.keys()) this.push(p);
-  }
 }
 
 /** All rules of a classifier with one given mask. */
@@ -466,7 +391,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     let h = 0;
     for (let i = 0; i < indices.length; i++) {
       const w = indices[i]!;
-      h = (h + mixColumn(key[w]! & maskWords[i]!, w)) | 0;
+      h = (h + mixColumn(key[w]! & maskWords[i]!, columnSalt(w))) | 0;
     }
     return slotHash(finishColumnHash(h));
   }
@@ -538,7 +463,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
-      for (const end = ends[s]!; i < end; i++) h = (h + mixColumn(rec[o + R_KEY + i]!, indices[i]!)) | 0;
+      for (const end = ends[s]!; i < end; i++) h = (h + mixColumn(rec[o + R_KEY + i]!, columnSalt(indices[i]!))) | 0;
       const filter = this.filters[s]!;
       const j = finishColumnHash(h) & this.filterMask;
       const c = filter[j]!;
