@@ -22,16 +22,22 @@
  * refreshes arrive when the revalidators next run (any `time/warp`, or
  * `revalidator/wait`), where ovsim applies them at once; `dpif/show` counts
  * every packet as a miss. Scripts compared with OVS run `revalidator/wait`
- * before reading counters. Packets given as hex bytes are not supported yet
- * (the packet issue). `--qid` is accepted and ignored.
+ * before reading counters. A packet given as hex bytes (tried first, as OVS
+ * does) is extracted from its bytes (src/datapath/packet) and counted with its
+ * own length. `--qid` is accepted and ignored.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
-import { RecircIds } from "../actions/xlate/xlate-context.js";
-import { xlate } from "../actions/xlate/xlate.js";
 import type { Bridge } from "../datapath/bridge.js";
 import type { BridgePort } from "../datapath/bridge-port.js";
 import { composedFlow, composedLength } from "../datapath/flow-compose.js";
+import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
+import { W } from "../flowtable/flow-layout.js";
+import { dpifOf, dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
+import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
+import { extractFlow } from "../datapath/packet/extract.js";
+import { packetFromHex } from "../datapath/packet/packet.js";
+import { worldVlanLimit } from "./appctl-trace.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
@@ -46,7 +52,6 @@ export interface ReceivedPacket {
   readonly flow: Uint32Array;
   readonly bytes: number;
   readonly odpActions: readonly OdpAction[];
-  readonly megaflowMask: Uint32Array;
 }
 
 /** Received packets kept per world for the datapath (oldest dropped first past this). */
@@ -55,7 +60,6 @@ export const MAX_RECEIVED_PACKETS = 4096;
 const ETH_TOTAL_MIN = 60;
 
 const received = new WeakMap<World, ReceivedPacket[]>();
-const recircIds = new WeakMap<World, RecircIds>();
 
 /** Packets received since the last call, oldest first (the datapath's input). */
 export function takeReceivedPackets(world: World): ReceivedPacket[] {
@@ -108,27 +112,29 @@ function creditOutputs(world: World, bridge: Bridge, actions: readonly OdpAction
 function receiveOne(world: World, bridge: Bridge, port: BridgePort, flowText: string, len: number): string | null {
   const parsed = parseOdpFlow(flowText, odpPortNames(world, bridge));
   if (!parsed.ok) return parsed.error;
-  const composed = composedLength(parsed.flow);
+  // With --len OVS composes the headers without the 64-byte payload, then pads to len.
+  const composed = composedLength(parsed.flow, len !== 0 ? 0 : undefined);
   if (len !== 0 && composed > len) return "";
   const bytes = len !== 0 ? len : composed;
-  const flow = composedFlow(parsed.flow, port.ofport);
+  deliver(world, bridge, port, composedFlow(parsed.flow, port.ofport), bytes);
+  return null;
+}
+
+/** The upcall of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length. */
+function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): void {
   port.stats.rxPackets++;
   port.stats.rxBytes += bytes;
   const dp = world.ofproto(bridge.name)?.datapath;
-  if (dp !== undefined) dp.nMissed++;
-  let ids = recircIds.get(world);
-  if (ids === undefined) {
-    ids = new RecircIds();
-    recircIds.set(world, ids);
-  }
-  const r = xlate(bridge, flow, { allowSideEffects: true, now: world.now, resubmitStats: { packets: 1, bytes }, recircIds: ids });
-  for (const pin of r.packetIns) world.bridge(pin.bridge)?.queuePacketIn(pin);
-  creditOutputs(world, bridge, r.odpActions, bytes);
+  if (dp === undefined || port.odpPort === null) return;
+  const key = new Uint32Array(DP_KEY_WORDS);
+  key.set(flow.subarray(0, DP_KEY_WORDS));
+  key[W.IN_PORT] = port.odpPort;
+  const odpActions = dpifOf(world, dp).receive(key, bytes, world.now);
+  creditOutputs(world, bridge, odpActions, bytes);
   const list = received.get(world) ?? [];
-  list.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions: r.odpActions, megaflowMask: r.megaflowMask });
+  list.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
   if (list.length > MAX_RECEIVED_PACKETS) list.shift();
   received.set(world, list);
-  return null;
 }
 
 /** `netdev-dummy/receive NETDEV [--qid N] PACKET|FLOW [--len N]...`. */
@@ -140,8 +146,12 @@ export function netdevDummyReceive(world: World, args: readonly string[]): Comma
   if (rest.length > 2 && rest[0] === "--qid") i = 2;
   for (; i < rest.length; i++) {
     const arg = rest[i] ?? "";
-    if (/^[0-9a-fA-F\s]+$/.test(arg) && arg.replace(/\s/g, "").length >= 28) {
-      return serverError("ovsim: netdev-dummy/receive of packet bytes is not supported yet");
+    const hex = packetFromHex(arg);
+    if (hex.ok) {
+      const flow = new Uint32Array(XLATE_FLOW_WORDS);
+      extractFlow(hex.packet, found.port.ofport, flow, worldVlanLimit(world));
+      deliver(world, found.bridge, found.port, flow, hex.packet.size);
+      continue;
     }
     let len = 0;
     if (rest[i + 1] === "--len") {
@@ -161,13 +171,11 @@ interface AppctlCommand {
   readonly run: (world: World, args: string[]) => CommandResult;
 }
 
-/**
- * The commands of this file for appctl.ts's table. `revalidator/wait` and
- * `revalidator/purge` have nothing to wait for or purge in ovsim (no
- * megaflow cache yet; packet effects are applied at once).
- */
+/** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
 export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
   ["netdev-dummy/receive", { minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
-  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: () => output([]) }],
-  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: () => output([]) }],
+  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorWait(world) }],
+  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorPurge(world) }],
+  ["dpctl/dump-flows", { minArgs: 0, maxArgs: 4, run: (world, args) => dpctlDumpFlows(world, args) }],
+  ["dpif/dump-flows", { minArgs: 1, maxArgs: 4, run: (world, args) => dpifDumpFlows(world, args) }],
 ];

@@ -16,12 +16,21 @@
  * named by the first. A datapath in_port maps to the bridge and OpenFlow port
  * that own it ("no OpenFlow port for datapath port N").
  *
- * Not modelled: a packet given as hex (flow_extract of its bytes), `--l7`,
- * `--l7-len`, `--ct-next`, `-names`: refused with an ovsim message.
+ * A packet given in hex after the flow (`BRIDGE FLOW HEX`, `[DPNAME] ODP_FLOW
+ * HEX`) is traced as OVS does: its metadata (in_port, tunnel, mark, conntrack)
+ * from the flow, every header field from its bytes (src/datapath/packet), and
+ * with side effects allowed (NORMAL learns MACs, learn() installs flows), as
+ * with -generate.
+ *
+ * Not modelled: `--l7`, `--l7-len`, `--ct-next`, `-names`: refused with an
+ * ovsim message.
  */
 import { RecircIds } from "../actions/xlate/xlate-context.js";
 import { ofprotoTrace } from "../actions/xlate/xlate-trace-format.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
+import type { Packet } from "../datapath/packet/packet.js";
+import { packetFromHex } from "../datapath/packet/packet.js";
+import { flowOfPacket, vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
 import { M, writeMember } from "../flowtable/flow-layout.js";
 import type { PortNameMap } from "../flowtable/ports.js";
@@ -42,20 +51,20 @@ function recircIds(world: World): RecircIds {
   return r;
 }
 
-/** OVS's eth_from_hex: null when `s` is a packet in hex, else its error. */
-function ethFromHexError(s: string): string | null {
-  const hex = s.replace(/\s/g, "");
-  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return "Trailing garbage in packet data";
-  if (hex.length / 2 < 14) return "Packet data too short for Ethernet";
-  return null;
+/** The switch's `other_config:vlan-limit`, as flow extraction applies it. */
+export function worldVlanLimit(world: World): number {
+  const v = world.db.get("Open_vSwitch", world.ovsUuid, "other_config").get("vlan-limit");
+  return vlanLimitOf(v === undefined ? undefined : String(v));
 }
 
 const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "--ct-next", "-names", "--names"]);
 
-function trace(world: World, bridgeName: string, flow: Uint32Array, generate: boolean): CommandResult {
+function trace(world: World, bridgeName: string, flowIn: Uint32Array, generate: boolean, packet: Packet | null): CommandResult {
   const br = world.xlateBridge(bridgeName);
   if (br === undefined) return serverError(`${bridgeName}: unknown bridge`);
-  const lines = ofprotoTrace(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate });
+  const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, worldVlanLimit(world));
+  // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
+  const lines = ofprotoTrace(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
   return output(lines);
 }
 
@@ -77,10 +86,13 @@ export function ofprotoTraceCommand(world: World, argv: readonly string[]): Comm
     else if (args.length >= 3) return serverError("too many arguments");
     else args.push(a);
   }
+  let packet: Packet | null = null;
   if (!generate && args.length > 1) {
-    const err = ethFromHexError(args[args.length - 1] ?? "");
-    if (err === null) return serverError("ovsim: ofproto/trace with a packet in hex is not supported");
-    if (args.length > 2) return serverError(err);
+    const hex = packetFromHex(args[args.length - 1] ?? "");
+    if (hex.ok) {
+      packet = hex.packet;
+      args.pop();
+    } else if (args.length > 2) return serverError(hex.error);
   }
   if (args.length === 0) return serverError("Syntax error");
 
@@ -104,7 +116,7 @@ export function ofprotoTraceCommand(world: World, argv: readonly string[]): Comm
       for (const live of rt.ports.values()) {
         if (live.odpPort !== inPort || live.type === "patch") continue;
         writeMember(odp.flow, M.inPort, BigInt(live.ofport));
-        return trace(world, rt.name, odp.flow, generate);
+        return trace(world, rt.name, odp.flow, generate, packet);
       }
     }
     return serverError(`no OpenFlow port for datapath port ${inPort}`);
@@ -114,5 +126,5 @@ export function ofprotoTraceCommand(world: World, argv: readonly string[]): Comm
   if (world.xlateBridge(bridgeName) === undefined) return serverError(`${bridgeName}: unknown bridge`);
   const exact = parseExactFlow(flowText, portNames(world, bridgeName));
   if (!exact.ok) return serverError(`Bad openflow flow syntax: ${exact.error}`);
-  return trace(world, bridgeName, exact.key, generate);
+  return trace(world, bridgeName, exact.key, generate, packet);
 }

@@ -21,6 +21,7 @@ import {
 } from "./appctl-bridge.js";
 import { ofprotoTraceCommand } from "./appctl-trace.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
+import { warp } from "./appctl-dpif.js";
 import type { World } from "./world.js";
 
 type Handler = (world: World, args: string[]) => CommandResult;
@@ -60,7 +61,7 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
         const total = atoll(first);
         const step = second === undefined ? atoll(first) : atoll(second);
         if (step <= 0 || total < 0) return serverError("invalid MSECS");
-        world.advance(total, step);
+        warp(world, total, step);
         return output(["warped"]);
       },
     },

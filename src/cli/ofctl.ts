@@ -27,6 +27,8 @@ import { failure, output } from "./command-result.js";
 import { diffFlows, replaceFlows } from "./ofctl-diff.js";
 import type { OfVersion, SentFlowMod } from "./ofctl-messages.js";
 import { dumpXid, flowModErrorLines, header } from "./ofctl-messages.js";
+import { dumpGroupFeatures, dumpGroups, dumpGroupStats, groupMod } from "./ofctl-group.js";
+import { dumpMeters, meterFeatures, meterMod, meterStats } from "./ofctl-meter.js";
 import { dumpPorts, modPort, showBridge } from "./ofctl-ports.js";
 import type { World } from "./world.js";
 
@@ -68,8 +70,10 @@ export function bridgeNames(br: Bridge): PortNameMap {
   };
 }
 
-/** ovsim bridges have no groups or meters yet: actions naming one are refused, as OVS refuses unknown ones. */
-const NO_RESOURCES: SwitchResources = { hasGroup: () => false, hasMeter: () => false };
+/** The bridge's groups and meters: actions naming a missing one are refused, as OVS refuses them. */
+function resourcesOf(br: Bridge): SwitchResources {
+  return { hasGroup: (id) => br.groupTable.has(id), hasMeter: (id) => br.meterTable.has(id) };
+}
 
 /** Errors the switch answers with although it decoded the request (it prints the request). */
 const NON_DECODE_ERRORS = new Set(["OFPBAC_BAD_OUT_GROUP", "OFPMMFC_INVALID_METER"]);
@@ -110,7 +114,7 @@ export function prepareFlowMod(br: Bridge, text: string, command: FlowModCommand
   let flowMod = sub.flowMod;
   if (parsed.actions !== null) {
     // The switch decodes the actions for the chosen format and checks them again.
-    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, NO_RESOURCES);
+    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, resourcesOf(br));
     if (!received.ok) {
       const sent: SentFlowMod = {
         parsed,
@@ -295,6 +299,31 @@ export function runOfctl(world: World, argv: string[]): CommandResult {
       }
       case "mod-port":
         return modPort(br, arg ?? "", rest[1] ?? "");
+      case "add-group":
+        return groupMod(world, br, arg ?? "", "add", o);
+      case "mod-group":
+        return groupMod(world, br, arg ?? "", "modify", o);
+      case "del-groups":
+        return groupMod(world, br, arg ?? "", "delete", o);
+      case "dump-groups":
+        return dumpGroups(br, arg, o);
+      case "dump-group-stats":
+        return dumpGroupStats(world, br, arg, o);
+      case "dump-group-features":
+        return dumpGroupFeatures(o);
+      case "add-meter":
+        return meterMod(world, br, arg ?? "", "add", o);
+      case "mod-meter":
+        return meterMod(world, br, arg ?? "", "modify", o);
+      case "del-meters":
+      case "del-meter":
+        return meterMod(world, br, arg ?? "", "delete", o);
+      case "dump-meters":
+        return dumpMeters(br, arg, o);
+      case "meter-stats":
+        return meterStats(world, br, arg, o);
+      case "meter-features":
+        return meterFeatures(o);
       default:
         return failure(`ovs-ofctl: unknown command '${cmd}'; use --help for help`);
     }

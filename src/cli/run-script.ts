@@ -11,6 +11,10 @@ import { runOfctl } from "./ofctl.js";
 import { shellWords, ShellSyntaxError } from "./shell-words.js";
 import { runVsctl } from "./vsctl.js";
 import { World } from "./world.js";
+import { noteConfigChange, pushAllStats } from "./appctl-dpif.js";
+
+/** ovs-ofctl commands that change nothing in the switch. */
+const READ_ONLY_OFCTL = /^(dump-|show|diff-flows|queue-|probe|ping|snoop|monitor)/;
 
 export interface ScriptOutput {
   /** Each line's output, in order, for callers that print or compare them. */
@@ -31,10 +35,14 @@ export function runLine(world: World, line: string): CommandResult {
   words = words.filter((w) => w !== "2>&1");
   const [program, ...args] = words;
   let r: CommandResult;
+  const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(args.find((a) => !a.startsWith("-")) ?? ""));
+  // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
+  if (changes) pushAllStats(world);
   if (program === "ovs-vsctl") r = runVsctl(world, args);
   else if (program === "ovs-ofctl") r = runOfctl(world, args);
   else if (program === "ovs-appctl") r = runAppctl(world, args);
   else r = failure(`ovsim: ${program}: command not supported`);
+  if (changes) noteConfigChange(world);
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 

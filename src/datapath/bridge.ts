@@ -31,6 +31,9 @@ import { OFPP_NONE, OFPP_NORMAL } from "../flowtable/ports.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { MacEntry } from "./mac-learning.js";
 import { MacLearningTable } from "./mac-learning.js";
+import type { Group } from "./group-table.js";
+import { GroupTable } from "./group-table.js";
+import { MeterTable } from "./meter-table.js";
 
 export type FailMode = "standalone" | "secure";
 
@@ -67,6 +70,10 @@ export class Bridge implements XlateBridge, NormalSwitch {
   /** Whether a controller is configured (a table miss then sends a packet-in). */
   hasControllers: boolean;
   readonly macTable = new MacLearningTable();
+  /** OpenFlow groups (group-table.ts). */
+  readonly groupTable = new GroupTable();
+  /** OpenFlow meters (meter-table.ts). */
+  readonly meterTable = new MeterTable();
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
   forwardBpdu = false;
   /**
@@ -99,6 +106,16 @@ export class Bridge implements XlateBridge, NormalSwitch {
 
   get packetInOnMiss(): boolean {
     return this.hasControllers;
+  }
+
+  /** A group, for translation (XlateBridge.group). */
+  group(id: number): Group | undefined {
+    return this.groupTable.get(id);
+  }
+
+  /** The datapath meter id of OpenFlow meter `id`, for translation (XlateBridge.meterDpId). */
+  meterDpId(id: number): number | undefined {
+    return this.meterTable.get(id)?.dpId;
   }
 
   port(ofport: number): BridgePort | undefined {

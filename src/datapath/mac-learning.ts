@@ -62,6 +62,12 @@ export class MacLearningTable {
   totalExpired = 0;
   totalEvicted = 0;
   totalMoved = 0;
+  /**
+   * Bumped whenever what lookups answer changes (an entry learned, moved,
+   * expired, evicted or forgotten; not a refresh): the datapath revalidates
+   * its megaflows when it changes.
+   */
+  version = 0;
   /** Insertion order of a Map = LRU order: oldest first. */
   private readonly entries = new Map<string, MacEntry>();
 
@@ -120,6 +126,7 @@ export class MacLearningTable {
     if (e.port === port) return false;
     if (e.port !== -1) this.totalMoved++;
     e.port = port;
+    this.version++;
     return true;
   }
 
@@ -134,12 +141,14 @@ export class MacLearningTable {
       }
     }
     this.totalExpired += n;
+    if (n > 0) this.version++;
     return n;
   }
 
   /** Forgets every entry (fdb/flush). */
   flush(): void {
     this.entries.clear();
+    this.version++;
   }
 
   /** Forgets the entries of one port (a port that goes away); returns them. */
@@ -151,12 +160,13 @@ export class MacLearningTable {
         gone.push(e);
       }
     }
+    if (gone.length > 0) this.version++;
     return gone;
   }
 
   /** Forgets (MAC, VLAN) wherever it was learned (mac_learning_expire; not counted as expired). */
   forget(mac: number, vlan: number): void {
-    this.entries.delete(keyOf(mac, vlan));
+    if (this.entries.delete(keyOf(mac, vlan))) this.version++;
   }
 
   /** Entries in LRU order (oldest first) with their age in seconds at `nowMs`. */
@@ -170,6 +180,7 @@ export class MacLearningTable {
     if (!first.done) {
       this.entries.delete(first.value);
       this.totalEvicted++;
+      this.version++;
     }
   }
 }

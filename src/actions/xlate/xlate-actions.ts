@@ -44,6 +44,7 @@ import {
   setFieldMasked,
   unwildcard,
 } from "./xlate-fields.js";
+import { groupHooks, xlateGroupAction } from "./xlate-group.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
@@ -348,11 +349,7 @@ export const XLATE: XlateOps = {
     ctx.controller(a.maxLen, a.reason, a.controllerId, a.userdata);
     return false;
   },
-  group: (a, ctx) => {
-    // ovsim has no groups yet: every group is a missing one (OVS's xlate_group_action).
-    ctx.report("warn", `group ${a.groupId} not found`);
-    return true;
-  },
+  group: (a, ctx, last) => xlateGroupAction(ctx, a.groupId, last),
   resubmit: (a, ctx, last) => {
     const inPort = a.inPort === OFPP_IN_PORT ? readSmall(ctx.flow, M.inPort) : a.inPort;
     const table = a.table === 255 ? ctx.tableId : a.table;
@@ -520,8 +517,12 @@ export const XLATE: XlateOps = {
     }
     return false;
   },
-  // Meters: ovsim has no meter table, so no meter maps to a datapath meter (OVS emits nothing then).
-  meter: () => false,
+  // OVS's xlate_meter_action: the meter's datapath meter, if the bridge has one.
+  meter: (a, ctx) => {
+    const dpId = ctx.bridge.meterDpId?.(a.meterId);
+    if (dpId !== undefined) ctx.odp.push({ type: "meter", id: dpId });
+    return false;
+  },
   clear_actions: (_a, ctx) => {
     reportActionSet(ctx, "was");
     ctx.actionSet = [];
@@ -593,5 +594,7 @@ export function executeActionSetOrder(set: ActionList): ActionList {
 }
 
 actionSetOrderHook.order = executeActionSetOrder;
+groupHooks.run = doXlateActions;
+groupHooks.order = executeActionSetOrder;
 
 export type { OdpAction };

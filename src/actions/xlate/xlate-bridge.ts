@@ -5,6 +5,7 @@
  * ofproto-dpif-xlate keeps in its `xbridge` / `xport` records.
  */
 import type { ActionList } from "../action-types.js";
+import type { XlateGroup } from "./xlate-group.js";
 import type { FlowTables } from "../../flowtable/flow-tables.js";
 
 /** Port VLAN configuration, for NORMAL (OVS's Port.vlan_mode / tag / trunks). */
@@ -91,4 +92,8 @@ export interface XlateBridge {
    * "No match." and a drop, as on a bridge without controllers.
    */
   readonly packetInOnMiss?: boolean;
+  /** Optional (added with groups): the group with this id. Absent: every group is missing. */
+  group?(id: number): XlateGroup | undefined;
+  /** Optional (added with meters): OpenFlow meter `id`'s datapath meter id; undefined when no such meter. */
+  meterDpId?(id: number): number | undefined;
 }

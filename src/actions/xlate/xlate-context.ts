@@ -201,7 +201,7 @@ export class XlateCtx {
   // ---- lookups
 
   /** OVS's xlate_resubmit_resource_check. */
-  private resourceCheck(): boolean {
+  resourceCheck(): boolean {
     if (this.depth >= MAX_DEPTH) {
       this.reportError(`over max translation depth ${MAX_DEPTH}`);
       this.error = "recursion_too_deep";

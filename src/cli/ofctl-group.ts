@@ -1,0 +1,157 @@
+/**
+ * ovs-ofctl's group commands: add-group, mod-group, del-groups, dump-groups,
+ * dump-group-stats, dump-group-features. Groups need OpenFlow 1.1+ or, over
+ * OpenFlow 1.0, OVS's Nicira extension (NXT_GROUP_MOD, NXST_GROUP_DESC):
+ * plain `ovs-ofctl add-group` works and its dumps show bucket ids, as OpenFlow
+ * 1.5's do. A refusal prints as OVS prints an OFPT_ERROR with the request
+ * (xid 6 over every version for a group_mod; dumps are xid 2, group stats 6).
+ */
+import { Match } from "../flowtable/match.js";
+import { actionsAsDumped } from "../actions/flow-actions.js";
+import { formatGroup, groupModAsSent, parseGroupMod } from "../actions/group-text.js";
+import type { GroupMod, GroupModCommand } from "../actions/group-types.js";
+import { OFPG_ALL } from "../actions/group-types.js";
+import type { Bridge } from "../datapath/bridge.js";
+import { GroupModError } from "../datapath/group-table.js";
+import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
+import { P } from "../flowtable/openflow-protocols.js";
+import { OFPP_NONE } from "../flowtable/ports.js";
+import type { CommandResult } from "./command-result.js";
+import { output } from "./command-result.js";
+import type { OfVersion } from "./ofctl-messages.js";
+import { header } from "./ofctl-messages.js";
+import type { OfctlOptions } from "./ofctl.js";
+import { bridgeNames, OfctlReplyError } from "./ofctl.js";
+import type { World } from "./world.js";
+
+/** The flow format group actions travel in for an OpenFlow version. */
+export function protocolOfVersion(v: OfVersion): number {
+  switch (v) {
+    case 10:
+      return P.OF10_NXM;
+    case 11:
+      return P.OF11_STD;
+    case 12:
+      return P.OF12_OXM;
+    case 13:
+      return P.OF13_OXM;
+    case 14:
+      return P.OF14_OXM;
+    default:
+      return P.OF15_OXM;
+  }
+}
+
+const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", modify: "MOD", add_or_mod: "ADD_OR_MOD", delete: "DEL" };
+
+/** Deletes every flow that outputs to group `id` (what OVS does when a group goes). */
+function deleteGroupFlows(world: World, br: Bridge, id: number): void {
+  br.tables.apply(
+    {
+      command: "delete",
+      match: Match.catchall(),
+      priority: 0,
+      tableId: TABLE_ALL,
+      cookie: 0n,
+      cookieMask: 0n,
+      newCookie: 0n,
+      modifyCookie: false,
+      idleTimeout: 0,
+      hardTimeout: 0,
+      importance: 0,
+      flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
+      outPort: OFPP_NONE,
+      outGroup: id,
+      actions: [],
+    },
+    world.now,
+  );
+}
+
+/** add-group / mod-group / del-groups with one group_mod. */
+export function groupMod(world: World, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
+  const names = bridgeNames(br);
+  const parsed = parseGroupMod(text, command, names);
+  const protocol = protocolOfVersion(o.version);
+  const sent = groupModAsSent(parsed.groupMod, o.version);
+  // The switch keeps the actions as it decoded them from this version's wire format.
+  const received: GroupMod = {
+    ...sent,
+    buckets: sent.buckets.map((b) => ({ ...b, actions: actionsAsDumped(b.actions, protocol, Match.catchall()) })),
+  };
+  try {
+    for (const id of br.groupTable.apply(received, world.now)) deleteGroupFlows(world, br, id);
+  } catch (e) {
+    if (e instanceof GroupModError) {
+      const name = o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD";
+      throw new OfctlReplyError([
+        `${header("OFPT_ERROR", o.version, 6)} ${e.ofperr}`,
+        header(name, o.version, 6),
+        ` ${COMMAND_TEXT[command]} ${formatGroup(received, o.version, protocol, undefined, command === "delete")}`,
+      ]);
+    }
+    throw e;
+  }
+  return output([]);
+}
+
+/** dump-groups [GROUP]: OVS 1.1-1.4 requests carry no group id, so every group prints. */
+export function dumpGroups(br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+  const protocol = protocolOfVersion(o.version);
+  let groups = br.groupTable.groups();
+  if (arg !== undefined && (o.version === 10 || o.version >= 15)) {
+    const id = parseGroupId(arg);
+    if (id !== OFPG_ALL) groups = groups.filter((g) => g.groupId === id);
+  }
+  const name = o.version === 10 ? "NXST_GROUP_DESC reply" : "OFPST_GROUP_DESC reply";
+  return output([header(name, o.version, 2), ...groups.map((g) => ` ${formatGroup(g, o.version, protocol)}`)]);
+}
+
+function parseGroupId(arg: string): number {
+  const v = arg.replace(/^group_id=/, "");
+  if (v === "all") return OFPG_ALL;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : OFPG_ANY;
+}
+
+function duration(ms: number): string {
+  return `${(Math.max(ms, 0) / 1000).toFixed(3)}s`;
+}
+
+/** dump-group-stats [group_id=N]. */
+export function dumpGroupStats(world: World, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+  let groups = br.groupTable.groups();
+  if (arg !== undefined) {
+    const id = parseGroupId(arg);
+    if (id !== OFPG_ALL) groups = groups.filter((g) => g.groupId === id);
+  }
+  const name = o.version === 10 ? "NXST_GROUP reply" : "OFPST_GROUP reply";
+  const lines = groups.map((g) => {
+    const refs = br.tables.select({
+      tableId: TABLE_ALL,
+      match: Match.catchall(),
+      cookie: 0n,
+      cookieMask: 0n,
+      outPort: OFPP_NONE,
+      outGroup: g.groupId,
+    }).length;
+    let s = ` group_id=${g.groupId},duration=${duration(world.now - g.created)},ref_count=${refs},packet_count=${g.packets},byte_count=${g.bytes}`;
+    g.bucketStats.forEach((b, i) => {
+      s += `,bucket${i}:packet_count=${b.packets},byte_count=${b.bytes}`;
+    });
+    return s;
+  });
+  return output([header(name, o.version, 6), ...lines]);
+}
+
+const GROUP_ACTIONS = "output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue";
+
+/** dump-group-features: OVS's fixed group table capabilities. */
+export function dumpGroupFeatures(o: OfctlOptions): CommandResult {
+  const name = o.version === 10 ? "NXST_GROUP_FEATURES reply" : "OFPST_GROUP_FEATURES reply";
+  const lines = [header(name, o.version, 2), " Group table:", "    Types:  0xf", "    Capabilities:  0x7"];
+  for (const t of ["all", "select", "indirect", "fast failover"]) {
+    lines.push(`    ${t} group:`, "       max_groups=0xffffff00", `       actions: ${GROUP_ACTIONS}`);
+  }
+  return output(lines);
+}

@@ -1,0 +1,158 @@
+/**
+ * Datapath flows as `ovs-appctl dpctl/dump-flows` prints them (lib/dpctl.c
+ * with lib/odp-util.c's odp_flow_format, not verbose):
+ *
+ *   recirc_id(0),in_port(1),packet_type(ns=0,id=0),eth_type(0x0800),ipv4(src=10.0.0.1/255.255.255.0,proto=17,frag=no),udp(dst=80), packets:1, bytes:106, used:0.000s, actions:2
+ *
+ * Not verbose means: an attribute whose mask is all zero is left out, and so
+ * is a field of an attribute whose mask is zero; an exact field prints its
+ * value, a partial one `value/mask`. recirc_id, in_port and packet_type
+ * always print. A packet with a VLAN header prints `eth_type(0x8100),
+ * vlan(...),encap(...)` with the rest inside encap.
+ *
+ * Not printed yet: tunnel(...), ct_*, dp_hash, tcp_flags (no megaflow of
+ * ovsim's translations has them today but tcp_flags).
+ */
+import type { OdpKeyAttr, OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
+import { formatOdpKeyAttr, hexAlt } from "../actions/xlate/odp-set.js";
+import { formatOdpActions } from "../actions/xlate/odp-actions.js";
+import { XM } from "../actions/xlate/odp-metadata.js";
+import type { FlowMember } from "../flowtable/flow-layout.js";
+import { M, readMember } from "../flowtable/flow-layout.js";
+import type { Megaflow } from "./megaflow-cache.js";
+
+const VLAN_CFI = 0x1000;
+
+function num(words: Uint32Array, m: FlowMember): number {
+  return Number(readMember(words, m));
+}
+
+/** An attribute printed as a masked set prints: fields with mask bits only. */
+function attr(name: OdpKeyAttr, values: OdpValue[], masks: OdpValue[]): string | null {
+  if (masks.every((m) => m === 0 || m === 0n)) return null;
+  const a: OdpSetAction = { type: "set", attr: name, masked: true, values, masks };
+  return formatOdpKeyAttr(a);
+}
+
+function vals(key: Uint32Array, mask: Uint32Array, members: readonly FlowMember[], wide: readonly boolean[]): { v: OdpValue[]; m: OdpValue[] } {
+  const v: OdpValue[] = [];
+  const m: OdpValue[] = [];
+  members.forEach((mem, i) => {
+    const kv = readMember(key, mem);
+    const mv = readMember(mask, mem);
+    // dpif-netdev keeps the packet's whole key: values print unmasked.
+    v.push(wide[i] === true ? kv : Number(kv));
+    m.push(wide[i] === true ? mv : Number(mv));
+  });
+  return { v, m };
+}
+
+/** ODP fragment type of nw_frag bits (FLOW_NW_FRAG_ANY 1, LATER 2): no, first, later. */
+function odpFrag(nwFrag: number): number {
+  return (nwFrag & 1) === 0 ? 0 : (nwFrag & 2) === 0 ? 1 : 2;
+}
+
+function formatVlan(tci: number, mask: number): string {
+  const parts: string[] = [];
+  const vid = tci & 0xfff;
+  const vidMask = mask & 0xfff;
+  if (vid !== 0 || vidMask !== 0) parts.push(`vid=${vid}${vidMask === 0xfff ? "" : `/${hexAlt(vidMask)}`}`);
+  const pcp = (tci >>> 13) & 7;
+  const pcpMask = (mask >>> 13) & 7;
+  if (pcp !== 0 || pcpMask !== 0) parts.push(`pcp=${pcp}${pcpMask === 7 ? "" : `/${hexAlt(pcpMask)}`}`);
+  if ((tci & VLAN_CFI) === 0) parts.push("cfi=0");
+  return `vlan(${parts.join(",")})`;
+}
+
+function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
+  const dlType = num(key, M.dlType);
+  const proto = num(key, M.nwProto);
+  const push = (s: string | null): void => {
+    if (s !== null) out.push(s);
+  };
+  if (dlType === 0x0800 || dlType === 0x86dd) {
+    const fragMask = num(mask, M.nwFrag) !== 0 ? 0xff : 0;
+    const frag = odpFrag(num(key, M.nwFrag));
+    if (dlType === 0x0800) {
+      const { v, m } = vals(key, mask, [M.nwSrc, M.nwDst, M.nwProto, M.nwTos, M.nwTtl], []);
+      push(attr("ipv4", [...v, frag], [...m, fragMask]));
+    } else {
+      const { v, m } = vals(key, mask, [M.ipv6Src, M.ipv6Dst, M.ipv6Label, M.nwProto, M.nwTos, M.nwTtl], [true, true]);
+      push(attr("ipv6", [...v, frag], [...m, fragMask]));
+    }
+    if ((num(key, M.nwFrag) & 2) !== 0) return;
+    const tp = vals(key, mask, [M.tpSrc, M.tpDst], []);
+    if (proto === 6) push(attr("tcp", tp.v, tp.m));
+    else if (proto === 17) push(attr("udp", tp.v, tp.m));
+    else if (proto === 132) push(attr("sctp", tp.v, tp.m));
+    else if (proto === 1 && dlType === 0x0800) push(attr("icmp", tp.v, tp.m));
+    else if (proto === 58 && dlType === 0x86dd) {
+      push(attr("icmpv6", tp.v, tp.m));
+      const type = num(key, M.tpSrc) & 0xff;
+      if (type === 135 || type === 136) {
+        const nd = vals(key, mask, [M.ndTarget, M.arpSha, M.arpTha], [true]);
+        push(attr("nd", nd.v, nd.m));
+      }
+    }
+  } else if (dlType === 0x0806 || dlType === 0x8035) {
+    const { v, m } = vals(key, mask, [M.nwSrc, M.nwDst, M.nwProto, M.arpSha, M.arpTha], []);
+    // The ARP opcode is 16 bits in the datapath key, 8 in the flow.
+    if (m[2] === 0xff) m[2] = 0xffff;
+    push(attr("arp", v, m));
+  }
+}
+
+/** The megaflow's key and mask as odp_flow_format prints them (not verbose). */
+export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array): string {
+  const out: string[] = [];
+  const prio = num(mask, XM.skbPriority);
+  if (prio !== 0) out.push(`skb_priority(${hexAlt(num(key, XM.skbPriority))}${prio === 0xffffffff ? "" : `/${hexAlt(prio)}`})`);
+  const mark = num(mask, M.pktMark);
+  if (mark !== 0) out.push(`skb_mark(${hexAlt(num(key, M.pktMark))}${mark === 0xffffffff ? "" : `/${hexAlt(mark)}`})`);
+  out.push("recirc_id(0)");
+  out.push(`in_port(${num(key, M.inPort)})`);
+  out.push("packet_type(ns=0,id=0)");
+  const eth = vals(key, mask, [M.dlSrc, M.dlDst], []);
+  const e = attr("eth", eth.v, eth.m);
+  if (e !== null) out.push(e);
+  const tci = num(key, M.vlanTci);
+  const inner: string[] = [];
+  const dlTypeMask = num(mask, M.dlType);
+  if ((tci & VLAN_CFI) !== 0) {
+    const tpid = num(key, XM.vlanTpid) || 0x8100;
+    out.push(`eth_type(0x${tpid.toString(16).padStart(4, "0")})`);
+    out.push(formatVlan(tci, num(mask, M.vlanTci)));
+    const tci1 = num(key, M.vlanTci1);
+    const target: string[] = [];
+    if ((tci1 & VLAN_CFI) !== 0) {
+      const tpid1 = num(key, XM.vlanTpid1) || 0x8100;
+      target.push(`eth_type(0x${tpid1.toString(16).padStart(4, "0")})`);
+      target.push(formatVlan(tci1, num(mask, M.vlanTci1)));
+      const deeper: string[] = [];
+      if (dlTypeMask !== 0) deeper.push(`eth_type(0x${num(key, M.dlType).toString(16).padStart(4, "0")})`);
+      l3AndL4(key, mask, deeper);
+      target.push(`encap(${deeper.join(",")})`);
+    } else {
+      if (dlTypeMask !== 0) target.push(`eth_type(0x${num(key, M.dlType).toString(16).padStart(4, "0")})`);
+      l3AndL4(key, mask, target);
+    }
+    out.push(`encap(${target.join(",")})`);
+    return out.join(",");
+  }
+  if (dlTypeMask !== 0) inner.push(`eth_type(0x${num(key, M.dlType).toString(16).padStart(4, "0")})`);
+  l3AndL4(key, mask, inner);
+  out.push(...inner);
+  return out.join(",");
+}
+
+/** `used:` as dpctl prints it: seconds since the last hit, or never. */
+function formatUsed(used: number, now: number): string {
+  return used < 0 ? "never" : `${((now - used) / 1000).toFixed(3)}s`;
+}
+
+/** One line of `dpctl/dump-flows`. */
+export function formatMegaflow(m: Megaflow, now: number): string {
+  const stats = `packets:${m.packets}, bytes:${m.bytes}, used:${formatUsed(m.used, now)}`;
+  return `${formatMegaflowKey(m.flow, m.subtable.mask)}, ${stats}, actions:${formatOdpActions(m.actions)}`;
+}
+

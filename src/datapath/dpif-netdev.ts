@@ -1,0 +1,203 @@
+/**
+ * The per-host datapath with its megaflow cache, as OVS's userspace datapath
+ * (lib/dpif-netdev.c) and the ofproto side that feeds it
+ * (ofproto/ofproto-dpif-upcall.c).
+ *
+ *   const dpif = new DpifNetdev(datapath, upcall);   // upcall: upcall.ts
+ *   const actions = dpif.receive(key, bytes, now);   // datapath actions to execute
+ *
+ * The way a packet goes (`receive`):
+ * 1. if what translation depends on changed since the cache was last
+ *    validated (the upcall's `generation()`: flow_mods, ports, MAC learning,
+ *    learned flows), revalidate every megaflow first (lazy revalidation:
+ *    correctness before speed; OVS's revalidator threads do it soon after);
+ * 2. megaflow lookup (megaflow-cache.ts); a hit counts the packet in the
+ *    megaflow's stats (and `nHit`) and returns its actions — no allocation;
+ * 3. a miss (`nMissed`) is an upcall: translation with side effects, rules
+ *    credited with the packet, then the megaflow (key & mask, actions) is
+ *    installed and its actions returned.
+ * Executing the actions is the caller's step (datapath actions on bytes:
+ * the packet code; port counters: the CLI).
+ *
+ * Stats. As OVS, a hit only counts in the megaflow; its rules, MAC entries
+ * and learned flows hear of it when its stats are pushed: at revalidation
+ * (`revalidate`: `revalidator/wait`, every `time/warp` step, and any change),
+ * where each megaflow with new packets is translated again with those stats
+ * and side effects. ovsim also pushes pending stats before every upcall and
+ * before outside changes (`pushStats`, which the CLI calls before a flow_mod
+ * or a config change): side effects then happen in packet order, which makes
+ * the cache transparent (test/datapath/megaflow.property.test.ts). OVS's
+ * asynchronous revalidators give no such order; after `revalidator/wait` the
+ * counters agree either way.
+ *
+ * Revalidation of one megaflow (OVS's revalidate_ukey): translate the key of
+ * the packet that installed it; if the port is gone or the new megaflow mask
+ * needs bits the installed one ignores, delete it; if only the actions
+ * changed, modify it in place (its stats stay); megaflows idle for more than
+ * `maxIdle` ms (OVS's max-idle, 10 s) are deleted by revalidator rounds.
+ */
+import type { OdpAction } from "../actions/xlate/odp-actions.js";
+import { formatOdpActions } from "../actions/xlate/odp-actions.js";
+import type { Datapath } from "./dpif.js";
+import type { Megaflow } from "./megaflow-cache.js";
+import { MegaflowCache } from "./megaflow-cache.js";
+
+/** What translation answers the datapath. */
+export interface UpcallResult {
+  readonly actions: readonly OdpAction[];
+  /** The mask to install (DP_KEY_WORDS words). */
+  readonly mask: Uint32Array;
+  /** Every packet must go to userspace (packet-ins, slow actions). */
+  readonly slowPath: boolean;
+}
+
+/** The ofproto side of a datapath (upcall.ts implements it over bridges). */
+export interface DpifUpcall {
+  /** Changes whenever anything translation depends on changes (never decreases). */
+  generation(): number;
+  /** A miss: translate with side effects, crediting rules with one packet of `bytes`; null = drop, install nothing. */
+  upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null;
+  /** A hit of a slow-path megaflow: translate with side effects (packet-ins), crediting nothing. */
+  slowPath(key: Uint32Array, bytes: number, now: number): readonly OdpAction[];
+  /** Revalidation: translate `key`; with packets > 0 push them (credit + side effects). null = the port is gone. */
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null;
+}
+
+/** OVS's ofproto_max_idle default (ms): idle datapath flows are deleted after this. */
+export const DEFAULT_MAX_IDLE_MS = 10_000;
+/**
+ * Revalidation rounds at most per packet: pushing stats may itself change
+ * state (a MAC refresh that moves an entry), which needs another round; past
+ * this the cache is emptied instead (correct, only slower).
+ */
+const MAX_REVALIDATION_ROUNDS = 4;
+
+const NO_ACTIONS: readonly OdpAction[] = [];
+
+function covers(installed: Uint32Array, needed: Uint32Array): boolean {
+  for (let w = 0; w < installed.length; w++) if (((needed[w] ?? 0) & ~(installed[w] ?? 0)) !== 0) return false;
+  for (let w = installed.length; w < needed.length; w++) if ((needed[w] ?? 0) !== 0) return false;
+  return true;
+}
+
+export class DpifNetdev {
+  readonly datapath: Datapath;
+  readonly upcall: DpifUpcall;
+  readonly cache = new MegaflowCache();
+  /** False: no megaflows are installed, every packet is an upcall (the bench's baseline). */
+  cacheEnabled = true;
+  maxIdle = DEFAULT_MAX_IDLE_MS;
+  /** The generation the cache was last validated at. */
+  private validGen: number;
+  /** Megaflows hit since their stats were last pushed. */
+  private dirty: Megaflow[] = [];
+
+  constructor(datapath: Datapath, upcall: DpifUpcall) {
+    this.datapath = datapath;
+    this.upcall = upcall;
+    this.validGen = upcall.generation();
+  }
+
+  /**
+   * A packet with datapath key `key` (DP_KEY_WORDS words, in_port = datapath
+   * port) and `bytes` bytes arrives: returns the datapath actions to execute.
+   */
+  receive(key: Uint32Array, bytes: number, now: number): readonly OdpAction[] {
+    if (false as boolean) this.revalidateChanged(now);
+    const m = this.cacheEnabled ? this.cache.lookup(key) : null;
+    if (m !== null) {
+      this.datapath.nHit++;
+      m.packets++;
+      m.bytes += bytes;
+      m.used = now;
+      if (!m.dirty) {
+        m.dirty = true;
+        this.dirty.push(m);
+      }
+      return m.slowPath ? this.upcall.slowPath(key, bytes, now) : m.actions;
+    }
+    this.datapath.nMissed++;
+    if (this.dirty.length > 0) this.pushStats(now);
+    const r = this.upcall.upcall(key, bytes, now);
+    if (r === null) return NO_ACTIONS;
+    if (this.cacheEnabled) {
+      // A miss must not install over a megaflow that pushing stats just made cover the key.
+      if (this.cache.lookup(key) === null) this.cache.insert(key, r.mask, r.actions, r.slowPath, now);
+    }
+    return r.actions;
+  }
+
+  /** Pushes the stats of every megaflow hit since its last push (revalidating those). */
+  pushStats(now: number): void {
+    const list = this.dirty;
+    this.dirty = [];
+    for (const m of list) {
+      m.dirty = false;
+      this.revalidateOne(m, now);
+    }
+  }
+
+  /**
+   * A revalidator round (`revalidator/wait`, clock ticks): deletes idle
+   * megaflows (their stats pushed), revalidates the rest, pushing stats.
+   */
+  revalidate(now: number): void {
+    for (const m of this.cache.flows()) {
+      const used = m.used >= 0 ? m.used : m.created;
+      if (used < now - this.maxIdle) {
+        this.revalidateOne(m, now);
+        this.delete(m);
+      }
+    }
+    this.revalidateChanged(now);
+  }
+
+  /** `revalidator/purge`: deletes every megaflow (stats pushed first). */
+  purge(now: number): void {
+    this.pushStats(now);
+    this.cache.clear();
+    this.dirty = [];
+  }
+
+  /** The installed megaflows, oldest first. */
+  flows(): Megaflow[] {
+    return this.cache.flows();
+  }
+
+  private revalidateChanged(now: number): void {
+    for (let round = 0; round < MAX_REVALIDATION_ROUNDS; round++) {
+      const gen = this.upcall.generation();
+      for (const m of this.cache.flows()) this.revalidateOne(m, now);
+      this.dirty = [];
+      if (this.upcall.generation() === gen) {
+        this.validGen = gen;
+        return;
+      }
+    }
+    this.pushStats(now);
+    this.cache.clear();
+    this.validGen = this.upcall.generation();
+  }
+
+  /** OVS's revalidate_ukey: push new stats, then keep, modify or delete. */
+  private revalidateOne(m: Megaflow, now: number): void {
+    const packets = m.packets - m.pushedPackets;
+    const bytes = m.bytes - m.pushedBytes;
+    m.pushedPackets = m.packets;
+    m.pushedBytes = m.bytes;
+    m.dirty = false;
+    const r = this.upcall.revalidate(m.flow, packets, bytes, now);
+    if (r === null || !covers(m.subtable.mask, r.mask)) {
+      this.delete(m);
+      return;
+    }
+    if (r.slowPath !== m.slowPath || formatOdpActions(r.actions) !== formatOdpActions(m.actions)) {
+      m.actions = r.actions;
+      m.slowPath = r.slowPath;
+    }
+  }
+
+  private delete(m: Megaflow): void {
+    this.cache.remove(m);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The ofproto side of a datapath's upcalls (OVS's ofproto-dpif-upcall.c):
+ * maps a datapath key's input port to its bridge and OpenFlow port,
+ * translates (xlate), and tells the datapath when anything translation
+ * depends on has changed (`generation`).
+ *
+ * Generation = `epoch` (bumped by the owner on port and bridge changes:
+ * `ovsim run` bumps it after every ovs-vsctl / ovs-ofctl command) + every
+ * bridge's FlowTables.version (flow_mods, learned and expired flows) + every
+ * MAC table's version (learning, moves, aging, flushes). All only grow, so
+ * the sum changes whenever one does. Reading it walks a small array: no
+ * allocation per packet.
+ */
+import type { OdpAction } from "../actions/xlate/odp-actions.js";
+import type { PacketIn } from "../actions/xlate/xlate-context.js";
+import { RecircIds } from "../actions/xlate/xlate-context.js";
+import type { XlateResult } from "../actions/xlate/xlate.js";
+import { xlate } from "../actions/xlate/xlate.js";
+import { W } from "../flowtable/flow-layout.js";
+import type { Bridge } from "./bridge.js";
+import type { BridgePort } from "./bridge-port.js";
+import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
+
+function hasUserspace(actions: readonly OdpAction[]): boolean {
+  for (const a of actions) {
+    if (a.type === "userspace") return true;
+    if (a.type === "clone" && hasUserspace(a.actions)) return true;
+  }
+  return false;
+}
+
+export class BridgeUpcall implements DpifUpcall {
+  /** Bumped by the owner on any change the versions below do not see (ports, bridges, port config). */
+  epoch = 0;
+  readonly recircIds: RecircIds;
+  private bridges: Bridge[] = [];
+  /** Datapath port -> bridge and port, rebuilt when `epoch` moves. */
+  private ports = new Map<number, { bridge: Bridge; port: BridgePort }>();
+  private portsEpoch = -1;
+
+  constructor(bridges: readonly Bridge[] = [], recircIds: RecircIds = new RecircIds()) {
+    this.recircIds = recircIds;
+    this.setBridges(bridges);
+  }
+
+  /** The bridges of this datapath (bumps the epoch). */
+  setBridges(bridges: readonly Bridge[]): void {
+    this.bridges = [...bridges];
+    this.epoch++;
+  }
+
+  generation(): number {
+    let g = this.epoch;
+    const list = this.bridges;
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i]!;
+      g += b.tables.version + b.macTable.version;
+    }
+    return g;
+  }
+
+  /** The bridge and port of datapath port `odpPort`. */
+  portOf(odpPort: number): { bridge: Bridge; port: BridgePort } | undefined {
+    if (this.portsEpoch !== this.epoch) {
+      this.ports.clear();
+      for (const b of this.bridges) for (const p of b.ports()) if (p.odpPort !== null) this.ports.set(p.odpPort, { bridge: b, port: p });
+      this.portsEpoch = this.epoch;
+    }
+    return this.ports.get(odpPort);
+  }
+
+  upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null {
+    const r = this.translate(key, true, { packets: 1, bytes }, now);
+    if (r === null) return null;
+    for (const pin of r.packetIns) this.queuePacketIn(pin);
+    return this.result(r);
+  }
+
+  slowPath(key: Uint32Array, _bytes: number, now: number): readonly OdpAction[] {
+    const r = this.translate(key, true, null, now);
+    if (r === null) return [];
+    for (const pin of r.packetIns) this.queuePacketIn(pin);
+    return r.odpActions;
+  }
+
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null {
+    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes } : null, now);
+    return r === null ? null : this.result(r);
+  }
+
+  private queuePacketIn(pin: PacketIn): void {
+    for (const b of this.bridges) if (b.name === pin.bridge) b.queuePacketIn(pin);
+  }
+
+  private translate(key: Uint32Array, sideEffects: boolean, stats: { packets: number; bytes: number } | null, now: number): XlateResult | null {
+    const found = this.portOf(key[W.IN_PORT] ?? 0);
+    if (found === undefined) return null;
+    const flow = key.slice();
+    flow[W.IN_PORT] = found.port.ofport;
+    return xlate(found.bridge, flow, {
+      allowSideEffects: sideEffects,
+      now,
+      recircIds: this.recircIds,
+      ...(stats !== null ? { resubmitStats: stats } : {}),
+    });
+  }
+
+  private result(r: XlateResult): UpcallResult {
+    const mask = r.megaflowMask.slice();
+    mask[W.IN_PORT] = 0xffffffff;
+    return { actions: r.odpActions, mask, slowPath: r.slow || hasUserspace(r.odpActions) };
+  }
+}
