@@ -15,6 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { run } from "mitata";
 import { writeCharts } from "./charts.js";
 import * as classifier from "./classifier.bench.js";
+import * as datapath from "./datapath.bench.js";
 import * as extract from "./extract.bench.js";
 import * as memory from "./memory.bench.js";
 import * as ovsClassifier from "./ovs-classifier.bench.js";
@@ -34,7 +35,7 @@ export interface BenchSuite {
   summary?(): unknown;
 }
 
-const SUITES: Readonly<Record<string, BenchSuite>> = { classifier, ovsClassifier, memory, extract };
+const SUITES: Readonly<Record<string, BenchSuite>> = { datapath, classifier, ovsClassifier, memory, extract };
 
 const pattern = process.argv[2];
 const filter = pattern === undefined ? null : new RegExp(pattern);

@@ -16,15 +16,13 @@
  * - The datapath actions are recorded (`receivedPackets`) for the datapath
  *   to execute once there is one; output goes nowhere yet.
  *
- * Differences from OVS, by design until the datapath exists: each packet is
- * an upcall. OVS installs a megaflow on the first packet and later packets
- * of the same megaflow hit it: their rule counters, MAC refreshes and learn
- * refreshes arrive when the revalidators next run (any `time/warp`, or
- * `revalidator/wait`), where ovsim applies them at once; `dpif/show` counts
- * every packet as a miss. Scripts compared with OVS run `revalidator/wait`
- * before reading counters. A packet given as hex bytes (tried first, as OVS
- * does) is extracted from its bytes (src/datapath/packet) and counted with its
- * own length. `--qid` is accepted and ignored.
+ * The packet goes through its datapath (src/datapath/dpif-netdev.ts, wired
+ * in appctl-dpif.ts): a megaflow hit counts in the megaflow and `dpif/show`'s
+ * hit:, its rule counters, MAC refreshes and learn refreshes arrive when the
+ * stats are pushed (revalidators: `revalidator/wait`, every `time/warp`
+ * step, any change), as in OVS; a miss is an upcall (translation with side
+ * effects, counters at once) that installs a megaflow. `--qid` is accepted
+ * and ignored.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import type { Bridge } from "../datapath/bridge.js";

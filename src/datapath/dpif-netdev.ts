@@ -103,7 +103,7 @@ export class DpifNetdev {
    * port) and `bytes` bytes arrives: returns the datapath actions to execute.
    */
   receive(key: Uint32Array, bytes: number, now: number): readonly OdpAction[] {
-    if (false as boolean) this.revalidateChanged(now);
+    if (this.upcall.generation() !== this.validGen) this.revalidateChanged(now);
     const m = this.cacheEnabled ? this.cache.lookup(key) : null;
     if (m !== null) {
       this.datapath.nHit++;

@@ -1,0 +1,189 @@
+/*
+ * Packets per second through a host's datapath (src/datapath/dpif-netdev.ts): a warm megaflow
+ * cache vs the cache disabled (every packet translated in full, as an upcall), on a 2-table
+ * and a 10-table pipeline; and the cost of a megaflow hit vs the number of megaflow masks.
+ *
+ * Inputs: 1024 pre-built datapath keys per pipeline (random sources, ports and addresses that
+ * fall into a handful of megaflows), picked in a scrambled order the JIT cannot fold away.
+ * Timed with bench/timing.ts (median of 3 rounds, CPU time and wall clock; the machine is
+ * shared). Execution of the actions is not timed (the caller's step).
+ */
+import { dpifOf } from "../src/cli/appctl-dpif.js";
+import { runLine } from "../src/cli/run-script.js";
+import { World } from "../src/cli/world.js";
+import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
+import { composedFlow } from "../src/datapath/flow-compose.js";
+import { DP_KEY_WORDS, MegaflowCache } from "../src/datapath/megaflow-cache.js";
+import { parseOdpFlow } from "../src/datapath/odp-flow-parse.js";
+import { W } from "../src/flowtable/flow-layout.js";
+import type { Trial } from "./run.js";
+import { timeLoop } from "./timing.js";
+
+const N_KEYS = 1024;
+
+function setup(flows: readonly string[]): { world: World; dpif: DpifNetdev } {
+  const world = new World();
+  for (const l of [
+    "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy",
+    ...[1, 2, 3].map((i) => `ovs-vsctl add-port br0 p${i} -- set Interface p${i} type=dummy ofport_request=${i}`),
+    "ovs-ofctl del-flows br0",
+    ...flows.map((f) => `ovs-ofctl add-flow br0 '${f}'`),
+  ]) {
+    if (!runLine(world, l).ok) throw new Error(`bench setup failed: ${l}`);
+  }
+  const dp = world.ofproto("br0")?.datapath;
+  if (dp === undefined) throw new Error("no datapath");
+  return { world, dpif: dpifOf(world, dp) };
+}
+
+/** Pseudo-random (xorshift) so runs are comparable. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function keys(): Uint32Array[] {
+  const r = rng(42);
+  const out: Uint32Array[] = [];
+  for (let i = 0; i < N_KEYS; i++) {
+    const proto = r() < 0.5 ? 6 : 17;
+    const l4 = proto === 6 ? "tcp" : "udp";
+    const dst = r() < 0.5 ? 80 : 53;
+    const text = `in_port(1),eth(src=50:54:00:00:${(1 + Math.floor(r() * 200)).toString(16).padStart(2, "0")}:01,dst=50:54:00:00:00:02),eth_type(0x0800),ipv4(src=10.0.0.${1 + Math.floor(r() * 250)},dst=10.0.${Math.floor(r() * 4)}.2,proto=${proto},tos=0,ttl=64,frag=no),${l4}(src=${1024 + Math.floor(r() * 30000)},dst=${dst})`;
+    const p = parseOdpFlow(text, new Map());
+    if (!p.ok) throw new Error(p.error);
+    const f = composedFlow(p.flow, 1);
+    const key = new Uint32Array(DP_KEY_WORDS);
+    key.set(f.subarray(0, DP_KEY_WORDS));
+    key[W.IN_PORT] = 1;
+    out.push(key);
+  }
+  return out;
+}
+
+const TWO_TABLES = [
+  "table=0,priority=100,ip,nw_src=10.0.0.0/24,actions=resubmit(,1)",
+  "table=0,priority=0,actions=drop",
+  "table=1,priority=10,tcp,tp_dst=80,actions=output:2",
+  "table=1,priority=10,udp,actions=output:3",
+  "table=1,priority=0,actions=drop",
+];
+
+/** Ten tables, each matching a different field before resubmitting to the next. */
+const TEN_TABLES = [
+  "table=0,priority=10,in_port=1,actions=resubmit(,1)",
+  "table=1,priority=10,ip,actions=resubmit(,2)",
+  "table=2,priority=10,ip,nw_src=10.0.0.0/24,actions=resubmit(,3)",
+  "table=3,priority=10,dl_dst=50:54:00:00:00:02,actions=resubmit(,4)",
+  "table=4,priority=10,ip,nw_dst=10.0.0.0/16,actions=resubmit(,5)",
+  "table=5,priority=10,ip,nw_ttl=64,actions=resubmit(,6)",
+  "table=6,priority=10,tcp,actions=resubmit(,7)",
+  "table=6,priority=5,udp,actions=resubmit(,7)",
+  "table=7,priority=10,ip,nw_tos=0,actions=resubmit(,8)",
+  "table=8,priority=10,tcp,tp_dst=80,actions=mod_nw_dst:10.9.9.9,resubmit(,9)",
+  "table=8,priority=5,actions=resubmit(,9)",
+  "table=9,priority=10,actions=output:2",
+];
+
+interface Row {
+  readonly name: string;
+  readonly cachedPps: number;
+  readonly uncachedPps: number;
+  readonly ratio: number;
+  readonly megaflows: number;
+  readonly masks: number;
+}
+
+const rows: Row[] = [];
+const maskRows: { masks: number; nsPerHit: number }[] = [];
+
+function pipelineRate(name: string, flows: readonly string[]): Row {
+  const ks = keys();
+  const { world, dpif } = setup(flows);
+  const run = (n: number): number => {
+    let x = 0;
+    let i = 0;
+    for (let k = 0; k < n; k++) {
+      i = (i + 617) & (N_KEYS - 1);
+      x += dpif.receive(ks[i]!, 100, world.now).length;
+    }
+    return x;
+  };
+  for (const k of ks) dpif.receive(k, 100, world.now); // warm the cache
+  const cached = timeLoop(run, { roundMs: 300, rounds: 3 });
+  const megaflows = dpif.cache.size;
+  const masks = dpif.cache.nMasks;
+  dpif.cacheEnabled = false;
+  const uncached = timeLoop(run, { roundMs: 300, rounds: 3, minOps: 16 });
+  const cachedPps = 1e9 / cached.cpuNs;
+  const uncachedPps = 1e9 / uncached.cpuNs;
+  return { name, cachedPps, uncachedPps, ratio: cachedPps / uncachedPps, megaflows, masks };
+}
+
+/** Hit cost with `nMasks` masks installed, the hit in the last-ranked one at worst. */
+function maskCost(nMasks: number): number {
+  const cache = new MegaflowCache();
+  const r = rng(7);
+  const flowsPerMask = 16;
+  const probe: Uint32Array[] = [];
+  for (let m = 0; m < nMasks; m++) {
+    const mask = new Uint32Array(DP_KEY_WORDS);
+    mask[W.IN_PORT] = 0xffffffff;
+    // A distinct mask per m: a different set of bits of nw_src / nw_dst / tp ports.
+    mask[W.NW_SRC] = (0xffffffff << (m % 32)) >>> 0;
+    mask[W.NW_DST] = m >= 32 ? 0xffffffff : 0;
+    mask[W.TP_SRC_DST] = 0xffff;
+    for (let f = 0; f < flowsPerMask; f++) {
+      const key = new Uint32Array(DP_KEY_WORDS);
+      key[W.IN_PORT] = 1;
+      key[W.NW_SRC] = Math.floor(r() * 2 ** 32) >>> 0;
+      key[W.NW_DST] = 0;
+      key[W.TP_SRC_DST] = (m * flowsPerMask + f) & 0xffff;
+      cache.insert(key, mask, [], false, 0);
+      probe.push(key);
+    }
+  }
+  const n = probe.length;
+  const t = timeLoop(
+    (count) => {
+      let x = 0;
+      let i = 0;
+      for (let k = 0; k < count; k++) {
+        i = (i + 7) % n;
+        if (cache.lookup(probe[i]!) !== null) x++;
+      }
+      return x;
+    },
+    { roundMs: 200, rounds: 3 },
+  );
+  return t.cpuNs;
+}
+
+export function register(): void {}
+
+export function measure(filter: RegExp | null): void {
+  if (filter !== null && !filter.test("datapath")) return;
+  rows.push(pipelineRate("2-table", TWO_TABLES));
+  rows.push(pipelineRate("10-table", TEN_TABLES));
+  for (const m of [1, 8, 32]) maskRows.push({ masks: m, nsPerHit: maskCost(m) });
+}
+
+export function report(_trials: readonly Trial[]): void {
+  if (rows.length === 0) return;
+  console.log("\ndatapath (packets/s, one core, CPU-time median of 3; targets: cached >= 1M (issue 3) / 2M (issue 4), >= 20x uncached)");
+  for (const r of rows) {
+    console.log(
+      `  ${r.name.padEnd(9)} cached ${(r.cachedPps / 1e6).toFixed(2)} M/s   uncached ${(r.uncachedPps / 1e3).toFixed(1)} k/s   ratio ${r.ratio.toFixed(0)}x   (${r.megaflows} megaflows, ${r.masks} masks)`,
+    );
+  }
+  for (const m of maskRows) console.log(`  megaflow hit with ${String(m.masks).padStart(2)} masks: ${m.nsPerHit.toFixed(0)} ns`);
+}
+
+export function summary(): unknown {
+  return rows.length === 0 ? null : { pipelines: rows, maskCost: maskRows };
+}
