@@ -35,7 +35,8 @@ export function runLine(world: World, line: string): CommandResult {
   words = words.filter((w) => w !== "2>&1");
   const [program, ...args] = words;
   let r: CommandResult;
-  const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(args.find((a) => !a.startsWith("-")) ?? ""));
+  const sub = args.find((a) => !a.startsWith("-")) ?? "";
+  const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(sub)) || (program === "ovs-appctl" && sub === "fdb/flush");
   // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
   if (changes) pushAllStats(world);
   if (program === "ovs-vsctl") r = runVsctl(world, args);

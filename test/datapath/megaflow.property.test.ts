@@ -25,7 +25,8 @@ const SETUP = [
   "ovs-vsctl add-port br1 patch10 -- set Interface patch10 type=patch options:peer=patch01 ofport_request=9",
 ];
 
-const MACS = ["50:54:00:00:00:01", "50:54:00:00:00:02", "50:54:00:00:00:03", "ff:ff:ff:ff:ff:ff"];
+/** MACS[i] lives behind port p(i+1) (p4 is on br1); the last one is broadcast. */
+const MACS = ["50:54:00:00:00:01", "50:54:00:00:00:02", "50:54:00:00:00:03", "50:54:00:00:00:04", "ff:ff:ff:ff:ff:ff"];
 const IPS = ["10.0.0.1", "10.0.0.2", "10.0.1.1"];
 
 const match = fc.record({
@@ -51,10 +52,20 @@ const flowLine = fc.record({ bridge: fc.constantFrom("br0", "br0", "br1"), table
   return `ovs-ofctl add-flow ${bridge} '${parts.join(",")},actions=${acts}'`;
 });
 
-const packet = fc.record({ port: fc.constantFrom(1, 2, 3, 4), src: fc.constantFrom(0, 1, 2), dst: fc.constantFrom(0, 1, 2, 3), ip: fc.constantFrom(...IPS), tp: fc.constantFrom(53, 80), arp: fc.boolean() }).map((p) => {
-  const eth = `eth(src=${MACS[p.src]},dst=${MACS[p.dst]})`;
+/*
+ * Each source MAC sends from its own port only. A MAC that moves between ports through packets
+ * that hit a megaflow is learned when the hits' stats are pushed, not at the packet, in OVS as
+ * in ovsim (a documented deferral, not staleness), so moves are left out of the stream; so is
+ * a frame addressed to its own source MAC, whose forwarding depends on its own learning (a hit
+ * on a megaflow revalidated after a VLAN change floods where a fresh translation, having just
+ * learned the source, drops — OVS behaves as ovsim's cache does).
+ */
+const packet = fc.record({ port: fc.constantFrom(1, 2, 3, 4), dst: fc.constantFrom(0, 1, 2, 3, 4), ip: fc.constantFrom(...IPS), tp: fc.constantFrom(53, 80), arp: fc.boolean() }).map((p) => {
+  const src = MACS[p.port - 1]!;
+  const dst = p.dst === p.port - 1 ? MACS[4]! : MACS[p.dst]!;
+  const eth = `eth(src=${src},dst=${dst})`;
   const body = p.arp
-    ? `${eth},eth_type(0x0806),arp(sip=${p.ip},tip=10.0.0.2,op=1,sha=${MACS[p.src]},tha=00:00:00:00:00:00)`
+    ? `${eth},eth_type(0x0806),arp(sip=${p.ip},tip=10.0.0.2,op=1,sha=${src},tha=00:00:00:00:00:00)`
     : `${eth},eth_type(0x0800),ipv4(src=${p.ip},dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no),udp(src=1024,dst=${p.tp})`;
   return `ovs-appctl netdev-dummy/receive p${p.port} 'in_port(1),${body}'`;
 });
