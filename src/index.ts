@@ -50,3 +50,18 @@ export type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./ac
 export type { XlateBridge, XlateNormalApi, XlatePort, XlateTunnelConfig, XlateVlanConfig } from "./actions/xlate/xlate-bridge.js";
 export { formatOdpActions } from "./actions/xlate/odp-actions.js";
 export type { OdpAction } from "./actions/xlate/odp-actions.js";
+
+// Packets and the per-host datapath (src/datapath).
+export { Packet, packetFromHex, toHex } from "./datapath/packet/packet.js";
+export { extractFlow } from "./datapath/packet/extract.js";
+export { flowCompose } from "./datapath/packet/compose.js";
+export { buildArp, buildIcmpEcho, buildNd, buildTcp4, buildUdp4 } from "./datapath/packet/build.js";
+export { DpifNetdev } from "./datapath/dpif-netdev.js";
+export { MegaflowCache } from "./datapath/megaflow-cache.js";
+export { BridgeUpcall } from "./datapath/upcall.js";
+export { GroupTable } from "./datapath/group-table.js";
+export { MeterTable } from "./datapath/meter-table.js";
+
+// The Ryu OpenFlow switch test corpus runner (src/ryu).
+export { runCase } from "./ryu/runner.js";
+export type { CaseResult } from "./ryu/runner.js";
