@@ -62,6 +62,22 @@ export { BridgeUpcall } from "./datapath/upcall.js";
 export { GroupTable } from "./datapath/group-table.js";
 export { MeterTable } from "./datapath/meter-table.js";
 
+// Simulations: hosts, underlay, VM endpoints, event loop, pcap (src/sim, docs/simulation.md).
+export { Simulation } from "./sim/simulation.js";
+export type { SimulationOptions } from "./sim/simulation.js";
+export { Host } from "./sim/host.js";
+export { basicExecute, odpExecuteWithPop, UnsupportedDatapathAction } from "./sim/execute.js";
+export type { DatapathExecute, ExecuteContext, ExecuteOutput } from "./sim/execute.js";
+export { runScenario, formatPing, ScenarioError } from "./sim/scenario.js";
+export type { ScenarioResult, ScenarioPing } from "./sim/scenario.js";
+export { EventLoop, PacketBudgetExceeded, DEFAULT_PACKET_BUDGET } from "./datapath/event-loop.js";
+export { UnderlaySegment } from "./datapath/underlay.js";
+export type { SegmentAttachment, SegmentOptions } from "./datapath/underlay.js";
+export { Endpoint, parseIpv4, formatIpv4, parseMac } from "./datapath/endpoint.js";
+export type { PingOptions, PingResult, ReceivedFrame } from "./datapath/endpoint.js";
+export { PcapCapture, encodePcap, decodePcap, LINKTYPE_ETHERNET } from "./datapath/pcap.js";
+export type { CapturedFrame } from "./datapath/pcap.js";
+
 // The Ryu OpenFlow switch test corpus runner (src/ryu).
 export { runCase } from "./ryu/runner.js";
 export type { CaseResult } from "./ryu/runner.js";

@@ -21,6 +21,7 @@ import {
 } from "./appctl-bridge.js";
 import { ofprotoTraceCommand } from "./appctl-trace.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
+import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import { warp } from "./appctl-dpif.js";
 import type { World } from "./world.js";
 
@@ -51,6 +52,7 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (world, [br]) => fdbFlush(world, br) }],
   ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbStatsShow(world, br) }],
   ...NETDEV_COMMANDS,
+  ...TUNNEL_COMMANDS,
   [
     "time/warp",
     {

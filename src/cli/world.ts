@@ -13,6 +13,7 @@ import { ConfigDb as Db } from "../datapath/config-db.js";
 import { Datum } from "../datapath/config-db-types.js";
 import type { BridgeRuntime } from "../datapath/config-db-vswitchd.js";
 import { Vswitchd } from "../datapath/config-db-vswitchd.js";
+import { TunnelEnv } from "../datapath/tunnel-env.js";
 
 /** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
 function initialDb(): { db: ConfigDb; ovsUuid: string } {
@@ -27,6 +28,8 @@ export class World {
   /** The Open_vSwitch row. */
   readonly ovsUuid: string;
   readonly vswitchd = new Vswitchd();
+  /** Native tunnelling: device addresses, routes, neighbours (ovs/route/*, tnl/arp/*). */
+  readonly tunnels: TunnelEnv = new TunnelEnv(() => this.tunnelViews());
   private current: ConfigDb;
   /** Per bridge: the fail mode and controller presence its flows were last set up for. */
   private readonly flowMode = new Map<string, string>();
@@ -70,6 +73,15 @@ export class World {
     }
   }
 
+  /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */
+  private *tunnelViews(): Iterable<{ bridge: Bridge; macOf(port: BridgePort): string }> {
+    for (const br of this.bridges.values()) {
+      const row = this.current.rows("Bridge").find((r) => String(r.cols.get("name")?.first() ?? "") === br.name);
+      const hw = row?.cols.get("other_config")?.get("hwaddr");
+      yield { bridge: br, macOf: (port) => (port.name === br.name && hw !== undefined ? String(hw) : port.mac) };
+    }
+  }
+
   /** Installs a new DB version (a committed transaction): vswitchd reconfigures, bridges follow. */
   commit(db: ConfigDb): void {
     this.current = this.vswitchd.reconfigure(db, this.now);
@@ -90,6 +102,7 @@ export class World {
       let br = this.bridges.get(name);
       if (!br || this.ofprotos.get(name) !== rt) {
         br = new Bridge(name, this.now);
+        br.nativeTunnel = this.tunnels;
         this.bridges.set(name, br);
         this.ofprotos.set(name, rt);
         this.flowMode.set(name, "standalone/false");

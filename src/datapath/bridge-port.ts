@@ -134,13 +134,18 @@ function tunnelConfig(type: string, options: ReadonlyMap<string, string>): Xlate
   const outKey = parseKey(options, "out_key");
   const local = options.get("local_ip");
   const dst = options.get("dst_port");
+  const ttl = options.get("ttl");
+  const tos = options.get("tos");
   return {
     type,
     remoteIp: options.get("remote_ip") ?? "flow",
     localIp: local ?? null,
     outKey: outKey.flow ? "flow" : outKey.value,
     inKey: inKey.flow ? "flow" : inKey.value,
+    outKeyPresent: outKey.present,
     dstPort: dst === undefined ? (TUNNEL_DEFAULT_DST_PORT[type] ?? 0) : Number(dst) & 0xffff,
+    ttl: ttl === "inherit" ? "inherit" : ttl === undefined ? 64 : atoi(ttl) & 0xff,
+    tos: tos === "inherit" ? "inherit" : tos === undefined ? 0 : Number(tos) & 0xff,
   };
 }
 

@@ -15,6 +15,7 @@
  * packet has recirc_id 0: that flow is installed as a catch-all and printed
  * with OVS's text (see `isRecircDropFlow`).
  */
+import type { XlateNativeTunnel } from "../actions/xlate/xlate-tunnel.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
 import type { XlateBridge, XlateNormalApi } from "../actions/xlate/xlate-bridge.js";
@@ -76,6 +77,8 @@ export class Bridge implements XlateBridge, NormalSwitch {
   readonly meterTable = new MeterTable();
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
   forwardBpdu = false;
+  /** The switch's routes and neighbours for native tunnels (XlateBridge.nativeTunnel); none: tunnels output to their vport. */
+  nativeTunnel: XlateNativeTunnel | undefined = undefined;
   /**
    * Packet-ins sent by translations of received packets, oldest first, for a
    * controller connection to take (none is modelled yet). At most

@@ -65,5 +65,14 @@ export function formatFlow(key: Uint32Array, names?: PortNameMap): string {
   }
   const masked = new Uint32Array(FLOW_WORDS);
   for (let i = 0; i < FLOW_WORDS; i++) masked[i] = (key[i] ?? 0) & (wc[i] ?? 0);
-  return formatMatch(new Match(masked, wc), undefined, names);
+  const text = formatMatch(new Match(masked, wc), undefined, names);
+  return readSmall(key, M.tunDst) === 0 ? text : text.replace(/(tun_dst=[0-9.]+,)/, `$1${UNMODELLED_TUNNEL_FIELDS}`);
 }
+
+/**
+ * The tunnel fields OVS's flow_format prints for a packet with an IPv4
+ * tunnel that ovsim does not model (IPv6 tunnel addresses, GBP, outer
+ * TOS/TTL, ERSPAN, GTP-U), as OVS prints their zero values.
+ */
+const UNMODELLED_TUNNEL_FIELDS =
+  "tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,";

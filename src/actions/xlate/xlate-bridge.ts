@@ -6,6 +6,7 @@
  */
 import type { ActionList } from "../action-types.js";
 import type { XlateGroup } from "./xlate-group.js";
+import type { XlateNativeTunnel } from "./xlate-tunnel.js";
 import type { FlowTables } from "../../flowtable/flow-tables.js";
 
 /** Port VLAN configuration, for NORMAL (OVS's Port.vlan_mode / tag / trunks). */
@@ -25,7 +26,13 @@ export interface XlateTunnelConfig {
   /** `key` / `out_key`: a number, or "flow" (tun_id comes from the flow). */
   readonly outKey: bigint | "flow";
   readonly inKey: bigint | "flow";
+  /** Whether `key` / `out_key` is set at all (GRE carries a key only then). */
+  readonly outKeyPresent: boolean;
   readonly dstPort: number;
+  /** Outer TTL (`options:ttl`, default 64) or "inherit". */
+  readonly ttl: number | "inherit";
+  /** Outer TOS (`options:tos`, default 0) or "inherit". */
+  readonly tos: number | "inherit";
 }
 
 export interface XlatePort {
@@ -96,4 +103,6 @@ export interface XlateBridge {
   group?(id: number): XlateGroup | undefined;
   /** Optional (added with meters): OpenFlow meter `id`'s datapath meter id; undefined when no such meter. */
   meterDpId?(id: number): number | undefined;
+  /** Optional (added with native tunnels): routes and neighbours for output to tunnel ports (xlate-tunnel.ts). */
+  readonly nativeTunnel?: XlateNativeTunnel | undefined;
 }

@@ -28,6 +28,7 @@ import { isIpAny, maskMember } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
+import { nativeTunnelOutput } from "./xlate-tunnel.js";
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
 export const MAX_DEPTH = 64;
@@ -151,9 +152,10 @@ export class XlateCtx {
   /** Flow mods executed by learn actions (only with side effects allowed). */
   readonly learned: FlowMod<ActionList>[] = [];
   readonly recircs: Recirculation[] = [];
-  readonly allowSideEffects: boolean;
+  /** Mutable only for native tunnel output, which turns it off for the underlay bridge. */
+  allowSideEffects: boolean;
   readonly now: number;
-  readonly resubmitStats: XlateStats | null;
+  resubmitStats: XlateStats | null;
   readonly recircIds: RecircIds;
   /** The action that recirculation ids of this translation are shared by (state key → id). */
   private readonly recircByState = new Map<string, number>();
@@ -359,6 +361,11 @@ export class XlateCtx {
       this.patchPortOutput(port, last);
       return;
     }
+    const tunnels = this.bridge.nativeTunnel;
+    if (port.tunnel !== null && tunnels !== undefined) {
+      nativeTunnelOutput(this, tunnels, port, last);
+      return;
+    }
     if (port.odpPort === null) return;
     this.commit();
     this.odp.push({ type: "output", port: port.odpPort });
@@ -368,6 +375,12 @@ export class XlateCtx {
   private patchPortOutput(port: XlatePort, last: boolean): void {
     const peer = port.patchPeer;
     if (peer === null) return;
+    this.underlayOutput(peer.bridge, peer.ofport, last);
+  }
+
+  /** Translation goes on in `peerBridge` from its port `peerOfport` (a patch peer, or a tunnel's underlay device). */
+  underlayOutput(peerBridge: XlateBridge, peerOfport: number, last: boolean): void {
+    const peer = { bridge: peerBridge, ofport: peerOfport };
     const savedFlow = this.flow.slice();
     const savedActionSet = this.actionSet;
     const savedActset = this.actsetOutput;

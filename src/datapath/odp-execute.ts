@@ -1,0 +1,187 @@
+/**
+ * Executing datapath actions on a packet's bytes (OVS's lib/odp-execute.c,
+ * dp_netdev's execute): the result is the list of packets leaving by
+ * datapath ports, in order.
+ *
+ * Done so far: output, push_vlan / pop_vlan, set(eth(...)) (masked or not),
+ * tnl_push (the exact outer header bytes, IPv4 total length and checksum,
+ * UDP length; the UDP source port is the packet's flow hash folded into
+ * OVS's ephemeral range as netdev_tnl_get_src_port does, here a hash of the
+ * inner header bytes), clone, trunc, drop. Every other action (set of L3/L4
+ * headers, tnl_pop, recirc, userspace, ct, meter, hash, sample,
+ * check_pkt_len) is left to a later step and reported in `unhandled`, the
+ * packet going on unchanged, so a caller can tell.
+ *
+ * Packets are copied only when an action changes their size or when a
+ * clone needs its own copy; an output shares the bytes of the packet at
+ * that point (a copy is taken, since later actions may edit in place).
+ */
+import type { OdpAction } from "../actions/xlate/odp-actions.js";
+import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
+import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
+import { csum } from "./packet/csum.js";
+import { Packet } from "./packet/packet.js";
+
+export interface OdpOutput {
+  readonly odpPort: number;
+  readonly packet: Packet;
+}
+
+export interface OdpExecuteResult {
+  readonly outputs: OdpOutput[];
+  /** Action types met that this executor does not perform yet. */
+  readonly unhandled: string[];
+}
+
+function put16(b: Uint8Array, i: number, v: number): void {
+  b[i] = (v >>> 8) & 0xff;
+  b[i + 1] = v & 0xff;
+}
+function put32(b: Uint8Array, i: number, v: number): void {
+  put16(b, i, (v >>> 16) & 0xffff);
+  put16(b, i + 2, v & 0xffff);
+}
+function putMac(b: Uint8Array, i: number, mac: number): void {
+  put16(b, i, Math.floor(mac / 0x100000000) & 0xffff);
+  put32(b, i + 2, mac >>> 0);
+}
+
+function copy(p: Packet, extraFront = 0): Packet {
+  const out = new Uint8Array(p.size + extraFront);
+  out.set(p.bytes.subarray(0, p.size), extraFront);
+  return new Packet(out);
+}
+
+/** Ephemeral source port of the outer UDP header (netdev_tnl_get_src_port: hash into 32768..61000). */
+function srcPort(inner: Packet): number {
+  let h = 0x811c9dc5;
+  const n = Math.min(inner.size, 34);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ (inner.bytes[i] ?? 0), 0x01000193);
+  const range = 61000 - 32768;
+  return 32768 + (((h >>> 0) % range) | 0);
+}
+
+/** The outer header bytes of `a` in front of `p` (netdev_tnl_push_*_header). */
+export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
+  const hl = tnlHeaderLength(a);
+  const out = copy(p, hl);
+  const b = out.bytes;
+  putMac(b, 0, a.eth.dst);
+  putMac(b, 6, a.eth.src);
+  put16(b, 12, a.ip.version === 4 ? 0x0800 : 0x86dd);
+  let l4 = 14;
+  if (a.ip.version === 4) {
+    b[14] = 0x45;
+    b[15] = a.ip.tos;
+    put16(b, 16, out.size - 14);
+    put16(b, 18, 0);
+    put16(b, 20, a.ip.fragOff);
+    b[22] = a.ip.ttl;
+    b[23] = a.ip.proto;
+    put32(b, 26, a.ip.src >>> 0);
+    put32(b, 30, a.ip.dst >>> 0);
+    put16(b, 24, csum(b, 14, 20));
+    l4 = 34;
+  } else {
+    return out; // IPv6 underlays are not built yet; the caller sees the bare copy
+  }
+  const e = a.encap;
+  if (e.type === "gre") {
+    put16(b, l4, e.flags);
+    put16(b, l4 + 2, e.proto);
+    let o = l4 + 4;
+    if (e.csum !== null) o += 4;
+    if (e.key !== null) {
+      put32(b, o, e.key);
+      o += 4;
+    }
+    if (e.seq !== null) put32(b, o, e.seq);
+    return out;
+  }
+  put16(b, l4, e.udp.src !== 0 ? e.udp.src : srcPort(p));
+  put16(b, l4 + 2, e.udp.dst);
+  put16(b, l4 + 4, out.size - l4);
+  put16(b, l4 + 6, 0);
+  if (e.type === "vxlan") {
+    put32(b, l4 + 8, e.flags);
+    put32(b, l4 + 12, (e.vni << 8) >>> 0);
+  } else {
+    b[l4 + 8] = 0;
+    b[l4 + 9] = (e.oam ? 0x80 : 0) | (e.critical ? 0x40 : 0);
+    put16(b, l4 + 10, 0x6558);
+    put32(b, l4 + 12, (e.vni << 8) >>> 0);
+  }
+  return out;
+}
+
+function pushVlan(p: Packet, tpid: number, tci: number): Packet {
+  const out = new Uint8Array(p.size + 4);
+  out.set(p.bytes.subarray(0, 12), 0);
+  put16(out, 12, tpid);
+  put16(out, 14, tci & ~0x1000 & 0xffff);
+  out.set(p.bytes.subarray(12, p.size), 16);
+  return new Packet(out);
+}
+
+function popVlan(p: Packet): Packet {
+  const t = ((p.bytes[12] ?? 0) << 8) | (p.bytes[13] ?? 0);
+  if ((t !== 0x8100 && t !== 0x88a8) || p.size < 18) return p;
+  const out = new Uint8Array(p.size - 4);
+  out.set(p.bytes.subarray(0, 12), 0);
+  out.set(p.bytes.subarray(16, p.size), 12);
+  return new Packet(out);
+}
+
+function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): void {
+  let pkt = p;
+  let trunc = -1;
+  for (const a of actions) {
+    switch (a.type) {
+      case "output": {
+        const o = copy(pkt);
+        if (trunc >= 0 && trunc < o.size) o.size = trunc;
+        r.outputs.push({ odpPort: a.port, packet: o });
+        trunc = -1;
+        break;
+      }
+      case "push_vlan":
+        pkt = pushVlan(pkt, a.tpid, a.tci);
+        break;
+      case "pop_vlan":
+        pkt = popVlan(pkt);
+        break;
+      case "set":
+        if (a.attr === "eth") {
+          pkt = copy(pkt);
+          const [src, dst] = a.values;
+          const [ms, md] = a.masks;
+          if (typeof src === "number" && ms !== 0) putMac(pkt.bytes, 6, src);
+          if (typeof dst === "number" && md !== 0) putMac(pkt.bytes, 0, dst);
+        } else {
+          r.unhandled.push(`set(${a.attr})`);
+        }
+        break;
+      case "tnl_push":
+        // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
+        pkt = tnlPush(pkt, a);
+        break;
+      case "clone":
+        run(pkt, a.actions, r);
+        break;
+      case "trunc":
+        trunc = a.maxLen;
+        break;
+      case "drop":
+        return;
+      default:
+        r.unhandled.push(a.type);
+    }
+  }
+}
+
+/** Executes `actions` on `packet` (not modified); returns the packets output, in order. */
+export function odpExecute(packet: Packet, actions: readonly OdpAction[]): OdpExecuteResult {
+  const r: OdpExecuteResult = { outputs: [], unhandled: [] };
+  run(packet, actions, r);
+  return r;
+}

@@ -1,0 +1,68 @@
+/**
+ * The native tunnelling environment of one switch (one ovs-vswitchd): device
+ * addresses and routes (route-table.ts) and the neighbour cache
+ * (tnl-neigh-cache.ts), seen by translation as `XlateNativeTunnel`.
+ *
+ * A route's device is found as OVS's tnl_route_lookup_flow finds it: the
+ * bridge named like the device and its port of that name (the bridge's
+ * internal port), else any port of that name on any bridge.
+ */
+import type { XlateBridge, XlatePort } from "../actions/xlate/xlate-bridge.js";
+import type { XlateNativeTunnel, XlateTunnelRoute } from "../actions/xlate/xlate-tunnel.js";
+import { RouteTable } from "./route-table.js";
+import { TnlNeighCache } from "./tnl-neigh-cache.js";
+
+export interface TunnelBridgeView {
+  readonly bridge: XlateBridge;
+  /** The port's MAC as the datapath reports it (`xx:xx:..`). */
+  macOf(port: XlatePort): string;
+}
+
+function macNumber(s: string): number {
+  let v = 0;
+  for (const part of s.split(":")) v = v * 256 + (Number.parseInt(part, 16) & 0xff);
+  return v;
+}
+
+export class TunnelEnv implements XlateNativeTunnel {
+  readonly routes = new RouteTable();
+  readonly neighbours = new TnlNeighCache();
+  private readonly bridges: () => Iterable<TunnelBridgeView>;
+
+  constructor(bridges: () => Iterable<TunnelBridgeView>) {
+    this.bridges = bridges;
+  }
+
+  /** The bridge and port a device name stands for (tnl_route_lookup_flow's search). */
+  device(dev: string): { view: TunnelBridgeView; port: XlatePort } | null {
+    for (const view of this.bridges()) {
+      if (view.bridge.name !== dev) continue;
+      const port = view.bridge.ports().find((p) => p.name === dev);
+      if (port !== undefined) return { view, port };
+    }
+    for (const view of this.bridges()) {
+      const port = view.bridge.ports().find((p) => p.name === dev);
+      if (port !== undefined) return { view, port };
+    }
+    return null;
+  }
+
+  route(dst: number): XlateTunnelRoute | null {
+    const r = this.routes.lookup(dst);
+    if (r === null) return null;
+    const d = this.device(r.dev);
+    if (d === null) return null;
+    return {
+      nextHop: r.gw !== 0 ? r.gw : dst,
+      src: r.src,
+      dev: r.dev,
+      bridge: d.view.bridge,
+      port: d.port,
+      mac: macNumber(d.view.macOf(d.port)),
+    };
+  }
+
+  neighbour(bridge: string, ip: number): number | null {
+    return this.neighbours.lookup(bridge, ip);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Scenario files: a whole multi-host simulation in one text file
+ * (fixtures/scenarios/*.scn). One directive a line, run in order; blank lines
+ * and `#` comments skipped; leading white space ignored (indent a host's
+ * script for readability).
+ *
+ *   host NAME                     a new host; following ovs-* lines run on it
+ *   ovs-vsctl ... | ovs-ofctl ... | ovs-appctl ...
+ *                                 a script line on the current host (as in `ovsim run`)
+ *   on NAME                       make an existing host current again
+ *   segment NAME [hub] [latency=US]
+ *                                 an underlay segment (a learning switch unless `hub`)
+ *   link HOST PORT SEGMENT        plug a host's physical port into a segment
+ *   vm NAME HOST PORT MAC IP      a VM endpoint on a host's port
+ *   capture SEGMENT | capture HOST PORT
+ *                                 start capturing (pcap) a segment or a port
+ *   ping VM IP [count=N]          VM pings IP (runs the event loop)
+ *   run [MS]                      run the event loop until idle (or for MS more virtual ms)
+ *
+ * A directive that cannot be run (unknown word, unknown host...) throws a
+ * ScenarioError with its line number; a failing ovs-* command does not stop
+ * the scenario (as in `ovsim run`) and is reported in `commands`.
+ */
+import type { CommandResult } from "../cli/command-result.js";
+import { runLine } from "../cli/run-script.js";
+import type { PingResult } from "../datapath/endpoint.js";
+import { formatIpv4, parseIpv4 } from "../datapath/endpoint.js";
+import type { PcapCapture } from "../datapath/pcap.js";
+import { OvsimError } from "../flowtable/errors.js";
+import type { Host } from "./host.js";
+import type { SimulationOptions } from "./simulation.js";
+import { Simulation } from "./simulation.js";
+
+export class ScenarioError extends OvsimError {
+  readonly code = "SCENARIO";
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(`line ${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+export interface ScenarioPing {
+  readonly vm: string;
+  readonly dst: string;
+  readonly result: PingResult;
+}
+
+export interface ScenarioResult {
+  readonly sim: Simulation;
+  /** Every ovs-* line with its host and result. */
+  readonly commands: ReadonlyArray<{ readonly host: string; readonly command: string; readonly result: CommandResult }>;
+  readonly pings: readonly ScenarioPing[];
+  /** Captures started by `capture` lines: "SEGMENT" or "HOST:PORT" -> capture. */
+  readonly captures: ReadonlyMap<string, PcapCapture>;
+}
+
+/** A ping result as one line: `vm1 -> 10.0.0.2: 3/3 received, rtt 0.24 0.24 0.24 ms`. */
+export function formatPing(p: ScenarioPing): string {
+  const head = `${p.vm} -> ${p.dst}:`;
+  if (!p.result.resolved) return `${head} ARP unresolved`;
+  const rtt = p.result.rttMs.length > 0 ? `, rtt ${p.result.rttMs.join(" ")} ms` : "";
+  return `${head} ${p.result.received}/${p.result.transmitted} received${rtt}`;
+}
+
+function option(words: readonly string[], name: string): string | undefined {
+  const w = words.find((x) => x.startsWith(`${name}=`));
+  return w === undefined ? undefined : w.slice(name.length + 1);
+}
+
+function intOption(words: readonly string[], name: string, lineNo: number): number | undefined {
+  const v = option(words, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new ScenarioError(lineNo, `${name}: not a number: ${v}`);
+  return Number(v);
+}
+
+/** Runs scenario `text` (see the file comment). */
+export function runScenario(text: string, options: SimulationOptions = {}): ScenarioResult {
+  const sim = new Simulation(options);
+  const commands: { host: string; command: string; result: CommandResult }[] = [];
+  const pings: ScenarioPing[] = [];
+  const captures = new Map<string, PcapCapture>();
+  let current: Host | null = null;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const line = (lines[i] ?? "").trim();
+    if (line === "" || line.startsWith("#")) continue;
+    if (/^ovs-(vsctl|ofctl|appctl)\b/.test(line)) {
+      if (current === null) throw new ScenarioError(lineNo, "a command before any `host` line");
+      commands.push({ host: current.name, command: line, result: runLine(current.world, line) });
+      continue;
+    }
+    const words = line.split(/\s+/);
+    const [verb = "", ...args] = words;
+    const need = (n: number, usage: string): void => {
+      if (args.filter((a) => !a.includes("=")).length < n) throw new ScenarioError(lineNo, `usage: ${usage}`);
+    };
+    const wrap = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        if (e instanceof OvsimError) throw e;
+        throw new ScenarioError(lineNo, (e as Error).message);
+      }
+    };
+    switch (verb) {
+      case "host":
+        need(1, "host NAME");
+        current = wrap(() => sim.addHost(args[0] ?? ""));
+        break;
+      case "on":
+        need(1, "on NAME");
+        current = wrap(() => sim.host(args[0] ?? ""));
+        break;
+      case "segment": {
+        need(1, "segment NAME [hub] [latency=US]");
+        const latencyUs = intOption(args, "latency", lineNo);
+        wrap(() => sim.addSegment(args[0] ?? "", { mode: args.includes("hub") ? "hub" : "switch", ...(latencyUs !== undefined ? { latencyUs } : {}) }));
+        break;
+      }
+      case "link":
+        need(3, "link HOST PORT SEGMENT");
+        wrap(() => sim.connect(args[0] ?? "", args[1] ?? "", args[2] ?? ""));
+        break;
+      case "vm":
+        need(5, "vm NAME HOST PORT MAC IP");
+        wrap(() => sim.addEndpoint(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] ?? "", args[4] ?? ""));
+        break;
+      case "capture":
+        need(1, "capture SEGMENT | capture HOST PORT");
+        if (args.length >= 2) captures.set(`${args[0]}:${args[1]}`, wrap(() => sim.capturePort(args[0] ?? "", args[1] ?? "")));
+        else captures.set(args[0] ?? "", wrap(() => sim.captureSegment(args[0] ?? "")));
+        break;
+      case "ping": {
+        need(2, "ping VM IP [count=N]");
+        const count = intOption(args, "count", lineNo) ?? 1;
+        const vm = args[0] ?? "";
+        const dst = wrap(() => parseIpv4(args[1] ?? ""));
+        const result = wrap(() => sim.endpoint(vm).ping(dst, { count }));
+        sim.run();
+        pings.push({ vm, dst: formatIpv4(dst), result });
+        break;
+      }
+      case "run": {
+        const ms = args[0] === undefined ? undefined : Number(args[0]);
+        if (ms !== undefined && !Number.isFinite(ms)) throw new ScenarioError(lineNo, `run: not a number: ${args[0]}`);
+        sim.run(ms === undefined ? undefined : sim.nowMs + ms);
+        break;
+      }
+      default:
+        throw new ScenarioError(lineNo, `unknown directive: ${verb}`);
+    }
+  }
+  sim.sync();
+  return { sim, commands, pings, captures };
+}
