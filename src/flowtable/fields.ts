@@ -154,6 +154,13 @@ export const FIELDS = {
   }),
   metadata: field("metadata", 8, "hexadecimal", M.metadata, { oxm: "OXM_OF_METADATA", maskable: true }),
   in_port: field("in_port", 2, "ofp_port", M.inPort, { nxm: "NXM_OF_IN_PORT", of10: "exact", memberMask: 0xffffn }),
+  /**
+   * OpenFlow 1.1+'s 32-bit view of in_port (OXM_OF_IN_PORT, used by Neutron's
+   * `learn(...,output:OXM_OF_IN_PORT[])`). ovsim keeps in_port in OpenFlow 1.0
+   * numbering, so a reserved port reads as 0xfff8..0xffff through this field
+   * where OVS shows 0xfffffff8..0xffffffff.
+   */
+  in_port_oxm: field("in_port_oxm", 4, "ofp_port", M.inPort, { oxm: "OXM_OF_IN_PORT", memberMask: 0xffffn }),
   pkt_mark: field("pkt_mark", 4, "hexadecimal", M.pktMark, { nxm: "NXM_NX_PKT_MARK", maskable: true }),
   ct_state: field("ct_state", 4, "ct_state", M.ctState, {
     nxm: "NXM_NX_CT_STATE",
