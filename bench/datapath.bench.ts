@@ -15,6 +15,10 @@ import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
 import { composedFlow } from "../src/datapath/flow-compose.js";
 import { DP_KEY_WORDS, MegaflowCache } from "../src/datapath/megaflow-cache.js";
 import { parseOdpFlow } from "../src/datapath/odp-flow-parse.js";
+import type { OdpAction } from "../src/actions/xlate/odp-actions.js";
+import { odpSet } from "../src/actions/xlate/odp-set.js";
+import { odpExecute } from "../src/datapath/odp-execute.js";
+import { flowCompose } from "../src/datapath/packet/compose.js";
 import { W } from "../src/flowtable/flow-layout.js";
 import type { Trial } from "./run.js";
 import { timeLoop } from "./timing.js";
@@ -101,6 +105,22 @@ interface Row {
 
 const rows: Row[] = [];
 const maskRows: { masks: number; nsPerHit: number }[] = [];
+const execRows: { name: string; nsPerPacket: number }[] = [];
+
+/** Executing datapath actions on a 118-byte TCP packet: output alone (the baseline) vs set(ipv4)+output. */
+function executeCost(name: string, actions: readonly OdpAction[]): { name: string; nsPerPacket: number } {
+  const ks = keys();
+  const pkts = ks.slice(0, 64).map((k) => flowCompose(k));
+  const t = timeLoop(
+    (n) => {
+      let x = 0;
+      for (let k = 0; k < n; k++) x += odpExecute(pkts[k & 63]!, actions).outputs.length;
+      return x;
+    },
+    { roundMs: 200, rounds: 3 },
+  );
+  return { name, nsPerPacket: t.cpuNs };
+}
 
 function pipelineRate(name: string, flows: readonly string[]): Row {
   const ks = keys();
@@ -171,6 +191,9 @@ export function measure(filter: RegExp | null): void {
   rows.push(pipelineRate("2-table", TWO_TABLES));
   rows.push(pipelineRate("10-table", TEN_TABLES));
   for (const m of [1, 8, 32]) maskRows.push({ masks: m, nsPerHit: maskCost(m) });
+  const out: OdpAction = { type: "output", port: 2 };
+  execRows.push(executeCost("execute output", [out]));
+  execRows.push(executeCost("execute set(ipv4)+output", [odpSet("ipv4", { dst: 0x0a090909, ttl: 63 }, { dst: 0xffffffff, ttl: 0xff }), out]));
 }
 
 export function report(_trials: readonly Trial[]): void {
@@ -182,8 +205,9 @@ export function report(_trials: readonly Trial[]): void {
     );
   }
   for (const m of maskRows) console.log(`  megaflow hit with ${String(m.masks).padStart(2)} masks: ${m.nsPerHit.toFixed(0)} ns`);
+  for (const e of execRows) console.log(`  ${e.name}: ${e.nsPerPacket.toFixed(0)} ns/packet`);
 }
 
 export function summary(): unknown {
-  return rows.length === 0 ? null : { pipelines: rows, maskCost: maskRows };
+  return rows.length === 0 ? null : { pipelines: rows, maskCost: maskRows, execute: execRows };
 }

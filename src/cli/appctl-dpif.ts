@@ -88,7 +88,8 @@ function dumpLines(world: World, d: DpifNetdev, bridge: Bridge | null): string[]
       const found = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0) : undefined;
       if (found?.bridge !== bridge) continue;
     }
-    lines.push(formatMegaflow(m, world.now));
+    const port = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0)?.port : undefined;
+    lines.push(formatMegaflow(m, world.now, port?.tunnel?.type === "geneve"));
   }
   return lines;
 }

@@ -39,6 +39,7 @@ import { worldVlanLimit } from "./appctl-trace.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
+import { creditOutputs, executeDatapathActions } from "./dp-execute.js";
 import type { World } from "./world.js";
 
 /** A packet a dummy port received, translated, waiting for a datapath to execute it. */
@@ -85,28 +86,6 @@ function odpPortNames(world: World, bridge: Bridge): Map<string, number> {
   return names;
 }
 
-/** Credits tx counters of the ports the actions output to (length changes with VLAN pushes and pops). */
-function creditOutputs(world: World, bridge: Bridge, actions: readonly OdpAction[], bytes: number): void {
-  const dp = world.ofproto(bridge.name)?.datapath;
-  let len = bytes;
-  for (const a of actions) {
-    if (a.type === "push_vlan") len += 4;
-    else if (a.type === "pop_vlan") len -= 4;
-    else if (a.type === "clone") creditOutputs(world, bridge, a.actions, len);
-    else if (a.type === "output") {
-      for (const br of world.bridges.values()) {
-        if (world.ofproto(br.name)?.datapath !== dp) continue;
-        const p = br.ports().find((q) => q.odpPort === a.port);
-        if (p !== undefined) {
-          p.stats.txPackets++;
-          p.stats.txBytes += len;
-          break;
-        }
-      }
-    }
-  }
-}
-
 function receiveOne(world: World, bridge: Bridge, port: BridgePort, flowText: string, len: number): string | null {
   const parsed = parseOdpFlow(flowText, odpPortNames(world, bridge));
   if (!parsed.ok) return parsed.error;
@@ -119,11 +98,11 @@ function receiveOne(world: World, bridge: Bridge, port: BridgePort, flowText: st
 }
 
 /** The upcall of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length. */
-function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): void {
+function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): readonly OdpAction[] {
   port.stats.rxPackets++;
   port.stats.rxBytes += bytes;
   const dp = world.ofproto(bridge.name)?.datapath;
-  if (dp === undefined || port.odpPort === null) return;
+  if (dp === undefined || port.odpPort === null) return [];
   const key = new Uint32Array(DP_KEY_WORDS);
   key.set(flow.subarray(0, DP_KEY_WORDS));
   key[W.IN_PORT] = port.odpPort;
@@ -133,6 +112,7 @@ function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Arr
   list.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
   if (list.length > MAX_RECEIVED_PACKETS) list.shift();
   received.set(world, list);
+  return odpActions;
 }
 
 /** `netdev-dummy/receive NETDEV [--qid N] PACKET|FLOW [--len N]...`. */
@@ -148,7 +128,8 @@ export function netdevDummyReceive(world: World, args: readonly string[]): Comma
     if (hex.ok) {
       const flow = new Uint32Array(XLATE_FLOW_WORDS);
       extractFlow(hex.packet, found.port.ofport, flow, worldVlanLimit(world));
-      deliver(world, found.bridge, found.port, flow, hex.packet.size);
+      const actions = deliver(world, found.bridge, found.port, flow, hex.packet.size);
+      executeDatapathActions(world, found.bridge, hex.packet, actions, false, 0);
       continue;
     }
     let len = 0;

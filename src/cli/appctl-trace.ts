@@ -29,6 +29,8 @@ import { RecircIds } from "../actions/xlate/xlate-context.js";
 import { ofprotoTrace } from "../actions/xlate/xlate-trace-format.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
 import type { Packet } from "../datapath/packet/packet.js";
+import { xlate } from "../actions/xlate/xlate.js";
+import { executeDatapathActions } from "./dp-execute.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { flowOfPacket, vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
@@ -65,6 +67,13 @@ function trace(world: World, bridgeName: string, flowIn: Uint32Array, generate: 
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, worldVlanLimit(world));
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
   const lines = ofprotoTrace(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
+  // OVS's execute_actions_except_outputs: a given packet really goes through
+  // the datapath actions but their outputs (tnl_pop's packet goes on).
+  const bridge = world.bridge(bridgeName);
+  if (packet !== null && bridge !== undefined) {
+    const again = xlate(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: false });
+    if (again.odpActions.some((a) => a.type === "tnl_pop")) executeDatapathActions(world, bridge, packet, again.odpActions, true, 0);
+  }
   return output(lines);
 }
 

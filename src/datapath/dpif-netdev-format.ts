@@ -10,8 +10,13 @@
  * always print. A packet with a VLAN header prints `eth_type(0x8100),
  * vlan(...),encap(...)` with the rest inside encap.
  *
- * Not printed yet: tunnel(...), ct_*, dp_hash, tcp_flags (no megaflow of
- * ovsim's translations has them today but tcp_flags).
+ * A packet that came out of a tunnel prints first `tunnel(tun_id=..,src=..,
+ * dst=..,[geneve(),]flags(..))` (format_odp_tun_attr: the attributes the
+ * key has — tos and ttl only when non-zero, and ovsim keeps neither — with a
+ * mask; flags as `-df-csum+key` over the masked flags).
+ *
+ * Not printed yet: ct_*, dp_hash, tcp_flags (no megaflow of ovsim's
+ * translations has them today but tcp_flags).
  */
 import type { OdpKeyAttr, OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
 import { formatOdpKeyAttr, hexAlt } from "../actions/xlate/odp-set.js";
@@ -19,6 +24,7 @@ import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM } from "../actions/xlate/odp-metadata.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
 import { M, readMember } from "../flowtable/flow-layout.js";
+import { formatIpv4 } from "../flowtable/field-values.js";
 import type { Megaflow } from "./megaflow-cache.js";
 
 const VLAN_CFI = 0x1000;
@@ -102,9 +108,48 @@ function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
   }
 }
 
-/** The megaflow's key and mask as odp_flow_format prints them (not verbose). */
-export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array): string {
+const TNL_FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [1 << 0, "oam"],
+  [1 << 1, "df"],
+  [1 << 2, "csum"],
+  [1 << 3, "key"],
+];
+
+function masked(v: number | bigint, m: number | bigint, full: number | bigint, text: (x: number | bigint) => string): string {
+  return m === full ? text(v) : `${text(v)}/${text(m)}`;
+}
+
+/** `tunnel(...)` of a key with tunnel fields (format_odp_tun_attr, not verbose), or null. */
+function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): string | null {
+  if (num(key, M.tunDst) === 0) return null;
+  const parts: string[] = [];
+  const id = readMember(key, M.tunId);
+  const idMask = readMember(mask, M.tunId);
+  const flags = num(key, M.tunFlags);
+  const hex = (x: number | bigint): string => `0x${x.toString(16)}`;
+  if ((flags & (1 << 3)) !== 0 && idMask !== 0n) parts.push(`tun_id=${masked(id, idMask, 0xffffffffffffffffn, hex)}`);
+  const ip = (x: number | bigint): string => formatIpv4(BigInt(x));
+  const srcMask = num(mask, M.tunSrc);
+  if (srcMask !== 0) parts.push(`src=${masked(num(key, M.tunSrc), srcMask, 0xffffffff, ip)}`);
+  const dstMask = num(mask, M.tunDst);
+  if (dstMask !== 0) parts.push(`dst=${masked(num(key, M.tunDst), dstMask, 0xffffffff, ip)}`);
+  if (geneve) parts.push("geneve()");
+  const flagsMask = num(mask, M.tunFlags);
+  if (flagsMask !== 0) {
+    const f = TNL_FLAG_NAMES.filter(([bit]) => (flagsMask & bit) !== 0).map(([bit, name]) => `${(flags & bit) !== 0 ? "+" : "-"}${name}`);
+    parts.push(`flags(${f.join("")})`);
+  }
+  return `tunnel(${parts.join(",")})`;
+}
+
+/**
+ * The megaflow's key and mask as odp_flow_format prints them (not verbose);
+ * `geneve`: the key's in_port is a Geneve vport (its tunnel prints `geneve()`).
+ */
+export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = false): string {
   const out: string[] = [];
+  const tunnel = formatTunnel(key, mask, geneve);
+  if (tunnel !== null) out.push(tunnel);
   const prio = num(mask, XM.skbPriority);
   if (prio !== 0) out.push(`skb_priority(${hexAlt(num(key, XM.skbPriority))}${prio === 0xffffffff ? "" : `/${hexAlt(prio)}`})`);
   const mark = num(mask, M.pktMark);
@@ -151,8 +196,8 @@ function formatUsed(used: number, now: number): string {
 }
 
 /** One line of `dpctl/dump-flows`. */
-export function formatMegaflow(m: Megaflow, now: number): string {
+export function formatMegaflow(m: Megaflow, now: number, geneve = false): string {
   const stats = `packets:${m.packets}, bytes:${m.bytes}, used:${formatUsed(m.used, now)}`;
-  return `${formatMegaflowKey(m.flow, m.subtable.mask)}, ${stats}, actions:${formatOdpActions(m.actions)}`;
+  return `${formatMegaflowKey(m.flow, m.subtable.mask, geneve)}, ${stats}, actions:${formatOdpActions(m.actions)}`;
 }
 

@@ -3,12 +3,14 @@
  * dp_netdev's execute): the result is the list of packets leaving by
  * datapath ports, in order.
  *
- * Done so far: output, push_vlan / pop_vlan, set(eth(...)) (masked or not),
+ * Done so far: output, push_vlan / pop_vlan, every set(...) of the action AST
+ * (masked or not: odp-execute-set.ts, with checksums),
  * tnl_push (the exact outer header bytes, IPv4 total length and checksum,
  * UDP length; the UDP source port is the packet's flow hash folded into
  * OVS's ephemeral range as netdev_tnl_get_src_port does, here a hash of the
- * inner header bytes), clone, trunc, drop. Every other action (set of L3/L4
- * headers, tnl_pop, recirc, userspace, ct, meter, hash, sample,
+ * inner header bytes), tnl_pop (odp-tnl-pop.ts; the decapsulated packet is
+ * returned in `recirculations` for the caller to run through the datapath),
+ * clone, trunc, drop. Every other action (recirc, userspace, ct, meter, hash, sample,
  * check_pkt_len) is left to a later step and reported in `unhandled`, the
  * packet going on unchanged, so a caller can tell.
  *
@@ -19,6 +21,8 @@
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
 import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
+import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
+import { tnlPop } from "./odp-tnl-pop.js";
 import { csum } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
 
@@ -27,8 +31,18 @@ export interface OdpOutput {
   readonly packet: Packet;
 }
 
+/** A packet tnl_pop decapsulated: it re-enters the datapath on `inPort` with the tunnel fields of `metadata`. */
+export interface OdpRecirculation {
+  readonly inPort: number;
+  readonly packet: Packet;
+  /** A flow key holding tun_id, tun_src, tun_dst, tun_flags. */
+  readonly metadata: Uint32Array;
+}
+
 export interface OdpExecuteResult {
   readonly outputs: OdpOutput[];
+  /** Packets to run through the datapath again (tnl_pop), in order; the caller does it. */
+  readonly recirculations: OdpRecirculation[];
   /** Action types met that this executor does not perform yet. */
   readonly unhandled: string[];
 }
@@ -49,7 +63,7 @@ function putMac(b: Uint8Array, i: number, mac: number): void {
 function copy(p: Packet, extraFront = 0): Packet {
   const out = new Uint8Array(p.size + extraFront);
   out.set(p.bytes.subarray(0, p.size), extraFront);
-  return new Packet(out);
+  return withMetadata(p, new Packet(out));
 }
 
 /** Ephemeral source port of the outer UDP header (netdev_tnl_get_src_port: hash into 32768..61000). */
@@ -120,7 +134,7 @@ function pushVlan(p: Packet, tpid: number, tci: number): Packet {
   put16(out, 12, tpid);
   put16(out, 14, tci & ~0x1000 & 0xffff);
   out.set(p.bytes.subarray(12, p.size), 16);
-  return new Packet(out);
+  return withMetadata(p, new Packet(out));
 }
 
 function popVlan(p: Packet): Packet {
@@ -129,7 +143,7 @@ function popVlan(p: Packet): Packet {
   const out = new Uint8Array(p.size - 4);
   out.set(p.bytes.subarray(0, 12), 0);
   out.set(p.bytes.subarray(16, p.size), 12);
-  return new Packet(out);
+  return withMetadata(p, new Packet(out));
 }
 
 function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): void {
@@ -151,20 +165,19 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): voi
         pkt = popVlan(pkt);
         break;
       case "set":
-        if (a.attr === "eth") {
-          pkt = copy(pkt);
-          const [src, dst] = a.values;
-          const [ms, md] = a.masks;
-          if (typeof src === "number" && ms !== 0) putMac(pkt.bytes, 6, src);
-          if (typeof dst === "number" && md !== 0) putMac(pkt.bytes, 0, dst);
-        } else {
-          r.unhandled.push(`set(${a.attr})`);
-        }
+        if (pkt === p) pkt = copy(pkt); // edited in place: the caller's packet never is
+        odpExecuteSet(pkt, a);
         break;
       case "tnl_push":
         // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
         pkt = tnlPush(pkt, a);
         break;
+      case "tnl_pop": {
+        // A copy is decapsulated; actions after it (if any) go on with the packet, as OVS's clone when not stealing.
+        const d = tnlPop(pkt);
+        if (d !== null) r.recirculations.push({ inPort: a.port, packet: d.packet, metadata: d.metadata });
+        break;
+      }
       case "clone":
         run(pkt, a.actions, r);
         break;
@@ -181,7 +194,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): voi
 
 /** Executes `actions` on `packet` (not modified); returns the packets output, in order. */
 export function odpExecute(packet: Packet, actions: readonly OdpAction[]): OdpExecuteResult {
-  const r: OdpExecuteResult = { outputs: [], unhandled: [] };
+  const r: OdpExecuteResult = { outputs: [], recirculations: [], unhandled: [] };
   run(packet, actions, r);
   return r;
 }

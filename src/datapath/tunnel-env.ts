@@ -8,7 +8,7 @@
  * internal port), else any port of that name on any bridge.
  */
 import type { XlateBridge, XlatePort } from "../actions/xlate/xlate-bridge.js";
-import type { XlateNativeTunnel, XlateTunnelRoute } from "../actions/xlate/xlate-tunnel.js";
+import type { TnlPortEntry, XlateNativeTunnel, XlateTunnelRoute } from "../actions/xlate/xlate-tunnel.js";
 import { RouteTable } from "./route-table.js";
 import { TnlNeighCache } from "./tnl-neigh-cache.js";
 
@@ -64,5 +64,43 @@ export class TunnelEnv implements XlateNativeTunnel {
 
   neighbour(bridge: string, ip: number): number | null {
     return this.neighbours.lookup(bridge, ip);
+  }
+
+  hasIp(port: XlatePort): boolean {
+    return this.routes.addressesOf(port.name).length > 0;
+  }
+
+  /**
+   * OVS's tnl-ports map: every (device with an address, tunnel vport) pair,
+   * devices in bridge and port order, each address, then each tunnel vport
+   * (one per type and UDP port; GRE matches on the protocol alone).
+   */
+  tnlPorts(): readonly TnlPortEntry[] {
+    const vports = new Map<string, { odpPort: number; proto: number; tpDst: number }>();
+    const devices: Array<{ mac: number; ip: number }> = [];
+    for (const view of this.bridges()) {
+      for (const port of view.bridge.ports()) {
+        const t = port.tunnel;
+        if (t !== null) {
+          if (port.odpPort === null) continue;
+          const proto = t.type === "gre" ? 47 : 17;
+          const tpDst = t.type === "gre" ? 0 : t.dstPort;
+          const k = `${proto}/${tpDst}`;
+          if (!vports.has(k)) vports.set(k, { odpPort: port.odpPort, proto, tpDst });
+          continue;
+        }
+        const addrs = this.routes.addressesOf(port.name);
+        if (addrs.length === 0) continue;
+        const mac = macNumber(view.macOf(port));
+        for (const a of addrs) devices.push({ mac, ip: a.ip });
+      }
+    }
+    const out: TnlPortEntry[] = [];
+    for (const d of devices) for (const v of vports.values()) out.push({ ...v, mac: d.mac, ip: d.ip });
+    return out;
+  }
+
+  learnNeighbour(bridge: string, ip: number, mac: number): void {
+    this.neighbours.set(bridge, ip, mac);
   }
 }

@@ -16,7 +16,8 @@ import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { RecircIds } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { xlate } from "../actions/xlate/xlate.js";
-import { W } from "../flowtable/flow-layout.js";
+import { parseIpv4 } from "../flowtable/field-values.js";
+import { M, readMember, readSmall, W } from "../flowtable/flow-layout.js";
 import type { Bridge } from "./bridge.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
@@ -29,6 +30,11 @@ function hasUserspace(actions: readonly OdpAction[]): boolean {
   return false;
 }
 
+function ipOf(s: string | null): number {
+  const v = s === null ? null : parseIpv4(s);
+  return v === null ? -1 : Number(v);
+}
+
 export class BridgeUpcall implements DpifUpcall {
   /** Bumped by the owner on any change the versions below do not see (ports, bridges, port config). */
   epoch = 0;
@@ -37,6 +43,8 @@ export class BridgeUpcall implements DpifUpcall {
   /** Datapath port -> bridge and port, rebuilt when `epoch` moves. */
   private ports = new Map<number, { bridge: Bridge; port: BridgePort }>();
   private portsEpoch = -1;
+  /** Datapath tunnel vport -> every tunnel port sharing it (vxlan_sys_4789...). */
+  private tunnels = new Map<number, Array<{ bridge: Bridge; port: BridgePort }>>();
 
   constructor(bridges: readonly Bridge[] = [], recircIds: RecircIds = new RecircIds()) {
     this.recircIds = recircIds;
@@ -63,10 +71,57 @@ export class BridgeUpcall implements DpifUpcall {
   portOf(odpPort: number): { bridge: Bridge; port: BridgePort } | undefined {
     if (this.portsEpoch !== this.epoch) {
       this.ports.clear();
-      for (const b of this.bridges) for (const p of b.ports()) if (p.odpPort !== null) this.ports.set(p.odpPort, { bridge: b, port: p });
+      this.tunnels.clear();
+      for (const b of this.bridges) {
+        for (const p of b.ports()) {
+          if (p.odpPort === null) continue;
+          this.ports.set(p.odpPort, { bridge: b, port: p });
+          if (p.tunnel === null) continue;
+          const list = this.tunnels.get(p.odpPort) ?? [];
+          list.push({ bridge: b, port: p });
+          this.tunnels.set(p.odpPort, list);
+        }
+      }
       this.portsEpoch = this.epoch;
     }
     return this.ports.get(odpPort);
+  }
+
+  /**
+   * The bridge and port a packet with datapath key `key` arrived on. On a
+   * tunnel vport (shared by every tunnel port of its type and UDP port), the
+   * receiving tunnel port is OVS's tnl_port_receive / tnl_find: by in_key,
+   * remote_ip (the packet's tun_src), local_ip (its tun_dst), trying exact
+   * keys before key=flow, exact remote_ip before remote_ip=flow, and a
+   * configured local_ip before none before local_ip=flow. None: undefined.
+   */
+  receivingPort(key: Uint32Array): { bridge: Bridge; port: BridgePort } | undefined {
+    const odpPort = key[W.IN_PORT] ?? 0;
+    const found = this.portOf(odpPort);
+    const list = this.tunnels.get(odpPort);
+    if (found === undefined || list === undefined) return found;
+    const tunId = readMember(key, M.tunId);
+    const tunSrc = readSmall(key, M.tunSrc);
+    const tunDst = readSmall(key, M.tunDst);
+    for (let keyFlow = 0; keyFlow < 2; keyFlow++) {
+      for (let dstFlow = 0; dstFlow < 2; dstFlow++) {
+        for (let src = 0; src < 3; src++) {
+          for (const e of list) {
+            const t = e.port.tunnel;
+            if (t === null) continue;
+            if ((t.inKey === "flow") !== (keyFlow === 1)) continue;
+            if (t.inKey !== "flow" && t.inKey !== tunId) continue;
+            if ((t.remoteIp === "flow") !== (dstFlow === 1)) continue;
+            if (t.remoteIp !== "flow" && ipOf(t.remoteIp) !== tunSrc) continue;
+            const local = t.localIp === null ? 1 : t.localIp === "flow" ? 2 : 0;
+            if (local !== src) continue;
+            if (local === 0 && ipOf(t.localIp) !== tunDst) continue;
+            return e;
+          }
+        }
+      }
+    }
+    return undefined;
   }
 
   upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null {
@@ -93,7 +148,7 @@ export class BridgeUpcall implements DpifUpcall {
   }
 
   private translate(key: Uint32Array, sideEffects: boolean, stats: { packets: number; bytes: number } | null, now: number): XlateResult | null {
-    const found = this.portOf(key[W.IN_PORT] ?? 0);
+    const found = this.receivingPort(key);
     if (found === undefined) return null;
     const flow = key.slice();
     flow[W.IN_PORT] = found.port.ofport;

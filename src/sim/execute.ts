@@ -1,9 +1,9 @@
 /**
  * How a simulated host executes datapath actions on packet bytes: the
- * `DatapathExecute` function a Host is given. The full executor (OVS's
- * odp_execute_actions with native tunnels: tnl_push / tnl_pop) lives in
- * src/datapath/odp-execute*.ts; until a host is given it, `basicExecute`
- * below covers what L2 and VLAN provider networking need: output,
+ * `DatapathExecute` function a Host is given: `odpExecuteWithPop` (the
+ * default) runs the datapath's executor (OVS's odp_execute_actions with
+ * native tunnels: tnl_push / tnl_pop, src/datapath/odp-execute*.ts);
+ * `basicExecute` covers what L2 and VLAN provider networking need: output,
  * push_vlan, pop_vlan, set(eth), clone, trunc, drop, and userspace (ignored:
  * no controller). Any other action throws UnsupportedDatapathAction, so a
  * scenario that needs more says so instead of silently dropping.
@@ -14,7 +14,6 @@ import type { Datapath } from "../datapath/dpif.js";
 import { Packet } from "../datapath/packet/packet.js";
 import { odpExecute } from "../datapath/odp-execute.js";
 import { OvsimError } from "../flowtable/errors.js";
-import { tnlPop } from "./tnl-pop.js";
 
 /** One packet leaving the datapath. */
 export interface ExecuteOutput {
@@ -134,26 +133,17 @@ function run(p: Packet, actions: readonly OdpAction[], out: ExecuteOutput[]): Pa
 }
 
 /**
- * The datapath's executor (src/datapath/odp-execute.ts: output, VLANs,
- * set(eth), tnl_push, clone, trunc), with tnl_pop done here (tnl-pop.ts:
- * the decapsulated packet recirculates through the datapath) until that
- * executor does it; userspace actions are ignored (no controller); any other
- * action it leaves unhandled throws UnsupportedDatapathAction.
+ * The datapath's executor (src/datapath/odp-execute.ts: output, VLANs, set,
+ * tnl_push, tnl_pop, clone, trunc); each packet tnl_pop decapsulated goes
+ * through the datapath again (`ctx.recirculate`, after the outputs);
+ * userspace actions are ignored (no controller); any other action it leaves
+ * unhandled throws UnsupportedDatapathAction.
  */
 export const odpExecuteWithPop: DatapathExecute = (packet, actions, ctx) => {
-  const rest: OdpAction[] = [];
-  for (const a of actions) {
-    if (a.type !== "tnl_pop") {
-      rest.push(a);
-      continue;
-    }
-    const d = tnlPop(packet);
-    if (d !== null) ctx.recirculate(d.packet, a.port, d.metadata);
-  }
-  if (rest.length === 0) return [];
-  const r = odpExecute(packet, rest);
+  const r = odpExecute(packet, actions);
   const unhandled = r.unhandled.filter((u) => u !== "userspace");
   if (unhandled.length > 0) throw new UnsupportedDatapathAction(`${unhandled.join(", ")} in ${formatOdpActions(actions)}`);
+  for (const d of r.recirculations) ctx.recirculate(d.packet, d.inPort, d.metadata);
   return r.outputs.map((o) => ({ port: o.odpPort, packet: o.packet }));
 };
 

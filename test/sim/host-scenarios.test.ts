@@ -101,11 +101,12 @@ describe("two hosts on a VLAN provider network (two-hosts-vlan.scn)", () => {
 describe("two hosts over VXLAN and GRE tunnels (two-hosts-vxlan.scn)", () => {
   const r = scenario("two-hosts-vxlan.scn");
   const underlay = r.captures.get("underlay")?.toBytes() ?? new Uint8Array();
-  // The receiving side needs translation to turn br-phy's output to its own
-  // address into tnl_pop (the tunnel work in progress): until it does, only
-  // the sending side can be checked, and the full ping test says why it skips.
-  const pops = runLine(r.sim.host("hv2").world, "ovs-appctl dpctl/dump-flows").stdout.some((l) => l.includes("tnl_pop("));
-  if (!pops) console.log("skipping the VXLAN/GRE ping tests: translation does not emit tnl_pop for received tunnel packets yet");
+
+  it("the receiving host pops the tunnels (tnl_pop) and recirculates with the tunnel keys", () => {
+    const flows = runLine(r.sim.host("hv2").world, "ovs-appctl dpctl/dump-flows").stdout;
+    expect(flows.some((l) => l.includes("actions:tnl_pop(4789)"))).toBe(true);
+    expect(flows.some((l) => l.startsWith("tunnel(tun_id=0x64,src=172.31.0.1,dst=172.31.0.2,flags(-df-csum+key))"))).toBe(true);
+  });
 
   it.skipIf(!hasTshark)("tshark finds the VMs' ARP requests inside VXLAN (VNI 100) and GRE (key 200) between the host addresses", () => {
     const rows = tshark(underlay, ["ip.src", "ip.dst", "udp.dstport", "vxlan.vni", "gre.key", "arp.src.proto_ipv4", "arp.dst.proto_ipv4"]);
@@ -113,7 +114,7 @@ describe("two hosts over VXLAN and GRE tunnels (two-hosts-vxlan.scn)", () => {
     expect(rows.filter((x) => x[5] !== "" && x[0] === "172.31.0.2" && x[4] !== "")[0]).toEqual(["172.31.0.2", "172.31.0.1", "", "", "0x000000c8", "10.0.0.12", "10.0.0.11"]);
   });
 
-  it.skipIf(!pops)("pings cross both tunnels; across networks ARP is never answered", () => {
+  it("pings cross both tunnels; across networks ARP is never answered", () => {
     expect(r.pings.map((p) => formatPing(p).replace(/, rtt.*/, ""))).toEqual([
       "a1 -> 10.0.0.2: 2/2 received",
       "b2 -> 10.0.0.11: 2/2 received",
@@ -121,7 +122,7 @@ describe("two hosts over VXLAN and GRE tunnels (two-hosts-vxlan.scn)", () => {
     ]);
   });
 
-  it.skipIf(!pops || !hasTshark)("tshark finds the inner ICMP echo requests and replies inside VXLAN and GRE", () => {
+  it.skipIf(!hasTshark)("tshark finds the inner ICMP echo requests and replies inside VXLAN and GRE", () => {
     const rows = tshark(underlay, ["vxlan.vni", "gre.key", "ip.src", "ip.dst", "icmp.type"]).filter((x) => x[4] !== "");
     const vxlan = rows.filter((x) => x[0] === "100").map((x) => `${x[2]} ${x[3]} ${x[4]}`);
     const gre = rows.filter((x) => x[1] === "0x000000c8").map((x) => `${x[2]} ${x[3]} ${x[4]}`);

@@ -28,7 +28,7 @@ import { isIpAny, maskMember } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
-import { nativeTunnelOutput } from "./xlate-tunnel.js";
+import { nativeTunnelOutput, terminateNativeTunnel } from "./xlate-tunnel.js";
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
 export const MAX_DEPTH = 64;
@@ -368,6 +368,11 @@ export class XlateCtx {
     }
     if (port.odpPort === null) return;
     this.commit();
+    const pop = tunnels !== undefined ? terminateNativeTunnel(this, tunnels, port) : null;
+    if (pop !== null) {
+      this.odp.push({ type: "tnl_pop", port: pop });
+      return;
+    }
     this.odp.push({ type: "output", port: port.odpPort });
   }
 
@@ -449,13 +454,17 @@ export class XlateCtx {
     const t = readSmall(this.flow, M.dlType);
     if (t === 0x0800 || t === 0x86dd) this.wc[M.nwFrag.word] = ((this.wc[M.nwFrag.word] ?? 0) | 3) >>> 0;
     if (readSmall(this.flow, M.tunDst) !== 0) {
+      // tnl_wc_init: tun_id, addresses, tos exact; of the flags only df, csum and key.
       maskMember(this.wc, M.tunId);
       maskMember(this.wc, M.tunSrc);
       maskMember(this.wc, M.tunDst);
-      maskMember(this.wc, M.tunFlags);
+      this.wc[M.tunFlags.word] = ((this.wc[M.tunFlags.word] ?? 0) | (TNL_WC_FLAGS << M.tunFlags.shift)) >>> 0;
     }
   }
 }
+
+/** FLOW_TNL_F_DONT_FRAGMENT | FLOW_TNL_F_CSUM | FLOW_TNL_F_KEY. */
+const TNL_WC_FLAGS = 0xe;
 
 function writeCtZone(flow: Uint32Array, zone: number): void {
   const w = M.ctZone.word;

@@ -17,7 +17,7 @@
  * followed, for each conntrack recirculation (`ct(table=N)`), by a section
  * that resumes the packet at table N with ct_state=trk|new.
  */
-import { FLOW_WORDS, readSmall } from "../../flowtable/flow-layout.js";
+import { FLOW_WORDS, M, readSmall } from "../../flowtable/flow-layout.js";
 import { formatFlow } from "../../flowtable/flow-print.js";
 import { Match } from "../../flowtable/match.js";
 import { formatMatch } from "../../flowtable/match-format.js";
@@ -69,7 +69,13 @@ export function formatMegaflow(r: XlateResult): string {
   const mask = r.wc.slice(0, FLOW_WORDS);
   for (let i = 0; i < FLOW_WORDS; i++) key[i] = (r.initialFlow[i] ?? 0) & (mask[i] ?? 0);
   const skbMask = readSmall(r.wc, XM.skbPriority);
-  return withMeta(formatMatch(new Match(key, mask)), r.recircId, skbMask === 0 ? null : readSmall(r.initialFlow, XM.skbPriority));
+  let text = formatMatch(new Match(key, mask));
+  // tnl_wc_init makes the outer TOS exact for a tunnel packet; ovsim keeps no
+  // outer TOS (always 0 here), so the field is written where OVS prints it.
+  if (readSmall(r.initialFlow, M.tunDst) !== 0 && readSmall(mask, M.tunDst) !== 0) {
+    text = text.replace(/(^|,)tun_flags=/, "$1tun_tos=0,tun_flags=");
+  }
+  return withMeta(text, r.recircId, skbMask === 0 ? null : readSmall(r.initialFlow, XM.skbPriority));
 }
 
 function sameFlow(a: Uint32Array, b: Uint32Array): boolean {

@@ -48,6 +48,23 @@ export interface XlateNativeTunnel {
   route(dst: number): XlateTunnelRoute | null;
   /** The MAC of `ip` in the neighbour cache of bridge `bridge`, or null. */
   neighbour(bridge: string, ip: number): number | null;
+  /** Whether `port` (a device) has an IP address (OVS's xport_has_ip). */
+  hasIp(port: XlatePort): boolean;
+  /** The tunnel termination points (OVS's lib/tnl-ports.c map), in lookup order. */
+  tnlPorts(): readonly TnlPortEntry[];
+  /** Learns `ip` at `mac` in bridge `bridge`'s neighbour cache (tnl_neigh_set). */
+  learnNeighbour(bridge: string, ip: number, mac: number): void;
+}
+
+/** One entry of OVS's tnl-ports classifier: packets to (mac, ip, proto, UDP port) pop into `odpPort`. */
+export interface TnlPortEntry {
+  readonly odpPort: number;
+  /** The device's MAC (48-bit number). */
+  readonly mac: number;
+  readonly ip: number;
+  readonly proto: number;
+  /** UDP destination port; 0 for GRE (not matched). */
+  readonly tpDst: number;
 }
 
 const IP_ECN_MASK = 0x03;
@@ -209,4 +226,41 @@ function propagate(f: Uint32Array, push: OdpTnlPushAction, route: XlateTunnelRou
   writeSmall(f, M.tpDst, push.encap.type === "gre" ? 0 : push.encap.udp.dst);
   writeSmall(f, M.tpSrc, 0);
   writeSmall(f, M.dlType, ETH_TYPE_IP);
+}
+
+function readMac(flow: Uint32Array, m: FlowMember): number {
+  return (flow[m.word] ?? 0) * 0x100000000 + (flow[m.word + 1] ?? 0);
+}
+
+/**
+ * OVS's terminate_native_tunnel: output to a device with an IP address of a
+ * packet addressed to a tunnel termination point of this switch becomes
+ * `tnl_pop(vport)`. The lookup un-wildcards as OVS's staged classifier
+ * lookup in lib/tnl-ports.c does: L2 (dl_dst, dl_type, vlan_tci), then L3
+ * (nw_dst, nw_proto, nw_frag), then L4 (tp_dst), each subtable up to the
+ * stage where it fails. With side effects, the sender's MAC is learned as
+ * the neighbour of its IP (tnl_neigh_set). Returns the vport, or null.
+ */
+export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePort): number | null {
+  if (!env.hasIp(port)) return null;
+  const flow = ctx.flow;
+  const wc = ctx.wc;
+  const l2: readonly FlowMember[] = [M.dlDst, M.dlType, M.vlanTci];
+  const l3: readonly FlowMember[] = [M.nwDst, M.nwProto, M.nwFrag];
+  for (const e of env.tnlPorts()) {
+    const stages: FlowMember[] = [...l2];
+    const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === ETH_TYPE_IP && readSmall(flow, M.vlanTci) === 0;
+    if (l2ok) stages.push(...l3);
+    const l3ok = l2ok && readSmall(flow, M.nwDst) === e.ip && readSmall(flow, M.nwProto) === e.proto && (readSmall(flow, M.nwFrag) & 3) === 0;
+    if (l3ok && e.tpDst !== 0) stages.push(M.tpDst);
+    const ok = l3ok && (e.tpDst === 0 || readSmall(flow, M.tpDst) === e.tpDst);
+    for (const m of stages) {
+      if (m === M.nwFrag) wc[m.word] = ((wc[m.word] ?? 0) | (3 << m.shift)) >>> 0;
+      else maskMember(wc, m);
+    }
+    if (!ok) continue;
+    if (ctx.allowSideEffects) env.learnNeighbour(ctx.bridge.name, readSmall(flow, M.nwSrc), readMac(flow, M.dlSrc));
+    return e.odpPort;
+  }
+  return null;
 }

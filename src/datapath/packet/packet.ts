@@ -34,6 +34,10 @@ export class Packet {
   l4Ofs: number;
   /** Ethernet padding bytes after the IP datagram. */
   l2PadSize: number;
+  /** Metadata (pkt_metadata's skb_priority): QoS queue, written by set(skb_priority). */
+  skbPriority: number;
+  /** Metadata (pkt_metadata's pkt_mark): written by set(skb_mark). */
+  pktMark: number;
 
   constructor(bytes: Uint8Array, size: number = bytes.length) {
     this.bytes = bytes;
@@ -43,6 +47,8 @@ export class Packet {
     this.l3Ofs = OFS_NONE;
     this.l4Ofs = OFS_NONE;
     this.l2PadSize = 0;
+    this.skbPriority = 0;
+    this.pktMark = 0;
   }
 
   /** The frame's bytes (a view, not a copy). */

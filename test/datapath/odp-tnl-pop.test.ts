@@ -3,7 +3,7 @@ import type { OdpTnlPushAction, TnlEncapHeader } from "../../src/actions/xlate/o
 import { tnlPush } from "../../src/datapath/odp-execute.js";
 import { buildIcmpEcho } from "../../src/datapath/packet/build.js";
 import { M, readMember } from "../../src/flowtable/flow-layout.js";
-import { tnlPop } from "../../src/sim/tnl-pop.js";
+import { tnlPop } from "../../src/datapath/odp-tnl-pop.js";
 
 function push(encap: TnlEncapHeader, proto: number): OdpTnlPushAction {
   return {
@@ -16,7 +16,7 @@ function push(encap: TnlEncapHeader, proto: number): OdpTnlPushAction {
   };
 }
 
-describe("tnl_pop (the simulation's, until odp-execute does it)", () => {
+describe("tnl_pop decapsulation", () => {
   const inner = buildIcmpEcho({ src: 0xfa163e0000a1, dst: 0xfa163e0000a2, srcIp: 0x0a000001, dstIp: 0x0a000002, seq: 1 });
   const cases: Array<[string, OdpTnlPushAction, bigint, bigint]> = [
     ["vxlan", push({ type: "vxlan", udp: { src: 0, dst: 4789, csum: 0 }, flags: 0x8000000, vni: 100 }, 17), 100n, 8n],

@@ -1,5 +1,5 @@
 /**
- * tnl_pop for the simulation (OVS's netdev_vxlan_pop_header,
+ * tnl_pop's decapsulation (OVS's netdev_vxlan_pop_header,
  * netdev_gre_pop_header, netdev_geneve_pop_header over IPv4): strips the
  * outer Ethernet, IPv4 and UDP+VXLAN / GRE / UDP+Geneve headers and gives
  * the tunnel metadata the packet re-enters the datapath with: tun_id (VNI or
@@ -7,14 +7,15 @@
  * when the outer header carried a checksum; OVS's userspace pop never sets
  * `df`, which is why dumps show `flags(-df-csum+key)`).
  *
- * Here until src/datapath/odp-execute.ts performs tnl_pop itself (it reports
- * it as unhandled today); a packet that is not a well-formed tunnel packet
- * is dropped (null), as OVS drops it.
+ * odp-execute.ts runs it for `tnl_pop(N)`, then the packet re-enters the
+ * datapath on vport N with the metadata (OVS's recirculation after
+ * tnl_pop). A packet that is not a well-formed tunnel packet is dropped
+ * (null), as OVS drops it.
  */
 import { M, writeMember } from "../flowtable/flow-layout.js";
 import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
-import { get16, get32 } from "../datapath/packet/bytes.js";
-import { Packet } from "../datapath/packet/packet.js";
+import { get16, get32 } from "./packet/bytes.js";
+import { Packet } from "./packet/packet.js";
 
 const FLOW_TNL_F_CSUM = 1 << 2;
 const FLOW_TNL_F_KEY = 1 << 3;
