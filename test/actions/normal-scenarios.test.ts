@@ -9,18 +9,14 @@
  * switch-normalise.ts replaces on both sides. dump-flows prints in OVS's
  * hash order, so its flow lines are compared as sets.
  */
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runLine } from "../../src/cli/run-script.js";
 import { World } from "../../src/cli/world.js";
 import { normaliseSwitchOutput } from "../cli/switch-normalise.js";
-import { loadRecording } from "./xlate-harness.js";
+import { loadRecording, recordedScripts } from "../support/recordings.js";
 
 const DIR = new URL("../../fixtures/normal/", import.meta.url);
-const names = readdirSync(DIR)
-  .filter((f) => f.endsWith(".ovs"))
-  .map((f) => f.slice(0, -4))
-  .sort();
+const names = recordedScripts(DIR);
 
 function comparable(command: string, lines: readonly string[]): string[] {
   const out = normaliseSwitchOutput(lines.join("\n")).split("\n");

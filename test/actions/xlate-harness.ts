@@ -7,7 +7,6 @@
  * and answers each `ovs-appctl ofproto/trace BRIDGE FLOW` line with
  * ofprotoTrace's text.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { runLine } from "../../src/cli/run-script.js";
 import { shellWords } from "../../src/cli/shell-words.js";
 import { World } from "../../src/cli/world.js";
@@ -17,25 +16,9 @@ import { ofprotoTrace } from "../../src/actions/xlate/xlate-trace-format.js";
 import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import type { PortNameMap } from "../../src/flowtable/ports.js";
 
-export interface RecordedCommand {
-  readonly command: string;
-  readonly output: readonly string[];
-}
+import { loadRecording, recordedScripts } from "../support/recordings.js";
 
 const XLATE_DIR = new URL("../../fixtures/xlate/", import.meta.url);
-
-/** Splits an OVS_RUN_TRACE=1 recording into commands and their output lines. */
-export function loadRecording(name: string, dir: URL = XLATE_DIR): RecordedCommand[] {
-  const text = readFileSync(new URL(`${name}.ovs.out`, dir), "utf8");
-  const out: { command: string; output: string[] }[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("### ")) out.push({ command: line.slice(4), output: [] });
-    else out[out.length - 1]?.output.push(line);
-  }
-  const lastCmd = out[out.length - 1];
-  if (lastCmd !== undefined && lastCmd.output[lastCmd.output.length - 1] === "") lastCmd.output.pop();
-  return out;
-}
 
 /** `dpif/show` lines `    NAME OFPORT/ODP: (...)` → datapath port by name (null for `none`). */
 export function odpPortsOf(dpifShow: readonly string[]): Map<string, number | null> {
@@ -146,8 +129,5 @@ export function runScenario(name: string, dir: URL = XLATE_DIR): TraceComparison
 
 /** Every recorded scenario's name. */
 export function scenarioNames(dir: URL = XLATE_DIR): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".ovs"))
-    .map((f) => f.slice(0, -4))
-    .sort();
+  return recordedScripts(dir);
 }

@@ -18,35 +18,19 @@
  *   as `src=<prefix>` on both sides, and a partial transport port mask
  *   (`udp(dst=53/0xffc0)`) prints as the exact port.
  */
-import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { RecordedCommand } from "../support/recordings.js";
+import { loadRecording, recordedScripts } from "../support/recordings.js";
 import { runLine } from "../../src/cli/run-script.js";
 import { World } from "../../src/cli/world.js";
 
 const DIR = new URL("../../fixtures/dpif/", import.meta.url);
-const names = readdirSync(DIR)
-  .filter((f) => f.endsWith(".ovs"))
-  .map((f) => f.slice(0, -4))
-  .sort();
+const names = recordedScripts(DIR);
 
 /** Scripts whose megaflows OVS narrows with prefix tries. */
 const PREFIX_TRIE = new Set(["add-flow-narrower", "many-masks"]);
 
-interface Recorded {
-  readonly command: string;
-  readonly output: string[];
-}
-
-function load(name: string): Recorded[] {
-  const text = readFileSync(new URL(`${name}.ovs.out`, DIR), "utf8");
-  const out: Recorded[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("### ")) out.push({ command: line.slice(4).trim(), output: [] });
-    else if (line !== "" || out.at(-1)?.output.length) out.at(-1)?.output.push(line);
-  }
-  for (const r of out) while (r.output.at(-1) === "") r.output.pop();
-  return out;
-}
+const load = (name: string): readonly RecordedCommand[] => loadRecording(name, DIR);
 
 function comparable(name: string, command: string, lines: readonly string[]): string[] {
   let out = lines.map((l) => l.replace(/duration=[0-9.]+s, /, ""));

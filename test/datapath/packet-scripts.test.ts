@@ -4,18 +4,14 @@
  * `netdev-dummy/receive PORT HEX`; every command must print what OVS printed
  * (modulo switch-normalise.ts; dump-flows lines compared as sets).
  */
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runLine } from "../../src/cli/run-script.js";
 import { World } from "../../src/cli/world.js";
-import { loadRecording } from "../actions/xlate-harness.js";
+import { loadRecording, recordedScripts } from "../support/recordings.js";
 import { normaliseSwitchOutput } from "../cli/switch-normalise.js";
 
 const DIR = new URL("../../fixtures/packets/", import.meta.url);
-const names = readdirSync(DIR)
-  .filter((f) => f.endsWith(".ovs"))
-  .map((f) => f.slice(0, -4))
-  .sort();
+const names = recordedScripts(DIR);
 
 function comparable(command: string, lines: readonly string[]): string[] {
   const out = normaliseSwitchOutput(lines.join("\n")).split("\n");

@@ -12,35 +12,19 @@
  * Normalised: dump lines compared as sets, `duration=` dropped, `used:` ages
  * (wall clock in the recordings) blurred.
  */
-import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { RecordedCommand } from "../support/recordings.js";
+import { loadRecording, recordedScripts } from "../support/recordings.js";
 import { runLine } from "../../src/cli/run-script.js";
 import { World } from "../../src/cli/world.js";
 
 const DIR = new URL("../../fixtures/tunnels/", import.meta.url);
-const names = readdirSync(DIR)
-  .filter((f) => f.endsWith(".ovs"))
-  .map((f) => f.slice(0, -4))
-  .sort();
+const names = recordedScripts(DIR);
 
 /** Not modelled yet, with why. */
 const PENDING: ReadonlyMap<string, string> = new Map([]);
 
-interface Recorded {
-  readonly command: string;
-  readonly output: string[];
-}
-
-function load(name: string): Recorded[] {
-  const text = readFileSync(new URL(`${name}.ovs.out`, DIR), "utf8");
-  const out: Recorded[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("### ")) out.push({ command: line.slice(4).trim(), output: [] });
-    else if (line !== "" || out.at(-1)?.output.length) out.at(-1)?.output.push(line);
-  }
-  for (const r of out) while (r.output.at(-1) === "") r.output.pop();
-  return out;
-}
+const load = (name: string): readonly RecordedCommand[] => loadRecording(name, DIR);
 
 function comparable(command: string, lines: readonly string[]): string[] {
   // The recordings ran on a wall clock (no time/stop): a flow's `used:` age is not reproducible.
