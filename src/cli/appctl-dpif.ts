@@ -16,6 +16,7 @@ import { W } from "../flowtable/flow-layout.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
+import { recircIds } from "./recirc-ids.js";
 import type { World } from "./world.js";
 
 const DPIFS = new WeakMap<World, Map<Datapath, DpifNetdev>>();
@@ -33,7 +34,7 @@ export function dpifOf(world: World, dp: Datapath): DpifNetdev {
   }
   let d = map.get(dp);
   if (d === undefined) {
-    d = new DpifNetdev(dp, new BridgeUpcall(bridgesOf(world, dp)));
+    d = new DpifNetdev(dp, new BridgeUpcall(bridgesOf(world, dp), recircIds(world)));
     map.set(dp, d);
   }
   return d;

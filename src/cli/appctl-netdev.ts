@@ -129,7 +129,7 @@ export function netdevDummyReceive(world: World, args: readonly string[]): Comma
       const flow = new Uint32Array(XLATE_FLOW_WORDS);
       extractFlow(hex.packet, found.port.ofport, flow, worldVlanLimit(world));
       const actions = deliver(world, found.bridge, found.port, flow, hex.packet.size);
-      executeDatapathActions(world, found.bridge, hex.packet, actions, false, 0);
+      executeDatapathActions(world, found.bridge, hex.packet, actions, false, 0, found.port.odpPort ?? 0);
       continue;
     }
     let len = 0;

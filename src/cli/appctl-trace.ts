@@ -25,7 +25,8 @@
  * Not modelled: `--l7`, `--l7-len`, `--ct-next`, `-names`: refused with an
  * ovsim message.
  */
-import { RecircIds } from "../actions/xlate/xlate-context.js";
+import { recircIds } from "./recirc-ids.js";
+import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
 import { ofprotoTrace } from "../actions/xlate/xlate-trace-format.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
 import type { Packet } from "../datapath/packet/packet.js";
@@ -40,18 +41,6 @@ import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import type { World } from "./world.js";
-
-/** One recirculation id allocator per switch (OVS's ids are global to ovs-vswitchd). */
-const RECIRC_IDS = new WeakMap<World, RecircIds>();
-
-function recircIds(world: World): RecircIds {
-  let r = RECIRC_IDS.get(world);
-  if (r === undefined) {
-    r = new RecircIds();
-    RECIRC_IDS.set(world, r);
-  }
-  return r;
-}
 
 /** The switch's `other_config:vlan-limit`, as flow extraction applies it. */
 export function worldVlanLimit(world: World): number {
@@ -133,7 +122,23 @@ export function ofprotoTraceCommand(world: World, argv: readonly string[]): Comm
   if (args.length !== 2) return serverError(`${odp.error} (or the bridge name was omitted)`);
   const bridgeName = args[0] ?? "";
   if (world.xlateBridge(bridgeName) === undefined) return serverError(`${bridgeName}: unknown bridge`);
-  const exact = parseExactFlow(flowText, portNames(world, bridgeName));
+  // recirc_id and dp_hash are datapath metadata, not members of ovsim's flow key.
+  const meta: { recircId: number; dpHash: number } = { recircId: 0, dpHash: 0 };
+  const rest = flowText
+    .split(",")
+    .filter((tok) => {
+      const m = /^\s*(recirc_id|dp_hash)=(0x[0-9a-f]+|\d+)\s*$/i.exec(tok);
+      if (m === null) return true;
+      const v = Number(m[2]) >>> 0;
+      if (m[1]!.toLowerCase() === "recirc_id") meta.recircId = v;
+      else meta.dpHash = v;
+      return false;
+    })
+    .join(",");
+  const exact = parseExactFlow(rest, portNames(world, bridgeName));
   if (!exact.ok) return serverError(`Bad openflow flow syntax: ${exact.error}`);
-  return trace(world, bridgeName, exact.key, generate, packet);
+  const key = xlateFlowOf(exact.key);
+  key[XM.recircId.word] = meta.recircId;
+  key[XM.dpHash.word] = meta.dpHash;
+  return trace(world, bridgeName, key, generate, packet);
 }

@@ -11,7 +11,7 @@
  * actions in full.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
-import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
+import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { odpExecute } from "../datapath/odp-execute.js";
@@ -56,8 +56,8 @@ function prune(actions: readonly OdpAction[]): OdpAction[] {
 }
 
 /** Runs `actions` on `packet` in `bridge`'s datapath; decapsulated packets go through it again. */
-export function executeDatapathActions(world: World, bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number): void {
-  const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions);
+export function executeDatapathActions(world: World, bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0): void {
+  const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort);
   for (const d of r.recirculations) recirculate(world, bridge, d, depth + 1);
 }
 
@@ -71,8 +71,10 @@ function recirculate(world: World, bridge: Bridge, d: OdpRecirculation, depth: n
   const key = new Uint32Array(DP_KEY_WORDS);
   key.set(flow.subarray(0, DP_KEY_WORDS));
   key[W.IN_PORT] = d.inPort;
+  key[XM.recircId.word] = d.recircId ?? 0;
+  key[XM.dpHash.word] = d.packet.dpHash;
   const dpif = dpifOf(world, dp);
   const actions = dpif.receive(key, d.packet.size, world.now);
   creditOutputs(world, bridge, actions, d.packet.size);
-  executeDatapathActions(world, bridge, d.packet, actions, false, depth);
+  executeDatapathActions(world, bridge, d.packet, actions, false, depth, d.inPort);
 }

@@ -15,7 +15,7 @@
  * key has — tos and ttl only when non-zero, and ovsim keeps neither — with a
  * mask; flags as `-df-csum+key` over the masked flags).
  *
- * Not printed yet: ct_*, dp_hash, tcp_flags (no megaflow of ovsim's
+ * Not printed yet: ct_*, tcp_flags (no megaflow of ovsim's
  * translations has them today but tcp_flags).
  */
 import type { OdpKeyAttr, OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
@@ -154,7 +154,10 @@ export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = 
   if (prio !== 0) out.push(`skb_priority(${hexAlt(num(key, XM.skbPriority))}${prio === 0xffffffff ? "" : `/${hexAlt(prio)}`})`);
   const mark = num(mask, M.pktMark);
   if (mark !== 0) out.push(`skb_mark(${hexAlt(num(key, M.pktMark))}${mark === 0xffffffff ? "" : `/${hexAlt(mark)}`})`);
-  out.push("recirc_id(0)");
+  out.push(`recirc_id(${hexAlt(num(key, XM.recircId))})`);
+  const hashMask = num(mask, XM.dpHash);
+  // OVS prints the installing packet's whole dp_hash with the mask.
+  if (hashMask !== 0) out.push(`dp_hash(${hexAlt(num(key, XM.dpHash))}${hashMask === 0xffffffff ? "" : `/${hexAlt(hashMask)}`})`);
   out.push(`in_port(${num(key, M.inPort)})`);
   out.push("packet_type(ns=0,id=0)");
   const eth = vals(key, mask, [M.dlSrc, M.dlDst], []);

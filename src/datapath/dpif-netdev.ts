@@ -61,6 +61,15 @@ export interface DpifUpcall {
   slowPath(key: Uint32Array, bytes: number, now: number): readonly OdpAction[];
   /** Revalidation: translate `key`; with packets > 0 push them (credit + side effects). null = the port is gone. */
   revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null;
+  /** A datapath flow takes (+1) or drops (-1) a reference to recirculation id `id` (its frozen state stays shared while held). */
+  refRecirc?(id: number, delta: number): void;
+}
+
+function forEachRecirc(actions: readonly OdpAction[], f: (id: number) => void): void {
+  for (const a of actions) {
+    if (a.type === "recirc") f(a.id);
+    else if (a.type === "clone") forEachRecirc(a.actions, f);
+  }
 }
 
 /** OVS's ofproto_max_idle default (ms): idle datapath flows are deleted after this. */
@@ -122,7 +131,10 @@ export class DpifNetdev {
     if (r === null) return NO_ACTIONS;
     if (this.cacheEnabled) {
       // A miss must not install over a megaflow that pushing stats just made cover the key.
-      if (this.cache.lookup(key) === null) this.cache.insert(key, r.mask, r.actions, r.slowPath, now);
+      if (this.cache.lookup(key) === null) {
+        this.cache.insert(key, r.mask, r.actions, r.slowPath, now);
+        this.refs(r.actions, 1);
+      }
     }
     return r.actions;
   }
@@ -155,8 +167,18 @@ export class DpifNetdev {
   /** `revalidator/purge`: deletes every megaflow (stats pushed first). */
   purge(now: number): void {
     this.pushStats(now);
-    this.cache.clear();
+    this.clearCache();
     this.dirty = [];
+  }
+
+  private refs(actions: readonly OdpAction[], delta: number): void {
+    const ref = this.upcall.refRecirc;
+    if (ref !== undefined) forEachRecirc(actions, (id) => ref.call(this.upcall, id, delta));
+  }
+
+  private clearCache(): void {
+    for (const m of this.cache.flows()) this.refs(m.actions, -1);
+    this.cache.clear();
   }
 
   /** The installed megaflows, oldest first. */
@@ -175,7 +197,7 @@ export class DpifNetdev {
       }
     }
     this.pushStats(now);
-    this.cache.clear();
+    this.clearCache();
     this.validGen = this.upcall.generation();
   }
 
@@ -192,12 +214,15 @@ export class DpifNetdev {
       return;
     }
     if (r.slowPath !== m.slowPath || formatOdpActions(r.actions) !== formatOdpActions(m.actions)) {
+      this.refs(r.actions, 1);
+      this.refs(m.actions, -1);
       m.actions = r.actions;
       m.slowPath = r.slowPath;
     }
   }
 
   private delete(m: Megaflow): void {
+    this.refs(m.actions, -1);
     this.cache.remove(m);
   }
 }

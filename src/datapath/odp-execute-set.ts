@@ -481,5 +481,6 @@ export function odpExecuteSet(p: Packet, a: OdpSetAction): void {
 export function withMetadata(from: Packet, to: Packet): Packet {
   to.skbPriority = from.skbPriority;
   to.pktMark = from.pktMark;
+  to.dpHash = from.dpHash;
   return to;
 }

@@ -10,7 +10,9 @@
  * OVS's ephemeral range as netdev_tnl_get_src_port does, here a hash of the
  * inner header bytes), tnl_pop (odp-tnl-pop.ts; the decapsulated packet is
  * returned in `recirculations` for the caller to run through the datapath),
- * clone, trunc, drop. Every other action (recirc, userspace, ct, meter, hash, sample,
+ * clone, trunc, drop, hash (dp_hash as dpif-netdev computes it: dp-hash.ts) and
+ * recirc (the packet, with its dp_hash, returned in `recirculations` with the
+ * recirculation id). Every other action (userspace, ct, meter, sample,
  * check_pkt_len) is left to a later step and reported in `unhandled`, the
  * packet going on unchanged, so a caller can tell.
  *
@@ -23,6 +25,9 @@ import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
 import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
 import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
 import { tnlPop } from "./odp-tnl-pop.js";
+import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
+import { dpHash } from "./dp-hash.js";
+import { extractFlow } from "./packet/extract.js";
 import { csum } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
 
@@ -31,12 +36,19 @@ export interface OdpOutput {
   readonly packet: Packet;
 }
 
-/** A packet tnl_pop decapsulated: it re-enters the datapath on `inPort` with the tunnel fields of `metadata`. */
+/**
+ * A packet to run through the datapath again: one tnl_pop decapsulated (it
+ * re-enters on the tunnel vport `inPort` with the tunnel fields of
+ * `metadata`), or one `recirc(N)` sent back (same in_port, `recircId` N and
+ * the packet's dp_hash).
+ */
 export interface OdpRecirculation {
   readonly inPort: number;
   readonly packet: Packet;
   /** A flow key holding tun_id, tun_src, tun_dst, tun_flags. */
   readonly metadata: Uint32Array;
+  /** recirc(N): the recirculation id (absent or 0 after tnl_pop). */
+  readonly recircId?: number;
 }
 
 export interface OdpExecuteResult {
@@ -146,7 +158,7 @@ function popVlan(p: Packet): Packet {
   return withMetadata(p, new Packet(out));
 }
 
-function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): void {
+function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number): void {
   let pkt = p;
   let trunc = -1;
   for (const a of actions) {
@@ -179,10 +191,22 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): voi
         break;
       }
       case "clone":
-        run(pkt, a.actions, r);
+        run(pkt, a.actions, r, inPort);
         break;
       case "trunc":
         trunc = a.maxLen;
+        break;
+      case "hash": {
+        // OVS_ACTION_ATTR_HASH: dp_hash from the packet's flow (dp-hash.ts).
+        if (pkt === p) pkt = copy(pkt);
+        const flow = new Uint32Array(XLATE_FLOW_WORDS);
+        extractFlow(pkt, inPort, flow);
+        pkt.dpHash = dpHash(flow, a.alg, a.basis);
+        break;
+      }
+      case "recirc":
+        // dp_netdev's recirculation: the packet goes through the datapath again (the caller does it).
+        r.recirculations.push({ inPort, packet: copy(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
         break;
       case "drop":
         return;
@@ -192,9 +216,12 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult): voi
   }
 }
 
-/** Executes `actions` on `packet` (not modified); returns the packets output, in order. */
-export function odpExecute(packet: Packet, actions: readonly OdpAction[]): OdpExecuteResult {
+/**
+ * Executes `actions` on `packet` (not modified) that arrived on datapath port
+ * `inPort`; returns the packets output, in order, and those to recirculate.
+ */
+export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0): OdpExecuteResult {
   const r: OdpExecuteResult = { outputs: [], recirculations: [], unhandled: [] };
-  run(packet, actions, r);
+  run(packet, actions, r, inPort);
   return r;
 }

@@ -104,8 +104,8 @@ const SCALARS: Readonly<Record<string, readonly [FlowMember, Kind] | null>> = {
   eth_type: [M.dlType, "num"],
   ct_zone: [M.ctZone, "num"],
   ct_mark: [M.ctMark, "num"],
-  recirc_id: null,
-  dp_hash: null,
+  recirc_id: [XM.recircId, "num"],
+  dp_hash: [XM.dpHash, "num"],
 };
 
 function value(kind: Kind, s: string): bigint | null {

@@ -124,6 +124,10 @@ export class BridgeUpcall implements DpifUpcall {
     return undefined;
   }
 
+  refRecirc(id: number, delta: number): void {
+    this.recircIds.ref(id, delta);
+  }
+
   upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null {
     const r = this.translate(key, true, { packets: 1, bytes }, now);
     if (r === null) return null;

@@ -103,9 +103,15 @@ function popVlan(pkt: Layer[]): void {
 /** What the executor asks its datapath: whether meter `id` drops this packet. */
 export interface ExecHooks {
   readonly meterDrops?: (id: number, packet: readonly Layer[]) => boolean;
+  /**
+   * `recirc(N)`: the packet goes through the datapath again with recirc_id N
+   * and the `hash(...)` met before it (null: none); what it emits is added.
+   */
+  readonly recirc?: (id: number, packet: Layer[], hash: { readonly alg: "l4" | "sym_l4"; readonly basis: number } | null, out: ExecResult) => void;
 }
 
 function run(actions: readonly OdpAction[], pkt: Layer[], out: ExecResult, hooks: ExecHooks): void {
+  let hash: { readonly alg: "l4" | "sym_l4"; readonly basis: number } | null = null;
   for (const a of actions) {
     switch (a.type) {
       case "output":
@@ -130,8 +136,14 @@ function run(actions: readonly OdpAction[], pkt: Layer[], out: ExecResult, hooks
         // A meter that drops the packet ends its actions (dp_netdev_run_meter).
         if (hooks.meterDrops?.(a.id, pkt) === true) return;
         break;
-      case "trunc":
       case "hash":
+        hash = { alg: a.alg, basis: a.basis };
+        break;
+      case "recirc":
+        if (hooks.recirc === undefined) out.unsupported.push(a.type);
+        else hooks.recirc(a.id, cloneLayers(pkt), hash, out);
+        break;
+      case "trunc":
       case "drop":
         break;
       default:

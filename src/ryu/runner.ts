@@ -28,7 +28,10 @@ import type { XlateResult } from "../actions/xlate/xlate.js";
 import { xlate } from "../actions/xlate/xlate.js";
 import { runLine } from "../cli/run-script.js";
 import { World } from "../cli/world.js";
-import type { Emitted } from "./odp-exec.js";
+import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
+import { recircIds } from "../cli/recirc-ids.js";
+import { dpHash } from "../datapath/dp-hash.js";
+import type { Emitted, ExecHooks } from "./odp-exec.js";
 import { executeOdp } from "./odp-exec.js";
 import { flowOfLayers } from "./flow-of-layers.js";
 import type { Json, OfVersion } from "./openflow-json.js";
@@ -102,9 +105,36 @@ function odpToOfport(bridge: XlateBridge): Map<number, number> {
   return m;
 }
 
-function translate(world: World, bridge: XlateBridge, packet: readonly Layer[], trace: boolean): XlateResult {
-  const flow = flowOfLayers(packet, RECV_PORT);
-  return xlate(bridge, flow, { trace, allowSideEffects: true, now: world.now, resubmitStats: { packets: 1, bytes: packetLength(packet) } });
+/** OVS's MAX_RECIRC_DEPTH. */
+const MAX_RECIRC_DEPTH = 6;
+
+function translate(world: World, bridge: XlateBridge, packet: readonly Layer[], trace: boolean, recirc?: { readonly id: number; readonly dpHash: number }): XlateResult {
+  const flow = xlateFlowOf(flowOfLayers(packet, RECV_PORT));
+  if (recirc !== undefined) {
+    flow[XM.recircId.word] = recirc.id;
+    flow[XM.dpHash.word] = recirc.dpHash;
+  }
+  return xlate(bridge, flow, { trace, allowSideEffects: true, now: world.now, recircIds: recircIds(world), resubmitStats: { packets: 1, bytes: packetLength(packet) } });
+}
+
+/**
+ * The executor's datapath side for `recirc(N)`: dp_hash computed as dpif-netdev
+ * does on the packet as it is then (src/datapath/dp-hash.ts), then the
+ * recirculated pass translated (thawing the frozen state) and executed.
+ */
+function execHooks(world: World, bridge: XlateBridge, depth: number): ExecHooks {
+  const meters = world.bridge(BRIDGE)?.meterTable;
+  return {
+    meterDrops: (id, p) => meters?.meters().find((m) => m.dpId === id)?.apply(world.now, packetLength(p)) === "drop",
+    recirc: (id, p, hash, out) => {
+      if (depth >= MAX_RECIRC_DEPTH) return;
+      const dp = hash === null ? 0 : dpHash(xlateFlowOf(flowOfLayers(p, RECV_PORT)), hash.alg, hash.basis);
+      const r = translate(world, bridge, p, false, { id, dpHash: dp });
+      const ex = executeOdp(r.odpActions, p, execHooks(world, bridge, depth + 1));
+      out.emitted.push(...ex.emitted);
+      out.unsupported.push(...ex.unsupported);
+    },
+  };
 }
 
 interface Sent {
@@ -118,10 +148,7 @@ function send(world: World, bridge: XlateBridge, packet: readonly Layer[], trace
   const r = cached ?? translate(world, bridge, packet, trace);
   const notes: string[] = [];
   if (r.error !== null) notes.push(`translation error ${r.error}`);
-  const meters = world.bridge(BRIDGE)?.meterTable;
-  const ex = executeOdp(r.odpActions, packet, {
-    meterDrops: (id, p) => meters?.meters().find((m) => m.dpId === id)?.apply(world.now, packetLength(p)) === "drop",
-  });
+  const ex = executeOdp(r.odpActions, packet, execHooks(world, bridge, 0));
   for (const u of ex.unsupported) notes.push(`datapath action not executed by the runner: ${u}`);
   const ports = odpToOfport(bridge);
   const outputs: { ofport: number; packet: Layer[] }[] = [];

@@ -33,7 +33,9 @@ export interface ExecuteContext {
    * tun_dst, tun_flags) of `metadata`, a flow key (null: none). Its outputs
    * are the host's business; the executor returns nothing for it.
    */
-  readonly recirculate: (packet: Packet, inPort: number, metadata: Uint32Array | null) => void;
+  readonly recirculate: (packet: Packet, inPort: number, metadata: Uint32Array | null, recircId?: number) => void;
+  /** The datapath port the packet entered on (the in_port of `hash(...)` and `recirc(N)`). */
+  readonly inPort?: number;
 }
 
 /** Executes `actions` on `packet` (which it may modify); returns the packets output, in order. */
@@ -140,10 +142,10 @@ function run(p: Packet, actions: readonly OdpAction[], out: ExecuteOutput[]): Pa
  * unhandled throws UnsupportedDatapathAction.
  */
 export const odpExecuteWithPop: DatapathExecute = (packet, actions, ctx) => {
-  const r = odpExecute(packet, actions);
+  const r = odpExecute(packet, actions, ctx.inPort ?? 0);
   const unhandled = r.unhandled.filter((u) => u !== "userspace");
   if (unhandled.length > 0) throw new UnsupportedDatapathAction(`${unhandled.join(", ")} in ${formatOdpActions(actions)}`);
-  for (const d of r.recirculations) ctx.recirculate(d.packet, d.inPort, d.metadata);
+  for (const d of r.recirculations) ctx.recirculate(d.packet, d.inPort, d.metadata, d.recircId ?? 0);
   return r.outputs.map((o) => ({ port: o.odpPort, packet: o.packet }));
 };
 

@@ -22,7 +22,7 @@ import { runScript } from "../cli/run-script.js";
 import { World } from "../cli/world.js";
 import { dpifOf, pushAllStats, revalidateAll } from "../cli/appctl-dpif.js";
 import { worldVlanLimit } from "../cli/appctl-trace.js";
-import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
+import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import type { Bridge } from "../datapath/bridge.js";
 import type { BridgePort } from "../datapath/bridge-port.js";
 import type { Datapath } from "../datapath/dpif.js";
@@ -119,7 +119,7 @@ export class Host {
     bp.stats.rxPackets++;
     bp.stats.rxBytes += bytes.length;
     if (bp.odpPort === null) return;
-    this.datapathInput(datapath, new Packet(bytes.slice()), bp.odpPort, bp.ofport, null, 0);
+    this.datapathInput(datapath, new Packet(bytes.slice()), bp.odpPort, bp.ofport, null, 0, 0);
   }
 
   /**
@@ -129,21 +129,24 @@ export class Host {
    * executor, then each output. `depth` counts recirculations (OVS's
    * MAX_RECIRC_DEPTH, 6... cut here at RECIRC_LIMIT).
    */
-  private datapathInput(datapath: Datapath, packet: Packet, odpPort: number, ofport: number, metadata: Uint32Array | null, depth: number): void {
+  private datapathInput(datapath: Datapath, packet: Packet, odpPort: number, ofport: number, metadata: Uint32Array | null, depth: number, recircId: number): void {
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(packet, ofport, flow, worldVlanLimit(this.world));
     if (metadata !== null) for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(metadata, m));
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = odpPort;
+    key[XM.recircId.word] = recircId;
+    key[XM.dpHash.word] = packet.dpHash;
     const actions = dpifOf(this.world, datapath).receive(key, packet.size, this.world.now);
     const ctx: ExecuteContext = {
       now: this.world.now,
       datapath,
-      recirculate: (p, inPort, md) => {
+      inPort: odpPort,
+      recirculate: (p, inPort, md, rid = 0) => {
         if (depth >= RECIRC_LIMIT) return;
         this.loop.charge();
-        this.datapathInput(datapath, p, inPort, inPort, md, depth + 1);
+        this.datapathInput(datapath, p, inPort, inPort, md, depth + 1, rid);
       },
     };
     const outputs = this.execute(packet, actions, ctx);

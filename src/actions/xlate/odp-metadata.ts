@@ -5,6 +5,8 @@
  *
  * - `skb_priority` (OVS's `flow->skb_priority`): the queue chosen by
  *   `set_queue` / `enqueue`, committed as `set(skb_priority(...))`;
+ * - `recirc_id` and `dp_hash`: set by the datapath when a packet recirculates
+ *   (`hash(...),recirc(N)` of a select group);
  * - the TPID of each VLAN header (OVS's `flow->vlans[i].tpid`): 0x8100, or
  *   0x88a8 after `push_vlan:0x88a8`, printed as `push_vlan(tpid=0x88a8,...)`.
  *
@@ -21,7 +23,7 @@ import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { FLOW_WORDS } from "../../flowtable/flow-layout.js";
 
 /** Length of a translation flow: the flow key plus the datapath-only words below. */
-export const XLATE_FLOW_WORDS = FLOW_WORDS + 2;
+export const XLATE_FLOW_WORDS = FLOW_WORDS + 4;
 
 export const ETH_TYPE_VLAN_8021Q = 0x8100;
 export const ETH_TYPE_VLAN_8021AD = 0x88a8;
@@ -33,6 +35,10 @@ export const XM = {
   vlanTpid: { name: "vlan_tpid", word: FLOW_WORDS + 1, shift: 16, bits: 16 },
   /** TPID of the inner VLAN header (vlans[1]); 0 reads as 0x8100. */
   vlanTpid1: { name: "vlan_tpid1", word: FLOW_WORDS + 1, shift: 0, bits: 16 },
+  /** The recirculation id a packet re-enters the datapath with (0: a fresh packet). */
+  recircId: { name: "recirc_id", word: FLOW_WORDS + 2, shift: 0, bits: 32 },
+  /** The dp_hash the datapath's `hash(...)` action computed (0: none). */
+  dpHash: { name: "dp_hash", word: FLOW_WORDS + 3, shift: 0, bits: 32 },
 } as const satisfies Record<string, FlowMember>;
 
 /** A translation flow holding `key` (a flow key or a translation flow), metadata zero. */

@@ -45,6 +45,7 @@ import {
   unwildcard,
 } from "./xlate-fields.js";
 import { groupHooks, xlateGroupAction } from "./xlate-group.js";
+import { freezeUnrollActions } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
@@ -114,9 +115,18 @@ export function doXlateActions(list: ActionList, ctx: XlateCtx, isLast: boolean)
   for (let i = 0; i < n; i++) {
     const a = list[i] as Action;
     const last = isLast && i === n - 1 && ctx.actionSet.length === 0;
-    if (ctx.error !== null || ctx.exit) break;
+    if (ctx.error !== null) break;
+    if (ctx.exit) {
+      if (ctx.freezing) freezeUnrollActions(list, i, ctx);
+      break;
+    }
     if (ctx.trace !== null) ctx.report("action", formatActions([a]));
     if ((XLATE[a.type] as XlateFn<Action>)(a, ctx, last)) return;
+    // This action froze translation: it and the rest run after recirculation.
+    if (ctx.error === null && ctx.exit && ctx.freezing && ctx.frozen.length === 0) {
+      freezeUnrollActions(list, i, ctx);
+      break;
+    }
   }
 }
 

@@ -28,6 +28,9 @@ import { isIpAny, maskMember } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
+import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
+import { finishFreezing } from "./xlate-freeze.js";
+import type { DpHashAlg } from "../../datapath/dp-hash.js";
 import { nativeTunnelOutput, terminateNativeTunnel } from "./xlate-tunnel.js";
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
@@ -38,6 +41,7 @@ export const MAX_RESUBMITS = MAX_DEPTH * MAX_DEPTH;
 /** OVS's enum xlate_error, with xlate_strerror's texts. */
 export const XLATE_ERRORS = {
   recursion_too_deep: "Recursion too deep",
+  no_recirculation_context: "No recirculation context",
   too_many_resubmits: "Too many resubmits",
 } as const;
 export type XlateErrorCode = keyof typeof XLATE_ERRORS;
@@ -74,8 +78,31 @@ export interface PacketIn {
 /** Recirculation ids: one counter per vswitchd, as OVS's `next_id` (ofproto-dpif-rid.c). */
 export class RecircIds {
   private next = 1;
+  private readonly states = new Map<number, FrozenState>();
+  private readonly byKey = new Map<string, number>();
+  private readonly refs = new Map<number, number>();
   alloc(): number {
     return this.next++;
+  }
+  /**
+   * OVS's recirc_alloc_id_ctx: the id of a frozen state (`key` identifies it).
+   * An id a datapath flow still holds is shared; otherwise a fresh id.
+   */
+  freeze(key: string, state: FrozenState): number {
+    const old = this.byKey.get(key);
+    if (old !== undefined && (this.refs.get(old) ?? 0) > 0) return old;
+    const id = this.alloc();
+    this.states.set(id, state);
+    this.byKey.set(key, id);
+    return id;
+  }
+  /** The frozen state of `id` (recirc_id_node_find), if any. */
+  state(id: number): FrozenState | undefined {
+    return this.states.get(id);
+  }
+  /** A datapath flow takes (+1) or drops (-1) a reference to `id`. */
+  ref(id: number, delta: number): void {
+    this.refs.set(id, Math.max(0, (this.refs.get(id) ?? 0) + delta));
   }
 }
 
@@ -142,6 +169,12 @@ export class XlateCtx {
   readonly firstBridge: XlateBridge;
   inActionSet = false;
   exit = false;
+  /** OVS's ctx->freezing: the rest of translation is being recorded in `frozen` (xlate-freeze.ts). */
+  freezing = false;
+  frozen: FrozenEntry[] = [];
+  frozenHeader: Extract<FrozenEntry, { kind: "unroll" }> | null = null;
+  /** The `hash(...)` to put before `recirc(N)` (OVS's recirc_update_dp_hash). */
+  freezeHash: { readonly alg: DpHashAlg; readonly basis: number } | null = null;
   error: XlateErrorCode | null = null;
   conntracked = false;
   /** The nat a ct action's nested actions asked for (OVS's ct_nat_action). */
@@ -412,7 +445,8 @@ export class XlateCtx {
     const inPeer = peer.bridge.port(peer.ofport);
     if (inPeer === undefined || !inPeer.noReceive) {
       this.tableAction(peer.ofport, 0, true, last, cloneActions);
-      this.executeActionSet();
+      if (this.freezing) finishFreezing(this);
+      else this.executeActionSet();
     }
     this.trace = oldTrace;
     this.bridge = oldBridge;

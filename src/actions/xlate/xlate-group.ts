@@ -31,6 +31,9 @@ import type { GroupBucket, GroupProps, GroupType } from "../group-types.js";
 import { OFPG_ANY, WATCH_PORT_CONTROLLER, WATCH_PORT_NONE } from "../group-types.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { getField, maskFieldMasked, prereqsOk } from "./xlate-fields.js";
+import { readSmall } from "../../flowtable/flow-layout.js";
+import { XM } from "./odp-metadata.js";
+import { finishFreezing } from "./xlate-freeze.js";
 
 /** What translation needs of a group (src/datapath's Group implements it). */
 export interface XlateGroup {
@@ -195,17 +198,28 @@ function pickSelect(ctx: XlateCtx, g: XlateGroup): GroupBucket | null {
   const method = selectionMethod(g);
   if (method === "hash") return pickHashFields(ctx, g);
   if (method === "dp_hash") {
-    // The first pass: compute dp_hash in the datapath and recirculate (OVS's
-    // ctx_trigger_recirculate_with_hash); the rest of the pipeline is frozen.
-    // selection_method_param: the hash algorithm in the high 32 bits (0 = l4,
-    // 1 = sym_l4, others l4), the basis in the low 32 bits.
-    const param = g.props.selectionMethod === "" ? 1n << 32n : g.props.selectionMethodParam;
-    const alg = param >> 32n === 1n ? "sym_l4" : "l4";
-    const basis = Number(param & 0xffffffffn);
-    ctx.commit();
-    ctx.odp.push({ type: "hash", alg, basis });
-    ctx.odp.push({ type: "recirc", id: ctx.recircIds.alloc() });
-    ctx.exit = true;
+    const dpHash = readSmall(ctx.flow, XM.dpHash);
+    if (dpHash === 0) {
+      // The first pass: compute dp_hash in the datapath and recirculate (OVS's
+      // ctx_trigger_recirculate_with_hash); this action and the rest of the
+      // pipeline are frozen (xlate-freeze.ts). selection_method_param: the
+      // hash algorithm in the high 32 bits (0 = l4, 1 = sym_l4, others l4),
+      // the basis in the low 32 bits.
+      const param = g.props.selectionMethod === "" ? 1n << 32n : g.props.selectionMethodParam;
+      ctx.freezeHash = { alg: param >> 32n === 1n ? "sym_l4" : "l4", basis: Number(param & 0xffffffffn) };
+      ctx.freezing = true;
+      ctx.exit = true;
+      return null;
+    }
+    // The recirculated pass (pick_dp_hash_select_group): from the slot of the
+    // masked dp_hash, the first live bucket in the slot-to-bucket map.
+    const map = dpHashTable(g, g.props.selectionMethod === "" ? 256 : 0) ?? [];
+    const mask = map.length - 1;
+    ctx.wc[XM.dpHash.word] = ((ctx.wc[XM.dpHash.word] ?? 0) | mask) >>> 0;
+    for (let i = 0; i <= mask; i++) {
+      const b = map[(dpHash + i) & mask];
+      if (b !== undefined && bucketIsAlive(ctx, g, b, 0)) return b;
+    }
     return null;
   }
   // OVS's default method hashes the symmetric L4 fields in the slow path: ovsim
@@ -223,6 +237,8 @@ function xlateBucket(ctx: XlateCtx, b: GroupBucket, last: boolean): void {
   const saved = ctx.flow.slice();
   ctx.depth++;
   groupHooks.run(groupHooks.order(b.actions), ctx, last);
+  // A bucket that froze translation recirculates on its own (OVS's xlate_group_bucket).
+  if (ctx.freezing) finishFreezing(ctx);
   ctx.depth--;
   ctx.flow.set(saved);
   ctx.exit = false;

@@ -42,7 +42,7 @@ function hexAlt(v: number): string {
  * recirc_id, skb_priority, the conntrack fields, then `eth` (printed for
  * megaflows and recirculated flows), then the rest.
  */
-function withMeta(text: string, recircId: number | null, skbPriority: number | null): string {
+function withMeta(text: string, recircId: number | null, skbPriority: number | null, dpHash: string | null = null): string {
   const tokens = text === "" ? [] : text.split(",");
   const pm: string[] = [];
   const ct: string[] = [];
@@ -50,6 +50,7 @@ function withMeta(text: string, recircId: number | null, skbPriority: number | n
   for (; i < tokens.length && META.test(tokens[i]!); i++) (tokens[i]!.startsWith("pkt_mark=") ? pm : ct).push(tokens[i]!);
   const out = [...pm];
   if (recircId !== null) out.push(`recirc_id=${hexAlt(recircId)}`);
+  if (dpHash !== null) out.push(`dp_hash=${dpHash}`);
   if (skbPriority !== null) out.push(`skb_priority=${hexAlt(skbPriority)}`);
   out.push(...ct);
   if (recircId !== null) out.push("eth");
@@ -60,7 +61,8 @@ function withMeta(text: string, recircId: number | null, skbPriority: number | n
 /** OVS's flow_format of a translation flow (skb_priority and recirc_id included). */
 export function formatTraceFlow(flow: Uint32Array, recircId = 0): string {
   const skb = readSmall(flow, XM.skbPriority);
-  return withMeta(formatFlow(flow.subarray(0, FLOW_WORDS)), recircId === 0 ? null : recircId, skb === 0 ? null : skb);
+  const dpHash = readSmall(flow, XM.dpHash);
+  return withMeta(formatFlow(flow.subarray(0, FLOW_WORDS)), recircId === 0 ? null : recircId, skb === 0 ? null : skb, dpHash === 0 ? null : hexAlt(dpHash));
 }
 
 /** The Megaflow line's match (OVS's match_format of the input flow under `wc`). */
@@ -75,7 +77,10 @@ export function formatMegaflow(r: XlateResult): string {
   if (readSmall(r.initialFlow, M.tunDst) !== 0 && readSmall(mask, M.tunDst) !== 0) {
     text = text.replace(/(^|,)tun_flags=/, "$1tun_tos=0,tun_flags=");
   }
-  return withMeta(text, r.recircId, skbMask === 0 ? null : readSmall(r.initialFlow, XM.skbPriority));
+  const hashMask = readSmall(r.wc, XM.dpHash);
+  const hashValue = readSmall(r.initialFlow, XM.dpHash) & hashMask;
+  const dpHash = hashMask === 0 ? null : hashMask === 0xffffffff ? hexAlt(hashValue) : `${hexAlt(hashValue)}/${hexAlt(hashMask)}`;
+  return withMeta(text, r.recircId, skbMask === 0 ? null : readSmall(r.initialFlow, XM.skbPriority), dpHash);
 }
 
 function sameFlow(a: Uint32Array, b: Uint32Array): boolean {

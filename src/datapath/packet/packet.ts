@@ -38,6 +38,8 @@ export class Packet {
   skbPriority: number;
   /** Metadata (pkt_metadata's pkt_mark): written by set(skb_mark). */
   pktMark: number;
+  /** Metadata (pkt_metadata's dp_hash): written by the datapath's hash(...) action, 0 = none. */
+  dpHash: number;
 
   constructor(bytes: Uint8Array, size: number = bytes.length) {
     this.bytes = bytes;
@@ -49,6 +51,7 @@ export class Packet {
     this.l2PadSize = 0;
     this.skbPriority = 0;
     this.pktMark = 0;
+    this.dpHash = 0;
   }
 
   /** The frame's bytes (a view, not a copy). */

@@ -1,0 +1,111 @@
+/**
+ * Freezing and thawing translation (OVS's frozen_state, freeze_unroll_actions,
+ * finish_freezing__ and xlate_actions' thaw, ofproto-dpif-xlate.c /
+ * ofproto-dpif-rid.c).
+ *
+ * A select group with dp_hash stops translation (`ctx.freezing`, `ctx.exit`):
+ * the group action and every action after it, level by level as the
+ * resubmits unwind, are recorded in `ctx.frozen` (with `unroll_xlate`
+ * markers that restore the table id and rule cookie), and translation ends
+ * with `hash(alg(basis)),recirc(N)`. N names the frozen state (bridge, frozen
+ * actions, action set, metadata): the same state gets the same id while a
+ * datapath flow holds it (`RecircIds.ref`), else a fresh one, as OVS's
+ * recirc_alloc_id_ctx. When the packet comes back with recirc_id N and its
+ * dp_hash, translation thaws the state and runs the frozen actions; the group
+ * then picks `dpHashTable(group)[dp_hash & mask]`.
+ */
+import { M } from "../../flowtable/flow-layout.js";
+import { formatActions } from "../action-text.js";
+import type { Action, ActionList } from "../action-types.js";
+import type { XlateBridge } from "./xlate-bridge.js";
+import type { XlateCtx } from "./xlate-context.js";
+
+/** One frozen action, or OVS's OFPACT_UNROLL_XLATE (restore table id and cookie). */
+export type FrozenEntry = { readonly kind: "unroll"; readonly table: number; readonly cookie: bigint } | { readonly kind: "action"; readonly action: Action };
+
+/** OVS's struct frozen_state (what ovsim needs of it). */
+export interface FrozenState {
+  readonly bridge: XlateBridge;
+  readonly table: number;
+  readonly actions: readonly FrozenEntry[];
+  readonly actionSet: ActionList;
+  /** metadata and reg0..15 words of the flow when frozen (frozen_metadata). */
+  readonly metadata: Uint32Array;
+  readonly conntracked: boolean;
+}
+
+const META_FIRST = M.metadata.word;
+const META_WORDS = 2 + 16;
+
+function hex(v: bigint): string {
+  return v === 0n ? "0" : `0x${v.toString(16)}`;
+}
+
+/** ofpacts_format of frozen actions (`unroll_xlate(table=0, cookie=0),group:1`). */
+export function formatFrozen(entries: readonly FrozenEntry[]): string {
+  return entries.map((e) => (e.kind === "unroll" ? `unroll_xlate(table=${e.table}, cookie=${hex(e.cookie)})` : formatActions([e.action]))).join(",");
+}
+
+/** OVS's freeze_put_unroll_xlate. */
+function putUnroll(ctx: XlateCtx): void {
+  const h = ctx.frozenHeader;
+  if (h === null || h.table !== ctx.tableId || h.cookie !== ctx.ruleCookie) {
+    const u = { kind: "unroll", table: ctx.tableId, cookie: ctx.ruleCookie } as const;
+    ctx.frozen.push(u);
+    ctx.frozenHeader = u;
+  }
+}
+
+/** OVS's freeze_unroll_actions: records `list[from..]` for the thawed translation. */
+export function freezeUnrollActions(list: ActionList, from: number, ctx: XlateCtx): void {
+  for (let i = from; i < list.length; i++) {
+    const a = list[i]!;
+    switch (a.type) {
+      case "output_reg":
+      case "output_trunc":
+      case "group":
+      case "output":
+      case "controller":
+      case "dec_ttl":
+        putUnroll(ctx);
+        break;
+      case "resubmit":
+        if (a.table === 0xff) putUnroll(ctx);
+        break;
+      default:
+        break;
+    }
+    ctx.frozen.push({ kind: "action", action: a });
+  }
+}
+
+/** The metadata words (metadata, registers) a frozen state keeps. */
+export function frozenMetadata(flow: Uint32Array): Uint32Array {
+  return flow.slice(META_FIRST, META_FIRST + META_WORDS);
+}
+
+/** Restores frozen metadata into `flow` (frozen_metadata_to_flow). */
+export function thawMetadata(state: FrozenState, flow: Uint32Array): void {
+  flow.set(state.metadata, META_FIRST);
+}
+
+/** OVS's finish_freezing: commit, allocate the state's recirc id, emit `hash(...),recirc(N)`. */
+export function finishFreezing(ctx: XlateCtx): void {
+  ctx.commit();
+  const state: FrozenState = {
+    bridge: ctx.bridge,
+    table: 0,
+    actions: ctx.frozen.slice(),
+    actionSet: ctx.actionSet.slice(),
+    metadata: frozenMetadata(ctx.flow),
+    conntracked: ctx.conntracked,
+  };
+  const key = [ctx.bridge.name, formatFrozen(state.actions), formatActions(state.actionSet), state.metadata.join(","), state.conntracked ? 1 : 0].join("|");
+  const id = ctx.recircIds.freeze(key, state);
+  if (ctx.freezeHash !== null) ctx.odp.push({ type: "hash", alg: ctx.freezeHash.alg, basis: ctx.freezeHash.basis });
+  ctx.odp.push({ type: "recirc", id });
+  ctx.freezing = false;
+  ctx.freezeHash = null;
+  ctx.frozen = [];
+  ctx.frozenHeader = null;
+}
