@@ -63,6 +63,15 @@ function l4Length(flow: Uint32Array, l7: number): number {
   }
 }
 
+/**
+ * How many label stack entries flow_compose pushes for an MPLS flow: up to the
+ * first with the bottom-of-stack bit, at most OVS's FLOW_MAX_MPLS_LABELS (3).
+ * ovsim's flow has the first entry only; OVS's mpls_lse[1..2] are zero there.
+ */
+export function mplsLabels(flow: Uint32Array): number {
+  return (readSmall(flow, M.mplsLse) & 0x100) !== 0 ? 1 : 3;
+}
+
 /** The length of the packet flow_compose builds from `flow` with `l7` payload bytes. */
 export function composedLength(flow: Uint32Array, l7: number = DUMMY_L7_LEN): number {
   const dlType = readSmall(flow, M.dlType);
@@ -73,6 +82,7 @@ export function composedLength(flow: Uint32Array, l7: number = DUMMY_L7_LEN): nu
   if (dlType === 0x0800) n += 20 + l4Length(flow, l7);
   else if (dlType === 0x86dd) n += 40 + l4Length(flow, l7);
   else if (dlType === 0x0806 || dlType === 0x8035) n += 28;
+  else if (dlType === 0x8847 || dlType === 0x8848) n += 4 * mplsLabels(flow);
   return n;
 }
 

@@ -45,7 +45,8 @@ export type Prereq =
   | "icmpv6"
   | "nd"
   | "nd_solicit"
-  | "nd_advert";
+  | "nd_advert"
+  | "mpls";
 
 /** How OpenFlow 1.0's fixed match can carry a field: not at all, exactly, or with a CIDR mask. */
 export type Of10Support = "none" | "exact" | "cidr";
@@ -232,6 +233,34 @@ export const FIELDS = {
     memberMask: 0xe000n,
     shift: 13,
     impliedBits: VLAN_CFI,
+  }),
+  // OVS's mpls_lse[0] in network layout: label 12..31, tc 9..11, bos 8, ttl 0..7.
+  mpls_label: field("mpls_label", 4, "decimal", M.mplsLse, {
+    oxm: "OXM_OF_MPLS_LABEL",
+    nBits: 20,
+    prereq: "mpls",
+    memberMask: 0xfffff000n,
+    shift: 12,
+  }),
+  mpls_tc: field("mpls_tc", 1, "decimal", M.mplsLse, {
+    oxm: "OXM_OF_MPLS_TC",
+    nBits: 3,
+    prereq: "mpls",
+    memberMask: 0x00000e00n,
+    shift: 9,
+  }),
+  mpls_bos: field("mpls_bos", 1, "decimal", M.mplsLse, {
+    oxm: "OXM_OF_MPLS_BOS",
+    nBits: 1,
+    prereq: "mpls",
+    writable: false,
+    memberMask: 0x00000100n,
+    shift: 8,
+  }),
+  mpls_ttl: field("mpls_ttl", 1, "decimal", M.mplsLse, {
+    nxm: "NXM_NX_MPLS_TTL",
+    prereq: "mpls",
+    memberMask: 0x000000ffn,
   }),
   ip_src: field("ip_src", 4, "ipv4", M.nwSrc, {
     aliases: ["nw_src"],

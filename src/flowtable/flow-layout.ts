@@ -52,23 +52,24 @@ export const W = {
   DL_DST: 30, // 2 words
   DL_TYPE_VLAN_TCI: 32, // dl_type (bits 16..31), vlan_tci (bits 0..15)
   VLAN_TCI1: 33, // the second (inner) VLAN header's TCI, bits 0..15 (QinQ)
+  MPLS_LSE0: 34, // OVS's mpls_lse[0]: label 12..31, tc 9..11, bos 8, ttl 0..7
   // ---- L3 stage
-  NW_SRC: 34,
-  NW_DST: 35,
-  IPV6_SRC: 36, // 4 words
-  IPV6_DST: 40, // 4 words
-  IPV6_LABEL: 44,
-  NW_PROTO_TOS_TTL_FRAG: 45, // nw_proto 24..31, nw_tos 16..23, nw_ttl 8..15, nw_frag 0..7
+  NW_SRC: 35,
+  NW_DST: 36,
+  IPV6_SRC: 37, // 4 words
+  IPV6_DST: 41, // 4 words
+  IPV6_LABEL: 45,
+  NW_PROTO_TOS_TTL_FRAG: 46, // nw_proto 24..31, nw_tos 16..23, nw_ttl 8..15, nw_frag 0..7
   // ---- L4 stage
-  ARP_SHA: 46, // 2 words
-  ARP_THA: 48, // 2 words
-  ND_TARGET: 50, // 4 words
-  TP_SRC_DST: 54, // tp_src 16..31, tp_dst 0..15
-  TCP_FLAGS: 55,
+  ARP_SHA: 47, // 2 words
+  ARP_THA: 49, // 2 words
+  ND_TARGET: 51, // 4 words
+  TP_SRC_DST: 55, // tp_src 16..31, tp_dst 0..15
+  TCP_FLAGS: 56,
 } as const;
 
 /** Number of 32-bit words in a flow key (and in a mask). */
-export const FLOW_WORDS = 56;
+export const FLOW_WORDS = 57;
 
 /** First word of each lookup stage; the last entry is FLOW_WORDS. */
 export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC, W.NW_SRC, W.ARP_SHA, FLOW_WORDS];
@@ -92,6 +93,8 @@ export const M = {
   vlanTci: member("vlan_tci", W.DL_TYPE_VLAN_TCI, 0, 16),
   /** OVS's vlans[1]: no OpenFlow field names it, but flows print it (`vlan_tci1=`). */
   vlanTci1: member("vlan_tci1", W.VLAN_TCI1, 0, 16),
+  /** OVS's mpls_lse[0], the outermost MPLS label stack entry, in network layout. */
+  mplsLse: member("mpls_lse", W.MPLS_LSE0, 0, 32),
   nwSrc: member("nw_src", W.NW_SRC, 0, 32),
   nwDst: member("nw_dst", W.NW_DST, 0, 32),
   ipv6Src: member("ipv6_src", W.IPV6_SRC, 0, 128),

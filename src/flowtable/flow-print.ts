@@ -41,6 +41,10 @@ export function packetFieldsMask(key: Uint32Array): Uint32Array {
   } else if (dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP) {
     mask(M.nwSrc, M.nwDst, M.nwProto, M.arpSha, M.arpTha);
     return wc;
+  } else if (dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST) {
+    // OVS masks every entry down to the bottom of stack; ovsim keeps the first.
+    mask(M.mplsLse);
+    return wc;
   } else {
     return wc;
   }

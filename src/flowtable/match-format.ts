@@ -244,6 +244,11 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
   if ((tos.m & 0x03n) !== 0n) out.put("nw_ecn", (tos.v & 0x03n).toString());
   const ttl = memberOf(match, M.nwTtl);
   if (ttl.m !== 0n) out.put("nw_ttl", ttl.v.toString());
+  const lse = memberOf(match, M.mplsLse);
+  if ((lse.m & 0xfffff000n) !== 0n) out.put("mpls_label", (lse.v >> 12n).toString());
+  if ((lse.m & 0xe00n) !== 0n) out.put("mpls_tc", ((lse.v >> 9n) & 7n).toString());
+  if ((lse.m & 0xffn) !== 0n) out.put("mpls_ttl", (lse.v & 0xffn).toString());
+  if ((lse.m & 0x100n) !== 0n) out.put("mpls_bos", ((lse.v >> 8n) & 1n).toString());
   formatFrag(out, match);
 
   const tpSrc = memberOf(match, M.tpSrc);

@@ -104,6 +104,12 @@ function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
     put(entry(FIELDS.arp_sha));
     put(entry(FIELDS.arp_tha));
   }
+  if (dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST) {
+    put(entry(FIELDS.mpls_tc));
+    put(entry(FIELDS.mpls_bos));
+    put(entry(FIELDS.mpls_ttl));
+    put(entry(FIELDS.mpls_label));
+  }
   put(entry(FIELDS.tun_id));
   put(entry(FIELDS.tun_flags));
   put(entry(FIELDS.tun_src));

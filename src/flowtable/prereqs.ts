@@ -60,6 +60,8 @@ export function prereqOk(prereq: Prereq, key: Uint32Array): boolean {
       return isIcmpv6(key);
     case "nd":
       return isNd(key);
+    case "mpls":
+      return dlType(key) === ETH_TYPE.MPLS || dlType(key) === ETH_TYPE.MPLS_MCAST;
     case "nd_solicit":
       return isNd(key) && readSmall(key, M.tpSrc) === ND_NEIGHBOR_SOLICIT;
     case "nd_advert":

@@ -4,8 +4,8 @@
  * headers (802.1Q / 802.1ad, the TCI with OVS's "present" CFI bit), ARP,
  * IPv4 (fragment bits from flags/offset), IPv6 with its extension headers
  * (nw_proto is the last header's next-header), TCP (flags), UDP, SCTP, ICMP,
- * ICMPv6 with neighbour discovery. MPLS and PBB stop parsing after the
- * Ethertype, as ovsim's flow key has no MPLS members (and OVS none for PBB).
+ * ICMPv6 with neighbour discovery, MPLS (the first label stack entry, then
+ * nothing, as OVS). PBB stops parsing after the Ethertype (OVS has no PBB).
  *
  * This is the stand-in until src/datapath's packet module lands: then the
  * runner builds bytes from the description and extracts the flow from them.
@@ -45,6 +45,14 @@ export function flowOfLayers(layers: readonly Layer[], inPort: number): Uint32Ar
   writeMember(key, M.dlType, type < 0x600n ? 0x5ffn : type);
   const l3 = layers[i];
   if (l3 === undefined) return key;
+  if (type === 0x8847n || type === 0x8848n) {
+    // parse_mpls: the first label stack entry; nothing past the stack.
+    if (l3.cls === "mpls") {
+      const lse = (num(l3, "label") << 12n) | (num(l3, "exp") << 9n) | (num(l3, "bsb") << 8n) | num(l3, "ttl");
+      writeMember(key, M.mplsLse, lse);
+    }
+    return key;
+  }
   if ((type === 0x0806n || type === 0x8035n) && l3.cls === "arp") {
     if (num(l3, "hwtype") === 1n && num(l3, "proto") === 0x800n && num(l3, "hlen") === 6n && num(l3, "plen") === 4n) {
       const op = num(l3, "opcode");

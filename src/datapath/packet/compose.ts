@@ -24,7 +24,7 @@ import { M, readSmall, W } from "../../flowtable/flow-layout.js";
 import { put16, put32, putWords } from "./bytes.js";
 import { csum, csumContinue, csumFinish, pseudoHeaderV4, pseudoHeaderV6 } from "./csum.js";
 import { Packet } from "./packet.js";
-import { composedLength, DUMMY_L7_LEN } from "../flow-compose.js";
+import { composedLength, DUMMY_L7_LEN, mplsLabels } from "../flow-compose.js";
 
 const FLOW_DL_TYPE_NONE = 0x05ff;
 const VLAN_CFI = 0x1000;
@@ -192,6 +192,11 @@ export function flowCompose(flow: Uint32Array, l7Len: number = DUMMY_L7_LEN): Pa
       putWords(b, p + 18, flow, W.ARP_THA, 2, 2);
       put32(b, p + 24, flow[W.NW_DST] ?? 0);
     }
+  } else if (dlType === 0x8847 || dlType === 0x8848) {
+    // push_mpls of each entry: the first entry outermost, then zeros (mpls_lse[1..2]).
+    pkt.l2_5Ofs = p;
+    put32(b, p, flow[W.MPLS_LSE0] ?? 0);
+    pkt.l3Ofs = p + 4 * mplsLabels(flow);
   }
   return pkt;
 }

@@ -2,7 +2,8 @@
  * Flow extraction: a packet's bytes into a flow key, exactly as OVS's
  * miniflow_extract (lib/flow.c) reads Ethernet, 802.1Q/802.1ad, LLC/SNAP,
  * ARP/RARP, IPv4, IPv6 (extension headers, fragments), TCP, UDP, SCTP,
- * ICMP, IGMP and ICMPv6 (neighbour discovery).
+ * ICMP, IGMP and ICMPv6 (neighbour discovery), and MPLS label stacks (the first
+ * entry into the flow; nothing after the stack, as OVS).
  *
  * This is the datapath's hot path: no allocation, no closures, no BigInt; it
  * writes the caller's key (a flow key, or a translation flow whose extra words
@@ -27,7 +28,7 @@
  *   first link-layer option goes to tcp_flags (OVS's nd_options_type view).
  *
  * Not extracted (no member in the flow key): IGMP group, ND reserved bits
- * (OVS's igmp_group_ip4 view), MPLS, NSH, conntrack original tuple.
+ * (OVS's igmp_group_ip4 view), MPLS entries after the first, NSH, conntrack original tuple.
  */
 import { XM } from "../../actions/xlate/odp-metadata.js";
 import { W } from "../../flowtable/flow-layout.js";
@@ -45,6 +46,8 @@ const ETH_TYPE_IP = 0x0800;
 const ETH_TYPE_IPV6 = 0x86dd;
 const ETH_TYPE_ARP = 0x0806;
 const ETH_TYPE_RARP = 0x8035;
+const ETH_TYPE_MPLS = 0x8847;
+const ETH_TYPE_MPLS_MCAST = 0x8848;
 const VLAN_CFI = 0x1000;
 const FRAG_ANY = 1;
 const FRAG_LATER = 2;
@@ -200,6 +203,21 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
   key[W.DL_TYPE_VLAN_TCI] = ((dlType << 16) | tci0) >>> 0;
   key[W.VLAN_TCI1] = tci1;
   if (key.length > TPID_WORD) key[TPID_WORD] = tpids >>> 0;
+
+  // MPLS (parse_mpls): the label stack up to the bottom-of-stack entry; the
+  // first entry is the flow's mpls_lse. Nothing past the stack is parsed.
+  if (dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST) {
+    packet.l2_5Ofs = p;
+    let first = true;
+    while (rem >= 4) {
+      const lse = u32(b, p);
+      if (first) key[W.MPLS_LSE0] = lse;
+      first = false;
+      p += 4;
+      rem -= 4;
+      if ((lse & 0x100) !== 0) break;
+    }
+  }
 
   // L3.
   packet.l3Ofs = p;
