@@ -24,6 +24,7 @@ import { learn } from "./learn-action.js";
 import { clone, conjunction, ctClear, exit, finTimeout, note, popQueue, setQueue, setTunnel } from "./misc-actions.js";
 import { controller, enqueue, group, output, outputReg, outputTrunc } from "./output-actions.js";
 import { clearActions, gotoTable, meter, resubmit, writeActions, writeMetadata } from "./table-actions.js";
+import { decMplsTtl, popMpls, pushMpls, setMplsLabel, setMplsTc, setMplsTtl } from "./mpls-actions.js";
 import { pushVlan, setVlanPcp, setVlanVid, stripVlan } from "./vlan-actions.js";
 
 type ActionOps = { readonly [T in ActionType]: ActionOp<ActionOf<T>> };
@@ -51,6 +52,12 @@ export const ACTION_OPS: ActionOps = {
   set_l4_dst_port: setL4DstPort,
   reg_move: regMove,
   dec_ttl: decTtl,
+  set_mpls_label: setMplsLabel,
+  set_mpls_tc: setMplsTc,
+  set_mpls_ttl: setMplsTtl,
+  dec_mpls_ttl: decMplsTtl,
+  push_mpls: pushMpls,
+  pop_mpls: popMpls,
   set_tunnel: setTunnel,
   set_queue: setQueue,
   pop_queue: popQueue,

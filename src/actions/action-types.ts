@@ -106,6 +106,31 @@ export interface PushVlanAction {
   readonly ethertype: number;
 }
 
+/** push_mpls / pop_mpls: the ethertype the packet gets (MPLS for push; the payload's for pop). */
+export interface MplsEthertypeAction<T extends "push_mpls" | "pop_mpls" = "push_mpls" | "pop_mpls"> {
+  readonly type: T;
+  readonly ethertype: number;
+}
+
+export interface SetMplsLabelAction {
+  readonly type: "set_mpls_label";
+  readonly label: number;
+}
+
+export interface SetMplsTcAction {
+  readonly type: "set_mpls_tc";
+  readonly tc: number;
+}
+
+export interface SetMplsTtlAction {
+  readonly type: "set_mpls_ttl";
+  readonly ttl: number;
+}
+
+export interface DecMplsTtlAction {
+  readonly type: "dec_mpls_ttl";
+}
+
 export interface SetEthAction<T extends "set_eth_src" | "set_eth_dst" = "set_eth_src" | "set_eth_dst"> {
   readonly type: T;
   readonly mac: bigint;
@@ -322,6 +347,12 @@ export type Action =
   | RegMoveAction
   | SetFieldAction
   | DecTtlAction
+  | SetMplsLabelAction
+  | SetMplsTcAction
+  | SetMplsTtlAction
+  | DecMplsTtlAction
+  | MplsEthertypeAction<"push_mpls">
+  | MplsEthertypeAction<"pop_mpls">
   | SetTunnelAction
   | SetQueueAction
   | PopQueueAction

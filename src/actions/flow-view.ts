@@ -37,8 +37,16 @@ export class FlowView {
     return readSmall(this.key, M.dlType);
   }
 
+  set dlType(v: number) {
+    writeMember(this.key, M.dlType, BigInt(v & 0xffff));
+  }
+
   get nwProto(): number {
     return readSmall(this.key, M.nwProto);
+  }
+
+  set nwProto(v: number) {
+    writeMember(this.key, M.nwProto, BigInt(v & 0xff));
   }
 
   get nwFrag(): number {

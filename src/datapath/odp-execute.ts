@@ -3,7 +3,8 @@
  * dp_netdev's execute): the result is the list of packets leaving by
  * datapath ports, in order.
  *
- * Done so far: output, push_vlan / pop_vlan, every set(...) of the action AST
+ * Done so far: output, push_vlan / pop_vlan, push_mpls / pop_mpls /
+ * set(mpls) (the outermost label stack entry), every set(...) of the action AST
  * (masked or not: odp-execute-set.ts, with checksums),
  * tnl_push (the exact outer header bytes, IPv4 total length and checksum,
  * UDP length; the UDP source port is the packet's flow hash folded into
@@ -158,6 +159,51 @@ function popVlan(p: Packet): Packet {
   return withMetadata(p, new Packet(out));
 }
 
+/** Offset of the ethertype after the Ethernet addresses and any VLAN headers. */
+function ethertypeOffset(p: Packet): number {
+  let o = 12;
+  for (;;) {
+    const t = ((p.bytes[o] ?? 0) << 8) | (p.bytes[o + 1] ?? 0);
+    if ((t !== 0x8100 && t !== 0x88a8) || o + 6 > p.size) return o;
+    o += 4;
+  }
+}
+
+function isMplsType(t: number): boolean {
+  return t === 0x8847 || t === 0x8848;
+}
+
+/** OVS's push_mpls: a label stack entry after the Ethernet and VLAN headers, and the new ethertype. */
+function pushMpls(p: Packet, ethertype: number, lse: number): Packet {
+  const o = ethertypeOffset(p);
+  if (o + 2 > p.size) return p;
+  const out = new Uint8Array(p.size + 4);
+  out.set(p.bytes.subarray(0, o), 0);
+  put16(out, o, ethertype);
+  put32(out, o + 2, lse >>> 0);
+  out.set(p.bytes.subarray(o + 2, p.size), o + 6);
+  return withMetadata(p, new Packet(out));
+}
+
+/** OVS's pop_mpls: removes the outermost label stack entry of an MPLS packet. */
+function popMpls(p: Packet, ethertype: number): Packet {
+  const o = ethertypeOffset(p);
+  const t = ((p.bytes[o] ?? 0) << 8) | (p.bytes[o + 1] ?? 0);
+  if (!isMplsType(t) || o + 6 > p.size) return p;
+  const out = new Uint8Array(p.size - 4);
+  out.set(p.bytes.subarray(0, o), 0);
+  put16(out, o, ethertype);
+  out.set(p.bytes.subarray(o + 6, p.size), o + 2);
+  return withMetadata(p, new Packet(out));
+}
+
+/** set(mpls(...)): rewrites the outermost label stack entry in place (`p` is a copy). */
+function setMpls(p: Packet, lse: number): void {
+  const o = ethertypeOffset(p);
+  const t = ((p.bytes[o] ?? 0) << 8) | (p.bytes[o + 1] ?? 0);
+  if (isMplsType(t) && o + 6 <= p.size) put32(p.bytes, o + 2, lse >>> 0);
+}
+
 function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number): void {
   let pkt = p;
   let trunc = -1;
@@ -175,6 +221,16 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         break;
       case "pop_vlan":
         pkt = popVlan(pkt);
+        break;
+      case "push_mpls":
+        pkt = pushMpls(pkt, a.ethertype, a.lse);
+        break;
+      case "pop_mpls":
+        pkt = popMpls(pkt, a.ethertype);
+        break;
+      case "set_mpls":
+        if (pkt === p) pkt = copy(pkt);
+        setMpls(pkt, a.lse);
         break;
       case "set":
         if (pkt === p) pkt = copy(pkt); // edited in place: the caller's packet never is

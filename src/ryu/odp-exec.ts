@@ -1,7 +1,8 @@
 /**
  * Executes datapath actions (OVS's odp_execute_actions, lib/odp-execute.c) on
  * a Ryu packet description: `set(...)` rewrites header fields, push/pop VLAN
- * add and remove 802.1Q/802.1ad headers, `output` and controller upcalls
+ * add and remove 802.1Q/802.1ad headers, push/pop MPLS add and remove a
+ * label stack entry (set(mpls) rewrites it), `output` and controller upcalls
  * record a copy of the packet as it is then. This is how the Ryu runner gets
  * egress packets before src/datapath executes actions on packet bytes; it
  * covers the actions translation emits for the corpus, and reports any other
@@ -100,6 +101,49 @@ function popVlan(pkt: Layer[]): void {
   pkt.splice(1, 1);
 }
 
+/** Index of the first layer after Ethernet and VLAN headers (where an MPLS label stack starts). */
+function l25Index(pkt: Layer[]): number {
+  let i = 1;
+  while (pkt[i]?.cls === "vlan" || pkt[i]?.cls === "svlan") i++;
+  return i;
+}
+
+function mplsLayer(lse: number): Layer {
+  return {
+    cls: "mpls",
+    f: new Map<string, FieldValue>([
+      ["label", BigInt(lse >>> 12)],
+      ["exp", BigInt((lse >>> 9) & 7)],
+      ["bsb", BigInt((lse >>> 8) & 1)],
+      ["ttl", BigInt(lse & 0xff)],
+    ]),
+  };
+}
+
+/** push_mpls: a label stack entry after the Ethernet and VLAN headers; the header before it gets the ethertype. */
+function pushMpls(pkt: Layer[], lse: number, ethertype: number): void {
+  if (pkt[0]?.cls !== "ethernet") return;
+  const i = l25Index(pkt);
+  pkt[i - 1]?.f.set("ethertype", BigInt(ethertype));
+  pkt.splice(i, 0, mplsLayer(lse));
+}
+
+function popMpls(pkt: Layer[], ethertype: number): void {
+  const i = l25Index(pkt);
+  if (pkt[0]?.cls !== "ethernet" || pkt[i]?.cls !== "mpls") return;
+  pkt[i - 1]?.f.set("ethertype", BigInt(ethertype));
+  pkt.splice(i, 1);
+}
+
+function setMpls(pkt: Layer[], lse: number, unsupported: string[]): void {
+  const i = l25Index(pkt);
+  if (pkt[0]?.cls !== "ethernet" || pkt[i]?.cls !== "mpls") {
+    unsupported.push("set(mpls) on a packet without that header");
+    return;
+  }
+  pkt[i] = mplsLayer(lse);
+}
+
 /** What the executor asks its datapath: whether meter `id` drops this packet. */
 export interface ExecHooks {
   readonly meterDrops?: (id: number, packet: readonly Layer[]) => boolean;
@@ -125,6 +169,15 @@ function run(actions: readonly OdpAction[], pkt: Layer[], out: ExecResult, hooks
         break;
       case "pop_vlan":
         popVlan(pkt);
+        break;
+      case "push_mpls":
+        pushMpls(pkt, a.lse, a.ethertype);
+        break;
+      case "pop_mpls":
+        popMpls(pkt, a.ethertype);
+        break;
+      case "set_mpls":
+        setMpls(pkt, a.lse, out.unsupported);
         break;
       case "set":
         applySet(pkt, a, out.unsupported);

@@ -122,15 +122,17 @@ function translate(world: World, bridge: XlateBridge, packet: readonly Layer[], 
  * does on the packet as it is then (src/datapath/dp-hash.ts), then the
  * recirculated pass translated (thawing the frozen state) and executed.
  */
-function execHooks(world: World, bridge: XlateBridge, depth: number): ExecHooks {
+function execHooks(world: World, bridge: XlateBridge, depth: number, traces?: TraceNode[]): ExecHooks {
   const meters = world.bridge(BRIDGE)?.meterTable;
   return {
     meterDrops: (id, p) => meters?.meters().find((m) => m.dpId === id)?.apply(world.now, packetLength(p)) === "drop",
     recirc: (id, p, hash, out) => {
       if (depth >= MAX_RECIRC_DEPTH) return;
       const dp = hash === null ? 0 : dpHash(xlateFlowOf(flowOfLayers(p, RECV_PORT)), hash.alg, hash.basis);
-      const r = translate(world, bridge, p, false, { id, dpHash: dp });
-      const ex = executeOdp(r.odpActions, p, execHooks(world, bridge, depth + 1));
+      const r = translate(world, bridge, p, traces !== undefined, { id, dpHash: dp });
+      // The recirculated pass's table lookups count as the packet's (the table-miss checks).
+      traces?.push(...r.trace);
+      const ex = executeOdp(r.odpActions, p, execHooks(world, bridge, depth + 1, traces));
       out.emitted.push(...ex.emitted);
       out.unsupported.push(...ex.unsupported);
     },
@@ -148,7 +150,8 @@ function send(world: World, bridge: XlateBridge, packet: readonly Layer[], trace
   const r = cached ?? translate(world, bridge, packet, trace);
   const notes: string[] = [];
   if (r.error !== null) notes.push(`translation error ${r.error}`);
-  const ex = executeOdp(r.odpActions, packet, execHooks(world, bridge, 0));
+  const recircTraces: TraceNode[] = [];
+  const ex = executeOdp(r.odpActions, packet, execHooks(world, bridge, 0, trace ? recircTraces : undefined));
   for (const u of ex.unsupported) notes.push(`datapath action not executed by the runner: ${u}`);
   const ports = odpToOfport(bridge);
   const outputs: { ofport: number; packet: Layer[] }[] = [];
@@ -157,7 +160,7 @@ function send(world: World, bridge: XlateBridge, packet: readonly Layer[], trace
     if (e.kind === "controller") packetIns.push(e.packet);
     else outputs.push({ ofport: ports.get(e.port) ?? -1, packet: e.packet });
   }
-  return { outputs, packetIns, trace: r.trace, notes };
+  return { outputs, packetIns, trace: [...r.trace, ...recircTraces], notes };
 }
 
 function describeSent(s: Sent): string {

@@ -42,6 +42,25 @@ export interface OdpPopVlanAction {
   readonly type: "pop_vlan";
 }
 
+/** `push_mpls(label=..,tc=..,ttl=..,bos=..,eth_type=0x8847)`: `lse` is the whole label stack entry. */
+export interface OdpPushMplsAction {
+  readonly type: "push_mpls";
+  readonly lse: number;
+  readonly ethertype: number;
+}
+
+/** `pop_mpls(eth_type=0x800)`: the ethertype the packet gets. */
+export interface OdpPopMplsAction {
+  readonly type: "pop_mpls";
+  readonly ethertype: number;
+}
+
+/** `set(mpls(label=..,tc=..,ttl=..,bos=..))`: rewrites the outermost label stack entry. */
+export interface OdpSetMplsAction {
+  readonly type: "set_mpls";
+  readonly lse: number;
+}
+
 /** `recirc(0x1)`: run the packet through the datapath again with this recirc_id. */
 export interface OdpRecircAction {
   readonly type: "recirc";
@@ -106,6 +125,9 @@ export type OdpAction =
   | OdpOutputAction
   | OdpPushVlanAction
   | OdpPopVlanAction
+  | OdpPushMplsAction
+  | OdpPopMplsAction
+  | OdpSetMplsAction
   | OdpSetAction
   | OdpUserspaceAction
   | OdpRecircAction
@@ -133,6 +155,11 @@ function formatPushVlan(a: OdpPushVlanAction): string {
   return `push_vlan(${tpid}vid=${a.tci & 0xfff},pcp=${(a.tci >>> 13) & 7}${cfi})`;
 }
 
+/** OVS's format_mpls_lse. */
+export function formatMplsLse(lse: number): string {
+  return `label=${lse >>> 12},tc=${(lse >>> 9) & 7},ttl=${lse & 0xff},bos=${(lse >>> 8) & 1}`;
+}
+
 function formatSample(a: OdpSampleAction): string {
   const percent = ((100 * a.probability) / UINT32_MAX).toFixed(1);
   return `sample(sample=${percent}%,actions(${formatOdpActions(a.actions)}))`;
@@ -144,6 +171,9 @@ const FORMAT: Formatters = {
   output: (a) => String(a.port),
   push_vlan: formatPushVlan,
   pop_vlan: () => "pop_vlan",
+  push_mpls: (a) => `push_mpls(${formatMplsLse(a.lse)},eth_type=0x${a.ethertype.toString(16)})`,
+  pop_mpls: (a) => `pop_mpls(eth_type=0x${a.ethertype.toString(16)})`,
+  set_mpls: (a) => `set(mpls(${formatMplsLse(a.lse)}))`,
   set: (a) => `set(${formatOdpKeyAttr(a)})`,
   userspace: formatUserspace,
   recirc: (a) => `recirc(${a.id === 0 ? "0" : `0x${a.id.toString(16)}`})`,

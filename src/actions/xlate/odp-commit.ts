@@ -36,7 +36,11 @@
  * optionally followed by skb_priority and the VLAN TPIDs. No BigInt is used
  * except to build the value of an IPv6 set action.
  *
- * Not modelled (no flow member): MPLS, NSH, packet_type (encap/decap),
+ * MPLS (commit_mpls_action) is committed with one label stack entry, the only
+ * one the flow layout keeps: a changed entry becomes set(mpls), a removed one
+ * pop_mpls, a new one push_mpls.
+ *
+ * Not modelled (no flow member): deeper MPLS label stacks, NSH, packet_type (encap/decap),
  * ND extensions (nd_reserved, nd_options_type), tunnel metadata (committed by
  * the tunnel code as tnl_push).
  */
@@ -415,6 +419,48 @@ function commitVlan(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | unde
   if (t < base.length) base[t] = flow[t] ?? 0;
 }
 
+const ETH_TYPE_MPLS = 0x8847;
+const ETH_TYPE_MPLS_MCAST = 0x8848;
+
+function isMpls(dlType: number): boolean {
+  return dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST;
+}
+
+function mplsLse(flow: Uint32Array): number {
+  return (flow[M.mplsLse.word] ?? 0) >>> 0;
+}
+
+/** OVS's flow_count_mpls_labels, for the one entry the layout keeps. */
+export function countMplsLabels(flow: Uint32Array): number {
+  return isMpls(readSmall(flow, M.dlType)) && mplsLse(flow) !== 0 ? 1 : 0;
+}
+
+/** OVS's commit_mpls_action (without encap). */
+function commitMpls(flow: Uint32Array, base: Uint32Array, out: OdpAction[]): void {
+  let baseN = countMplsLabels(base);
+  const flowN = countMplsLabels(flow);
+  let commonN = baseN === 1 && flowN === 1 && mplsLse(base) === mplsLse(flow) ? 1 : 0;
+  const dlType = readSmall(flow, M.dlType);
+  while (baseN > commonN) {
+    if (baseN - 1 === commonN && flowN > commonN) {
+      out.push({ type: "set_mpls", lse: mplsLse(flow) });
+      base[M.mplsLse.word] = mplsLse(flow);
+      commonN++;
+    } else {
+      out.push({ type: "pop_mpls", ethertype: !isMpls(dlType) && baseN > 1 ? ETH_TYPE_MPLS : dlType });
+      base[M.mplsLse.word] = 0;
+      base[M.dlType.word] = (((base[M.dlType.word] ?? 0) & 0xffff) | (dlType << 16)) >>> 0;
+      baseN--;
+    }
+  }
+  while (baseN < flowN) {
+    out.push({ type: "push_mpls", lse: mplsLse(flow), ethertype: dlType });
+    base[M.mplsLse.word] = mplsLse(flow);
+    base[M.dlType.word] = (((base[M.dlType.word] ?? 0) & 0xffff) | (dlType << 16)) >>> 0;
+    baseN++;
+  }
+}
+
 /**
  * Appends to `out` the datapath actions that make a packet described by `base`
  * look like `flow`, and updates `base` to match; ORs into `wc` (when given)
@@ -432,9 +478,13 @@ export function commitOdpActions(
   useMasked = true,
 ): boolean {
   commitAttr(SPECS.eth, flow, base, wc, useMasked, out);
+  // Make the packet a non-MPLS one before the L3/L4 sets, which would otherwise do nothing.
+  const mplsFirst = isMpls(readSmall(base, M.dlType)) && !isMpls(readSmall(flow, M.dlType));
+  if (mplsFirst) commitMpls(flow, base, out);
   const slowNw = commitNw(flow, base, wc, useMasked, out);
   commitPorts(flow, base, wc, useMasked, out);
   const slowIcmp = commitIcmp(flow, base, wc, out);
+  if (!mplsFirst) commitMpls(flow, base, out);
   commitVlan(flow, base, wc, out);
   commitAttr(SPECS.skb_priority, flow, base, wc, useMasked, out);
   commitAttr(SPECS.skb_mark, flow, base, wc, useMasked, out);

@@ -8,7 +8,7 @@
  * A row returns true to stop the current action list (OVS's `return` from
  * do_xlate_actions: a dec_ttl exception, a missing group).
  */
-import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
+import { FLOW_WORDS, M, W, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import {
   OFPP_ALL,
   OFPP_CONTROLLER,
@@ -48,6 +48,122 @@ import { groupHooks, xlateGroupAction } from "./xlate-group.js";
 import { freezeUnrollActions } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
+
+// ---- MPLS (one label stack entry: the flow layout keeps mpls_lse[0] only)
+
+const MPLS_LABEL_MASK = 0xfffff000;
+const MPLS_TC_MASK = 0x00000e00;
+const MPLS_BOS_MASK = 0x00000100;
+const MPLS_TTL_MASK = 0x000000ff;
+
+function isMplsFlow(flow: Uint32Array): boolean {
+  const t = readSmall(flow, M.dlType);
+  return t === 0x8847 || t === 0x8848;
+}
+
+function lseOf(flow: Uint32Array): number {
+  return (flow[M.mplsLse.word] ?? 0) >>> 0;
+}
+
+function orWc(ctx: XlateCtx, bits: number): void {
+  const w = M.mplsLse.word;
+  ctx.wc[w] = ((ctx.wc[w] ?? 0) | bits) >>> 0;
+}
+
+/** Sets the bits `mask` of the outermost LSE to `value` (already shifted into place). */
+function setLse(ctx: XlateCtx, mask: number, value: number): void {
+  if (!isMplsFlow(ctx.flow)) return;
+  orWc(ctx, mask);
+  ctx.flow[M.mplsLse.word] = ((lseOf(ctx.flow) & ~mask) | (value & mask)) >>> 0;
+}
+
+/** OVS's flow_count_mpls_labels (un-wildcarding the BOS bit), for one entry. */
+function countMpls(ctx: XlateCtx): number {
+  if (!isMplsFlow(ctx.flow)) return 0;
+  orWc(ctx, MPLS_BOS_MASK);
+  return lseOf(ctx.flow) !== 0 ? 1 : 0;
+}
+
+/** OVS's compose_mpls_push_action + flow_push_mpls. */
+function xlatePushMpls(ethertype: number, ctx: XlateCtx): void {
+  const f = ctx.flow;
+  const n = countMpls(ctx);
+  if (n === 0) {
+    ctx.commit();
+    let label = 0; // IPv4 Explicit Null
+    let tc = 0;
+    let ttl = 64;
+    if (readSmall(f, M.dlType) === 0x86dd) label = 2;
+    if (isIpAny(f)) {
+      tc = (readSmall(f, M.nwTos) & 0xfc) >> 2;
+      unwildcard(ctx.wc, M.nwTos, 0xfcn);
+      maskMember(ctx.wc, M.nwTtl);
+      const t = readSmall(f, M.nwTtl);
+      if (t !== 0) ttl = t;
+    }
+    f[M.mplsLse.word] = ((label << 12) | ((tc & 7) << 9) | MPLS_BOS_MASK | (ttl & 0xff)) >>> 0;
+    // Clear L3 and L4: the MPLS payload is opaque.
+    for (let w = W.NW_SRC; w < FLOW_WORDS; w++) f[w] = 0;
+  } else {
+    // The layout keeps one entry: the new outermost one is a copy without BOS.
+    orWc(ctx, 0xffffffff);
+    f[M.mplsLse.word] = (lseOf(f) & ~MPLS_BOS_MASK) >>> 0;
+  }
+  writeMember(f, M.dlType, BigInt(ethertype));
+}
+
+/** OVS's compose_mpls_pop_action + flow_pop_mpls. */
+function xlatePopMpls(ethertype: number, ctx: XlateCtx): void {
+  if (countMpls(ctx) === 0) return;
+  ctx.flow[M.mplsLse.word] = 0;
+  writeMember(ctx.flow, M.dlType, BigInt(ethertype));
+  // The datapath supports recirculation.
+  if (ethertype !== 0x8847 && ethertype !== 0x8848) ctx.wasMpls = true;
+}
+
+/** Actions that need no recirculation after a pop_mpls (OVS's recirc_for_mpls). */
+const NO_RECIRC_FOR_MPLS = new Set<ActionType>([
+  "output",
+  "output_trunc",
+  "enqueue",
+  "output_reg",
+  "set_vlan_vid",
+  "set_vlan_pcp",
+  "set_eth_src",
+  "set_eth_dst",
+  "set_tunnel",
+  "set_queue",
+  "group",
+]);
+
+/** OVS's mf_is_l3_or_higher: IPv4 source and every field after it (the flow's L3 and L4 words). */
+function isL3OrHigher(f: { readonly member: { readonly word: number } }): boolean {
+  return f.member.word >= W.NW_SRC && f.member.word < FLOW_WORDS;
+}
+
+/** OVS's recirc_for_mpls: freeze before an action that may need the L3+ headers of a packet that was MPLS. */
+function recircForMpls(a: Action, ctx: XlateCtx): void {
+  if (ctx.exit || !ctx.wasMpls) return;
+  if (NO_RECIRC_FOR_MPLS.has(a.type)) return;
+  if (a.type === "set_field" && !isL3OrHigher(a.field)) return;
+  ctx.exit = true;
+  ctx.freezing = true;
+}
+
+/** OVS's compose_dec_mpls_ttl_action: true stops the action list. */
+function xlateDecMplsTtl(ctx: XlateCtx): boolean {
+  if (isMplsFlow(ctx.flow)) {
+    const ttl = lseOf(ctx.flow) & MPLS_TTL_MASK;
+    orWc(ctx, MPLS_TTL_MASK);
+    if (ttl > 1) {
+      setLse(ctx, MPLS_TTL_MASK, ttl - 1);
+      return false;
+    }
+    ctx.controller(0xffff, "invalid_ttl", 0, []);
+  }
+  ctx.report("warn", "MPLS decrement TTL exception");
+  return true;
+}
 
 type XlateFn<A extends Action> = (a: A, ctx: XlateCtx, last: boolean) => boolean;
 type XlateOps = { readonly [T in ActionType]: XlateFn<ActionOf<T>> };
@@ -116,6 +232,7 @@ export function doXlateActions(list: ActionList, ctx: XlateCtx, isLast: boolean)
     const a = list[i] as Action;
     const last = isLast && i === n - 1 && ctx.actionSet.length === 0;
     if (ctx.error !== null) break;
+    recircForMpls(a, ctx);
     if (ctx.exit) {
       if (ctx.freezing) freezeUnrollActions(list, i, ctx);
       break;
@@ -476,6 +593,27 @@ export const XLATE: XlateOps = {
     ctx.report("warn", `IPv${readSmall(f, M.dlType) === 0x0800 ? 4 : 6} decrement TTL exception`);
     return true;
   },
+  set_mpls_label: (a, ctx) => {
+    setLse(ctx, MPLS_LABEL_MASK, a.label << 12);
+    return false;
+  },
+  set_mpls_tc: (a, ctx) => {
+    setLse(ctx, MPLS_TC_MASK, a.tc << 9);
+    return false;
+  },
+  set_mpls_ttl: (a, ctx) => {
+    setLse(ctx, MPLS_TTL_MASK, a.ttl);
+    return false;
+  },
+  dec_mpls_ttl: (_a, ctx) => xlateDecMplsTtl(ctx),
+  push_mpls: (a, ctx) => {
+    xlatePushMpls(a.ethertype, ctx);
+    return false;
+  },
+  pop_mpls: (a, ctx) => {
+    xlatePopMpls(a.ethertype, ctx);
+    return false;
+  },
   set_tunnel: (a, ctx) => {
     writeMember(ctx.flow, M.tunId, a.tunId);
     return false;
@@ -577,6 +715,9 @@ const SET_OR_MOVE = new Set<ActionType>([
   "set_ipv4_dst",
   "set_l4_src_port",
   "set_l4_dst_port",
+  "set_mpls_label",
+  "set_mpls_tc",
+  "set_mpls_ttl",
   "set_tunnel",
   "set_vlan_pcp",
   "set_vlan_vid",
@@ -595,8 +736,11 @@ export function executeActionSetOrder(set: ActionList): ActionList {
     return false;
   };
   lastOf("strip_vlan");
+  lastOf("pop_mpls");
+  lastOf("push_mpls");
   lastOf("push_vlan");
   lastOf("dec_ttl");
+  lastOf("dec_mpls_ttl");
   for (const a of set) if (SET_OR_MOVE.has(a.type)) out.push(a);
   lastOf("set_queue");
   if (!lastOf("group") && !lastOf("output") && !lastOf("resubmit") && !lastOf("ct")) return [];

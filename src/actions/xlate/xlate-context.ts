@@ -176,6 +176,8 @@ export class XlateCtx {
   /** The `hash(...)` to put before `recirc(N)` (OVS's recirc_update_dp_hash). */
   freezeHash: { readonly alg: DpHashAlg; readonly basis: number } | null = null;
   error: XlateErrorCode | null = null;
+  /** OVS's ctx->was_mpls: a pop_mpls left a packet whose L3+ the flow does not know (recirculate before using it). */
+  wasMpls = false;
   conntracked = false;
   /** The nat a ct action's nested actions asked for (OVS's ct_nat_action). */
   ctNat: NatAction | null = null;
@@ -294,6 +296,12 @@ export class XlateCtx {
    * patch-port clone wrapper).
    */
   tableAction(inPort: number, tableId: number, mayPacketIn: boolean, last: boolean, run: RunActions): void {
+    // Recirculate before matching in a table a packet that was MPLS.
+    if (this.wasMpls) {
+      this.exit = true;
+      this.freezing = true;
+      return;
+    }
     if (!this.resourceCheck()) return;
     const oldTable = this.tableId;
     this.tableId = tableId;
@@ -309,6 +317,7 @@ export class XlateCtx {
   recurse(r: LookupResult, deepens: boolean, last: boolean, run: RunActions): void {
     const oldRule = this.rule;
     const oldCookie = this.ruleCookie;
+    const oldWasMpls = this.wasMpls;
     this.resubmits++;
     if (deepens) this.depth++;
     if (typeof r === "string") {
@@ -323,6 +332,7 @@ export class XlateCtx {
     }
     this.ruleCookie = oldCookie;
     this.rule = oldRule;
+    this.wasMpls = oldWasMpls;
     if (deepens) this.depth--;
   }
 
