@@ -15,6 +15,7 @@
  */
 import { FlowParseError } from "../flowtable/errors.js";
 import { fieldByName } from "../flowtable/fields.js";
+import { keyValuePairs } from "../flowtable/flow-mod-parse.js";
 import { Match } from "../flowtable/match.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { formatPort, OFPP_CONTROLLER, parsePort } from "../flowtable/ports.js";
@@ -29,33 +30,9 @@ import { NO_PROPS, OFPG_ALL, OFPG_ANY, OFPG_MAX, WATCH_PORT_NONE } from "./group
 const BUCKET_MAX = 0xffffff00;
 const BUCKET_UNSET = 0xffffffff;
 
-/** `key=value` / `key:value` / `key(value)` pairs with the delimiter (OVS's ofputil_parse_key_value). */
+/** `key=value` / `key:value` / `key(value)` pairs as [key, delimiter, value]. */
 function* pairs(s: string): Generator<[string, string, string]> {
-  let i = 0;
-  const isSep = (c: string | undefined): boolean => c !== undefined && ", \t\r\n".includes(c);
-  while (i < s.length) {
-    while (isSep(s[i])) i++;
-    if (i >= s.length) return;
-    let k = i;
-    while (k < s.length && !":=(, \t\r\n".includes(s[k] as string)) k++;
-    const key = s.slice(i, k);
-    const delim = s[k] ?? "";
-    i = k + (delim === "" ? 0 : 1);
-    if (delim !== ":" && delim !== "=" && delim !== "(") {
-      yield [key, "", ""];
-      continue;
-    }
-    const end = delim === "(" ? ")" : ", \t\r\n";
-    let v = i;
-    let depth = 0;
-    while (v < s.length && (depth > 0 || !end.includes(s[v] as string))) {
-      if (s[v] === "(") depth++;
-      else if (s[v] === ")") depth--;
-      v++;
-    }
-    yield [key, delim, s.slice(i, v)];
-    i = v + (v < s.length ? 1 : 0);
-  }
+  for (const [key, value, delim] of keyValuePairs(s)) yield [key, delim, value];
 }
 
 function fail(message: string, text: string): never {

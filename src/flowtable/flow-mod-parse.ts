@@ -96,9 +96,11 @@ const KEYWORDS: Record<FlowTextPurpose, number> = {
 /**
  * Splits `key=value` pairs as OVS's `ofputil_parse_key_value`: separators are
  * commas and white space; a value runs to the next separator, or for `key(...)`
- * to the matching parenthesis.
+ * to the matching parenthesis. Yields [key, value, delimiter] (delimiter `=`,
+ * `:`, `(` or "" for a bare key), so callers that care how a value was written
+ * (group buckets) can tell.
  */
-export function* keyValuePairs(s: string): Generator<[string, string]> {
+export function* keyValuePairs(s: string): Generator<[string, string, string]> {
   let i = 0;
   const isSep = (c: string | undefined): boolean => c !== undefined && ", \t\r\n".includes(c);
   while (i < s.length) {
@@ -107,10 +109,10 @@ export function* keyValuePairs(s: string): Generator<[string, string]> {
     let k = i;
     while (k < s.length && !":=(, \t\r\n".includes(s[k] as string)) k++;
     const key = s.slice(i, k);
-    const delim = s[k];
-    i = k + (delim === undefined ? 0 : 1);
+    const delim = s[k] ?? "";
+    i = k + (delim === "" ? 0 : 1);
     if (delim !== ":" && delim !== "=" && delim !== "(") {
-      yield [key, ""];
+      yield [key, "", ""];
       continue;
     }
     const end = delim === "(" ? ")" : ", \t\r\n";
@@ -121,7 +123,7 @@ export function* keyValuePairs(s: string): Generator<[string, string]> {
       else if (s[v] === ")") depth--;
       v++;
     }
-    yield [key, s.slice(i, v)];
+    yield [key, s.slice(i, v), delim];
     i = v + (v < s.length ? 1 : 0);
   }
 }
