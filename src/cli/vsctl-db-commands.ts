@@ -370,15 +370,25 @@ function sizeError(op: string, n: number, c: ColumnSchema, t: TableName): VsctlE
   );
 }
 
-export function cmdAdd(ctx: VsctlContext, inv: CommandInvocation): void {
+/**
+ * The column an `add` / `remove` changes: TABLE RECORD COLUMN VALUE..., with
+ * the record's current value; null when --if-exists and there is no record.
+ */
+function mutationTarget(ctx: VsctlContext, inv: CommandInvocation) {
   const [tn, id, colName, ...values] = inv.args as string[];
   const t = getTable(tn as string);
   const row = getRow(ctx, t, id as string, !inv.options.has("--if-exists"));
-  if (!row) return;
+  if (!row) return null;
   const c = getColumn(t, colName as string);
   checkMutable(t, c);
+  return { t, row, c, values, cur: ctx.get(t, row.uuid, c.name) };
+}
+
+export function cmdAdd(ctx: VsctlContext, inv: CommandInvocation): void {
+  const target = mutationTarget(ctx, inv);
+  if (!target) return;
+  const { t, row, c, values, cur } = target;
   const add = parseValues(ctx, c, values, false);
-  const cur = ctx.get(t, row.uuid, c.name);
   let next: Datum;
   if (c.type.value === null) next = Datum.set([...cur.keys, ...add.keys]);
   else {
@@ -390,14 +400,10 @@ export function cmdAdd(ctx: VsctlContext, inv: CommandInvocation): void {
 }
 
 export function cmdRemove(ctx: VsctlContext, inv: CommandInvocation): void {
-  const [tn, id, colName, ...values] = inv.args as string[];
-  const t = getTable(tn as string);
-  const row = getRow(ctx, t, id as string, !inv.options.has("--if-exists"));
-  if (!row) return;
-  const c = getColumn(t, colName as string);
-  checkMutable(t, c);
+  const target = mutationTarget(ctx, inv);
+  if (!target) return;
+  const { t, row, c, values, cur } = target;
   const rm = parseValues(ctx, c, values, true);
-  const cur = ctx.get(t, row.uuid, c.name);
   let next: Datum;
   if (c.type.value === null) next = Datum.set(cur.keys.filter((k) => !rm.has(k)));
   else {
