@@ -61,6 +61,8 @@ export { MegaflowCache } from "./datapath/megaflow-cache.js";
 export { BridgeUpcall } from "./datapath/upcall.js";
 export { GroupTable } from "./datapath/group-table.js";
 export { MeterTable } from "./datapath/meter-table.js";
+export { DpMeter, DpMeters } from "./datapath/dp-meter.js";
+export type { DpMeterConfig, DpMeterStats, MeterVerdict } from "./datapath/dp-meter.js";
 
 // Simulations: hosts, underlay, VM endpoints, event loop, pcap (src/sim, docs/simulation.md).
 export { Simulation } from "./sim/simulation.js";

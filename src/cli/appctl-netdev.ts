@@ -11,10 +11,11 @@
  *   NETDEV. OVS composes a packet from the flow (flow-compose.ts) and
  *   extracts its flow again, so only header fields survive.
  * - Every rule the packet hits is credited with one packet of the composed
- *   length; NETDEV's rx counters and each output port's tx counters count it
- *   too (push_vlan / pop_vlan change the length on the way).
- * - The datapath actions are recorded (`receivedPackets`) for the datapath
- *   to execute once there is one; output goes nowhere yet.
+ *   length; NETDEV's rx counters count it too.
+ * - The datapath actions are executed on the composed packet's bytes
+ *   (packet/compose.ts, padded with zeros to `--len`), as on a packet given
+ *   in hex (dp-execute.ts): meters, tx counters of the ports it leaves by,
+ *   recirculation. They are also recorded (`takeReceivedPackets`).
  *
  * The packet goes through its datapath (src/datapath/dpif-netdev.ts, wired
  * in appctl-dpif.ts): a megaflow hit counts in the megaflow and `dpif/show`'s
@@ -34,15 +35,16 @@ import { W } from "../flowtable/flow-layout.js";
 import { dpifOf, dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
 import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
 import { extractFlow } from "../datapath/packet/extract.js";
-import { packetFromHex } from "../datapath/packet/packet.js";
+import { Packet, packetFromHex } from "../datapath/packet/packet.js";
 import { worldVlanLimit } from "./appctl-trace.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
-import { creditOutputs, executeDatapathActions } from "./dp-execute.js";
+import { executeDatapathActions } from "./dp-execute.js";
+import { flowCompose } from "../datapath/packet/compose.js";
 import type { World } from "./world.js";
 
-/** A packet a dummy port received, translated, waiting for a datapath to execute it. */
+/** A packet a dummy port received and the datapath actions it got (kept for tests to read). */
 export interface ReceivedPacket {
   readonly bridge: string;
   /** The input port's datapath port number. */
@@ -93,8 +95,22 @@ function receiveOne(world: World, bridge: Bridge, port: BridgePort, flowText: st
   const composed = composedLength(parsed.flow, len !== 0 ? 0 : undefined);
   if (len !== 0 && composed > len) return "";
   const bytes = len !== 0 ? len : composed;
-  deliver(world, bridge, port, composedFlow(parsed.flow, port.ofport), bytes);
+  const actions = deliver(world, bridge, port, composedFlow(parsed.flow, port.ofport), bytes);
+  executeDatapathActions(world, bridge, composedPacket(parsed.flow, len), actions, false, 0, port.odpPort ?? 0);
   return null;
+}
+
+/** The packet netdev-dummy builds from a flow: flow_compose, then with --len padded with zeros (packet_expand). */
+function composedPacket(flow: Uint32Array, len: number): Packet {
+  if (len === 0) return flowCompose(flow);
+  const p = flowCompose(flow, 0);
+  const padded = new Uint8Array(Math.max(len, p.size));
+  padded.set(p.data());
+  const out = new Packet(padded);
+  out.l3Ofs = p.l3Ofs;
+  out.l4Ofs = p.l4Ofs;
+  out.l2_5Ofs = p.l2_5Ofs;
+  return out;
 }
 
 /** The upcall of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length. */
@@ -107,7 +123,6 @@ function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Arr
   key.set(flow.subarray(0, DP_KEY_WORDS));
   key[W.IN_PORT] = port.odpPort;
   const odpActions = dpifOf(world, dp).receive(key, bytes, world.now);
-  creditOutputs(world, bridge, odpActions, bytes);
   const list = received.get(world) ?? [];
   list.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
   if (list.length > MAX_RECEIVED_PACKETS) list.shift();

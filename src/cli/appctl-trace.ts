@@ -33,6 +33,7 @@ import type { Packet } from "../datapath/packet/packet.js";
 import { xlate } from "../actions/xlate/xlate.js";
 import { executeDatapathActions } from "./dp-execute.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
+import { flowCompose } from "../datapath/packet/compose.js";
 import { flowOfPacket, vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
 import { M, writeMember } from "../flowtable/flow-layout.js";
@@ -56,12 +57,15 @@ function trace(world: World, bridgeName: string, flowIn: Uint32Array, generate: 
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, worldVlanLimit(world));
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
   const lines = ofprotoTrace(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
-  // OVS's execute_actions_except_outputs: a given packet really goes through
-  // the datapath actions but their outputs (tnl_pop's packet goes on).
+  // OVS's execute_actions_except_outputs: a given packet, or the one
+  // -generate composes from the flow (flow_compose), really goes through the
+  // datapath actions but their outputs and recirculations (meters count it;
+  // tnl_pop's packet goes on).
   const bridge = world.bridge(bridgeName);
-  if (packet !== null && bridge !== undefined) {
+  const executed = packet ?? (generate ? flowCompose(flow) : null);
+  if (executed !== null && bridge !== undefined) {
     const again = xlate(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: false });
-    if (again.odpActions.some((a) => a.type === "tnl_pop")) executeDatapathActions(world, bridge, packet, again.odpActions, true, 0);
+    executeDatapathActions(world, bridge, executed, again.odpActions, true, 0);
   }
   return output(lines);
 }

@@ -1,18 +1,23 @@
 /**
  * What `netdev-dummy/receive` and `ofproto/trace` with a packet do with the
  * datapath actions of a packet's bytes: run them (src/datapath/odp-execute.ts)
- * and send every packet tnl_pop decapsulated through the datapath again, on
- * the tunnel vport with its tunnel metadata (OVS's recirculation after
- * tnl_pop in dpif-netdev), crediting the tx counters of the ports the inner
- * packet goes out of.
+ * on the bridge's datapath, with its meters (dp-meter.ts) at the world's
+ * time; credit the tx counters of the ports the packets leave by, each with
+ * its size as it leaves (VLAN, MPLS and tunnel headers, trunc); and send
+ * every packet tnl_pop decapsulated or `recirc(N)` sent back through the
+ * datapath again (on the tunnel vport with its tunnel metadata, or on the
+ * same port with recirc_id N and its dp_hash), as dpif-netdev recirculates.
+ * A packet a meter drops leaves by no port and counts nowhere but in the
+ * meter's band.
  * Outputs go nowhere (a dummy port has no peer here). As OVS's
  * execute_actions_except_outputs, a trace runs the actions without their
- * top-level outputs (`pruneOutputs`), but a decapsulated packet's own
- * actions in full.
+ * outputs and recirculations, in clones too (`pruneOutputs`; its meters do
+ * count the packet), but a decapsulated packet's own actions in full.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import type { Bridge } from "../datapath/bridge.js";
+import type { Datapath } from "../datapath/dpif.js";
 import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { odpExecute } from "../datapath/odp-execute.js";
 import type { OdpRecirculation } from "../datapath/odp-execute.js";
@@ -28,43 +33,40 @@ import type { World } from "./world.js";
 const MAX_RECIRC_DEPTH = 6;
 const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags];
 
-/** Credits tx counters of the ports the actions output to (length changes with VLAN pushes and pops). */
-export function creditOutputs(world: World, bridge: Bridge, actions: readonly OdpAction[], bytes: number): void {
-  const dp = world.ofproto(bridge.name)?.datapath;
-  let len = bytes;
-  for (const a of actions) {
-    if (a.type === "push_vlan") len += 4;
-    else if (a.type === "pop_vlan") len -= 4;
-    else if (a.type === "clone") creditOutputs(world, bridge, a.actions, len);
-    else if (a.type === "output") {
-      for (const br of world.bridges.values()) {
-        if (world.ofproto(br.name)?.datapath !== dp) continue;
-        const p = br.ports().find((q) => q.odpPort === a.port);
-        if (p !== undefined) {
-          p.stats.txPackets++;
-          p.stats.txBytes += len;
-          break;
-        }
-      }
+/** Credits the tx counters of the port of datapath `dp` numbered `odpPort` with one packet of `bytes`. */
+function creditOutput(world: World, dp: Datapath, odpPort: number, bytes: number): void {
+  for (const br of world.bridges.values()) {
+    if (world.ofproto(br.name)?.datapath !== dp) continue;
+    const p = br.ports().find((q) => q.odpPort === odpPort);
+    if (p !== undefined) {
+      p.stats.txPackets++;
+      p.stats.txBytes += bytes;
+      return;
     }
   }
 }
 
-
+/** OVS's prune_output_actions: no output or recirc, in clones too. */
 function prune(actions: readonly OdpAction[]): OdpAction[] {
-  return actions.filter((a) => a.type !== "output" && a.type !== "recirc");
+  const out: OdpAction[] = [];
+  for (const a of actions) {
+    if (a.type === "clone") out.push({ ...a, actions: prune(a.actions) });
+    else if (a.type !== "output" && a.type !== "recirc") out.push(a);
+  }
+  return out;
 }
 
-/** Runs `actions` on `packet` in `bridge`'s datapath; decapsulated packets go through it again. */
+/** Runs `actions` on `packet` in `bridge`'s datapath; outputs are credited, recirculated packets go through it again. */
 export function executeDatapathActions(world: World, bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0): void {
-  const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort);
-  for (const d of r.recirculations) recirculate(world, bridge, d, depth + 1);
-}
-
-function recirculate(world: World, bridge: Bridge, d: OdpRecirculation, depth: number): void {
-  if (depth > MAX_RECIRC_DEPTH) return;
   const dp = world.ofproto(bridge.name)?.datapath;
   if (dp === undefined) return;
+  const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, now: world.now });
+  for (const o of r.outputs) creditOutput(world, dp, o.odpPort, o.packet.size);
+  for (const d of r.recirculations) recirculate(world, bridge, dp, d, depth + 1);
+}
+
+function recirculate(world: World, bridge: Bridge, dp: Datapath, d: OdpRecirculation, depth: number): void {
+  if (depth > MAX_RECIRC_DEPTH) return;
   const flow = new Uint32Array(XLATE_FLOW_WORDS);
   extractFlow(d.packet, d.inPort, flow, worldVlanLimit(world));
   for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(d.metadata, m));
@@ -73,8 +75,6 @@ function recirculate(world: World, bridge: Bridge, d: OdpRecirculation, depth: n
   key[W.IN_PORT] = d.inPort;
   key[XM.recircId.word] = d.recircId ?? 0;
   key[XM.dpHash.word] = d.packet.dpHash;
-  const dpif = dpifOf(world, dp);
-  const actions = dpif.receive(key, d.packet.size, world.now);
-  creditOutputs(world, bridge, actions, d.packet.size);
+  const actions = dpifOf(world, dp).receive(key, d.packet.size, world.now);
   executeDatapathActions(world, bridge, d.packet, actions, false, depth, d.inPort);
 }

@@ -101,7 +101,9 @@ export class World {
       const mode = `${failMode}/${hasControllers}`;
       let br = this.bridges.get(name);
       if (!br || this.ofprotos.get(name) !== rt) {
-        br = new Bridge(name, this.now);
+        // A new ofproto: the old one's meters leave its datapath (ofproto's meter_delete_all).
+        br?.meterTable.clear();
+        br = new Bridge(name, this.now, rt.datapath.meters);
         br.nativeTunnel = this.tunnels;
         this.bridges.set(name, br);
         this.ofprotos.set(name, rt);
@@ -119,6 +121,7 @@ export class World {
     }
     for (const name of [...this.bridges.keys()]) {
       if (!names.has(name)) {
+        this.bridges.get(name)?.meterTable.clear();
         this.bridges.delete(name);
         this.flowMode.delete(name);
         this.ofprotos.delete(name);

@@ -34,6 +34,7 @@ import type { MacEntry } from "./mac-learning.js";
 import { MacLearningTable } from "./mac-learning.js";
 import type { Group } from "./group-table.js";
 import { GroupTable } from "./group-table.js";
+import type { DpMeters } from "./dp-meter.js";
 import { MeterTable } from "./meter-table.js";
 
 export type FailMode = "standalone" | "secure";
@@ -73,8 +74,8 @@ export class Bridge implements XlateBridge, NormalSwitch {
   readonly macTable = new MacLearningTable();
   /** OpenFlow groups (group-table.ts). */
   readonly groupTable = new GroupTable();
-  /** OpenFlow meters (meter-table.ts). */
-  readonly meterTable = new MeterTable();
+  /** OpenFlow meters (meter-table.ts), run by the datapath's meters. */
+  readonly meterTable: MeterTable;
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
   forwardBpdu = false;
   /** The switch's routes and neighbours for native tunnels (XlateBridge.nativeTunnel); none: tunnels output to their vport. */
@@ -97,8 +98,10 @@ export class Bridge implements XlateBridge, NormalSwitch {
   /** The internal `priority=2,recirc_id=0` flow (printed with its recirc_id match). */
   private recircDrop: FlowEntry<ActionList> | null = null;
 
-  constructor(name: string, now: number) {
+  /** `meters`: the bridge's datapath's meters (dpif.ts `Datapath.meters`); a set of its own when it has none. */
+  constructor(name: string, now: number, meters?: DpMeters) {
     this.name = name;
+    this.meterTable = new MeterTable(meters);
     this.tables = new FlowTables<ActionList>(actionSemantics);
     this.datapathType = "";
     this.failMode = "standalone";

@@ -17,7 +17,8 @@
  *    credited with the packet, then the megaflow (key & mask, actions) is
  *    installed and its actions returned.
  * Executing the actions is the caller's step (datapath actions on bytes:
- * the packet code; port counters: the CLI).
+ * odp-execute.ts, whose `meter(N)` runs on `datapath.meters`, dp-meter.ts;
+ * port counters: the CLI).
  *
  * Stats. As OVS, a hit only counts in the megaflow; its rules, MAC entries
  * and learned flows hear of it when its stats are pushed: at revalidation

@@ -20,7 +20,12 @@
  *
  * `nHit` / `nMissed` are the datapath's flow-cache counters (`dpif/show`);
  * they stay 0 until the megaflow cache exists.
+ *
+ * `meters` are the datapath's meters (dp-meter.ts), shared by its bridges:
+ * each bridge's OpenFlow meters (meter-table.ts) take their datapath ids
+ * from it, and executing `meter(N)` runs meter N there.
  */
+import { DpMeters } from "./dp-meter.js";
 
 /** OVS's ODPP_NONE. */
 const ODPP_NONE = 0xffffffff;
@@ -84,6 +89,8 @@ export class Datapath {
   /** Flow-cache hits and misses (dpif/show). */
   nHit = 0;
   nMissed = 0;
+  /** The datapath's meters and meter id pool. */
+  readonly meters = new DpMeters();
   private readonly byNumber = new Map<number, DatapathPort>();
   private readonly byName = new Map<string, DatapathPort>();
   /** Tunnel vport name -> number of tunnel ports using it. */

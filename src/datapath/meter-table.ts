@@ -1,39 +1,38 @@
 /**
- * A bridge's OpenFlow meters (ofproto.c's meter_mod semantics) and the
- * userspace datapath's meter enforcement (dpif-netdev.c's
- * dp_netdev_run_meter), on the virtual clock.
+ * A bridge's OpenFlow meters (ofproto.c's meter_mod semantics, ofproto-
+ * dpif's meter_set / meter_get / meter_del); the datapath runs them
+ * (dp-meter.ts: the token buckets and their counters live there).
  *
  * Semantics: ADD of an existing id is OFPMMFC_METER_EXISTS, MODIFY of a
  * missing one OFPMMFC_UNKNOWN_METER, id 0 or above OFPM13_MAX
- * OFPMMFC_INVALID_METER; the userspace datapath implements only drop bands,
- * so a dscp_remark band is OFPMMFC_BAD_BAND (what OVS 3.1's
- * dpif_netdev_meter_set answers: ENODEV). DELETE of a missing id is no
+ * OFPMMFC_INVALID_METER, more than MAX_BANDS bands OFPMMFC_OUT_OF_BANDS (all
+ * checked by ofproto before the datapath is asked); the userspace datapath
+ * implements only drop bands, so a dscp_remark band is OFPMMFC_BAD_BAND
+ * (dpif_netdev_meter_set answers ENODEV). DELETE of a missing id is no
  * error; deleting a meter deletes the flows that use it (the caller).
  *
- * Each meter has a datapath meter id, the lowest free one from 0 (ofproto-
- * dpif's meter id pool): OpenFlow `meter:1` translates to `meter(0)`.
- *
- * Enforcement (per packet, `apply`): every band is a token bucket holding
- * up to burst_size * 1000 units (bits for kbps, 1/1000 packets for pktps;
- * burst_size defaults to the rate), full at creation; elapsed whole
- * milliseconds (capped at the time to fill the largest bucket) times the
- * rate refill it; a packet takes its bits (kbps) or 1000 (pktps). A packet
- * that finds a band's bucket short exceeds that band; the exceeded band
- * with the highest rate counts it and the packet is dropped.
+ * Datapath meter ids come from the datapath's pool (lowest free from 0,
+ * shared by the bridges of one datapath): OpenFlow `meter:1` translates to
+ * `meter(0)`. As in OVS 3.1, an ADD the datapath refuses (BAD_BAND) has
+ * already taken its id and never gives it back, so the next meter gets the
+ * one after (fixtures/meters/dp-id-leak.ovs). A MODIFY keeps the id and
+ * gives the datapath a fresh meter: full buckets, counters back to 0. A
+ * refused MODIFY leaves the meter as it was.
  *
  * Dump order: OVS keeps meters in an hmap hashed by hash_int(meter_id, 0).
  */
 import { hashInt } from "../flowtable/hash.js";
+import type { DpMeterSetError, DpMeterStats } from "./dp-meter.js";
+import { DpMeters, MAX_BANDS } from "./dp-meter.js";
 import { HmapOrder } from "./hmap-order.js";
+
+export { MAX_BANDS, MAX_METERS } from "./dp-meter.js";
+export type { MeterVerdict } from "./dp-meter.js";
 
 /** OFPM13_MAX: the highest meter id. */
 export const OFPM13_MAX = 0xffff0000;
 /** OFPM13_ALL. */
 export const OFPM13_ALL = 0xffffffff;
-/** The most bands a meter may have (dpif-netdev's MAX_BANDS). */
-export const MAX_BANDS = 8;
-/** dpif-netdev's MAX_METERS: meter ids the userspace datapath offers. */
-export const MAX_METERS = 262144;
 
 export interface MeterFlags {
   readonly kbps: boolean;
@@ -61,17 +60,9 @@ export interface MeterMod {
   readonly bands: readonly MeterBand[];
 }
 
-/** A meter's per-band state and counters. */
-interface BandState {
-  /** Token bucket, in 1/1000 units. */
-  bucket: number;
-  readonly max: number;
-  packets: number;
-  bytes: number;
-}
+const NO_STATS: DpMeterStats = { packets: 0, bytes: 0, bands: [] };
 
-export type MeterVerdict = "pass" | "drop";
-
+/** An OpenFlow meter: its configuration, its datapath meter id, its counters (the datapath's). */
 export class Meter {
   readonly meterId: number;
   readonly flags: MeterFlags;
@@ -79,63 +70,45 @@ export class Meter {
   readonly dpId: number;
   /** Virtual time (ms) of creation (stats duration). */
   readonly created: number;
-  packets = 0;
-  bytes = 0;
-  private used: number;
-  private readonly state: BandState[];
-  /** Milliseconds that fill the largest bucket (dpif-netdev's max_delta_t). */
-  private readonly maxDelta: number;
+  private readonly dp: DpMeters;
 
-  constructor(mm: MeterMod, dpId: number, created: number) {
+  constructor(mm: MeterMod, dpId: number, created: number, dp: DpMeters) {
     this.meterId = mm.meterId;
     this.flags = mm.flags;
     this.bands = mm.bands;
     this.dpId = dpId;
     this.created = created;
-    this.used = created;
-    let maxDelta = 0;
-    this.state = mm.bands.map((b) => {
-      const burst = b.burstSize === 0 ? b.rate : b.burstSize;
-      const max = burst * 1000;
-      maxDelta = Math.max(maxDelta, Math.floor(max / b.rate));
-      return { bucket: max, max, packets: 0, bytes: 0 };
-    });
-    this.maxDelta = maxDelta;
+    this.dp = dp;
   }
 
-  /** Band counters (meter-stats). */
+  /** The datapath's counters for this meter (meter_get -> dpif_meter_get). */
+  stats(): DpMeterStats {
+    return this.dp.get(this.dpId)?.stats() ?? NO_STATS;
+  }
+
+  /** packet_in_count. */
+  get packets(): number {
+    return this.stats().packets;
+  }
+
+  /** byte_in_count. */
+  get bytes(): number {
+    return this.stats().bytes;
+  }
+
+  /** Band counters (meter-stats), one per band. */
   bandStats(): ReadonlyArray<{ readonly packets: number; readonly bytes: number }> {
-    return this.state;
-  }
-
-  /** dp_netdev_run_meter for one packet of `bytes` bytes at virtual time `now` (ms). */
-  apply(now: number, bytes: number): MeterVerdict {
-    const delta = Math.min(Math.max(Math.floor(now) - Math.floor(this.used), 0), this.maxDelta);
-    this.used = now;
-    this.packets++;
-    this.bytes += bytes;
-    const volume = this.flags.pktps ? 1000 : bytes * 8;
-    let fired = -1;
-    let firedRate = 0;
-    this.state.forEach((s, i) => {
-      const rate = this.bands[i]!.rate;
-      s.bucket = Math.min(s.bucket + delta * rate, s.max);
-      if (s.bucket >= volume) s.bucket -= volume;
-      else {
-        if (this.flags.pktps) s.bucket %= 1000;
-        if (rate > firedRate) {
-          firedRate = rate;
-          fired = i;
-        }
-      }
-    });
-    if (fired < 0) return "pass";
-    const s = this.state[fired]!;
-    s.packets++;
-    s.bytes += bytes;
-    return "drop";
+    const s = this.stats().bands;
+    return this.bands.map((_, i) => s[i] ?? { packets: 0, bytes: 0 });
   }
 }
+
+/** ofproto-dpif's meter_set: the datapath's errno as an OpenFlow error. */
+const SET_ERRORS: Readonly<Record<DpMeterSetError, string>> = {
+  EFBIG: "OFPMMFC_OUT_OF_METERS",
+  EINVAL: "OFPMMFC_OUT_OF_BANDS",
+  ENODEV: "OFPMMFC_BAD_BAND",
+};
 
 /** An OpenFlow meter_mod refusal. */
 export class MeterModError extends Error {
@@ -148,9 +121,14 @@ export class MeterModError extends Error {
 }
 
 export class MeterTable {
+  /** The datapath's meters (the bridge's datapath; a bridge of its own by default). */
+  readonly datapath: DpMeters;
   private readonly byId = new Map<number, Meter>();
   private order = new HmapOrder<number>();
-  private readonly dpIds = new Set<number>();
+
+  constructor(datapath: DpMeters = new DpMeters()) {
+    this.datapath = datapath;
+  }
 
   get(id: number): Meter | undefined {
     return this.byId.get(id);
@@ -169,11 +147,7 @@ export class MeterTable {
   apply(mm: MeterMod, now: number): number[] {
     if (mm.command === "delete") {
       const gone = mm.meterId === OFPM13_ALL ? this.order.values() : this.byId.has(mm.meterId) ? [mm.meterId] : [];
-      for (const id of gone) {
-        this.dpIds.delete(this.byId.get(id)!.dpId);
-        this.byId.delete(id);
-        this.order.remove(id);
-      }
+      for (const id of gone) this.remove(id);
       return gone;
     }
     if (mm.meterId === 0 || mm.meterId > OFPM13_MAX) throw new MeterModError("OFPMMFC_INVALID_METER");
@@ -181,25 +155,30 @@ export class MeterTable {
     const old = this.byId.get(mm.meterId);
     if (mm.command === "add" && old !== undefined) throw new MeterModError("OFPMMFC_METER_EXISTS");
     if (mm.command === "modify" && old === undefined) throw new MeterModError("OFPMMFC_UNKNOWN_METER");
-    if (mm.bands.some((b) => b.type !== "drop")) throw new MeterModError("OFPMMFC_BAD_BAND");
-    let dpId = old?.dpId;
-    if (dpId === undefined) {
-      dpId = 0;
-      while (this.dpIds.has(dpId)) dpId++;
-      this.dpIds.add(dpId);
-      this.order.insert(mm.meterId, hashInt(mm.meterId, 0));
-    }
-    this.byId.set(mm.meterId, new Meter(mm, dpId, old?.created ?? now));
+    const dpId = old?.dpId ?? this.datapath.allocId();
+    if (dpId === null) throw new MeterModError("OFPMMFC_OUT_OF_METERS");
+    const error = this.datapath.set(dpId, { pktps: mm.flags.pktps, bands: mm.bands }, now);
+    // A refused ADD keeps its datapath id taken, as ofproto-dpif's meter_set does.
+    if (error !== null) throw new MeterModError(SET_ERRORS[error]);
+    if (old === undefined) this.order.insert(mm.meterId, hashInt(mm.meterId, 0));
+    this.byId.set(mm.meterId, new Meter(mm, dpId, old?.created ?? now, this.datapath));
     return [];
   }
 
-  /**
-   * The datapath's per-packet meter check (OVS's dp_netdev_run_meter): the
-   * meter with datapath id `dpId` at virtual time `now` (ms) for a packet of
-   * `bytes` bytes. An unknown meter passes every packet, as in OVS.
-   */
-  meterApply(dpId: number, now: number, bytes: number): MeterVerdict {
-    for (const m of this.byId.values()) if (m.dpId === dpId) return m.apply(now, bytes);
-    return "pass";
+  /** Deletes every meter (the bridge is destroyed: ofproto's meter_delete_all); returns their ids. */
+  clear(): number[] {
+    const gone = this.order.values();
+    for (const id of gone) this.remove(id);
+    return gone;
+  }
+
+  /** meter_destroy -> ofproto-dpif's meter_del: the datapath meter goes, its id is free again. */
+  private remove(id: number): void {
+    const m = this.byId.get(id);
+    if (m === undefined) return;
+    this.datapath.delete(m.dpId);
+    this.datapath.freeId(m.dpId);
+    this.byId.delete(id);
+    this.order.remove(id);
   }
 }

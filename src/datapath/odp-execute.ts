@@ -11,11 +11,15 @@
  * OVS's ephemeral range as netdev_tnl_get_src_port does, here a hash of the
  * inner header bytes), tnl_pop (odp-tnl-pop.ts; the decapsulated packet is
  * returned in `recirculations` for the caller to run through the datapath),
- * clone, trunc, drop, hash (dp_hash as dpif-netdev computes it: dp-hash.ts) and
+ * clone, trunc, drop, hash (dp_hash as dpif-netdev computes it: dp-hash.ts),
  * recirc (the packet, with its dp_hash, returned in `recirculations` with the
- * recirculation id). Every other action (userspace, ct, meter, sample,
- * check_pkt_len) is left to a later step and reported in `unhandled`, the
- * packet going on unchanged, so a caller can tell.
+ * recirculation id) and meter (dp_netdev_run_meter on the datapath's meters,
+ * dp-meter.ts, at the packet's size then: a packet a band drops ends there,
+ * as the batch that loses it; in a clone only the clone's copy ends; the
+ * caller gives the meters and the time, `OdpExecuteEnv`, else meter is
+ * unhandled). Every other action (userspace, ct, sample, check_pkt_len) is
+ * left to a later step and reported in `unhandled`, the packet going on
+ * unchanged, so a caller can tell.
  *
  * Packets are copied only when an action changes their size or when a
  * clone needs its own copy; an output shares the bytes of the packet at
@@ -28,6 +32,7 @@ import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
 import { tnlPop } from "./odp-tnl-pop.js";
 import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
 import { dpHash } from "./dp-hash.js";
+import type { DpMeters } from "./dp-meter.js";
 import { extractFlow } from "./packet/extract.js";
 import { csum } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
@@ -50,6 +55,12 @@ export interface OdpRecirculation {
   readonly metadata: Uint32Array;
   /** recirc(N): the recirculation id (absent or 0 after tnl_pop). */
   readonly recircId?: number;
+}
+
+/** What execution needs of its datapath: the meters `meter(N)` runs, and the virtual time (ms). */
+export interface OdpExecuteEnv {
+  readonly meters: DpMeters;
+  readonly now: number;
 }
 
 export interface OdpExecuteResult {
@@ -204,7 +215,7 @@ function setMpls(p: Packet, lse: number): void {
   if (isMplsType(t) && o + 6 <= p.size) put32(p.bytes, o + 2, lse >>> 0);
 }
 
-function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number): void {
+function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number, env: OdpExecuteEnv | undefined): void {
   let pkt = p;
   let trunc = -1;
   for (const a of actions) {
@@ -247,7 +258,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         break;
       }
       case "clone":
-        run(pkt, a.actions, r, inPort);
+        run(pkt, a.actions, r, inPort, env);
         break;
       case "trunc":
         trunc = a.maxLen;
@@ -264,6 +275,10 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         // dp_netdev's recirculation: the packet goes through the datapath again (the caller does it).
         r.recirculations.push({ inPort, packet: copy(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
         break;
+      case "meter":
+        if (env === undefined) r.unhandled.push(a.type);
+        else if (env.meters.run(a.id, env.now, pkt.size) === "drop") return;
+        break;
       case "drop":
         return;
       default:
@@ -275,9 +290,10 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
 /**
  * Executes `actions` on `packet` (not modified) that arrived on datapath port
  * `inPort`; returns the packets output, in order, and those to recirculate.
+ * `env`: the datapath's meters and the time (without it `meter` is unhandled).
  */
-export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0): OdpExecuteResult {
+export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0, env?: OdpExecuteEnv): OdpExecuteResult {
   const r: OdpExecuteResult = { outputs: [], recirculations: [], unhandled: [] };
-  run(packet, actions, r, inPort);
+  run(packet, actions, r, inPort, env);
   return r;
 }

@@ -14,6 +14,8 @@
  * already. Anything this translator does not know is a `RyuMessageError`.
  */
 
+import { cidrBits, parseIpv6 } from "../flowtable/field-values.js";
+
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
 type Obj = { readonly [k: string]: Json };
 
@@ -66,14 +68,45 @@ const OXM_TO_OVS: Readonly<Record<string, string>> = {
   ip_ecn: "nw_ecn",
 };
 
-function fieldValue(v: Json | undefined, mask: Json | undefined): string {
+/**
+ * An IPv6 mask as ovs-ofctl's text parser reads it, with the same bits.
+ * OVS's ipv6_parse_masked (lib/packets.c) tries `/%d` (a prefix length)
+ * before `/ADDRESS`, so a mask written with a leading decimal digit, as Ryu
+ * writes `0:ffff:ffff:ffff:ffff:ffff:ffff:ffff`, reads as prefix 0 followed
+ * by junk: "invalid IPv6 address" (real ovs-ofctl says the same; over the
+ * OpenFlow wire the OXM mask is only bits and is accepted). Written instead:
+ * a leading run of zero groups as `::` (inet_pton takes `::` for one group:
+ * `::ffff:ffff:ffff:ffff:ffff:ffff:ffff`, accepted by OVS 3.1's ovs-ofctl,
+ * fixtures/ryu/ipv6-mask-text.ovs), a first group with its leading zeros
+ * dropped (`fff:...`), or a CIDR mask as its prefix length. A non-CIDR mask
+ * whose first group starts with 1-9 has no such text and is left as it is.
+ */
+export function ofctlIpv6Mask(text: string): string {
+  if (!/^[0-9]/.test(text)) return text;
+  const m = parseIpv6(text);
+  if (m === null) return text;
+  const groups = Array.from({ length: 8 }, (_, i) => Number((m >> BigInt((7 - i) * 16)) & 0xffffn));
+  const cidr = cidrBits(m, 128);
+  if (groups[0] === 0) {
+    const k = groups.findIndex((g) => g !== 0);
+    return k < 0 ? "::" : `::${groups.slice(k).map((g) => g.toString(16)).join(":")}`;
+  }
+  if (/^[a-f]/.test((groups[0] ?? 0).toString(16))) return groups.map((g) => g.toString(16)).join(":");
+  return cidr >= 0 ? String(cidr) : text;
+}
+
+/** OXM fields holding IPv6 addresses (their masks go through ofctlIpv6Mask). */
+const IPV6_FIELDS = new Set(["ipv6_src", "ipv6_dst", "ipv6_nd_target"]);
+
+function fieldValue(v: Json | undefined, mask: Json | undefined, ipv6 = false): string {
   const one = (x: Json | undefined): string => {
     // Decimal unmasked (ovs-ofctl reads port numbers in decimal only), hex with a mask.
     if (typeof x === "number") return mask === undefined || mask === null ? BigInt(x).toString() : hex(BigInt(x));
     if (typeof x === "string") return x;
     throw new RyuMessageError(`unsupported field value ${JSON.stringify(x)}`);
   };
-  return mask === undefined || mask === null ? one(v) : `${one(v)}/${one(mask)}`;
+  if (mask === undefined || mask === null) return one(v);
+  return `${one(v)}/${ipv6 ? ofctlIpv6Mask(one(mask)) : one(mask)}`;
 }
 
 /** One `OXMTlv` as `name=value[/mask]`. */
@@ -82,7 +115,7 @@ function oxm(tlv: Json): { name: string; value: string } {
   if (tag !== "OXMTlv") throw new RyuMessageError(`unknown OXM element ${tag}`);
   const f = o["field"];
   if (typeof f !== "string") throw new RyuMessageError(`OXMTlv without a field name: ${JSON.stringify(o)}`);
-  return { name: OXM_TO_OVS[f] ?? f, value: fieldValue(o["value"], o["mask"]) };
+  return { name: OXM_TO_OVS[f] ?? f, value: fieldValue(o["value"], o["mask"], IPV6_FIELDS.has(f)) };
 }
 
 const OF10_MATCH_FIELDS = new Set(["in_port", "dl_src", "dl_dst", "dl_vlan", "dl_vlan_pcp", "dl_type", "nw_tos", "nw_proto", "nw_src", "nw_dst", "tp_src", "tp_dst"]);

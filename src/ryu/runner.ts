@@ -123,9 +123,10 @@ function translate(world: World, bridge: XlateBridge, packet: readonly Layer[], 
  * recirculated pass translated (thawing the frozen state) and executed.
  */
 function execHooks(world: World, bridge: XlateBridge, depth: number, traces?: TraceNode[]): ExecHooks {
-  const meters = world.bridge(BRIDGE)?.meterTable;
+  // The datapath's meters (src/datapath/dp-meter.ts), the same token buckets `ovsim run` executes.
+  const meters = world.ofproto(BRIDGE)?.datapath.meters;
   return {
-    meterDrops: (id, p) => meters?.meters().find((m) => m.dpId === id)?.apply(world.now, packetLength(p)) === "drop",
+    meterDrops: (id, p) => meters?.run(id, world.now, packetLength(p)) === "drop",
     recirc: (id, p, hash, out) => {
       if (depth >= MAX_RECIRC_DEPTH) return;
       const dp = hash === null ? 0 : dpHash(xlateFlowOf(flowOfLayers(p, RECV_PORT)), hash.alg, hash.basis);

@@ -136,13 +136,13 @@ function run(p: Packet, actions: readonly OdpAction[], out: ExecuteOutput[]): Pa
 
 /**
  * The datapath's executor (src/datapath/odp-execute.ts: output, VLANs, set,
- * tnl_push, tnl_pop, clone, trunc); each packet tnl_pop decapsulated goes
+ * tnl_push, tnl_pop, clone, trunc, meter on the datapath's meters); each packet tnl_pop decapsulated goes
  * through the datapath again (`ctx.recirculate`, after the outputs);
  * userspace actions are ignored (no controller); any other action it leaves
  * unhandled throws UnsupportedDatapathAction.
  */
 export const odpExecuteWithPop: DatapathExecute = (packet, actions, ctx) => {
-  const r = odpExecute(packet, actions, ctx.inPort ?? 0);
+  const r = odpExecute(packet, actions, ctx.inPort ?? 0, { meters: ctx.datapath.meters, now: ctx.now });
   const unhandled = r.unhandled.filter((u) => u !== "userspace");
   if (unhandled.length > 0) throw new UnsupportedDatapathAction(`${unhandled.join(", ")} in ${formatOdpActions(actions)}`);
   for (const d of r.recirculations) ctx.recirculate(d.packet, d.inPort, d.metadata, d.recircId ?? 0);

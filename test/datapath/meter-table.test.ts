@@ -1,85 +1,82 @@
 /**
- * Meter enforcement on the virtual clock, against dpif-netdev's
- * dp_netdev_run_meter arithmetic: token buckets full at creation, refilled by
- * whole elapsed milliseconds times the rate, capped at burst_size * 1000.
+ * A bridge's OpenFlow meters over its datapath's meters: meter_mod checks,
+ * datapath ids from the datapath's pool (shared by its bridges), counters
+ * read from the datapath, MODIFY resetting them, refused ADDs keeping their
+ * id (all as recorded from OVS 3.1 in fixtures/meters/dp-*.ovs).
  */
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { MeterMod } from "../../src/datapath/meter-table.js";
+import { DpMeters } from "../../src/datapath/dp-meter.js";
+import type { MeterBand, MeterMod } from "../../src/datapath/meter-table.js";
 import { MeterModError, MeterTable } from "../../src/datapath/meter-table.js";
 
 const flags = (unit: "kbps" | "pktps", burst = false) => ({ kbps: unit === "kbps", pktps: unit === "pktps", burst, stats: false });
+const drop = (rate: number, burstSize = 0): MeterBand => ({ type: "drop", rate, burstSize, precLevel: 0 });
+const add = (meterId: number, bands: MeterBand[], unit: "kbps" | "pktps" = "pktps"): MeterMod => ({ command: "add", meterId, flags: flags(unit), bands });
 
-function table(mm: Omit<MeterMod, "command">): MeterTable {
-  const t = new MeterTable();
-  t.apply({ command: "add", ...mm }, 0);
-  return t;
+function ofperr(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof MeterModError) return e.ofperr;
+    throw e;
+  }
+  return "none";
 }
 
-describe("meter bands", () => {
-  it("pktps: a 10 pkt/s band with burst 20 passes 20 packets at once, then one per 100 ms", () => {
-    const t = table({ meterId: 1, flags: flags("pktps", true), bands: [{ type: "drop", rate: 10, burstSize: 20, precLevel: 0 }] });
-    const at0 = Array.from({ length: 25 }, () => t.meterApply(0, 0, 64));
-    expect(at0.filter((v) => v === "pass")).toHaveLength(20);
-    expect(t.meterApply(0, 50, 64)).toBe("drop");
-    expect(t.meterApply(0, 100, 64)).toBe("pass");
-    expect(t.meterApply(0, 100, 64)).toBe("drop");
-    expect(t.get(1)!.bandStats()[0]).toEqual(expect.objectContaining({ packets: 7, bytes: 448 }));
-  });
-
-  it("kbps: a 1000 kbps band (burst defaults to the rate: 1,000,000 bits) drops once its bits are spent", () => {
-    const t = table({ meterId: 1, flags: flags("kbps"), bands: [{ type: "drop", rate: 1000, burstSize: 0, precLevel: 0 }] });
-    // 1500-byte packets are 12000 bits: 83 fit in 1,000,000 bits.
-    const verdicts = Array.from({ length: 90 }, () => t.meterApply(0, 0, 1500));
-    expect(verdicts.filter((v) => v === "pass")).toHaveLength(83);
-    // 12 ms refill 12000 bits: one more packet.
-    expect(t.meterApply(0, 12, 1500)).toBe("pass");
-    expect(t.meterApply(0, 12, 1500)).toBe("drop");
-  });
-
-  it("the highest-rate exceeded band counts the drop", () => {
-    const t = table({
-      meterId: 1,
-      flags: flags("pktps", true),
-      bands: [
-        { type: "drop", rate: 10, burstSize: 1, precLevel: 0 },
-        { type: "drop", rate: 30, burstSize: 1, precLevel: 0 },
-      ],
-    });
-    expect(t.meterApply(0, 0, 10)).toBe("pass");
-    expect(t.meterApply(0, 0, 10)).toBe("drop");
-    const [a, b] = t.get(1)!.bandStats();
-    expect([a!.packets, b!.packets]).toEqual([0, 1]);
-  });
-
-  it("passed packets never exceed burst + rate * elapsed (property)", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), (rate, burst, gaps) => {
-        const t = table({ meterId: 1, flags: flags("pktps", true), bands: [{ type: "drop", rate, burstSize: burst, precLevel: 0 }] });
-        let now = 0;
-        let passed = 0;
-        for (const g of gaps) {
-          now += g;
-          if (t.meterApply(0, now, 100) === "pass") passed++;
-        }
-        expect(passed).toBeLessThanOrEqual(burst + Math.floor((rate * now) / 1000));
-      }),
-    );
-  });
-});
-
 describe("meter_mod", () => {
-  it("refuses dscp_remark bands (OVS 3.1's userspace datapath has only drop)", () => {
+  it("refuses dscp_remark bands (OVS 3.1's userspace datapath has only drop), keeping the datapath id it took", () => {
     const t = new MeterTable();
-    expect(() => t.apply({ command: "add", meterId: 1, flags: flags("kbps"), bands: [{ type: "dscp_remark", rate: 1, burstSize: 0, precLevel: 1 }] }, 0)).toThrow(MeterModError);
+    expect(ofperr(() => t.apply({ ...add(1, []), bands: [{ type: "dscp_remark", rate: 1, burstSize: 0, precLevel: 1 }] }, 0))).toBe("OFPMMFC_BAD_BAND");
+    expect(t.has(1)).toBe(false);
+    t.apply(add(2, [drop(1)]), 0);
+    expect(t.get(2)!.dpId).toBe(1);
+  });
+
+  it("refuses too many bands before taking an id", () => {
+    const t = new MeterTable();
+    expect(ofperr(() => t.apply(add(1, Array.from({ length: 9 }, () => drop(1))), 0))).toBe("OFPMMFC_OUT_OF_BANDS");
+    t.apply(add(2, [drop(1)]), 0);
+    expect(t.get(2)!.dpId).toBe(0);
   });
 
   it("gives datapath ids from 0, reusing freed ones", () => {
     const t = new MeterTable();
-    const band = [{ type: "drop" as const, rate: 1, burstSize: 0, precLevel: 0 }];
-    for (const id of [1, 2, 3]) t.apply({ command: "add", meterId: id, flags: flags("kbps"), bands: band }, 0);
+    for (const id of [1, 2, 3]) t.apply(add(id, [drop(1)]), 0);
     t.apply({ command: "delete", meterId: 2, flags: flags("kbps"), bands: [] }, 0);
-    t.apply({ command: "add", meterId: 9, flags: flags("kbps"), bands: band }, 0);
+    t.apply(add(9, [drop(1)]), 0);
     expect([1, 3, 9].map((id) => t.get(id)!.dpId)).toEqual([0, 2, 1]);
+  });
+
+  it("shares the id pool between the bridges of one datapath; a cleared table frees its ids", () => {
+    const dp = new DpMeters();
+    const br0 = new MeterTable(dp);
+    const br1 = new MeterTable(dp);
+    br0.apply(add(1, [drop(10)]), 0);
+    br1.apply(add(1, [drop(3)]), 0);
+    expect([br0.get(1)!.dpId, br1.get(1)!.dpId]).toEqual([0, 1]);
+    expect(br0.clear()).toEqual([1]);
+    expect(dp.get(0)).toBeUndefined();
+    br1.apply(add(2, [drop(3)]), 0);
+    expect(br1.get(2)!.dpId).toBe(0);
+  });
+
+  it("reads counters from the datapath; MODIFY gives a fresh meter, a refused MODIFY changes nothing", () => {
+    const t = new MeterTable();
+    t.apply(add(1, [drop(1)]), 0);
+    for (let i = 0; i < 3; i++) t.datapath.run(0, 0, 100);
+    expect([t.get(1)!.packets, t.get(1)!.bytes, t.get(1)!.bandStats()]).toEqual([3, 300, [{ packets: 2, bytes: 200 }]]);
+    expect(ofperr(() => t.apply({ ...add(1, []), command: "modify", bands: [{ type: "dscp_remark", rate: 1, burstSize: 0, precLevel: 1 }] }, 5))).toBe("OFPMMFC_BAD_BAND");
+    expect(t.get(1)!.packets).toBe(3);
+    t.apply({ ...add(1, [drop(2)]), command: "modify" }, 5);
+    expect([t.get(1)!.dpId, t.get(1)!.packets, t.get(1)!.created, t.get(1)!.bandStats()]).toEqual([0, 0, 0, [{ packets: 0, bytes: 0 }]]);
+    expect([t.datapath.run(0, 5, 1), t.datapath.run(0, 5, 1), t.datapath.run(0, 5, 1)]).toEqual(["pass", "pass", "drop"]);
+  });
+
+  it("ADD of an existing meter, MODIFY of a missing one, id 0", () => {
+    const t = new MeterTable();
+    t.apply(add(1, [drop(1)]), 0);
+    expect(ofperr(() => t.apply(add(1, [drop(1)]), 0))).toBe("OFPMMFC_METER_EXISTS");
+    expect(ofperr(() => t.apply({ ...add(2, [drop(1)]), command: "modify" }, 0))).toBe("OFPMMFC_UNKNOWN_METER");
+    expect(ofperr(() => t.apply(add(0, [drop(1)]), 0))).toBe("OFPMMFC_INVALID_METER");
   });
 });
