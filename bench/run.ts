@@ -18,6 +18,7 @@ import * as classifier from "./classifier.bench.js";
 import * as datapath from "./datapath.bench.js";
 import * as extract from "./extract.bench.js";
 import * as memory from "./memory.bench.js";
+import * as neutron from "./neutron-path.bench.js";
 import * as ovsClassifier from "./ovs-classifier.bench.js";
 
 /** One mitata trial, as returned by `run()` (mitata does not export the type by name). */
@@ -35,7 +36,7 @@ export interface BenchSuite {
   summary?(): unknown;
 }
 
-const SUITES: Readonly<Record<string, BenchSuite>> = { datapath, classifier, ovsClassifier, memory, extract };
+const SUITES: Readonly<Record<string, BenchSuite>> = { datapath, neutron, classifier, ovsClassifier, memory, extract };
 
 const pattern = process.argv[2];
 const filter = pattern === undefined ? null : new RegExp(pattern);

@@ -136,6 +136,7 @@ function tunnelConfig(type: string, options: ReadonlyMap<string, string>): Xlate
   const dst = options.get("dst_port");
   const ttl = options.get("ttl");
   const tos = options.get("tos");
+  const mark = options.get("egress_pkt_mark");
   return {
     type,
     remoteIp: options.get("remote_ip") ?? "flow",
@@ -146,6 +147,7 @@ function tunnelConfig(type: string, options: ReadonlyMap<string, string>): Xlate
     dstPort: dst === undefined ? (TUNNEL_DEFAULT_DST_PORT[type] ?? 0) : Number(dst) & 0xffff,
     ttl: ttl === "inherit" ? "inherit" : ttl === undefined ? 64 : atoi(ttl) & 0xff,
     tos: tos === "inherit" ? "inherit" : tos === undefined ? 0 : Number(tos) & 0xff,
+    egressPktMark: mark === undefined ? null : strtoul10(mark),
   };
 }
 
@@ -193,7 +195,20 @@ export function netdevConfig(type: string, options: ReadonlyMap<string, string>)
   }
   if (options.get("csum") === "true") out.set("csum", "true");
   if (options.get("df_default") === "false") out.set("df_default", "false");
+  const mark = options.get("egress_pkt_mark");
+  if (mark !== undefined) out.set("egress_pkt_mark", String(strtoul10(mark)));
   return out;
+}
+
+/**
+ * `strtoul(s, NULL, 10)` stored in a uint32_t, as netdev-vport reads egress_pkt_mark: junk reads
+ * as 0, an overflow saturates at ULONG_MAX (so 0xffffffff after truncation).
+ */
+function strtoul10(s: string): number {
+  const m = /^\s*\+?(\d+)/.exec(s);
+  if (!m) return 0;
+  const v = BigInt(m[1] as string);
+  return Number(BigInt.asUintN(32, v > 0xffffffffffffffffn ? 0xffffffffffffffffn : v));
 }
 
 function atoi(s: string): number {

@@ -47,7 +47,12 @@ export class TunnelEnv implements XlateNativeTunnel {
     return null;
   }
 
-  route(dst: number): XlateTunnelRoute | null {
+  route(dst: number, mark: number, src: number): XlateTunnelRoute | null {
+    // Every route here is a user route (`ovs/route/add`), which OVS 3.1 installs with
+    // pkt_mark 0 and never as "local": a marked packet finds none, and a given source
+    // address (ovs_router_lookup's check that the source is on a local route, which only
+    // the kernel's route table provides) is refused, as in the sandbox's real OVS.
+    if (mark !== 0 || src !== 0) return null;
     const r = this.routes.lookup(dst);
     if (r === null) return null;
     const d = this.device(r.dev);

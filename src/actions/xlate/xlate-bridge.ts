@@ -33,6 +33,8 @@ export interface XlateTunnelConfig {
   readonly ttl: number | "inherit";
   /** Outer TOS (`options:tos`, default 0) or "inherit". */
   readonly tos: number | "inherit";
+  /** `options:egress_pkt_mark`: the pkt_mark a packet leaves through the tunnel with, or null (unset). */
+  readonly egressPktMark: number | null;
 }
 
 export interface XlatePort {

@@ -5,9 +5,12 @@
  *
  * 1. the port's configuration fills the tunnel metadata (remote_ip or the
  *    flow's tun_dst, out_key or the flow's tun_id, ttl/tos or inherited, ECN
- *    always inherited, so `nw_ecn` is un-wildcarded for IP);
- * 2. the route table gives the output device and next hop (no route:
- *    `native tunnel routing failed`, a drop);
+ *    always inherited, so `nw_ecn` is un-wildcarded for IP) and, with
+ *    egress_pkt_mark, the packet's mark (matched exactly, kept afterwards);
+ *    pending changes are committed;
+ * 2. the route table gives the output device and next hop, looked up with the
+ *    mark and the source address (no route: `native tunnel routing failed`, a
+ *    drop);
  * 3. the neighbour cache gives the next hop's MAC (a miss: `neighbor cache
  *    miss ..., sending ARP request`, a drop);
  * 4. `tnl_push(...)` with the outer headers, inside `clone(...)` unless it
@@ -45,7 +48,12 @@ export interface XlateTunnelRoute {
 
 /** The switch's native tunnelling environment (OVS's ovs-router + tnl-neigh-cache). */
 export interface XlateNativeTunnel {
-  route(dst: number): XlateTunnelRoute | null;
+  /**
+   * OVS's ovs_router_lookup: the route to `dst` for packets marked `mark`; with a source
+   * address (`src` non-zero: the tunnel's local_ip, or tun_src from the flow) that address
+   * must itself be on a local route, else null.
+   */
+  route(dst: number, mark: number, src: number): XlateTunnelRoute | null;
   /** The MAC of `ip` in the neighbour cache of bridge `bridge`, or null. */
   neighbour(bridge: string, ip: number): number | null;
   /** Whether `port` (a device) has an IP address (OVS's xport_has_ip). */
@@ -123,6 +131,10 @@ function tunnelSend(ctx: XlateCtx, port: XlatePort): { ttl: number; tos: number;
   const keyPresent = cfg.outKey === "flow" || cfg.outKeyPresent;
   const flags = (readSmall(flow, M.tunFlags) & ~0xfffe) | FLOW_TNL_F_DONT_FRAGMENT | (keyPresent ? FLOW_TNL_F_KEY : 0);
   writeSmall(flow, M.tunFlags, flags);
+  if (cfg.egressPktMark !== null) {
+    writeSmall(flow, M.pktMark, cfg.egressPktMark);
+    maskMember(ctx.wc, M.pktMark);
+  }
   return { ttl, tos, keyPresent };
 }
 
@@ -145,9 +157,14 @@ export function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: 
   const savedFlow = ctx.flow.slice();
   const sent = tunnelSend(ctx, port);
   const flow = ctx.flow;
+  // OVS restores the flow's tunnel metadata after the output, not the pkt_mark that
+  // egress_pkt_mark set: later actions see it, and it is committed (set(skb_mark)) here,
+  // with everything else pending, before the route lookup (compose_output_action__).
+  savedFlow[M.pktMark.word] = flow[M.pktMark.word] ?? 0;
+  ctx.commit();
   ctx.report("detail", "output to native tunnel");
   const dst = readSmall(flow, M.tunDst);
-  const route = env.route(dst);
+  const route = env.route(dst, readSmall(flow, M.pktMark), readSmall(flow, M.tunSrc));
   if (route === null) {
     ctx.report("warn", "native tunnel routing failed");
     ctx.flow.set(savedFlow);
@@ -167,7 +184,6 @@ export function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: 
     "detail",
     `tunneling from ${formatEthernet(BigInt(route.mac))} ${formatIpv4(BigInt(src))} to ${formatEthernet(BigInt(dmac))} ${nextHop}`,
   );
-  ctx.commit();
   const push: OdpTnlPushAction = {
     type: "tnl_push",
     tnlPort: port.odpPort,
