@@ -1,13 +1,16 @@
 /*
  * OVS's classifier benchmark workload (bench/ovs-workload.ts) against ovsim's classifier,
- * with a linear-scan baseline in the same run, compared with the figures of OVS's C
- * classifier (`ovstest test-classifier benchmark`, one thread, a 2-core machine like ours).
+ * with a linear-scan baseline in the same run, compared with OVS's C classifier twice: with
+ * the issue's anchor figures (`ovstest test-classifier benchmark`, one thread, a 2-core
+ * machine like ours), and, when scripts/build-ovs-classifier-bench.sh has built it, with the
+ * same benchmark run here, cell by cell, just before ovsim's (bench/ovs-baseline.ts).
  *
  * Each cell: build the rules of one shape, insert them, then time only the lookup loop: a
  * lookup per step, on the flow named by the next index of a precomputed random sequence
  * over 8192 flows (no random-number work in the loop). With wc, the loop clears one
  * megaflow mask before each lookup (OVS: flow_wildcards_init_catchall) and passes it in.
- * Rates are millions of lookups per CPU second (see timing.ts), median of ROUNDS rounds.
+ * Rates are millions of lookups per CPU second (see timing.ts), median of ROUNDS rounds;
+ * the comparison with OVS run here uses wall-clock rates on both sides, as OVS times itself.
  *
  * Also measured, for the scaling charts: lookup cost against the number of masks at 10k
  * rules, and against the number of rules at 8 masks.
@@ -15,6 +18,7 @@
 
 import { Classifier } from "../src/flowtable/classifier.js";
 import { FLOW_WORDS } from "../src/flowtable/flow-layout.js";
+import { measureOvsCell, ovsBaselineVersion } from "./ovs-baseline.js";
 import { LinearScan, makeWorkload, SEQ_LEN } from "./ovs-workload.js";
 import type { Workload } from "./ovs-workload.js";
 import type { Trial } from "./run.js";
@@ -62,6 +66,11 @@ export interface CellResult {
   readonly hitRate: number;
   /** OVS's figure for this shape without wc, when there is one. */
   readonly anchorMlps: number | null;
+  /**
+   * OVS's C classifier on this machine, same shape and wc setting, M lookups per wall-clock
+   * second (bench/ovs-baseline.ts), when its benchmark is built.
+   */
+  readonly ovsHereMlps: number | null;
 }
 
 export interface LinearResult {
@@ -79,6 +88,8 @@ export interface ScalingPoint {
 
 export interface OvsClassifierSummary {
   readonly method: string;
+  /** The OVS version measured here, null when only the anchor figures were available. */
+  readonly ovsHere: string | null;
   readonly cells: CellResult[];
   readonly linear: LinearResult[];
   readonly scaling: { readonly masks: ScalingPoint[]; readonly rules: ScalingPoint[] };
@@ -162,6 +173,7 @@ export function measure(filter: RegExp | null): void {
       const w = makeWorkload({ nRules: rules, nSubtables: subtables });
       const cls = build(w);
       const anchor = anchorOf(rules, subtables);
+      const ovs = wanted(names[0]!) || wanted(names[1]!) ? measureOvsCell(rules, subtables) : null;
       for (const useWc of [false, true]) {
         if (!wanted(names[useWc ? 1 : 0]!)) continue;
         const t = time(useWc ? lookupLoopWc(cls, w) : lookupLoop(cls, w));
@@ -175,6 +187,7 @@ export function measure(filter: RegExp | null): void {
           nsPerLookup: t.cpuNs,
           hitRate: hitRate(cls, w),
           anchorMlps: anchor?.mlps ?? null,
+          ovsHereMlps: ovs === null ? null : useWc ? ovs.mlpsWc : ovs.mlps,
         });
       }
       if (wanted(names[2]!)) {
@@ -221,6 +234,16 @@ function acceptance(): OvsClassifierSummary["acceptance"] {
       met: ratio >= ANCHOR_FRACTION,
     });
   }
+  for (const a of ANCHORS.filter((x) => x.acceptance)) {
+    const c = cell(a.rules, a.subtables, false);
+    if (c === undefined || c.ovsHereMlps === null) continue;
+    const ratio = c.mlpsWall / c.ovsHereMlps;
+    out.push({
+      check: `${a.rules / 1000}k rules/${a.subtables} subtables >= ${ANCHOR_FRACTION}x OVS run here (${fmt(c.ovsHereMlps)} M/s, wall clock)`,
+      value: `${fmt(c.mlpsWall)} M/s = ${fmt(ratio)}x`,
+      met: ratio >= ANCHOR_FRACTION,
+    });
+  }
   let worst = 0;
   for (const c of results.cells.filter((x) => x.wc)) {
     const plain = cell(c.rules, c.subtables, false);
@@ -247,6 +270,7 @@ export function summary(): OvsClassifierSummary {
     method:
       "OVS test-classifier benchmark workload (13 fields x 2 values, priorities i*129 shuffled, 8192 flows, " +
       `precomputed random flow sequence); M lookups per CPU second, median of ${ROUNDS} rounds of ~${ROUND_MS} ms`,
+    ovsHere: results.cells.some((c) => c.ovsHereMlps !== null) ? ovsBaselineVersion() : null,
     cells: results.cells,
     linear: results.linear,
     scaling: { masks: results.masks, rules: results.rules },
@@ -256,10 +280,17 @@ export function summary(): OvsClassifierSummary {
 
 /** The table of cells as Markdown (also used by docs/bench/README.md). */
 export function markdownTable(s: OvsClassifierSummary): string {
+  const here = s.ovsHere !== null;
   const lines = [
-    "| rules | subtables | lookup M/s | OVS M/s | ratio | +wc M/s | wc cost | linear M/s | vs linear | hits |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| rules | subtables | lookup M/s | anchor M/s | vs anchor |" +
+      (here ? " OVS here M/s | vs OVS here |" : "") +
+      " +wc M/s | wc cost |" +
+      (here ? " OVS here +wc | +wc vs OVS here |" : "") +
+      " linear M/s | vs linear | hits |",
+    `|${" ---: |".repeat(here ? 14 : 10)}`,
   ];
+  const ratio = (a: number | undefined, b: number | null | undefined) =>
+    a !== undefined && b !== null && b !== undefined ? `${fmt(a / b)}x` : "—";
   for (const rules of RULE_COUNTS) {
     for (const subtables of SUBTABLE_COUNTS) {
       const plain = s.cells.find((c) => c.rules === rules && c.subtables === subtables && !c.wc);
@@ -267,13 +298,21 @@ export function markdownTable(s: OvsClassifierSummary): string {
       const lin = s.linear.find((c) => c.rules === rules && c.subtables === subtables);
       if (plain === undefined && wc === undefined && lin === undefined) continue;
       const anchor = plain?.anchorMlps ?? null;
-      lines.push(
-        `| ${rules} | ${subtables} | ${plain ? fmt(plain.mlps) : "—"} | ${anchor ?? "—"} | ` +
-          `${plain && anchor ? `${fmt(plain.mlps / anchor)}x` : "—"} | ${wc ? fmt(wc.mlps) : "—"} | ` +
-          `${plain && wc ? `${fmt(wc.nsPerLookup / plain.nsPerLookup)}x` : "—"} | ${lin ? lin.mlps.toPrecision(3) : "—"} | ` +
-          `${plain && lin ? `${fmt(lin.nsPerLookup / plain.nsPerLookup, 0)}x` : "—"} | ` +
-          `${plain ? `${fmt(plain.hitRate * 100, 0)}%` : "—"} |`,
-      );
+      const cols = [
+        String(rules),
+        String(subtables),
+        plain ? fmt(plain.mlps) : "—",
+        String(anchor ?? "—"),
+        ratio(plain?.mlps, anchor),
+        ...(here ? [plain?.ovsHereMlps ? fmt(plain.ovsHereMlps) : "—", ratio(plain?.mlpsWall, plain?.ovsHereMlps)] : []),
+        wc ? fmt(wc.mlps) : "—",
+        plain && wc ? `${fmt(wc.nsPerLookup / plain.nsPerLookup)}x` : "—",
+        ...(here ? [wc?.ovsHereMlps ? fmt(wc.ovsHereMlps) : "—", ratio(wc?.mlpsWall, wc?.ovsHereMlps)] : []),
+        lin ? lin.mlps.toPrecision(3) : "—",
+        plain && lin ? `${fmt(lin.nsPerLookup / plain.nsPerLookup, 0)}x` : "—",
+        plain ? `${fmt(plain.hitRate * 100, 0)}%` : "—",
+      ];
+      lines.push(`| ${cols.join(" | ")} |`);
     }
   }
   return lines.join("\n");
@@ -282,7 +321,14 @@ export function markdownTable(s: OvsClassifierSummary): string {
 export function report(_trials: readonly Trial[]): void {
   const s = summary();
   if (s.cells.length === 0 && s.linear.length === 0 && s.scaling.masks.length === 0 && s.scaling.rules.length === 0) return;
-  const lines = ["", "OVS classifier benchmark workload (M lookups per CPU second; OVS = C classifier, one thread)", markdownTable(s)];
+  const lines = [
+    "",
+    "OVS classifier benchmark workload (M lookups per CPU second; anchor = the issue's OVS figures; " +
+      (s.ovsHere === null
+        ? "OVS not run here: scripts/build-ovs-classifier-bench.sh builds its benchmark)"
+        : `OVS here = OVS ${s.ovsHere}'s benchmark run just before, wall clock on both sides)`),
+    markdownTable(s),
+  ];
   if (s.scaling.masks.length > 0) {
     lines.push(`cost vs masks (10k rules): ${s.scaling.masks.map((p) => `${p.subtables}: ${fmt(p.nsPerLookup, 0)} ns`).join(", ")}`);
   }

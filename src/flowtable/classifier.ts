@@ -23,7 +23,9 @@
  * position (hash.ts mixColumn), and a subtable's hash is the finished sum of its columns'
  * values. Columns are numbered in order of first use along `sorted`, so a lookup computes
  * each column value at most once, just before the first subtable that needs it, and a probe
- * only adds. (A rule's hash comes out the same from its own key words.)
+ * only adds; a subtable whose columns are all new (the first one, at least) takes the sum
+ * of the values just computed and adds nothing. (A rule's hash comes out the same from its
+ * own key words.)
  *
  * Stages. Key words are grouped in stages (`stages`, first word of each; for flow keys
  * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES). Without `wc`, a probe hashes all of
@@ -217,11 +219,15 @@ export class Classifier<T> {
     for (let i = 0; i < n; i++) {
       const st = sorted[i]!;
       if (st.maxPriority <= bestPriority) break;
-      // The column values this subtable is the first to need.
+      // The column values this subtable is the first to need, and their sum.
+      let fresh = 0;
       for (const need = st.colsNeeded; ready < need; ready++) {
-        vals[ready] = mixColumn(key[colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
+        const v = mixColumn(key[colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
+        vals[ready] = v;
+        fresh = (fresh + v) | 0;
       }
-      const e = wc === null ? st.findCols(key, vals) : st.findColsWc(key, vals, wc);
+      const e =
+        wc !== null ? st.findColsWc(key, vals, wc) : st.ownsColumns ? st.findSum(key, fresh) : st.findCols(key, vals);
       if (e < 0) continue;
       const p = st.priorityAt(e);
       if (p > bestPriority) {
@@ -317,6 +323,7 @@ export class Classifier<T> {
     const masks: number[] = [];
     for (const st of this.sorted) {
       const { indices, maskWords, cols } = st;
+      const before = words.length;
       for (let i = 0; i < indices.length; i++) {
         // A column is a (word, mask word) pair: word < 2^21, so this number is exact.
         const id = indices[i]! * 0x100000000 + (maskWords[i]! >>> 0);
@@ -329,6 +336,7 @@ export class Classifier<T> {
         }
         cols[i] = c;
       }
+      st.ownsColumns = words.length - before === indices.length;
       st.colsNeeded = words.length;
     }
     this.colWord = Int32Array.from(words);

@@ -105,6 +105,11 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   cols: Int32Array;
   /** How many of the classifier's columns a lookup must have computed to probe here. */
   colsNeeded: number;
+  /**
+   * Whether every column here is first used here along the classifier's lookup order: the
+   * lookup's fresh column values are then exactly this subtable's (see findSum).
+   */
+  ownsColumns: boolean;
   /** Highest priority of any rule here, -1 when empty. */
   maxPriority: number;
   /** Number of rules (not entries). */
@@ -147,6 +152,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.stageEnds = Int32Array.from(stageEnds(this.indices, stages));
     this.cols = new Int32Array(words.length);
     this.colsNeeded = 0;
+    this.ownsColumns = false;
     this.maxPriority = -1;
     this.nRules = 0;
     this.nEntries = 0;
@@ -182,6 +188,11 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     let h = 0;
     for (let i = 0; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
     return this.probe(key, slotHash(finishColumnHash(h)));
+  }
+
+  /** As findCols, given the sum of the key's column values over this subtable's columns. */
+  findSum(key: Uint32Array, sum: number): number {
+    return this.probe(key, slotHash(finishColumnHash(sum)));
   }
 
   /**
