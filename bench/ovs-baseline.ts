@@ -27,6 +27,8 @@ export interface OvsBaselineCell {
   readonly mlps: number;
   /** The same with wildcard tracking. */
   readonly mlpsWc: number;
+  /** Fraction of lookups that found a rule (without wildcard tracking). */
+  readonly hitRate: number;
 }
 
 /** The OVS version of the built benchmark, or null when it has not been built. */
@@ -40,13 +42,15 @@ function binary(subtables: number): string | null {
   return existsSync(file) ? file.pathname : null;
 }
 
-/** Parses one run's output: [without wc, with wc] in lookups per second. */
-export function parseBenchmarkOutput(text: string): [number, number] {
+/** One run's output: lookups per second without and with wc, and the hit rate without. */
+export function parseBenchmarkOutput(text: string): { plain: number; wc: number; hitRate: number } {
   const rates = [...text.matchAll(/classifier lookups:\s+\d+ ms, (\d+) lookups\/sec/g)].map((m) => Number(m[1]));
-  if (rates.length !== 2) {
+  const hits = /hits: (\d+), misses: (\d+)/.exec(text);
+  if (rates.length !== 2 || hits === null) {
     throw new Error(`unexpected ovstest test-classifier benchmark output:\n${text}`);
   }
-  return [rates[0]!, rates[1]!];
+  const h = Number(hits[1]);
+  return { plain: rates[0]!, wc: rates[1]!, hitRate: h / (h + Number(hits[2])) };
 }
 
 function median(xs: number[]): number {
@@ -64,15 +68,17 @@ export function measureOvsCell(rules: number, subtables: number): OvsBaselineCel
   const lookups = Math.round(LOOKUPS_PER_SUBTABLE / Math.max(1, subtables / 2));
   const plain: number[] = [];
   const wc: number[] = [];
+  let hitRate = 0;
   for (let r = 0; r < RUNS; r++) {
     const args = ["test-classifier", "benchmark", String(rules), String(rules), String(subtables), "1", String(lookups)];
     const out = spawnSync(bin, args, { encoding: "utf8" });
     if (out.status !== 0) {
       throw new Error(`${bin} ${args.join(" ")} failed (${out.status}): ${out.stderr}`);
     }
-    const [p, w] = parseBenchmarkOutput(out.stdout);
-    plain.push(p / 1e6);
-    wc.push(w / 1e6);
+    const r = parseBenchmarkOutput(out.stdout);
+    plain.push(r.plain / 1e6);
+    wc.push(r.wc / 1e6);
+    hitRate = r.hitRate;
   }
-  return { rules, subtables, mlps: median(plain), mlpsWc: median(wc) };
+  return { rules, subtables, mlps: median(plain), mlpsWc: median(wc), hitRate };
 }

@@ -71,6 +71,8 @@ export interface CellResult {
    * second (bench/ovs-baseline.ts), when its benchmark is built.
    */
   readonly ovsHereMlps: number | null;
+  /** OVS's hit rate on its run of this shape, when run here. */
+  readonly ovsHitRate: number | null;
 }
 
 export interface LinearResult {
@@ -188,6 +190,7 @@ export function measure(filter: RegExp | null): void {
           hitRate: hitRate(cls, w),
           anchorMlps: anchor?.mlps ?? null,
           ovsHereMlps: ovs === null ? null : useWc ? ovs.mlpsWc : ovs.mlps,
+          ovsHitRate: ovs?.hitRate ?? null,
         });
       }
       if (wanted(names[2]!)) {
@@ -210,10 +213,11 @@ export function measure(filter: RegExp | null): void {
   }
 }
 
+/** Fraction of the lookup sequence's lookups that find a rule (OVS counts its lookups). */
 function hitRate(cls: Classifier<number>, w: Workload): number {
   let hits = 0;
-  for (const f of w.flows) if (cls.lookup(f, null) !== null) hits++;
-  return hits / w.flows.length;
+  for (const i of w.seq) if (cls.lookup(w.flows[i]!, null) !== null) hits++;
+  return hits / w.seq.length;
 }
 
 // ---- report -----------------------------------------------------------------------------
@@ -286,8 +290,9 @@ export function markdownTable(s: OvsClassifierSummary): string {
       (here ? " OVS here M/s | vs OVS here |" : "") +
       " +wc M/s | wc cost |" +
       (here ? " OVS here +wc | +wc vs OVS here |" : "") +
-      " linear M/s | vs linear | hits |",
-    `|${" ---: |".repeat(here ? 14 : 10)}`,
+      " linear M/s | vs linear | hits |" +
+      (here ? " OVS hits |" : ""),
+    `|${" ---: |".repeat(here ? 15 : 10)}`,
   ];
   const ratio = (a: number | undefined, b: number | null | undefined) =>
     a !== undefined && b !== null && b !== undefined ? `${fmt(a / b)}x` : "—";
@@ -311,6 +316,7 @@ export function markdownTable(s: OvsClassifierSummary): string {
         lin ? lin.mlps.toPrecision(3) : "—",
         plain && lin ? `${fmt(lin.nsPerLookup / plain.nsPerLookup, 0)}x` : "—",
         plain ? `${fmt(plain.hitRate * 100, 0)}%` : "—",
+        ...(here ? [plain?.ovsHitRate != null ? `${fmt(plain.ovsHitRate * 100, 0)}%` : "—"] : []),
       ];
       lines.push(`| ${cols.join(" | ")} |`);
     }

@@ -1,23 +1,25 @@
 /*
  * The workload of OVS's classifier benchmark (tests/test-classifier.c, `ovstest
- * test-classifier benchmark <n_rules> <n_priorities> <n_subtables> 1 <n_lookups>`), rebuilt on
- * ovsim's flow key layout. Used by bench/ovs-classifier.bench.ts and bench/profile-lookup.ts.
+ * test-classifier benchmark <n_rules> <n_priorities> <n_subtables> 1 <n_lookups>`), replayed
+ * on ovsim's flow key layout with OVS's own pseudo-random generator (lib/random.c's xorshift,
+ * seeded with 1) drawn in the same order: the same field subsets, shuffled priorities, lookup
+ * flows and lookup sequence as OVS's run. The rules are drawn the same way but are not quite
+ * OVS's: while OVS inserts them, its cmap/ccmap resizes draw their hash bases from the same
+ * generator, which this replay does not model, so the draws after the first resize differ
+ * (hit rates stay within a few percent of OVS's: the bench prints both). Used by
+ * bench/ovs-classifier.bench.ts and bench/profile-lookup.ts.
  *
- * - 13 fields, two possible values each, of the same kinds as test-classifier.c's tables
- *   (tun_id 0 / 0xfedcba9876543210, in_port 1 / LOCAL, 192.168.0.x / 192.160.68.85, ...);
- * - `nSubtables` distinct field subsets, each the set of fields its rules match exactly; with
- *   one subtable, all 13 fields are exact (OVS's "one subtable" case);
- * - `nRules` rules, each with a random subset (of the nSubtables), a random value pattern and a
- *   priority drawn from `i * 129` (i < nPriorities) shuffled; a rule equal to one already made
- *   (same subset, values and priority) is dropped, as the benchmark drops rules
- *   `classifier_find_rule_exactly` finds;
- * - N_FLOWS lookup flows, every field at one of its two values at random; and a precomputed
- *   sequence of flow indices, so the timed loop does no random-number work.
- *
- * Note on the reference: in OVS 3.1's test-classifier.c, `make_rule` ignores its `wc_fields`
- * argument when building the mask (every rule matches all 13 fields; wc_fields only decides
- * whether the priority is kept), so that benchmark always builds one subtable whatever
- * <n_subtables> says. This workload does what the benchmark means: subtables really differ.
+ * - 13 fields with two values each, test-classifier.c's CLS_FIELDS and value tables;
+ * - `nSubtables` distinct random field subsets ("wc_fields"); a rule matches the fields of
+ *   its subset. With one subtable every rule matches all 13 fields: OVS 3.1's make_rule
+ *   ignores wc_fields when building the mask, so its shipped benchmark always builds one
+ *   subtable, and its one-subtable figures come from that binary. The multi-subtable cells
+ *   follow make_rule honouring wc_fields (scripts/build-ovs-classifier-bench.sh builds OVS's
+ *   benchmark that way for comparison);
+ * - a rule whose wc_fields is empty gets priority 0, as cls_rule_init is told there;
+ * - N_FLOWS (8192) lookup flows, every field at one of its two values; and the first SEQ_LEN
+ *   flow indices of the lookup loop, precomputed so that the timed loop does no
+ *   random-number work (OVS draws them in its loop, and its loop goes on past SEQ_LEN).
  *
  * Keys are real flow keys (FLOW_WORDS words) built with writeMember on flow-layout's members,
  * so the words a subtable touches are spread over the metadata, L2, L3 and L4 stages as they
@@ -28,8 +30,13 @@ import { ClassifierRule } from "../src/flowtable/classifier.js";
 import { FLOW_WORDS, M, readMember, writeMember } from "../src/flowtable/flow-layout.js";
 import type { FlowMember } from "../src/flowtable/flow-layout.js";
 
-/** Lookup flows per workload (OVS: 2 * N_FLOW_VALUES = 8192). */
-export const N_FLOWS = 8192;
+/**
+ * OVS's N_FLOW_VALUES: the product of the fields' value counts, metadata's left out (so
+ * 2^12), from which a lookup flow's values are drawn.
+ */
+const N_FLOW_VALUES = 4096;
+/** Lookup flows per workload (OVS: 2 * N_FLOW_VALUES). */
+export const N_FLOWS = 2 * N_FLOW_VALUES;
 /** Length of the precomputed flow-index sequence (a power of two, so wrapping is a mask). */
 export const SEQ_LEN = 1 << 16;
 
@@ -68,17 +75,36 @@ export const OVS_FIELDS: readonly OvsField[] = [
 const N_FIELDS = OVS_FIELDS.length;
 const ALL_FIELDS = (1 << N_FIELDS) - 1;
 
-/** mulberry32: a tiny seeded PRNG, so every run measures the same rules and flows. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+/**
+ * OVS's lib/random.c generator: a 32-bit xorshift (13, 17, 5) on a seed that
+ * random_set_seed sets; random_range(max) is the next value modulo max.
+ */
+export class OvsRandom {
+  private seed: number;
+  constructor(seed: number) {
+    this.seed = seed >>> 0;
+  }
+  /** random_uint32. */
+  next(): number {
+    let s = this.seed;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.seed = s >>> 0;
+    return this.seed;
+  }
+  /** random_range. */
+  range(max: number): number {
+    return this.next() % max;
+  }
 }
+
+/**
+ * The lookup flows draw their 13 values in this order of OVS_FIELDS indices (nw_src,
+ * nw_dst, tun_id, metadata, then CLS_FIELDS order): the order of the assignments in
+ * test-classifier.c's benchmark().
+ */
+const LOOKUP_FIELD_ORDER = [2, 3, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
 
 /** Sets bits `mask` of member `m` in `words` to `value` (the member's other bits kept). */
 function setBits(words: Uint32Array, m: FlowMember, mask: bigint, value: bigint): void {
@@ -106,10 +132,10 @@ export function patternKey(pattern: number): Uint32Array {
 /** What a workload is made from. */
 export interface WorkloadShape {
   readonly nRules: number;
+  /** Distinct field subsets (OVS's n_subtables; its "n_tables"). */
   readonly nSubtables: number;
-  /** Distinct priorities `i * 129`, i < nPriorities (default: nRules). */
+  /** Distinct priorities `i * 129`, i < nPriorities (default: nRules, as bench runs OVS). */
   readonly nPriorities?: number;
-  readonly seed?: number;
 }
 
 export interface Workload {
@@ -119,42 +145,59 @@ export interface Workload {
   readonly subsets: readonly number[];
   /** N_FLOWS lookup flows (views of one contiguous buffer). */
   readonly flows: Uint32Array[];
-  /** SEQ_LEN indices into `flows`, uniformly random. */
+  /** The first SEQ_LEN indices into `flows` of OVS's lookup loop. */
   readonly seq: Int32Array;
 }
 
-/** Builds the workload of one benchmark cell, deterministically from its shape. */
+/** Builds the workload of one benchmark cell as OVS's benchmark(): same draws, same order. */
 export function makeWorkload(shape: WorkloadShape): Workload {
   const { nRules, nSubtables } = shape;
   const nPriorities = shape.nPriorities ?? nRules;
-  const rand = prng(shape.seed ?? 1);
-  const range = (n: number) => rand() % n;
+  const rand = new OvsRandom(1);
 
-  // Distinct field subsets; all 13 fields when there is one subtable. Subsets with fewer
-  // than 3 fields are skipped: with two values per field they could hold at most 4 keys.
-  const subsets: number[] = [];
-  if (nSubtables === 1) subsets.push(ALL_FIELDS);
-  while (subsets.length < nSubtables) {
-    const s = rand() & ALL_FIELDS;
-    if (popcount(s) >= 3 && !subsets.includes(s)) subsets.push(s);
+  const wcfs: number[] = [];
+  while (wcfs.length < nSubtables) {
+    const w = rand.next() & ALL_FIELDS;
+    if (!wcfs.includes(w)) wcfs.push(w);
   }
+  // One subtable: every field exact (OVS 3.1's shipped make_rule), whatever wcfs[0] says.
+  const subsets = nSubtables === 1 ? [ALL_FIELDS] : wcfs;
   const masks = subsets.map(fieldsMask);
 
   const priorities = Array.from({ length: nPriorities }, (_, i) => (i * 129) & 0x7fffffff);
-  for (let i = priorities.length - 1; i > 0; i--) {
-    const j = range(i + 1);
-    [priorities[i], priorities[j]] = [priorities[j]!, priorities[i]!];
+  for (let p = 0, n = nPriorities; n > 1; n--, p++) {
+    const q = p + rand.range(n);
+    [priorities[p], priorities[q]] = [priorities[q]!, priorities[p]!];
   }
+
+  // One contiguous buffer, as OVS's benchmark keeps its lookup flows in one array of struct
+  // flow: a separate Uint32Array per flow would scatter the flows over the heap and time
+  // allocator layout rather than lookups.
+  const store = new Uint32Array(N_FLOWS * FLOW_WORDS);
+  const flows = Array.from({ length: N_FLOWS }, (_, i) => {
+    // 12 random bits for 13 fields: the last one drawn, nw_tos, always takes its first value.
+    const x = rand.range(N_FLOW_VALUES);
+    let pattern = 0;
+    LOOKUP_FIELD_ORDER.forEach((field, k) => {
+      pattern |= ((x >>> k) & 1) << field;
+    });
+    const flow = store.subarray(i * FLOW_WORDS, (i + 1) * FLOW_WORDS);
+    flow.set(patternKey(pattern));
+    return flow;
+  });
 
   const keyCache = new Map<number, Uint32Array>();
   const seen = new Set<string>();
   const rules: ClassifierRule<number>[] = [];
   for (let i = 0; i < nRules; i++) {
-    const priority = priorities[range(nPriorities)]!;
-    const t = range(nSubtables);
+    const drawn = priorities[rand.range(nPriorities)]!;
+    const t = rand.range(nSubtables);
+    const pattern = rand.next() & ALL_FIELDS;
+    // cls_rule_init gets priority 0 for a rule with no wc_fields.
+    const priority = wcfs[t] === 0 ? 0 : drawn;
     const subset = subsets[t]!;
-    const pattern = rand() & subset;
-    const id = `${subset}/${pattern}/${priority}`;
+    // classifier_find_rule_exactly: the same match (subset and values) and priority.
+    const id = `${subset}/${pattern & subset}/${priority}`;
     if (seen.has(id)) continue;
     seen.add(id);
     let full = keyCache.get(pattern);
@@ -167,23 +210,10 @@ export function makeWorkload(shape: WorkloadShape): Workload {
     rules.push(new ClassifierRule(key, mask, priority, i));
   }
 
-  // One contiguous buffer, as OVS's benchmark keeps its lookup flows in one array of struct
-  // flow: a separate Uint32Array per flow would scatter the flows over the heap and time
-  // allocator layout rather than lookups.
-  const store = new Uint32Array(N_FLOWS * FLOW_WORDS);
-  const flows = Array.from({ length: N_FLOWS }, (_, i) => {
-    const flow = store.subarray(i * FLOW_WORDS, (i + 1) * FLOW_WORDS);
-    flow.set(patternKey(rand() & ALL_FIELDS));
-    return flow;
-  });
-  const seq = Int32Array.from({ length: SEQ_LEN }, () => range(N_FLOWS));
+  // lookup_classifier reseeds with 1 and draws one flow index per lookup.
+  const lookups = new OvsRandom(1);
+  const seq = Int32Array.from({ length: SEQ_LEN }, () => lookups.range(N_FLOWS));
   return { rules, subsets, flows, seq };
-}
-
-function popcount(x: number): number {
-  let n = 0;
-  for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
-  return n;
 }
 
 /**

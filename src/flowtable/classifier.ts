@@ -227,7 +227,7 @@ export class Classifier<T> {
         fresh = (fresh + v) | 0;
       }
       const e =
-        wc !== null ? st.findColsWc(key, vals, wc) : st.ownsColumns ? st.findSum(key, fresh) : st.findCols(key, vals);
+        wc !== null ? st.findColsWc(vals, wc) : st.ownsColumns ? st.findSum(vals, ready - st.cols.length, fresh) : st.findCols(vals);
       if (e < 0) continue;
       const p = st.priorityAt(e);
       if (p > bestPriority) {

@@ -138,6 +138,30 @@ export function mixColumn(value: number, salt: number): number {
   return h ^ (h >>> 16);
 }
 
+/** The multiplicative inverse of odd `k` modulo 2^32 (Newton's iteration; 5 steps suffice). */
+function inverse32(k: number): number {
+  let x = k;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(k, x));
+  return x;
+}
+const UNMIX_1 = inverse32(0xc2b2ae35);
+const UNMIX_2 = inverse32(0x85ebca6b);
+
+/**
+ * The masked word whose column value at the word salted `salt` is `h`: mixColumn is a
+ * bijection for a given salt (xor-shifts by >= half the width undo themselves, xor-shift 13
+ * is undone by shifting 13 and 26, odd multipliers have inverses), so a column value stands
+ * for its word. Returns int32.
+ */
+export function unmixColumn(h: number, salt: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, UNMIX_1);
+  h ^= (h >>> 13) ^ (h >>> 26);
+  h = Math.imul(h, UNMIX_2);
+  h ^= h >>> 16;
+  return h ^ salt;
+}
+
 /** Finishes a sum of column values into a hash. Returns int32. */
 export function finishColumnHash(sum: number): number {
   const h = Math.imul(sum ^ (sum >>> 15), 0x2c1b3c6d);

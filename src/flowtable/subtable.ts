@@ -14,8 +14,15 @@
  * - each distinct masked key is one *entry* at a slot of an open-addressing table: its hash
  *   in `hashes` (linear probing from the home slot `hash & (nSlots - 1)` scans this dense
  *   array, 16 slots a cache line, and reads a record only on an equal hash, so a miss
- *   usually reads no record at all), its priority and key words in the slot's record in
- *   `records` (one flat Int32Array: no pointers to chase);
+ *   usually reads no record at all), its priority and key in the slot's record in `records`
+ *   (one flat Int32Array: no pointers to chase);
+ * - a record holds the key as its words' *column values* (hash.ts mixColumn), not as the
+ *   masked words: mixColumn is a bijection of the masked word for a given word index, so
+ *   two keys are equal on the mask exactly when their column values are equal, and the
+ *   values are what a lookup has just computed to hash the packet. Comparing a candidate
+ *   entry then reads only those values and the record (no key, index or mask words), the
+ *   stage filters are sums of stored values, and the masked words come back through
+ *   unmixColumn when a rule's key is rebuilt (rare: dumps, removal).
  * - the rules of an entry hang off `rules[slot]`: the highest-priority rule, whose `lower`
  *   link leads to the others in strictly descending priority (OVS's cls_match list). A
  *   lookup reads the entry's priority from its record and touches the rule object only for
@@ -33,7 +40,8 @@
  *
  * Compact keys (ClassifierOptions.compactKeys). A rule keeps its own 56-word key only while
  * outside a classifier; inside one, its key lives in the record and `rule.key` rebuilds it
- * (keyOf). A rule finds its slot without its key: by its stored hash and identity (slotOf).
+ * (keyOf, through unmixColumn). A rule finds its slot without its key: by its stored hash
+ * and identity (slotOf).
  *
  * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles past MAX_LOAD and halves
  * below MIN_LOAD, rehashing every entry into fresh arrays and recounting the filters (so the
@@ -53,7 +61,7 @@
 
 import type { ClassifierRule } from "./classifier.js";
 import { FlexArray } from "./flex-array.js";
-import { columnSalt, finishColumnHash, mixColumn } from "./hash.js";
+import { columnSalt, finishColumnHash, mixColumn, unmixColumn } from "./hash.js";
 import type { HashNode } from "./hash-table.js";
 import { PriorityCounts } from "./priority-counts.js";
 
@@ -69,7 +77,7 @@ const MAX_LOAD = 3 / 4;
 const MIN_LOAD = 3 / 16;
 /** Filter counters per slot: at most 3 counters in 8 in use. */
 const FILTER_RATIO = 2;
-/** Record layout: word offsets of the entry's priority and first key word. */
+/** Record layout: word offsets of the entry's priority and first column value. */
 const R_PRIORITY = 0;
 const R_KEY = 1;
 /** The `hashes` value of an empty slot (entry hashes are never 0: see slotHash). */
@@ -92,6 +100,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   readonly indices: Int32Array;
   /** The mask's non-zero words, packed (as int32): `maskWords[i] === mask[indices[i]] | 0`. */
   readonly maskWords: Int32Array;
+  /** columnSalt of each packed word's index. */
+  readonly salts: Int32Array;
   /**
    * Staged probes: `stageEnds[s]` is the number of packed words up to the end of the s-th
    * non-empty stage, for every non-empty stage but the last (empty when there is only one).
@@ -123,7 +133,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private slotMask: number;
   /** Each slot's entry hash, EMPTY for an empty slot: what linear probing scans. */
   private hashes: Int32Array;
-  /** One record of `stride` words per slot: [priority, key words] (unused when empty). */
+  /** One record of `stride` words per slot: [priority, column values] (unused when empty). */
   private records: Int32Array;
   /** Words per record. */
   private readonly stride: number;
@@ -135,6 +145,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private filterMask: number;
   /** Rule counts per priority, to keep maxPriority exact on removal. */
   private readonly priorities: PriorityCounts;
+  /** Scratch: the column values of the key being probed, in packed order. */
+  private readonly packed: Int32Array;
 
   /**
    * `stages` are the classifier's stage boundaries (first word of each stage, then the key
@@ -149,6 +161,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) words.push(i);
     this.indices = Int32Array.from(words);
     this.maskWords = Int32Array.from(words, (w) => mask[w]! | 0);
+    this.salts = Int32Array.from(words, columnSalt);
     this.stageEnds = Int32Array.from(stageEnds(this.indices, stages));
     this.cols = new Int32Array(words.length);
     this.colsNeeded = 0;
@@ -164,6 +177,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.filterMask = 0;
     this.filters = [];
     this.priorities = new PriorityCounts();
+    this.packed = new Int32Array(words.length);
     this.resize(MIN_SLOTS);
   }
 
@@ -175,24 +189,33 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    * masked. Read the answer with priorityAt / ruleAt. For updates: lookups use findCols.
    */
   find(key: Uint32Array): number {
-    return this.probe(key, this.hashOf(key));
+    const hash = this.hashOf(key);
+    return this.probe(this.packed, 0, hash);
   }
 
   /**
-   * As find, for a lookup that has computed the column values `vals` of `key` for at least
-   * the first `colsNeeded` columns: the hash is a sum of those.
+   * As find, for a lookup that has computed the column values `vals` of its key for at
+   * least the first `colsNeeded` columns: the hash is their sum, and they are the key.
    */
-  findCols(key: Uint32Array, vals: Int32Array): number {
+  findCols(vals: Int32Array): number {
     const cols = this.cols;
+    const packed = this.packed;
     const n = cols.length;
     let h = 0;
-    for (let i = 0; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
-    return this.probe(key, slotHash(finishColumnHash(h)));
+    for (let i = 0; i < n; i++) {
+      const v = vals[cols[i]!]!;
+      packed[i] = v;
+      h = (h + v) | 0;
+    }
+    return this.probe(packed, 0, slotHash(finishColumnHash(h)));
   }
 
-  /** As findCols, given the sum of the key's column values over this subtable's columns. */
-  findSum(key: Uint32Array, sum: number): number {
-    return this.probe(key, slotHash(finishColumnHash(sum)));
+  /**
+   * As findCols, for a subtable that owns its columns: they are `vals[base]` onwards, in
+   * packed order, and `sum` is their sum.
+   */
+  findSum(vals: Int32Array, base: number, sum: number): number {
+    return this.probe(vals, base, slotHash(finishColumnHash(sum)));
   }
 
   /**
@@ -200,51 +223,59 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    * them when it reaches the last stage (found or not), fewer when a stage filter says no
    * entry has the key's prefix.
    */
-  findColsWc(key: Uint32Array, vals: Int32Array, wc: Uint32Array): number {
+  findColsWc(vals: Int32Array, wc: Uint32Array): number {
     const cols = this.cols;
+    const packed = this.packed;
     const n = cols.length;
     const ends = this.stageEnds;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
       const end = ends[s]!;
-      for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
+      for (; i < end; i++) {
+        const v = vals[cols[i]!]!;
+        packed[i] = v;
+        h = (h + v) | 0;
+      }
       if (this.filters[s]![finishColumnHash(h) & this.filterMask] === 0) {
         this.orMaskInto(wc, end);
         return -1;
       }
     }
-    for (; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
+    for (; i < n; i++) {
+      const v = vals[cols[i]!]!;
+      packed[i] = v;
+      h = (h + v) | 0;
+    }
     this.orMaskInto(wc, n);
-    return this.probe(key, slotHash(finishColumnHash(h)));
+    return this.probe(packed, 0, slotHash(finishColumnHash(h)));
   }
 
   /**
-   * Linear probing from the home slot of `hash` (a slotHash): the slot whose key matches
-   * `key`, or -1 at the first empty slot. Scans the dense `hashes` (16 slots a cache line);
-   * reads a record only when its hash is equal, so a miss usually reads no record at all.
+   * Linear probing from the home slot of `hash` (a slotHash): the slot whose key has the
+   * column values `vals[base]` onwards (packed order), or -1 at the first empty slot. Scans
+   * the dense `hashes` (16 slots a cache line); reads a record only when its hash is equal,
+   * so a miss usually reads no record at all.
    */
-  private probe(key: Uint32Array, hash: number): number {
+  private probe(vals: Int32Array, base: number, hash: number): number {
     const hashes = this.hashes;
     const slotMask = this.slotMask;
     for (let e = hash & slotMask; ; e = (e + 1) & slotMask) {
       const h = hashes[e]!;
-      if (h === hash && this.keyMatches(e, key)) return e;
+      if (h === hash && this.valuesMatch(e, vals, base)) return e;
       if (h === EMPTY) return -1;
     }
   }
 
-  /** Whether slot e's key equals `key` on the mask's bits (`key` need not be masked). */
-  private keyMatches(e: number, key: Uint32Array): boolean {
-    const indices = this.indices;
-    const maskWords = this.maskWords;
-    const n = indices.length;
+  /** Whether slot e's record holds the column values `vals[base]` onwards. */
+  private valuesMatch(e: number, vals: Int32Array, base: number): boolean {
+    const n = this.packed.length;
     const rec = this.records;
-    const o = e * this.stride + R_KEY;
-    let i = 0;
-    // XOR-then-mask compares the masked bits whether or not `key` is masked.
-    while (i < n && ((key[indices[i]!]! ^ rec[o + i]!) & maskWords[i]!) === 0) i++;
-    return i === n;
+    const o = e * this.stride + R_KEY - base;
+    const end = base + n;
+    let i = base;
+    while (i < end && vals[i] === rec[o + i]) i++;
+    return i === end;
   }
 
   /** The priority of slot `e`'s best rule (e from find). */
@@ -354,7 +385,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     const rec = this.records;
     const o = e * this.stride;
     const indices = this.indices;
-    for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
+    const salts = this.salts;
+    for (let i = 0; i < indices.length; i++) key[indices[i]!] = unmixColumn(rec[o + R_KEY + i]!, salts[i]!);
     return key;
   }
 
@@ -388,21 +420,28 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       const rec = this.records;
       const o = e * this.stride;
       const indices = this.indices;
-      for (let i = 0; i < indices.length; i++) key[indices[i]!] = rec[o + R_KEY + i]!;
+      const salts = this.salts;
+      for (let i = 0; i < indices.length; i++) key[indices[i]!] = unmixColumn(rec[o + R_KEY + i]!, salts[i]!);
       rule.fullKey = key;
     }
     rule.home = null;
     rule.lower = null;
   }
 
-  /** The slotHash of a full-width key (masked here) over this subtable's words. */
+  /**
+   * The slotHash of a full-width key (masked here) over this subtable's words; leaves the
+   * key's column values in `packed`.
+   */
   private hashOf(key: Uint32Array): number {
     const indices = this.indices;
     const maskWords = this.maskWords;
+    const salts = this.salts;
+    const packed = this.packed;
     let h = 0;
     for (let i = 0; i < indices.length; i++) {
-      const w = indices[i]!;
-      h = (h + mixColumn(key[w]! & maskWords[i]!, columnSalt(w))) | 0;
+      const v = mixColumn(key[indices[i]!]! & maskWords[i]!, salts[i]!);
+      packed[i] = v;
+      h = (h + v) | 0;
     }
     return slotHash(finishColumnHash(h));
   }
@@ -417,14 +456,13 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private addEntry(rule: ClassifierRule<T>, key: Uint32Array): void {
     const nSlots = this.slotMask + 1;
     if (this.nEntries + 1 > nSlots * MAX_LOAD) this.resize(nSlots * 2);
-    const indices = this.indices;
     const hash = this.hashOf(key);
     const e = this.emptySlot(hash);
     const rec = this.records;
     const o = e * this.stride;
     this.hashes[e] = hash;
     rec[o + R_PRIORITY] = rule.priority;
-    for (let i = 0; i < indices.length; i++) rec[o + R_KEY + i] = key[indices[i]!]!;
+    rec.set(this.packed, o + R_KEY);
     this.rules.set(e, rule);
     this.count(rec, o, 1);
     this.nEntries++;
@@ -470,11 +508,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** Adds `delta` (+1 or -1) to the filter counters of the record at rec[o]'s prefixes. */
   private count(rec: Int32Array, o: number, delta: number): void {
     const ends = this.stageEnds;
-    const indices = this.indices;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
-      for (const end = ends[s]!; i < end; i++) h = (h + mixColumn(rec[o + R_KEY + i]!, columnSalt(indices[i]!))) | 0;
+      for (const end = ends[s]!; i < end; i++) h = (h + rec[o + R_KEY + i]!) | 0;
       const filter = this.filters[s]!;
       const j = finishColumnHash(h) & this.filterMask;
       const c = filter[j]!;
