@@ -38,7 +38,8 @@ function median(xs: number[]): number {
 
 /**
  * Times `loop(n)` (which performs n operations and returns something the JIT must not drop):
- * one warm-up/calibration call, then `rounds` timed calls of the calibrated size.
+ * calibration calls (which also warm the JIT), one untimed call of the calibrated size, then
+ * `rounds` timed calls of that size.
  */
 export function timeLoop(loop: (n: number) => number, o: TimingOptions): Timing & { sink: number } {
   const minOps = o.minOps ?? 256;
@@ -56,6 +57,9 @@ export function timeLoop(loop: (n: number) => number, o: TimingOptions): Timing 
     }
     n *= 4;
   }
+  // One untimed round of the calibrated size: the calibration calls are short, and the JIT
+  // may still be settling (on-stack replacement, a re-optimization) when they end.
+  sink ^= loop(n);
   const cpu: number[] = [];
   const wall: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
