@@ -145,7 +145,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private filterMask: number;
   /** Rule counts per priority, to keep maxPriority exact on removal. */
   private readonly priorities: PriorityCounts;
-  /** Scratch: the column values of the key being probed, in packed order. */
+  /** Scratch for updates: the column values of a key, in packed order (see hashOf). */
   private readonly packed: Int32Array;
 
   /**
@@ -190,7 +190,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    */
   find(key: Uint32Array): number {
     const hash = this.hashOf(key);
-    return this.probe(this.packed, 0, hash);
+    return this.probe(this.packed, null, 0, hash);
   }
 
   /**
@@ -199,15 +199,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    */
   findCols(vals: Int32Array): number {
     const cols = this.cols;
-    const packed = this.packed;
     const n = cols.length;
     let h = 0;
-    for (let i = 0; i < n; i++) {
-      const v = vals[cols[i]!]!;
-      packed[i] = v;
-      h = (h + v) | 0;
-    }
-    return this.probe(packed, 0, slotHash(finishColumnHash(h)));
+    for (let i = 0; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
+    return this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
   }
 
   /**
@@ -215,7 +210,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    * packed order, and `sum` is their sum.
    */
   findSum(vals: Int32Array, base: number, sum: number): number {
-    return this.probe(vals, base, slotHash(finishColumnHash(sum)));
+    return this.probe(vals, null, base, slotHash(finishColumnHash(sum)));
   }
 
   /**
@@ -225,57 +220,52 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    */
   findColsWc(vals: Int32Array, wc: Uint32Array): number {
     const cols = this.cols;
-    const packed = this.packed;
     const n = cols.length;
     const ends = this.stageEnds;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
       const end = ends[s]!;
-      for (; i < end; i++) {
-        const v = vals[cols[i]!]!;
-        packed[i] = v;
-        h = (h + v) | 0;
-      }
+      for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
       if (this.filters[s]![finishColumnHash(h) & this.filterMask] === 0) {
         this.orMaskInto(wc, end);
         return -1;
       }
     }
-    for (; i < n; i++) {
-      const v = vals[cols[i]!]!;
-      packed[i] = v;
-      h = (h + v) | 0;
-    }
+    for (; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
     this.orMaskInto(wc, n);
-    return this.probe(packed, 0, slotHash(finishColumnHash(h)));
+    return this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
   }
 
   /**
    * Linear probing from the home slot of `hash` (a slotHash): the slot whose key has the
-   * column values `vals[base]` onwards (packed order), or -1 at the first empty slot. Scans
-   * the dense `hashes` (16 slots a cache line); reads a record only when its hash is equal,
-   * so a miss usually reads no record at all.
+   * given column values, or -1 at the first empty slot. The values, in packed order, are
+   * `vals[at[i]]`, or `vals[base + i]` when `at` is null. Scans the dense `hashes` (16 slots
+   * a cache line); reads a record only when its hash is equal, so a miss usually reads no
+   * record at all.
    */
-  private probe(vals: Int32Array, base: number, hash: number): number {
+  private probe(vals: Int32Array, at: Int32Array | null, base: number, hash: number): number {
     const hashes = this.hashes;
     const slotMask = this.slotMask;
     for (let e = hash & slotMask; ; e = (e + 1) & slotMask) {
       const h = hashes[e]!;
-      if (h === hash && this.valuesMatch(e, vals, base)) return e;
+      if (h === hash && this.valuesMatch(e, vals, at, base)) return e;
       if (h === EMPTY) return -1;
     }
   }
 
-  /** Whether slot e's record holds the column values `vals[base]` onwards. */
-  private valuesMatch(e: number, vals: Int32Array, base: number): boolean {
+  /** Whether slot e's record holds the column values probe describes. */
+  private valuesMatch(e: number, vals: Int32Array, at: Int32Array | null, base: number): boolean {
     const n = this.packed.length;
     const rec = this.records;
-    const o = e * this.stride + R_KEY - base;
-    const end = base + n;
-    let i = base;
-    while (i < end && vals[i] === rec[o + i]) i++;
-    return i === end;
+    const o = e * this.stride + R_KEY;
+    let i = 0;
+    if (at === null) {
+      while (i < n && vals[base + i] === rec[o + i]) i++;
+    } else {
+      while (i < n && vals[at[i]!] === rec[o + i]) i++;
+    }
+    return i === n;
   }
 
   /** The priority of slot `e`'s best rule (e from find). */
