@@ -21,6 +21,7 @@ import { odpExecute } from "../src/datapath/odp-execute.js";
 import { flowCompose } from "../src/datapath/packet/compose.js";
 import { W } from "../src/flowtable/flow-layout.js";
 import type { Trial } from "./run.js";
+import { packetRate, uniformRandom } from "./packet-rate.js";
 import { timeLoop } from "./timing.js";
 
 const N_KEYS = 1024;
@@ -40,19 +41,8 @@ function setup(flows: readonly string[]): { world: World; dpif: DpifNetdev } {
   return { world, dpif: dpifOf(world, dp) };
 }
 
-/** Pseudo-random (xorshift) so runs are comparable. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 function keys(): Uint32Array[] {
-  const r = rng(42);
+  const r = uniformRandom(42);
   const out: Uint32Array[] = [];
   for (let i = 0; i < N_KEYS; i++) {
     const proto = r() < 0.5 ? 6 : 17;
@@ -123,32 +113,14 @@ function executeCost(name: string, actions: readonly OdpAction[]): { name: strin
 }
 
 function pipelineRate(name: string, flows: readonly string[]): Row {
-  const ks = keys();
   const { world, dpif } = setup(flows);
-  const run = (n: number): number => {
-    let x = 0;
-    let i = 0;
-    for (let k = 0; k < n; k++) {
-      i = (i + 617) & (N_KEYS - 1);
-      x += dpif.receive(ks[i]!, 100, world.now).length;
-    }
-    return x;
-  };
-  for (const k of ks) dpif.receive(k, 100, world.now); // warm the cache
-  const cached = timeLoop(run, { roundMs: 300, rounds: 3 });
-  const megaflows = dpif.cache.size;
-  const masks = dpif.cache.nMasks;
-  dpif.cacheEnabled = false;
-  const uncached = timeLoop(run, { roundMs: 300, rounds: 3, minOps: 16 });
-  const cachedPps = 1e9 / cached.cpuNs;
-  const uncachedPps = 1e9 / uncached.cpuNs;
-  return { name, cachedPps, uncachedPps, ratio: cachedPps / uncachedPps, megaflows, masks };
+  return { name, ...packetRate(dpif, keys(), world.now, 3) };
 }
 
 /** Hit cost with `nMasks` masks installed, the hit in the last-ranked one at worst. */
 function maskCost(nMasks: number): number {
   const cache = new MegaflowCache();
-  const r = rng(7);
+  const r = uniformRandom(7);
   const flowsPerMask = 16;
   const probe: Uint32Array[] = [];
   for (let m = 0; m < nMasks; m++) {

@@ -16,7 +16,7 @@
 import type { OdpAction } from "../src/actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../src/actions/xlate/odp-actions.js";
 import type { Trial } from "./run.js";
-import { timeLoop } from "./timing.js";
+import { packetRate } from "./packet-rate.js";
 import { buildNeutronPipeline, vmToRemoteKeys } from "./neutron-pipeline.js";
 
 const N_KEYS = 1024;
@@ -47,29 +47,9 @@ function measureState(name: string, learned: boolean): NeutronPathRow {
   // the VM -> remote VM ones count here.
   dpif.purge(world.now);
   const keys = vmToRemoteKeys(N_KEYS, vmOdpPort);
-  const run = (n: number): number => {
-    let x = 0;
-    let i = 0;
-    for (let k = 0; k < n; k++) {
-      // A stride co-prime with N_KEYS: every key, in an order the JIT cannot fold away.
-      i = (i + 617) & (N_KEYS - 1);
-      x += dpif.receive(keys[i]!, 100, world.now).length;
-    }
-    return x;
-  };
-  for (const k of keys) dpif.receive(k, 100, world.now); // warm the cache
-  const megaflows = dpif.cache.size;
-  const masks = dpif.cache.nMasks;
+  const rate = packetRate(dpif, keys, world.now, 5);
   const actions = dpif.flows()[0]?.actions ?? [];
-  const cached = timeLoop(run, { roundMs: 300, rounds: 5 });
-  dpif.cacheEnabled = false;
-  // A full translation runs a lot of code: let the JIT settle before calibrating (timeLoop's
-  // calibration alone would leave the first rounds half-optimised).
-  run(2000);
-  const uncached = timeLoop(run, { roundMs: 300, rounds: 5, minOps: 16 });
-  const cachedPps = 1e9 / cached.cpuNs;
-  const uncachedPps = 1e9 / uncached.cpuNs;
-  return { name, cachedPps, uncachedPps, ratio: cachedPps / uncachedPps, megaflows, masks, actions: formatActions(actions) };
+  return { name, ...rate, actions: formatActions(actions) };
 }
 
 /** The megaflow's actions as dpctl/dump-flows prints them, tnl_push's header elided. */

@@ -14,6 +14,7 @@ import { composedFlow } from "../src/datapath/flow-compose.js";
 import { DP_KEY_WORDS } from "../src/datapath/megaflow-cache.js";
 import { parseOdpFlow } from "../src/datapath/odp-flow-parse.js";
 import { W } from "../src/flowtable/flow-layout.js";
+import { uniformRandom } from "./packet-rate.js";
 
 export const NEUTRON_SCRIPT = new URL("../fixtures/neutron/vxlan-vm-to-remote.ovs", import.meta.url);
 
@@ -61,16 +62,6 @@ export function buildNeutronPipeline(learned: boolean): NeutronPipeline {
   return { world, dpif: dpifOf(world, dp), vmOdpPort };
 }
 
-/** Pseudo-random (xorshift) so runs are comparable. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** A few services a VM talks to, as destination ports. */
 const SERVICE_PORTS = [22, 53, 80, 443, 3306, 5201, 6379, 8080] as const;
@@ -80,7 +71,7 @@ const SERVICE_PORTS = [22, 53, 80, 443, 3306, 5201, 6379, 8080] as const;
  * source port and a service port, the same two MAC and IP addresses (one VM pair).
  */
 export function vmToRemoteKeys(n: number, inPort: number, seed = 42): Uint32Array[] {
-  const r = rng(seed);
+  const r = uniformRandom(seed);
   const out: Uint32Array[] = [];
   for (let i = 0; i < n; i++) {
     const tcp = r() < 0.5;
