@@ -21,9 +21,13 @@
  * left to a later step and reported in `unhandled`, the packet going on
  * unchanged, so a caller can tell.
  *
- * Packets are copied only when an action changes their size or when a
- * clone needs its own copy; an output shares the bytes of the packet at
- * that point (a copy is taken, since later actions may edit in place).
+ * Copies: an output is a new Packet *sharing* the bytes of the packet at
+ * that point, as OVS sends the dp_packet itself; bytes are copied only before
+ * an action edits them in place (set, set_mpls) while they are shared (with
+ * the caller's packet, an earlier output or a clone's outputs), and when an
+ * action changes the size (push/pop, tnl_push). So outputs, like the input,
+ * are read-only: whoever receives one and wants to change it runs it through
+ * odpExecute, which copies before editing.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
@@ -82,6 +86,11 @@ function put32(b: Uint8Array, i: number, v: number): void {
 function putMac(b: Uint8Array, i: number, mac: number): void {
   put16(b, i, Math.floor(mac / 0x100000000) & 0xffff);
   put32(b, i + 2, mac >>> 0);
+}
+
+/** A new Packet on the same bytes (size and metadata kept): for outputs and recirculations. */
+function share(p: Packet, size = p.size): Packet {
+  return withMetadata(p, new Packet(p.bytes, size));
 }
 
 function copy(p: Packet, extraFront = 0): Packet {
@@ -217,39 +226,53 @@ function setMpls(p: Packet, lse: number): void {
 
 function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number, env: OdpExecuteEnv | undefined): void {
   let pkt = p;
+  // Whether pkt's bytes are this run's alone (not the caller's, not an output's): in-place edits
+  // copy them first otherwise.
+  let owned = false;
   let trunc = -1;
+  // What a resizing action returns: new bytes (this run's alone) or, when it did nothing, pkt.
+  let q: Packet;
   for (const a of actions) {
     switch (a.type) {
-      case "output": {
-        const o = copy(pkt);
-        if (trunc >= 0 && trunc < o.size) o.size = trunc;
-        r.outputs.push({ odpPort: a.port, packet: o });
+      case "output":
+        r.outputs.push({ odpPort: a.port, packet: share(pkt, trunc >= 0 && trunc < pkt.size ? trunc : pkt.size) });
+        owned = false;
         trunc = -1;
         break;
-      }
       case "push_vlan":
-        pkt = pushVlan(pkt, a.tpid, a.tci);
+        q = pushVlan(pkt, a.tpid, a.tci);
+        owned ||= q !== pkt;
+        pkt = q;
         break;
       case "pop_vlan":
-        pkt = popVlan(pkt);
+        q = popVlan(pkt);
+        owned ||= q !== pkt;
+        pkt = q;
         break;
       case "push_mpls":
-        pkt = pushMpls(pkt, a.ethertype, a.lse);
+        q = pushMpls(pkt, a.ethertype, a.lse);
+        owned ||= q !== pkt;
+        pkt = q;
         break;
       case "pop_mpls":
-        pkt = popMpls(pkt, a.ethertype);
+        q = popMpls(pkt, a.ethertype);
+        owned ||= q !== pkt;
+        pkt = q;
         break;
       case "set_mpls":
-        if (pkt === p) pkt = copy(pkt);
+        if (!owned) pkt = copy(pkt);
+        owned = true;
         setMpls(pkt, a.lse);
         break;
       case "set":
-        if (pkt === p) pkt = copy(pkt); // edited in place: the caller's packet never is
+        if (!owned) pkt = copy(pkt);
+        owned = true;
         odpExecuteSet(pkt, a);
         break;
       case "tnl_push":
         // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
         pkt = tnlPush(pkt, a);
+        owned = true;
         break;
       case "tnl_pop": {
         // A copy is decapsulated; actions after it (if any) go on with the packet, as OVS's clone when not stealing.
@@ -259,13 +282,16 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
       }
       case "clone":
         run(pkt, a.actions, r, inPort, env);
+        // The clone's outputs may share these bytes.
+        owned = false;
         break;
       case "trunc":
         trunc = a.maxLen;
         break;
       case "hash": {
-        // OVS_ACTION_ATTR_HASH: dp_hash from the packet's flow (dp-hash.ts).
-        if (pkt === p) pkt = copy(pkt);
+        // OVS_ACTION_ATTR_HASH: dp_hash from the packet's flow (dp-hash.ts), in this run's own
+        // Packet (the caller's keeps its metadata).
+        if (pkt === p) pkt = share(pkt);
         const flow = new Uint32Array(XLATE_FLOW_WORDS);
         extractFlow(pkt, inPort, flow);
         pkt.dpHash = dpHash(flow, a.alg, a.basis);
@@ -273,7 +299,8 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
       }
       case "recirc":
         // dp_netdev's recirculation: the packet goes through the datapath again (the caller does it).
-        r.recirculations.push({ inPort, packet: copy(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
+        r.recirculations.push({ inPort, packet: share(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
+        owned = false;
         break;
       case "meter":
         if (env === undefined) r.unhandled.push(a.type);
