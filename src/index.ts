@@ -68,7 +68,7 @@ export type { DpMeterConfig, DpMeterStats, MeterVerdict } from "./datapath/dp-me
 export { Simulation } from "./sim/simulation.js";
 export type { SimulationOptions } from "./sim/simulation.js";
 export { Host } from "./sim/host.js";
-export { basicExecute, odpExecuteWithPop, UnsupportedDatapathAction } from "./sim/execute.js";
+export { odpExecuteWithPop, UnsupportedDatapathAction } from "./sim/execute.js";
 export type { DatapathExecute, ExecuteContext, ExecuteOutput } from "./sim/execute.js";
 export { runScenario, formatPing, ScenarioError } from "./sim/scenario.js";
 export type { ScenarioResult, ScenarioPing } from "./sim/scenario.js";
