@@ -19,6 +19,8 @@ import type { OdpAction } from "../src/actions/xlate/odp-actions.js";
 import { odpSet } from "../src/actions/xlate/odp-set.js";
 import { odpExecute } from "../src/datapath/odp-execute.js";
 import { flowCompose } from "../src/datapath/packet/compose.js";
+import { extractFlow } from "../src/datapath/packet/extract.js";
+import { XLATE_FLOW_WORDS } from "../src/actions/xlate/odp-metadata.js";
 import { W } from "../src/flowtable/flow-layout.js";
 import type { Trial } from "./run.js";
 import { packetRate, uniformRandom } from "./packet-rate.js";
@@ -94,6 +96,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** Whole packets on the 2-table pipeline: bytes in, flow extraction, megaflow lookup, execution. */
+const endToEnd: { pps: number; nsPerPacket: number }[] = [];
 const maskRows: { masks: number; nsPerHit: number }[] = [];
 const execRows: { name: string; nsPerPacket: number }[] = [];
 
@@ -115,6 +119,37 @@ function executeCost(name: string, actions: readonly OdpAction[]): { name: strin
 function pipelineRate(name: string, flows: readonly string[]): Row {
   const { world, dpif } = setup(flows);
   return { name, ...packetRate(dpif, keys(), world.now, 3) };
+}
+
+/**
+ * A warm datapath as a host runs it, per packet: extract the flow from the bytes
+ * (miniflow_extract), the megaflow lookup, then execute the actions on the bytes. The
+ * packets are built once; the flow and key are scratch arrays, as dpif-netdev's.
+ */
+function endToEndRate(flows: readonly string[]): { pps: number; nsPerPacket: number } {
+  const ks = keys();
+  const { world, dpif } = setup(flows);
+  const pkts = ks.map((k) => flowCompose(k));
+  const flow = new Uint32Array(XLATE_FLOW_WORDS);
+  const key = new Uint32Array(DP_KEY_WORDS);
+  const dp = world.ofproto("br0")!.datapath;
+  const env = { meters: dp.meters, now: world.now };
+  const run = (n: number): number => {
+    let x = 0;
+    let i = 0;
+    for (let k = 0; k < n; k++) {
+      i = (i + 617) & (N_KEYS - 1);
+      const p = pkts[i]!;
+      extractFlow(p, 1, flow);
+      key.set(flow.subarray(0, DP_KEY_WORDS));
+      key[W.IN_PORT] = 1;
+      x += odpExecute(p, dpif.receive(key, p.size, world.now), 1, env).outputs.length;
+    }
+    return x;
+  };
+  run(N_KEYS); // warm the cache
+  const t = timeLoop(run, { roundMs: 300, rounds: 3 });
+  return { pps: 1e9 / t.cpuNs, nsPerPacket: t.cpuNs };
 }
 
 /** Hit cost with `nMasks` masks installed, the hit in the last-ranked one at worst. */
@@ -162,6 +197,7 @@ export function measure(filter: RegExp | null): void {
   if (filter !== null && !filter.test("datapath")) return;
   rows.push(pipelineRate("2-table", TWO_TABLES));
   rows.push(pipelineRate("10-table", TEN_TABLES));
+  endToEnd.push(endToEndRate(TWO_TABLES));
   for (const m of [1, 8, 32]) maskRows.push({ masks: m, nsPerHit: maskCost(m) });
   const out: OdpAction = { type: "output", port: 2 };
   execRows.push(executeCost("execute output", [out]));
@@ -176,10 +212,21 @@ export function report(_trials: readonly Trial[]): void {
       `  ${r.name.padEnd(9)} cached ${(r.cachedPps / 1e6).toFixed(2)} M/s   uncached ${(r.uncachedPps / 1e3).toFixed(1)} k/s   ratio ${r.ratio.toFixed(0)}x   (${r.megaflows} megaflows, ${r.masks} masks)`,
     );
   }
+  for (const e of endToEnd) {
+    console.log(`  2-table end to end (extract + megaflow lookup + execute): ${(e.pps / 1e6).toFixed(2)} M/s (${e.nsPerPacket.toFixed(0)} ns/packet)`);
+  }
   for (const m of maskRows) console.log(`  megaflow hit with ${String(m.masks).padStart(2)} masks: ${m.nsPerHit.toFixed(0)} ns`);
   for (const e of execRows) console.log(`  ${e.name}: ${e.nsPerPacket.toFixed(0)} ns/packet`);
 }
 
-export function summary(): unknown {
-  return rows.length === 0 ? null : { pipelines: rows, maskCost: maskRows, execute: execRows };
+/** bench/results/latest.json's `datapath`. */
+export interface DatapathSummary {
+  readonly pipelines: readonly Row[];
+  readonly endToEnd: { readonly pps: number; readonly nsPerPacket: number } | null;
+  readonly maskCost: readonly { readonly masks: number; readonly nsPerHit: number }[];
+  readonly execute: readonly { readonly name: string; readonly nsPerPacket: number }[];
+}
+
+export function summary(): DatapathSummary | null {
+  return rows.length === 0 ? null : { pipelines: rows, endToEnd: endToEnd[0] ?? null, maskCost: maskRows, execute: execRows };
 }
