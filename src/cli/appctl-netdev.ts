@@ -130,6 +130,26 @@ function deliver(world: World, bridge: Bridge, port: BridgePort, flow: Uint32Arr
   return odpActions;
 }
 
+/** A packet's bytes arrive on `port`: flow extraction, the datapath (megaflow or upcall), its actions executed. */
+function receiveBytes(world: World, bridge: Bridge, port: BridgePort, packet: Packet): void {
+  const flow = new Uint32Array(XLATE_FLOW_WORDS);
+  extractFlow(packet, port.ofport, flow, worldVlanLimit(world));
+  const actions = deliver(world, bridge, port, flow, packet.size);
+  executeDatapathActions(world, bridge, packet, actions, false, 0, port.odpPort ?? 0);
+}
+
+/**
+ * What `netdev-dummy/receive NETDEV HEX` does with the packet, for callers
+ * that hold it as bytes already (the Ryu corpus runner): false when NETDEV is
+ * not a dummy port.
+ */
+export function receivePacket(world: World, netdev: string, packet: Packet): boolean {
+  const found = findDummyPort(world, netdev);
+  if (found === undefined) return false;
+  receiveBytes(world, found.bridge, found.port, packet);
+  return true;
+}
+
 /** `netdev-dummy/receive NETDEV [--qid N] PACKET|FLOW [--len N]...`. */
 export function netdevDummyReceive(world: World, args: readonly string[]): CommandResult {
   const [name = "", ...rest] = args;
@@ -141,10 +161,7 @@ export function netdevDummyReceive(world: World, args: readonly string[]): Comma
     const arg = rest[i] ?? "";
     const hex = packetFromHex(arg);
     if (hex.ok) {
-      const flow = new Uint32Array(XLATE_FLOW_WORDS);
-      extractFlow(hex.packet, found.port.ofport, flow, worldVlanLimit(world));
-      const actions = deliver(world, found.bridge, found.port, flow, hex.packet.size);
-      executeDatapathActions(world, found.bridge, hex.packet, actions, false, 0, found.port.odpPort ?? 0);
+      receiveBytes(world, found.bridge, found.port, hex.packet);
       continue;
     }
     let len = 0;

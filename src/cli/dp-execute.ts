@@ -13,6 +13,8 @@
  * execute_actions_except_outputs, a trace runs the actions without their
  * outputs and recirculations, in clones too (`pruneOutputs`; its meters do
  * count the packet), but a decapsulated packet's own actions in full.
+ * With a tap on the world (datapath-tap.ts) every packet leaving a port, and
+ * every packet a userspace(controller) action sends up, is shown to it.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
@@ -26,6 +28,7 @@ import type { Packet } from "../datapath/packet/packet.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
 import { M, readMember, W, writeMember } from "../flowtable/flow-layout.js";
 import { dpifOf } from "./appctl-dpif.js";
+import { datapathTap } from "./datapath-tap.js";
 import { worldVlanLimit } from "./appctl-trace.js";
 import type { World } from "./world.js";
 
@@ -60,8 +63,15 @@ function prune(actions: readonly OdpAction[]): OdpAction[] {
 export function executeDatapathActions(world: World, bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0): void {
   const dp = world.ofproto(bridge.name)?.datapath;
   if (dp === undefined) return;
+  const tap = pruneOutputs ? undefined : datapathTap(world);
   const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, now: world.now });
-  for (const o of r.outputs) creditOutput(world, dp, o.odpPort, o.packet.size);
+  for (const o of r.outputs) {
+    creditOutput(world, dp, o.odpPort, o.packet.size);
+    tap?.output(dp, o.odpPort, o.packet);
+  }
+  if (tap !== undefined) {
+    for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
+  }
   for (const d of r.recirculations) recirculate(world, bridge, dp, d, depth + 1);
 }
 

@@ -17,7 +17,8 @@
  * dp-meter.ts, at the packet's size then: a packet a band drops ends there,
  * as the batch that loses it; in a clone only the clone's copy ends; the
  * caller gives the meters and the time, `OdpExecuteEnv`, else meter is
- * unhandled). Every other action (userspace, ct, sample, check_pkt_len) is
+ * unhandled), userspace (the packet as it is then, in `upcalls`, for the
+ * caller to hand to ovs-vswitchd). Every other action (ct, sample, check_pkt_len) is
  * left to a later step and reported in `unhandled`, the packet going on
  * unchanged, so a caller can tell.
  *
@@ -31,6 +32,7 @@
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
+import type { OdpUserspaceAction } from "../actions/xlate/odp-userspace.js";
 import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
 import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
 import { tnlPop } from "./odp-tnl-pop.js";
@@ -67,8 +69,16 @@ export interface OdpExecuteEnv {
   readonly now: number;
 }
 
+/** A packet a `userspace(...)` action sends up to ovs-vswitchd, as the actions before it made it. */
+export interface OdpUpcall {
+  readonly action: OdpUserspaceAction;
+  readonly packet: Packet;
+}
+
 export interface OdpExecuteResult {
   readonly outputs: OdpOutput[];
+  /** Packets sent up by userspace actions (packet-ins, slow path), in order. */
+  readonly upcalls: OdpUpcall[];
   /** Packets to run through the datapath again (tnl_pop), in order; the caller does it. */
   readonly recirculations: OdpRecirculation[];
   /** Action types met that this executor does not perform yet. */
@@ -302,6 +312,12 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         r.recirculations.push({ inPort, packet: share(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
         owned = false;
         break;
+      case "userspace":
+        // dp_netdev_execute_actions hands the packet as it is now (trunc applied) to the upcall.
+        r.upcalls.push({ action: a, packet: share(pkt, trunc >= 0 && trunc < pkt.size ? trunc : pkt.size) });
+        owned = false;
+        trunc = -1;
+        break;
       case "meter":
         if (env === undefined) r.unhandled.push(a.type);
         else if (env.meters.run(a.id, env.now, pkt.size) === "drop") return;
@@ -320,7 +336,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
  * `env`: the datapath's meters and the time (without it `meter` is unhandled).
  */
 export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0, env?: OdpExecuteEnv): OdpExecuteResult {
-  const r: OdpExecuteResult = { outputs: [], recirculations: [], unhandled: [] };
+  const r: OdpExecuteResult = { outputs: [], upcalls: [], recirculations: [], unhandled: [] };
   run(packet, actions, r, inPort, env);
   return r;
 }

@@ -1,56 +1,31 @@
 /**
- * Comparing and printing Ryu packet descriptions. Two packets are equal when
- * their layers are equal field by field, leaving out what Ryu computes on
- * serialization (lengths, checksums: `isDerived`); `vlan` and `svlan` are the
- * same header (they differ only in Ryu's default Ethertype), as the bytes on
- * the wire do not tell them apart.
+ * Comparing packets as Ryu's tester does, and printing them for verdicts.
+ * Ryu compares the bytes a switch sends with the bytes its own serializer
+ * makes of the expected description (`repr(msg.data) != repr(model_pkt)` in
+ * ryu/tests/switch/tester.py): equal means byte for byte, lengths and
+ * checksums included. Descriptions print in Ryu's constructor syntax (what
+ * Ryu computes left out), bytes in hex with the first byte that differs.
  */
 import { formatEthernet, formatIpv4, formatIpv6 } from "../flowtable/field-values.js";
+import { toHex } from "../datapath/packet/packet.js";
 import type { FieldValue, Layer } from "./packet-desc.js";
 import { CLASSES, isDerived } from "./packet-desc.js";
 
-function wireClass(cls: string): string {
-  return cls === "svlan" ? "vlan" : cls;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function valueEqual(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
-  if (typeof a === "bigint" || typeof b === "bigint") return a === b;
-  if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    const x = a instanceof Uint8Array ? a : new Uint8Array(0);
-    const y = b instanceof Uint8Array ? b : new Uint8Array(0);
-    // An absent nested object and empty bytes are the same (nothing on the wire).
-    if (!(a instanceof Uint8Array) && a !== undefined && !Array.isArray(a)) return false;
-    if (!(b instanceof Uint8Array) && b !== undefined && !Array.isArray(b)) return false;
-    return bytesEqual(x, y);
+/** `bytes` in hex; with `expected`, where they first differ from it. */
+export function formatWire(bytes: Uint8Array, expected?: Uint8Array): string {
+  let s = `${bytes.length} bytes ${toHex(bytes)}`;
+  if (expected !== undefined && !bytesEqual(bytes, expected)) {
+    let i = 0;
+    while (i < bytes.length && i < expected.length && bytes[i] === expected[i]) i++;
+    s += ` (differs from byte ${i})`;
   }
-  if (Array.isArray(a) || Array.isArray(b)) {
-    const x = (Array.isArray(a) ? a : []) as readonly Layer[];
-    const y = (Array.isArray(b) ? b : []) as readonly Layer[];
-    return x.length === y.length && x.every((l, i) => layerEqual(l, y[i] as Layer));
-  }
-  if (a === undefined || b === undefined) return a === b;
-  return layerEqual(a as Layer, b as Layer);
-}
-
-function layerEqual(a: Layer, b: Layer): boolean {
-  if (wireClass(a.cls) !== wireClass(b.cls)) return false;
-  const keys = new Set([...a.f.keys(), ...b.f.keys()]);
-  for (const k of keys) {
-    if (isDerived(a.cls, k)) continue;
-    if (!valueEqual(a.f.get(k), b.f.get(k))) return false;
-  }
-  return true;
-}
-
-/** Whether two packets are the same on the wire (up to Ryu-computed fields). */
-export function packetsEqual(a: readonly Layer[], b: readonly Layer[]): boolean {
-  return a.length === b.length && a.every((l, i) => layerEqual(l, b[i] as Layer));
+  return s;
 }
 
 function formatBytes(d: Uint8Array): string {

@@ -8,7 +8,7 @@
  * Design:
  * - One table (`CLASSES`) lists each class's arguments with their kind and
  *   Ryu's default (ryu/lib/packet/*.py `__init__` signatures); validation,
- *   defaults and comparison all read it.
+ *   defaults and printing all read it.
  * - Nested objects (`echo`, `nd_neighbor`, `nd_option_sla`, `hop_opts`,
  *   `chunk_data`, ...) are layers too, held in their parent's fields.
  * - Unknown classes or arguments, and values of the wrong kind, are
@@ -41,7 +41,7 @@ interface Arg {
   readonly kind: Kind;
   /** Ryu's default (bigint for int/addresses, null for "none"). */
   readonly def: bigint | null;
-  /** Computed by Ryu on serialization when left 0 (lengths, checksums): not compared. */
+  /** Computed by Ryu on serialization when left 0 (lengths, checksums): not printed. */
   readonly derived?: boolean;
 }
 
@@ -116,8 +116,8 @@ export const CLASSES: Readonly<Record<string, Readonly<Record<string, Arg>>>> = 
   sctp: { src_port: int(1), dst_port: int(1), vtag: int(0), csum: int(0, true), chunks: LIST },
   chunk_data: {
     unordered: int(0),
-    begin: int(1),
-    end: int(1),
+    begin: int(0),
+    end: int(0),
     length: int(0, true),
     tsn: int(0),
     sid: int(0),
@@ -135,7 +135,7 @@ export const CLASSES: Readonly<Record<string, Readonly<Record<string, Arg>>>> = 
   nd_option_tla: { length: int(0, true), hw_src: mac("00:00:00:00:00:00"), data: BYTES },
 };
 
-/** Whether a field of a class is one Ryu computes (left out of packet comparisons). */
+/** Whether a field of a class is one Ryu computes when left 0 (left out when packets are printed). */
 export function isDerived(cls: string, field: string): boolean {
   return CLASSES[cls]?.[field]?.derived === true;
 }
@@ -273,21 +273,6 @@ export function parsePacket(desc: string | readonly string[], rand: RandInt = se
     } else merged.push(l);
   }
   return merged;
-}
-
-/** Deep copy (layers are edited when datapath actions are applied). */
-export function cloneLayers(layers: readonly Layer[]): Layer[] {
-  return layers.map(cloneLayer);
-}
-
-function cloneLayer(l: Layer): Layer {
-  const f = new Map<string, FieldValue>();
-  for (const [k, v] of l.f) {
-    if (Array.isArray(v)) f.set(k, (v as readonly Layer[]).map(cloneLayer));
-    else if (v instanceof Uint8Array || typeof v === "bigint") f.set(k, v);
-    else f.set(k, cloneLayer(v as Layer));
-  }
-  return { cls: l.cls, f };
 }
 
 /** An integer field (0 when absent or not an integer). */

@@ -59,8 +59,7 @@ export class UnsupportedDatapathAction extends OvsimError {
  */
 export const odpExecuteWithPop: DatapathExecute = (packet, actions, ctx) => {
   const r = odpExecute(packet, actions, ctx.inPort ?? 0, { meters: ctx.datapath.meters, now: ctx.now });
-  const unhandled = r.unhandled.filter((u) => u !== "userspace");
-  if (unhandled.length > 0) throw new UnsupportedDatapathAction(`${unhandled.join(", ")} in ${formatOdpActions(actions)}`);
+  if (r.unhandled.length > 0) throw new UnsupportedDatapathAction(`${r.unhandled.join(", ")} in ${formatOdpActions(actions)}`);
   for (const d of r.recirculations) ctx.recirculate(d.packet, d.inPort, d.metadata, d.recircId ?? 0);
   return r.outputs.map((o) => ({ port: o.odpPort, packet: o.packet }));
 };
