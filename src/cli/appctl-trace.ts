@@ -27,10 +27,9 @@
  */
 import { recircIds } from "./recirc-ids.js";
 import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
-import { ofprotoTrace } from "../actions/xlate/xlate-trace-format.js";
+import { ofprotoTraceRun } from "../actions/xlate/xlate-trace-format.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
 import type { Packet } from "../datapath/packet/packet.js";
-import { xlate } from "../actions/xlate/xlate.js";
 import { executeDatapathActions } from "./dp-execute.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { flowCompose } from "../datapath/packet/compose.js";
@@ -56,17 +55,14 @@ function trace(world: World, bridgeName: string, flowIn: Uint32Array, generate: 
   if (br === undefined) return serverError(`${bridgeName}: unknown bridge`);
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, worldVlanLimit(world));
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
-  const lines = ofprotoTrace(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
+  const { lines, first } = ofprotoTraceRun(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
   // OVS's execute_actions_except_outputs: a given packet, or the one
   // -generate composes from the flow (flow_compose), really goes through the
   // datapath actions but their outputs and recirculations (meters count it;
   // tnl_pop's packet goes on).
   const bridge = world.bridge(bridgeName);
   const executed = packet ?? (generate ? flowCompose(flow) : null);
-  if (executed !== null && bridge !== undefined) {
-    const again = xlate(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: false });
-    executeDatapathActions(world, bridge, executed, again.odpActions, true, 0);
-  }
+  if (executed !== null && bridge !== undefined) executeDatapathActions(world, bridge, executed, first.odpActions, true, 0);
   return output(lines);
 }
 

@@ -15,11 +15,15 @@
  * key has — tos and ttl only when non-zero, and ovsim keeps neither — with a
  * mask; flags as `-df-csum+key` over the masked flags).
  *
+ * An MPLS packet prints `mpls(label=..,tc=..,ttl=..,bos=..[,label=..])`, one
+ * group per label stack entry of the key.
+ *
  * Not printed yet: ct_*, tcp_flags (no megaflow of ovsim's
  * translations has them today but tcp_flags).
  */
 import type { OdpKeyAttr, OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
 import { formatOdpKeyAttr, hexAlt } from "../actions/xlate/odp-set.js";
+import { countMplsLabels, ethTypeMpls, lseAt } from "../actions/xlate/flow-mpls.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM } from "../actions/xlate/odp-metadata.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
@@ -70,6 +74,30 @@ function formatVlan(tci: number, mask: number): string {
   return `vlan(${parts.join(",")})`;
 }
 
+/**
+ * `mpls(...)` (format_mpls): one `label=,tc=,ttl=,bos=` group per entry the
+ * key's stack has (flow_count_mpls_labels of the key), each field with its
+ * mask unless the whole attribute is exact; null when nothing is matched.
+ */
+function formatMpls(key: Uint32Array, mask: Uint32Array): string | null {
+  const n = countMplsLabels(key);
+  const masks = Array.from({ length: n }, (_, i) => lseAt(mask, i));
+  if (masks.every((m) => m === 0)) return null;
+  const exact = masks.every((m) => m === 0xffffffff);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = lseAt(key, i);
+    const m = masks[i] ?? 0;
+    const [label, tc, ttl, bos] = [k >>> 12, (k >>> 9) & 7, k & 0xff, (k >>> 8) & 1];
+    if (exact) parts.push(`label=${label},tc=${tc},ttl=${ttl},bos=${bos}`);
+    else {
+      const hex = (v: number): string => v.toString(16);
+      parts.push(`label=${label}/0x${hex(m >>> 12)},tc=${tc}/${hex((m >>> 9) & 7)},ttl=${ttl}/0x${hex(m & 0xff)},bos=${bos}/${hex((m >>> 8) & 1)}`);
+    }
+  }
+  return `mpls(${parts.join(",")})`;
+}
+
 function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
   const dlType = num(key, M.dlType);
   const proto = num(key, M.nwProto);
@@ -104,7 +132,8 @@ function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
     const { v, m } = vals(key, mask, [M.nwSrc, M.nwDst, M.nwProto, M.arpSha, M.arpTha], []);
     // The ARP opcode is 16 bits in the datapath key, 8 in the flow.
     if (m[2] === 0xff) m[2] = 0xffff;
-    push(attr("arp", v, m));
+    push(attr("arp", v, m));  } else if (ethTypeMpls(dlType)) {
+    push(formatMpls(key, mask));
   }
 }
 

@@ -21,11 +21,12 @@
  */
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
-import { M, readMember, readSmall, writeMember } from "../flowtable/flow-layout.js";
+import { FLOW_MAX_MPLS_LABELS, M, MPLS_LSE_WORDS, readMember, readSmall, writeMember } from "../flowtable/flow-layout.js";
 
 const FLOW_DL_TYPE_NONE = 0x05ff;
 const ETH_TYPE_MIN = 0x600;
 const VLAN_CFI = 0x1000;
+const MPLS_BOS_MASK = 0x100;
 const FRAG_ANY = 1;
 const FRAG_LATER = 2;
 const TCP_SYN_FIN_RST = 0x02 | 0x01 | 0x04;
@@ -66,10 +67,11 @@ function l4Length(flow: Uint32Array, l7: number): number {
 /**
  * How many label stack entries flow_compose pushes for an MPLS flow: up to the
  * first with the bottom-of-stack bit, at most OVS's FLOW_MAX_MPLS_LABELS (3).
- * ovsim's flow has the first entry only; OVS's mpls_lse[1..2] are zero there.
  */
 export function mplsLabels(flow: Uint32Array): number {
-  return (readSmall(flow, M.mplsLse) & 0x100) !== 0 ? 1 : 3;
+  let n = 1;
+  while (n < FLOW_MAX_MPLS_LABELS && ((flow[MPLS_LSE_WORDS[n - 1]!] ?? 0) & MPLS_BOS_MASK) === 0) n++;
+  return n;
 }
 
 /** The length of the packet flow_compose builds from `flow` with `l7` payload bytes. */
@@ -136,6 +138,10 @@ export function composedFlow(flow: Uint32Array, inPort: number): Uint32Array {
     const op = readSmall(flow, M.nwProto);
     writeMember(out, M.nwProto, BigInt(op));
     if (op === 1 || op === 2) copy(out, flow, M.nwSrc, M.nwDst, M.arpSha, M.arpTha);
+  } else if (dlType === 0x8847 || dlType === 0x8848) {
+    // The packet ends with the entries flow_compose pushed: extraction reads them all.
+    const n = mplsLabels(flow);
+    for (const w of MPLS_LSE_WORDS.slice(0, n)) out[w] = flow[w] ?? 0;
   }
   return out;
 }

@@ -9,6 +9,7 @@
  *   tcp(src,dst) udp(src,dst) sctp(src,dst) icmp(type,code) icmpv6(type,code)
  *   arp(sip,tip,op,sha,tha) nd(target,sll,tll) tcp_flags(FLAGS)
  *   ct_state(FLAGS) ct_zone(N) ct_mark(N) tunnel(tun_id=N,src=IP,dst=IP,...)
+ *   mpls(label=N,tc=N,ttl=N,bos=N[,label=N,...]) (up to three entries)
  *
  * Values may carry a `/mask` (ignored: a trace needs the key). The result is a
  * translation flow whose in_port is still the *datapath* port number; the
@@ -16,12 +17,13 @@
  * Without `eth_type` the flow's dl_type is 0x05ff (OVS's FLOW_DL_TYPE_NONE).
  *
  * Not modelled: packet_type for flows without `eth()` (read as Ethernet),
- * MPLS, NSH, Geneve options, ct tuple fields.
+ * NSH, Geneve options, ct tuple fields, odp_flow_key_to_flow's MPLS checks
+ * (a BOS bit above the innermost entry is an error there).
  */
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import { parseEthernet, parseIpv4, parseIpv6 } from "../flowtable/field-values.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
-import { M, writeMember } from "../flowtable/flow-layout.js";
+import { FLOW_MAX_MPLS_LABELS, M, writeMember } from "../flowtable/flow-layout.js";
 import { CT_STATE_NAMES, TCP_FLAG_NAMES } from "../flowtable/flag-names.js";
 
 export type OdpFlowResult =
@@ -212,6 +214,7 @@ class Parser {
       writeMember(this.flow, M.dlType, 0n);
       return true;
     }
+    if (name === "mpls") return this.mpls(body);
     const struct = STRUCTS[name];
     if (struct === undefined) return false;
     for (const kv of body === "" ? [] : body.split(",")) {
@@ -224,6 +227,35 @@ class Parser {
       }
       if (!this.set(spec[0], spec[1], kv.slice(eq + 1))) return false;
     }
+    return true;
+  }
+
+  /**
+   * `mpls(label=N,tc=N,ttl=N,bos=N,...)`: OVS's SCAN_BEGIN_ARRAY reads
+   * fields into one entry until a field repeats, which starts the next; a
+   * fourth entry is an error. Entries not given stay zero.
+   */
+  private mpls(body: string): boolean {
+    const shifts: Readonly<Record<string, readonly [number, number]>> = { label: [12, 0xfffff], tc: [9, 7], ttl: [0, 0xff], bos: [8, 1] };
+    const lses = [0, 0, 0];
+    let idx = 0;
+    let seen = new Set<string>();
+    for (const kv of body === "" ? [] : body.split(",")) {
+      const eq = kv.indexOf("=");
+      const spec = eq < 0 ? undefined : shifts[kv.slice(0, eq)];
+      if (spec === undefined) return false;
+      const field = kv.slice(0, eq);
+      if (seen.has(field)) {
+        seen = new Set<string>();
+        if (++idx === FLOW_MAX_MPLS_LABELS) return false;
+      }
+      seen.add(field);
+      // OVS's scan_be32_bf: a value wider than its field does not scan.
+      const v = value("num", kv.slice(eq + 1));
+      if (v === null || v > BigInt(spec[1])) return false;
+      lses[idx] = ((lses[idx] ?? 0) | (Number(v) << spec[0])) >>> 0;
+    }
+    lses.forEach((lse, i) => writeMember(this.flow, [M.mplsLse, M.mplsLse1, M.mplsLse2][i]!, BigInt(lse)));
     return true;
   }
 

@@ -66,10 +66,30 @@ export const W = {
   ND_TARGET: 51, // 4 words
   TP_SRC_DST: 55, // tp_src 16..31, tp_dst 0..15
   TCP_FLAGS: 56,
+  // ---- OVS's mpls_lse[1] and [2], same layout as MPLS_LSE0. OVS keeps them
+  // beside mpls_lse[0] in its L2 segment; no OpenFlow field matches them
+  // (only translation un-wildcards them, for megaflows), so no classifier
+  // subtable mask ever holds them and their stage never matters. They come
+  // last so that every other member keeps the word index it had when the
+  // key held one entry: the classifier salts its column hashes by word
+  // index, and with the approximate stage filters it had then, moving the
+  // L3/L4 words changed which probes stopped early (fixtures/dpif/many-masks
+  // got an `icmp(code=0)` OVS does not print).
+  MPLS_LSE1: 57,
+  MPLS_LSE2: 58,
 } as const;
 
 /** Number of 32-bit words in a flow key (and in a mask). */
-export const FLOW_WORDS = 57;
+export const FLOW_WORDS = 59;
+
+/** OVS's FLOW_MAX_MPLS_LABELS: the label stack entries a flow key holds. */
+export const FLOW_MAX_MPLS_LABELS = 3;
+
+/** The words of mpls_lse[0..2], outermost entry first (not contiguous: see W). */
+export const MPLS_LSE_WORDS: readonly number[] = [W.MPLS_LSE0, W.MPLS_LSE1, W.MPLS_LSE2];
+
+/** The first word after the L3 and L4 members (NW_SRC up to here: what push_mpls makes opaque). */
+export const FLOW_L3_L4_END = W.TCP_FLAGS + 1;
 
 /** First word of each lookup stage; the last entry is FLOW_WORDS. */
 export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC, W.NW_SRC, W.ARP_SHA, FLOW_WORDS];
@@ -95,6 +115,9 @@ export const M = {
   vlanTci1: member("vlan_tci1", W.VLAN_TCI1, 0, 16),
   /** OVS's mpls_lse[0], the outermost MPLS label stack entry, in network layout. */
   mplsLse: member("mpls_lse", W.MPLS_LSE0, 0, 32),
+  /** OVS's mpls_lse[1] and [2]: no OpenFlow field names them, but flows print them (`mpls_lse1=`). */
+  mplsLse1: member("mpls_lse1", W.MPLS_LSE1, 0, 32),
+  mplsLse2: member("mpls_lse2", W.MPLS_LSE2, 0, 32),
   nwSrc: member("nw_src", W.NW_SRC, 0, 32),
   nwDst: member("nw_dst", W.NW_DST, 0, 32),
   ipv6Src: member("ipv6_src", W.IPV6_SRC, 0, 128),

@@ -15,6 +15,7 @@ import { prereqOk } from "./prereqs.js";
 const FLOW_TNL_F_KEY = 0x8;
 const FRAG_LATER = 2;
 const IPPROTO_IGMP = 2;
+const MPLS_BOS_MASK = 0x100;
 
 /** The mask of the fields a packet with flow `key` has (OVS's flow_wildcards_init_for_packet). */
 export function packetFieldsMask(key: Uint32Array): Uint32Array {
@@ -42,8 +43,11 @@ export function packetFieldsMask(key: Uint32Array): Uint32Array {
     mask(M.nwSrc, M.nwDst, M.nwProto, M.arpSha, M.arpTha);
     return wc;
   } else if (dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST) {
-    // OVS masks every entry down to the bottom of stack; ovsim keeps the first.
-    mask(M.mplsLse);
+    // Every entry down to the first with the bottom-of-stack bit, at most three.
+    for (const m of [M.mplsLse, M.mplsLse1, M.mplsLse2]) {
+      mask(m);
+      if ((readSmall(key, m) & MPLS_BOS_MASK) !== 0) break;
+    }
     return wc;
   } else {
     return wc;

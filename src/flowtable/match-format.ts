@@ -52,6 +52,13 @@ function putBe16Masked(out: Out, name: string, v: bigint, m: bigint): void {
   out.put(name, m === 0xffffn ? v.toString() : `0x${v.toString(16)}/0x${m.toString(16)}`);
 }
 
+/** Decimal when exact, `0x%08x/0x%08x` otherwise (format_be32_masked). */
+function putBe32Masked(out: Out, name: string, x: { v: bigint; m: bigint }): void {
+  if (x.m === 0n) return;
+  const hex8 = (n: bigint): string => `0x${n.toString(16).padStart(8, "0")}`;
+  out.put(name, x.m === 0xffffffffn ? x.v.toString() : `${hex8(x.v)}/${hex8(x.m)}`);
+}
+
 function putIpv4(out: Out, name: string, member: FlowMember, match: Match): void {
   const x = memberOf(match, member);
   if (x.m !== 0n) out.put(name, formatIpv4Masked(x.v, x.m));
@@ -249,6 +256,9 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
   if ((lse.m & 0xe00n) !== 0n) out.put("mpls_tc", ((lse.v >> 9n) & 7n).toString());
   if ((lse.m & 0xffn) !== 0n) out.put("mpls_ttl", (lse.v & 0xffn).toString());
   if ((lse.m & 0x100n) !== 0n) out.put("mpls_bos", ((lse.v >> 8n) & 1n).toString());
+  // The inner entries are no OpenFlow fields: flows and megaflows print them whole (format_be32_masked).
+  putBe32Masked(out, "mpls_lse1", memberOf(match, M.mplsLse1));
+  putBe32Masked(out, "mpls_lse2", memberOf(match, M.mplsLse2));
   formatFrag(out, match);
 
   const tpSrc = memberOf(match, M.tpSrc);

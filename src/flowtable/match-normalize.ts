@@ -51,7 +51,7 @@ export function normalizeMatch(match: Match): { match: Match; changed: boolean }
   clear(arpTha, M.arpTha);
   clear(ipv6, M.ipv6Src, M.ipv6Dst, M.ipv6Label);
   clear(ndTarget, M.ndTarget);
-  clear(dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST, M.mplsLse);
+  clear(dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST, M.mplsLse, M.mplsLse1, M.mplsLse2);
   return { match: out, changed: !out.equals(match) };
 }
 

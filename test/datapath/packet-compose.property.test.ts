@@ -19,7 +19,7 @@ const flowArb = fc
   .record({
     dlSrc: u(48),
     dlDst: u(48),
-    dlType: fc.constantFrom(0x0800, 0x86dd, 0x0806, 0x8035, 0x05ff, 0x88cc, 0x0100),
+    dlType: fc.constantFrom(0x0800, 0x86dd, 0x0806, 0x8035, 0x05ff, 0x88cc, 0x0100, 0x8847, 0x8848),
     vlans: fc.constantFrom(0, 1, 2),
     tci0: u(16),
     tci1: u(16),
@@ -42,6 +42,8 @@ const flowArb = fc
     sha: fc.oneof(fc.constant(0n), u(48)),
     tha: fc.oneof(fc.constant(0n), u(48)),
     target: u(128),
+    // Label stack entries, each with a 1 in 3 chance of the bottom-of-stack bit.
+    lses: fc.array(fc.tuple(u(32), fc.constantFrom(0n, 0n, 0x100n)), { minLength: 3, maxLength: 3 }),
   })
   .map((r) => {
     const f = new Uint32Array(XLATE_FLOW_WORDS);
@@ -57,6 +59,11 @@ const flowArb = fc
       writeMember(f, M.nwDst, r.nwDst);
       writeMember(f, M.arpSha, r.sha);
       writeMember(f, M.arpTha, r.tha);
+      return f;
+    }
+    if (r.dlType === 0x8847 || r.dlType === 0x8848) {
+      const members = [M.mplsLse, M.mplsLse1, M.mplsLse2];
+      r.lses.forEach(([v, bos], i) => writeMember(f, members[i]!, (v & ~0x100n) | bos));
       return f;
     }
     if (r.dlType === 0x0800) {

@@ -36,17 +36,28 @@
  * optionally followed by skb_priority and the VLAN TPIDs. No BigInt is used
  * except to build the value of an IPv6 set action.
  *
- * MPLS (commit_mpls_action) is committed with one label stack entry, the only
- * one the flow layout keeps: a changed entry becomes set(mpls), a removed one
+ * MPLS (commit_mpls_action) compares the label stacks (up to three entries,
+ * flow-mpls.ts): a changed outermost entry becomes set(mpls), a removed one
  * pop_mpls, a new one push_mpls.
  *
- * Not modelled (no flow member): deeper MPLS label stacks, NSH, packet_type (encap/decap),
+ * Not modelled (no flow member): NSH, packet_type (encap/decap),
  * ND extensions (nd_reserved, nd_options_type), tunnel metadata (committed by
  * the tunnel code as tnl_push).
  */
 import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { M, readSmall } from "../../flowtable/flow-layout.js";
 import type { OdpAction } from "./odp-actions.js";
+import {
+  countCommonMplsLabels,
+  countMplsLabels,
+  ETH_TYPE_MPLS,
+  ethTypeMpls,
+  flowPopMpls,
+  flowPushMpls,
+  isMplsFlow,
+  lseAt,
+  setLseAt,
+} from "./flow-mpls.js";
 import { XM, vlanTpid } from "./odp-metadata.js";
 import type { OdpKeyAttr, OdpKeyField, OdpSetAction, OdpValue } from "./odp-set.js";
 import { fullMask, ODP_KEY_FIELDS } from "./odp-set.js";
@@ -419,44 +430,37 @@ function commitVlan(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | unde
   if (t < base.length) base[t] = flow[t] ?? 0;
 }
 
-const ETH_TYPE_MPLS = 0x8847;
-const ETH_TYPE_MPLS_MCAST = 0x8848;
-
-function isMpls(dlType: number): boolean {
-  return dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST;
-}
-
-function mplsLse(flow: Uint32Array): number {
-  return (flow[M.mplsLse.word] ?? 0) >>> 0;
-}
-
-/** OVS's flow_count_mpls_labels, for the one entry the layout keeps. */
-export function countMplsLabels(flow: Uint32Array): number {
-  return isMpls(readSmall(flow, M.dlType)) && mplsLse(flow) !== 0 ? 1 : 0;
-}
-
-/** OVS's commit_mpls_action (without encap). */
+/**
+ * OVS's commit_mpls_action (without encap): the wildcards were set by
+ * translation. Entries that `base` and `flow` share from the innermost stay;
+ * above them base's extra entries are popped, except that the last one may
+ * be rewritten by set(mpls) when flow has an entry to put there; flow's
+ * remaining entries are pushed, innermost first.
+ */
 function commitMpls(flow: Uint32Array, base: Uint32Array, out: OdpAction[]): void {
   let baseN = countMplsLabels(base);
   const flowN = countMplsLabels(flow);
-  let commonN = baseN === 1 && flowN === 1 && mplsLse(base) === mplsLse(flow) ? 1 : 0;
+  let commonN = countCommonMplsLabels(flow, flowN, base, baseN);
   const dlType = readSmall(flow, M.dlType);
   while (baseN > commonN) {
     if (baseN - 1 === commonN && flowN > commonN) {
-      out.push({ type: "set_mpls", lse: mplsLse(flow) });
-      base[M.mplsLse.word] = mplsLse(flow);
+      const lse = lseAt(flow, flowN - baseN);
+      out.push({ type: "set_mpls", lse });
+      setLseAt(base, 0, lse);
       commonN++;
     } else {
-      out.push({ type: "pop_mpls", ethertype: !isMpls(dlType) && baseN > 1 ? ETH_TYPE_MPLS : dlType });
-      base[M.mplsLse.word] = 0;
-      base[M.dlType.word] = (((base[M.dlType.word] ?? 0) & 0xffff) | (dlType << 16)) >>> 0;
+      // pop_mpls needs an MPLS ethertype while labels remain below; the last pop gives flow's.
+      out.push({ type: "pop_mpls", ethertype: !ethTypeMpls(dlType) && baseN > 1 ? ETH_TYPE_MPLS : dlType });
+      flowPopMpls(base, baseN, dlType);
       baseN--;
     }
   }
   while (baseN < flowN) {
-    out.push({ type: "push_mpls", lse: mplsLse(flow), ethertype: dlType });
-    base[M.mplsLse.word] = mplsLse(flow);
-    base[M.dlType.word] = (((base[M.dlType.word] ?? 0) & 0xffff) | (dlType << 16)) >>> 0;
+    const lse = lseAt(flow, flowN - baseN - 1);
+    out.push({ type: "push_mpls", lse, ethertype: dlType });
+    // Keep base's L3: a patch port or group bucket may restore the flow later.
+    flowPushMpls(base, baseN, dlType, undefined, false);
+    setLseAt(base, 0, lse);
     baseN++;
   }
 }
@@ -479,7 +483,7 @@ export function commitOdpActions(
 ): boolean {
   commitAttr(SPECS.eth, flow, base, wc, useMasked, out);
   // Make the packet a non-MPLS one before the L3/L4 sets, which would otherwise do nothing.
-  const mplsFirst = isMpls(readSmall(base, M.dlType)) && !isMpls(readSmall(flow, M.dlType));
+  const mplsFirst = isMplsFlow(base) && !isMplsFlow(flow);
   if (mplsFirst) commitMpls(flow, base, out);
   const slowNw = commitNw(flow, base, wc, useMasked, out);
   commitPorts(flow, base, wc, useMasked, out);

@@ -8,7 +8,7 @@
  * A row returns true to stop the current action list (OVS's `return` from
  * do_xlate_actions: a dec_ttl exception, a missing group).
  */
-import { FLOW_WORDS, M, W, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
+import { FLOW_L3_L4_END, FLOW_MAX_MPLS_LABELS, M, W, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import {
   OFPP_ALL,
   OFPP_CONTROLLER,
@@ -29,6 +29,18 @@ import type { OdpAction } from "./odp-actions.js";
 import { CT_DEFAULTS } from "./odp-ct.js";
 import type { OdpNat } from "./odp-ct.js";
 import { XM } from "./odp-metadata.js";
+import {
+  countMplsLabels,
+  ethTypeMpls,
+  flowPopMpls,
+  flowPushMpls,
+  isMplsFlow,
+  lseAt,
+  MPLS_LABEL_MASK,
+  MPLS_TC_MASK,
+  MPLS_TTL_MASK,
+  setLseAt,
+} from "./flow-mpls.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { actionSetOrderHook, runActionsHook } from "./xlate-context.js";
 import {
@@ -49,76 +61,54 @@ import { freezeUnrollActions } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
-// ---- MPLS (one label stack entry: the flow layout keeps mpls_lse[0] only)
-
-const MPLS_LABEL_MASK = 0xfffff000;
-const MPLS_TC_MASK = 0x00000e00;
-const MPLS_BOS_MASK = 0x00000100;
-const MPLS_TTL_MASK = 0x000000ff;
-
-function isMplsFlow(flow: Uint32Array): boolean {
-  const t = readSmall(flow, M.dlType);
-  return t === 0x8847 || t === 0x8848;
-}
-
-function lseOf(flow: Uint32Array): number {
-  return (flow[M.mplsLse.word] ?? 0) >>> 0;
-}
+// ---- MPLS (the label stack: flow-mpls.ts; set_mpls_* and dec_mpls_ttl touch the outermost entry only)
 
 function orWc(ctx: XlateCtx, bits: number): void {
-  const w = M.mplsLse.word;
-  ctx.wc[w] = ((ctx.wc[w] ?? 0) | bits) >>> 0;
+  setLseAt(ctx.wc, 0, lseAt(ctx.wc, 0) | bits);
 }
 
 /** Sets the bits `mask` of the outermost LSE to `value` (already shifted into place). */
 function setLse(ctx: XlateCtx, mask: number, value: number): void {
   if (!isMplsFlow(ctx.flow)) return;
   orWc(ctx, mask);
-  ctx.flow[M.mplsLse.word] = ((lseOf(ctx.flow) & ~mask) | (value & mask)) >>> 0;
+  setLseAt(ctx.flow, 0, (lseAt(ctx.flow, 0) & ~mask) | (value & mask));
 }
 
-/** OVS's flow_count_mpls_labels (un-wildcarding the BOS bit), for one entry. */
-function countMpls(ctx: XlateCtx): number {
-  if (!isMplsFlow(ctx.flow)) return 0;
-  orWc(ctx, MPLS_BOS_MASK);
-  return lseOf(ctx.flow) !== 0 ? 1 : 0;
+/**
+ * OVS's "dropping packet on which an MPLS ... action can't be performed":
+ * reported only when translating a real packet (xin->packet, which goes with
+ * allow_side_effects in OVS: not in a trace of a bare flow), an error always.
+ */
+function tooManyMplsLabels(ctx: XlateCtx, what: string): void {
+  if (ctx.allowSideEffects) {
+    ctx.reportError(`dropping packet on which an ${what} more MPLS LSEs than the ${FLOW_MAX_MPLS_LABELS} supported.`);
+  }
+  ctx.error = "too_many_mpls_labels";
 }
 
-/** OVS's compose_mpls_push_action + flow_push_mpls. */
+/** OVS's compose_mpls_push_action. */
 function xlatePushMpls(ethertype: number, ctx: XlateCtx): void {
-  const f = ctx.flow;
-  const n = countMpls(ctx);
+  const n = countMplsLabels(ctx.flow, ctx.wc);
   if (n === 0) {
     ctx.commit();
-    let label = 0; // IPv4 Explicit Null
-    let tc = 0;
-    let ttl = 64;
-    if (readSmall(f, M.dlType) === 0x86dd) label = 2;
-    if (isIpAny(f)) {
-      tc = (readSmall(f, M.nwTos) & 0xfc) >> 2;
-      unwildcard(ctx.wc, M.nwTos, 0xfcn);
-      maskMember(ctx.wc, M.nwTtl);
-      const t = readSmall(f, M.nwTtl);
-      if (t !== 0) ttl = t;
-    }
-    f[M.mplsLse.word] = ((label << 12) | ((tc & 7) << 9) | MPLS_BOS_MASK | (ttl & 0xff)) >>> 0;
-    // Clear L3 and L4: the MPLS payload is opaque.
-    for (let w = W.NW_SRC; w < FLOW_WORDS; w++) f[w] = 0;
-  } else {
-    // The layout keeps one entry: the new outermost one is a copy without BOS.
-    orWc(ctx, 0xffffffff);
-    f[M.mplsLse.word] = (lseOf(f) & ~MPLS_BOS_MASK) >>> 0;
+  } else if (n >= FLOW_MAX_MPLS_LABELS) {
+    tooManyMplsLabels(ctx, "MPLS push action can't be performed as it would have");
+    return;
   }
-  writeMember(f, M.dlType, BigInt(ethertype));
+  flowPushMpls(ctx.flow, n, ethertype, ctx.wc, true);
 }
 
-/** OVS's compose_mpls_pop_action + flow_pop_mpls. */
+/** OVS's compose_mpls_pop_action. */
 function xlatePopMpls(ethertype: number, ctx: XlateCtx): void {
-  if (countMpls(ctx) === 0) return;
-  ctx.flow[M.mplsLse.word] = 0;
-  writeMember(ctx.flow, M.dlType, BigInt(ethertype));
-  // The datapath supports recirculation.
-  if (ethertype !== 0x8847 && ethertype !== 0x8848) ctx.wasMpls = true;
+  const n = countMplsLabels(ctx.flow, ctx.wc);
+  if (flowPopMpls(ctx.flow, n, ethertype, ctx.wc)) {
+    // The datapath supports recirculation: L3+ of the payload are read after one.
+    if (!ethTypeMpls(ethertype)) ctx.wasMpls = true;
+  } else if (n >= FLOW_MAX_MPLS_LABELS) {
+    tooManyMplsLabels(ctx, "MPLS pop action can't be performed as it has");
+    // OVS clears the whole datapath action buffer (in a clone: its own list here).
+    ctx.odp.length = 0;
+  }
 }
 
 /** Actions that need no recirculation after a pop_mpls (OVS's recirc_for_mpls). */
@@ -138,7 +128,7 @@ const NO_RECIRC_FOR_MPLS = new Set<ActionType>([
 
 /** OVS's mf_is_l3_or_higher: IPv4 source and every field after it (the flow's L3 and L4 words). */
 function isL3OrHigher(f: { readonly member: { readonly word: number } }): boolean {
-  return f.member.word >= W.NW_SRC && f.member.word < FLOW_WORDS;
+  return f.member.word >= W.NW_SRC && f.member.word < FLOW_L3_L4_END;
 }
 
 /** OVS's recirc_for_mpls: freeze before an action that may need the L3+ headers of a packet that was MPLS. */
@@ -153,7 +143,7 @@ function recircForMpls(a: Action, ctx: XlateCtx): void {
 /** OVS's compose_dec_mpls_ttl_action: true stops the action list. */
 function xlateDecMplsTtl(ctx: XlateCtx): boolean {
   if (isMplsFlow(ctx.flow)) {
-    const ttl = lseOf(ctx.flow) & MPLS_TTL_MASK;
+    const ttl = lseAt(ctx.flow, 0) & MPLS_TTL_MASK;
     orWc(ctx, MPLS_TTL_MASK);
     if (ttl > 1) {
       setLse(ctx, MPLS_TTL_MASK, ttl - 1);

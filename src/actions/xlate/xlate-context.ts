@@ -43,6 +43,7 @@ export const XLATE_ERRORS = {
   recursion_too_deep: "Recursion too deep",
   no_recirculation_context: "No recirculation context",
   too_many_resubmits: "Too many resubmits",
+  too_many_mpls_labels: "Too many MPLS labels",
 } as const;
 export type XlateErrorCode = keyof typeof XLATE_ERRORS;
 

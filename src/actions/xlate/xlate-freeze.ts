@@ -14,7 +14,7 @@
  * dp_hash, translation thaws the state and runs the frozen actions; the group
  * then picks `dpHashTable(group)[dp_hash & mask]`.
  */
-import { M } from "../../flowtable/flow-layout.js";
+import { M, readSmall } from "../../flowtable/flow-layout.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList } from "../action-types.js";
 import type { XlateBridge } from "./xlate-bridge.js";
@@ -100,7 +100,10 @@ export function finishFreezing(ctx: XlateCtx): void {
     metadata: frozenMetadata(ctx.flow),
     conntracked: ctx.conntracked,
   };
-  const key = [ctx.bridge.name, formatFrozen(state.actions), formatActions(state.actionSet), state.metadata.join(","), state.conntracked ? 1 : 0].join("|");
+  // OVS's frozen_metadata also holds in_port and the tunnel: packets from two ports never share an id.
+  const f = ctx.flow;
+  const where = [f[M.inPort.word], ...f.subarray(M.tunId.word, M.tunDst.word + 1), readSmall(f, M.tunFlags)].join(",");
+  const key = [ctx.bridge.name, formatFrozen(state.actions), formatActions(state.actionSet), state.metadata.join(","), where, state.conntracked ? 1 : 0].join("|");
   const id = ctx.recircIds.freeze(key, state);
   if (ctx.freezeHash !== null) ctx.odp.push({ type: "hash", alg: ctx.freezeHash.alg, basis: ctx.freezeHash.basis });
   ctx.odp.push({ type: "recirc", id });

@@ -235,13 +235,18 @@ function xlateBucket(ctx: XlateCtx, b: GroupBucket, last: boolean): void {
     ctx.trace = node === null ? null : node.subs;
   }
   const saved = ctx.flow.slice();
+  const oldWasMpls = ctx.wasMpls;
   ctx.depth++;
   groupHooks.run(groupHooks.order(b.actions), ctx, last);
   // A bucket that froze translation recirculates on its own (OVS's xlate_group_bucket).
   if (ctx.freezing) finishFreezing(ctx);
   ctx.depth--;
   ctx.flow.set(saved);
+  // A bucket's pop_mpls has no effect after it.
+  ctx.wasMpls = oldWasMpls;
   ctx.exit = false;
+  // A bucket's MPLS stack error does not stop the other buckets (system limits do).
+  if (ctx.error === "too_many_mpls_labels") ctx.error = null;
   ctx.trace = oldTrace;
 }
 

@@ -111,6 +111,15 @@ const MAX_RECIRCULATIONS = 4096;
  * follows conntrack recirculations (ct_state=trk|new, as OVS's default).
  */
 export function ofprotoTrace(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): string[] {
+  return ofprotoTraceRun(bridge, flow, options).lines;
+}
+
+/**
+ * ofprotoTrace's text and its first translation: the datapath actions a
+ * traced packet goes through (OVS executes the trace's own actions, so a
+ * frozen state keeps the recirculation id the trace printed).
+ */
+export function ofprotoTraceRun(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): { readonly lines: string[]; readonly first: XlateResult } {
   const first = xlate(bridge, flow, { ...options, trace: true });
   const out = formatTrace(first);
   const queue = [...first.recirculations];
@@ -125,6 +134,6 @@ export function ofprotoTrace(bridge: XlateBridge, flow: Uint32Array, options: Xl
     out.push(...formatTrace(r));
     queue.push(...r.recirculations);
   }
-  return out;
+  return { lines: out, first };
 }
 

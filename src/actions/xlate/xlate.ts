@@ -16,8 +16,9 @@
  * same datapath actions.
  */
 import type { FlowTables, FlowMod } from "../../flowtable/flow-tables.js";
-import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { M, MPLS_LSE_WORDS, readSmall } from "../../flowtable/flow-layout.js";
 import type { Action, ActionList } from "../action-types.js";
+import { isMplsFlow } from "./flow-mpls.js";
 import type { OdpAction } from "./odp-actions.js";
 import { XM, xlateFlowOf } from "./odp-metadata.js";
 import type { TraceNode } from "./trace.js";
@@ -92,7 +93,8 @@ function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
     if (readSmall(wc, m) !== 0) wc[m.word] = ((wc[m.word] ?? 0) | (0x1000 << m.shift)) >>> 0;
   }
   if ((readSmall(f, M.nwFrag) & 2) !== 0) wc[M.tpSrc.word] = 0;
-  // VLAN headers the packet did not arrive with, and tunnel bits of a non-tunnel packet.
+  // Label stack entries, VLAN headers the packet did not arrive with, and tunnel bits of a non-tunnel packet.
+  if (!isMplsFlow(initial)) for (const w of MPLS_LSE_WORDS) wc[w] = 0;
   if ((readSmall(initial, M.vlanTci) & 0x1000) === 0) {
     wc[M.vlanTci.word] = (wc[M.vlanTci.word] ?? 0) & ~0xffff;
     wc[XM.vlanTpid.word] = (wc[XM.vlanTpid.word] ?? 0) & 0xffff;
@@ -165,16 +167,12 @@ export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOpti
   if (ctx.error === null) finishWc(ctx, initial);
   const odp = ctx.error !== null ? [] : optimize(ctx.odp);
   const mf = ctx.wc.slice();
-  mf[M.vlanTci.word] = ((mf[M.vlanTci.word] ?? 0) | (0x1000 << M.vlanTci.shift)) >>> 0;
+  // dpif-netdev's handle_packet_upcall: the Netlink key cannot wildcard the
+  // presence of a VLAN tag, so an unmatched outer TCI becomes VID|CFI exact.
+  if (readSmall(mf, M.vlanTci) === 0) mf[M.vlanTci.word] = ((mf[M.vlanTci.word] ?? 0) | (0x1fff << M.vlanTci.shift)) >>> 0;
   mf[M.vlanTci1.word] = ((mf[M.vlanTci1.word] ?? 0) | (0x1000 << M.vlanTci1.shift)) >>> 0;
   mf[M.tunDst.word] = 0xffffffff;
   mf[XM.recircId.word] = 0xffffffff;
-  // Observed on OVS 3.1 (fixtures/groups/dp-select-frozen-rest): a recirculated
-  // tagged packet's datapath flow matches the VID exactly (`vlan(vid=9)`) though
-  // the translation's Megaflow shows no VLAN; where OVS adds it is not traced yet.
-  if (recircId !== 0 && (readSmall(initial, M.vlanTci) & 0x1000) !== 0) {
-    mf[M.vlanTci.word] = ((mf[M.vlanTci.word] ?? 0) | (0x1fff << M.vlanTci.shift)) >>> 0;
-  }
   return {
     bridge,
     odpActions: odp,

@@ -20,7 +20,7 @@
  * The default payload is OVS's: bytes 0, 1, 2, ... (`l7Len` of them).
  */
 import { vlanTpid } from "../../actions/xlate/odp-metadata.js";
-import { M, readSmall, W } from "../../flowtable/flow-layout.js";
+import { M, MPLS_LSE_WORDS, readSmall, W } from "../../flowtable/flow-layout.js";
 import { put16, put32, putWords } from "./bytes.js";
 import { csum, csumContinue, csumFinish, pseudoHeaderV4, pseudoHeaderV6 } from "./csum.js";
 import { Packet } from "./packet.js";
@@ -193,10 +193,11 @@ export function flowCompose(flow: Uint32Array, l7Len: number = DUMMY_L7_LEN): Pa
       put32(b, p + 24, flow[W.NW_DST] ?? 0);
     }
   } else if (dlType === 0x8847 || dlType === 0x8848) {
-    // push_mpls of each entry: the first entry outermost, then zeros (mpls_lse[1..2]).
+    // push_mpls of each entry, innermost first: mpls_lse[0] ends up outermost.
     pkt.l2_5Ofs = p;
-    put32(b, p, flow[W.MPLS_LSE0] ?? 0);
-    pkt.l3Ofs = p + 4 * mplsLabels(flow);
+    const n = mplsLabels(flow);
+    for (let i = 0; i < n; i++) put32(b, p + 4 * i, flow[MPLS_LSE_WORDS[i]!] ?? 0);
+    pkt.l3Ofs = p + 4 * n;
   }
   return pkt;
 }

@@ -3,7 +3,7 @@
  * miniflow_extract (lib/flow.c) reads Ethernet, 802.1Q/802.1ad, LLC/SNAP,
  * ARP/RARP, IPv4, IPv6 (extension headers, fragments), TCP, UDP, SCTP,
  * ICMP, IGMP and ICMPv6 (neighbour discovery), and MPLS label stacks (the first
- * entry into the flow; nothing after the stack, as OVS).
+ * three entries into the flow; nothing after the stack, as OVS).
  *
  * This is the datapath's hot path: no allocation, no closures, no BigInt; it
  * writes the caller's key (a flow key, or a translation flow whose extra words
@@ -28,10 +28,10 @@
  *   first link-layer option goes to tcp_flags (OVS's nd_options_type view).
  *
  * Not extracted (no member in the flow key): IGMP group, ND reserved bits
- * (OVS's igmp_group_ip4 view), MPLS entries after the first, NSH, conntrack original tuple.
+ * (OVS's igmp_group_ip4 view), NSH, conntrack original tuple.
  */
 import { XM } from "../../actions/xlate/odp-metadata.js";
-import { W } from "../../flowtable/flow-layout.js";
+import { FLOW_MAX_MPLS_LABELS, MPLS_LSE_WORDS, W } from "../../flowtable/flow-layout.js";
 import type { Packet } from "./packet.js";
 import { ETH_HEADER_LEN } from "./packet.js";
 
@@ -204,15 +204,16 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
   key[W.VLAN_TCI1] = tci1;
   if (key.length > TPID_WORD) key[TPID_WORD] = tpids >>> 0;
 
-  // MPLS (parse_mpls): the label stack up to the bottom-of-stack entry; the
-  // first entry is the flow's mpls_lse. Nothing past the stack is parsed.
+  // MPLS (parse_mpls): the whole label stack up to the bottom-of-stack entry
+  // is skipped, its first FLOW_MAX_MPLS_LABELS entries go to mpls_lse[0..2].
+  // Nothing past the stack is parsed.
   if (dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST) {
     packet.l2_5Ofs = p;
-    let first = true;
+    let n = 0;
     while (rem >= 4) {
       const lse = u32(b, p);
-      if (first) key[W.MPLS_LSE0] = lse;
-      first = false;
+      if (n < FLOW_MAX_MPLS_LABELS) key[MPLS_LSE_WORDS[n]!] = lse;
+      n++;
       p += 4;
       rem -= 4;
       if ((lse & 0x100) !== 0) break;
