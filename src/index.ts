@@ -3,6 +3,10 @@
  */
 // Flow table core
 export { Classifier, ClassifierRule } from "./flowtable/classifier.js";
+export type { ClassifierOptions } from "./flowtable/classifier.js";
+export type { PrefixField } from "./flowtable/cls-tries.js";
+export { configurePrefixes, DEFAULT_PREFIX_FIELDS } from "./flowtable/prefix-fields.js";
+export type { PrefixConfig } from "./flowtable/prefix-fields.js";
 export { FIELDS, allFields, fieldByName, fieldBySubfieldName } from "./flowtable/fields.js";
 export type { FieldFormat, FieldId, FieldSpec, Prereq } from "./flowtable/fields.js";
 export { FLOW_WORDS, M as FLOW_MEMBERS } from "./flowtable/flow-layout.js";

@@ -14,6 +14,8 @@ import { Datum } from "../datapath/config-db-types.js";
 import type { BridgeRuntime } from "../datapath/config-db-vswitchd.js";
 import { Vswitchd } from "../datapath/config-db-vswitchd.js";
 import { TunnelEnv } from "../datapath/tunnel-env.js";
+import { N_TABLES } from "../flowtable/flow-tables.js";
+import { configurePrefixes } from "../flowtable/prefix-fields.js";
 
 /** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
 function initialDb(): { db: ConfigDb; ovsUuid: string } {
@@ -117,6 +119,7 @@ export class World {
         this.flowMode.set(name, mode);
       }
       this.syncMacTable(br, r);
+      this.syncFlowTables(br, r);
       this.syncPorts(br, r, rt);
     }
     for (const name of [...this.bridges.keys()]) {
@@ -139,6 +142,23 @@ export class World {
     br.macTable.setMaxEntries(Number.isInteger(m) && m > 0 ? m : 8192);
     br.macTable.floodVlans = new Set((r.cols.get("flood_vlans")?.keys ?? []).map(Number));
     br.forwardBpdu = String(oc?.get("forward-bpdu") ?? "").toLowerCase() === "true";
+  }
+
+  /**
+   * The bridge's `flow_tables` (bridge.c bridge_configure_tables): each table's prefix
+   * tries from its Flow_Table row's `prefixes`, OVS's defaults for tables without a row.
+   */
+  private syncFlowTables(br: Bridge, r: Row): void {
+    const rows = new Map<number, Row>();
+    for (const [t, uuid] of r.cols.get("flow_tables")?.pairs() ?? []) {
+      const row = this.current.row("Flow_Table", String(uuid));
+      if (row !== undefined) rows.set(Number(t), row);
+    }
+    for (let t = 0; t < N_TABLES; t++) {
+      const row = rows.get(t);
+      const names = row === undefined ? null : (row.cols.get("prefixes")?.keys ?? []).map(String);
+      br.tables.setPrefixFields(t, configurePrefixes(br.name, names).fields);
+    }
   }
 
   /** The bridge's ports: what vswitchd opened, with their Port and Interface configuration. */

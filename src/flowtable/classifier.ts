@@ -1,7 +1,8 @@
 /*
  * Classifier: tuple space search over rules made of a masked key, a mask and a priority,
- * modelled on OVS lib/classifier.c (staged lookup included; without versioning, prefix tries
- * or conjunctive matches — see "What may change").
+ * modelled on OVS lib/classifier.c: staged lookup, prefix tries and ports tries included, so
+ * that its megaflows are OVS's; conjunctive matches on top of it (conjunctive-lookup.ts);
+ * no versioning (see "What may change").
  *
  * Goals. Find the highest-priority rule matching a packet's flow key in time that depends on
  * the number of distinct masks, not the number of rules; report which key bits the answer
@@ -28,11 +29,21 @@
  * own key words.)
  *
  * Stages. Key words are grouped in stages (`stages`, first word of each; for flow keys
- * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES). Without `wc`, a probe hashes all of
- * the subtable's words at once. With `wc` it goes stage by stage, as OVS's find_match_wc:
- * after each stage but the last it checks a filter of the key prefixes present in the
- * subtable, and when the packet's prefix is absent it stops, ORing into `wc` only the mask
- * words of the stages it looked at.
+ * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES, OVS's flow segments). Without `wc`,
+ * a probe hashes all of the subtable's words at once. With `wc` it goes stage by stage, as
+ * OVS's find_match_wc: after each stage but the last it checks the exact index of the key
+ * prefixes present in the subtable, and when the packet's prefix is absent it stops, ORing
+ * into `wc` only the mask words of the stages it looked at.
+ *
+ * Prefix tries (cls-tries.ts; OVS's check_tries). For up to three prefix fields (for flow
+ * keys by default OVS's ip_dst and ip_src; FlowTables takes them from a Flow_Table's
+ * `prefixes`), a trie holds every rule's CIDR prefix on the field. Before hashing the stage
+ * that holds such a field, a probe asks the trie whether any rule has the packet's prefix at
+ * the subtable's length; if none does, it stops there, ORing in the stages before and only
+ * the leading bits of the field the trie looked at (`nw_src=10.2.0.0/15`). Ports tries
+ * (subtable.ts): when the last stage finds nothing and the mask has transport ports, the
+ * ports word is ORed in only as far as the subtable's ports trie needed (`tp_dst=0x0/0xffc0`).
+ * Lookups without `wc` never touch the tries.
  *
  * Invariants:
  * - every rule's key is masked by its mask (checked on insert) and has nWords words;
@@ -46,13 +57,17 @@
  * for every key that agrees on the bits reported in `wc`.
  *
  * Megaflow soundness. With `wc`, each probed subtable ORs in the mask words of the stages it
- * looked at: all of them when it got to its hash table, whether it found a match or not.
- * Another key that agrees with `key` on the bits of `wc` gets, in each probed subtable, the
- * same stage prefix hashes (so the same filter answers: stop at the same stage) and, when
- * the probe gets that far, the same full hash and compare results; hence the same
- * best-so-far at each step, the same stopping point and the same answer. A probe that
- * stopped at a stage found no rule there, and neither would the other key. Subtables never
- * probed only hold rules whose priority is at most the answer's, so they change nothing.
+ * looked at: all of them when it got to its hash table (on a miss, the ports word only as
+ * far as the ports trie needed), fewer when it stopped early. Another key that
+ * agrees with `key` on the bits of `wc` gets, in each probed subtable, the same trie answers
+ * (the tries' answers depend only on the leading bits they report, prefix-trie.ts), the same
+ * stage prefix hashes (so the same index answers: stop at the same stage) and, when the probe
+ * gets that far, the same full hash and compare results; hence the same best-so-far at each
+ * step, the same stopping point and the same answer. A probe that stopped early, or missed
+ * with only part of the ports un-wildcarded, found no rule for any key agreeing on those
+ * bits. Subtables never probed only hold rules whose priority is at most the answer's, so
+ * they change nothing. Property tests check all this against random rules
+ * (classifier*.property.test.ts), with tries in classifier-tries.property.test.ts.
  *
  * Rules are shared, not copied: do not change a rule's key, mask or priority while it is in
  * a classifier, and keep a rule in at most one classifier. Do not insert or remove while
@@ -61,15 +76,17 @@
  * Memory. With `compactKeys` (FlowTables uses it) a rule's key lives only in its subtable's
  * record and its mask is the subtable's copy: see ClassifierOptions.
  *
- * What may change: OVS's prefix tries (for nw_src/nw_dst and ports) would make megaflows
- * narrower still by un-wildcarding only the prefix bits a lookup needed; they cost time on
- * every lookup with `wc` and fit behind the same API. Staging without `wc` (OVS does not)
- * could skip hashing later stages when an early stage misses.
+ * What may change: versioning (OVS's rules visible from/to a version, for atomic bundles);
+ * staging without `wc` (OVS does not), which could skip hashing later stages when an early
+ * stage misses.
  */
 
-import { FLOW_WORDS, STAGE_BOUNDARIES } from "./flow-layout.js";
+import { ClsTries } from "./cls-tries.js";
+import type { PrefixField } from "./cls-tries.js";
+import { FLOW_WORDS, STAGE_BOUNDARIES, W } from "./flow-layout.js";
 import { columnSalt, hashWords, mixColumn } from "./hash.js";
 import { HashTable } from "./hash-table.js";
+import { DEFAULT_PREFIX_FIELDS } from "./prefix-fields.js";
 import { Subtable } from "./subtable.js";
 
 /** Highest rule priority (priorities live in int32 records). */
@@ -137,6 +154,16 @@ export interface ClassifierOptions {
    * the rule is in the classifier (a removed or displaced rule gets its key back for good).
    */
   readonly compactKeys?: boolean;
+  /**
+   * The prefix fields to keep tries for (cls-tries.ts), at most 3, consulted in this order.
+   * Default: OVS's default_prefix_fields (ip_dst, ip_src) for flow keys, none otherwise.
+   */
+  readonly prefixes?: readonly PrefixField[];
+  /**
+   * The word holding the transport ports (tp_src high half, tp_dst low half), for the
+   * subtables' ports tries; -1 for none. Default: flow-layout's for flow keys, else -1.
+   */
+  readonly portsWord?: number;
 }
 
 export class Classifier<T> {
@@ -146,6 +173,10 @@ export class Classifier<T> {
   readonly stages: readonly number[];
   /** See ClassifierOptions.compactKeys. */
   readonly compactKeys: boolean;
+  /** See ClassifierOptions.portsWord. */
+  readonly portsWord: number;
+  /** The prefix tries (see ClassifierOptions.prefixes). */
+  private tries: ClsTries;
   /** Subtables by mask (node hash = hashWords(mask)). */
   private readonly byMask: HashTable<Subtable<T>>;
   /** Every subtable, maxPriority non-increasing: the lookup order. */
@@ -175,6 +206,12 @@ export class Classifier<T> {
     this.nWords = nWords;
     this.stages = s.slice();
     this.compactKeys = options.compactKeys ?? false;
+    const flowKeys = nWords === FLOW_WORDS;
+    this.portsWord = options.portsWord ?? (flowKeys ? W.TP_SRC_DST : -1);
+    if (!Number.isInteger(this.portsWord) || this.portsWord < -1 || this.portsWord >= nWords) {
+      throw new RangeError(`classifier ports word must be -1 or a word index, got ${this.portsWord}`);
+    }
+    this.tries = this.makeTries(options.prefixes ?? (flowKeys ? DEFAULT_PREFIX_FIELDS : []));
     this.byMask = new HashTable<Subtable<T>>();
     this.sorted = [];
     this.count = 0;
@@ -199,6 +236,36 @@ export class Classifier<T> {
     return this.sorted.length;
   }
 
+  /** The prefix fields with tries, in the order lookups consult them. */
+  get prefixFields(): readonly PrefixField[] {
+    return this.tries.fields;
+  }
+
+  /**
+   * Replaces the prefix fields (OVS's classifier_set_prefix_fields): the tries are rebuilt
+   * from the rules present. Returns whether anything changed.
+   */
+  setPrefixFields(fields: readonly PrefixField[]): boolean {
+    const old = this.tries.fields;
+    if (old.length === fields.length && old.every((f, i) => f === fields[i])) return false;
+    const tries = this.makeTries(fields);
+    for (const st of this.sorted) {
+      st.setTries(tries.plensOf(st.mask), tries.fields);
+      if (st.triePlens.some((p) => p > 0)) for (const rule of st) tries.insert(rule.key, st.triePlens);
+    }
+    this.tries = tries;
+    return true;
+  }
+
+  private makeTries(fields: readonly PrefixField[]): ClsTries {
+    for (const f of fields) {
+      if (!Number.isInteger(f.word) || f.word < 0 || f.word + f.bits / 32 > this.nWords) {
+        throw new RangeError(`prefix field ${f.name} does not fit in ${this.nWords}-word keys`);
+      }
+    }
+    return new ClsTries(fields);
+  }
+
   /**
    * The highest-priority rule matching `key`, or null. If `wc` is given (nWords words), ORs
    * into it every mask bit the answer depended on (see "Megaflow soundness"). Among rules
@@ -213,6 +280,8 @@ export class Classifier<T> {
     const colSalt = this.colSalt;
     const vals = this.colVals;
     let ready = 0;
+    const tries = this.tries;
+    if (wc !== null) tries.beginLookup();
     let best: Subtable<T> | null = null;
     let bestEntry = -1;
     let bestPriority = -1;
@@ -227,7 +296,7 @@ export class Classifier<T> {
         fresh = (fresh + v) | 0;
       }
       const e =
-        wc !== null ? st.findColsWc(vals, wc) : st.ownsColumns ? st.findSum(vals, ready - st.cols.length, fresh) : st.findCols(vals);
+        wc !== null ? st.findColsWc(vals, key, wc, tries) : st.ownsColumns ? st.findSum(vals, ready - st.cols.length, fresh) : st.findCols(vals);
       if (e < 0) continue;
       const p = st.priorityAt(e);
       if (p > bestPriority) {
@@ -240,6 +309,32 @@ export class Classifier<T> {
   }
 
   /**
+   * The main loop of OVS's classifier_lookup__ for callers that decide what a match means
+   * (conjunctive matches, conjunctive-lookup.ts): probes the subtables in lookup order, as
+   * `lookup` does (ORing into `wc` what it consults), and calls `visit` with the
+   * highest-priority rule of each matching entry whose priority is above `floor`; `visit`
+   * returns the new floor (the priority of the best certain match so far, -1 for none).
+   * Stops at the first subtable whose highest priority is not above the floor.
+   */
+  scan(key: Uint32Array, wc: Uint32Array | null, floor: number, visit: (rule: ClassifierRule<T>) => number): void {
+    if (this.colsDirty) this.numberColumns();
+    const sorted = this.sorted;
+    const vals = this.colVals;
+    const tries = this.tries;
+    if (wc !== null) tries.beginLookup();
+    let ready = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const st = sorted[i]!;
+      if (st.maxPriority <= floor) break;
+      for (const need = st.colsNeeded; ready < need; ready++) {
+        vals[ready] = mixColumn(key[this.colWord[ready]!]! & this.colMask[ready]!, this.colSalt[ready]!);
+      }
+      const e = wc !== null ? st.findColsWc(vals, key, wc, tries) : st.findCols(vals);
+      if (e >= 0 && st.priorityAt(e) > floor) floor = visit(st.ruleAt(e));
+    }
+  }
+
+  /**
    * Adds `rule`. If a rule with the same mask, key and priority is present, `rule` replaces
    * it and the displaced rule is returned; otherwise returns null.
    */
@@ -249,17 +344,22 @@ export class Classifier<T> {
       if (rule.mask.length === this.nWords && this.findSubtable(rule.mask) === rule.home) return rule;
       throw new RangeError("classifier rule is already in another classifier");
     }
-    this.check(rule.key, rule.mask, rule.priority);
+    const key = rule.key;
+    this.check(key, rule.mask, rule.priority);
     let st = this.findSubtable(rule.mask);
     if (st === null) {
-      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.compactKeys);
+      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.compactKeys, this.portsWord);
+      st.setTries(this.tries.plensOf(st.mask), this.tries.fields);
       this.byMask.insert(st);
       this.sorted.push(st);
       this.colsDirty = true;
     }
     const before = st.maxPriority;
     const displaced = st.insert(rule);
-    if (displaced === null) this.count++;
+    if (displaced === null) {
+      this.count++;
+      this.tries.insert(key, st.triePlens);
+    }
     if (st.maxPriority !== before) this.reposition(st);
     return displaced;
   }
@@ -272,6 +372,8 @@ export class Classifier<T> {
     const before = st.maxPriority;
     if (!st.remove(rule)) return false;
     this.count--;
+    // Out of the subtable, the rule holds its own key again.
+    this.tries.remove(rule.key, st.triePlens);
     if (st.nRules === 0) {
       this.byMask.remove(st);
       this.sorted.splice(this.sorted.indexOf(st), 1);

@@ -29,9 +29,12 @@
  * output to a port or group.
  */
 import { Classifier } from "./classifier.js";
+import type { PrefixField } from "./cls-tries.js";
+import { lookupConjunctive } from "./conjunctive-lookup.js";
+import type { Conjunction } from "./conjunctive-lookup.js";
 import { OpenFlowError } from "./errors.js";
 import { FlowEntry } from "./flow-entry.js";
-import { FLOW_WORDS } from "./flow-layout.js";
+import { FLOW_WORDS, M } from "./flow-layout.js";
 import type { FlowModCommand, FlowModFlags } from "./flow-mod-parse.js";
 import { OFPG_ANY, TABLE_ALL } from "./flow-mod-parse.js";
 import { Match } from "./match.js";
@@ -128,6 +131,7 @@ export class FlowTables<A> {
   constructor(ops: ActionSemantics<A>) {
     this.ops = ops;
     // Compact keys: an entry's match lives in its classifier's records (see flow-entry.ts).
+    // Each table has OVS's default prefix tries (ip_dst, ip_src) and ports tries.
     this.tables = Array.from({ length: N_TABLES }, () => new Classifier<FlowEntry<A>>(FLOW_WORDS, { compactKeys: true }));
   }
 
@@ -143,6 +147,35 @@ export class FlowTables<A> {
   lookup(tableId: number, key: Uint32Array, wc: Uint32Array | null): FlowEntry<A> | null {
     const rule = this.table(tableId).lookup(key, wc);
     return rule === null ? null : rule.value;
+  }
+
+  /**
+   * `lookup` with conjunctive matches (conjunctive-lookup.ts): `conjunctionsOf` tells a soft
+   * flow's conjunctions from its actions (null for an ordinary flow).
+   */
+  lookupConjunctive(
+    tableId: number,
+    key: Uint32Array,
+    wc: Uint32Array | null,
+    conjunctionsOf: (actions: A) => readonly Conjunction[] | null,
+  ): FlowEntry<A> | null {
+    const rule = lookupConjunctive(this.table(tableId), key, wc, (e) => conjunctionsOf(e.actions), M.conjId.word);
+    return rule === null ? null : rule.value;
+  }
+
+  /**
+   * Sets the prefix fields of table `tableId`'s tries (OVS's classifier_set_prefix_fields,
+   * from a Flow_Table's `prefixes`: prefix-fields.ts). Flows stay, and `version` does not
+   * move: megaflows already installed are not revalidated (OVS's ofproto_configure_table
+   * has an "XXX: Trigger revalidation" there).
+   */
+  setPrefixFields(tableId: number, fields: readonly PrefixField[]): void {
+    this.table(tableId).setPrefixFields(fields);
+  }
+
+  /** The prefix fields of table `tableId`. */
+  prefixFields(tableId: number): readonly PrefixField[] {
+    return this.table(tableId).prefixFields;
   }
 
   /** Applies a flow_mod at virtual time `now`. Throws OpenFlowError as OVS would answer. */

@@ -21,7 +21,7 @@
  *   two keys are equal on the mask exactly when their column values are equal, and the
  *   values are what a lookup has just computed to hash the packet. Comparing a candidate
  *   entry then reads only those values and the record (no key, index or mask words), the
- *   stage filters are sums of stored values, and the masked words come back through
+ *   stage prefix hashes are sums of stored values, and the masked words come back through
  *   unmixColumn when a rule's key is rebuilt (rare: dumps, removal).
  * - the rules of an entry hang off `rules[slot]`: the highest-priority rule, whose `lower`
  *   link leads to the others in strictly descending priority (OVS's cls_match list). A
@@ -29,14 +29,28 @@
  *   the final answer.
  *
  * Staged probes (OVS's find_match_wc). The mask's words fall in the classifier's stages
- * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one, `filters`
- * holds a counting filter of the hashes of the entries' key prefixes up to the end of that
- * stage. `findColsWc` hashes stage by stage and stops as soon as a prefix hash is absent from
- * its filter: no entry can then match any key that agrees with the probed one on those
- * words, so only the stages looked at are ORed into the megaflow mask. A filter is an array
- * of saturating byte counters indexed by the prefix hash: it may claim a prefix that is
- * absent (the probe goes on and un-wildcards more, which is sound), never deny one that is
- * present.
+ * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one,
+ * `stageIndex` holds the hashes of the entries' key prefixes up to the end of that stage
+ * (stage-index.ts, exact as OVS's). `findColsWc` goes stage by stage, as OVS:
+ * - the classifier's prefix tries (cls-tries.ts) may rule the subtable out at a stage that
+ *   holds a prefix field the mask has a CIDR prefix on: the probe then stops with the
+ *   stages before this one ORed into the megaflow mask and only the few field bits the tries
+ *   looked at. OVS asks them before hashing the stage; ovsim asks them only when the stage
+ *   finds nothing (its index, or at the last stage the table, has no entry for the key):
+ *   when some entry has the key's words up to there, it has the key's prefix on the field,
+ *   so the tries could not have ruled the subtable out (barring a 32-bit collision of stage
+ *   hashes, which OVS's index has too). Same answers, and lookups that hit pay no trie
+ *   lookup;
+ * - after hashing a stage but the last, it stops if no entry has the key's prefix: no entry
+ *   can then match any key that agrees with the probed one on those words, so only the
+ *   stages looked at are ORed in;
+ * - at the last stage it probes the table; when nothing matches and the mask has transport
+ *   ports, the whole mask is ORed in but the ports word only as far as the subtable's ports
+ *   trie (`portsTrie`, the masked ports of its entries as prefixes of the mask's ports
+ *   prefix length) needed to tell the key's ports from every entry's: `tp_dst=0x0/0xffc0`
+ *   rather than `tp_dst=22`. This is find_match_wc as fixed for CVE-2023-5366 (OVS
+ *   3.1.1, and Debian's 3.1.0-2+deb12u1 that the fixtures are recorded from); plain 3.1.0
+ *   left the last stage's other words (tcp_flags, nd_target) out, which is unsound.
  *
  * Compact keys (ClassifierOptions.compactKeys). A rule keeps its own 56-word key only while
  * outside a classifier; inside one, its key lives in the record and `rule.key` rebuilds it
@@ -44,8 +58,8 @@
  * and identity (slotOf).
  *
  * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles past MAX_LOAD and halves
- * below MIN_LOAD, rehashing every entry into fresh arrays and recounting the filters (so the
- * arrays are plain typed arrays: parts would save no copying). Removal shifts the rest of a
+ * below MIN_LOAD, rehashing every entry into fresh arrays (so the arrays are plain typed
+ * arrays: parts would save no copying); the stage indexes size themselves. Removal shifts the rest of a
  * probe run back into the hole (no tombstones).
  *
  * Invariants:
@@ -54,16 +68,19 @@
  *   and `rules[slot] === null`;
  * - an entry's record priority is the priority of `rules[slot]`, its list's head;
  * - a rule here has `home === this` and `hash` = its entry's hash;
- * - filter counters are >= the number of entries whose prefix hash maps to them (exact
- *   below 255, stuck at 255 once reached, recounted on resize);
+ * - each stage index counts exactly the entries' prefix hashes for its stage; the ports
+ *   trie holds each rule's masked ports once (when the mask has ports);
  * - `maxPriority` is exact at all times (-1 when empty).
  */
 
 import type { ClassifierRule } from "./classifier.js";
+import type { ClsTries, PrefixField } from "./cls-tries.js";
 import { FlexArray } from "./flex-array.js";
 import { columnSalt, finishColumnHash, mixColumn, unmixColumn } from "./hash.js";
 import type { HashNode } from "./hash-table.js";
+import { PrefixTrie } from "./prefix-trie.js";
 import { PriorityCounts } from "./priority-counts.js";
+import { StageIndex } from "./stage-index.js";
 
 /** Smallest slot count. */
 const MIN_SLOTS = 8;
@@ -75,8 +92,6 @@ const MIN_SLOTS = 8;
 const MAX_LOAD = 3 / 4;
 /** Shrink below 3 entries per 16 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
 const MIN_LOAD = 3 / 16;
-/** Filter counters per slot: at most 3 counters in 8 in use. */
-const FILTER_RATIO = 2;
 /** Record layout: word offsets of the entry's priority and first column value. */
 const R_PRIORITY = 0;
 const R_KEY = 1;
@@ -139,10 +154,24 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private readonly stride: number;
   /** Each slot's highest-priority rule (null for empty slots). */
   private rules: FlexArray<ClassifierRule<T> | null>;
-  /** One counting filter per entry of stageEnds (see "Staged probes"). */
-  private filters: Uint8Array[];
-  /** Counters per filter - 1. */
-  private filterMask: number;
+  /** One index of key-prefix hashes per entry of stageEnds (see "Staged probes"). */
+  private readonly stageIndex: StageIndex[];
+  /**
+   * Per prefix field of the classifier (cls-tries.ts), the mask's CIDR prefix length on it
+   * (0: none). Set by the classifier (setTries).
+   */
+  triePlens: Int32Array;
+  /**
+   * Per non-empty stage (the last included), a bit per prefix field with a prefix here
+   * whose first word lies in that stage: the tries to check before hashing the stage.
+   */
+  private stageTries: Int32Array;
+  /** The key word holding tp_src (high half) and tp_dst (low half), or -1: no ports trie. */
+  private readonly portsWord: number;
+  /** OVS's ports_mask_len: 32 - trailing zeros of the mask's ports word (0: no ports). */
+  private readonly portsMaskLen: number;
+  /** The masked ports of the rules here, as prefixes of portsMaskLen bits. */
+  private readonly portsTrie: PrefixTrie;
   /** Rule counts per priority, to keep maxPriority exact on removal. */
   private readonly priorities: PriorityCounts;
   /** Scratch for updates: the column values of a key, in packed order (see hashOf). */
@@ -150,9 +179,9 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /**
    * `stages` are the classifier's stage boundaries (first word of each stage, then the key
-   * width), ascending from 0.
+   * width), ascending from 0; `portsWord` the word of the transport ports, or -1.
    */
-  constructor(mask: Uint32Array, maskHash: number, stages: readonly number[], compactKeys: boolean) {
+  constructor(mask: Uint32Array, maskHash: number, stages: readonly number[], compactKeys: boolean, portsWord: number) {
     this.hash = maskHash;
     this.compactKeys = compactKeys;
     this.next = null;
@@ -174,8 +203,13 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.hashes = new Int32Array(0);
     this.records = new Int32Array(0);
     this.rules = new FlexArray<ClassifierRule<T> | null>(0, null);
-    this.filterMask = 0;
-    this.filters = [];
+    this.stageIndex = Array.from(this.stageEnds, () => new StageIndex());
+    this.triePlens = new Int32Array(0);
+    this.stageTries = new Int32Array(this.stageEnds.length + 1);
+    const ports = portsWord >= 0 ? mask[portsWord]! >>> 0 : 0;
+    this.portsWord = ports !== 0 ? portsWord : -1;
+    this.portsMaskLen = ports !== 0 ? 1 + Math.clz32(ports & -ports) : 0;
+    this.portsTrie = new PrefixTrie();
     this.priorities = new PriorityCounts();
     this.packed = new Int32Array(words.length);
     this.resize(MIN_SLOTS);
@@ -214,27 +248,77 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   }
 
   /**
-   * As findCols, staged, ORing into `wc` the mask words of every stage it looked at: all of
-   * them when it reaches the last stage (found or not), fewer when a stage filter says no
-   * entry has the key's prefix.
+   * As findCols for `key`, staged (OVS's find_match_wc, see "Staged probes"), ORing into
+   * `wc` the bits the answer depended on: the mask words of every stage it looked at, all
+   * of them when it finds the entry; fewer when the prefix tries rule the subtable out
+   * before a stage, when no entry has the key's prefix after one, or when the ports trie
+   * narrows a miss. `tries` is the classifier's, between beginLookup and the answer.
    */
-  findColsWc(vals: Int32Array, wc: Uint32Array): number {
+  findColsWc(vals: Int32Array, key: Uint32Array, wc: Uint32Array, tries: ClsTries): number {
     const cols = this.cols;
     const n = cols.length;
     const ends = this.stageEnds;
+    const stageTries = this.stageTries;
     let h = 0;
     let i = 0;
-    for (let s = 0; s < ends.length; s++) {
+    let s = 0;
+    // OVS asks the tries before hashing a stage; ovsim asks them only when the stage finds
+    // nothing (see "Staged probes": the answer is the same, and a hit costs no trie lookup).
+    for (; s < ends.length; s++) {
+      const start = i;
       const end = ends[s]!;
       for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
-      if (this.filters[s]![finishColumnHash(h) & this.filterMask] === 0) {
-        this.orMaskInto(wc, end);
+      if (!this.stageIndex[s]!.has(finishColumnHash(h))) {
+        const skip = stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, wc);
+        this.orMaskInto(wc, skip ? start : end);
         return -1;
       }
     }
+    const start = i;
     for (; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
-    this.orMaskInto(wc, n);
-    return this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
+    const e = this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
+    if (e >= 0) {
+      this.orMaskInto(wc, n);
+      return e;
+    }
+    if (stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, wc)) this.orMaskInto(wc, start);
+    else if (this.portsWord >= 0) this.orMissWithPorts(key, wc);
+    else this.orMaskInto(wc, n);
+    return -1;
+  }
+
+  /**
+   * A miss at the last stage of a mask with transport ports: every stage's mask words go
+   * into `wc` (the whole mask decided the miss), but the ports word only as far as the ports
+   * trie needed to tell the key's ports from every entry's (its leading `mbits` bits): any
+   * key agreeing on those has ports no entry has. As OVS, the narrowed ports are computed
+   * first and written back over the fold.
+   */
+  private orMissWithPorts(key: Uint32Array, wc: Uint32Array): void {
+    const pw = this.portsWord;
+    const portsMask = this.mask[pw]!;
+    const mbits = this.portsTrie.lookup32((key[pw]! & portsMask) >>> 0, null);
+    const ports = ((portsMask & (mbits === 0 ? 0 : 0xffffffff << (32 - mbits))) | wc[pw]!) >>> 0;
+    this.orMaskInto(wc, this.indices.length);
+    wc[pw] = ports;
+  }
+
+  /**
+   * Tells the subtable the classifier's prefix fields: its prefix length on each (`plens`,
+   * 0 for none) and so which tries to check at which stage.
+   */
+  setTries(plens: Int32Array, fields: readonly PrefixField[]): void {
+    this.triePlens = plens;
+    this.stageTries.fill(0);
+    const ends = this.stageEnds;
+    for (let j = 0; j < fields.length; j++) {
+      if (plens[j]! === 0) continue;
+      // The field has mask bits in its first word: find that word's stage.
+      const p = this.indices.indexOf(fields[j]!.word);
+      let s = 0;
+      while (s < ends.length && p >= ends[s]!) s++;
+      this.stageTries[s] = this.stageTries[s]! | (1 << j);
+    }
   }
 
   /**
@@ -330,6 +414,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       rule.maskWords = this.mask;
     }
     if (displaced !== null) return displaced;
+    if (this.portsWord >= 0) this.portsTrie.insert(key, this.portsWord, this.portsMaskLen);
     this.nRules++;
     this.priorities.add(p);
     if (p > this.maxPriority) this.maxPriority = p;
@@ -351,6 +436,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     if (prev !== null) prev.lower = lower;
     else if (lower !== null) this.setHead(e, lower);
     else this.removeEntry(e);
+    if (this.portsWord >= 0) this.portsTrie.remove(rule.key, this.portsWord, this.portsMaskLen);
     this.nRules--;
     this.priorities.delete(rule.priority);
     if (rule.priority === this.maxPriority) this.maxPriority = this.priorities.max();
@@ -495,22 +581,19 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     if (nSlots > MIN_SLOTS && this.nEntries < nSlots * MIN_LOAD) this.resize(nSlots / 2);
   }
 
-  /** Adds `delta` (+1 or -1) to the filter counters of the record at rec[o]'s prefixes. */
+  /** Counts the record at rec[o]'s key prefixes into (+1) or out of (-1) the stage indexes. */
   private count(rec: Int32Array, o: number, delta: number): void {
     const ends = this.stageEnds;
     let h = 0;
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
       for (const end = ends[s]!; i < end; i++) h = (h + rec[o + R_KEY + i]!) | 0;
-      const filter = this.filters[s]!;
-      const j = finishColumnHash(h) & this.filterMask;
-      const c = filter[j]!;
-      // Saturating: a counter that reached 255 may undercount removals, so it stays put.
-      if (c !== 255) filter[j] = c + delta;
+      if (delta > 0) this.stageIndex[s]!.add(finishColumnHash(h));
+      else this.stageIndex[s]!.remove(finishColumnHash(h));
     }
   }
 
-  /** Rehashes into `nSlots` slots and recounts the filters exactly. */
+  /** Rehashes into `nSlots` slots. */
   private resize(nSlots: number): void {
     const old = this.records;
     const oldHashes = this.hashes;
@@ -520,8 +603,6 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.hashes = new Int32Array(nSlots);
     this.rules = new FlexArray<ClassifierRule<T> | null>(nSlots, null);
     this.slotMask = nSlots - 1;
-    this.filterMask = nSlots * FILTER_RATIO - 1;
-    this.filters = Array.from(this.stageEnds, () => new Uint8Array(nSlots * FILTER_RATIO));
     for (let e = 0; e < oldHashes.length; e++) {
       const h = oldHashes[e]!;
       if (h === EMPTY) continue;
@@ -529,7 +610,6 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       this.records.set(old.subarray(e * stride, (e + 1) * stride), to * stride);
       this.hashes[to] = h;
       this.rules.set(to, oldRules.get(e));
-      this.count(this.records, to * stride, 1);
     }
   }
 }

@@ -5,21 +5,16 @@
  * the bridge/table/action lines, Final flow, Datapath actions (datapath port
  * numbers from the recording's dpif/show, mapped by port name) — except:
  *
- * - Megaflow lines may differ only where listed in MEGAFLOW_DIFFERS, with the
- *   reason (OVS's prefix tries un-wildcard fewer bits than ovsim's
- *   classifier; both masks are sound);
+ * - Megaflow lines (the classifier's prefix tries, ports tries, staged lookup
+ *   and conjunctive matches, as OVS's) may differ only where listed in
+ *   MEGAFLOW_DIFFERS, with the reason (none today);
  * - traces that need a part another module supplies are listed in PENDING.
  */
 import { describe, expect, it } from "vitest";
 import { runScenario, scenarioNames } from "./xlate-harness.js";
 
 /** "scenario|flow": why OVS's megaflow is narrower (or wider) than ovsim's. */
-const MEGAFLOW_DIFFERS: ReadonlyMap<string, string> = new Map([
-  ["conjunction|in_port=1,tcp,nw_src=10.0.0.1,tp_dst=22", "OVS's tp_dst prefix trie un-wildcards only the high bits (0x0/0xffc0)"],
-  ["megaflow-l4|in_port=1,tcp,tp_dst=22", "OVS's tp_dst prefix trie un-wildcards only the high bits (0x0/0xffc0)"],
-  ["priorities|in_port=1,ip,nw_src=10.2.0.1", "OVS's nw_src prefix trie stops at the first differing bit (/15)"],
-  ["priorities|in_port=1,ip,nw_src=11.0.0.1", "OVS's nw_src prefix trie stops at the first differing bit (/8)"],
-]);
+const MEGAFLOW_DIFFERS: ReadonlyMap<string, string> = new Map([]);
 
 /** Scenarios whose traces need a part not in src/actions yet. */
 const PENDING: ReadonlyMap<string, string> = new Map([]);

@@ -7,11 +7,13 @@
  * - every `Datapath actions:` line, in order, with datapath port numbers
  *   replaced by port names from each side's own `ovs-appctl dpif/show` (the
  *   last one of the script);
+ * - every `Megaflow:` line, in order (the bits the classifier's lookups and
+ *   translation un-wildcarded, prefix tries included);
  * - every `--no-stats dump-flows` block, as a sorted list (OVS prints in hash order);
  * - which commands failed (exit status non-zero).
  *
- * Everything else (trace detail, Megaflow lines, messages) is not compared here:
- * fixtures/xlate and the golden suites check those texts line for line.
+ * Everything else (trace detail, messages) is not compared here: fixtures/xlate
+ * and the golden suites check those texts line for line.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { exitCodeOf } from "../../src/cli/command-result.js";
@@ -85,6 +87,10 @@ function datapathActions(c: RecordedCommand, names: ReadonlyMap<number, string>)
   return c.output.filter((l) => l.startsWith("Datapath actions: ")).map((l) => nameOdpPorts(l.slice(18), names));
 }
 
+function megaflows(c: RecordedCommand): string[] {
+  return c.output.filter((l) => l.startsWith("Megaflow: "));
+}
+
 const isNoStatsDump = (cmd: string): boolean => /\bdump-flows\b/.test(cmd) && /--no-stats\b/.test(cmd);
 
 function show(lines: readonly string[]): string {
@@ -111,6 +117,9 @@ export function compareScript(expected: readonly RecordedCommand[], actual: read
     const ed = datapathActions(e, en);
     const ad = datapathActions(a, an);
     if (ed.join("\n") !== ad.join("\n")) problems.push(`${e.command}: Datapath actions: OVS:${show(ed)}\n    ovsim:${show(ad)}`);
+    const em = megaflows(e);
+    const am = megaflows(a);
+    if (em.join("\n") !== am.join("\n")) problems.push(`${e.command}: Megaflow: OVS:${show(em)}\n    ovsim:${show(am)}`);
     if (isNoStatsDump(e.command) && e.exit === 0 && a.exit === 0) {
       const es = [...e.output].sort();
       const as = [...a.output].sort();
