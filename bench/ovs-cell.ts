@@ -1,10 +1,10 @@
 /*
  * One cell of OVS's classifier benchmark workload (bench/ovs-workload.ts), measured in a
  * process of its own: bench/ovs-classifier.bench.ts runs this file once per cell, as each
- * run of OVS's benchmark is a process of its own, so no cell inherits the JIT state of the
- * cells before it.
+ * run of OVS's benchmark is a process of its own, so no cell (and no part of a cell: with or
+ * without wc, linear scan) inherits the JIT state of the ones before it.
  *
- *   node --import tsx bench/ovs-cell.ts <rules> <subtables> plain,wc,linear
+ *   node --import tsx bench/ovs-cell.ts <rules> <subtables> plain|wc|linear[,...]
  *
  * prints one JSON line (CellTimings). The timed loop is OVS's lookup_classifier: a lookup
  * per step, on the flow named by the next index of the precomputed lookup sequence (no
@@ -99,12 +99,28 @@ export function measureCellHere(rules: number, subtables: number, parts: readonl
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Measures the parts of one cell in a fresh Node process (same flags as this one). */
+/**
+ * Measures the parts of one cell, each in a fresh Node process (same flags as this one): a
+ * lookup loop with wc right after one without would time code the JIT optimised for the
+ * other.
+ */
 export function runCell(rules: number, subtables: number, parts: readonly CellPart[]): CellTimings {
-  const args = [...process.execArgv, SELF, String(rules), String(subtables), parts.join(",")];
-  const out = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
-  if (out.status !== 0) throw new Error(`bench cell ${rules}/${subtables} failed (${out.status}):\n${out.stderr}`);
-  return JSON.parse(out.stdout) as CellTimings;
+  const got: Partial<Record<CellPart, CellTimings>> = {};
+  for (const part of parts) {
+    const args = [...process.execArgv, SELF, String(rules), String(subtables), part];
+    const out = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
+    if (out.status !== 0) throw new Error(`bench cell ${rules}/${subtables} ${part} failed (${out.status}):\n${out.stderr}`);
+    got[part] = JSON.parse(out.stdout) as CellTimings;
+  }
+  const any = got.plain ?? got.wc ?? got.linear;
+  if (any === undefined) throw new RangeError("runCell needs at least one part");
+  return {
+    rulesKept: any.rulesKept,
+    hitRate: any.hitRate,
+    plain: got.plain?.plain ?? null,
+    wc: got.wc?.wc ?? null,
+    linear: got.linear?.linear ?? null,
+  };
 }
 
 if (process.argv[1] === SELF) {
