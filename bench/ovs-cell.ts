@@ -99,18 +99,30 @@ export function measureCellHere(rules: number, subtables: number, parts: readonl
 
 const SELF = fileURLToPath(import.meta.url);
 
+/** Processes per lookup part: the same loop varies by 10-20% from one process to the next. */
+const PROCESSES = 3;
+
+function spawnPart(rules: number, subtables: number, part: CellPart): CellTimings {
+  const args = [...process.execArgv, SELF, String(rules), String(subtables), part];
+  const out = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (out.status !== 0) throw new Error(`bench cell ${rules}/${subtables} ${part} failed (${out.status}):\n${out.stderr}`);
+  return JSON.parse(out.stdout) as CellTimings;
+}
+
 /**
- * Measures the parts of one cell, each in a fresh Node process (same flags as this one): a
+ * Measures the parts of one cell, each in fresh Node processes (same flags as this one): a
  * lookup loop with wc right after one without would time code the JIT optimised for the
- * other.
+ * other, and the same loop varies from one process to the next (JIT decisions, memory
+ * layout), so each lookup part runs in PROCESSES processes and the median one is kept (the
+ * linear scan, a baseline, in one).
  */
-export function runCell(rules: number, subtables: number, parts: readonly CellPart[]): CellTimings {
+export function runCell(rules: number, subtables: number, parts: readonly CellPart[], processes = PROCESSES): CellTimings {
   const got: Partial<Record<CellPart, CellTimings>> = {};
   for (const part of parts) {
-    const args = [...process.execArgv, SELF, String(rules), String(subtables), part];
-    const out = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
-    if (out.status !== 0) throw new Error(`bench cell ${rules}/${subtables} ${part} failed (${out.status}):\n${out.stderr}`);
-    got[part] = JSON.parse(out.stdout) as CellTimings;
+    const runs = Array.from({ length: part === "linear" ? 1 : processes }, () => spawnPart(rules, subtables, part));
+    const ns = (r: CellTimings) => r[part]?.cpuNs ?? Infinity;
+    runs.sort((a, b) => ns(a) - ns(b));
+    got[part] = runs[runs.length >> 1]!;
   }
   const any = got.plain ?? got.wc ?? got.linear;
   if (any === undefined) throw new RangeError("runCell needs at least one part");
