@@ -24,6 +24,7 @@ import { XLATE_FLOW_WORDS } from "../src/actions/xlate/odp-metadata.js";
 import { W } from "../src/flowtable/flow-layout.js";
 import type { Trial } from "./run.js";
 import { packetRate, uniformRandom } from "./packet-rate.js";
+import type { PacketRateRow } from "./packet-rate.js";
 import { timeLoop } from "./timing.js";
 
 const N_KEYS = 1024;
@@ -86,14 +87,7 @@ const TEN_TABLES = [
   "table=9,priority=10,actions=output:2",
 ];
 
-interface Row {
-  readonly name: string;
-  readonly cachedPps: number;
-  readonly uncachedPps: number;
-  readonly ratio: number;
-  readonly megaflows: number;
-  readonly masks: number;
-}
+type Row = PacketRateRow;
 
 const rows: Row[] = [];
 /** Whole packets on the 2-table pipeline: bytes in, flow extraction, megaflow lookup, execution. */

@@ -17,17 +17,12 @@ import type { OdpAction } from "../src/actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../src/actions/xlate/odp-actions.js";
 import type { Trial } from "./run.js";
 import { packetRate } from "./packet-rate.js";
+import type { PacketRateRow } from "./packet-rate.js";
 import { buildNeutronPipeline, vmToRemoteKeys } from "./neutron-pipeline.js";
 
 const N_KEYS = 1024;
 
-export interface NeutronPathRow {
-  readonly name: string;
-  readonly cachedPps: number;
-  readonly uncachedPps: number;
-  readonly ratio: number;
-  readonly megaflows: number;
-  readonly masks: number;
+export interface NeutronPathRow extends PacketRateRow {
   /** The datapath actions of the megaflow, as dpctl/dump-flows prints them. */
   readonly actions: string;
 }

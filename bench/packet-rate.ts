@@ -9,6 +9,19 @@
 import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
 import { timeLoop } from "./timing.js";
 
+/** A named PacketRate: one row of a datapath bench table. */
+export interface PacketRateRow extends PacketRate {
+  readonly name: string;
+}
+
+/** The issue's datapath targets for each row, as Markdown list items. */
+export function packetRateTargets(rows: readonly PacketRateRow[]): string[] {
+  return rows.flatMap((r) => [
+    `- ${r.cachedPps >= 2e6 ? "met" : "**not met**"}: ${r.name}: cached >= 2 M pkt/s: ${(r.cachedPps / 1e6).toFixed(2)} M`,
+    `- ${r.ratio >= 20 ? "met" : "**not met**"}: ${r.name}: cached >= 20x uncached: ${r.ratio.toFixed(0)}x`,
+  ]);
+}
+
 export interface PacketRate {
   readonly cachedPps: number;
   readonly uncachedPps: number;
