@@ -13,7 +13,7 @@ export const OFPG_MAX = 0xffffff00;
 /** OFPG_ALL: every group (delete, stats). */
 export const OFPG_ALL = 0xfffffffc;
 /** OFPG_ANY: no group (a bucket's watch_group default). */
-export const OFPG_ANY = 0xffffffff;
+export { OFPG_ANY } from "../flowtable/flow-mod-parse.js";
 /** OFPP_ANY (= OFPP_NONE in OVS's 16-bit port space): no watch port. */
 export const WATCH_PORT_NONE = 0xffff;
 /** OFPP_CONTROLLER as a watch port (alive while the bridge has a controller). */

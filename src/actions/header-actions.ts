@@ -22,10 +22,8 @@ import type {
 } from "./action-types.js";
 import { atoi, strToIp, strToMac, strToU16, strToU8 } from "./parse-util.js";
 import { inconsistent } from "./vlan-actions.js";
+import { IPPROTO } from "../flowtable/protocols.js";
 
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_SCTP = 132;
 const FRAG_LATER = 2;
 
 /** A whole-field write as OVS's `put_set_field` sends it (OpenFlow 1.2+). */
@@ -127,7 +125,7 @@ function l4Op(
     check: (_a, ctx) => {
       const f = ctx.flow;
       const proto = f.nwProto;
-      if (!f.isIpAny || (f.nwFrag & FRAG_LATER) !== 0 || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_SCTP)) {
+      if (!f.isIpAny || (f.nwFrag & FRAG_LATER) !== 0 || (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP && proto !== IPPROTO.SCTP)) {
         inconsistent(ctx);
       }
       return null;
@@ -140,14 +138,14 @@ function l4Op(
 }
 
 export const setL4SrcPort = l4Op("set_l4_src_port", "mod_tp_src", "source port", {
-  [IPPROTO_TCP]: FIELDS.tcp_src,
-  [IPPROTO_UDP]: FIELDS.udp_src,
-  [IPPROTO_SCTP]: FIELDS.sctp_src,
+  [IPPROTO.TCP]: FIELDS.tcp_src,
+  [IPPROTO.UDP]: FIELDS.udp_src,
+  [IPPROTO.SCTP]: FIELDS.sctp_src,
 });
 export const setL4DstPort = l4Op("set_l4_dst_port", "mod_tp_dst", "destination port", {
-  [IPPROTO_TCP]: FIELDS.tcp_dst,
-  [IPPROTO_UDP]: FIELDS.udp_dst,
-  [IPPROTO_SCTP]: FIELDS.sctp_dst,
+  [IPPROTO.TCP]: FIELDS.tcp_dst,
+  [IPPROTO.UDP]: FIELDS.udp_dst,
+  [IPPROTO.SCTP]: FIELDS.sctp_dst,
 });
 
 export const decTtl: ActionOp<DecTtlAction> = {

@@ -21,8 +21,8 @@ import type {
 import { setFieldOf } from "./header-actions.js";
 import { inconsistent } from "./vlan-actions.js";
 import { formatHexBytes, hex, parseHexBytes, strToU16, strToU32, strToU64Or } from "./parse-util.js";
+import { IPPROTO } from "../flowtable/protocols.js";
 
-const IPPROTO_TCP = 6;
 
 export const setTunnel: ActionOp<SetTunnelAction> = {
   name: "set_tunnel",
@@ -109,7 +109,7 @@ export const finTimeout: ActionOp<FinTimeoutAction> = {
     return `fin_timeout(${parts.join(",")})`;
   },
   check: (_a, ctx) => {
-    if (ctx.flow.nwProto !== IPPROTO_TCP) inconsistent(ctx);
+    if (ctx.flow.nwProto !== IPPROTO.TCP) inconsistent(ctx);
     return null;
   },
   wire: (a) => [a],

@@ -11,9 +11,8 @@ import { fail } from "./action-op.js";
 import type { Action, PushVlanAction, SetVlanPcpAction, SetVlanVidAction, StripVlanAction } from "./action-types.js";
 import { VLAN_CFI } from "./flow-view.js";
 import { strToU16, strToU8 } from "./parse-util.js";
+import { ETH_TYPE } from "../flowtable/protocols.js";
 
-const ETH_TYPE_VLAN_8021Q = 0x8100;
-const ETH_TYPE_VLAN_8021AD = 0x88a8;
 
 /** OVS's `inconsistent_match`: only OpenFlow 1.0 tolerates actions that do not fit the match. */
 export function inconsistent(ctx: CheckContext): void {
@@ -28,7 +27,7 @@ function checkVlanSet(a: { readonly pushIfNeeded: boolean }, ctx: CheckContext):
 
 /** The explicit push_vlan OpenFlow 1.1+ needs before a `mod_vlan_*` on a flow without VLAN. */
 function pushFirst(a: { readonly pushIfNeeded: boolean }, ctx: WireContext): Action[] {
-  return a.pushIfNeeded && !ctx.before.hasVlan ? [{ type: "push_vlan", ethertype: ETH_TYPE_VLAN_8021Q }] : [];
+  return a.pushIfNeeded && !ctx.before.hasVlan ? [{ type: "push_vlan", ethertype: ETH_TYPE.VLAN_8021Q }] : [];
 }
 
 export function parseVlanVid(arg: string, pushIfNeeded: boolean, ctx: ParseContext): Action {
@@ -90,7 +89,7 @@ export const pushVlan: ActionOp<PushVlanAction> = {
   parse: (arg, ctx) => {
     ctx.usable &= P_OF11_UP;
     const ethertype = strToU16(ctx, arg, "ethertype");
-    if (ethertype !== ETH_TYPE_VLAN_8021Q && ethertype !== ETH_TYPE_VLAN_8021AD) fail(ctx, `${arg}: not a valid VLAN ethertype`);
+    if (ethertype !== ETH_TYPE.VLAN_8021Q && ethertype !== ETH_TYPE.VLAN_8021AD) fail(ctx, `${arg}: not a valid VLAN ethertype`);
     return { type: "push_vlan", ethertype };
   },
   format: (a) => `push_vlan:0x${a.ethertype.toString(16)}`,

@@ -17,11 +17,10 @@ import { formatActions } from "../actions/action-text.js";
 import { actionsAsDumped } from "../actions/flow-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError } from "../flowtable/errors.js";
-import { OFPG_ANY } from "../flowtable/flow-mod-parse.js";
+import { defaultFlowMod } from "../flowtable/flow-tables.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import type { Match } from "../flowtable/match.js";
 import { P, P_ANY, protocolsForVersion, protocolsToString } from "../flowtable/openflow-protocols.js";
-import { OFPP_NONE } from "../flowtable/ports.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import type { OfctlOptions } from "./ofctl.js";
@@ -143,23 +142,7 @@ export function replaceFlows(world: World, br: Bridge, path: string, o: OfctlOpt
     for (const [key, v] of sw) {
       if (file.has(key)) continue;
       br.tables.apply(
-        {
-          command: "delete_strict",
-          match: v.match,
-          priority: v.priority,
-          tableId: v.tableId,
-          cookie: 0n,
-          cookieMask: 0n,
-          newCookie: null,
-          modifyCookie: false,
-          idleTimeout: 0,
-          hardTimeout: 0,
-          importance: 0,
-          flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-          outPort: OFPP_NONE,
-          outGroup: OFPG_ANY,
-          actions: [],
-        },
+        defaultFlowMod({ command: "delete_strict", match: v.match, priority: v.priority, tableId: v.tableId, newCookie: null, actions: [] }),
         world.now,
       );
     }

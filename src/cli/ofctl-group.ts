@@ -14,6 +14,7 @@ import { OFPG_ALL } from "../actions/group-types.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { GroupModError } from "../datapath/group-table.js";
 import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
+import { defaultFlowMod } from "../flowtable/flow-tables.js";
 import { P } from "../flowtable/openflow-protocols.js";
 import { OFPP_NONE } from "../flowtable/ports.js";
 import type { CommandResult } from "./command-result.js";
@@ -47,23 +48,7 @@ const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", mo
 /** Deletes every flow that outputs to group `id` (what OVS does when a group goes). */
 function deleteGroupFlows(world: World, br: Bridge, id: number): void {
   br.tables.apply(
-    {
-      command: "delete",
-      match: Match.catchall(),
-      priority: 0,
-      tableId: TABLE_ALL,
-      cookie: 0n,
-      cookieMask: 0n,
-      newCookie: 0n,
-      modifyCookie: false,
-      idleTimeout: 0,
-      hardTimeout: 0,
-      importance: 0,
-      flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-      outPort: OFPP_NONE,
-      outGroup: id,
-      actions: [],
-    },
+    defaultFlowMod({ command: "delete", match: Match.catchall(), priority: 0, tableId: TABLE_ALL, outGroup: id, actions: [] }),
     world.now,
   );
 }

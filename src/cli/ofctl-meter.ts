@@ -13,6 +13,7 @@ import { MAX_BANDS, MAX_METERS, MeterModError, OFPM13_ALL, OFPM13_MAX } from "..
 import { FlowParseError } from "../flowtable/errors.js";
 import { Match } from "../flowtable/match.js";
 import { TABLE_ALL } from "../flowtable/flow-mod-parse.js";
+import { defaultFlowMod } from "../flowtable/flow-tables.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { header } from "./ofctl-messages.js";
@@ -149,23 +150,7 @@ function deleteMeterFlows(world: World, br: Bridge, id: number): void {
   for (const f of br.tables.select({ tableId: TABLE_ALL, match: Match.catchall(), cookie: 0n, cookieMask: 0n, outPort: 0xffff, outGroup: 0xffffffff })) {
     if (!f.actions.some((a) => a.type === "meter" && a.meterId === id)) continue;
     br.tables.apply(
-      {
-        command: "delete_strict",
-        match: f.match,
-        priority: f.priority,
-        tableId: f.tableId,
-        cookie: 0n,
-        cookieMask: 0n,
-        newCookie: 0n,
-        modifyCookie: false,
-        idleTimeout: 0,
-        hardTimeout: 0,
-        importance: 0,
-        flags: { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-        outPort: 0xffff,
-        outGroup: 0xffffffff,
-        actions: [],
-      },
+      defaultFlowMod({ command: "delete_strict", match: f.match, priority: f.priority, tableId: f.tableId, actions: [] }),
       world.now,
     );
   }

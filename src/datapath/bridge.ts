@@ -24,11 +24,11 @@ import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { FlowEntry } from "../flowtable/flow-entry.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
-import { FlowTables, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
-import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
+import { defaultFlowMod, FlowTables, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
+import { TABLE_ALL } from "../flowtable/flow-mod-parse.js";
 import { Match } from "../flowtable/match.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
-import { OFPP_NONE, OFPP_NORMAL } from "../flowtable/ports.js";
+import { OFPP_NORMAL } from "../flowtable/ports.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { MacEntry } from "./mac-learning.js";
 import { MacLearningTable } from "./mac-learning.js";
@@ -42,26 +42,8 @@ export type FailMode = "standalone" | "secure";
 /** Packet-ins a bridge keeps for its controllers (older ones are dropped first). */
 export const MAX_QUEUED_PACKET_INS = 1024;
 
-const NO_FLAGS = { sendFlowRem: false, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false };
-
 function flowMod(command: FlowMod<ActionList>["command"], match: Match, priority: number, tableId: number, actions: ActionList): FlowMod<ActionList> {
-  return {
-    command,
-    match,
-    priority,
-    tableId,
-    cookie: 0n,
-    cookieMask: 0n,
-    newCookie: 0n,
-    modifyCookie: false,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    importance: 0,
-    flags: { ...NO_FLAGS },
-    outPort: OFPP_NONE,
-    outGroup: OFPG_ANY,
-    actions,
-  };
+  return defaultFlowMod({ command, match, priority, tableId, actions });
 }
 
 export class Bridge implements XlateBridge, NormalSwitch {

@@ -18,17 +18,10 @@
  */
 import { M, readSmall } from "../flowtable/flow-layout.js";
 import { hashFinish, hashInt, mhashAdd } from "../flowtable/hash.js";
+import { ETH_TYPE, IPPROTO } from "../flowtable/protocols.js";
 
 export type DpHashAlg = "l4" | "sym_l4";
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_ARP = 0x0806;
-const IPPROTO_ICMP = 1;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_SCTP = 132;
-const IPPROTO_ICMPV6 = 58;
 
 function bswap32(x: number): number {
   return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
@@ -52,10 +45,10 @@ function addIpv6(hash: number, words: (i: number) => number): number {
 export function flowHash5Tuple(flow: Uint32Array, basis: number): number {
   let hash = basis >>> 0;
   const dlType = readSmall(flow, M.dlType);
-  if (dlType === ETH_TYPE_IPV6) {
+  if (dlType === ETH_TYPE.IPV6) {
     hash = addIpv6(hash, (i) => flow[M.ipv6Src.word + i] ?? 0);
     hash = addIpv6(hash, (i) => flow[M.ipv6Dst.word + i] ?? 0);
-  } else if (dlType === ETH_TYPE_IP || dlType === ETH_TYPE_ARP) {
+  } else if (dlType === ETH_TYPE.IP || dlType === ETH_TYPE.ARP) {
     hash = mhashAdd(hash, bswap32(readSmall(flow, M.nwSrc)));
     hash = mhashAdd(hash, bswap32(readSmall(flow, M.nwDst)));
   } else {
@@ -63,7 +56,7 @@ export function flowHash5Tuple(flow: Uint32Array, basis: number): number {
   }
   const proto = readSmall(flow, M.nwProto);
   hash = mhashAdd(hash, proto);
-  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP || proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+  if (proto === IPPROTO.TCP || proto === IPPROTO.UDP || proto === IPPROTO.SCTP || proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
     const ports = (bswap16(readSmall(flow, M.tpSrc)) | (bswap16(readSmall(flow, M.tpDst)) << 16)) >>> 0;
     hash = mhashAdd(hash, ports);
   }
@@ -97,16 +90,16 @@ export function flowHashSymmetricL2(flow: Uint32Array, basis: number): number {
 export function flowHashSymmetricL3L4(flow: Uint32Array, basis: number): number {
   let hash = basis >>> 0;
   const dlType = readSmall(flow, M.dlType);
-  if (dlType === ETH_TYPE_IP) {
+  if (dlType === ETH_TYPE.IP) {
     hash = mhashAdd(hash, bswap32((readSmall(flow, M.nwSrc) ^ readSmall(flow, M.nwDst)) >>> 0));
-  } else if (dlType === ETH_TYPE_IPV6) {
+  } else if (dlType === ETH_TYPE.IPV6) {
     hash = addIpv6(hash, (i) => ((flow[M.ipv6Src.word + i] ?? 0) ^ (flow[M.ipv6Dst.word + i] ?? 0)) >>> 0);
   } else {
     return flowHashSymmetricL2(flow, basis);
   }
   const proto = readSmall(flow, M.nwProto);
   hash = mhashAdd(hash, proto);
-  if ((readSmall(flow, M.nwFrag) & 3) === 0 && (proto === IPPROTO_TCP || proto === IPPROTO_SCTP)) {
+  if ((readSmall(flow, M.nwFrag) & 3) === 0 && (proto === IPPROTO.TCP || proto === IPPROTO.SCTP)) {
     hash = mhashAdd(hash, bswap16(readSmall(flow, M.tpSrc) ^ readSmall(flow, M.tpDst)));
   }
   return hashFinish(hash, basis >>> 0);

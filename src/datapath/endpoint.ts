@@ -20,9 +20,8 @@
 import { get16, get32 } from "./packet/bytes.js";
 import { buildArp, buildIcmpEcho } from "./packet/build.js";
 import type { EventLoop } from "./event-loop.js";
+import { ETH_TYPE } from "../flowtable/protocols.js";
 
-const ETH_TYPE_ARP = 0x0806;
-const ETH_TYPE_IP = 0x0800;
 const BROADCAST = 0xffffffffffff;
 
 /** Default wait for an ARP reply or an echo reply (Linux ping's default -W is 10 s; 1 s keeps scenarios short). */
@@ -111,8 +110,8 @@ export class Endpoint {
     const dst = macAt(bytes, 0);
     if (dst !== this.mac && dst !== BROADCAST) return;
     const type = get16(bytes, 12);
-    if (type === ETH_TYPE_ARP) this.receiveArp(bytes);
-    else if (type === ETH_TYPE_IP && dst === this.mac) this.receiveIpv4(bytes);
+    if (type === ETH_TYPE.ARP) this.receiveArp(bytes);
+    else if (type === ETH_TYPE.IP && dst === this.mac) this.receiveIpv4(bytes);
   }
 
   /** Pings `dst` (see the file comment); runs the event loop until done. */
@@ -141,7 +140,7 @@ export class Endpoint {
   }
 
   private receiveArp(b: Uint8Array): void {
-    if (b.length < 42 || get16(b, 14) !== 1 || get16(b, 16) !== ETH_TYPE_IP) return;
+    if (b.length < 42 || get16(b, 14) !== 1 || get16(b, 16) !== ETH_TYPE.IP) return;
     const op = get16(b, 20);
     const sha = macAt(b, 22);
     const spa = get32(b, 28);

@@ -37,14 +37,8 @@ import { get16, get32, put16, put32 } from "./packet/bytes.js";
 import { extractFlow, MAX_VLAN_HEADERS } from "./packet/extract.js";
 import type { Packet } from "./packet/packet.js";
 import { OFS_NONE } from "./packet/packet.js";
+import { ETH_TYPE, IPPROTO } from "../flowtable/protocols.js";
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_ARP = 0x0806;
-const ETH_TYPE_RARP = 0x8035;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
 const TCP_HEADER_LEN = 20;
 const UDP_HEADER_LEN = 8;
 const SCTP_HEADER_LEN = 12;
@@ -191,9 +185,9 @@ function setIpv4Addr(p: Packet, at: number, n: number): void {
   const l4 = p.l4Ofs;
   const size = l4Size(p);
   const proto = b[l3 + 9];
-  if (proto === IPPROTO_TCP && size >= TCP_HEADER_LEN) {
+  if (proto === IPPROTO.TCP && size >= TCP_HEADER_LEN) {
     put16(b, l4 + 16, recalcCsum32(get16(b, l4 + 16), o, n));
-  } else if (proto === IPPROTO_UDP && size >= UDP_HEADER_LEN) {
+  } else if (proto === IPPROTO.UDP && size >= UDP_HEADER_LEN) {
     const c = get16(b, l4 + 6);
     if (c !== 0) {
       const nc = recalcCsum32(c, o, n);
@@ -284,15 +278,15 @@ function setIpv6Addr(p: Packet, at: number, proto: number, recalc: boolean): voi
   if (recalc) {
     const l4 = p.l4Ofs;
     const size = l4Size(p);
-    if (proto === IPPROTO_TCP && size >= TCP_HEADER_LEN) {
+    if (proto === IPPROTO.TCP && size >= TCP_HEADER_LEN) {
       put16(b, l4 + 16, recalcCsumBytes(get16(b, l4 + 16), b, at, addr, 0, 16));
-    } else if (proto === IPPROTO_UDP && size >= UDP_HEADER_LEN) {
+    } else if (proto === IPPROTO.UDP && size >= UDP_HEADER_LEN) {
       const c = get16(b, l4 + 6);
       if (c !== 0) {
         const nc = recalcCsumBytes(c, b, at, addr, 0, 16);
         put16(b, l4 + 6, nc === 0 ? 0xffff : nc);
       }
-    } else if (proto === IPPROTO_ICMPV6 && size >= 4) {
+    } else if (proto === IPPROTO.ICMPV6 && size >= 4) {
       put16(b, l4 + 2, recalcCsumBytes(get16(b, l4 + 2), b, at, addr, 0, 16));
     }
   }
@@ -411,7 +405,7 @@ function setNd(p: Packet, a: OdpSetAction): void {
   if (size < ND_MSG_LEN) return;
   const b = p.bytes;
   const l4 = p.l4Ofs;
-  if (maskedIn6(b, l4 + 8, in6Bytes(a), 0)) setIpv6Addr(p, l4 + 8, IPPROTO_ICMPV6, true);
+  if (maskedIn6(b, l4 + 8, in6Bytes(a), 0)) setIpv6Addr(p, l4 + 8, IPPROTO.ICMPV6, true);
   const o = firstLla(b, l4, size);
   if (o < 0) return;
   const f = b[o] === ND_OPT_SOURCE_LINKADDR ? 1 : 2;
@@ -450,10 +444,10 @@ export function odpExecuteSet(p: Packet, a: OdpSetAction): void {
   const dlType = readSmall(scratch, M.dlType);
   switch (a.attr) {
     case "ipv4":
-      if (dlType === ETH_TYPE_IP && p.l4Ofs !== OFS_NONE) setIpv4(p, a);
+      if (dlType === ETH_TYPE.IP && p.l4Ofs !== OFS_NONE) setIpv4(p, a);
       return;
     case "ipv6":
-      if (dlType === ETH_TYPE_IPV6 && p.l4Ofs !== OFS_NONE) setIpv6(p, a);
+      if (dlType === ETH_TYPE.IPV6 && p.l4Ofs !== OFS_NONE) setIpv6(p, a);
       return;
     case "tcp":
       setTcp(p, a);
@@ -469,7 +463,7 @@ export function odpExecuteSet(p: Packet, a: OdpSetAction): void {
       setIcmp(p, a);
       return;
     case "arp":
-      if ((dlType === ETH_TYPE_ARP || dlType === ETH_TYPE_RARP) && p.size - p.l3Ofs >= ARP_LEN) setArp(p, a);
+      if ((dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP) && p.size - p.l3Ofs >= ARP_LEN) setArp(p, a);
       return;
     case "nd":
       setNd(p, a);

@@ -16,13 +16,13 @@ import { M, writeMember } from "../flowtable/flow-layout.js";
 import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
 import { get16, get32 } from "./packet/bytes.js";
 import { Packet } from "./packet/packet.js";
+import { ETH_TYPE } from "../flowtable/protocols.js";
 
 const FLOW_TNL_F_CSUM = 1 << 2;
 const FLOW_TNL_F_KEY = 1 << 3;
 const GRE_CSUM = 0x8000;
 const GRE_KEY = 0x2000;
 const GRE_SEQ = 0x1000;
-const ETH_TYPE_TEB = 0x6558;
 
 export interface Decapsulated {
   readonly packet: Packet;
@@ -48,7 +48,7 @@ export function tnlPop(p: Packet): Decapsulated | null {
     const dport = get16(b, l4 + 2);
     if (dport === 6081) {
       const optLen = ((b[l4 + 8] ?? 0) & 0x3f) * 4;
-      if (get16(b, l4 + 10) !== ETH_TYPE_TEB) return null;
+      if (get16(b, l4 + 10) !== ETH_TYPE.TEB) return null;
       tunId = BigInt(get32(b, l4 + 12) >>> 8);
       inner = l4 + 16 + optLen;
     } else {
@@ -59,7 +59,7 @@ export function tnlPop(p: Packet): Decapsulated | null {
     flags |= FLOW_TNL_F_KEY;
   } else if (proto === 47) {
     const gflags = get16(b, l4);
-    if (get16(b, l4 + 2) !== ETH_TYPE_TEB) return null;
+    if (get16(b, l4 + 2) !== ETH_TYPE.TEB) return null;
     let o = l4 + 4;
     if ((gflags & GRE_CSUM) !== 0) {
       flags |= FLOW_TNL_F_CSUM;

@@ -81,6 +81,36 @@ export interface FlowMod<A> {
   readonly actions: A;
 }
 
+/** The flags of a flow_mod that sets none. */
+export const NO_FLOW_MOD_FLAGS: FlowModFlags = {
+  sendFlowRem: false,
+  checkOverlap: false,
+  resetCounts: false,
+  noPacketCounts: false,
+  noByteCounts: false,
+};
+
+/**
+ * A flow_mod built in code (not parsed from text): the given fields, and for the others
+ * what ovs-ofctl sends when they are not written (cookie 0, no timeouts, importance 0, no
+ * flags, out_port and out_group any).
+ */
+export function defaultFlowMod<A>(m: Pick<FlowMod<A>, "command" | "match" | "priority" | "tableId" | "actions"> & Partial<FlowMod<A>>): FlowMod<A> {
+  return {
+    cookie: 0n,
+    cookieMask: 0n,
+    newCookie: 0n,
+    modifyCookie: false,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    importance: 0,
+    flags: NO_FLOW_MOD_FLAGS,
+    outPort: OFPP_NONE,
+    outGroup: OFPG_ANY,
+    ...m,
+  };
+}
+
 export type RemovalReason = "idle_timeout" | "hard_timeout" | "delete" | "group_delete" | "meter_delete";
 
 export interface FlowRemoved<A> {

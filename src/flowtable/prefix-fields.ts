@@ -24,9 +24,8 @@ import type { PrefixField } from "./cls-tries.js";
 import { fieldByName } from "./fields.js";
 import { M } from "./flow-layout.js";
 import type { FlowMember } from "./flow-layout.js";
+import { ETH_TYPE } from "./protocols.js";
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
 
 function ethType(type: number): PrefixField["prereq"] {
   const m = M.dlType;
@@ -42,10 +41,10 @@ const INDEXABLE: ReadonlyMap<string, PrefixField> = new Map([
   ["tun_id", prefixField("tun_id", M.tunId, null)],
   ["tun_src", prefixField("tun_src", M.tunSrc, null)],
   ["tun_dst", prefixField("tun_dst", M.tunDst, null)],
-  ["ip_src", prefixField("ip_src", M.nwSrc, ethType(ETH_TYPE_IP))],
-  ["ip_dst", prefixField("ip_dst", M.nwDst, ethType(ETH_TYPE_IP))],
-  ["ipv6_src", prefixField("ipv6_src", M.ipv6Src, ethType(ETH_TYPE_IPV6))],
-  ["ipv6_dst", prefixField("ipv6_dst", M.ipv6Dst, ethType(ETH_TYPE_IPV6))],
+  ["ip_src", prefixField("ip_src", M.nwSrc, ethType(ETH_TYPE.IP))],
+  ["ip_dst", prefixField("ip_dst", M.nwDst, ethType(ETH_TYPE.IP))],
+  ["ipv6_src", prefixField("ipv6_src", M.ipv6Src, ethType(ETH_TYPE.IPV6))],
+  ["ipv6_dst", prefixField("ipv6_dst", M.ipv6Dst, ethType(ETH_TYPE.IPV6))],
 ]);
 
 /** Indexable in OVS, absent from ovsim's flow key (see the header). */

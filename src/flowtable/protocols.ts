@@ -9,12 +9,15 @@ export const ETH_TYPE = {
   IPV6: 0x86dd,
   MPLS: 0x8847,
   MPLS_MCAST: 0x8848,
+  /** Transparent Ethernet bridging: an Ethernet frame inside GRE. */
+  TEB: 0x6558,
 } as const;
 
 export const IPPROTO = {
   ICMP: 1,
   TCP: 6,
   UDP: 17,
+  GRE: 47,
   ICMPV6: 58,
   SCTP: 132,
 } as const;

@@ -22,7 +22,7 @@ import type { FieldSpec } from "../../src/flowtable/fields.js";
 import { FLOW_WORDS, M } from "../../src/flowtable/flow-layout.js";
 import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { packetFieldsMask } from "../../src/flowtable/flow-print.js";
-import { FlowTables } from "../../src/flowtable/flow-tables.js";
+import { defaultFlowMod, FlowTables } from "../../src/flowtable/flow-tables.js";
 import { OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NONE } from "../../src/flowtable/ports.js";
 
 const f = (name: string): FieldSpec => fieldByName(name) as FieldSpec;
@@ -133,23 +133,7 @@ function install(bridges: readonly XlateBridge[], flows: readonly FlowSpec[]): v
     const actions: Action[] = [...s.actions];
     if (s.gotoTable !== null && s.gotoTable > s.table) actions.push({ type: "goto_table", table: s.gotoTable });
     bridges[s.bridge]!.tables.apply(
-      {
-        command: "add",
-        match: p.match,
-        priority: s.priority,
-        tableId: s.table,
-        cookie: 0n,
-        cookieMask: 0n,
-        newCookie: 0n,
-        modifyCookie: false,
-        idleTimeout: 0,
-        hardTimeout: 0,
-        importance: 0,
-        flags: p.flags,
-        outPort: OFPP_NONE,
-        outGroup: 0xffffffff,
-        actions,
-      },
+      defaultFlowMod({ command: "add", match: p.match, priority: s.priority, tableId: s.table, flags: p.flags, actions }),
       0,
     );
   }

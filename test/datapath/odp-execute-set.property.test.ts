@@ -27,8 +27,7 @@ import type { FieldSpec } from "../../src/flowtable/fields.js";
 import { fieldByName } from "../../src/flowtable/fields.js";
 import { FLOW_WORDS, M, readSmall } from "../../src/flowtable/flow-layout.js";
 import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
-import { FlowTables } from "../../src/flowtable/flow-tables.js";
-import { OFPP_NONE } from "../../src/flowtable/ports.js";
+import { defaultFlowMod, FlowTables } from "../../src/flowtable/flow-tables.js";
 import { badChecksums, sctpCrc } from "./odp-execute-set-check.js";
 
 const f = (name: string): FieldSpec => {
@@ -58,23 +57,7 @@ function bridgeWith(actions: readonly Action[]): XlateBridge {
   const ports = [port("p1", 1), port("p2", 2)];
   const p = parseFlow("priority=1,actions=drop", "add");
   tables.apply(
-    {
-      command: "add",
-      match: p.match,
-      priority: 1,
-      tableId: 0,
-      cookie: 0n,
-      cookieMask: 0n,
-      newCookie: 0n,
-      modifyCookie: false,
-      idleTimeout: 0,
-      hardTimeout: 0,
-      importance: 0,
-      flags: p.flags,
-      outPort: OFPP_NONE,
-      outGroup: 0xffffffff,
-      actions: [...actions, { type: "output", port: 2, maxLen: 0 }],
-    },
+    defaultFlowMod({ command: "add", match: p.match, priority: 1, tableId: 0, flags: p.flags, actions: [...actions, { type: "output", port: 2, maxLen: 0 }] }),
     0,
   );
   return { name: "br0", tables, failMode: "secure", port: (n) => ports.find((x) => x.ofport === n), ports: () => ports };

@@ -13,14 +13,13 @@
  */
 import { FLOW_L3_L4_END, FLOW_MAX_MPLS_LABELS, M, MPLS_LSE_WORDS, W, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import { XM } from "./odp-metadata.js";
+import { ETH_TYPE } from "../../flowtable/protocols.js";
 
 export const MPLS_LABEL_MASK = 0xfffff000;
 export const MPLS_TC_MASK = 0x00000e00;
 export const MPLS_BOS_MASK = 0x00000100;
 export const MPLS_TTL_MASK = 0x000000ff;
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
 export const ETH_TYPE_MPLS = 0x8847;
 export const ETH_TYPE_MPLS_MCAST = 0x8848;
 
@@ -91,10 +90,10 @@ export function flowPushMpls(flow: Uint32Array, n: number, ethType: number, wc: 
     setLseAt(flow, 0, lseAt(flow, 1) & ~MPLS_BOS_MASK);
   } else {
     const dlType = readSmall(flow, M.dlType);
-    const label = dlType === ETH_TYPE_IPV6 ? 2 : 0; // IPv6 / IPv4 Explicit Null
+    const label = dlType === ETH_TYPE.IPV6 ? 2 : 0; // IPv6 / IPv4 Explicit Null
     let tc = 0;
     let ttl = 64;
-    if (dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6) {
+    if (dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6) {
       tc = (readSmall(flow, M.nwTos) & 0xfc) >> 2;
       if (wc !== undefined) {
         writeMember(wc, M.nwTos, BigInt(readSmall(wc, M.nwTos) | 0xfc));

@@ -61,15 +61,8 @@ import {
 import { XM, vlanTpid } from "./odp-metadata.js";
 import type { OdpKeyAttr, OdpKeyField, OdpSetAction, OdpValue } from "./odp-set.js";
 import { fullMask, ODP_KEY_FIELDS } from "./odp-set.js";
+import { ETH_TYPE, IPPROTO } from "../../flowtable/protocols.js";
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_ARP = 0x0806;
-const IPPROTO_ICMP = 1;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_SCTP = 132;
-const IPPROTO_ICMPV6 = 58;
 const VLAN_CFI = 0x1000;
 const IP_ECN_MASK = 0x03;
 const FLOW_NW_FRAG_ANY = 1;
@@ -346,7 +339,7 @@ function commitAttr(
 }
 
 function isIpAny(dlType: number): boolean {
-  return dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6;
+  return dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
 }
 
 /** commit_set_nw_action: returns whether a set OVS handles in the slow path was emitted. */
@@ -354,13 +347,13 @@ function commitNw(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | undefi
   // OVS checks that the flow "really has an L3 header" by its nw_proto.
   if (readSmall(flow, M.nwProto) === 0) return false;
   switch (readSmall(base, M.dlType)) {
-    case ETH_TYPE_IP:
+    case ETH_TYPE.IP:
       commitAttr(SPECS.ipv4, flow, base, wc, useMasked, out);
       return false;
-    case ETH_TYPE_IPV6:
+    case ETH_TYPE.IPV6:
       commitAttr(SPECS.ipv6, flow, base, wc, useMasked, out);
-      return readSmall(base, M.nwProto) === IPPROTO_ICMPV6 && commitAttr(SPECS.nd, flow, base, wc, useMasked, out);
-    case ETH_TYPE_ARP:
+      return readSmall(base, M.nwProto) === IPPROTO.ICMPV6 && commitAttr(SPECS.nd, flow, base, wc, useMasked, out);
+    case ETH_TYPE.ARP:
       return commitAttr(SPECS.arp, flow, base, wc, true, out);
     default:
       return false;
@@ -370,15 +363,15 @@ function commitNw(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | undefi
 function commitPorts(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | undefined, useMasked: boolean, out: OdpAction[]): void {
   const proto = readSmall(flow, M.nwProto);
   if (proto === 0 || !isIpAny(readSmall(base, M.dlType))) return;
-  const s = proto === IPPROTO_TCP ? SPECS.tcp : proto === IPPROTO_UDP ? SPECS.udp : proto === IPPROTO_SCTP ? SPECS.sctp : null;
+  const s = proto === IPPROTO.TCP ? SPECS.tcp : proto === IPPROTO.UDP ? SPECS.udp : proto === IPPROTO.SCTP ? SPECS.sctp : null;
   if (s !== null) commitAttr(s, flow, base, wc, useMasked, out);
 }
 
 function commitIcmp(flow: Uint32Array, base: Uint32Array, wc: Uint32Array | undefined, out: OdpAction[]): boolean {
   const dlType = readSmall(flow, M.dlType);
   const proto = readSmall(flow, M.nwProto);
-  if (dlType === ETH_TYPE_IP && proto === IPPROTO_ICMP) return commitAttr(SPECS.icmp, flow, base, wc, false, out);
-  if (dlType === ETH_TYPE_IPV6 && proto === IPPROTO_ICMPV6) return commitAttr(SPECS.icmpv6, flow, base, wc, false, out);
+  if (dlType === ETH_TYPE.IP && proto === IPPROTO.ICMP) return commitAttr(SPECS.icmp, flow, base, wc, false, out);
+  if (dlType === ETH_TYPE.IPV6 && proto === IPPROTO.ICMPV6) return commitAttr(SPECS.icmpv6, flow, base, wc, false, out);
   return false;
 }
 

@@ -27,6 +27,7 @@ import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
 import { isIpAny, maskMember } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
+import { OFPP_NONE } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
 import { finishFreezing } from "./xlate-freeze.js";
@@ -144,7 +145,6 @@ export interface XlateStats {
 
 type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";
 
-const OFPP_NONE = 0xffff;
 const OFPP_UNSET = 0xfff7;
 
 export class XlateCtx {

@@ -18,10 +18,8 @@ import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import { prereqOk } from "../../flowtable/prereqs.js";
 import type { Subfield } from "../../flowtable/subfield.js";
+import { ETH_TYPE } from "../../flowtable/protocols.js";
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_ARP = 0x0806;
 
 /** ORs `bits` (member-positioned) into `wc`'s member. */
 export function unwildcard(wc: Uint32Array, m: FlowMember, bits?: bigint): void {
@@ -41,7 +39,7 @@ export function maskMember(wc: Uint32Array, m: FlowMember): void {
 
 export function isIpAny(flow: Uint32Array): boolean {
   const t = readSmall(flow, M.dlType);
-  return t === ETH_TYPE_IP || t === ETH_TYPE_IPV6;
+  return t === ETH_TYPE.IP || t === ETH_TYPE.IPV6;
 }
 
 /** The field's value in field units (OVS's mf_get_value). */
@@ -78,7 +76,7 @@ function isIpProto(flow: Uint32Array, wc: Uint32Array, proto: number): boolean {
 const FRAG_LATER = 2;
 
 function isNd(flow: Uint32Array, wc: Uint32Array): boolean {
-  if (readSmall(flow, M.dlType) !== ETH_TYPE_IPV6 || !isIpProto(flow, wc, 58)) return false;
+  if (readSmall(flow, M.dlType) !== ETH_TYPE.IPV6 || !isIpProto(flow, wc, 58)) return false;
   maskMember(wc, M.tpDst);
   if (readSmall(flow, M.tpDst) !== 0) return false;
   maskMember(wc, M.tpSrc);
@@ -104,9 +102,9 @@ export function prereqsOk(prereq: Prereq, flow: Uint32Array, wc: Uint32Array): b
     case "sctp":
       return isIpProto(flow, wc, 132) && notLater;
     case "icmpv4":
-      return readSmall(flow, M.dlType) === ETH_TYPE_IP && isIpProto(flow, wc, 1);
+      return readSmall(flow, M.dlType) === ETH_TYPE.IP && isIpProto(flow, wc, 1);
     case "icmpv6":
-      return readSmall(flow, M.dlType) === ETH_TYPE_IPV6 && isIpProto(flow, wc, 58);
+      return readSmall(flow, M.dlType) === ETH_TYPE.IPV6 && isIpProto(flow, wc, 58);
     case "nd":
       return isNd(flow, wc);
     case "nd_solicit":
@@ -124,7 +122,7 @@ const ARP_FIELDS = new Set(["arp_op", "arp_sha", "arp_tha", "arp_spa", "arp_tpa"
 /** OVS's mf_set_mask_l3_prereqs: writing an L3 field un-wildcards nw_proto. */
 export function maskL3Prereqs(f: FieldSpec, flow: Uint32Array, wc: Uint32Array): void {
   if (isIpAny(flow) && L3_IP_FIELDS.has(f.name)) maskMember(wc, M.nwProto);
-  else if (readSmall(flow, M.dlType) === ETH_TYPE_ARP && ARP_FIELDS.has(f.name)) maskMember(wc, M.nwProto);
+  else if (readSmall(flow, M.dlType) === ETH_TYPE.ARP && ARP_FIELDS.has(f.name)) maskMember(wc, M.nwProto);
 }
 
 /** The subfield's bits (right-aligned) of the flow (OVS's mf_get_subfield / mf_read_subfield). */

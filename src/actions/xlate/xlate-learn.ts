@@ -10,9 +10,10 @@
  */
 import { allOnes } from "../../flowtable/field-values.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
+import { defaultFlowMod, NO_FLOW_MOD_FLAGS } from "../../flowtable/flow-tables.js";
 import { Match } from "../../flowtable/match.js";
 import { formatMatch } from "../../flowtable/match-format.js";
-import { OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_MAX, OFPP_NONE } from "../../flowtable/ports.js";
+import { OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_MAX } from "../../flowtable/ports.js";
 import type { Subfield } from "../../flowtable/subfield.js";
 import { OpenFlowError } from "../../flowtable/errors.js";
 import { formatActions } from "../action-text.js";
@@ -20,7 +21,6 @@ import type { Action, ActionList, LearnAction } from "../action-types.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { maskSubfield, readSubfield, writeSubfield } from "./xlate-fields.js";
 
-const OFPG_ANY = 0xffffffff;
 const MAX_U64 = 0xffffffffffffffffn;
 
 function writeMatchSubfield(m: Match, sf: Subfield, v: bigint): void {
@@ -65,23 +65,18 @@ export function learnFlowMod(learn: LearnAction, flow: Uint32Array): FlowMod<Act
       }
     }
   }
-  return {
+  return defaultFlowMod({
     command: "modify_strict",
     match,
     priority: learn.priority,
     tableId: learn.table,
-    cookie: 0n,
-    cookieMask: 0n,
     newCookie: learn.cookie,
     modifyCookie: learn.cookie !== MAX_U64,
     idleTimeout: learn.idleTimeout,
     hardTimeout: learn.hardTimeout,
-    importance: 0,
-    flags: { sendFlowRem: learn.sendFlowRem, checkOverlap: false, resetCounts: false, noPacketCounts: false, noByteCounts: false },
-    outPort: OFPP_NONE,
-    outGroup: OFPG_ANY,
+    flags: { ...NO_FLOW_MOD_FLAGS, sendFlowRem: learn.sendFlowRem },
     actions,
-  };
+  });
 }
 
 /** How OVS's trace shows a learned flow. */

@@ -37,9 +37,11 @@
  * and cvlans (802.1ad and all C-VLANs assumed).
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { OFPP_CONTROLLER, OFPP_NONE } from "../../flowtable/ports.js";
 import { ETH_TYPE_VLAN_8021AD, ETH_TYPE_VLAN_8021Q, XM } from "./odp-metadata.js";
 import type { XlateNormalApi, XlatePort, XlateVlanConfig } from "./xlate-bridge.js";
 import { maskMember } from "./xlate-fields.js";
+import { ETH_TYPE } from "../../flowtable/protocols.js";
 
 /** What NORMAL needs of a MAC learning table (src/datapath's MacLearningTable). */
 export interface NormalMacTable {
@@ -61,12 +63,9 @@ export interface NormalSwitch {
   readonly forwardBpdu: boolean;
 }
 
-const OFPP_CONTROLLER = 0xfffd;
-const OFPP_NONE = 0xffff;
 const VLAN_CFI = 0x1000;
 const VLAN_VID_MASK = 0x0fff;
 const VLAN_PCP_MASK = 0xe000;
-const ETH_TYPE_ARP = 0x0806;
 
 /** One VLAN header as NORMAL handles it (OVS's struct xvlan_single); tpid 0 = none given. */
 interface XvlanHdr {
@@ -285,7 +284,7 @@ function outputNormal(api: XlateNormalApi, out: Bundle, x: Xvlan): void {
 
 /** OVS's is_gratuitous_arp (only its un-wildcarding matters: the lock is for bonds). */
 function maskGratuitousArp(flow: Uint32Array, wc: Uint32Array): void {
-  if (readSmall(flow, M.dlType) !== ETH_TYPE_ARP) return;
+  if (readSmall(flow, M.dlType) !== ETH_TYPE.ARP) return;
   maskMember(wc, M.dlDst);
   if (macOf(flow, M.dlDst.word) !== 0xffffffffffff) return;
   maskMember(wc, M.nwProto);

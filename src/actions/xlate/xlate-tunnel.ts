@@ -31,6 +31,7 @@ import type { OdpTnlPushAction, TnlEncapHeader } from "./odp-tnl-push.js";
 import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { isIpAny, maskMember } from "./xlate-fields.js";
+import { ETH_TYPE, IPPROTO } from "../../flowtable/protocols.js";
 
 /** Where a tunnel destination is reached: the underlay bridge's port, its MAC, the next hop. */
 export interface XlateTunnelRoute {
@@ -80,10 +81,6 @@ const IP_DSCP_MASK = 0xfc;
 const FLOW_TNL_F_DONT_FRAGMENT = 1 << 1;
 const FLOW_TNL_F_KEY = 1 << 3;
 const DEFAULT_TTL = 64;
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_TEB = 0x6558;
-const IPPROTO_UDP = 17;
-const IPPROTO_GRE = 47;
 
 function writeSmall(flow: Uint32Array, m: FlowMember, v: number): void {
   const mask = m.bits === 32 ? 0xffffffff : ((1 << m.bits) - 1) << m.shift;
@@ -147,7 +144,7 @@ function encapHeader(port: XlatePort, tunId: bigint, keyPresent: boolean): TnlEn
     case "geneve":
       return { type: "geneve", udp: { src: 0, dst: cfg.dstPort, csum: 0 }, oam: false, critical: false, vni: low & 0xffffff };
     case "gre":
-      return { type: "gre", flags: keyPresent ? 0x2000 : 0, proto: ETH_TYPE_TEB, csum: null, key: keyPresent ? low : null, seq: null };
+      return { type: "gre", flags: keyPresent ? 0x2000 : 0, proto: ETH_TYPE.TEB, csum: null, key: keyPresent ? low : null, seq: null };
   }
 }
 
@@ -187,12 +184,12 @@ export function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: 
   const push: OdpTnlPushAction = {
     type: "tnl_push",
     tnlPort: port.odpPort,
-    eth: { dst: dmac, src: route.mac, ethType: ETH_TYPE_IP },
+    eth: { dst: dmac, src: route.mac, ethType: ETH_TYPE.IP },
     ip: {
       version: 4,
       src,
       dst,
-      proto: port.tunnel.type === "gre" ? IPPROTO_GRE : IPPROTO_UDP,
+      proto: port.tunnel.type === "gre" ? IPPROTO.GRE : IPPROTO.UDP,
       tos: sent.tos,
       ttl: sent.ttl,
       fragOff: 0x4000,
@@ -241,7 +238,7 @@ function propagate(f: Uint32Array, push: OdpTnlPushAction, route: XlateTunnelRou
   }
   writeSmall(f, M.tpDst, push.encap.type === "gre" ? 0 : push.encap.udp.dst);
   writeSmall(f, M.tpSrc, 0);
-  writeSmall(f, M.dlType, ETH_TYPE_IP);
+  writeSmall(f, M.dlType, ETH_TYPE.IP);
 }
 
 function readMac(flow: Uint32Array, m: FlowMember): number {
@@ -265,7 +262,7 @@ export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, por
   const l3: readonly FlowMember[] = [M.nwDst, M.nwProto, M.nwFrag];
   for (const e of env.tnlPorts()) {
     const stages: FlowMember[] = [...l2];
-    const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === ETH_TYPE_IP && readSmall(flow, M.vlanTci) === 0;
+    const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === ETH_TYPE.IP && readSmall(flow, M.vlanTci) === 0;
     if (l2ok) stages.push(...l3);
     const l3ok = l2ok && readSmall(flow, M.nwDst) === e.ip && readSmall(flow, M.nwProto) === e.proto && (readSmall(flow, M.nwFrag) & 3) === 0;
     if (l3ok && e.tpDst !== 0) stages.push(M.tpDst);

@@ -34,6 +34,7 @@ import { XM } from "../../actions/xlate/odp-metadata.js";
 import { FLOW_MAX_MPLS_LABELS, MPLS_LSE_WORDS, W } from "../../flowtable/flow-layout.js";
 import type { Packet } from "./packet.js";
 import { ETH_HEADER_LEN } from "./packet.js";
+import { ETH_TYPE } from "../../flowtable/protocols.js";
 
 /** OVS's LEGACY_MAX_VLAN_HEADERS: vlan-limit when other_config does not set it. */
 export const DEFAULT_VLAN_LIMIT = 1;
@@ -42,12 +43,6 @@ export const MAX_VLAN_HEADERS = 2;
 
 const ETH_TYPE_MIN = 0x600;
 const FLOW_DL_TYPE_NONE = 0x05ff;
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_ARP = 0x0806;
-const ETH_TYPE_RARP = 0x8035;
-const ETH_TYPE_MPLS = 0x8847;
-const ETH_TYPE_MPLS_MCAST = 0x8848;
 const VLAN_CFI = 0x1000;
 const FRAG_ANY = 1;
 const FRAG_LATER = 2;
@@ -207,7 +202,7 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
   // MPLS (parse_mpls): the whole label stack up to the bottom-of-stack entry
   // is skipped, its first FLOW_MAX_MPLS_LABELS entries go to mpls_lse[0..2].
   // Nothing past the stack is parsed.
-  if (dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST) {
+  if (dlType === ETH_TYPE.MPLS || dlType === ETH_TYPE.MPLS_MCAST) {
     packet.l2_5Ofs = p;
     let n = 0;
     while (rem >= 4) {
@@ -226,7 +221,7 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
   let tos: number;
   let ttl: number;
   let frag = 0;
-  if (dlType === ETH_TYPE_IP) {
+  if (dlType === ETH_TYPE.IP) {
     if (rem < 20) return;
     const ihl = (b[p]! & 0x0f) * 4;
     if (ihl < 20 || rem < ihl) return;
@@ -246,7 +241,7 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
     }
     p += ihl;
     rem -= ihl;
-  } else if (dlType === ETH_TYPE_IPV6) {
+  } else if (dlType === ETH_TYPE.IPV6) {
     if (rem < 40) return;
     const plen = u16(b, p + 4);
     if (plen + 40 > rem) return;
@@ -270,8 +265,8 @@ export function extractFlow(packet: Packet, inPort: number, key: Uint32Array, vl
     frag = extFrag;
     key[W.IPV6_LABEL] = tcFlow & 0xfffff;
   } else {
-    if ((dlType === ETH_TYPE_ARP || dlType === ETH_TYPE_RARP) && rem >= 28) {
-      if (u16(b, p) === 1 && u16(b, p + 2) === ETH_TYPE_IP && b[p + 4] === 6 && b[p + 5] === 4) {
+    if ((dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP) && rem >= 28) {
+      if (u16(b, p) === 1 && u16(b, p + 2) === ETH_TYPE.IP && b[p + 4] === 6 && b[p + 5] === 4) {
         key[W.NW_SRC] = u32(b, p + 14);
         key[W.NW_DST] = u32(b, p + 24);
         const op = u16(b, p + 6);
