@@ -18,7 +18,7 @@ import type { Atom } from "./config-db-types.js";
 import { Datum } from "./config-db-types.js";
 import { hashInt } from "../flowtable/hash.js";
 import { Datapath, TUNNEL_DEFAULT_DST_PORT, isTunnelType, tunnelVportName } from "./dpif.js";
-import { HmapOrder } from "./hmap-order.js";
+import { HmapOrder } from "../flowtable/hmap-order.js";
 import { OFPORT_LOCAL, OfportAllocator, ovsHashString, shashOrder } from "./ofport-allocation.js";
 
 export const DATAPATH_TYPES = ["dummy", "netdev", "system"];

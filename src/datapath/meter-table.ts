@@ -24,7 +24,7 @@
 import { hashInt } from "../flowtable/hash.js";
 import type { DpMeterSetError, DpMeterStats } from "./dp-meter.js";
 import { DpMeters, MAX_BANDS } from "./dp-meter.js";
-import { HmapOrder } from "./hmap-order.js";
+import { HmapOrder } from "../flowtable/hmap-order.js";
 
 export { MAX_BANDS, MAX_METERS } from "./dp-meter.js";
 export type { MeterVerdict } from "./dp-meter.js";

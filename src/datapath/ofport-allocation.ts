@@ -16,6 +16,8 @@
  * Time is the simulation's virtual clock (ms).
  */
 
+import { HmapOrder } from "../flowtable/hmap-order.js";
+
 /** OFPP_LOCAL. */
 export const OFPORT_LOCAL = 65534;
 /** The cursor stays below this (OVS reserves the upper half for controllers). */
@@ -113,31 +115,7 @@ export function ovsHashString(s: string): number {
  * transaction get numbers in hash order, not command order.
  */
 export function shashOrder(names: readonly string[]): string[] {
-  let mask = 0;
-  let buckets: string[][] = [[]];
-  const calcMask = (capacity: number): number => {
-    let m = Math.floor(capacity / 2);
-    m |= m >> 1;
-    m |= m >> 2;
-    m |= m >> 4;
-    m |= m >> 8;
-    m |= m >> 16;
-    m |= (m & 1) << 1;
-    return m;
-  };
-  let n = 0;
-  for (const name of names) {
-    (buckets[ovsHashString(name) & mask] as string[]).unshift(name);
-    n++;
-    if (Math.floor(n / 2) > mask) {
-      const newMask = calcMask(n);
-      if (newMask > mask) {
-        const nb: string[][] = Array.from({ length: newMask + 1 }, () => []);
-        for (const bucket of buckets) for (const x of bucket) (nb[ovsHashString(x) & newMask] as string[]).unshift(x);
-        buckets = nb;
-        mask = newMask;
-      }
-    }
-  }
-  return buckets.flat();
+  const order = new HmapOrder<string>();
+  for (const name of names) order.insert(name, ovsHashString(name));
+  return order.values();
 }

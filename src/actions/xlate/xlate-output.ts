@@ -10,43 +10,19 @@
  * real OVS in fixtures/xlate/flood*.ovs).
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { OFPP_LOCAL } from "../../flowtable/ports.js";
 import { hashInt } from "../../flowtable/hash.js";
+import { HmapOrder } from "../../flowtable/hmap-order.js";
 import type { XlateNormalApi, XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
 
-/** OVS's calc_mask. */
-function calcMask(capacity: number): number {
-  let m = Math.floor(capacity / 2);
-  m |= m >> 1;
-  m |= m >> 2;
-  m |= m >> 4;
-  m |= m >> 8;
-  m |= m >> 16;
-  return m | ((m & 1) << 1);
-}
-
-const OFPP_LOCAL = 0xfffe;
 
 /** Ports in OVS's xports hmap iteration order (see above). */
 export function floodOrder(ports: readonly XlatePort[]): XlatePort[] {
   const inserted = [...ports].sort((a, b) => (a.ofport === OFPP_LOCAL ? -1 : b.ofport === OFPP_LOCAL ? 1 : a.ofport - b.ofport));
-  let mask = 0;
-  let buckets: XlatePort[][] = [[]];
-  let n = 0;
-  for (const p of inserted) {
-    buckets[(hashInt(p.ofport, 0) >>> 0) & mask]!.unshift(p);
-    n++;
-    if (Math.floor(n / 2) > mask) {
-      const m = calcMask(n);
-      if (m > mask) {
-        const old = buckets;
-        mask = m;
-        buckets = Array.from({ length: m + 1 }, () => []);
-        for (const b of old) for (const q of b) buckets[(hashInt(q.ofport, 0) >>> 0) & mask]!.unshift(q);
-      }
-    }
-  }
-  return buckets.flat();
+  const order = new HmapOrder<XlatePort>();
+  for (const p of inserted) order.insert(p, hashInt(p.ofport, 0));
+  return order.values();
 }
 
 /** OVS's flood_packets: every port but the input port (and, for FLOOD, but no-flood ports). */
