@@ -456,7 +456,11 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** A fresh copy of the full-width key of `rule` (which is here), from its record. */
   keyOf(rule: ClassifierRule<T>): Uint32Array {
-    const e = this.slotOf(rule);
+    return this.keyAt(this.slotOf(rule));
+  }
+
+  /** A fresh full-width key rebuilt from slot e's record (its column values unmixed). */
+  private keyAt(e: number): Uint32Array {
     const key = new Uint32Array(this.mask.length);
     const rec = this.records;
     const o = e * this.stride;
@@ -491,15 +495,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** Takes `rule` (in slot e's list) out of this subtable's care: it gets its key back. */
   private detach(rule: ClassifierRule<T>, e: number): void {
-    if (rule.fullKey === null) {
-      const key = new Uint32Array(this.mask.length);
-      const rec = this.records;
-      const o = e * this.stride;
-      const indices = this.indices;
-      const salts = this.salts;
-      for (let i = 0; i < indices.length; i++) key[indices[i]!] = unmixColumn(rec[o + R_KEY + i]!, salts[i]!);
-      rule.fullKey = key;
-    }
+    if (rule.fullKey === null) rule.fullKey = this.keyAt(e);
     rule.home = null;
     rule.lower = null;
   }
