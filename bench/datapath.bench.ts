@@ -8,9 +8,8 @@
  * Timed with bench/timing.ts (median of 3 rounds, CPU time and wall clock; the machine is
  * shared). Execution of the actions is not timed (the caller's step).
  */
-import { dpifOf } from "../src/cli/appctl-dpif.js";
-import { runLine } from "../src/cli/run-script.js";
-import { World } from "../src/cli/world.js";
+import { runLine } from "../src/utilities/run-script.js";
+import { Switch } from "../src/vswitchd/switch.js";
 import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
 import { composedFlow } from "../src/datapath/flow-compose.js";
 import { DP_KEY_WORDS, MegaflowCache } from "../src/datapath/megaflow-cache.js";
@@ -29,8 +28,8 @@ import { timeLoop } from "./timing.js";
 
 const N_KEYS = 1024;
 
-function setup(flows: readonly string[]): { world: World; dpif: DpifNetdev } {
-  const world = new World();
+function setup(flows: readonly string[]): { world: Switch; dpif: DpifNetdev } {
+  const world = new Switch();
   for (const l of [
     "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy",
     ...[1, 2, 3].map((i) => `ovs-vsctl add-port br0 p${i} -- set Interface p${i} type=dummy ofport_request=${i}`),
@@ -41,7 +40,7 @@ function setup(flows: readonly string[]): { world: World; dpif: DpifNetdev } {
   }
   const dp = world.ofproto("br0")?.datapath;
   if (dp === undefined) throw new Error("no datapath");
-  return { world, dpif: dpifOf(world, dp) };
+  return { world, dpif: world.datapaths.dpif(dp) };
 }
 
 function keys(): Uint32Array[] {

@@ -6,9 +6,8 @@
  * Used by bench/neutron-path.bench.ts and checked by test/datapath/neutron-golden.test.ts.
  */
 import { readFileSync } from "node:fs";
-import { dpifOf } from "../src/cli/appctl-dpif.js";
-import { runLine } from "../src/cli/run-script.js";
-import { World } from "../src/cli/world.js";
+import { runLine } from "../src/utilities/run-script.js";
+import { Switch } from "../src/vswitchd/switch.js";
 import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
 import { composedFlow } from "../src/datapath/flow-compose.js";
 import { DP_KEY_WORDS } from "../src/datapath/megaflow-cache.js";
@@ -34,7 +33,7 @@ export function neutronScript(): { readonly setup: readonly string[]; readonly r
 }
 
 export interface NeutronPipeline {
-  readonly world: World;
+  readonly world: Switch;
   /** The host's (one) userspace datapath, shared by br-phy, br-int and br-tun. */
   readonly dpif: DpifNetdev;
   /** The local VM port's datapath port number. */
@@ -51,7 +50,7 @@ export function buildNeutronPipeline(learned: boolean): NeutronPipeline {
   const { setup, rest } = neutronScript();
   const reply = rest.find((l) => l.startsWith("ovs-appctl netdev-dummy/receive eth0 "));
   if (reply === undefined) throw new Error("the fixture has no VXLAN frame from the remote host");
-  const world = new World();
+  const world = new Switch();
   for (const line of learned ? [...setup, reply] : setup) {
     const r = runLine(world, line);
     if (!r.ok) throw new Error(`neutron pipeline setup failed: ${line}\n${r.stderr.join("\n")}`);
@@ -59,7 +58,7 @@ export function buildNeutronPipeline(learned: boolean): NeutronPipeline {
   const dp = world.ofproto("br-int")?.datapath;
   const vmOdpPort = world.bridge("br-int")?.portByName(VM.port)?.odpPort ?? null;
   if (dp === undefined || vmOdpPort === null) throw new Error("no br-int datapath or VM port");
-  return { world, dpif: dpifOf(world, dp), vmOdpPort };
+  return { world, dpif: world.datapaths.dpif(dp), vmOdpPort };
 }
 
 

@@ -41,9 +41,10 @@ export { BridgePort } from "./datapath/bridge-port.js";
 export { Datapath } from "./datapath/dpif.js";
 export { MacLearningTable } from "./datapath/mac-learning.js";
 export { ConfigDb } from "./datapath/config-db.js";
-export { runScript } from "./cli/run-script.js";
-export type { ScriptOutput } from "./cli/run-script.js";
-export { World } from "./cli/world.js";
+export { runScript, runLine } from "./utilities/run-script.js";
+export type { ScriptOutput } from "./utilities/run-script.js";
+export type { CommandResult } from "./utilities/command-result.js";
+export { Switch } from "./vswitchd/switch.js";
 
 // Translation (src/actions/xlate): a packet through a bridge's pipeline into datapath actions.
 export { xlate, recirculationFlow } from "./actions/xlate/xlate.js";
@@ -72,8 +73,7 @@ export type { DpMeterConfig, DpMeterStats, MeterVerdict } from "./datapath/dp-me
 export { Simulation } from "./sim/simulation.js";
 export type { SimulationOptions } from "./sim/simulation.js";
 export { Host } from "./sim/host.js";
-export { odpExecuteWithPop, UnsupportedDatapathAction } from "./sim/execute.js";
-export type { DatapathExecute, ExecuteContext, ExecuteOutput } from "./sim/execute.js";
+export { UnsupportedDatapathAction } from "./sim/host.js";
 export { runScenario, formatPing, ScenarioError } from "./sim/scenario.js";
 export type { ScenarioResult, ScenarioPing } from "./sim/scenario.js";
 export { EventLoop, PacketBudgetExceeded, DEFAULT_PACKET_BUDGET } from "./datapath/event-loop.js";

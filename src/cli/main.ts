@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatPing, runScenario } from "../sim/scenario.js";
-import { runScript } from "./run-script.js";
+import { runScript } from "../utilities/run-script.js";
 
 const USAGE = `usage: ovsim run SCRIPT...
        ovsim scenario [--pcap-dir DIR] SCENARIO

@@ -1,7 +1,7 @@
 /**
  * A bridge (OVS's ofproto): a name, its OpenFlow tables, its fail mode, its
  * ports and its MAC learning table. Its configuration is its Bridge record
- * in the config DB (config-db.ts); World keeps `datapathType`, `failMode`,
+ * in the config DB (config-db.ts); Switch keeps `datapathType`, `failMode`,
  * the ports and the MAC table settings in step with the DB after each commit.
  *
  * It is what translation sees of a bridge (XlateBridge): ports by OpenFlow
@@ -136,7 +136,7 @@ export class Bridge implements XlateBridge, NormalSwitch {
   }
 
   /**
-   * Replaces the port set (World, after each commit). Ports that went away
+   * Replaces the port set (Switch, after each commit). Ports that went away
    * leave the MAC table, and so do the MACs of a port whose VLAN settings
    * changed (ofproto-dpif's bundle_set flushes them). Returns the entries of
    * the ports that went away: OVS forgets those MACs in every other bridge

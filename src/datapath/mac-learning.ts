@@ -17,7 +17,7 @@
  * - Multicast source MACs and VLANs in `flood_vlans` are never learned.
  *
  * Expiry happens in `run(now)`, as in ovs-vswitchd's main loop; callers run
- * it before they read (World advances the clock through it).
+ * it before they read (Switch advances the clock through it).
  *
  * Gratuitous-ARP locking only matters for bond ports, which ovsim does not
  * model, and static entries (fdb/add) are not modelled.

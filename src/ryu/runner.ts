@@ -24,8 +24,8 @@
  * A prerequisite the switch refuses fails the case with the switch's error,
  * as it does in Ryu (whose verdict for it is ERROR).
  */
-import { runLine } from "../cli/run-script.js";
-import { World } from "../cli/world.js";
+import { runLine } from "../utilities/run-script.js";
+import { Switch } from "../vswitchd/switch.js";
 import { OFPR } from "../actions/xlate/xlate-context.js";
 import type { Json, OfVersion } from "./openflow-json.js";
 import { RyuMessageError, messageLine } from "./openflow-json.js";
@@ -61,13 +61,13 @@ export interface CaseResult {
 
 /** The switch under test and the tester's link to it. */
 export interface TestSwitch {
-  readonly world: World;
+  readonly world: Switch;
   readonly io: SwitchIo;
   readonly version: OfVersion;
 }
 
 function newSwitch(version: OfVersion): TestSwitch {
-  const world = new World();
+  const world = new Switch();
   const ports = Array.from({ length: N_PORTS }, (_, i) => ` -- add-port ${BRIDGE} p${i + 1} -- set Interface p${i + 1} type=dummy ofport_request=${i + 1}`).join("");
   const setup = [
     `ovs-vsctl add-br ${BRIDGE} -- set bridge ${BRIDGE} datapath_type=dummy fail-mode=secure protocols=OpenFlow10,OpenFlow13${ports}`,

@@ -4,7 +4,7 @@
  * extracted from the bytes, the datapath's megaflow cache or an upcall to
  * translation, the datapath actions executed on the bytes with the
  * datapath's meters, recirculation for select groups and after pop_mpls),
- * and what comes out is read off the datapath (src/cli/datapath-tap.ts):
+ * and what comes out is read off the datapath (the tap of src/vswitchd/packet-io.ts):
  * the packets leaving each port and the packets sent to the controller, in
  * the order the datapath emits them.
  *
@@ -13,10 +13,9 @@
  *
  * A SwitchIo is the world's one datapath tap: create one per world.
  */
-import type { ControllerCookie } from "../cli/datapath-tap.js";
-import { setDatapathTap } from "../cli/datapath-tap.js";
-import { receivePacket, takeReceivedPackets } from "../cli/appctl-netdev.js";
-import type { World } from "../cli/world.js";
+import type { ControllerCookie } from "../vswitchd/packet-io.js";
+import { findDummyPort } from "../vswitchd/netdev-dummy.js";
+import type { Switch } from "../vswitchd/switch.js";
 import { Packet } from "../datapath/packet/packet.js";
 
 export type SwitchEvent =
@@ -28,20 +27,20 @@ export class SwitchIoError extends Error {
 }
 
 export class SwitchIo {
-  private readonly world: World;
+  private readonly world: Switch;
   private readonly inPort: string;
   /** Datapath port -> OpenFlow port of the bridge. */
   private readonly ofports = new Map<number, number>();
   private events: SwitchEvent[] = [];
 
-  constructor(world: World, bridgeName: string, inPort: string) {
+  constructor(world: Switch, bridgeName: string, inPort: string) {
     this.world = world;
     this.inPort = inPort;
     const bridge = world.bridge(bridgeName);
     if (bridge === undefined) throw new SwitchIoError(`no bridge ${bridgeName}`);
     for (const p of bridge.ports()) if (p.odpPort !== null) this.ofports.set(p.odpPort, p.ofport);
     const dp = world.ofproto(bridgeName)?.datapath;
-    setDatapathTap(world, {
+    world.io.setTap({
       output: (d, odpPort, packet) => {
         // The executor never edits bytes once handed out (copy-on-write): the view stays valid.
         if (d === dp) this.events.push({ kind: "output", ofport: this.ofports.get(odpPort) ?? -1, bytes: packet.data() });
@@ -55,10 +54,12 @@ export class SwitchIo {
   /** Sends `bytes` (not modified) into the switch's input port (or `netdev`); returns what came out, in order. */
   send(bytes: Uint8Array, netdev: string = this.inPort): SwitchEvent[] {
     this.events = [];
-    if (!receivePacket(this.world, netdev, new Packet(bytes))) throw new SwitchIoError(`${netdev} is not a dummy port`);
+    const found = findDummyPort(this.world, netdev);
+    if (found === undefined) throw new SwitchIoError(`${netdev} is not a dummy port`);
+    this.world.io.receive(found.bridge, found.port, new Packet(bytes));
     // netdev-dummy/receive also records each packet's datapath actions for
     // tests to read; drained here, the record stays short over a throughput run.
-    takeReceivedPackets(this.world);
+    this.world.io.takeReceived();
     const out = this.events;
     this.events = [];
     return out;

@@ -12,9 +12,7 @@
 import type { TraceNode } from "../actions/xlate/trace.js";
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import { xlate } from "../actions/xlate/xlate.js";
-import { worldVlanLimit } from "../cli/appctl-trace.js";
-import { recircIds } from "../cli/recirc-ids.js";
-import type { World } from "../cli/world.js";
+import type { Switch } from "../vswitchd/switch.js";
 import { odpExecute } from "../datapath/odp-execute.js";
 import { extractFlow } from "../datapath/packet/extract.js";
 import { Packet } from "../datapath/packet/packet.js";
@@ -41,18 +39,18 @@ function collect(nodes: readonly TraceNode[], out: TableLookups): void {
 }
 
 /** The table lookups of `bytes` arriving on OpenFlow port `ofport` of `bridgeName` (datapath port `odpPort`). */
-export function tableLookups(world: World, bridgeName: string, ofport: number, odpPort: number, bytes: Uint8Array): TableLookups {
+export function tableLookups(world: Switch, bridgeName: string, ofport: number, odpPort: number, bytes: Uint8Array): TableLookups {
   const bridge = world.xlateBridge(bridgeName);
   const out: TableLookups = new Map();
   if (bridge === undefined) return out;
   const pass = (packet: Packet, recirc: { readonly id: number; readonly dpHash: number } | null, depth: number): void => {
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
-    extractFlow(packet, ofport, flow, worldVlanLimit(world));
+    extractFlow(packet, ofport, flow, world.vlanLimit());
     if (recirc !== null) {
       flow[XM.recircId.word] = recirc.id;
       flow[XM.dpHash.word] = recirc.dpHash;
     }
-    const r = xlate(bridge, flow, { trace: true, allowSideEffects: false, now: world.now, recircIds: recircIds(world) });
+    const r = xlate(bridge, flow, { trace: true, allowSideEffects: false, now: world.now, recircIds: world.recircIds });
     collect(r.trace, out);
     if (depth >= MAX_RECIRC_DEPTH) return;
     for (const d of odpExecute(packet, r.odpActions, odpPort).recirculations) {

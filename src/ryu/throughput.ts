@@ -13,7 +13,7 @@
  * 1024 / 8 bytes per second per kbps (Ryu's `conv`; OVS's meters count
  * 1000 bits, so a meter at its rate measures 2.3% under, within tolerance).
  */
-import type { World } from "../cli/world.js";
+import type { Switch } from "../vswitchd/switch.js";
 import type { Json } from "./openflow-json.js";
 import { throughputPort } from "./openflow-json.js";
 import { RyuCaseError, isObj, strings } from "./case-json.js";
@@ -37,7 +37,7 @@ function num(v: Json | undefined): number {
   return typeof v === "number" ? v : 0;
 }
 
-export function checkThroughputTest(world: World, io: SwitchIo, t: { readonly [k: string]: Json }, rand: RandInt): string {
+export function checkThroughputTest(world: Switch, io: SwitchIo, t: { readonly [k: string]: Json }, rand: RandInt): string {
   const ing = t["ingress"];
   const pk = isObj(ing) ? ing["packets"] : undefined;
   const eg = t["egress"];
@@ -55,7 +55,7 @@ export function checkThroughputTest(world: World, io: SwitchIo, t: { readonly [k
   const fixed = data.some((d) => d.includes("randint")) ? null : encodePacket(parsePacket(data, rand));
   for (let k = 0; k < n; k++) {
     const at = start + (k * 1000) / pktps;
-    if (at > world.now) world.advance(at - world.now);
+    if (at > world.now) world.advanceClock(at - world.now);
     for (const e of io.send(fixed ?? encodePacket(parsePacket(data, rand)))) {
       if (e.kind !== "output") continue;
       bytes.set(e.ofport, (bytes.get(e.ofport) ?? 0) + e.bytes.length);

@@ -21,8 +21,8 @@
  * ScenarioError with its line number; a failing ovs-* command does not stop
  * the scenario (as in `ovsim run`) and is reported in `commands`.
  */
-import type { CommandResult } from "../cli/command-result.js";
-import { runLine } from "../cli/run-script.js";
+import type { CommandResult } from "../utilities/command-result.js";
+import { runLine } from "../utilities/run-script.js";
 import type { PingResult } from "../datapath/endpoint.js";
 import { formatIpv4, parseIpv4 } from "../datapath/endpoint.js";
 import type { PcapCapture } from "../datapath/pcap.js";
@@ -89,7 +89,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
     if (line === "" || line.startsWith("#")) continue;
     if (/^ovs-(vsctl|ofctl|appctl)\b/.test(line)) {
       if (current === null) throw new ScenarioError(lineNo, "a command before any `host` line");
-      commands.push({ host: current.name, command: line, result: runLine(current.world, line) });
+      commands.push({ host: current.name, command: line, result: runLine(current.switch, line) });
       continue;
     }
     const words = line.split(/\s+/);

@@ -6,7 +6,7 @@
  * virtual clock (src/datapath/event-loop.ts) that every frame goes through.
  *
  *   const sim = new Simulation();
- *   const hv1 = sim.addHost("hv1"); hv1.run("ovs-vsctl add-br br-int ...");
+ *   const hv1 = sim.addHost("hv1"); hv1.switch.addBridge("br-int");
  *   sim.addSegment("phys"); sim.connect("hv1", "eth0", "phys");
  *   const vm1 = sim.addEndpoint("vm1", "hv1", "tap1", "fa:16:3e:00:00:01", "10.0.0.1");
  *   vm1.ping(parseIpv4("10.0.0.2"));          // runs the loop; RTT in virtual ms
@@ -23,16 +23,12 @@ import { EventLoop } from "../datapath/event-loop.js";
 import type { PcapCapture } from "../datapath/pcap.js";
 import type { SegmentOptions } from "../datapath/underlay.js";
 import { UnderlaySegment } from "../datapath/underlay.js";
-import type { DatapathExecute } from "./execute.js";
-import { odpExecuteWithPop } from "./execute.js";
 import { Host } from "./host.js";
 
 /** OVS's revalidator interval (ofproto-dpif-upcall.c: 500 ms). */
 export const REVALIDATE_EVERY_MS = 500;
 
 export interface SimulationOptions {
-  /** The datapath action executor (default: execute.ts's odpExecuteWithPop). */
-  readonly execute?: DatapathExecute;
   /** Frames one run of the loop may move (event-loop.ts). */
   readonly packetBudget?: number;
 }
@@ -42,11 +38,9 @@ export class Simulation {
   readonly hosts = new Map<string, Host>();
   readonly segments = new Map<string, UnderlaySegment>();
   readonly endpoints = new Map<string, EndpointT>();
-  private readonly execute: DatapathExecute;
   private lastRevalidateMs = 0;
 
   constructor(options: SimulationOptions = {}) {
-    this.execute = options.execute ?? odpExecuteWithPop;
     this.loop = new EventLoop({
       ...(options.packetBudget !== undefined ? { packetBudget: options.packetBudget } : {}),
       onAdvance: (nowUs) => this.advanceHosts(nowUs / 1000),
@@ -60,8 +54,8 @@ export class Simulation {
 
   addHost(name: string): Host {
     if (this.hosts.has(name)) throw new Error(`host ${name} exists`);
-    const h = new Host(name, this.loop, this.execute);
-    h.world.now = this.loop.nowMs;
+    const h = new Host(name, this.loop);
+    h.switch.setClock(this.loop.nowMs);
     this.hosts.set(name, h);
     return h;
   }

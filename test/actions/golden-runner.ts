@@ -2,8 +2,8 @@
  * Runs one line of fixtures/actions/action-golden.json through ovsim exactly
  * as record-action-golden.mjs ran it through real OVS, and compares.
  */
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 export interface ActionGoldenEntry {
   input: string;
@@ -21,7 +21,7 @@ const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** ovsim's add-flow outcome and dump for one golden line. */
 export function runGoldenLine(g: ActionGoldenEntry): Outcome {
-  const world = new World();
+  const world = new Switch();
   runLine(world, "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy");
   runLine(world, "ovs-ofctl del-flows br0");
   const o = g.version === "OpenFlow13" ? "-O OpenFlow13 " : "";

@@ -18,9 +18,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { OdpAction } from "../../src/actions/xlate/odp-actions.js";
-import { takeReceivedPackets } from "../../src/cli/appctl-netdev.js";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 type PortSpec = { readonly kind: "access"; readonly tag: number } | { readonly kind: "trunk"; readonly trunks: readonly number[] };
 
@@ -93,7 +92,7 @@ describe("NORMAL isolation (property)", () => {
       );
     fc.assert(
       fc.property(scenario, ([ports, frames]) => {
-        const world = new World();
+        const world = new Switch();
         runLine(world, "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy");
         ports.forEach((spec, i) => {
           const cfg = spec.kind === "access" ? ` -- set Port p${i + 1} tag=${spec.tag}` : spec.trunks.length > 0 ? ` -- set Port p${i + 1} trunks=${spec.trunks.join(",")}` : "";
@@ -103,7 +102,7 @@ describe("NORMAL isolation (property)", () => {
         const byOdp = new Map(br.ports().map((p) => [p.odpPort, p]));
         for (const f of frames) {
           expect(runLine(world, receiveLine(f)).ok).toBe(true);
-          const [pkt] = takeReceivedPackets(world);
+          const [pkt] = world.io.takeReceived();
           if (pkt === undefined) throw new Error("no packet recorded");
           const inSpec = ports[f.port - 1]!;
           const vlan = admitted(inSpec, f.vid);

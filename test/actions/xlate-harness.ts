@@ -2,14 +2,14 @@
  * Test-only bridge wiring for translation, until the datapath wires
  * `ovs-appctl ofproto/trace` into `ovsim run`: runs a scenario script's
  * ovs-vsctl / ovs-ofctl lines through `runScript`'s line runner, wraps the
- * World's bridges and config DB ports as XlateBridge objects (datapath port
+ * Switch's bridges and config DB ports as XlateBridge objects (datapath port
  * numbers taken from the recording's `ovs-appctl dpif/show`, by port name),
  * and answers each `ovs-appctl ofproto/trace BRIDGE FLOW` line with
  * ofprotoTrace's text.
  */
-import { runLine } from "../../src/cli/run-script.js";
-import { shellWords } from "../../src/cli/shell-words.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { shellWords } from "../../src/utilities/shell-words.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import type { XlateBridge, XlatePort } from "../../src/actions/xlate/xlate-bridge.js";
 import { RecircIds } from "../../src/actions/xlate/xlate-context.js";
 import { ofprotoTrace } from "../../src/actions/xlate/xlate-trace-format.js";
@@ -37,7 +37,7 @@ function str(a: unknown): string {
 }
 
 /** XlateBridge views of every bridge of `world`. */
-export function xlateBridges(world: World, odp: Map<string, number | null>): Map<string, XlateBridge> {
+export function xlateBridges(world: Switch, odp: Map<string, number | null>): Map<string, XlateBridge> {
   const db = world.db;
   const bridges = new Map<string, XlateBridge>();
   const peers: { port: MutablePort; peerName: string }[] = [];
@@ -106,7 +106,7 @@ export function runScenario(name: string, dir: URL = XLATE_DIR): TraceComparison
   const rec = loadRecording(name, dir);
   const dpif = rec.find((c) => c.command.startsWith("ovs-appctl dpif/show"));
   const odp = odpPortsOf(dpif?.output ?? []);
-  const world = new World();
+  const world = new Switch();
   const recirc = new RecircIds();
   const out: TraceComparison[] = [];
   for (const c of rec) {

@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runScript } from "../../src/cli/run-script.js";
+import { runScript } from "../../src/utilities/run-script.js";
 
 const dir = new URL("../../fixtures/examples/", import.meta.url);
 const scripts = readdirSync(dir).filter((f) => f.endsWith(".ovs"));

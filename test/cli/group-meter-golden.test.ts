@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runScript } from "../../src/cli/run-script.js";
+import { runScript } from "../../src/utilities/run-script.js";
 import { normaliseSwitchTranscript } from "./switch-normalise.js";
 
 const dirs = ["groups", "meters"].map((d) => new URL(`../../fixtures/${d}/`, import.meta.url));

@@ -1,12 +1,12 @@
 /** Exit codes and stderr, checked by hand against OVS 3.1 (`ovs-vsctl ...; echo $?`). */
 import { describe, expect, it } from "vitest";
-import { exitCodeOf } from "../../src/cli/command-result.js";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { exitCodeOf } from "../../src/utilities/command-result.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 describe("ovs-vsctl exit codes", () => {
   it("br-exists exits 2 for a missing bridge, silently", () => {
-    const w = new World();
+    const w = new Switch();
     runLine(w, "ovs-vsctl add-br br0");
     expect(exitCodeOf(runLine(w, "ovs-vsctl br-exists br0"))).toBe(0);
     const r = runLine(w, "ovs-vsctl br-exists br9");
@@ -15,7 +15,7 @@ describe("ovs-vsctl exit codes", () => {
   });
 
   it("errors exit 1 and commit nothing", () => {
-    const w = new World();
+    const w = new Switch();
     const before = w.db;
     const r = runLine(w, "ovs-vsctl add-br br0 -- add-br br0");
     expect(exitCodeOf(r)).toBe(1);
@@ -24,7 +24,7 @@ describe("ovs-vsctl exit codes", () => {
   });
 
   it("an interface vswitchd cannot set up is reported on stderr, exit 0", () => {
-    const w = new World();
+    const w = new Switch();
     runLine(w, "ovs-vsctl add-br br0");
     const r = runLine(w, "ovs-vsctl add-port br0 p0 -- set Interface p0 type=patch");
     expect(exitCodeOf(r)).toBe(0);

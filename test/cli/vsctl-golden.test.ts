@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runScript } from "../../src/cli/run-script.js";
+import { runScript } from "../../src/utilities/run-script.js";
 import { normaliseTranscript } from "./vsctl-normalise.js";
 
 const dir = new URL("../../fixtures/vsctl/", import.meta.url);

@@ -16,8 +16,8 @@
  * and the golden suites check those texts line for line.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { exitCodeOf } from "../../src/cli/command-result.js";
-import { runScript } from "../../src/cli/run-script.js";
+import { exitCodeOf } from "../../src/utilities/command-result.js";
+import { runScript } from "../../src/utilities/run-script.js";
 
 export interface RecordedCommand {
   readonly command: string;

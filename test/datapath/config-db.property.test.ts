@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import type { ConfigDb } from "../../src/datapath/config-db.js";
 import { diff } from "../../src/datapath/config-db.js";
 
@@ -68,7 +68,7 @@ describe("config DB under random ovs-vsctl sequences", () => {
   it("keeps its invariants and its snapshots", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), (lines) => {
-        const world = new World();
+        const world = new Switch();
         const snapshots: { db: ConfigDb; text: string }[] = [];
         for (const line of lines) {
           const before = world.db;

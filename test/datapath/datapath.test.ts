@@ -4,8 +4,8 @@
  * Facts recorded from OVS 3.1: fixtures/appctl/dpif-show-*.ovs.
  */
 import { describe, expect, it } from "vitest";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import { Datapath, tunnelVportName } from "../../src/datapath/dpif.js";
 import { formatMac, MacLearningTable, parseMac } from "../../src/datapath/mac-learning.js";
 
@@ -73,8 +73,8 @@ describe("MAC learning", () => {
 });
 
 describe("bridges as translation sees them", () => {
-  function world(lines: string[]): World {
-    const w = new World();
+  function world(lines: string[]): Switch {
+    const w = new Switch();
     for (const l of lines) expect(runLine(w, l).ok).toBe(true);
     return w;
   }

@@ -18,8 +18,8 @@
 import { describe, expect, it } from "vitest";
 import type { RecordedCommand } from "../support/recordings.js";
 import { loadRecording, recordedScripts } from "../support/recordings.js";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 const DIR = new URL("../../fixtures/dpif/", import.meta.url);
 const names = recordedScripts(DIR);
@@ -36,7 +36,7 @@ describe("datapath megaflow cache against real OVS (fixtures/dpif)", () => {
 
   for (const name of names) {
     it(name, () => {
-      const world = new World();
+      const world = new Switch();
       for (const c of load(name)) {
         const r = runLine(world, c.command);
         expect(comparable(c.command, [...r.stdout, ...r.stderr]), c.command).toEqual(comparable(c.command, c.output));

@@ -10,10 +10,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatOdpActions } from "../../src/actions/xlate/odp-actions.js";
-import { dpifOf } from "../../src/cli/appctl-dpif.js";
-import { takeReceivedPackets } from "../../src/cli/appctl-netdev.js";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 const SETUP = [
   "ovs-appctl time/stop",
@@ -91,14 +89,14 @@ const change = fc.oneof(
 
 const step = fc.oneof({ weight: 4, arbitrary: packet }, { weight: 1, arbitrary: change });
 
-function world(cache: boolean): World {
-  const w = new World();
+function world(cache: boolean): Switch {
+  const w = new Switch();
   for (const l of SETUP) runLine(w, l);
-  for (const dp of w.vswitchd.openDatapaths()) dpifOf(w, dp).cacheEnabled = cache;
+  for (const dp of w.vswitchd.openDatapaths()) w.datapaths.dpif(dp).cacheEnabled = cache;
   return w;
 }
 
-function observe(w: World): string[] {
+function observe(w: Switch): string[] {
   const out: string[] = [];
   for (const c of ["ovs-appctl revalidator/wait", "ovs-ofctl dump-flows br0", "ovs-ofctl dump-flows br1", "ovs-appctl fdb/show br0", "ovs-appctl fdb/show br1"]) {
     out.push(...runLine(w, c).stdout.map((l) => l.replace(/duration=[0-9.]+s, /, "")));
@@ -119,8 +117,8 @@ describe("megaflow cache transparency", () => {
         for (const l of steps) {
           runLine(cached, l);
           runLine(fresh, l);
-          const a = takeReceivedPackets(cached).map((p) => formatOdpActions(p.odpActions));
-          const b = takeReceivedPackets(fresh).map((p) => formatOdpActions(p.odpActions));
+          const a = cached.io.takeReceived().map((p) => formatOdpActions(p.odpActions));
+          const b = fresh.io.takeReceived().map((p) => formatOdpActions(p.odpActions));
           expect(a, l).toEqual(b);
           // A packet that hits a megaflow learns its source MAC only when its stats are pushed
           // (OVS's revalidator does it later too), so after a flush or a port change the cached

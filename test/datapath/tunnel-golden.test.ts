@@ -15,8 +15,8 @@
 import { describe, expect, it } from "vitest";
 import type { RecordedCommand } from "../support/recordings.js";
 import { loadRecording, recordedScripts } from "../support/recordings.js";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 
 const DIR = new URL("../../fixtures/tunnels/", import.meta.url);
 const names = recordedScripts(DIR);
@@ -33,7 +33,7 @@ function comparable(command: string, lines: readonly string[]): string[] {
 }
 
 function differences(name: string): string[] {
-  const world = new World();
+  const world = new Switch();
   const diffs: string[] = [];
   for (const c of load(name)) {
     const command = c.command.replace(/ \| sort$/, "");

@@ -5,8 +5,8 @@
  * OVS's verdict on those forms; ovsim must print the same.
  */
 import { describe, expect, it } from "vitest";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import { parseIpv6, parseIpv6Masked } from "../../src/flowtable/field-values.js";
 import { messageLine, ofctlIpv6Mask } from "../../src/ryu/openflow-json.js";
 import { loadRecording } from "../support/recordings.js";
@@ -48,13 +48,13 @@ describe("IPv6 masks for ovs-ofctl", () => {
     };
     const line = messageLine(msg, "OpenFlow13", "br0");
     expect(line).toContain("ipv6_dst=0::20/::ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-    const world = new World();
+    const world = new Switch();
     expect(runLine(world, "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy").ok).toBe(true);
     expect(runLine(world, line).ok).toBe(true);
   });
 
   it("ovsim prints what real OVS printed for fixtures/ryu/ipv6-mask-text.ovs", () => {
-    const world = new World();
+    const world = new Switch();
     for (const c of loadRecording("ipv6-mask-text", dir)) {
       const r = runLine(world, c.command);
       expect([...r.stdout, ...r.stderr], c.command).toEqual(c.output);

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import { parseHexBytes, toHex } from "../../src/datapath/packet/packet.js";
 import type { Json } from "../../src/ryu/openflow-json.js";
 import { runCase } from "../../src/ryu/runner.js";
@@ -106,7 +106,7 @@ describe("the runner's packet path against real OVS 3.1", () => {
   it("sends and packet-ins the bytes real OVS does after pop_mpls (fixtures/ryu/short-frames.ovs)", () => {
     const out = readFileSync(new URL("../../fixtures/ryu/short-frames.ovs.out", import.meta.url), "utf8").split("\n");
     const script = readFileSync(new URL("../../fixtures/ryu/short-frames.ovs", import.meta.url), "utf8").split("\n");
-    const world = new World();
+    const world = new Switch();
     for (const line of script) if (/^ovs-(vsctl|ofctl -O OpenFlow13 add-flow)/.test(line)) expect(runLine(world, line.replace(/ options:tx_pcap=\S+/, "")).ok).toBe(true);
     const io = new SwitchIo(world, "br0", "p1");
     const sent = script.filter((l) => l.includes("netdev-dummy/receive p1")).map((l) => l.split(" ").pop() ?? "");

@@ -1,3 +1,4 @@
+import { runScript } from "../../src/utilities/run-script.js";
 import { describe, expect, it } from "vitest";
 import { parseIpv4 } from "../../src/datapath/endpoint.js";
 import { EventLoop, PacketBudgetExceeded } from "../../src/datapath/event-loop.js";
@@ -63,13 +64,14 @@ describe("a broadcast storm across two hosts joined twice", () => {
   it("ends with PacketBudgetExceeded, not a hang", () => {
     const sim = new Simulation({ packetBudget: 5_000 });
     for (const h of ["hv1", "hv2"]) {
-      const ok = sim.addHost(h).run(
+      const ok = runScript(
         [
           "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy",
           "ovs-vsctl add-port br0 eth0 -- set interface eth0 type=dummy",
           "ovs-vsctl add-port br0 eth1 -- set interface eth1 type=dummy",
           "ovs-vsctl add-port br0 tap1 -- set interface tap1 type=dummy",
         ].join("\n"),
+        sim.addHost(h).switch,
       ).ok;
       expect(ok).toBe(true);
     }

@@ -6,6 +6,7 @@
  * every ping across VLANs fails at ARP, no VM ever receives a frame sent by a
  * VM of another VLAN, and the event loop always terminates.
  */
+import { runScript } from "../../src/utilities/run-script.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatIpv4 } from "../../src/datapath/endpoint.js";
@@ -40,7 +41,7 @@ function build(hosts: number, hub: boolean, vms: readonly Vm[]): Simulation {
     vms.forEach((vm, i) => {
       if (vm.host % hosts === h) lines.push(`ovs-vsctl add-port br-int tap${i} -- set interface tap${i} type=dummy -- set port tap${i} tag=${vm.vlan}`);
     });
-    expect(sim.addHost(`hv${h}`).run(lines.join("\n")).ok).toBe(true);
+    expect(runScript(lines.join("\n"), sim.addHost(`hv${h}`).switch).ok).toBe(true);
     sim.connect(`hv${h}`, "eth0", "phys");
   }
   vms.forEach((vm, i) => {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decodePcap, LINKTYPE_ETHERNET } from "../../src/datapath/pcap.js";
 import type { ScenarioResult } from "../../src/sim/scenario.js";
 import { formatPing, runScenario } from "../../src/sim/scenario.js";
-import { runLine } from "../../src/cli/run-script.js";
+import { runLine } from "../../src/utilities/run-script.js";
 
 const SCENARIOS = join(import.meta.dirname, "../../fixtures/scenarios");
 const hasTshark = spawnSync("tshark", ["--version"], { stdio: "ignore" }).status === 0;
@@ -103,7 +103,7 @@ describe("two hosts over VXLAN and GRE tunnels (two-hosts-vxlan.scn)", () => {
   const underlay = r.captures.get("underlay")?.toBytes() ?? new Uint8Array();
 
   it("the receiving host pops the tunnels (tnl_pop) and recirculates with the tunnel keys", () => {
-    const flows = runLine(r.sim.host("hv2").world, "ovs-appctl dpctl/dump-flows").stdout;
+    const flows = runLine(r.sim.host("hv2").switch, "ovs-appctl dpctl/dump-flows").stdout;
     expect(flows.some((l) => l.includes("actions:tnl_pop(4789)"))).toBe(true);
     expect(flows.some((l) => l.startsWith("tunnel(tun_id=0x64,src=172.31.0.1,dst=172.31.0.2,flags(-df-csum+key))"))).toBe(true);
   });

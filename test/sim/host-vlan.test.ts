@@ -1,3 +1,4 @@
+import { runScript } from "../../src/utilities/run-script.js";
 import { describe, expect, it } from "vitest";
 import { parseIpv4 } from "../../src/datapath/endpoint.js";
 import { Simulation } from "../../src/sim/simulation.js";
@@ -14,7 +15,7 @@ function hostScript(): string {
 describe("hosts on a VLAN provider underlay", () => {
   it("pings across two hosts in the same VLAN", () => {
     const sim = new Simulation();
-    for (const h of ["hv1", "hv2"]) expect(sim.addHost(h).run(hostScript()).ok).toBe(true);
+    for (const h of ["hv1", "hv2"]) expect(runScript(hostScript(), sim.addHost(h).switch).ok).toBe(true);
     sim.addSegment("phys");
     sim.connect("hv1", "eth0", "phys");
     sim.connect("hv2", "eth0", "phys");

@@ -5,8 +5,8 @@
  * dump-flows prints in OVS's hash order, so its flow lines compare as sets.
  */
 import { expect, it } from "vitest";
-import { runLine } from "../../src/cli/run-script.js";
-import { World } from "../../src/cli/world.js";
+import { runLine } from "../../src/utilities/run-script.js";
+import { Switch } from "../../src/vswitchd/switch.js";
 import { normaliseSwitchOutput } from "../cli/switch-normalise.js";
 import { loadRecording, recordedScripts } from "./recordings.js";
 
@@ -23,7 +23,7 @@ export function replayRecordedScripts(dir: URL, minScripts: number): void {
   it(`has at least ${minScripts} scripts`, () => expect(names.length).toBeGreaterThanOrEqual(minScripts));
   for (const name of names) {
     it(name, () => {
-      const world = new World();
+      const world = new Switch();
       for (const c of loadRecording(name, dir)) {
         const r = runLine(world, c.command);
         expect(comparable(c.command, [...r.stdout, ...r.stderr]), c.command).toEqual(comparable(c.command, c.output));

@@ -25,48 +25,40 @@
  * Not modelled: `--l7`, `--l7-len`, `--ct-next`, `-names`: refused with an
  * ovsim message.
  */
-import { recircIds } from "./recirc-ids.js";
 import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
 import { ofprotoTraceRun } from "../actions/xlate/xlate-trace-format.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
 import type { Packet } from "../datapath/packet/packet.js";
-import { executeDatapathActions } from "./dp-execute.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { flowCompose } from "../datapath/packet/compose.js";
-import { flowOfPacket, vlanLimitOf } from "../datapath/packet/packet-flow.js";
+import { flowOfPacket } from "../datapath/packet/packet-flow.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
 import { M, writeMember } from "../flowtable/flow-layout.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
-import type { World } from "./world.js";
-
-/** The switch's `other_config:vlan-limit`, as flow extraction applies it. */
-export function worldVlanLimit(world: World): number {
-  const v = world.db.get("Open_vSwitch", world.ovsUuid, "other_config").get("vlan-limit");
-  return vlanLimitOf(v === undefined ? undefined : String(v));
-}
+import type { Switch } from "../vswitchd/switch.js";
 
 const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "--ct-next", "-names", "--names"]);
 
-function trace(world: World, bridgeName: string, flowIn: Uint32Array, generate: boolean, packet: Packet | null): CommandResult {
+function trace(world: Switch, bridgeName: string, flowIn: Uint32Array, generate: boolean, packet: Packet | null): CommandResult {
   const br = world.xlateBridge(bridgeName);
   if (br === undefined) return serverError(`${bridgeName}: unknown bridge`);
-  const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, worldVlanLimit(world));
+  const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, world.vlanLimit());
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
-  const { lines, first } = ofprotoTraceRun(br, flow, { recircIds: recircIds(world), now: world.now, allowSideEffects: generate || packet !== null });
+  const { lines, first } = ofprotoTraceRun(br, flow, { recircIds: world.recircIds, now: world.now, allowSideEffects: generate || packet !== null });
   // OVS's execute_actions_except_outputs: a given packet, or the one
   // -generate composes from the flow (flow_compose), really goes through the
   // datapath actions but their outputs and recirculations (meters count it;
   // tnl_pop's packet goes on).
   const bridge = world.bridge(bridgeName);
   const executed = packet ?? (generate ? flowCompose(flow) : null);
-  if (executed !== null && bridge !== undefined) executeDatapathActions(world, bridge, executed, first.odpActions, true, 0);
+  if (executed !== null && bridge !== undefined) world.io.execute(bridge, executed, first.odpActions, true, 0);
   return output(lines);
 }
 
-function portNames(world: World, bridgeName: string): PortNameMap {
+function portNames(world: Switch, bridgeName: string): PortNameMap {
   const br = world.bridge(bridgeName);
   return {
     numberOf: (n) => br?.portByName(n)?.ofport,
@@ -74,7 +66,7 @@ function portNames(world: World, bridgeName: string): PortNameMap {
   };
 }
 
-export function ofprotoTraceCommand(world: World, argv: readonly string[]): CommandResult {
+export function ofprotoTraceCommand(world: Switch, argv: readonly string[]): CommandResult {
   const args: string[] = [];
   let generate = false;
   for (const a of argv) {

@@ -30,7 +30,7 @@ import { dumpXid, flowModErrorLines, header } from "./ofctl-messages.js";
 import { dumpGroupFeatures, dumpGroups, dumpGroupStats, groupMod } from "./ofctl-group.js";
 import { dumpMeters, meterFeatures, meterMod, meterStats } from "./ofctl-meter.js";
 import { dumpPorts, modPort, showBridge } from "./ofctl-ports.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 export interface OfctlOptions {
   strict: boolean;
@@ -155,7 +155,7 @@ function dummyFlowMod(parsed: ParsedFlow, command: FlowModCommand): SentFlowMod[
 }
 
 /** Applies a prepared flow_mod to the bridge; an OpenFlow error prints with the request. */
-export function applyFlowMod(world: World, br: Bridge, sent: SentFlowMod): void {
+export function applyFlowMod(world: Switch, br: Bridge, sent: SentFlowMod): void {
   try {
     br.tables.apply(sent.flowMod, world.now);
   } catch (e) {
@@ -164,7 +164,7 @@ export function applyFlowMod(world: World, br: Bridge, sent: SentFlowMod): void 
   }
 }
 
-function flowMod(world: World, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
+function flowMod(world: Switch, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
   applyFlowMod(world, br, prepareFlowMod(br, text, command, o, log));
 }
 
@@ -197,7 +197,7 @@ export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: n
   return br.isRecircDropFlow(f) ? line.replace("priority=2 actions=", "priority=2,recirc_id=0 actions=") : line;
 }
 
-function dumpFlows(world: World, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
+function dumpFlows(world: Switch, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
   const { flows, protocol } = selectFlows(br, text ?? "", o);
   const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, o, world.now)}`);
   if (o.noStats) return lines;
@@ -243,7 +243,7 @@ export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: 
   return out;
 }
 
-export function runOfctl(world: World, argv: string[]): CommandResult {
+export function runOfctl(world: Switch, argv: string[]): CommandResult {
   const o: OfctlOptions = { strict: false, noStats: false, version: 10 };
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -26,7 +26,7 @@ import { failure, output } from "./command-result.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { applyFlowMod, OfctlReplyError, prepareFlowFile, selectFlows } from "./ofctl.js";
 import type { SentFlowMod } from "./ofctl-messages.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 interface FlowVersion {
   readonly tableId: number;
@@ -133,7 +133,7 @@ function readError(e: unknown, log: string[]): CommandResult | null {
   return null;
 }
 
-export function replaceFlows(world: World, br: Bridge, path: string, o: OfctlOptions, log: string[]): CommandResult {
+export function replaceFlows(world: Switch, br: Bridge, path: string, o: OfctlOptions, log: string[]): CommandResult {
   try {
     const sentFlows = prepareFlowFile(br, path, o, log);
     checkDumpProtocol(sentFlows, o);
@@ -159,7 +159,7 @@ export function replaceFlows(world: World, br: Bridge, path: string, o: OfctlOpt
   }
 }
 
-export function diffFlows(world: World, a: string, b: string, o: OfctlOptions): CommandResult {
+export function diffFlows(world: Switch, a: string, b: string, o: OfctlOptions): CommandResult {
   const log: string[] = [];
   const brA = world.bridge(a);
   const brB = world.bridge(b);

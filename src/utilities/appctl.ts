@@ -22,10 +22,9 @@ import {
 import { ofprotoTraceCommand } from "./appctl-trace.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
-import { warp } from "./appctl-dpif.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
-type Handler = (world: World, args: string[]) => CommandResult;
+type Handler = (world: Switch, args: string[]) => CommandResult;
 
 interface AppctlCommand {
   readonly minArgs: number;
@@ -63,14 +62,14 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
         const total = atoll(first);
         const step = second === undefined ? atoll(first) : atoll(second);
         if (step <= 0 || total < 0) return serverError("invalid MSECS");
-        warp(world, total, step);
+        world.advance(total, step);
         return output(["warped"]);
       },
     },
   ],
 ]);
 
-export function runAppctl(world: World, argv: string[]): CommandResult {
+export function runAppctl(world: Switch, argv: string[]): CommandResult {
   // ovs-appctl's own options (--timeout, --target) come before the command; what follows is the command's.
   const first = argv.findIndex((a) => !a.startsWith("--"));
   const [name, ...rest] = first < 0 ? [] : argv.slice(first);

@@ -1,97 +1,51 @@
 /**
- * The state a script runs against: one simulated switch — its config DB (the
- * current version; every commit replaces it, old versions stay valid
- * snapshots), the vswitchd that reconciles it, the bridges (flow tables)
- * the DB's Bridge rows describe — and its virtual clock (milliseconds).
+ * The bridges (ofprotos) of one switch, reconciled with each committed
+ * config DB version as ovs-vswitchd's bridge_reconfigure does: a Bridge row
+ * vswitchd opened gets a `Bridge` (its flow tables, ports, MAC table, groups
+ * and meters); a bridge whose ofproto vswitchd recreated starts over (its
+ * meters leave the datapath); a change of fail mode or controller presence
+ * flushes its flows (ofproto's fail-open setup); each bridge follows its
+ * row's MAC-table settings, its Flow_Table prefixes, and its ports' VLAN,
+ * tunnel and patch configuration. A deleted port's MACs leave every bridge's
+ * MAC table (bundle_flush_macs).
  */
 import type { XlateBridge, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
 import { Bridge } from "../datapath/bridge.js";
 import { BridgePort } from "../datapath/bridge-port.js";
-import type { Row } from "../datapath/config-db.js";
-import type { ConfigDb } from "../datapath/config-db.js";
-import { ConfigDb as Db } from "../datapath/config-db.js";
-import { Datum } from "../datapath/config-db-types.js";
-import type { BridgeRuntime } from "../datapath/config-db-vswitchd.js";
-import { Vswitchd } from "../datapath/config-db-vswitchd.js";
-import { TunnelEnv } from "../datapath/tunnel-env.js";
+import type { ConfigDb, Row } from "../datapath/config-db.js";
+import type { BridgeRuntime, Vswitchd } from "../datapath/config-db-vswitchd.js";
+import type { TunnelEnv } from "../datapath/tunnel-env.js";
 import { N_TABLES } from "../flowtable/flow-tables.js";
 import { configurePrefixes } from "../flowtable/prefix-fields.js";
 
-/** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
-function initialDb(): { db: ConfigDb; ovsUuid: string } {
-  const { db, uuid } = Db.empty().insert("Open_vSwitch", { next_cfg: Datum.scalar(0), cur_cfg: Datum.scalar(0) });
-  return { db, ovsUuid: uuid };
-}
-
-export class World {
+export class Ofprotos {
+  /** Bridges by name. */
   readonly bridges = new Map<string, Bridge>();
-  /** Virtual time, ms. */
-  now = 0;
-  /** The Open_vSwitch row. */
-  readonly ovsUuid: string;
-  readonly vswitchd = new Vswitchd();
-  /** Native tunnelling: device addresses, routes, neighbours (ovs/route/*, tnl/arp/*). */
-  readonly tunnels: TunnelEnv = new TunnelEnv(() => this.tunnelViews());
-  private current: ConfigDb;
   /** Per bridge: the fail mode and controller presence its flows were last set up for. */
   private readonly flowMode = new Map<string, string>();
   /** Per bridge: the vswitchd ofproto it mirrors (a new one means a new bridge: flows start over). */
-  private readonly ofprotos = new Map<string, BridgeRuntime>();
+  private readonly runtimes = new Map<string, BridgeRuntime>();
+  private db: ConfigDb;
+  private now = 0;
 
-  constructor() {
-    const init = initialDb();
-    this.ovsUuid = init.ovsUuid;
-    this.current = this.vswitchd.reconfigure(init.db, this.now);
-  }
-
-  /** The current config DB version. */
-  get db(): ConfigDb {
-    return this.current;
-  }
-
-  bridge(name: string): Bridge | undefined {
-    return this.bridges.get(name);
-  }
-
-  /** What translation needs of the bridge named `name` (ofproto/trace's entry point). */
-  xlateBridge(name: string): XlateBridge | undefined {
-    return this.bridges.get(name);
+  constructor(
+    private readonly vswitchd: Vswitchd,
+    private readonly tunnels: TunnelEnv,
+    db: ConfigDb,
+  ) {
+    this.db = db;
   }
 
   /** The vswitchd ofproto of a bridge: its datapath, open ports in OVS's hash order. */
-  ofproto(name: string): BridgeRuntime | undefined {
-    return this.ofprotos.get(name);
+  runtime(name: string): BridgeRuntime | undefined {
+    return this.runtimes.get(name);
   }
 
-  /** Advances the virtual clock by `msecs` in steps of `step`, expiring flows at each step. */
-  advance(msecs: number, step: number = msecs): void {
-    const end = this.now + msecs;
-    while (this.now < end) {
-      this.now = Math.min(end, this.now + step);
-      for (const br of this.bridges.values()) {
-        br.tables.expire(this.now);
-        br.macTable.run(this.now);
-      }
-    }
-  }
-
-  /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */
-  private *tunnelViews(): Iterable<{ bridge: Bridge; macOf(port: BridgePort): string }> {
-    for (const br of this.bridges.values()) {
-      const row = this.current.rows("Bridge").find((r) => String(r.cols.get("name")?.first() ?? "") === br.name);
-      const hw = row?.cols.get("other_config")?.get("hwaddr");
-      yield { bridge: br, macOf: (port) => (port.name === br.name && hw !== undefined ? String(hw) : port.mac) };
-    }
-  }
-
-  /** Installs a new DB version (a committed transaction): vswitchd reconfigures, bridges follow. */
-  commit(db: ConfigDb): void {
-    this.current = this.vswitchd.reconfigure(db, this.now);
-    this.syncBridges();
-  }
-
-  private syncBridges(): void {
-    const rows = this.current.rows("Bridge");
+  /** Reconciles the bridges with DB version `db` (after vswitchd has opened its ports). */
+  sync(db: ConfigDb, now: number): void {
+    this.db = db;
+    this.now = now;
+    const rows = db.rows("Bridge");
     const names = new Set<string>();
     for (const r of rows) {
       const name = String(r.cols.get("name")?.first() ?? "");
@@ -102,13 +56,13 @@ export class World {
       const hasControllers = (r.cols.get("controller")?.size ?? 0) > 0;
       const mode = `${failMode}/${hasControllers}`;
       let br = this.bridges.get(name);
-      if (!br || this.ofprotos.get(name) !== rt) {
+      if (!br || this.runtimes.get(name) !== rt) {
         // A new ofproto: the old one's meters leave its datapath (ofproto's meter_delete_all).
         br?.meterTable.clear();
         br = new Bridge(name, this.now, rt.datapath.meters);
         br.nativeTunnel = this.tunnels;
         this.bridges.set(name, br);
-        this.ofprotos.set(name, rt);
+        this.runtimes.set(name, rt);
         this.flowMode.set(name, "standalone/false");
       }
       br.datapathType = String(r.cols.get("datapath_type")?.first() ?? "");
@@ -127,7 +81,7 @@ export class World {
         this.bridges.get(name)?.meterTable.clear();
         this.bridges.delete(name);
         this.flowMode.delete(name);
-        this.ofprotos.delete(name);
+        this.runtimes.delete(name);
       }
     }
   }
@@ -151,7 +105,7 @@ export class World {
   private syncFlowTables(br: Bridge, r: Row): void {
     const rows = new Map<number, Row>();
     for (const [t, uuid] of r.cols.get("flow_tables")?.pairs() ?? []) {
-      const row = this.current.row("Flow_Table", String(uuid));
+      const row = this.db.row("Flow_Table", String(uuid));
       if (row !== undefined) rows.set(Number(t), row);
     }
     for (let t = 0; t < N_TABLES; t++) {
@@ -163,11 +117,11 @@ export class World {
 
   /** The bridge's ports: what vswitchd opened, with their Port and Interface configuration. */
   private syncPorts(br: Bridge, r: Row, rt: BridgeRuntime): void {
-    const db = this.current;
+    const db = this.db;
     const ports: BridgePort[] = [];
     const lookup = (dpType: string, peer: string): { bridge: XlateBridge; port: BridgePort } | undefined => {
       for (const [name, other] of this.bridges) {
-        if (this.ofprotos.get(name)?.dpType !== dpType) continue;
+        if (this.runtimes.get(name)?.dpType !== dpType) continue;
         const port = other.portByName(peer);
         if (port) return { bridge: other, port };
       }

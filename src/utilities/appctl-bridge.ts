@@ -14,7 +14,7 @@ import { Match } from "../flowtable/match.js";
 import { OFPP_LOCAL, OFPP_NONE } from "../flowtable/ports.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 export function serverError(message: string): CommandResult {
   return { stdout: [], stderr: [message, "ovs-appctl: ovs-vswitchd: server returned an error"], ok: false };
@@ -31,7 +31,7 @@ function strcmp(a: string, b: string): number {
  * `dpif/show`: each datapath (by type) with its hit/miss counters, then its
  * bridges by name, each port by name as `name ofport/odp-port: (type: config)`.
  */
-export function dpifShow(world: World): CommandResult {
+export function dpifShow(world: Switch): CommandResult {
   const lines: string[] = [];
   for (const dp of world.vswitchd.openDatapaths()) {
     lines.push(`${dp.type}@${dp.name}: hit:${dp.nHit} missed:${dp.nMissed}`);
@@ -53,17 +53,17 @@ export function dpifShow(world: World): CommandResult {
   return output(lines);
 }
 
-export function dpifDumpDps(world: World): CommandResult {
+export function dpifDumpDps(world: Switch): CommandResult {
   const names = world.vswitchd.runtimes().map((rt) => `${rt.dpType}@${rt.name}`);
   return output(names.sort(strcmp));
 }
 
-export function ofprotoList(world: World): CommandResult {
+export function ofprotoList(world: Switch): CommandResult {
   return output(world.vswitchd.ofprotoNames());
 }
 
 /** `bridge/dump-flows BRIDGE`: every flow, hidden tables included, as ofproto.c's flow_stats_ds. */
-export function bridgeDumpFlows(world: World, args: string[]): CommandResult {
+export function bridgeDumpFlows(world: Switch, args: string[]): CommandResult {
   const name = args.filter((a) => a !== "--offload-stats").at(-1) ?? "";
   const br = world.bridge(name);
   if (!br) return serverError("Unknown bridge");
@@ -81,7 +81,7 @@ export function bridgeDumpFlows(world: World, args: string[]): CommandResult {
   return output(lines);
 }
 
-export function fdbShow(world: World, name: string): CommandResult {
+export function fdbShow(world: Switch, name: string): CommandResult {
   const br = world.bridge(name);
   if (!br) return serverError("no such bridge");
   br.macTable.run(world.now);
@@ -93,7 +93,7 @@ export function fdbShow(world: World, name: string): CommandResult {
   return output(lines);
 }
 
-export function fdbFlush(world: World, name: string | undefined): CommandResult {
+export function fdbFlush(world: Switch, name: string | undefined): CommandResult {
   if (name !== undefined) {
     const br = world.bridge(name);
     if (!br) return serverError("no such bridge");
@@ -102,7 +102,7 @@ export function fdbFlush(world: World, name: string | undefined): CommandResult 
   return output(["table successfully flushed"]);
 }
 
-export function fdbStatsShow(world: World, name: string): CommandResult {
+export function fdbStatsShow(world: Switch, name: string): CommandResult {
   const br = world.bridge(name);
   if (!br) return serverError("no such bridge");
   br.macTable.run(world.now);
@@ -157,10 +157,10 @@ const SET_DP_FEATURES_ORDER = [
 ];
 
 /** Run-time feature overrides set by `dpif/set-dp-features`, per switch, per datapath type. */
-const FEATURE_OVERRIDES = new WeakMap<World, Map<string, Map<string, string>>>();
+const FEATURE_OVERRIDES = new WeakMap<Switch, Map<string, Map<string, string>>>();
 
 /** The run-time value of each feature of the datapath of bridge `name`. */
-function runTimeFeatures(world: World, name: string): Map<string, string> {
+function runTimeFeatures(world: Switch, name: string): Map<string, string> {
   const dpType = world.ofproto(name)?.dpType ?? "";
   let perDp = FEATURE_OVERRIDES.get(world);
   if (perDp === undefined) {
@@ -176,7 +176,7 @@ function runTimeFeatures(world: World, name: string): Map<string, string> {
 }
 
 /** `dpif/show-dp-features`: the features as probed at boot (run-time overrides do not show). */
-export function dpifShowDpFeatures(world: World, name: string): CommandResult {
+export function dpifShowDpFeatures(world: Switch, name: string): CommandResult {
   if (!world.bridge(name)) return serverError("no such bridge");
   return output(DP_FEATURES.map(([, label, v]) => `${label}: ${v === "true" ? "Yes" : v}`));
 }
@@ -190,7 +190,7 @@ export function dpifShowDpFeatures(world: World, name: string): CommandResult {
  * Numeric features take a decimal number. The values only show in listings:
  * translation does not consult them.
  */
-export function dpifSetDpFeatures(world: World, args: string[]): CommandResult {
+export function dpifSetDpFeatures(world: Switch, args: string[]): CommandResult {
   const name = args[0] ?? "";
   if (!world.bridge(name)) return serverError("no such bridge");
   const rt = runTimeFeatures(world, name);

@@ -19,7 +19,7 @@ import { output } from "./command-result.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { OfctlReplyError } from "./ofctl.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 function fail(message: string, text: string): never {
   throw new FlowParseError(message, text);
@@ -146,7 +146,7 @@ function flowsUsingMeter(br: Bridge, id: number): number {
     .filter((f) => f.actions.some((a) => a.type === "meter" && a.meterId === id)).length;
 }
 
-function deleteMeterFlows(world: World, br: Bridge, id: number): void {
+function deleteMeterFlows(world: Switch, br: Bridge, id: number): void {
   for (const f of br.tables.select({ tableId: TABLE_ALL, match: Match.catchall(), cookie: 0n, cookieMask: 0n, outPort: 0xffff, outGroup: 0xffffffff })) {
     if (!f.actions.some((a) => a.type === "meter" && a.meterId === id)) continue;
     br.tables.apply(
@@ -163,7 +163,7 @@ function requireOf13(o: OfctlOptions, text: string): void {
 }
 
 /** add-meter / mod-meter / del-meters. */
-export function meterMod(world: World, br: Bridge, text: string, command: MeterModCommand, o: OfctlOptions): CommandResult {
+export function meterMod(world: Switch, br: Bridge, text: string, command: MeterModCommand, o: OfctlOptions): CommandResult {
   const mm = parseMeterMod(text, command);
   requireOf13(o, text);
   try {
@@ -200,7 +200,7 @@ export function dumpMeters(br: Bridge, arg: string | undefined, o: OfctlOptions)
 }
 
 /** meter-stats [meter=N]. */
-export function meterStats(world: World, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+export function meterStats(world: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
   const list = selectMeters(br, arg).map((m) => {
     const d = (Math.max(world.now - m.created, 0) / 1000).toFixed(3);
     const head = `${meterIdText(m.meterId, ":")} flow_count:${flowsUsingMeter(br, m.meterId)} packet_in_count:${m.packets} byte_in_count:${m.bytes} duration:${d}s bands:`;

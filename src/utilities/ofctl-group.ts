@@ -23,7 +23,7 @@ import type { OfVersion } from "./ofctl-messages.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { bridgeNames, OfctlReplyError } from "./ofctl.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 /** The flow format group actions travel in for an OpenFlow version. */
 export function protocolOfVersion(v: OfVersion): number {
@@ -46,7 +46,7 @@ export function protocolOfVersion(v: OfVersion): number {
 const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", modify: "MOD", add_or_mod: "ADD_OR_MOD", delete: "DEL" };
 
 /** Deletes every flow that outputs to group `id` (what OVS does when a group goes). */
-function deleteGroupFlows(world: World, br: Bridge, id: number): void {
+function deleteGroupFlows(world: Switch, br: Bridge, id: number): void {
   br.tables.apply(
     defaultFlowMod({ command: "delete", match: Match.catchall(), priority: 0, tableId: TABLE_ALL, outGroup: id, actions: [] }),
     world.now,
@@ -54,7 +54,7 @@ function deleteGroupFlows(world: World, br: Bridge, id: number): void {
 }
 
 /** add-group / mod-group / del-groups with one group_mod. */
-export function groupMod(world: World, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
+export function groupMod(world: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
   const names = bridgeNames(br);
   const parsed = parseGroupMod(text, command, names);
   const protocol = protocolOfVersion(o.version);
@@ -104,7 +104,7 @@ function duration(ms: number): string {
 }
 
 /** dump-group-stats [group_id=N]. */
-export function dumpGroupStats(world: World, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+export function dumpGroupStats(world: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
   let groups = br.groupTable.groups();
   if (arg !== undefined) {
     const id = parseGroupId(arg);

@@ -17,7 +17,7 @@ import { showLines } from "./vsctl-show.js";
 import * as sw from "./vsctl-switch-commands.js";
 import type { OutTable, TableStyle } from "./vsctl-table.js";
 import { formatTable } from "./vsctl-table.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
 type Run = (ctx: VsctlContext, inv: CommandInvocation) => string[] | OutTable | void;
 
@@ -155,7 +155,7 @@ function fail(e: VsctlError): CommandResult {
   return { stdout: [], stderr: e.message === "" ? [] : [`ovs-vsctl: ${e.message}`], ok: false, exitCode: e.exitCode };
 }
 
-export function runVsctl(world: World, argv: string[]): CommandResult {
+export function runVsctl(world: Switch, argv: string[]): CommandResult {
   let parsed: { globals: Globals; commands: CommandInvocation[] };
   try {
     parsed = parseArgs(argv);

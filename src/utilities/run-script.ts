@@ -10,8 +10,7 @@ import { runAppctl } from "./appctl.js";
 import { runOfctl } from "./ofctl.js";
 import { shellWords, ShellSyntaxError } from "./shell-words.js";
 import { runVsctl } from "./vsctl.js";
-import { World } from "./world.js";
-import { noteConfigChange, pushAllStats } from "./appctl-dpif.js";
+import { Switch } from "../vswitchd/switch.js";
 
 /** ovs-ofctl commands that change nothing in the switch. */
 const READ_ONLY_OFCTL = /^(dump-|show|diff-flows|queue-|probe|ping|snoop|monitor)/;
@@ -23,7 +22,7 @@ export interface ScriptOutput {
   readonly ok: boolean;
 }
 
-export function runLine(world: World, line: string): CommandResult {
+export function runLine(world: Switch, line: string): CommandResult {
   let words: string[];
   try {
     words = shellWords(line);
@@ -38,16 +37,16 @@ export function runLine(world: World, line: string): CommandResult {
   const sub = args.find((a) => !a.startsWith("-")) ?? "";
   const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(sub)) || (program === "ovs-appctl" && sub === "fdb/flush");
   // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
-  if (changes) pushAllStats(world);
+  if (changes) world.datapaths.pushStats(world.now);
   if (program === "ovs-vsctl") r = runVsctl(world, args);
   else if (program === "ovs-ofctl") r = runOfctl(world, args);
   else if (program === "ovs-appctl") r = runAppctl(world, args);
   else r = failure(`ovsim: ${program}: command not supported`);
-  if (changes) noteConfigChange(world);
+  if (changes) world.datapaths.noteConfigChange();
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 
-export function runScript(text: string, world: World = new World()): ScriptOutput {
+export function runScript(text: string, world: Switch = new Switch()): ScriptOutput {
   const lines: { command: string; result: CommandResult }[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.trim();

@@ -10,9 +10,9 @@ import { formatEthernet, formatIpv4, parseIpv4Strict } from "../flowtable/field-
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
-import type { World } from "./world.js";
+import type { Switch } from "../vswitchd/switch.js";
 
-type Handler = (world: World, args: string[]) => CommandResult;
+type Handler = (world: Switch, args: string[]) => CommandResult;
 
 interface Command {
   readonly minArgs: number;
@@ -40,7 +40,7 @@ function parseMac(s: string): number | null {
   return v;
 }
 
-function deviceExists(world: World, dev: string): boolean {
+function deviceExists(world: Switch, dev: string): boolean {
   for (const br of world.bridges.values()) if (br.portByName(dev) !== undefined) return true;
   return false;
 }

@@ -1,0 +1,69 @@
+/**
+ * The commands that read and run the datapaths' megaflow caches
+ * (src/vswitchd/datapaths.ts): `dpctl/dump-flows [DP]`, `dpif/dump-flows
+ * BRIDGE`, `revalidator/wait`, `revalidator/purge`.
+ *
+ * Dump order: OVS dumps in its hash table order (per ufid, random per run);
+ * ovsim dumps oldest first. Goldens are compared as sets of lines.
+ */
+import type { Datapath } from "../datapath/dpif.js";
+import type { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { formatMegaflow } from "../datapath/dpif-netdev-format.js";
+import { BridgeUpcall } from "../datapath/upcall.js";
+import type { Bridge } from "../datapath/bridge.js";
+import { W } from "../flowtable/flow-layout.js";
+import type { CommandResult } from "./command-result.js";
+import { output } from "./command-result.js";
+import { serverError } from "./appctl-bridge.js";
+import type { Switch } from "../vswitchd/switch.js";
+
+function dumpLines(world: Switch, d: DpifNetdev, bridge: Bridge | null): string[] {
+  const lines: string[] = [];
+  for (const m of d.flows()) {
+    if (bridge !== null) {
+      const found = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0) : undefined;
+      if (found?.bridge !== bridge) continue;
+    }
+    const port = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0)?.port : undefined;
+    lines.push(formatMegaflow(m, world.now, port?.tunnel?.type === "geneve"));
+  }
+  return lines;
+}
+
+/** `dpctl/dump-flows [DP]`: "flow-dump from the main thread:" then each flow (nothing without flows). */
+export function dpctlDumpFlows(world: Switch, args: readonly string[]): CommandResult {
+  const names = args.filter((a) => !a.startsWith("-") && !a.includes("="));
+  const dps = world.vswitchd.openDatapaths();
+  let dp: Datapath | undefined;
+  if (names.length > 0) {
+    const n = names[0] ?? "";
+    dp = dps.find((x) => n === x.name || n === `${x.type}@${x.name}`);
+    if (dp === undefined) return serverError(`opening datapath ${n} failed (No such device)`);
+  } else {
+    if (dps.length === 0) return serverError("no datapaths exist");
+    if (dps.length > 1) return serverError("multiple datapaths, specify one");
+    dp = dps[0];
+  }
+  if (dp === undefined) return output([]);
+  const lines = dumpLines(world, world.datapaths.dpif(dp), null);
+  return output(lines.length === 0 ? [] : ["flow-dump from the main thread:", ...lines]);
+}
+
+/** `dpif/dump-flows BRIDGE`: the bridge's datapath flows (those whose in_port is one of its ports). */
+export function dpifDumpFlows(world: Switch, args: readonly string[]): CommandResult {
+  const name = args.filter((a) => !a.startsWith("-")).at(-1) ?? "";
+  const br = world.bridge(name);
+  const dp = world.ofproto(name)?.datapath;
+  if (br === undefined || dp === undefined) return serverError("no such bridge");
+  return output(dumpLines(world, world.datapaths.dpif(dp), br));
+}
+
+export function revalidatorWait(world: Switch): CommandResult {
+  world.datapaths.revalidate(world.now);
+  return output([]);
+}
+
+export function revalidatorPurge(world: Switch): CommandResult {
+  world.datapaths.purge(world.now);
+  return output([]);
+}

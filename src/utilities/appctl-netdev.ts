@@ -1,0 +1,75 @@
+/**
+ * `ovs-appctl netdev-dummy/receive NETDEV FLOW [--len N]...`: a packet
+ * arrives on a dummy port (src/vswitchd/netdev-dummy.ts), and the datapath hands it to
+ * ofproto as an upcall: translation with side effects (MAC learning, learn
+ * actions, flow counters and idle timers, packet-ins).
+ *
+ * - FLOW is a datapath flow key in OVS's ODP text
+ *   (`in_port(1),eth(src=..,dst=..),eth_type(0x0800),ipv4(...)`), the only
+ *   flow form OVS 3.1 accepts here (an OpenFlow-style `in_port=1,dl_src=..`
+ *   is "syntax error at ..."). Its in_port is ignored: the packet arrives on
+ *   NETDEV. OVS composes a packet from the flow (flow-compose.ts) and
+ *   extracts its flow again, so only header fields survive.
+ * - Every rule the packet hits is credited with one packet of the composed
+ *   length; NETDEV's rx counters count it too.
+ * - The datapath actions are executed on the composed packet's bytes
+ *   (packet/compose.ts, padded with zeros to `--len`), as on a packet given
+ *   in hex (dp-execute.ts): meters, tx counters of the ports it leaves by,
+ *   recirculation. They are also recorded (`Switch.io.takeReceived`).
+ *
+ * The packet goes through its datapath (src/datapath/dpif-netdev.ts, wired
+ * in appctl-dpif.ts): a megaflow hit counts in the megaflow and `dpif/show`'s
+ * hit:, its rule counters, MAC refreshes and learn refreshes arrive when the
+ * stats are pushed (revalidators: `revalidator/wait`, every `time/warp`
+ * step, any change), as in OVS; a miss is an upcall (translation with side
+ * effects, counters at once) that installs a megaflow. `--qid` is accepted
+ * and ignored.
+ */
+import { packetFromHex } from "../datapath/packet/packet.js";
+import { ETH_TOTAL_MIN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
+import type { Switch } from "../vswitchd/switch.js";
+import { dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
+import { serverError } from "./appctl-bridge.js";
+import type { CommandResult } from "./command-result.js";
+import { output } from "./command-result.js";
+
+/** `netdev-dummy/receive NETDEV [--qid N] PACKET|FLOW [--len N]...`. */
+export function netdevDummyReceive(world: Switch, args: readonly string[]): CommandResult {
+  const [name = "", ...rest] = args;
+  const found = findDummyPort(world, name);
+  if (found === undefined) return serverError("no such dummy netdev");
+  let i = 0;
+  if (rest.length > 2 && rest[0] === "--qid") i = 2;
+  for (; i < rest.length; i++) {
+    const arg = rest[i] ?? "";
+    const hex = packetFromHex(arg);
+    if (hex.ok) {
+      world.io.receive(found.bridge, found.port, hex.packet);
+      continue;
+    }
+    let len = 0;
+    if (rest[i + 1] === "--len") {
+      len = Number.parseInt(rest[i + 2] ?? "", 10);
+      if (!Number.isFinite(len) || len < ETH_TOTAL_MIN) return serverError("too small packet len");
+      i += 2;
+    }
+    const error = receiveOdpFlow(world, found.bridge, found.port, arg, len);
+    if (error !== null) return serverError(error);
+  }
+  return output([]);
+}
+
+interface AppctlCommand {
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  readonly run: (world: Switch, args: string[]) => CommandResult;
+}
+
+/** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
+export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
+  ["netdev-dummy/receive", { minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
+  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorWait(world) }],
+  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorPurge(world) }],
+  ["dpctl/dump-flows", { minArgs: 0, maxArgs: 4, run: (world, args) => dpctlDumpFlows(world, args) }],
+  ["dpif/dump-flows", { minArgs: 1, maxArgs: 4, run: (world, args) => dpifDumpFlows(world, args) }],
+];

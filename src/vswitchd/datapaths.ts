@@ -1,0 +1,73 @@
+/**
+ * The datapaths of one switch with their megaflow caches
+ * (src/datapath/dpif-netdev.ts), one per open datapath, each fed by an
+ * upcall over the bridges that share it (src/datapath/upcall.ts), as
+ * ofproto-dpif-upcall.c feeds OVS's datapaths.
+ *
+ * - `dpif(dp)` creates a datapath's cache on first use;
+ * - `noteConfigChange()`: something may change translation (ports, bridges,
+ *   port config): the upcalls re-read their bridges, which moves their
+ *   generation (and so revalidates every megaflow before its next use);
+ * - `pushStats(now)`: pending megaflow stats reach their rules before an
+ *   outside change (dpif-netdev.ts, "Stats");
+ * - `revalidate(now)` / `purge(now)`: a revalidator round / revalidator/purge.
+ */
+import type { Bridge } from "../datapath/bridge.js";
+import type { Datapath } from "../datapath/dpif.js";
+import { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { BridgeUpcall } from "../datapath/upcall.js";
+import type { RecircIds } from "../actions/xlate/xlate-context.js";
+
+/** What the datapaths need of their switch. */
+export interface DatapathOwner {
+  /** The datapaths vswitchd has open. */
+  openDatapaths(): Datapath[];
+  /** The bridges whose ofproto runs on `dp`. */
+  bridgesOf(dp: Datapath): Bridge[];
+  readonly recircIds: RecircIds;
+}
+
+export class Datapaths {
+  private readonly dpifs = new Map<Datapath, DpifNetdev>();
+
+  constructor(private readonly owner: DatapathOwner) {}
+
+  /** The datapath (with its megaflow cache) of open datapath `dp`. */
+  dpif(dp: Datapath): DpifNetdev {
+    let d = this.dpifs.get(dp);
+    if (d === undefined) {
+      d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds));
+      this.dpifs.set(dp, d);
+    }
+    return d;
+  }
+
+  /** Every open datapath's cache (created when missing). */
+  all(): DpifNetdev[] {
+    return this.owner.openDatapaths().map((dp) => this.dpif(dp));
+  }
+
+  /** The datapaths re-read their bridges (a change of ports, bridges or port config). */
+  noteConfigChange(): void {
+    const open = new Set(this.owner.openDatapaths());
+    for (const [dp, d] of this.dpifs) {
+      if (!open.has(dp)) this.dpifs.delete(dp);
+      else if (d.upcall instanceof BridgeUpcall) d.upcall.setBridges(this.owner.bridgesOf(dp));
+    }
+  }
+
+  /** Pushes pending megaflow stats (before an outside change, before reading counters). */
+  pushStats(now: number): void {
+    for (const d of this.dpifs.values()) d.pushStats(now);
+  }
+
+  /** A revalidator round on every datapath. */
+  revalidate(now: number): void {
+    for (const d of this.all()) d.revalidate(now);
+  }
+
+  /** `revalidator/purge`: every datapath flow goes. */
+  purge(now: number): void {
+    for (const d of this.all()) d.purge(now);
+  }
+}

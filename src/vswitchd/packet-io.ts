@@ -1,0 +1,205 @@
+/**
+ * Packets in and out of one switch's datapaths, as bytes (OVS's
+ * dpif-netdev input path and odp_execute_actions):
+ *
+ *   port ─▶ `receive(port, packet)`: rx counters, flow extraction, the
+ *   datapath (megaflow hit, or an upcall to translation) ─▶ datapath actions
+ *   ─▶ `execute`: the actions run on the bytes (src/datapath/odp-execute.ts)
+ *   with the datapath's meters at the switch's time; each packet output
+ *   credits its port's tx counters and goes to what is attached to the port
+ *   (`attach`), or nowhere; each packet tnl_pop decapsulated or `recirc(N)`
+ *   sent back goes through the datapath again (on the tunnel vport with its
+ *   tunnel metadata, or on the same port with recirc_id N and its dp_hash),
+ *   at most MAX_RECIRC_DEPTH times.
+ *
+ * A trace's actions run as OVS's execute_actions_except_outputs: without
+ * their outputs and recirculations, in clones too (their meters do count).
+ * A tap (`setTap`) sees every packet leaving a port and every packet a
+ * userspace(controller) action sends up (the Ryu runner is the wire and the
+ * controller). Packets received are recorded (the last MAX_RECEIVED_PACKETS)
+ * with their datapath actions, for tests to read.
+ */
+import type { OdpAction } from "../actions/xlate/odp-actions.js";
+import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
+import type { UserspaceCookie } from "../actions/xlate/odp-userspace.js";
+import type { Bridge } from "../datapath/bridge.js";
+import type { BridgePort } from "../datapath/bridge-port.js";
+import type { Datapath } from "../datapath/dpif.js";
+import type { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
+import { odpExecute } from "../datapath/odp-execute.js";
+import type { OdpRecirculation } from "../datapath/odp-execute.js";
+import { extractFlow } from "../datapath/packet/extract.js";
+import type { Packet } from "../datapath/packet/packet.js";
+import type { FlowMember } from "../flowtable/flow-layout.js";
+import { M, readMember, W, writeMember } from "../flowtable/flow-layout.js";
+
+/** OVS's MAX_RECIRC_DEPTH: recirculations of one packet at most (a tnl_pop loop stops here). */
+export const MAX_RECIRC_DEPTH = 6;
+/** Received packets kept for `takeReceived` (oldest dropped first past this). */
+export const MAX_RECEIVED_PACKETS = 4096;
+/** What a recirculated packet keeps besides its bytes: the tunnel metadata tnl_pop sets. */
+const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags];
+
+export type ControllerCookie = Extract<UserspaceCookie, { readonly kind: "controller" }>;
+
+/** Watches what leaves the datapaths, packet by packet. */
+export interface DatapathTap {
+  /** A packet leaves datapath `dp` by its port `odpPort`, as it leaves (headers pushed, trunc applied). */
+  output(dp: Datapath, odpPort: number, packet: Packet): void;
+  /** A packet goes up to ovs-vswitchd for a packet-in (`cookie`: reason, max_len, ...). */
+  controller(dp: Datapath, packet: Packet, cookie: ControllerCookie): void;
+}
+
+/** What sits on a port: it is handed each frame the switch outputs there (bytes it may keep; never edited later). */
+export type PortSink = (bytes: Uint8Array) => void;
+
+/** A packet a port received and the datapath actions it got. */
+export interface ReceivedPacket {
+  readonly bridge: string;
+  /** The input port's datapath port number. */
+  readonly odpInPort: number | null;
+  /** The packet's flow (a translation flow, in_port = the OpenFlow port). */
+  readonly flow: Uint32Array;
+  readonly bytes: number;
+  readonly odpActions: readonly OdpAction[];
+}
+
+/** What the packet path needs of its switch. */
+export interface PacketIoOwner {
+  now(): number;
+  /** `other_config:vlan-limit`, as flow extraction applies it. */
+  vlanLimit(): number;
+  bridges(): Iterable<Bridge>;
+  datapathOf(bridge: string): Datapath | undefined;
+  dpif(dp: Datapath): DpifNetdev;
+}
+
+export class PacketIo {
+  /** Frames output to a port with nothing attached (a bridge's internal port...). */
+  nUnattached = 0;
+  /** Datapath actions no executor step performs (ct, sample...), as text, since the last `takeUnhandled`. */
+  private unhandled: string[] = [];
+  private tap: DatapathTap | null = null;
+  /** Called for each packet sent through a datapath again (tnl_pop, recirc): a simulation's packet budget. */
+  onRecirculate: (() => void) | null = null;
+  private readonly sinks = new Map<string, PortSink>();
+  private received: ReceivedPacket[] = [];
+
+  constructor(private readonly owner: PacketIoOwner) {}
+
+  setTap(tap: DatapathTap | null): void {
+    this.tap = tap;
+  }
+
+  attach(port: string, sink: PortSink | null): void {
+    if (sink === null) this.sinks.delete(port);
+    else this.sinks.set(port, sink);
+  }
+
+  /** Packets received since the last call, oldest first. */
+  takeReceived(): ReceivedPacket[] {
+    const list = this.received;
+    this.received = [];
+    return list;
+  }
+
+  /** Datapath actions left unexecuted since the last call. */
+  takeUnhandled(): string[] {
+    const list = this.unhandled;
+    this.unhandled = [];
+    return list;
+  }
+
+  /** The port named `name` of any bridge, with its bridge. */
+  findPort(name: string): { bridge: Bridge; port: BridgePort } | undefined {
+    for (const bridge of this.owner.bridges()) {
+      const port = bridge.portByName(name);
+      if (port !== undefined) return { bridge, port };
+    }
+    return undefined;
+  }
+
+  /** A packet's bytes arrive on `port` of `bridge`: extraction, the datapath, its actions executed. */
+  receive(bridge: Bridge, port: BridgePort, packet: Packet): void {
+    const flow = new Uint32Array(XLATE_FLOW_WORDS);
+    extractFlow(packet, port.ofport, flow, this.owner.vlanLimit());
+    const actions = this.deliver(bridge, port, flow, packet.size);
+    this.execute(bridge, packet, actions, false, 0, port.odpPort ?? 0);
+  }
+
+  /** The datapath pass of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length: its datapath actions. */
+  deliver(bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): readonly OdpAction[] {
+    port.stats.rxPackets++;
+    port.stats.rxBytes += bytes;
+    const dp = this.owner.datapathOf(bridge.name);
+    if (dp === undefined || port.odpPort === null) return [];
+    const key = new Uint32Array(DP_KEY_WORDS);
+    key.set(flow.subarray(0, DP_KEY_WORDS));
+    key[W.IN_PORT] = port.odpPort;
+    const odpActions = this.owner.dpif(dp).receive(key, bytes, this.owner.now());
+    this.received.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
+    if (this.received.length > MAX_RECEIVED_PACKETS) this.received.shift();
+    return odpActions;
+  }
+
+  /** Runs `actions` on `packet` in `bridge`'s datapath; outputs are credited and delivered, recirculated packets go through it again. */
+  execute(bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0): void {
+    const dp = this.owner.datapathOf(bridge.name);
+    if (dp === undefined) return;
+    const tap = pruneOutputs ? null : this.tap;
+    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, now: this.owner.now() });
+    if (r.unhandled.length > 0) this.unhandled.push(...r.unhandled);
+    for (const o of r.outputs) {
+      const name = this.creditOutput(dp, o.odpPort, o.packet.size);
+      tap?.output(dp, o.odpPort, o.packet);
+      if (pruneOutputs || name === undefined) continue;
+      const sink = this.sinks.get(name);
+      if (sink === undefined) this.nUnattached++;
+      else sink(o.packet.data());
+    }
+    if (tap !== null) {
+      for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
+    }
+    for (const d of r.recirculations) this.recirculate(bridge, dp, d, depth + 1);
+  }
+
+  /** Credits the tx counters of the port of `dp` numbered `odpPort` with one packet of `bytes`; its name. */
+  private creditOutput(dp: Datapath, odpPort: number, bytes: number): string | undefined {
+    for (const br of this.owner.bridges()) {
+      if (this.owner.datapathOf(br.name) !== dp) continue;
+      const p = br.ports().find((q) => q.odpPort === odpPort);
+      if (p !== undefined) {
+        p.stats.txPackets++;
+        p.stats.txBytes += bytes;
+        return p.name;
+      }
+    }
+    return dp.portByNumber(odpPort)?.name;
+  }
+
+  private recirculate(bridge: Bridge, dp: Datapath, d: OdpRecirculation, depth: number): void {
+    if (depth > MAX_RECIRC_DEPTH) return;
+    this.onRecirculate?.();
+    const flow = new Uint32Array(XLATE_FLOW_WORDS);
+    extractFlow(d.packet, d.inPort, flow, this.owner.vlanLimit());
+    for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(d.metadata, m));
+    const key = new Uint32Array(DP_KEY_WORDS);
+    key.set(flow.subarray(0, DP_KEY_WORDS));
+    key[W.IN_PORT] = d.inPort;
+    key[XM.recircId.word] = d.recircId ?? 0;
+    key[XM.dpHash.word] = d.packet.dpHash;
+    const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now());
+    this.execute(bridge, d.packet, actions, false, depth, d.inPort);
+  }
+}
+
+/** OVS's prune_output_actions: no output or recirc, in clones too. */
+function prune(actions: readonly OdpAction[]): OdpAction[] {
+  const out: OdpAction[] = [];
+  for (const a of actions) {
+    if (a.type === "clone") out.push({ ...a, actions: prune(a.actions) });
+    else if (a.type !== "output" && a.type !== "recirc") out.push(a);
+  }
+  return out;
+}
