@@ -61,23 +61,23 @@ export interface CaseResult {
 
 /** The switch under test and the tester's link to it. */
 export interface TestSwitch {
-  readonly world: Switch;
+  readonly switch: Switch;
   readonly io: SwitchIo;
   readonly version: OfVersion;
 }
 
 function newSwitch(version: OfVersion): TestSwitch {
-  const world = new Switch();
+  const sw = new Switch();
   const ports = Array.from({ length: N_PORTS }, (_, i) => ` -- add-port ${BRIDGE} p${i + 1} -- set Interface p${i + 1} type=dummy ofport_request=${i + 1}`).join("");
   const setup = [
     `ovs-vsctl add-br ${BRIDGE} -- set bridge ${BRIDGE} datapath_type=dummy fail-mode=secure protocols=OpenFlow10,OpenFlow13${ports}`,
     `ovs-ofctl del-flows ${BRIDGE}`,
   ];
   for (const line of setup) {
-    const r = runLine(world, line);
+    const r = runLine(sw, line);
     if (!r.ok) throw new RyuCaseError(`switch setup failed: ${line}: ${r.stderr.join(" ")}`);
   }
-  return { world, io: new SwitchIo(world, BRIDGE, `p${RECV_PORT}`), version };
+  return { switch: sw, io: new SwitchIo(sw, BRIDGE, `p${RECV_PORT}`), version };
 }
 
 /**
@@ -139,7 +139,7 @@ function checkPacketIn(sw: TestSwitch, ingress: Uint8Array, expected: Uint8Array
  * goes through the switch: what its translation meets, before its side effects.
  */
 function checkTableMiss(sw: TestSwitch, ingress: Uint8Array, tables: readonly Json[]): string {
-  const lookups = tableLookups(sw.world, BRIDGE, RECV_PORT, sw.world.bridge(BRIDGE)?.port(RECV_PORT)?.odpPort ?? 0, ingress);
+  const lookups = tableLookups(sw.switch, BRIDGE, RECV_PORT, sw.switch.bridge(BRIDGE)?.port(RECV_PORT)?.odpPort ?? 0, ingress);
   const events = sw.io.send(ingress);
   let looked = false;
   for (const tb of tables) {
@@ -175,14 +175,14 @@ export function runCase(c: Json, version: OfVersion, file: string, index: number
     const prereq = c["prerequisite"];
     for (const msg of Array.isArray(prereq) ? prereq : []) {
       const line = messageLine(msg, version, BRIDGE);
-      const r = runLine(sw.world, line);
+      const r = runLine(sw.switch, line);
       if (!r.ok) return result(`prerequisite refused: ${line.replace(/^ovs-ofctl -O \S+ /, "")}: ${[...r.stderr, ...r.stdout].join(" ").trim()}`);
     }
     const rand = seededRandInt(index);
     const problems: string[] = [];
     for (const t of Array.isArray(c["tests"]) ? c["tests"] : []) {
       if (!isObj(t)) throw new RyuCaseError("a test must be an object");
-      const p = isObj(t["ingress"]) ? checkThroughputTest(sw.world, sw.io, t, rand) : checkPacketTest(sw, t, rand);
+      const p = isObj(t["ingress"]) ? checkThroughputTest(sw.switch, sw.io, t, rand) : checkPacketTest(sw, t, rand);
       if (p !== "") problems.push(p);
     }
     return result(problems.join(" | "));

@@ -8,10 +8,10 @@
  * the packets leaving each port and the packets sent to the controller, in
  * the order the datapath emits them.
  *
- *   const io = new SwitchIo(world, "br0", "p1");
+ *   const io = new SwitchIo(sw, "br0", "p1");
  *   const events = io.send(bytes);     // [{ kind: "output", ofport: 2, bytes }, ...]
  *
- * A SwitchIo is the world's one datapath tap: create one per world.
+ * A SwitchIo is the switch's one datapath tap: create one per switch.
  */
 import type { ControllerCookie } from "../vswitchd/packet-io.js";
 import { findDummyPort } from "../vswitchd/netdev-dummy.js";
@@ -27,20 +27,20 @@ export class SwitchIoError extends Error {
 }
 
 export class SwitchIo {
-  private readonly world: Switch;
+  private readonly sw: Switch;
   private readonly inPort: string;
   /** Datapath port -> OpenFlow port of the bridge. */
   private readonly ofports = new Map<number, number>();
   private events: SwitchEvent[] = [];
 
-  constructor(world: Switch, bridgeName: string, inPort: string) {
-    this.world = world;
+  constructor(sw: Switch, bridgeName: string, inPort: string) {
+    this.sw = sw;
     this.inPort = inPort;
-    const bridge = world.bridge(bridgeName);
+    const bridge = sw.bridge(bridgeName);
     if (bridge === undefined) throw new SwitchIoError(`no bridge ${bridgeName}`);
     for (const p of bridge.ports()) if (p.odpPort !== null) this.ofports.set(p.odpPort, p.ofport);
-    const dp = world.ofproto(bridgeName)?.datapath;
-    world.io.setTap({
+    const dp = sw.ofproto(bridgeName)?.datapath;
+    sw.io.setTap({
       output: (d, odpPort, packet) => {
         // The executor never edits bytes once handed out (copy-on-write): the view stays valid.
         if (d === dp) this.events.push({ kind: "output", ofport: this.ofports.get(odpPort) ?? -1, bytes: packet.data() });
@@ -54,12 +54,12 @@ export class SwitchIo {
   /** Sends `bytes` (not modified) into the switch's input port (or `netdev`); returns what came out, in order. */
   send(bytes: Uint8Array, netdev: string = this.inPort): SwitchEvent[] {
     this.events = [];
-    const found = findDummyPort(this.world, netdev);
+    const found = findDummyPort(this.sw, netdev);
     if (found === undefined) throw new SwitchIoError(`${netdev} is not a dummy port`);
-    this.world.io.receive(found.bridge, found.port, new Packet(bytes));
+    this.sw.io.receive(found.bridge, found.port, new Packet(bytes));
     // netdev-dummy/receive also records each packet's datapath actions for
     // tests to read; drained here, the record stays short over a throughput run.
-    this.world.io.takeReceived();
+    this.sw.io.takeReceived();
     const out = this.events;
     this.events = [];
     return out;

@@ -39,18 +39,18 @@ function collect(nodes: readonly TraceNode[], out: TableLookups): void {
 }
 
 /** The table lookups of `bytes` arriving on OpenFlow port `ofport` of `bridgeName` (datapath port `odpPort`). */
-export function tableLookups(world: Switch, bridgeName: string, ofport: number, odpPort: number, bytes: Uint8Array): TableLookups {
-  const bridge = world.xlateBridge(bridgeName);
+export function tableLookups(sw: Switch, bridgeName: string, ofport: number, odpPort: number, bytes: Uint8Array): TableLookups {
+  const bridge = sw.xlateBridge(bridgeName);
   const out: TableLookups = new Map();
   if (bridge === undefined) return out;
   const pass = (packet: Packet, recirc: { readonly id: number; readonly dpHash: number } | null, depth: number): void => {
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
-    extractFlow(packet, ofport, flow, world.vlanLimit());
+    extractFlow(packet, ofport, flow, sw.vlanLimit());
     if (recirc !== null) {
       flow[XM.recircId.word] = recirc.id;
       flow[XM.dpHash.word] = recirc.dpHash;
     }
-    const r = xlate(bridge, flow, { trace: true, allowSideEffects: false, now: world.now, recircIds: world.recircIds });
+    const r = xlate(bridge, flow, { trace: true, allowSideEffects: false, now: sw.now, recircIds: sw.recircIds });
     collect(r.trace, out);
     if (depth >= MAX_RECIRC_DEPTH) return;
     for (const d of odpExecute(packet, r.odpActions, odpPort).recirculations) {

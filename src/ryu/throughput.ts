@@ -37,7 +37,7 @@ function num(v: Json | undefined): number {
   return typeof v === "number" ? v : 0;
 }
 
-export function checkThroughputTest(world: Switch, io: SwitchIo, t: { readonly [k: string]: Json }, rand: RandInt): string {
+export function checkThroughputTest(sw: Switch, io: SwitchIo, t: { readonly [k: string]: Json }, rand: RandInt): string {
   const ing = t["ingress"];
   const pk = isObj(ing) ? ing["packets"] : undefined;
   const eg = t["egress"];
@@ -50,12 +50,12 @@ export function checkThroughputTest(world: Switch, io: SwitchIo, t: { readonly [
   const seconds = n / pktps;
   const bytes = new Map<number, number>();
   const packets = new Map<number, number>();
-  const start = world.now;
+  const start = sw.now;
   // A packet without random fields is the same every time: encoded once.
   const fixed = data.some((d) => d.includes("randint")) ? null : encodePacket(parsePacket(data, rand));
   for (let k = 0; k < n; k++) {
     const at = start + (k * 1000) / pktps;
-    if (at > world.now) world.advanceClock(at - world.now);
+    if (at > sw.now) sw.advanceClock(at - sw.now);
     for (const e of io.send(fixed ?? encodePacket(parsePacket(data, rand)))) {
       if (e.kind !== "output") continue;
       bytes.set(e.ofport, (bytes.get(e.ofport) ?? 0) + e.bytes.length);

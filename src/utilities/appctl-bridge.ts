@@ -31,17 +31,17 @@ function strcmp(a: string, b: string): number {
  * `dpif/show`: each datapath (by type) with its hit/miss counters, then its
  * bridges by name, each port by name as `name ofport/odp-port: (type: config)`.
  */
-export function dpifShow(world: Switch): CommandResult {
+export function dpifShow(sw: Switch): CommandResult {
   const lines: string[] = [];
-  for (const dp of world.vswitchd.openDatapaths()) {
+  for (const dp of sw.vswitchd.openDatapaths()) {
     lines.push(`${dp.type}@${dp.name}: hit:${dp.nHit} missed:${dp.nMissed}`);
-    const rts = world.vswitchd
+    const rts = sw.vswitchd
       .runtimes()
       .filter((rt) => rt.datapath === dp)
       .sort((a, b) => strcmp(a.name, b.name));
     for (const rt of rts) {
       lines.push(`  ${rt.name}:`);
-      const br = world.bridge(rt.name);
+      const br = sw.bridge(rt.name);
       for (const live of [...rt.ports.values()].sort((a, b) => strcmp(a.name, b.name))) {
         const options = br?.port(live.ofport)?.options ?? new Map<string, string>();
         const config = [...netdevConfig(live.type, options)].sort(([a], [b]) => strcmp(a, b));
@@ -53,26 +53,26 @@ export function dpifShow(world: Switch): CommandResult {
   return output(lines);
 }
 
-export function dpifDumpDps(world: Switch): CommandResult {
-  const names = world.vswitchd.runtimes().map((rt) => `${rt.dpType}@${rt.name}`);
+export function dpifDumpDps(sw: Switch): CommandResult {
+  const names = sw.vswitchd.runtimes().map((rt) => `${rt.dpType}@${rt.name}`);
   return output(names.sort(strcmp));
 }
 
-export function ofprotoList(world: Switch): CommandResult {
-  return output(world.vswitchd.ofprotoNames());
+export function ofprotoList(sw: Switch): CommandResult {
+  return output(sw.vswitchd.ofprotoNames());
 }
 
 /** `bridge/dump-flows BRIDGE`: every flow, hidden tables included, as ofproto.c's flow_stats_ds. */
-export function bridgeDumpFlows(world: Switch, args: string[]): CommandResult {
+export function bridgeDumpFlows(sw: Switch, args: string[]): CommandResult {
   const name = args.filter((a) => a !== "--offload-stats").at(-1) ?? "";
-  const br = world.bridge(name);
+  const br = sw.bridge(name);
   if (!br) return serverError("Unknown bridge");
   const lines: string[] = [];
   for (let t = 0; t < N_TABLES; t++) {
     if (br.tables.count(t) === 0) continue;
     for (const f of br.tables.select({ tableId: t, match: Match.catchall(), cookie: 0n, cookieMask: 0n, outPort: OFPP_NONE, outGroup: OFPG_ANY })) {
       let s = t !== 0 ? `table_id=${t}, ` : "";
-      s += `duration=${Math.floor((world.now - f.created) / 1000)}s, n_packets=${f.nPackets}, n_bytes=${f.nBytes}, `;
+      s += `duration=${Math.floor((sw.now - f.created) / 1000)}s, n_packets=${f.nPackets}, n_bytes=${f.nBytes}, `;
       let match = formatMatch(f.match, f.priority);
       if (br.isRecircDropFlow(f)) match += ",recirc_id=0";
       lines.push(`${s}${match},actions=${formatActions(f.actions)}`);
@@ -81,31 +81,31 @@ export function bridgeDumpFlows(world: Switch, args: string[]): CommandResult {
   return output(lines);
 }
 
-export function fdbShow(world: Switch, name: string): CommandResult {
-  const br = world.bridge(name);
+export function fdbShow(sw: Switch, name: string): CommandResult {
+  const br = sw.bridge(name);
   if (!br) return serverError("no such bridge");
-  br.macTable.run(world.now);
+  br.macTable.run(sw.now);
   const lines = [" port  VLAN  MAC                Age"];
-  for (const { entry, age } of br.macTable.list(world.now)) {
+  for (const { entry, age } of br.macTable.list(sw.now)) {
     const port = entry.port === OFPP_LOCAL ? "LOCAL" : String(entry.port);
     lines.push(`${port.padStart(5)}  ${String(entry.vlan).padStart(4)}  ${formatMac(entry.mac)}  ${String(age).padStart(3)}`);
   }
   return output(lines);
 }
 
-export function fdbFlush(world: Switch, name: string | undefined): CommandResult {
+export function fdbFlush(sw: Switch, name: string | undefined): CommandResult {
   if (name !== undefined) {
-    const br = world.bridge(name);
+    const br = sw.bridge(name);
     if (!br) return serverError("no such bridge");
     br.macTable.flush();
-  } else for (const br of world.bridges.values()) br.macTable.flush();
+  } else for (const br of sw.bridges.values()) br.macTable.flush();
   return output(["table successfully flushed"]);
 }
 
-export function fdbStatsShow(world: Switch, name: string): CommandResult {
-  const br = world.bridge(name);
+export function fdbStatsShow(sw: Switch, name: string): CommandResult {
+  const br = sw.bridge(name);
   if (!br) return serverError("no such bridge");
-  br.macTable.run(world.now);
+  br.macTable.run(sw.now);
   const ml = br.macTable;
   return output([
     `Statistics for bridge "${name}":`,
@@ -160,12 +160,12 @@ const SET_DP_FEATURES_ORDER = [
 const FEATURE_OVERRIDES = new WeakMap<Switch, Map<string, Map<string, string>>>();
 
 /** The run-time value of each feature of the datapath of bridge `name`. */
-function runTimeFeatures(world: Switch, name: string): Map<string, string> {
-  const dpType = world.ofproto(name)?.dpType ?? "";
-  let perDp = FEATURE_OVERRIDES.get(world);
+function runTimeFeatures(sw: Switch, name: string): Map<string, string> {
+  const dpType = sw.ofproto(name)?.dpType ?? "";
+  let perDp = FEATURE_OVERRIDES.get(sw);
   if (perDp === undefined) {
     perDp = new Map();
-    FEATURE_OVERRIDES.set(world, perDp);
+    FEATURE_OVERRIDES.set(sw, perDp);
   }
   let f = perDp.get(dpType);
   if (f === undefined) {
@@ -176,8 +176,8 @@ function runTimeFeatures(world: Switch, name: string): Map<string, string> {
 }
 
 /** `dpif/show-dp-features`: the features as probed at boot (run-time overrides do not show). */
-export function dpifShowDpFeatures(world: Switch, name: string): CommandResult {
-  if (!world.bridge(name)) return serverError("no such bridge");
+export function dpifShowDpFeatures(sw: Switch, name: string): CommandResult {
+  if (!sw.bridge(name)) return serverError("no such bridge");
   return output(DP_FEATURES.map(([, label, v]) => `${label}: ${v === "true" ? "Yes" : v}`));
 }
 
@@ -190,10 +190,10 @@ export function dpifShowDpFeatures(world: Switch, name: string): CommandResult {
  * Numeric features take a decimal number. The values only show in listings:
  * translation does not consult them.
  */
-export function dpifSetDpFeatures(world: Switch, args: string[]): CommandResult {
+export function dpifSetDpFeatures(sw: Switch, args: string[]): CommandResult {
   const name = args[0] ?? "";
-  if (!world.bridge(name)) return serverError("no such bridge");
-  const rt = runTimeFeatures(world, name);
+  if (!sw.bridge(name)) return serverError("no such bridge");
+  const rt = runTimeFeatures(sw, name);
   const line = (key: string): string => {
     const [, label, boot] = DP_FEATURES.find(([k]) => k === key) as readonly [string, string, string];
     return `${key} (${label}) : [run time]:${rt.get(key) ?? boot}, [boot time]:${boot}`;

@@ -17,7 +17,7 @@ import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-function dumpLines(world: Switch, d: DpifNetdev, bridge: Bridge | null): string[] {
+function dumpLines(sw: Switch, d: DpifNetdev, bridge: Bridge | null): string[] {
   const lines: string[] = [];
   for (const m of d.flows()) {
     if (bridge !== null) {
@@ -25,15 +25,15 @@ function dumpLines(world: Switch, d: DpifNetdev, bridge: Bridge | null): string[
       if (found?.bridge !== bridge) continue;
     }
     const port = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0)?.port : undefined;
-    lines.push(formatMegaflow(m, world.now, port?.tunnel?.type === "geneve"));
+    lines.push(formatMegaflow(m, sw.now, port?.tunnel?.type === "geneve"));
   }
   return lines;
 }
 
 /** `dpctl/dump-flows [DP]`: "flow-dump from the main thread:" then each flow (nothing without flows). */
-export function dpctlDumpFlows(world: Switch, args: readonly string[]): CommandResult {
+export function dpctlDumpFlows(sw: Switch, args: readonly string[]): CommandResult {
   const names = args.filter((a) => !a.startsWith("-") && !a.includes("="));
-  const dps = world.vswitchd.openDatapaths();
+  const dps = sw.vswitchd.openDatapaths();
   let dp: Datapath | undefined;
   if (names.length > 0) {
     const n = names[0] ?? "";
@@ -45,25 +45,25 @@ export function dpctlDumpFlows(world: Switch, args: readonly string[]): CommandR
     dp = dps[0];
   }
   if (dp === undefined) return output([]);
-  const lines = dumpLines(world, world.datapaths.dpif(dp), null);
+  const lines = dumpLines(sw, sw.datapaths.dpif(dp), null);
   return output(lines.length === 0 ? [] : ["flow-dump from the main thread:", ...lines]);
 }
 
 /** `dpif/dump-flows BRIDGE`: the bridge's datapath flows (those whose in_port is one of its ports). */
-export function dpifDumpFlows(world: Switch, args: readonly string[]): CommandResult {
+export function dpifDumpFlows(sw: Switch, args: readonly string[]): CommandResult {
   const name = args.filter((a) => !a.startsWith("-")).at(-1) ?? "";
-  const br = world.bridge(name);
-  const dp = world.ofproto(name)?.datapath;
+  const br = sw.bridge(name);
+  const dp = sw.ofproto(name)?.datapath;
   if (br === undefined || dp === undefined) return serverError("no such bridge");
-  return output(dumpLines(world, world.datapaths.dpif(dp), br));
+  return output(dumpLines(sw, sw.datapaths.dpif(dp), br));
 }
 
-export function revalidatorWait(world: Switch): CommandResult {
-  world.datapaths.revalidate(world.now);
+export function revalidatorWait(sw: Switch): CommandResult {
+  sw.datapaths.revalidate(sw.now);
   return output([]);
 }
 
-export function revalidatorPurge(world: Switch): CommandResult {
-  world.datapaths.purge(world.now);
+export function revalidatorPurge(sw: Switch): CommandResult {
+  sw.datapaths.purge(sw.now);
   return output([]);
 }

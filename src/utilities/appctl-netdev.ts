@@ -34,9 +34,9 @@ import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 
 /** `netdev-dummy/receive NETDEV [--qid N] PACKET|FLOW [--len N]...`. */
-export function netdevDummyReceive(world: Switch, args: readonly string[]): CommandResult {
+export function netdevDummyReceive(sw: Switch, args: readonly string[]): CommandResult {
   const [name = "", ...rest] = args;
-  const found = findDummyPort(world, name);
+  const found = findDummyPort(sw, name);
   if (found === undefined) return serverError("no such dummy netdev");
   let i = 0;
   if (rest.length > 2 && rest[0] === "--qid") i = 2;
@@ -44,7 +44,7 @@ export function netdevDummyReceive(world: Switch, args: readonly string[]): Comm
     const arg = rest[i] ?? "";
     const hex = packetFromHex(arg);
     if (hex.ok) {
-      world.io.receive(found.bridge, found.port, hex.packet);
+      sw.io.receive(found.bridge, found.port, hex.packet);
       continue;
     }
     let len = 0;
@@ -53,7 +53,7 @@ export function netdevDummyReceive(world: Switch, args: readonly string[]): Comm
       if (!Number.isFinite(len) || len < ETH_TOTAL_MIN) return serverError("too small packet len");
       i += 2;
     }
-    const error = receiveOdpFlow(world, found.bridge, found.port, arg, len);
+    const error = receiveOdpFlow(sw, found.bridge, found.port, arg, len);
     if (error !== null) return serverError(error);
   }
   return output([]);
@@ -62,14 +62,14 @@ export function netdevDummyReceive(world: Switch, args: readonly string[]): Comm
 interface AppctlCommand {
   readonly minArgs: number;
   readonly maxArgs: number;
-  readonly run: (world: Switch, args: string[]) => CommandResult;
+  readonly run: (sw: Switch, args: string[]) => CommandResult;
 }
 
 /** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
 export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
   ["netdev-dummy/receive", { minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
-  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorWait(world) }],
-  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: (world) => revalidatorPurge(world) }],
-  ["dpctl/dump-flows", { minArgs: 0, maxArgs: 4, run: (world, args) => dpctlDumpFlows(world, args) }],
-  ["dpif/dump-flows", { minArgs: 1, maxArgs: 4, run: (world, args) => dpifDumpFlows(world, args) }],
+  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: (sw) => revalidatorWait(sw) }],
+  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: (sw) => revalidatorPurge(sw) }],
+  ["dpctl/dump-flows", { minArgs: 0, maxArgs: 4, run: (sw, args) => dpctlDumpFlows(sw, args) }],
+  ["dpif/dump-flows", { minArgs: 1, maxArgs: 4, run: (sw, args) => dpifDumpFlows(sw, args) }],
 ];

@@ -12,7 +12,7 @@ import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-type Handler = (world: Switch, args: string[]) => CommandResult;
+type Handler = (sw: Switch, args: string[]) => CommandResult;
 
 interface Command {
   readonly minArgs: number;
@@ -40,20 +40,20 @@ function parseMac(s: string): number | null {
   return v;
 }
 
-function deviceExists(world: Switch, dev: string): boolean {
-  for (const br of world.bridges.values()) if (br.portByName(dev) !== undefined) return true;
+function deviceExists(sw: Switch, dev: string): boolean {
+  for (const br of sw.bridges.values()) if (br.portByName(dev) !== undefined) return true;
   return false;
 }
 
-const ip4addr: Handler = (world, [dev = "", cidr = ""]) => {
-  if (!deviceExists(world, dev)) return serverError("Unknown Dummy Interface");
+const ip4addr: Handler = (sw, [dev = "", cidr = ""]) => {
+  if (!deviceExists(sw, dev)) return serverError("Unknown Dummy Interface");
   const p = parseCidr(cidr);
   if (typeof p === "string") return serverError(p);
-  world.tunnels.routes.addAddress(dev, p.ip, p.plen);
+  sw.tunnels.routes.addAddress(dev, p.ip, p.plen);
   return output(["OK"]);
 };
 
-const routeAdd: Handler = (world, [prefix = "", dev = "", gwText]) => {
+const routeAdd: Handler = (sw, [prefix = "", dev = "", gwText]) => {
   const p = parseCidr(prefix);
   if (typeof p === "string") return serverError("Invalid parameters");
   let gw = 0;
@@ -62,19 +62,19 @@ const routeAdd: Handler = (world, [prefix = "", dev = "", gwText]) => {
     if (g === null) return serverError("Invalid pkt_mark or gateway");
     gw = Number(g);
   }
-  if (!world.tunnels.routes.add(p.ip, p.plen, dev, gw)) return serverError("Error while inserting route.");
+  if (!sw.tunnels.routes.add(p.ip, p.plen, dev, gw)) return serverError("Error while inserting route.");
   return output(["OK"]);
 };
 
-const routeDel: Handler = (world, [prefix = ""]) => {
+const routeDel: Handler = (sw, [prefix = ""]) => {
   const p = parseCidr(prefix);
   if (typeof p === "string") return serverError("Invalid parameters");
-  return world.tunnels.routes.remove(p.ip, p.plen) ? output(["OK"]) : serverError("Not found");
+  return sw.tunnels.routes.remove(p.ip, p.plen) ? output(["OK"]) : serverError("Not found");
 };
 
-const routeShow: Handler = (world) => {
+const routeShow: Handler = (sw) => {
   const lines = ["Route Table:"];
-  for (const r of world.tunnels.routes.list()) {
+  for (const r of sw.tunnels.routes.list()) {
     const gw = r.gw !== 0 ? ` GW ${formatIpv4(BigInt(r.gw))}` : "";
     lines.push(`User: ${formatIpv4(BigInt(r.prefix))}/${r.plen} dev ${r.dev}${gw} SRC ${formatIpv4(BigInt(r.src))}`);
   }
@@ -84,23 +84,23 @@ const routeShow: Handler = (world) => {
 /** INET6_ADDRSTRLEN: the IP column's width in `tnl/arp/show`. */
 const INET6_ADDRSTRLEN = 46;
 
-const arpShow: Handler = (world) => {
+const arpShow: Handler = (sw) => {
   const lines = [
     "IP                                            MAC                 Bridge",
     "==========================================================================",
   ];
-  for (const e of world.tunnels.neighbours.list()) {
+  for (const e of sw.tunnels.neighbours.list()) {
     lines.push(`${formatIpv4(BigInt(e.ip)).padEnd(INET6_ADDRSTRLEN)}${formatEthernet(BigInt(e.mac))}   ${e.bridge}`);
   }
   return output(lines);
 };
 
-const arpSet: Handler = (world, [br = "", ipText = "", macText = ""]) => {
+const arpSet: Handler = (sw, [br = "", ipText = "", macText = ""]) => {
   const ip = parseIpv4Strict(ipText);
   if (ip === null) return serverError("bad IP address");
   const mac = parseMac(macText);
   if (mac === null) return serverError("bad MAC address");
-  world.tunnels.neighbours.set(br, Number(ip), mac);
+  sw.tunnels.neighbours.set(br, Number(ip), mac);
   return output(["OK"]);
 };
 
@@ -116,8 +116,8 @@ export const TUNNEL_COMMANDS: ReadonlyArray<readonly [string, Command]> = [
     {
       minArgs: 0,
       maxArgs: 0,
-      run: (world) => {
-        world.tunnels.neighbours.flush();
+      run: (sw) => {
+        sw.tunnels.neighbours.flush();
         return output(["OK"]);
       },
     },

@@ -24,7 +24,7 @@ import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-type Handler = (world: Switch, args: string[]) => CommandResult;
+type Handler = (sw: Switch, args: string[]) => CommandResult;
 
 interface AppctlCommand {
   readonly minArgs: number;
@@ -40,16 +40,16 @@ function atoll(s: string): number {
 
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
   ["time/stop", { minArgs: 0, maxArgs: 0, run: () => output([]) }],
-  ["dpif/show", { minArgs: 0, maxArgs: 0, run: (world) => dpifShow(world) }],
-  ["dpif/dump-dps", { minArgs: 0, maxArgs: 0, run: (world) => dpifDumpDps(world) }],
-  ["dpif/show-dp-features", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => dpifShowDpFeatures(world, br) }],
-  ["dpif/set-dp-features", { minArgs: 1, maxArgs: 3, run: (world, args) => dpifSetDpFeatures(world, args) }],
-  ["ofproto/trace", { minArgs: 1, maxArgs: Infinity, run: (world, args) => ofprotoTraceCommand(world, args) }],
-  ["ofproto/list", { minArgs: 0, maxArgs: 0, run: (world) => ofprotoList(world) }],
-  ["bridge/dump-flows", { minArgs: 1, maxArgs: 2, run: (world, args) => bridgeDumpFlows(world, args) }],
-  ["fdb/show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbShow(world, br) }],
-  ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (world, [br]) => fdbFlush(world, br) }],
-  ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (world, [br = ""]) => fdbStatsShow(world, br) }],
+  ["dpif/show", { minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
+  ["dpif/dump-dps", { minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
+  ["dpif/show-dp-features", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => dpifShowDpFeatures(sw, br) }],
+  ["dpif/set-dp-features", { minArgs: 1, maxArgs: 3, run: (sw, args) => dpifSetDpFeatures(sw, args) }],
+  ["ofproto/trace", { minArgs: 1, maxArgs: Infinity, run: (sw, args) => ofprotoTraceCommand(sw, args) }],
+  ["ofproto/list", { minArgs: 0, maxArgs: 0, run: (sw) => ofprotoList(sw) }],
+  ["bridge/dump-flows", { minArgs: 1, maxArgs: 2, run: (sw, args) => bridgeDumpFlows(sw, args) }],
+  ["fdb/show", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbShow(sw, br) }],
+  ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
+  ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
   ...NETDEV_COMMANDS,
   ...TUNNEL_COMMANDS,
   [
@@ -58,18 +58,18 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
       minArgs: 1,
       maxArgs: 2,
       // `time/warp MSECS` warps once; `time/warp TOTAL STEP` warps TOTAL in STEP increments.
-      run: (world, [first = "", second]) => {
+      run: (sw, [first = "", second]) => {
         const total = atoll(first);
         const step = second === undefined ? atoll(first) : atoll(second);
         if (step <= 0 || total < 0) return serverError("invalid MSECS");
-        world.advance(total, step);
+        sw.advance(total, step);
         return output(["warped"]);
       },
     },
   ],
 ]);
 
-export function runAppctl(world: Switch, argv: string[]): CommandResult {
+export function runAppctl(sw: Switch, argv: string[]): CommandResult {
   // ovs-appctl's own options (--timeout, --target) come before the command; what follows is the command's.
   const first = argv.findIndex((a) => !a.startsWith("--"));
   const [name, ...rest] = first < 0 ? [] : argv.slice(first);
@@ -78,5 +78,5 @@ export function runAppctl(world: Switch, argv: string[]): CommandResult {
   if (!cmd) return serverError(`"${name}" is not a valid command (use "list-commands" to see a list of valid commands)`);
   if (rest.length < cmd.minArgs) return serverError(`"${name}" command requires at least ${cmd.minArgs} arguments`);
   if (rest.length > cmd.maxArgs) return serverError(`"${name}" command takes at most ${cmd.maxArgs} arguments`);
-  return cmd.run(world, rest);
+  return cmd.run(sw, rest);
 }

@@ -133,23 +133,23 @@ function readError(e: unknown, log: string[]): CommandResult | null {
   return null;
 }
 
-export function replaceFlows(world: Switch, br: Bridge, path: string, o: OfctlOptions, log: string[]): CommandResult {
+export function replaceFlows(sw: Switch, br: Bridge, path: string, o: OfctlOptions, log: string[]): CommandResult {
   try {
     const sentFlows = prepareFlowFile(br, path, o, log);
     checkDumpProtocol(sentFlows, o);
     const file = fromFile(sentFlows);
-    const sw = fromSwitch(br, o);
-    for (const [key, v] of sw) {
+    const current = fromSwitch(br, o);
+    for (const [key, v] of current) {
       if (file.has(key)) continue;
       br.tables.apply(
         defaultFlowMod({ command: "delete_strict", match: v.match, priority: v.priority, tableId: v.tableId, newCookie: null, actions: [] }),
-        world.now,
+        sw.now,
       );
     }
     for (const [key, v] of file) {
-      const old = sw.get(key);
+      const old = current.get(key);
       if (old && equalVersions(old, v)) continue;
-      if (v.sent) applyFlowMod(world, br, v.sent);
+      if (v.sent) applyFlowMod(sw, br, v.sent);
     }
     return output([], log);
   } catch (e) {
@@ -159,10 +159,10 @@ export function replaceFlows(world: Switch, br: Bridge, path: string, o: OfctlOp
   }
 }
 
-export function diffFlows(world: Switch, a: string, b: string, o: OfctlOptions): CommandResult {
+export function diffFlows(sw: Switch, a: string, b: string, o: OfctlOptions): CommandResult {
   const log: string[] = [];
-  const brA = world.bridge(a);
-  const brB = world.bridge(b);
+  const brA = sw.bridge(a);
+  const brB = sw.bridge(b);
   const names = brA ?? brB;
   if (!names) return failure(`ovs-ofctl: ${a} is not a bridge or a socket`);
   try {

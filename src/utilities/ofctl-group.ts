@@ -46,15 +46,15 @@ export function protocolOfVersion(v: OfVersion): number {
 const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", modify: "MOD", add_or_mod: "ADD_OR_MOD", delete: "DEL" };
 
 /** Deletes every flow that outputs to group `id` (what OVS does when a group goes). */
-function deleteGroupFlows(world: Switch, br: Bridge, id: number): void {
+function deleteGroupFlows(sw: Switch, br: Bridge, id: number): void {
   br.tables.apply(
     defaultFlowMod({ command: "delete", match: Match.catchall(), priority: 0, tableId: TABLE_ALL, outGroup: id, actions: [] }),
-    world.now,
+    sw.now,
   );
 }
 
 /** add-group / mod-group / del-groups with one group_mod. */
-export function groupMod(world: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
+export function groupMod(sw: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
   const names = bridgeNames(br);
   const parsed = parseGroupMod(text, command, names);
   const protocol = protocolOfVersion(o.version);
@@ -65,7 +65,7 @@ export function groupMod(world: Switch, br: Bridge, text: string, command: Group
     buckets: sent.buckets.map((b) => ({ ...b, actions: actionsAsDumped(b.actions, protocol, Match.catchall()) })),
   };
   try {
-    for (const id of br.groupTable.apply(received, world.now)) deleteGroupFlows(world, br, id);
+    for (const id of br.groupTable.apply(received, sw.now)) deleteGroupFlows(sw, br, id);
   } catch (e) {
     if (e instanceof GroupModError) {
       const name = o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD";
@@ -104,7 +104,7 @@ function duration(ms: number): string {
 }
 
 /** dump-group-stats [group_id=N]. */
-export function dumpGroupStats(world: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+export function dumpGroupStats(sw: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
   let groups = br.groupTable.groups();
   if (arg !== undefined) {
     const id = parseGroupId(arg);
@@ -120,7 +120,7 @@ export function dumpGroupStats(world: Switch, br: Bridge, arg: string | undefine
       outPort: OFPP_NONE,
       outGroup: g.groupId,
     }).length;
-    let s = ` group_id=${g.groupId},duration=${duration(world.now - g.created)},ref_count=${refs},packet_count=${g.packets},byte_count=${g.bytes}`;
+    let s = ` group_id=${g.groupId},duration=${duration(sw.now - g.created)},ref_count=${refs},packet_count=${g.packets},byte_count=${g.bytes}`;
     g.bucketStats.forEach((b, i) => {
       s += `,bucket${i}:packet_count=${b.packets},byte_count=${b.bytes}`;
     });

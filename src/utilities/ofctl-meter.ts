@@ -146,12 +146,12 @@ function flowsUsingMeter(br: Bridge, id: number): number {
     .filter((f) => f.actions.some((a) => a.type === "meter" && a.meterId === id)).length;
 }
 
-function deleteMeterFlows(world: Switch, br: Bridge, id: number): void {
+function deleteMeterFlows(sw: Switch, br: Bridge, id: number): void {
   for (const f of br.tables.select({ tableId: TABLE_ALL, match: Match.catchall(), cookie: 0n, cookieMask: 0n, outPort: 0xffff, outGroup: 0xffffffff })) {
     if (!f.actions.some((a) => a.type === "meter" && a.meterId === id)) continue;
     br.tables.apply(
       defaultFlowMod({ command: "delete_strict", match: f.match, priority: f.priority, tableId: f.tableId, actions: [] }),
-      world.now,
+      sw.now,
     );
   }
 }
@@ -163,11 +163,11 @@ function requireOf13(o: OfctlOptions, text: string): void {
 }
 
 /** add-meter / mod-meter / del-meters. */
-export function meterMod(world: Switch, br: Bridge, text: string, command: MeterModCommand, o: OfctlOptions): CommandResult {
+export function meterMod(sw: Switch, br: Bridge, text: string, command: MeterModCommand, o: OfctlOptions): CommandResult {
   const mm = parseMeterMod(text, command);
   requireOf13(o, text);
   try {
-    for (const id of br.meterTable.apply(mm, world.now)) deleteMeterFlows(world, br, id);
+    for (const id of br.meterTable.apply(mm, sw.now)) deleteMeterFlows(sw, br, id);
   } catch (e) {
     if (e instanceof MeterModError) {
       const [first = "", ...rest] = command === "delete" ? [meterIdText(mm.meterId, "=")] : formatMeterConfig(mm);
@@ -200,9 +200,9 @@ export function dumpMeters(br: Bridge, arg: string | undefined, o: OfctlOptions)
 }
 
 /** meter-stats [meter=N]. */
-export function meterStats(world: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
+export function meterStats(sw: Switch, br: Bridge, arg: string | undefined, o: OfctlOptions): CommandResult {
   const list = selectMeters(br, arg).map((m) => {
-    const d = (Math.max(world.now - m.created, 0) / 1000).toFixed(3);
+    const d = (Math.max(sw.now - m.created, 0) / 1000).toFixed(3);
     const head = `${meterIdText(m.meterId, ":")} flow_count:${flowsUsingMeter(br, m.meterId)} packet_in_count:${m.packets} byte_in_count:${m.bytes} duration:${d}s bands:`;
     return [head, ...m.bandStats().map((b, i) => `${i}: packet_count:${b.packets} byte_count:${b.bytes}`)];
   });

@@ -155,17 +155,17 @@ function dummyFlowMod(parsed: ParsedFlow, command: FlowModCommand): SentFlowMod[
 }
 
 /** Applies a prepared flow_mod to the bridge; an OpenFlow error prints with the request. */
-export function applyFlowMod(world: Switch, br: Bridge, sent: SentFlowMod): void {
+export function applyFlowMod(sw: Switch, br: Bridge, sent: SentFlowMod): void {
   try {
-    br.tables.apply(sent.flowMod, world.now);
+    br.tables.apply(sent.flowMod, sw.now);
   } catch (e) {
     if (e instanceof OpenFlowError) throw new OfctlReplyError(flowModErrorLines(e.ofperr, sent, undefined, null));
     throw e;
   }
 }
 
-function flowMod(world: Switch, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
-  applyFlowMod(world, br, prepareFlowMod(br, text, command, o, log));
+function flowMod(sw: Switch, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
+  applyFlowMod(sw, br, prepareFlowMod(br, text, command, o, log));
 }
 
 /** The flows a stats request selects, with the protocol it travelled over. */
@@ -197,9 +197,9 @@ export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: n
   return br.isRecircDropFlow(f) ? line.replace("priority=2 actions=", "priority=2,recirc_id=0 actions=") : line;
 }
 
-function dumpFlows(world: Switch, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
+function dumpFlows(sw: Switch, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
   const { flows, protocol } = selectFlows(br, text ?? "", o);
-  const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, o, world.now)}`);
+  const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, o, sw.now)}`);
   if (o.noStats) return lines;
   const name = o.version === 10 ? "NXST_FLOW reply" : "OFPST_FLOW reply";
   return [header(name, o.version, dumpXid(o.version, text !== undefined)), ...lines];
@@ -243,7 +243,7 @@ export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: 
   return out;
 }
 
-export function runOfctl(world: Switch, argv: string[]): CommandResult {
+export function runOfctl(sw: Switch, argv: string[]): CommandResult {
   const o: OfctlOptions = { strict: false, noStats: false, version: 10 };
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -264,64 +264,64 @@ export function runOfctl(world: Switch, argv: string[]): CommandResult {
   }
   const [cmd, brName = "", ...rest] = args;
   if (cmd === undefined) return failure("ovs-ofctl: missing command name; use --help for help");
-  if (cmd === "diff-flows") return diffFlows(world, brName, rest[0] ?? "", o);
-  const br = world.bridge(brName);
+  if (cmd === "diff-flows") return diffFlows(sw, brName, rest[0] ?? "", o);
+  const br = sw.bridge(brName);
   if (!br) return failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
   const arg = rest[0];
   const log: string[] = [];
   try {
     switch (cmd) {
       case "add-flow":
-        flowMod(world, br, arg ?? "", "add", o, log);
+        flowMod(sw, br, arg ?? "", "add", o, log);
         return output([], log);
       case "add-flows":
-        for (const sent of prepareFlowFile(br, arg ?? "", o, log)) applyFlowMod(world, br, sent);
+        for (const sent of prepareFlowFile(br, arg ?? "", o, log)) applyFlowMod(sw, br, sent);
         return output([], log);
       case "mod-flows":
-        flowMod(world, br, arg ?? "", o.strict ? "modify_strict" : "modify", o, log);
+        flowMod(sw, br, arg ?? "", o.strict ? "modify_strict" : "modify", o, log);
         return output([], log);
       case "del-flows":
-        flowMod(world, br, arg ?? "", o.strict ? "delete_strict" : "delete", o, log);
+        flowMod(sw, br, arg ?? "", o.strict ? "delete_strict" : "delete", o, log);
         return output([], log);
       case "replace-flows":
-        return replaceFlows(world, br, arg ?? "", o, log);
+        return replaceFlows(sw, br, arg ?? "", o, log);
       case "dump-flows":
-        return output(dumpFlows(world, br, arg, o), log);
+        return output(dumpFlows(sw, br, arg, o), log);
       case "dump-aggregate":
         return output(dumpAggregate(br, arg, o), log);
       case "show": {
-        const dpid = String(world.db.findByName("Bridge", br.name)[0]?.cols.get("datapath_id")?.first() ?? "");
+        const dpid = String(sw.db.findByName("Bridge", br.name)[0]?.cols.get("datapath_id")?.first() ?? "");
         return output(showBridge(br, dpid, o.version));
       }
       case "dump-ports": {
-        const rt = world.ofproto(br.name);
-        return rt ? dumpPorts(br, rt, o.version, arg, world.now) : failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
+        const rt = sw.ofproto(br.name);
+        return rt ? dumpPorts(br, rt, o.version, arg, sw.now) : failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
       }
       case "mod-port":
         return modPort(br, arg ?? "", rest[1] ?? "");
       case "add-group":
-        return groupMod(world, br, arg ?? "", "add", o);
+        return groupMod(sw, br, arg ?? "", "add", o);
       case "mod-group":
-        return groupMod(world, br, arg ?? "", "modify", o);
+        return groupMod(sw, br, arg ?? "", "modify", o);
       case "del-groups":
-        return groupMod(world, br, arg ?? "", "delete", o);
+        return groupMod(sw, br, arg ?? "", "delete", o);
       case "dump-groups":
         return dumpGroups(br, arg, o);
       case "dump-group-stats":
-        return dumpGroupStats(world, br, arg, o);
+        return dumpGroupStats(sw, br, arg, o);
       case "dump-group-features":
         return dumpGroupFeatures(o);
       case "add-meter":
-        return meterMod(world, br, arg ?? "", "add", o);
+        return meterMod(sw, br, arg ?? "", "add", o);
       case "mod-meter":
-        return meterMod(world, br, arg ?? "", "modify", o);
+        return meterMod(sw, br, arg ?? "", "modify", o);
       case "del-meters":
       case "del-meter":
-        return meterMod(world, br, arg ?? "", "delete", o);
+        return meterMod(sw, br, arg ?? "", "delete", o);
       case "dump-meters":
         return dumpMeters(br, arg, o);
       case "meter-stats":
-        return meterStats(world, br, arg, o);
+        return meterStats(sw, br, arg, o);
       case "meter-features":
         return meterFeatures(o);
       default:

@@ -22,7 +22,7 @@ export interface ScriptOutput {
   readonly ok: boolean;
 }
 
-export function runLine(world: Switch, line: string): CommandResult {
+export function runLine(sw: Switch, line: string): CommandResult {
   let words: string[];
   try {
     words = shellWords(line);
@@ -37,21 +37,21 @@ export function runLine(world: Switch, line: string): CommandResult {
   const sub = args.find((a) => !a.startsWith("-")) ?? "";
   const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(sub)) || (program === "ovs-appctl" && sub === "fdb/flush");
   // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
-  if (changes) world.datapaths.pushStats(world.now);
-  if (program === "ovs-vsctl") r = runVsctl(world, args);
-  else if (program === "ovs-ofctl") r = runOfctl(world, args);
-  else if (program === "ovs-appctl") r = runAppctl(world, args);
+  if (changes) sw.datapaths.pushStats(sw.now);
+  if (program === "ovs-vsctl") r = runVsctl(sw, args);
+  else if (program === "ovs-ofctl") r = runOfctl(sw, args);
+  else if (program === "ovs-appctl") r = runAppctl(sw, args);
   else r = failure(`ovsim: ${program}: command not supported`);
-  if (changes) world.datapaths.noteConfigChange();
+  if (changes) sw.datapaths.noteConfigChange();
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 
-export function runScript(text: string, world: Switch = new Switch()): ScriptOutput {
+export function runScript(text: string, sw: Switch = new Switch()): ScriptOutput {
   const lines: { command: string; result: CommandResult }[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    lines.push({ command: line, result: runLine(world, line) });
+    lines.push({ command: line, result: runLine(sw, line) });
   }
   return { lines, ok: lines.every((l) => l.result.ok) };
 }

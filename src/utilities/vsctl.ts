@@ -155,7 +155,7 @@ function fail(e: VsctlError): CommandResult {
   return { stdout: [], stderr: e.message === "" ? [] : [`ovs-vsctl: ${e.message}`], ok: false, exitCode: e.exitCode };
 }
 
-export function runVsctl(world: Switch, argv: string[]): CommandResult {
+export function runVsctl(sw: Switch, argv: string[]): CommandResult {
   let parsed: { globals: Globals; commands: CommandInvocation[] };
   try {
     parsed = parseArgs(argv);
@@ -164,8 +164,8 @@ export function runVsctl(world: Switch, argv: string[]): CommandResult {
     throw e;
   }
   const { globals, commands } = parsed;
-  const before = world.db;
-  const ctx = new VsctlContext(before, world.ovsUuid);
+  const before = sw.db;
+  const ctx = new VsctlContext(before, sw.ovsUuid);
   const outputs: (string[] | OutTable)[] = [];
   try {
     for (const inv of commands) {
@@ -184,12 +184,12 @@ export function runVsctl(world: Switch, argv: string[]): CommandResult {
   let after = ctx.db.commit();
   const stderr: string[] = [];
   if (!globals.dryRun && !after.equals(before.commit())) {
-    const next = Number(after.get("Open_vSwitch", world.ovsUuid, "next_cfg").first() ?? 0) + 1;
-    after = after.set("Open_vSwitch", world.ovsUuid, "next_cfg", Datum.scalar(next));
-    world.commit(after);
+    const next = Number(after.get("Open_vSwitch", sw.ovsUuid, "next_cfg").first() ?? 0) + 1;
+    after = after.set("Open_vSwitch", sw.ovsUuid, "next_cfg", Datum.scalar(next));
+    sw.commit(after);
     if (globals.wait) {
       for (const uuid of ctx.newIfaces) {
-        const row = world.db.row("Interface", uuid);
+        const row = sw.db.row("Interface", uuid);
         if (!row || row.cols.get("ofport")?.first() !== -1) continue;
         const err = str(row.cols.get("error"));
         stderr.push(

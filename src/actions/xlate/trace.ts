@@ -6,18 +6,29 @@
  * a resubmit at the end of a flow's actions reads as a continuation rather
  * than a nested call.
  */
+import type { FlowEntry } from "../../flowtable/flow-entry.js";
+import type { ActionList } from "../action-types.js";
 
 export type TraceNodeType = "bridge" | "table" | "thaw" | "action" | "detail" | "warn" | "error" | "bucket";
+
+/** What a table node records besides its text: the table and the rule it matched (null: a miss). */
+export interface TraceLookup {
+  readonly tableId: number;
+  readonly rule: FlowEntry<ActionList> | null;
+}
 
 export class TraceNode {
   readonly type: TraceNodeType;
   readonly text: string;
   readonly subs: TraceNode[];
+  /** For a table node of a lookup: its table and matched rule (the typed trace reads them). */
+  lookup: TraceLookup | null;
 
   constructor(type: TraceNodeType, text: string) {
     this.type = type;
     this.text = text;
     this.subs = [];
+    this.lookup = null;
   }
 
   /** Appends a child node and returns it. */

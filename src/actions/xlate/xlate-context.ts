@@ -287,6 +287,7 @@ export class XlateCtx {
     else if (r === "miss_packet_in") text = first ? `${id}. No match, and a "packet-in" is called for.` : `${id}. reg0=0x1, priority 0`;
     else text = `${id}. ${describeRule(r)}`;
     const node = new TraceNode("table", text);
+    node.lookup = { tableId, rule: typeof r === "string" ? null : r };
     this.trace.push(node);
     this.trace = node.subs;
   }

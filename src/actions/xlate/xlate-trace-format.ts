@@ -89,11 +89,16 @@ function sameFlow(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
+/** The trace's Final flow, or null when it is unchanged. */
+export function formatFinalFlow(r: XlateResult): string | null {
+  return sameFlow(r.initialFlow, r.finalFlow) && r.actsetOutput === OFPP_UNSET ? null : formatTraceFlow(r.finalFlow, r.recircId);
+}
+
 /** One translation's ofproto/trace text (no recirculations), as lines. */
 export function formatTrace(r: XlateResult): string[] {
   let s = `Flow: ${formatTraceFlow(r.initialFlow, r.recircId)}\n`;
   s += formatTraceNodes(r.trace);
-  s += `\nFinal flow: ${sameFlow(r.initialFlow, r.finalFlow) && r.actsetOutput === OFPP_UNSET ? "unchanged" : formatTraceFlow(r.finalFlow, r.recircId)}\n`;
+  s += `\nFinal flow: ${formatFinalFlow(r) ?? "unchanged"}\n`;
   s += `Megaflow: ${formatMegaflow(r)}\n`;
   s += `Datapath actions: ${formatOdpActions(r.odpActions)}`;
   if (r.error !== null) s += `\nTranslation failed (${XLATE_ERRORS[r.error]}), packet is dropped.\n`;
@@ -119,8 +124,13 @@ export function ofprotoTrace(bridge: XlateBridge, flow: Uint32Array, options: Xl
  * traced packet goes through (OVS executes the trace's own actions, so a
  * frozen state keeps the recirculation id the trace printed).
  */
-export function ofprotoTraceRun(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): { readonly lines: string[]; readonly first: XlateResult } {
+export function ofprotoTraceRun(
+  bridge: XlateBridge,
+  flow: Uint32Array,
+  options: XlateOptions = {},
+): { readonly lines: string[]; readonly first: XlateResult; readonly results: readonly XlateResult[] } {
   const first = xlate(bridge, flow, { ...options, trace: true });
+  const results = [first];
   const out = formatTrace(first);
   const queue = [...first.recirculations];
   let n = 0;
@@ -131,9 +141,10 @@ export function ofprotoTraceRun(bridge: XlateBridge, flow: Uint32Array, options:
     out.push(`recirc(${hexAlt(rc.id)}) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)`);
     out.push(rule, "");
     const r = xlate(rc.bridge, recirculationFlow(rc), { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
+    results.push(r);
     out.push(...formatTrace(r));
     queue.push(...r.recirculations);
   }
-  return { lines: out, first };
+  return { lines: out, first, results };
 }
 
