@@ -30,6 +30,7 @@ import { ETH_TOTAL_MIN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev
 import type { Switch } from "../vswitchd/switch.js";
 import { dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
 import { serverError } from "./appctl-bridge.js";
+import type { AppctlCommand } from "./appctl-command.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 
@@ -59,17 +60,11 @@ export function netdevDummyReceive(sw: Switch, args: readonly string[]): Command
   return output([]);
 }
 
-interface AppctlCommand {
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  readonly run: (sw: Switch, args: string[]) => CommandResult;
-}
-
 /** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
 export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
-  ["netdev-dummy/receive", { minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
-  ["revalidator/wait", { minArgs: 0, maxArgs: 0, run: (sw) => revalidatorWait(sw) }],
-  ["revalidator/purge", { minArgs: 0, maxArgs: 0, run: (sw) => revalidatorPurge(sw) }],
-  ["dpctl/dump-flows", { minArgs: 0, maxArgs: 4, run: (sw, args) => dpctlDumpFlows(sw, args) }],
-  ["dpif/dump-flows", { minArgs: 1, maxArgs: 4, run: (sw, args) => dpifDumpFlows(sw, args) }],
+  ["netdev-dummy/receive", { usage: "name [--qid queue_id] packet|flow [--len packet_len]", minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
+  ["revalidator/wait", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorWait(sw) }],
+  ["revalidator/purge", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorPurge(sw) }],
+  ["dpctl/dump-flows", { usage: "[-m] [--names] [dp] [filter=..] [type=..] [pmd=..]", minArgs: 0, maxArgs: 4, run: (sw, args) => dpctlDumpFlows(sw, args) }],
+  ["dpif/dump-flows", { usage: "[-m] [--names | --no-names] bridge", minArgs: 1, maxArgs: 4, run: (sw, args) => dpifDumpFlows(sw, args) }],
 ];

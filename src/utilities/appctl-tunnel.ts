@@ -7,18 +7,12 @@
  * are refused with OVS's message for a bad gateway.
  */
 import { formatEthernet, formatIpv4, parseIpv4Strict } from "../flowtable/field-values.js";
-import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import { serverError } from "./appctl-bridge.js";
 import type { Switch } from "../vswitchd/switch.js";
+import type { AppctlCommand } from "./appctl-command.js";
 
-type Handler = (sw: Switch, args: string[]) => CommandResult;
-
-interface Command {
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  readonly run: Handler;
-}
+type Handler = AppctlCommand["run"];
 
 /** OVS's scan_ipv4_route / ip_parse_cidr: `IP[/LEN]`, LEN 0..32. */
 function parseCidr(s: string): { ip: number; plen: number } | string {
@@ -104,16 +98,17 @@ const arpSet: Handler = (sw, [br = "", ipText = "", macText = ""]) => {
   return output(["OK"]);
 };
 
-export const TUNNEL_COMMANDS: ReadonlyArray<readonly [string, Command]> = [
-  ["netdev-dummy/ip4addr", { minArgs: 2, maxArgs: 2, run: ip4addr }],
-  ["ovs/route/add", { minArgs: 2, maxArgs: 4, run: routeAdd }],
-  ["ovs/route/del", { minArgs: 1, maxArgs: 2, run: routeDel }],
-  ["ovs/route/show", { minArgs: 0, maxArgs: 0, run: routeShow }],
-  ["tnl/arp/set", { minArgs: 3, maxArgs: 3, run: arpSet }],
-  ["tnl/arp/show", { minArgs: 0, maxArgs: 0, run: arpShow }],
+export const TUNNEL_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
+  ["netdev-dummy/ip4addr", { usage: "[netdev] ipaddr/mask-prefix-len", minArgs: 2, maxArgs: 2, run: ip4addr }],
+  ["ovs/route/add", { usage: "ip_addr/prefix_len out_br_name [gw] [pkt_mark=mark]", minArgs: 2, maxArgs: 4, run: routeAdd }],
+  ["ovs/route/del", { usage: "ip_addr/prefix_len [pkt_mark=mark]", minArgs: 1, maxArgs: 2, run: routeDel }],
+  ["ovs/route/show", { usage: "", minArgs: 0, maxArgs: 0, run: routeShow }],
+  ["tnl/arp/set", { usage: "BRIDGE IP MAC", minArgs: 3, maxArgs: 3, run: arpSet }],
+  ["tnl/arp/show", { usage: "", minArgs: 0, maxArgs: 0, run: arpShow }],
   [
     "tnl/arp/flush",
     {
+      usage: "",
       minArgs: 0,
       maxArgs: 0,
       run: (sw) => {

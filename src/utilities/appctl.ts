@@ -5,6 +5,7 @@
  * entries expire at each step, as ovs-vswitchd's main loop would), and the
  * bridge and datapath commands of appctl-bridge.ts.
  */
+import type { AppctlCommand } from "./appctl-command.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import {
@@ -24,13 +25,6 @@ import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-type Handler = (sw: Switch, args: string[]) => CommandResult;
-
-interface AppctlCommand {
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  readonly run: Handler;
-}
 
 /** C's `atoll`: leading white space, optional sign, digits; anything else reads as 0. */
 function atoll(s: string): number {
@@ -39,22 +33,23 @@ function atoll(s: string): number {
 }
 
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
-  ["time/stop", { minArgs: 0, maxArgs: 0, run: () => output([]) }],
-  ["dpif/show", { minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
-  ["dpif/dump-dps", { minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
-  ["dpif/show-dp-features", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => dpifShowDpFeatures(sw, br) }],
-  ["dpif/set-dp-features", { minArgs: 1, maxArgs: 3, run: (sw, args) => dpifSetDpFeatures(sw, args) }],
-  ["ofproto/trace", { minArgs: 1, maxArgs: Infinity, run: (sw, args) => ofprotoTraceCommand(sw, args) }],
-  ["ofproto/list", { minArgs: 0, maxArgs: 0, run: (sw) => ofprotoList(sw) }],
-  ["bridge/dump-flows", { minArgs: 1, maxArgs: 2, run: (sw, args) => bridgeDumpFlows(sw, args) }],
-  ["fdb/show", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbShow(sw, br) }],
-  ["fdb/flush", { minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
-  ["fdb/stats-show", { minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
+  ["time/stop", { usage: "", minArgs: 0, maxArgs: 0, run: () => output([]) }],
+  ["dpif/show", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
+  ["dpif/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
+  ["dpif/show-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => dpifShowDpFeatures(sw, br) }],
+  ["dpif/set-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 3, run: (sw, args) => dpifSetDpFeatures(sw, args) }],
+  ["ofproto/trace", { usage: "{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]", minArgs: 1, maxArgs: Infinity, run: (sw, args) => ofprotoTraceCommand(sw, args) }],
+  ["ofproto/list", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => ofprotoList(sw) }],
+  ["bridge/dump-flows", { usage: "[--offload-stats] bridge", minArgs: 1, maxArgs: 2, run: (sw, args) => bridgeDumpFlows(sw, args) }],
+  ["fdb/show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbShow(sw, br) }],
+  ["fdb/flush", { usage: "[bridge]", minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
+  ["fdb/stats-show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
   ...NETDEV_COMMANDS,
   ...TUNNEL_COMMANDS,
   [
     "time/warp",
     {
+      usage: "[large_msecs] msecs",
       minArgs: 1,
       maxArgs: 2,
       // `time/warp MSECS` warps once; `time/warp TOTAL STEP` warps TOTAL in STEP increments.
@@ -69,11 +64,47 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ],
 ]);
 
+/** `ovs-appctl --help` (utilities/ovs-appctl.c usage()), cut down to what ovsim accepts. */
+export const APPCTL_USAGE: readonly string[] = [
+  "ovs-appctl, for querying and controlling Open vSwitch daemon",
+  "usage: ovs-appctl [TARGET] COMMAND [ARG...]",
+  "Targets:",
+  "  -t, --target=TARGET  pidfile or socket to contact",
+  "Common commands:",
+  "  list-commands      List commands supported by the target",
+  "Other options:",
+  "  --timeout=SECS     wait at most SECS seconds for a response",
+  "  -h, --help         Print this helpful information",
+];
+
+/**
+ * `list-commands` (lib/unixctl.c unixctl_list_commands): every command,
+ * sorted by name, with its argument synopsis, as `  %-23s %s` (so a command
+ * without arguments keeps its trailing blanks, as OVS prints it).
+ */
+function listCommands(): CommandResult {
+  const names = [...COMMANDS.keys(), LIST_COMMANDS].sort();
+  const usage = (name: string): string => (name === LIST_COMMANDS ? "" : (COMMANDS.get(name)?.usage ?? ""));
+  return output(["The available commands are:", ...names.map((n) => `  ${n.padEnd(23)} ${usage(n)}`)]);
+}
+
+const LIST_COMMANDS = "list-commands";
+
+/** ovs-appctl's own options that take a value as the next word (`-t TARGET`, `--timeout SECS`). */
+const VALUED_OPTIONS = new Set(["-t", "--target", "-T", "--timeout"]);
+
 export function runAppctl(sw: Switch, argv: string[]): CommandResult {
-  // ovs-appctl's own options (--timeout, --target) come before the command; what follows is the command's.
-  const first = argv.findIndex((a) => !a.startsWith("--"));
-  const [name, ...rest] = first < 0 ? [] : argv.slice(first);
+  // ovs-appctl's own options (-t/--target, -T/--timeout, -e, -h) come before the command; what follows is the command's.
+  let first = 0;
+  for (; first < argv.length; first++) {
+    const a = argv[first] ?? "";
+    if (!a.startsWith("-")) break;
+    if (a === "-h" || a === "--help") return output([...APPCTL_USAGE]);
+    if (VALUED_OPTIONS.has(a)) first++;
+  }
+  const [name, ...rest] = argv.slice(first);
   if (name === undefined) return failure("ovs-appctl: at least one non-option argument is required (use --help for help)");
+  if (name === LIST_COMMANDS) return rest.length > 0 ? serverError(`"${name}" command takes at most 0 arguments`) : listCommands();
   const cmd = COMMANDS.get(name);
   if (!cmd) return serverError(`"${name}" is not a valid command (use "list-commands" to see a list of valid commands)`);
   if (rest.length < cmd.minArgs) return serverError(`"${name}" command requires at least ${cmd.minArgs} arguments`);

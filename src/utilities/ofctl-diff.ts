@@ -24,7 +24,9 @@ import { P, P_ANY, protocolsForVersion, protocolsToString } from "../flowtable/o
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import type { OfctlOptions } from "./ofctl.js";
-import { applyFlowMod, OfctlReplyError, prepareFlowFile, selectFlows } from "./ofctl.js";
+import { applyFlowMod, FlowModError } from "../vswitchd/flow-mod-text.js";
+import { selectFlows } from "../vswitchd/flow-dump.js";
+import { flowModErrorText, OfctlReplyError, prepareFlowFile } from "./ofctl.js";
 import type { SentFlowMod } from "./ofctl-messages.js";
 import type { Switch } from "../vswitchd/switch.js";
 
@@ -67,7 +69,7 @@ function formatVersion(v: FlowVersion): string {
 }
 
 function fromSwitch(br: Bridge, o: OfctlOptions): Map<string, FlowVersion> {
-  const { flows, protocol } = selectFlows(br, "", o);
+  const { flows, protocol } = selectFlows(br, "", o.version);
   const out = new Map<string, FlowVersion>();
   for (const f of flows) {
     const v: FlowVersion = {
@@ -130,6 +132,7 @@ function fromFile(sentFlows: readonly SentFlowMod[]): Map<string, FlowVersion> {
 function readError(e: unknown, log: string[]): CommandResult | null {
   if (e instanceof FlowParseError) return { stdout: [], stderr: [...log, `ovs-ofctl: ${e.message}`], ok: false };
   if (e instanceof OfctlReplyError) return { stdout: [], stderr: [...log, ...e.lines], ok: false };
+  if (e instanceof FlowModError) return { stdout: [], stderr: [...log, ...flowModErrorText(e)], ok: false };
   return null;
 }
 
@@ -149,7 +152,7 @@ export function replaceFlows(sw: Switch, br: Bridge, path: string, o: OfctlOptio
     for (const [key, v] of file) {
       const old = current.get(key);
       if (old && equalVersions(old, v)) continue;
-      if (v.sent) applyFlowMod(sw, br, v.sent);
+      if (v.sent) applyFlowMod(br, v.sent, sw.now);
     }
     return output([], log);
   } catch (e) {

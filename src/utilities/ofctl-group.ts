@@ -22,7 +22,8 @@ import { output } from "./command-result.js";
 import type { OfVersion } from "./ofctl-messages.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
-import { bridgeNames, OfctlReplyError } from "./ofctl.js";
+import { bridgeNames } from "../vswitchd/flow-mod-text.js";
+import { OfctlReplyError } from "./ofctl.js";
 import type { Switch } from "../vswitchd/switch.js";
 
 /** The flow format group actions travel in for an OpenFlow version. */

@@ -17,15 +17,15 @@
  * description 3 (1.3+), its GET_CONFIG 4 (5 from 1.3); dump-ports 2.
  */
 import { formatActions } from "../actions/action-text.js";
-import type { ActionList } from "../actions/action-types.js";
-import type { FlowMod } from "../flowtable/flow-tables.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import { P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "../flowtable/openflow-protocols.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { formatPort, OFPP_NONE } from "../flowtable/ports.js";
-import type { FlowModCommand, ParsedFlow } from "../flowtable/flow-mod-parse.js";
+import type { FlowModCommand } from "../flowtable/flow-mod-parse.js";
 
-export type OfVersion = 10 | 11 | 12 | 13 | 14 | 15;
+import type { OfVersion, SentFlowMod } from "../vswitchd/flow-mod-text.js";
+
+export type { OfVersion, SentFlowMod };
 
 const MAX_U64 = 0xffffffffffffffffn;
 
@@ -70,12 +70,6 @@ const COMMAND_NAMES: Record<FlowModCommand, string> = {
   delete_strict: "DEL_STRICT",
 };
 
-/** The flow_mod as the switch got it, for printing. */
-export interface SentFlowMod {
-  readonly parsed: ParsedFlow;
-  readonly flowMod: FlowMod<ActionList>;
-  readonly protocol: number;
-}
 
 /** ofputil_flow_mod_format at verbosity 1 (what ovs-ofctl prints with an error). */
 function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined): string {

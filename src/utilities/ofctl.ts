@@ -7,21 +7,9 @@
  * OVS prints an OFPT_ERROR (ofctl-messages.ts).
  */
 import { readFileSync } from "node:fs";
-import { formatActions } from "../actions/action-text.js";
-import type { ActionList } from "../actions/action-types.js";
-import type { SwitchResources } from "../actions/flow-actions.js";
-import { actionsAsDumped, parseFlowActions, receiveFlowActions } from "../actions/flow-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
-import type { FlowEntry } from "../flowtable/flow-entry.js";
-import { formatFlowStats } from "../flowtable/flow-format.js";
-import type { FlowModCommand, ParsedFlow } from "../flowtable/flow-mod-parse.js";
-import { parseFlow } from "../flowtable/flow-mod-parse.js";
-import { submitFlow } from "../flowtable/flow-mod-submit.js";
-import { transmitMatch } from "../flowtable/match-transmit.js";
-import { chooseProtocol, matchProtocolOf, protocolsForVersion } from "../flowtable/openflow-protocols.js";
-import type { PortNameMap } from "../flowtable/ports.js";
-import { OFPP_LOCAL } from "../flowtable/ports.js";
+import type { FlowModCommand } from "../flowtable/flow-mod-parse.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import { diffFlows, replaceFlows } from "./ofctl-diff.js";
@@ -30,6 +18,8 @@ import { dumpXid, flowModErrorLines, header } from "./ofctl-messages.js";
 import { dumpGroupFeatures, dumpGroups, dumpGroupStats, groupMod } from "./ofctl-group.js";
 import { dumpMeters, meterFeatures, meterMod, meterStats } from "./ofctl-meter.js";
 import { dumpPorts, modPort, showBridge } from "./ofctl-ports.js";
+import { formatFlowLine, selectFlows } from "../vswitchd/flow-dump.js";
+import { applyFlowMod, FlowModError, prepareFlowMod } from "../vswitchd/flow-mod-text.js";
 import type { Switch } from "../vswitchd/switch.js";
 
 export interface OfctlOptions {
@@ -58,25 +48,6 @@ function parseVersions(list: string): OfVersion | string {
   return best ?? 10;
 }
 
-function versionName(v: OfVersion): "OpenFlow10" | "OpenFlow11" | "OpenFlow12" | "OpenFlow13" | "OpenFlow14" | "OpenFlow15" {
-  return `OpenFlow${v}`;
-}
-
-/** The bridge's port names, for parsing `in_port=p1` and `output:p1`. */
-export function bridgeNames(br: Bridge): PortNameMap {
-  return {
-    numberOf: (n) => (n === br.name ? OFPP_LOCAL : br.portByName(n)?.ofport),
-    nameOf: () => undefined,
-  };
-}
-
-/** The bridge's groups and meters: actions naming a missing one are refused, as OVS refuses them. */
-function resourcesOf(br: Bridge): SwitchResources {
-  return { hasGroup: (id) => br.groupTable.has(id), hasMeter: (id) => br.meterTable.has(id) };
-}
-
-/** Errors the switch answers with although it decoded the request (it prints the request). */
-const NON_DECODE_ERRORS = new Set(["OFPBAC_BAD_OUT_GROUP", "OFPMMFC_INVALID_METER"]);
 
 /** The switch answered a request with an error: what ovs-ofctl prints for it. */
 export class OfctlReplyError extends Error {
@@ -88,125 +59,25 @@ export class OfctlReplyError extends Error {
   }
 }
 
-/** A flow line parsed and sent as ovs-ofctl would: what the switch receives, or the error. */
-export function prepareFlowMod(br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): SentFlowMod {
-  const names = bridgeNames(br);
-  let parsed: ParsedFlow = parseFlow(text, command, names);
-  let actions: ActionList = [];
-  if (parsed.actions !== null) {
-    // ovs-ofctl checks the actions against the match; they may narrow the usable flow formats.
-    const fa = parseFlowActions(parsed.actions, {
-      names,
-      match: parsed.match,
-      tableId: parsed.tableId,
-      usableProtocols: parsed.usableProtocols,
-    });
-    actions = fa.actions;
-    parsed = { ...parsed, usableProtocols: parsed.usableProtocols & fa.usableProtocols };
-  }
-  const sub = submitFlow(parsed, actions, protocolsForVersion(versionName(o.version)));
-  log.push(...sub.log.map((l) => `ofp_match|INFO|${l}`));
-  if (!sub.ok) {
-    if ("ofctlError" in sub) throw new FlowParseError(sub.ofctlError, text);
-    const sent: SentFlowMod = { parsed, flowMod: { ...dummyFlowMod(parsed, command), actions }, protocol: sub.protocol };
-    throw new OfctlReplyError(flowModErrorLines(sub.ofperr, sent, undefined, sub.ofperr));
-  }
-  let flowMod = sub.flowMod;
-  if (parsed.actions !== null) {
-    // The switch decodes the actions for the chosen format and checks them again.
-    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, resourcesOf(br));
-    if (!received.ok) {
-      const sent: SentFlowMod = {
-        parsed,
-        flowMod: { ...flowMod, actions: actionsAsDumped(actions, sub.protocol, flowMod.match) },
-        protocol: sub.protocol,
-      };
-      const decode = NON_DECODE_ERRORS.has(received.ofperr)
-        ? null
-        : received.ofperr === "NXBRC_UNENCODABLE_ERROR"
-          ? "OFPBAC_UNSUPPORTED_ORDER"
-          : received.ofperr;
-      throw new OfctlReplyError(flowModErrorLines(received.ofperr, sent, undefined, decode));
-    }
-    flowMod = { ...flowMod, actions: received.actions };
-  }
-  return { parsed, flowMod, protocol: sub.protocol };
-}
-
-/** A placeholder-free stand-in for a flow_mod the switch could not decode (only its xid and name print). */
-function dummyFlowMod(parsed: ParsedFlow, command: FlowModCommand): SentFlowMod["flowMod"] {
-  return {
-    command,
-    match: parsed.match,
-    priority: parsed.priority,
-    tableId: parsed.tableId,
-    cookie: parsed.cookie,
-    cookieMask: parsed.cookieMask,
-    newCookie: parsed.newCookie,
-    modifyCookie: parsed.modifyCookie,
-    idleTimeout: parsed.idleTimeout,
-    hardTimeout: parsed.hardTimeout,
-    importance: parsed.importance,
-    flags: parsed.flags,
-    outPort: parsed.outPort,
-    outGroup: parsed.outGroup,
-    actions: [],
-  };
-}
-
-/** Applies a prepared flow_mod to the bridge; an OpenFlow error prints with the request. */
-export function applyFlowMod(sw: Switch, br: Bridge, sent: SentFlowMod): void {
-  try {
-    br.tables.apply(sent.flowMod, sw.now);
-  } catch (e) {
-    if (e instanceof OpenFlowError) throw new OfctlReplyError(flowModErrorLines(e.ofperr, sent, undefined, null));
-    throw e;
-  }
+/** What ovs-ofctl prints for a refused flow_mod: the OFPT_ERROR and the request decoded. */
+export function flowModErrorText(e: FlowModError): string[] {
+  return flowModErrorLines(e.ofperr, e.sent, undefined, e.decodeError);
 }
 
 function flowMod(sw: Switch, br: Bridge, text: string, command: FlowModCommand, o: OfctlOptions, log: string[]): void {
-  applyFlowMod(sw, br, prepareFlowMod(br, text, command, o, log));
-}
-
-/** The flows a stats request selects, with the protocol it travelled over. */
-export function selectFlows(br: Bridge, text: string, o: OfctlOptions): { flows: FlowEntry<ActionList>[]; protocol: number } {
-  const parsed = parseFlow(text, "stats", bridgeNames(br));
-  const choice = chooseProtocol(parsed.usableProtocols, protocolsForVersion(versionName(o.version)));
-  if (!choice.ok) throw new FlowParseError(choice.error, text);
-  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
-  if (!sent.ok) throw new OpenFlowError(sent.ofperr);
-  const flows = br.tables.select({
-    tableId: parsed.tableId,
-    match: sent.match,
-    cookie: parsed.cookie,
-    cookieMask: parsed.cookieMask,
-    outPort: parsed.outPort,
-    outGroup: parsed.outGroup,
-  });
-  return { flows, protocol: choice.protocol };
-}
-
-/** One flow as dump-flows prints it (the internal recirc flow with its recirc_id match, as OVS). */
-export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: number, o: OfctlOptions, now: number): string {
-  const line = formatFlowStats(f, {
-    showStats: !o.noStats,
-    now,
-    ofVersion: o.version,
-    formatActions: (a) => formatActions(actionsAsDumped(a, protocol, f.match)),
-  });
-  return br.isRecircDropFlow(f) ? line.replace("priority=2 actions=", "priority=2,recirc_id=0 actions=") : line;
+  applyFlowMod(br, prepareFlowMod(br, text, command, o.version, log), sw.now);
 }
 
 function dumpFlows(sw: Switch, br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
-  const { flows, protocol } = selectFlows(br, text ?? "", o);
-  const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, o, sw.now)}`);
+  const { flows, protocol } = selectFlows(br, text ?? "", o.version);
+  const lines = flows.map((f) => ` ${formatFlowLine(br, f, protocol, { noStats: o.noStats, version: o.version }, sw.now)}`);
   if (o.noStats) return lines;
   const name = o.version === 10 ? "NXST_FLOW reply" : "OFPST_FLOW reply";
   return [header(name, o.version, dumpXid(o.version, text !== undefined)), ...lines];
 }
 
 function dumpAggregate(br: Bridge, text: string | undefined, o: OfctlOptions): string[] {
-  const { flows } = selectFlows(br, text ?? "", o);
+  const { flows } = selectFlows(br, text ?? "", o.version);
   let packets = 0;
   let bytes = 0;
   for (const f of flows) {
@@ -234,7 +105,7 @@ export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: 
     const line = raw.replace(/\r$/, "");
     if (line.trim() === "" || line.trimStart().startsWith("#")) return;
     try {
-      out.push(prepareFlowMod(br, line, "add", o, log));
+      out.push(prepareFlowMod(br, line, "add", o.version, log));
     } catch (e) {
       if (e instanceof FlowParseError) throw new FlowParseError(`${path}:${i + 1}: ${e.message}`, line);
       throw e;
@@ -275,7 +146,7 @@ export function runOfctl(sw: Switch, argv: string[]): CommandResult {
         flowMod(sw, br, arg ?? "", "add", o, log);
         return output([], log);
       case "add-flows":
-        for (const sent of prepareFlowFile(br, arg ?? "", o, log)) applyFlowMod(sw, br, sent);
+        for (const sent of prepareFlowFile(br, arg ?? "", o, log)) applyFlowMod(br, sent, sw.now);
         return output([], log);
       case "mod-flows":
         flowMod(sw, br, arg ?? "", o.strict ? "modify_strict" : "modify", o, log);
@@ -330,6 +201,7 @@ export function runOfctl(sw: Switch, argv: string[]): CommandResult {
   } catch (e) {
     if (e instanceof FlowParseError) return { stdout: [], stderr: [...log, `ovs-ofctl: ${e.message}`], ok: false };
     if (e instanceof OfctlReplyError) return { stdout: [], stderr: [...log, ...e.lines], ok: false };
+    if (e instanceof FlowModError) return { stdout: [], stderr: [...log, ...flowModErrorText(e)], ok: false };
     if (e instanceof OpenFlowError) return { stdout: [], stderr: [...log, `OFPT_ERROR: ${e.ofperr}`], ok: false };
     throw e;
   }

@@ -17,6 +17,7 @@ import { showLines } from "./vsctl-show.js";
 import * as sw from "./vsctl-switch-commands.js";
 import type { OutTable, TableStyle } from "./vsctl-table.js";
 import { formatTable } from "./vsctl-table.js";
+import { VSCTL_USAGE } from "./vsctl-usage.js";
 import type { Switch } from "../vswitchd/switch.js";
 
 type Run = (ctx: VsctlContext, inv: CommandInvocation) => string[] | OutTable | void;
@@ -68,6 +69,9 @@ const COMMANDS: Readonly<Record<string, Syntax>> = {
   destroy: { min: 1, max: INF, options: "--if-exists,--all", run: cmdDestroy },
 };
 
+/** The commands ovs-vsctl accepts here (for tests: `--help` lists each one but `comment`). */
+export const VSCTL_COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** Global options that take no value / a value. */
 const GLOBAL_FLAGS = new Set(["--no-wait", "--dry-run", "--oneline", "--no-syslog", "--retry", "--bare", "--no-headings", "--leader-only", "--no-leader-only", "--shuffle-remotes", "--no-shuffle-remotes"]);
 const GLOBAL_VALUED = new Set(["--db", "--timeout", "-t", "--format", "-f", "--data", "-d"]);
@@ -115,7 +119,7 @@ function parseCommand(words: readonly string[], local: Map<string, string | null
   return { name, args, options };
 }
 
-function parseArgs(argv: readonly string[]): { globals: Globals; commands: CommandInvocation[] } {
+function parseArgs(argv: readonly string[]): { globals: Globals; commands: CommandInvocation[] } | "help" {
   const globals: Globals = { style: { format: "list", bare: false, headings: true }, oneline: false, dryRun: false, wait: true };
   const local = new Map<string, string | null>();
   let i = 0;
@@ -125,6 +129,7 @@ function parseArgs(argv: readonly string[]): { globals: Globals; commands: Comma
     const eq = w.indexOf("=");
     const key = eq >= 0 ? w.slice(0, eq) : w;
     let value: string | null = eq >= 0 ? w.slice(eq + 1) : null;
+    if (key === "--help" || key === "-h") return "help";
     if (GLOBAL_VALUED.has(key) && value === null) value = argv[++i] ?? "";
     if (key === "--bare") globals.style = { format: "list", bare: true, headings: false };
     else if (key === "--no-headings") globals.style.headings = false;
@@ -156,13 +161,14 @@ function fail(e: VsctlError): CommandResult {
 }
 
 export function runVsctl(sw: Switch, argv: string[]): CommandResult {
-  let parsed: { globals: Globals; commands: CommandInvocation[] };
+  let parsed: { globals: Globals; commands: CommandInvocation[] } | "help";
   try {
     parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof VsctlError) return fail(e);
     throw e;
   }
+  if (parsed === "help") return { stdout: [...VSCTL_USAGE], stderr: [], ok: true, exitCode: 0 };
   const { globals, commands } = parsed;
   const before = sw.db;
   const ctx = new VsctlContext(before, sw.ovsUuid);

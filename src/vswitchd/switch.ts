@@ -35,14 +35,78 @@ import type { Datapath } from "../datapath/dpif.js";
 import type { DpifNetdev } from "../datapath/dpif-netdev.js";
 import { vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { TunnelEnv } from "../datapath/tunnel-env.js";
+import type { ActionList } from "../actions/action-types.js";
+import type { TableName } from "../datapath/config-db.js";
+import { Packet, packetFromHex } from "../datapath/packet/packet.js";
+import type { FlowEntry } from "../flowtable/flow-entry.js";
+import type { FlowMod } from "../flowtable/flow-tables.js";
+import { formatMatch } from "../flowtable/match-format.js";
+import { formatActions } from "../actions/action-text.js";
 import { Datapaths } from "./datapaths.js";
+import { SwitchError, TraceError } from "./errors.js";
+import { formatFlowLine, selectFlows } from "./flow-dump.js";
+import type { OfVersion } from "./flow-mod-text.js";
+import { applyFlowMod, prepareFlowMod } from "./flow-mod-text.js";
 import { Ofprotos } from "./ofprotos.js";
+import type { BridgeOptions, DbValue, PortOptions } from "./ovsdb-ops.js";
+import { addBridge, addPort, datumOf, deleteBridge, deletePort, findRecord, valueOf } from "./ovsdb-ops.js";
+import type { PortSink } from "./packet-io.js";
 import { PacketIo } from "./packet-io.js";
+import type { Trace } from "./trace.js";
+import { parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
 
 /** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
 function initialDb(): { db: ConfigDb; ovsUuid: string } {
   const { db, uuid } = Db.empty().insert("Open_vSwitch", { next_cfg: Datum.scalar(0), cur_cfg: Datum.scalar(0) });
   return { db, ovsUuid: uuid };
+}
+
+/** A port of a bridge as the switch opened it. */
+export interface PortInfo {
+  readonly name: string;
+  /** The OpenFlow port number (LOCAL is 65534). */
+  readonly ofport: number;
+  /** The datapath port number (null for patch ports). */
+  readonly odpPort: number | null;
+  /** The Interface type ("" for system, internal, dummy, patch, vxlan...). */
+  readonly type: string;
+  readonly mac: string;
+}
+
+/** A flow as dump-flows shows it. */
+export interface FlowView {
+  readonly tableId: number;
+  readonly priority: number;
+  readonly cookie: bigint;
+  /** The match as dump-flows prints it (without priority). */
+  readonly match: string;
+  readonly actions: string;
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+  readonly nPackets: number;
+  readonly nBytes: number;
+  /** Milliseconds since the flow was added. */
+  readonly durationMs: number;
+  /** The line `ovs-ofctl --no-stats dump-flows` prints for it (without its leading space). */
+  readonly text: string;
+}
+
+/** How a flow_mod travels: the OpenFlow version (`-O OpenFlow13`), default OpenFlow 1.0 as ovs-ofctl's. */
+export interface FlowModOptions {
+  readonly version?: OfVersion;
+  /** modify / delete: strict (`--strict`): the exact match and priority only. */
+  readonly strict?: boolean;
+}
+
+/** A port event as an OVSDB monitor of the Interface table shows it (Neutron's polling reads these). */
+export interface PortEvent {
+  readonly kind: "added" | "removed" | "modified";
+  readonly name: string;
+  /** The ofport after the change (-1 when it failed to open; the last one for a removal). */
+  readonly ofport: number;
+  readonly externalIds: Readonly<Record<string, string>>;
+  /** The Interface columns that changed (modified only). */
+  readonly columns: readonly string[];
 }
 
 /** Hears each committed change of the config DB: the rows that changed, the version before and after. */
@@ -193,6 +257,211 @@ export class Switch {
   /** Sets the clock forward to `ms` (a simulation's event loop owns time). @internal */
   setClock(ms: number): void {
     if (ms > this.clock) this.advanceClock(ms - this.clock);
+  }
+
+  // ---- config DB (OVSDB transactions, as ovs-vsctl and ovsdbapp make them)
+
+  /**
+   * Runs `edit` on the current DB version as one transaction: when it
+   * changes anything, next_cfg moves and the switch reconfigures (`commit`).
+   * A throw leaves the switch as it was.
+   */
+  transact(edit: (db: ConfigDb) => ConfigDb): void {
+    const before = this.current;
+    let after = edit(before).commit();
+    if (after.equals(before.commit())) return;
+    const next = Number(after.get("Open_vSwitch", this.ovsUuid, "next_cfg").first() ?? 0) + 1;
+    after = after.set("Open_vSwitch", this.ovsUuid, "next_cfg", Datum.scalar(next));
+    this.datapaths.pushStats(this.clock);
+    this.commit(after);
+  }
+
+  /** `ovs-vsctl add-br NAME` with its Bridge columns. */
+  addBridge(name: string, options: BridgeOptions = {}): void {
+    this.transact((db) => addBridge(db, this.ovsUuid, name, options));
+  }
+
+  /** `ovs-vsctl del-br NAME`: the bridge, its ports and interfaces. */
+  deleteBridge(name: string, options: { readonly ifExists?: boolean } = {}): void {
+    this.transact((db) => deleteBridge(db, this.ovsUuid, name, options.ifExists === true));
+  }
+
+  /** `ovs-vsctl add-port BRIDGE PORT` with its Interface and Port columns; the ofport vswitchd gave it (-1: it failed to open). */
+  addPort(bridge: string, port: string, options: PortOptions = {}): number {
+    this.transact((db) => addPort(db, bridge, port, options));
+    return this.ofport(port) ?? -1;
+  }
+
+  /** `ovs-vsctl del-port PORT`. */
+  deletePort(port: string, options: { readonly ifExists?: boolean } = {}): void {
+    this.transact((db) => deletePort(db, port, options.ifExists === true));
+  }
+
+  /** `ovs-vsctl set TABLE RECORD COLUMN=VALUE` (RECORD: a name, a uuid, or "." for Open_vSwitch). */
+  set(table: TableName, record: string, column: string, value: DbValue): void {
+    this.transact((db) => db.set(table, findRecord(db, table, record).uuid, column, datumOf(table, column, value)));
+  }
+
+  /** `ovs-vsctl get TABLE RECORD COLUMN`: a scalar column's value (or null), a set as an array, a map as a record. */
+  get(table: TableName, record: string, column: string): DbValue | null {
+    const row = findRecord(this.current, table, record);
+    datumOf(table, column, []); // the column must exist (its error names it)
+    return valueOf(table, column, row.cols.get(column) ?? this.current.get(table, row.uuid, column));
+  }
+
+  /** The ofport of interface `name` (its Interface row's `ofport`), or undefined when there is no such interface. */
+  ofport(name: string): number | undefined {
+    const row = this.current.rows("Interface").find((r) => String(r.cols.get("name")?.first() ?? "") === name);
+    const v = row?.cols.get("ofport")?.first();
+    return row === undefined ? undefined : typeof v === "number" ? v : -1;
+  }
+
+  /** The bridges' names, sorted. */
+  bridgeNames(): string[] {
+    return [...this.ofprotos.bridges.keys()].sort();
+  }
+
+  /** The open ports of `bridge`, by OpenFlow port number. */
+  ports(bridge: string): PortInfo[] {
+    return this.requireBridge(bridge)
+      .ports()
+      .map((p) => ({ name: p.name, ofport: p.ofport, odpPort: p.odpPort, type: p.type, mac: p.mac }))
+      .sort((a, b) => a.ofport - b.ofport);
+  }
+
+  /** Calls `listener` with each port added, removed or changed (the Interface rows of each commit). Returns a function that stops it. */
+  onPortEvent(listener: (e: PortEvent) => void): () => void {
+    return this.monitor((changes, after, before) => {
+      for (const c of changes) {
+        if (c.table !== "Interface") continue;
+        const row = (c.kind === "delete" ? before : after).row("Interface", c.uuid);
+        if (row === undefined) continue;
+        const ofport = row.cols.get("ofport")?.first();
+        listener({
+          kind: c.kind === "insert" ? "added" : c.kind === "delete" ? "removed" : "modified",
+          name: String(row.cols.get("name")?.first() ?? ""),
+          ofport: typeof ofport === "number" ? ofport : -1,
+          externalIds: Object.fromEntries((row.cols.get("external_ids")?.pairs() ?? []).map(([k, v]) => [String(k), String(v)])),
+          columns: c.kind === "modify" ? c.columns : [],
+        });
+      }
+    });
+  }
+
+  // ---- OpenFlow (flow_mods and flow stats, as ovs-ofctl sends them)
+
+  /**
+   * Adds a flow: ovs-ofctl's flow text (`table=0,priority=10,ip,actions=...`)
+   * or a typed FlowMod (an OpenFlow message: it is applied as the switch
+   * receives it). Returns OVS's log lines (`ofp_match|INFO|normalization
+   * changed ofp_match...`). Throws FlowParseError (text ovs-ofctl refuses) or
+   * FlowModError / OpenFlowError (what the switch answers with an OFPT_ERROR).
+   */
+  addFlow(bridge: string, flow: string | FlowMod<ActionList>, options: FlowModOptions = {}): readonly string[] {
+    if (typeof flow !== "string") return this.flowMod(bridge, flow);
+    return this.textFlowMod(bridge, flow, "add", options);
+  }
+
+  /** Applies a typed flow_mod (any command) as the switch receives it. */
+  flowMod(bridge: string, mod: FlowMod<ActionList>): readonly string[] {
+    const br = this.requireBridge(bridge);
+    this.datapaths.pushStats(this.clock);
+    br.tables.apply(mod, this.clock);
+    return [];
+  }
+
+  /** `ovs-ofctl [--strict] mod-flows BRIDGE FLOW`. */
+  modifyFlows(bridge: string, flow: string, options: FlowModOptions = {}): readonly string[] {
+    return this.textFlowMod(bridge, flow, options.strict === true ? "modify_strict" : "modify", options);
+  }
+
+  /** `ovs-ofctl [--strict] del-flows BRIDGE [FLOW]` (no FLOW: every flow). */
+  deleteFlows(bridge: string, flow = "", options: FlowModOptions = {}): readonly string[] {
+    return this.textFlowMod(bridge, flow, options.strict === true ? "delete_strict" : "delete", options);
+  }
+
+  /** `ovs-ofctl dump-flows BRIDGE [FILTER]`: the flows the filter selects, as dump-flows orders them. */
+  dumpFlows(bridge: string, filter = "", options: FlowModOptions = {}): FlowView[] {
+    const br = this.requireBridge(bridge);
+    this.datapaths.pushStats(this.clock);
+    const version = options.version ?? 10;
+    const { flows, protocol } = selectFlows(br, filter, version);
+    return flows.map((f) => this.flowView(br, f, protocol, version));
+  }
+
+  private flowView(br: Bridge, f: FlowEntry<ActionList>, protocol: number, version: OfVersion): FlowView {
+    return {
+      tableId: f.tableId,
+      priority: f.priority,
+      cookie: f.cookie,
+      match: formatMatch(f.match, 0x8000),
+      actions: formatActions(f.actions),
+      idleTimeout: f.idleTimeout,
+      hardTimeout: f.hardTimeout,
+      nPackets: f.nPackets,
+      nBytes: f.nBytes,
+      durationMs: this.clock - f.created,
+      text: formatFlowLine(br, f, protocol, { noStats: true, version }, this.clock),
+    };
+  }
+
+  private textFlowMod(bridge: string, text: string, command: "add" | "modify" | "modify_strict" | "delete" | "delete_strict", options: FlowModOptions): readonly string[] {
+    const br = this.requireBridge(bridge);
+    const log: string[] = [];
+    const sent = prepareFlowMod(br, text, command, options.version ?? 10, log);
+    this.datapaths.pushStats(this.clock);
+    applyFlowMod(br, sent, this.clock);
+    return log.map((l) => `ofp_match|INFO|${l}`);
+  }
+
+  private requireBridge(name: string): Bridge {
+    const br = this.ofprotos.bridges.get(name);
+    if (br === undefined) throw new SwitchError(`${name} is not a bridge or a socket`);
+    return br;
+  }
+
+  // ---- packets
+
+  /** A frame arrives on port `port` (any bridge): the datapath processes it; outputs go to what is attached to their ports. */
+  receive(port: string, bytes: Uint8Array): void {
+    const found = this.io.findPort(port);
+    if (found === undefined) throw new SwitchError(`${port}: no such port`);
+    this.io.receive(found.bridge, found.port, new Packet(bytes.slice()));
+  }
+
+  /** Attaches what sits on port `port` (a VM, a link, a test's collector): it gets each frame output there. null detaches. */
+  attach(port: string, sink: PortSink | null): void {
+    this.io.attach(port, sink);
+  }
+
+  /**
+   * `ovs-appctl ofproto/trace BRIDGE FLOW [PACKET]` (`-generate` with
+   * `generate`): FLOW is an OpenFlow flow with every field exact
+   * (`in_port=1,tcp,nw_dst=10.0.0.2,tp_dst=80`, port names allowed); a
+   * packet (bytes or hex) gives the header fields and has side effects.
+   */
+  trace(bridge: string, flow: string, options: { readonly packet?: Uint8Array | string; readonly generate?: boolean } = {}): Trace {
+    const key = parseTraceFlow(this, bridge, flow);
+    return traceFlow(this, bridge, key, this.traceOptions(options));
+  }
+
+  /** `ovs-appctl ofproto/trace [DATAPATH] ODP_FLOW`: a datapath flow key (`in_port(1),eth(...),...`) of the datapath named (default: the only one). */
+  traceDatapathFlow(odpFlow: string, options: { readonly datapath?: string; readonly packet?: Uint8Array | string; readonly generate?: boolean } = {}): Trace {
+    const dps = this.vswitchd.openDatapaths();
+    const want = options.datapath;
+    const dp = want === undefined ? (dps.length === 1 ? dps[0] : undefined) : dps.find((d) => d.type === (want.startsWith("ovs-") ? want.slice(4) : want));
+    const r = parseTraceOdpFlow(this, dp, odpFlow);
+    if ("error" in r) throw new TraceError(r.error);
+    return traceFlow(this, r.bridge, r.flow, this.traceOptions(options));
+  }
+
+  private traceOptions(o: { readonly packet?: Uint8Array | string; readonly generate?: boolean }): { packet?: Packet; generate?: boolean } {
+    const generate = o.generate === true;
+    if (o.packet === undefined) return { generate };
+    if (typeof o.packet !== "string") return { generate, packet: new Packet(o.packet.slice()) };
+    const hex = packetFromHex(o.packet);
+    if (!hex.ok) throw new TraceError(hex.error);
+    return { generate, packet: hex.packet };
   }
 
   /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */
