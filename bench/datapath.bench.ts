@@ -8,7 +8,6 @@
  * Timed with bench/timing.ts (median of 3 rounds, CPU time and wall clock; the machine is
  * shared). Execution of the actions is not timed (the caller's step).
  */
-import { runLine } from "../src/utilities/run-script.js";
 import { Switch } from "../src/vswitchd/switch.js";
 import type { DpifNetdev } from "../src/datapath/dpif-netdev.js";
 import { composedFlow } from "../src/datapath/flow-compose.js";
@@ -30,14 +29,10 @@ const N_KEYS = 1024;
 
 function setup(flows: readonly string[]): { world: Switch; dpif: DpifNetdev } {
   const world = new Switch();
-  for (const l of [
-    "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy",
-    ...[1, 2, 3].map((i) => `ovs-vsctl add-port br0 p${i} -- set Interface p${i} type=dummy ofport_request=${i}`),
-    "ovs-ofctl del-flows br0",
-    ...flows.map((f) => `ovs-ofctl add-flow br0 '${f}'`),
-  ]) {
-    if (!runLine(world, l).ok) throw new Error(`bench setup failed: ${l}`);
-  }
+  world.addBridge("br0", { datapathType: "dummy" });
+  for (const i of [1, 2, 3]) world.addPort("br0", `p${i}`, { type: "dummy", ofportRequest: i });
+  world.deleteFlows("br0");
+  for (const f of flows) world.addFlow("br0", f);
   const dp = world.ofproto("br0")?.datapath;
   if (dp === undefined) throw new Error("no datapath");
   return { world, dpif: world.datapaths.dpif(dp) };

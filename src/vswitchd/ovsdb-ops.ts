@@ -117,8 +117,9 @@ export function datumOf(t: TableName, col: string, value: DbValue): Datum {
 /** A datum as a plain value: scalar columns (max 1) as their atom or null, sets as arrays, maps as records. */
 export function valueOf(t: TableName, col: string, d: Datum): DbValue | null {
   const c = columnSchema(t, col);
+  if (c === undefined) throw new OvsdbError(`${t} does not contain a column whose name matches "${col}"`);
   if (d.isMap) return Object.fromEntries(d.pairs().map(([k, v]) => [String(k), v]));
-  if (c !== undefined && c.type.max === 1) return d.first() ?? null;
+  if (c.type.max === 1) return d.first() ?? null;
   return [...d.keys];
 }
 

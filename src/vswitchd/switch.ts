@@ -305,8 +305,7 @@ export class Switch {
   /** `ovs-vsctl get TABLE RECORD COLUMN`: a scalar column's value (or null), a set as an array, a map as a record. */
   get(table: TableName, record: string, column: string): DbValue | null {
     const row = findRecord(this.current, table, record);
-    datumOf(table, column, []); // the column must exist (its error names it)
-    return valueOf(table, column, row.cols.get(column) ?? this.current.get(table, row.uuid, column));
+    return valueOf(table, column, this.current.get(table, row.uuid, column));
   }
 
   /** The ofport of interface `name` (its Interface row's `ofport`), or undefined when there is no such interface. */
@@ -411,7 +410,7 @@ export class Switch {
     const sent = prepareFlowMod(br, text, command, options.version ?? 10, log);
     this.datapaths.pushStats(this.clock);
     applyFlowMod(br, sent, this.clock);
-    return log.map((l) => `ofp_match|INFO|${l}`);
+    return log;
   }
 
   private requireBridge(name: string): Bridge {

@@ -11,19 +11,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runScript } from "../../src/utilities/run-script.js";
+import { goldenBlocks as blocks } from "../support/golden-blocks.js";
 
 const dir = new URL("../../fixtures/examples/", import.meta.url);
 const scripts = readdirSync(dir).filter((f) => f.endsWith(".ovs"));
-
-/** Splits trace-format output into [command, lines] blocks, sorting dump-flows lines. */
-function blocks(text: string): Array<[string, string[]]> {
-  const out: Array<[string, string[]]> = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("### ")) out.push([line.slice(4), []]);
-    else if (line !== "" || out.length > 0) out[out.length - 1]?.[1].push(line);
-  }
-  return out.map(([cmd, lines]) => [cmd, / dump-flows /.test(cmd) ? [...lines].sort() : lines]);
-}
 
 describe("bundled examples against real OVS", () => {
   it("has examples", () => expect(scripts.length).toBeGreaterThan(0));
