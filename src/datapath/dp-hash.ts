@@ -20,7 +20,7 @@ import { M, readSmall } from "../flowtable/flow-layout.js";
 import { hashFinish, hashInt, mhashAdd } from "../flowtable/hash.js";
 import { ETH_TYPE, IPPROTO } from "../flowtable/protocols.js";
 
-export type DpHashAlg = "l4" | "sym_l4";
+import type { DpHashAlg } from "../actions/xlate/odp-actions.js";
 
 
 function bswap32(x: number): number {

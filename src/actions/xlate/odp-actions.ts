@@ -67,10 +67,13 @@ export interface OdpRecircAction {
   readonly id: number;
 }
 
+/** The datapath hash functions (OVS's OVS_HASH_ALG_L4 and OVS_HASH_ALG_SYM_L4). */
+export type DpHashAlg = "l4" | "sym_l4";
+
 /** `hash(l4(0))`: compute dp_hash (for select groups / bonds). */
 export interface OdpHashAction {
   readonly type: "hash";
-  readonly alg: "l4" | "sym_l4";
+  readonly alg: DpHashAlg;
   readonly basis: number;
 }
 

@@ -18,7 +18,7 @@
 import type { FlowEntry } from "../../flowtable/flow-entry.js";
 import { M, readSmall } from "../../flowtable/flow-layout.js";
 import type { ActionList, NatAction, PacketInReason } from "../action-types.js";
-import type { OdpAction } from "./odp-actions.js";
+import type { DpHashAlg, OdpAction } from "./odp-actions.js";
 import { commitOdpActions } from "./odp-commit.js";
 import { XM, XLATE_FLOW_WORDS } from "./odp-metadata.js";
 import { TraceNode } from "./trace.js";
@@ -31,7 +31,6 @@ import { OFPP_NONE } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
 import { finishFreezing } from "./xlate-freeze.js";
-import type { DpHashAlg } from "../../datapath/dp-hash.js";
 import { nativeTunnelOutput, terminateNativeTunnel } from "./xlate-tunnel.js";
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
