@@ -20,7 +20,8 @@ export { parseFlow, TABLE_ALL, OFPG_ANY } from "./flowtable/flow-mod-parse.js";
 export type { FlowModCommand, FlowModFlags, FlowTextPurpose, ParsedFlow } from "./flowtable/flow-mod-parse.js";
 export { submitFlow } from "./flowtable/flow-mod-submit.js";
 export type { SubmitResult } from "./flowtable/flow-mod-submit.js";
-export { FlowTables, N_TABLES, TABLE_INTERNAL, isLooseMatch } from "./flowtable/flow-tables.js";
+export { FlowTables, N_TABLES, TABLE_INTERNAL, defaultFlowMod, isLooseMatch } from "./flowtable/flow-tables.js";
+export { parseExactFlow } from "./flowtable/exact-flow-parse.js";
 export type { ActionSemantics, FlowMod, FlowModResult, FlowRemoved, FlowSelector, RemovalReason } from "./flowtable/flow-tables.js";
 export { FlowEntry } from "./flowtable/flow-entry.js";
 export { formatFlowStats } from "./flowtable/flow-format.js";
@@ -44,7 +45,15 @@ export { ConfigDb } from "./datapath/config-db.js";
 export { runScript, runLine } from "./utilities/run-script.js";
 export type { ScriptOutput } from "./utilities/run-script.js";
 export type { CommandResult } from "./utilities/command-result.js";
+// One host's Open vSwitch as a library (src/vswitchd, docs/api.md).
 export { Switch } from "./vswitchd/switch.js";
+export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo } from "./vswitchd/switch.js";
+export type { BridgeOptions, DbValue, PortOptions } from "./vswitchd/ovsdb-ops.js";
+export type { Trace, TraceOptions, TraceOutput, TraceRule, TraceStep } from "./vswitchd/trace.js";
+export type { PortSink, ReceivedPacket, DatapathTap } from "./vswitchd/packet-io.js";
+export { FlowModError } from "./vswitchd/flow-mod-text.js";
+export type { OfVersion, SentFlowMod } from "./vswitchd/flow-mod-text.js";
+export { OvsdbError, SwitchError, TraceError } from "./vswitchd/errors.js";
 
 // Translation (src/actions/xlate): a packet through a bridge's pipeline into datapath actions.
 export { xlate, recirculationFlow } from "./actions/xlate/xlate.js";
