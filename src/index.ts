@@ -71,7 +71,7 @@ export { extractFlow } from "./datapath/packet/extract.js";
 export { flowCompose } from "./datapath/packet/compose.js";
 export { buildArp, buildIcmpEcho, buildNd, buildTcp4, buildUdp4 } from "./datapath/packet/build.js";
 export { DpifNetdev } from "./datapath/dpif-netdev.js";
-export { MegaflowCache } from "./datapath/megaflow-cache.js";
+export { MegaflowCache, DP_KEY_WORDS } from "./datapath/megaflow-cache.js";
 export { BridgeUpcall } from "./datapath/upcall.js";
 export { GroupTable } from "./datapath/group-table.js";
 export { MeterTable } from "./datapath/meter-table.js";
