@@ -114,12 +114,54 @@ export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: 
   return out;
 }
 
+/** ovs-ofctl's usage lines (its own words) for the commands ovsim implements, in its order. */
+const USAGE = [
+  "ovs-ofctl: OpenFlow switch management utility",
+  "usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]",
+  "",
+  "For OpenFlow switches:",
+  "  show SWITCH                 show OpenFlow information",
+  "  mod-port SWITCH IFACE ACT   modify port behavior",
+  "  dump-ports SWITCH [PORT]    print port statistics",
+  "  dump-flows SWITCH           print all flow entries",
+  "  dump-flows SWITCH FLOW      print matching FLOWs",
+  "  dump-aggregate SWITCH       print aggregate flow statistics",
+  "  dump-aggregate SWITCH FLOW  print aggregate stats for FLOWs",
+  "  add-flow SWITCH FLOW        add flow described by FLOW",
+  "  add-flows SWITCH FILE       add flows from FILE",
+  "  mod-flows SWITCH FLOW       modify actions of matching FLOWs",
+  "  del-flows SWITCH [FLOW]     delete matching FLOWs",
+  "  replace-flows SWITCH FILE   replace flows with those in FILE",
+  "  diff-flows SOURCE1 SOURCE2  compare flows from two sources",
+  "  add-group SWITCH GROUP      add group described by GROUP",
+  "  mod-group SWITCH GROUP      modify specific group",
+  "  del-groups SWITCH [GROUP]   delete matching GROUPs",
+  "  dump-group-features SWITCH  print group features",
+  "  dump-groups SWITCH [GROUP]  print group description",
+  "  dump-group-stats SWITCH [GROUP]  print group statistics",
+  "  add-meter SWITCH METER      add meter described by METER",
+  "  mod-meter SWITCH METER      modify specific METER",
+  "  del-meters SWITCH [METER]   delete meters matching METER",
+  "  dump-meters SWITCH [METER]  print METER configuration",
+  "  meter-stats SWITCH [METER]  print meter statistics",
+  "  meter-features SWITCH       print meter features",
+  "SWITCH is a bridge name (ovsim has no OpenFlow connection methods).",
+  "",
+  "Options (ovsim implements these of ovs-ofctl's):",
+  "  --strict                    use strict match for flow commands",
+  "  --no-stats                  do not print flow statistics",
+  "  -O, --protocols=LIST        OpenFlow versions to use (OpenFlow10..OpenFlow15)",
+  "  --names, --no-names, --read-only   accepted, no effect",
+  "  -h, --help                  display this help message",
+];
+
 export function runOfctl(sw: Switch, argv: string[]): CommandResult {
   const o: OfctlOptions = { strict: false, noStats: false, version: 10 };
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     let versions: string | null = null;
+    if (a === "--help" || a === "-h") return output([...USAGE]);
     if (a === "--strict") o.strict = true;
     else if (a === "--no-stats") o.noStats = true;
     else if (a === "--names" || a === "--no-names" || a === "--read-only") continue;

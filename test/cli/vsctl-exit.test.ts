@@ -33,3 +33,13 @@ describe("ovs-vsctl exit codes", () => {
     );
   });
 });
+
+describe("ovs-ofctl --help", () => {
+  it("prints ovs-ofctl's usage for the commands ovsim implements, not a bridge error", () => {
+    const r = runLine(new Switch(), "ovs-ofctl --help");
+    expect(r.ok).toBe(true);
+    expect(r.stdout.slice(0, 2)).toEqual(["ovs-ofctl: OpenFlow switch management utility", "usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]"]);
+    expect(r.stdout).toContain("  add-flow SWITCH FLOW        add flow described by FLOW");
+    expect(r.stdout.join("\n")).not.toContain("not a bridge or a socket");
+  });
+});
