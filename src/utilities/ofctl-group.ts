@@ -7,66 +7,29 @@
  * (xid 6 over every version for a group_mod; dumps are xid 2, group stats 6).
  */
 import { Match } from "../flowtable/match.js";
-import { actionsAsDumped } from "../actions/flow-actions.js";
-import { formatGroup, groupModAsSent, parseGroupMod } from "../actions/group-text.js";
-import type { GroupMod, GroupModCommand } from "../actions/group-types.js";
+import { formatGroup } from "../actions/group-text.js";
+import type { GroupModCommand } from "../actions/group-types.js";
 import { OFPG_ALL } from "../actions/group-types.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { GroupModError } from "../datapath/group-table.js";
 import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
-import { defaultFlowMod } from "../flowtable/flow-tables.js";
-import { P } from "../flowtable/openflow-protocols.js";
 import { OFPP_NONE } from "../flowtable/ports.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
-import type { OfVersion } from "./ofctl-messages.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
-import { bridgeNames } from "../vswitchd/flow-mod-text.js";
+import { applyGroupMod, protocolOfVersion, receiveGroupMod } from "../vswitchd/group-meter-mods.js";
 import { OfctlReplyError } from "./ofctl.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-/** The flow format group actions travel in for an OpenFlow version. */
-export function protocolOfVersion(v: OfVersion): number {
-  switch (v) {
-    case 10:
-      return P.OF10_NXM;
-    case 11:
-      return P.OF11_STD;
-    case 12:
-      return P.OF12_OXM;
-    case 13:
-      return P.OF13_OXM;
-    case 14:
-      return P.OF14_OXM;
-    default:
-      return P.OF15_OXM;
-  }
-}
-
 const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", modify: "MOD", add_or_mod: "ADD_OR_MOD", delete: "DEL" };
-
-/** Deletes every flow that outputs to group `id` (what OVS does when a group goes). */
-function deleteGroupFlows(sw: Switch, br: Bridge, id: number): void {
-  br.tables.apply(
-    defaultFlowMod({ command: "delete", match: Match.catchall(), priority: 0, tableId: TABLE_ALL, outGroup: id, actions: [] }),
-    sw.now,
-  );
-}
 
 /** add-group / mod-group / del-groups with one group_mod. */
 export function groupMod(sw: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
-  const names = bridgeNames(br);
-  const parsed = parseGroupMod(text, command, names);
+  const received = receiveGroupMod(br, text, command, o.version);
   const protocol = protocolOfVersion(o.version);
-  const sent = groupModAsSent(parsed.groupMod, o.version);
-  // The switch keeps the actions as it decoded them from this version's wire format.
-  const received: GroupMod = {
-    ...sent,
-    buckets: sent.buckets.map((b) => ({ ...b, actions: actionsAsDumped(b.actions, protocol, Match.catchall()) })),
-  };
   try {
-    for (const id of br.groupTable.apply(received, sw.now)) deleteGroupFlows(sw, br, id);
+    applyGroupMod(br, received, sw.now);
   } catch (e) {
     if (e instanceof GroupModError) {
       const name = o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD";

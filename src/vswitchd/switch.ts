@@ -42,7 +42,12 @@ import type { FlowEntry } from "../flowtable/flow-entry.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import { formatActions } from "../actions/action-text.js";
+import { formatGroup } from "../actions/group-text.js";
+import type { GroupModCommand } from "../actions/group-types.js";
+import type { MeterModCommand } from "../datapath/meter-table.js";
+import { formatMeterConfig, parseMeterMod } from "../datapath/meter-text.js";
 import { Datapaths } from "./datapaths.js";
+import { applyGroupMod, applyMeterMod, protocolOfVersion, receiveGroupMod } from "./group-meter-mods.js";
 import { SwitchError, TraceError } from "./errors.js";
 import { formatFlowLine, selectFlows } from "./flow-dump.js";
 import type { OfVersion } from "./flow-mod-text.js";
@@ -96,6 +101,25 @@ export interface FlowModOptions {
   readonly version?: OfVersion;
   /** modify / delete: strict (`--strict`): the exact match and priority only. */
   readonly strict?: boolean;
+}
+
+/** A group as dump-groups shows it. */
+export interface GroupView {
+  readonly groupId: number;
+  readonly type: string;
+  readonly packets: number;
+  readonly bytes: number;
+  /** The line dump-groups prints for it (without its leading space). */
+  readonly text: string;
+}
+
+/** A meter as dump-meters shows it. */
+export interface MeterView {
+  readonly meterId: number;
+  readonly packets: number;
+  readonly bytes: number;
+  /** The lines dump-meters prints for it. */
+  readonly text: readonly string[];
 }
 
 /** A port event as an OVSDB monitor of the Interface table shows it (Neutron's polling reads these). */
@@ -411,6 +435,54 @@ export class Switch {
     this.datapaths.pushStats(this.clock);
     applyFlowMod(br, sent, this.clock);
     return log;
+  }
+
+  // ---- groups and meters (OpenFlow 1.1+ / 1.3+ messages)
+
+  /** `ovs-ofctl add-group / mod-group / del-groups BRIDGE GROUP` (`command` add, modify, add_or_mod or delete). A group that goes takes its flows along. */
+  groupMod(bridge: string, command: GroupModCommand, text: string, options: FlowModOptions = {}): void {
+    const br = this.requireBridge(bridge);
+    const mod = receiveGroupMod(br, text, command, options.version ?? 15);
+    this.datapaths.pushStats(this.clock);
+    applyGroupMod(br, mod, this.clock);
+  }
+
+  /** `ovs-ofctl add-group BRIDGE GROUP` (`group_id=1,type=select,bucket=actions=output:1,...`). */
+  addGroup(bridge: string, text: string, options: FlowModOptions = {}): void {
+    this.groupMod(bridge, "add", text, options);
+  }
+
+  /** The groups of `bridge`, as dump-groups lists them. */
+  groups(bridge: string, options: FlowModOptions = {}): GroupView[] {
+    const br = this.requireBridge(bridge);
+    const version = options.version ?? 15;
+    return br.groupTable.groups().map((g) => ({
+      groupId: g.groupId,
+      type: g.type,
+      packets: g.packets,
+      bytes: g.bytes,
+      text: formatGroup(g, version, protocolOfVersion(version)),
+    }));
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 add-meter / mod-meter / del-meters BRIDGE METER`. A meter that goes takes its flows along. */
+  meterMod(bridge: string, command: MeterModCommand, text: string): void {
+    const br = this.requireBridge(bridge);
+    const mod = parseMeterMod(text, command);
+    this.datapaths.pushStats(this.clock);
+    applyMeterMod(br, mod, this.clock);
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 add-meter BRIDGE METER` (`meter=1,kbps,band=type=drop,rate=1000`). */
+  addMeter(bridge: string, text: string): void {
+    this.meterMod(bridge, "add", text);
+  }
+
+  /** The meters of `bridge`, as dump-meters lists them. */
+  meters(bridge: string): MeterView[] {
+    return this.requireBridge(bridge)
+      .meterTable.meters()
+      .map((m) => ({ meterId: m.meterId, packets: m.packets, bytes: m.bytes, text: formatMeterConfig(m) }));
   }
 
   private requireBridge(name: string): Bridge {

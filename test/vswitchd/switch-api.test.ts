@@ -183,3 +183,39 @@ describe("config DB through the typed API", () => {
     expect(() => sw.receive("nope", new Uint8Array(60))).toThrow(SwitchError);
   });
 });
+
+describe("groups and meters through the typed API", () => {
+  const groups = new URL("../../fixtures/groups/", import.meta.url);
+  const meters = new URL("../../fixtures/meters/", import.meta.url);
+
+  function fourPorts(): Switch {
+    const sw = new Switch();
+    sw.addBridge("br0", { datapathType: "dummy" });
+    for (const i of [1, 2, 3, 4]) sw.addPort("br0", `p${i}`, { type: "dummy", ofportRequest: i });
+    return sw;
+  }
+
+  it("deletes the flows of a deleted group, as real OVS (del-group-deletes-flows.ovs)", () => {
+    const golden = readFileSync(new URL("del-group-deletes-flows.ovs.out", groups), "utf8");
+    const sw = fourPorts();
+    const of13 = { version: 13 } as const;
+    sw.addGroup("br0", "group_id=2,type=all,bucket=output:2", of13);
+    sw.addFlow("br0", "in_port=1,actions=group:2", of13);
+    sw.addFlow("br0", "in_port=3,actions=output:2", of13);
+    expect(() => sw.addFlow("br0", "in_port=2,actions=group:77", of13)).toThrow(FlowModError);
+    expect(sw.dumpFlows("br0", "", of13).map((f) => ` ${f.text}`).sort()).toEqual([...goldenOutput(golden, "dump-flows br0", 0)].sort());
+    expect(sw.groups("br0").map((g) => [g.groupId, g.type])).toEqual([[2, "all"]]);
+    sw.groupMod("br0", "delete", "group_id=2", of13);
+    expect(sw.dumpFlows("br0", "", of13).map((f) => ` ${f.text}`).sort()).toEqual([...goldenOutput(golden, "dump-flows br0", 1)].sort());
+    expect(sw.groups("br0")).toEqual([]);
+  });
+
+  it("lists meters as real OVS dumps them (add-dump.ovs)", () => {
+    const golden = readFileSync(new URL("add-dump.ovs.out", meters), "utf8");
+    const sw = fourPorts();
+    sw.addMeter("br0", "meter=1,kbps,band=type=drop,rate=1000");
+    sw.addMeter("br0", "meter=2,pktps,burst,stats,band=type=drop,rate=10,burst_size=20");
+    const dumped = sw.meters("br0").map((m) => m.text.join("\n")).join("\n\n").split("\n");
+    expect(dumped).toEqual(goldenOutput(golden, "dump-meters br0", 0).slice(1));
+  });
+});
