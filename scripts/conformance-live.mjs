@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm run conformance:live`: when a real Open vSwitch is installed (ovs-vswitchd on
-// PATH or in /usr/sbin), re-records every fixtures/conformance script into a temporary
+// `npm run conformance:live`: when the real-OVS oracle can run (../shared/ovs-oracle/ovs-run
+// or $OVS_RUN, with Open vSwitch installed), re-records every fixtures/conformance script into a temporary
 // folder with fixtures/conformance/record.sh and diffs each recording against the
 // committed one: drift means the installed OVS no longer prints what the committed
-// recordings say (another OVS version, or a recording made by hand). Without OVS it
-// says so and exits 0.
+// recordings say (another OVS version, or a recording made by hand). Without OVS (the
+// oracle exits 2 with its apt-get hint) or without the oracle it says "OVS not installed,
+// skipping" and exits 0 before recording anything (scripts/ovs-oracle.mjs probeOracle).
 //
 //   npm run conformance:live                 every script
 //   npm run conformance:live -- NAME...      some (NAME or NAME.ovs)
@@ -13,19 +14,15 @@
 // Values OVS makes random or time-dependent (dpids, MACs of bridge and patch ports,
 // durations) are normalised on both sides, and `dump-flows` blocks are compared as
 // sorted lists (OVS prints flows in hash order). Exit status: 0 no drift, 1 drift, 2 error.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { oraclePath, probeOracle } from "./ovs-oracle.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = join(root, "fixtures/conformance");
-
-function ovsInstalled() {
-  if (existsSync("/usr/sbin/ovs-vswitchd")) return true;
-  return spawnSync("sh", ["-c", "command -v ovs-vswitchd"], { stdio: "ignore" }).status === 0;
-}
 
 /** The recording's commands, each with its normalised output lines. */
 function normalise(text) {
@@ -66,9 +63,15 @@ function diff(name, committed, fresh) {
   return problems.map((p) => `${name}: ${p}`);
 }
 
-if (!ovsInstalled()) {
-  console.log("conformance:live: OVS not installed, skipping (apt-get install -y openvswitch-switch to re-record)");
+const ovsRun = oraclePath();
+const probe = probeOracle(ovsRun);
+if (probe.status === "missing") {
+  console.log(`conformance:live: OVS not installed, skipping (${probe.reason})`);
   process.exit(0);
+}
+if (probe.status === "broken") {
+  console.error(`conformance:live: the OVS oracle does not run: ${probe.reason}`);
+  process.exit(2);
 }
 
 const wanted = process.argv.slice(2).map((a) => a.replace(/\.ovs$/, "").replace(/^.*\//, ""));
@@ -83,9 +86,9 @@ if (names.length === 0) {
 }
 const tmp = mkdtempSync(join(tmpdir(), "ovsim-conformance-"));
 try {
-  const version = execFileSync("sh", ["-c", "PATH=$PATH:/usr/sbin ovs-vswitchd --version | head -1"], { encoding: "utf8" }).trim();
+  const version = execFileSync("sh", ["-c", "PATH=$PATH:/usr/sbin ovs-vswitchd --version 2>/dev/null | head -1"], { encoding: "utf8" }).trim() || ovsRun;
   console.log(`conformance:live: re-recording ${names.length} scripts with ${version} into ${tmp}`);
-  execFileSync(join(dir, "record.sh"), [tmp, ...names.map((n) => join(dir, `${n}.ovs`))], { stdio: "inherit" });
+  execFileSync(join(dir, "record.sh"), [tmp, ...names.map((n) => join(dir, `${n}.ovs`))], { stdio: "inherit", env: { ...process.env, OVS_RUN: ovsRun } });
   const drift = [];
   let drifted = 0;
   for (const name of names) {

@@ -1,35 +1,102 @@
 /** The `ovsim` command line. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatPing, runScenario } from "../sim/scenario.js";
 import { runScript } from "../utilities/run-script.js";
 
+const RUN_USAGE = `usage: ovsim run SCRIPT...
+Runs scripts of ovs-vsctl / ovs-ofctl / ovs-appctl lines against an in-process
+Open vSwitch model and prints what each command prints (errors on standard
+error). SCRIPT "-" reads the script from standard input. Exits 1 if any
+command failed.
+  OVSIM_TRACE=1   print "### <command>" before each command's output`;
+
+const SCENARIO_USAGE = `usage: ovsim scenario [--pcap-dir DIR] SCENARIO
+Runs a scenario (docs/simulation.md): several hosts joined by an underlay, VMs
+and pings. Prints each ping's result and writes its captures as DIR/NAME.pcap
+(DIR is created if missing). SCENARIO "-" reads the scenario from standard input.`;
+
 const USAGE = `usage: ovsim run SCRIPT...
        ovsim scenario [--pcap-dir DIR] SCENARIO
+       ovsim --version
 Runs scripts of ovs-vsctl / ovs-ofctl lines against an in-process Open vSwitch
 model and prints what each command prints (errors on standard error).
 A scenario (docs/simulation.md) runs several hosts joined by an underlay, VMs
 and pings; it prints each ping's result and writes its captures as pcap files.
+A SCRIPT or SCENARIO of "-" is read from standard input.
+"ovsim run --help" and "ovsim scenario --help" describe each command.
   OVSIM_TRACE=1   print "### <command>" before each command's output`;
 
+/** `ovsim <version>`, the version read from the package.json two folders above this module (src/cli or dist/cli). */
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return `ovsim ${String(pkg.version)}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...files] = argv;
+  const [cmd, ...rest] = argv;
   if (cmd === "--help" || cmd === "-h" || cmd === undefined) {
-    process.stdout.write(`${USAGE}\n`);
+    (cmd === undefined ? process.stderr : process.stdout).write(`${USAGE}\n`);
     return cmd === undefined ? 2 : 0;
   }
-  if (cmd === "scenario") return scenario(files);
-  if (cmd !== "run" || files.length === 0) {
-    process.stderr.write(`ovsim: unknown command '${cmd}'\n${USAGE}\n`);
-    return 2;
+  if (cmd === "--version" || cmd === "-V") {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
   }
+  if (cmd === "run") return run(rest);
+  if (cmd === "scenario") return scenario(rest);
+  process.stderr.write(`ovsim: unknown command '${cmd}'\n${USAGE}\n`);
+  return 2;
+}
+
+/** A usage error of subcommand `cmd`: the message, then its usage, on stderr; exit status 2. */
+function usageError(cmd: string, message: string, usage: string): number {
+  process.stderr.write(`ovsim ${cmd}: ${message}\n${usage}\n`);
+  return 2;
+}
+
+let stdinText: Promise<string> | undefined;
+
+/** Standard input, read once (a second "-" gets the same text). */
+function readStdin(): Promise<string> {
+  stdinText ??= (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+    return Buffer.concat(chunks).toString("utf8");
+  })();
+  return stdinText;
+}
+
+/** The text of `file`, or of standard input for "-". */
+async function readInput(file: string): Promise<string> {
+  return file === "-" ? readStdin() : readFileSync(file, "utf8");
+}
+
+function inputName(file: string): string {
+  return file === "-" ? "(standard input)" : file;
+}
+
+/** `ovsim run SCRIPT...`. */
+async function run(args: string[]): Promise<number> {
+  const files: string[] = [];
+  let options = true;
+  for (const a of args) {
+    if (options && (a === "--help" || a === "-h")) {
+      process.stdout.write(`${RUN_USAGE}\n`);
+      return 0;
+    }
+    if (options && a === "--") options = false;
+    else if (options && a.startsWith("-") && a !== "-") return usageError("run", `unknown option '${a}'`, RUN_USAGE);
+    else files.push(a);
+  }
+  if (files.length === 0) return usageError("run", "missing SCRIPT (a file, or - for standard input)", RUN_USAGE);
   let ok = true;
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = await readInput(file);
     } catch (e) {
-      process.stderr.write(`ovsim: ${file}: ${(e as Error).message}\n`);
+      process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
       ok = false;
       continue;
     }
@@ -45,24 +112,65 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** `ovsim scenario [--pcap-dir DIR] FILE`: ping lines on stdout, command errors on stderr, captures as DIR/NAME.pcap. */
-function scenario(args: string[]): number {
-  const i = args.indexOf("--pcap-dir");
-  const dir = i >= 0 ? args[i + 1] : undefined;
-  const files = i >= 0 ? args.filter((_, k) => k !== i && k !== i + 1) : args;
-  const [file] = files;
-  if (file === undefined || files.length !== 1 || (i >= 0 && dir === undefined)) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
+async function scenario(args: string[]): Promise<number> {
+  let dir: string | undefined;
+  const files: string[] = [];
+  let options = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (options && (a === "--help" || a === "-h")) {
+      process.stdout.write(`${SCENARIO_USAGE}\n`);
+      return 0;
+    }
+    if (options && a === "--") options = false;
+    else if (options && a === "--pcap-dir") {
+      const v = args[++i];
+      if (v === undefined) return usageError("scenario", "--pcap-dir needs a DIR", SCENARIO_USAGE);
+      dir = v;
+    } else if (options && a.startsWith("--pcap-dir=")) dir = a.slice("--pcap-dir=".length);
+    else if (options && a.startsWith("-") && a !== "-") return usageError("scenario", `unknown option '${a}'`, SCENARIO_USAGE);
+    else files.push(a);
   }
+  const [file] = files;
+  if (file === undefined) return usageError("scenario", "missing SCENARIO (a file, or - for standard input)", SCENARIO_USAGE);
+  if (files.length > 1) return usageError("scenario", "one SCENARIO at a time", SCENARIO_USAGE);
+  let text: string;
   try {
-    const r = runScenario(readFileSync(file, "utf8"));
-    for (const c of r.commands) for (const l of c.result.stderr) process.stderr.write(`${c.host}: ${l}\n`);
-    for (const p of r.pings) process.stdout.write(`${formatPing(p)}\n`);
-    if (dir !== undefined) for (const [name, cap] of r.captures) writeFileSync(join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.pcap`), cap.toBytes());
-    // Failed pings are results (isolation is tested with them), not errors; failed commands are.
-    return r.commands.every((c) => c.result.ok) ? 0 : 1;
+    text = await readInput(file);
   } catch (e) {
-    process.stderr.write(`ovsim: ${file}: ${(e as Error).message}\n`);
+    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
     return 1;
   }
+  let r: ReturnType<typeof runScenario>;
+  try {
+    r = runScenario(text);
+  } catch (e) {
+    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  for (const c of r.commands) for (const l of c.result.stderr) process.stderr.write(`${c.host}: ${l}\n`);
+  for (const p of r.pings) process.stdout.write(`${formatPing(p)}\n`);
+  if (dir !== undefined && !writeCaptures(dir, r.captures)) return 1;
+  // Failed pings are results (isolation is tested with them), not errors; failed commands are.
+  return r.commands.every((c) => c.result.ok) ? 0 : 1;
+}
+
+/** Writes each capture as DIR/NAME.pcap, creating DIR (and its parents); false, with the path on stderr, on an error. */
+function writeCaptures(dir: string, captures: ReturnType<typeof runScenario>["captures"]): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    process.stderr.write(`ovsim: ${dir}: ${(e as Error).message}\n`);
+    return false;
+  }
+  for (const [name, cap] of captures) {
+    const path = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.pcap`);
+    try {
+      writeFileSync(path, cap.toBytes());
+    } catch (e) {
+      process.stderr.write(`ovsim: ${path}: ${(e as Error).message}\n`);
+      return false;
+    }
+  }
+  return true;
 }

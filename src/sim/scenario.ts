@@ -11,14 +11,18 @@
  *   segment NAME [hub] [latency=US]
  *                                 an underlay segment (a learning switch unless `hub`)
  *   link HOST PORT SEGMENT        plug a host's physical port into a segment
- *   vm NAME HOST PORT MAC IP      a VM endpoint on a host's port
+ *   vm NAME HOST PORT MAC IP      a VM endpoint on a host's port (the port may be
+ *                                 created by a later line, but must exist whenever a
+ *                                 `ping` or `run` line runs, and at the end)
  *   capture SEGMENT | capture HOST PORT
  *                                 start capturing (pcap) a segment or a port
  *   ping VM IP [count=N]          VM pings IP (runs the event loop)
  *   run [MS]                      run the event loop until idle (or for MS more virtual ms)
  *
  * A directive that cannot be run (unknown word, unknown host...) throws a
- * ScenarioError with its line number; a failing ovs-* command does not stop
+ * ScenarioError with its line number; so does a `vm` line whose port its host
+ * does not have when traffic runs (the error names the `vm` line, the host and
+ * the port, and the line that ran the traffic); a failing ovs-* command does not stop
  * the scenario (as in `ovsim run`) and is reported in `commands`.
  */
 import type { CommandResult } from "../utilities/command-result.js";
@@ -75,12 +79,33 @@ function intOption(words: readonly string[], name: string, lineNo: number): numb
   return Number(v);
 }
 
+interface VmLine {
+  readonly line: number;
+  readonly name: string;
+  readonly host: Host;
+  readonly port: string;
+}
+
+/**
+ * Every VM's port must exist on its host when traffic runs: a VM on a port
+ * the host lacks would silently never send nor receive (Host drops frames for
+ * a port no bridge has). `when` says which line ran the traffic.
+ */
+function checkVmPorts(vms: readonly VmLine[], when: string): void {
+  for (const vm of vms) {
+    if (vm.host.switch.findPort(vm.port) === undefined) {
+      throw new ScenarioError(vm.line, `vm ${vm.name}: host ${vm.host.name} has no port ${vm.port} (${when})`);
+    }
+  }
+}
+
 /** Runs scenario `text` (see the file comment). */
 export function runScenario(text: string, options: SimulationOptions = {}): ScenarioResult {
   const sim = new Simulation(options);
   const commands: { host: string; command: string; result: CommandResult }[] = [];
   const pings: ScenarioPing[] = [];
   const captures = new Map<string, PcapCapture>();
+  const vms: VmLine[] = [];
   let current: Host | null = null;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -127,6 +152,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
       case "vm":
         need(5, "vm NAME HOST PORT MAC IP");
         wrap(() => sim.addEndpoint(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] ?? "", args[4] ?? ""));
+        vms.push({ line: lineNo, name: args[0] ?? "", host: sim.host(args[1] ?? ""), port: args[2] ?? "" });
         break;
       case "capture":
         need(1, "capture SEGMENT | capture HOST PORT");
@@ -138,6 +164,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
         const count = intOption(args, "count", lineNo) ?? 1;
         const vm = args[0] ?? "";
         const dst = wrap(() => parseIpv4(args[1] ?? ""));
+        checkVmPorts(vms, `by the ping on line ${lineNo}`);
         const result = wrap(() => sim.endpoint(vm).ping(dst, { count }));
         sim.run();
         pings.push({ vm, dst: formatIpv4(dst), result });
@@ -146,6 +173,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
       case "run": {
         const ms = args[0] === undefined ? undefined : Number(args[0]);
         if (ms !== undefined && !Number.isFinite(ms)) throw new ScenarioError(lineNo, `run: not a number: ${args[0]}`);
+        checkVmPorts(vms, `by the run on line ${lineNo}`);
         sim.run(ms === undefined ? undefined : sim.nowMs + ms);
         break;
       }
@@ -153,6 +181,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
         throw new ScenarioError(lineNo, `unknown directive: ${verb}`);
     }
   }
+  checkVmPorts(vms, "at the end of the scenario");
   sim.sync();
   return { sim, commands, pings, captures };
 }

@@ -3,7 +3,8 @@
  * virtual clock as OVS's own test suite drives it (`time/stop`, `time/warp
  * MSECS [STEP]`, which advances the clock in steps and lets flows and MAC
  * entries expire at each step, as ovs-vswitchd's main loop would), and the
- * bridge and datapath commands of appctl-bridge.ts.
+ * bridge and datapath commands of appctl-bridge.ts. Each command carries
+ * OVS's argument synopsis for `list-commands`; `--help` prints a short usage.
  */
 import type { AppctlCommand } from "./appctl-command.js";
 import type { CommandResult } from "./command-result.js";

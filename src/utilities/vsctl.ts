@@ -6,7 +6,8 @@
  * vswitchd reconfigures (ofports, errors, status) before the command returns,
  * as ovs-vsctl waits for it; new interfaces that failed are reported on
  * stderr as OVS reports them. Exit codes: 0, 1 on error, 2 for a missing
- * bridge in `br-exists`.
+ * bridge in `br-exists`. `--help` (or `-h`) among the global options prints
+ * vsctl-usage.ts's usage and runs nothing.
  */
 import { Datum } from "../datapath/config-db-types.js";
 import type { CommandResult } from "./command-result.js";

@@ -41,4 +41,21 @@ describe("conformance with real OVS (fixtures/conformance)", () => {
     const unlisted = failing.map((v) => v.name).filter((n) => !listed.has(n));
     expect(unlisted, `failing but not in docs/conformance.md (run npm run conformance:report):\n${report}`).toEqual([]);
   });
+
+  it("README.md and docs/conformance.md state this run's figures; docs/xlate.md defers to docs/conformance.md", () => {
+    const passing = verdicts.length - failing.length;
+    const pct = `${(rate * 100).toFixed(1)}%`;
+    const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
+    const readme = read("README.md");
+    const doc = read("docs/conformance.md");
+    const xlate = read("docs/xlate.md");
+    expect(readme).toContain(`holds ${verdicts.length} scripts`);
+    expect(readme).toContain(`(currently ${passing}/${verdicts.length}, ${pct})`);
+    expect(doc).toContain(`**Currently ${passing} of the ${verdicts.length} scripts pass (${pct})**`);
+    expect(documentedFailures(doc).size, "docs/conformance.md lists failing scripts that pass now (npm run conformance:report)").toBe(failing.length);
+    // docs/xlate.md's other counts are of other fixture folders; the conformance figures stay in one place.
+    expect(xlate).not.toContain(`${verdicts.length} scripts`);
+    expect(xlate).not.toContain(`${passing}/`);
+    expect(xlate).toContain("[docs/conformance.md](conformance.md)");
+  });
 });
