@@ -29,7 +29,8 @@
  *   folded in while a routing header has segments left.
  * - ND: only the first SLL or TLL option (of length 1) is rewritten, with
  *   OVS's option-walk arithmetic (packet_set_nd).
- * - Conntrack state is not reset on L3/L4 rewrites (no ct metadata on Packet).
+ * - Conntrack state is not reset on L3/L4 rewrites (OVS forgets only the
+ *   connection a ct found, pkt_metadata_init_conn: odp-execute.ts does).
  */
 import type { OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
 import { FLOW_WORDS, M, readSmall } from "../flowtable/flow-layout.js";
@@ -476,5 +477,13 @@ export function withMetadata(from: Packet, to: Packet): Packet {
   to.skbPriority = from.skbPriority;
   to.pktMark = from.pktMark;
   to.dpHash = from.dpHash;
+  to.ctState = from.ctState;
+  to.ctZone = from.ctZone;
+  to.ctMark = from.ctMark;
+  to.ctLabel = from.ctLabel;
+  to.ctOrig = from.ctOrig;
+  to.ctConn = from.ctConn;
+  to.ctReply = from.ctReply;
+  to.ctIcmpRelated = from.ctIcmpRelated;
   return to;
 }

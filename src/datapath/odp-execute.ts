@@ -18,9 +18,14 @@
  * as the batch that loses it; in a clone only the clone's copy ends; the
  * caller gives the meters and the time, `OdpExecuteEnv`, else meter is
  * unhandled), userspace (the packet as it is then, in `upcalls`, for the
- * caller to hand to ovs-vswitchd). Every other action (ct, sample, check_pkt_len) is
- * left to a later step and reported in `unhandled`, the packet going on
- * unchanged, so a caller can tell.
+ * caller to hand to ovs-vswitchd), ct and ct_clear when the caller gives a
+ * connection tracker (`OdpExecuteEnv.conntrack`, src/datapath/conntrack: the
+ * packet's ct metadata is updated and, with nat, its bytes rewritten; a
+ * recirculation then carries ct_state, ct_zone and ct_mark in its metadata
+ * and the whole ct metadata on its packet). Every other action (sample,
+ * check_pkt_len; ct and ct_clear without a tracker) is left to a later step
+ * and reported in `unhandled`, the packet going on unchanged, so a caller
+ * can tell.
  *
  * Copies: an output is a new Packet *sharing* the bytes of the packet at
  * that point, as OVS sends the dp_packet itself; bytes are copied only before
@@ -42,6 +47,8 @@ import type { DpMeters } from "./dp-meter.js";
 import { extractFlow } from "./packet/extract.js";
 import { csum } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
+import type { Conntrack } from "./conntrack/conntrack.js";
+import { writeCtFlowFields } from "./conntrack/ct-metadata.js";
 
 export interface OdpOutput {
   readonly odpPort: number;
@@ -57,16 +64,25 @@ export interface OdpOutput {
 export interface OdpRecirculation {
   readonly inPort: number;
   readonly packet: Packet;
-  /** A flow key holding tun_id, tun_src, tun_dst, tun_flags. */
+  /**
+   * A flow key holding tun_id, tun_src, tun_dst, tun_flags; after `recirc`,
+   * also the packet's ct_state, ct_zone and ct_mark (its ct_label and
+   * original tuple are on `packet`).
+   */
   readonly metadata: Uint32Array;
   /** recirc(N): the recirculation id (absent or 0 after tnl_pop). */
   readonly recircId?: number;
 }
 
-/** What execution needs of its datapath: the meters `meter(N)` runs, and the virtual time (ms). */
+/**
+ * What execution needs of its datapath: the meters `meter(N)` runs, the
+ * virtual time (ms) and, optionally, the connection tracker `ct(...)` uses
+ * (without one, ct and ct_clear are unhandled).
+ */
 export interface OdpExecuteEnv {
   readonly meters: DpMeters;
   readonly now: number;
+  readonly conntrack?: Conntrack;
 }
 
 /** A packet a `userspace(...)` action sends up to ovs-vswitchd, as the actions before it made it. */
@@ -278,6 +294,8 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         if (!owned) pkt = copy(pkt);
         owned = true;
         odpExecuteSet(pkt, a);
+        // packet_set_* forget the connection a ct found (pkt_metadata_init_conn).
+        pkt.ctConn = null;
         break;
       case "tnl_push":
         // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
@@ -307,10 +325,38 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         pkt.dpHash = dpHash(flow, a.alg, a.basis);
         break;
       }
-      case "recirc":
-        // dp_netdev's recirculation: the packet goes through the datapath again (the caller does it).
-        r.recirculations.push({ inPort, packet: share(pkt), metadata: new Uint32Array(XLATE_FLOW_WORDS), recircId: a.id });
+      case "recirc": {
+        // dp_netdev's recirculation: the packet goes through the datapath again (the caller does it),
+        // with its conntrack metadata (miniflow_extract reads pkt_metadata's ct_* into the flow).
+        const metadata = new Uint32Array(XLATE_FLOW_WORDS);
+        if (pkt.ctState !== 0) writeCtFlowFields(pkt, metadata);
+        r.recirculations.push({ inPort, packet: share(pkt), metadata, recircId: a.id });
         owned = false;
+        break;
+      }
+      case "ct":
+        if (env?.conntrack === undefined) {
+          r.unhandled.push(a.type);
+          break;
+        }
+        // NAT rewrites the bytes: this run's own copy. Otherwise only the metadata changes: its own Packet.
+        if (a.nat !== null && !owned) {
+          pkt = copy(pkt);
+          owned = true;
+        } else if (pkt === p) {
+          pkt = share(pkt);
+        }
+        env.conntrack.execute(pkt, a, env.now);
+        break;
+      case "ct_clear":
+        if (env?.conntrack === undefined) {
+          r.unhandled.push(a.type);
+          break;
+        }
+        // OVS's conntrack_clear: ct_state 0 voids every ct field; the cached connection goes.
+        if (pkt === p) pkt = share(pkt);
+        pkt.ctState = 0;
+        pkt.ctConn = null;
         break;
       case "userspace":
         // dp_netdev_execute_actions hands the packet as it is now (trunc applied) to the upcall.

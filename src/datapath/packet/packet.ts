@@ -40,6 +40,26 @@ export class Packet {
   pktMark: number;
   /** Metadata (pkt_metadata's dp_hash): written by the datapath's hash(...) action, 0 = none. */
   dpHash: number;
+  /**
+   * Conntrack metadata (pkt_metadata's ct_* members), written by the `ct`
+   * action (src/datapath/conntrack). `ctState` 0 means untracked, and then
+   * the other ct members mean nothing (OVS's rule: ct_state == 0 voids them).
+   */
+  ctState: number;
+  /** The zone of the last `ct` action (pkt_metadata's ct_zone). */
+  ctZone: number;
+  /** The connection's mark (pkt_metadata's ct_mark). */
+  ctMark: number;
+  /** The connection's 128-bit label as 4 words, most significant first; null = 0. Never mutated: replaced. */
+  ctLabel: Uint32Array | null;
+  /** The original-direction tuple (pkt_metadata's ct_orig_tuple), a conntrack key never mutated; null = none. */
+  ctOrig: object | null;
+  /** The connection found by the last `ct` action, kept for the next one (pkt_metadata's conn), or null. */
+  ctConn: object | null;
+  /** With `ctConn`: whether the packet was in the reply direction (pkt_metadata's reply). */
+  ctReply: boolean;
+  /** With `ctConn`: whether the packet was an ICMP error related to it (pkt_metadata's icmp_related). */
+  ctIcmpRelated: boolean;
 
   constructor(bytes: Uint8Array, size: number = bytes.length) {
     this.bytes = bytes;
@@ -52,6 +72,14 @@ export class Packet {
     this.skbPriority = 0;
     this.pktMark = 0;
     this.dpHash = 0;
+    this.ctState = 0;
+    this.ctZone = 0;
+    this.ctMark = 0;
+    this.ctLabel = null;
+    this.ctOrig = null;
+    this.ctConn = null;
+    this.ctReply = false;
+    this.ctIcmpRelated = false;
   }
 
   /** The frame's bytes (a view, not a copy). */
