@@ -183,6 +183,7 @@ export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = 
   if (prio !== 0) out.push(`skb_priority(${hexAlt(num(key, XM.skbPriority))}${prio === 0xffffffff ? "" : `/${hexAlt(prio)}`})`);
   const mark = num(mask, M.pktMark);
   if (mark !== 0) out.push(`skb_mark(${hexAlt(num(key, M.pktMark))}${mark === 0xffffffff ? "" : `/${hexAlt(mark)}`})`);
+  out.push(...formatConntrackKey(key, mask));
   out.push(`recirc_id(${hexAlt(num(key, XM.recircId))})`);
   const hashMask = num(mask, XM.dpHash);
   // OVS prints the installing packet's whole dp_hash with the mask.
@@ -225,6 +226,25 @@ export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = 
 /** `used:` as dpctl prints it: seconds since the last hit, or never. */
 function formatUsed(used: number, now: number): string {
   return used < 0 ? "never" : `${((now - used) / 1000).toFixed(3)}s`;
+}
+
+/** ODP's conntrack state flags (odp_ct_state_to_string), low bit first. */
+const ODP_CT_STATE_NAMES = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"] as const;
+
+/** `ct_state(+new+trk)`, `ct_zone(0x5)`, `ct_mark(0x1/0xff)`: the conntrack attributes the megaflow matches. */
+function formatConntrackKey(key: Uint32Array, mask: Uint32Array): string[] {
+  const out: string[] = [];
+  const stateMask = num(mask, M.ctState);
+  if (stateMask !== 0) {
+    const state = num(key, M.ctState);
+    const flags = ODP_CT_STATE_NAMES.map((n, i) => ((stateMask >> i) & 1 ? `${(state >> i) & 1 ? "+" : "-"}${n}` : "")).join("");
+    out.push(`ct_state(${flags})`);
+  }
+  for (const [name, m, full] of [["ct_zone", M.ctZone, 0xffff], ["ct_mark", M.ctMark, 0xffffffff]] as const) {
+    const mk = num(mask, m);
+    if (mk !== 0) out.push(`${name}(${hexAlt(num(key, m))}${mk === full ? "" : `/${hexAlt(mk)}`})`);
+  }
+  return out;
 }
 
 /** One line of `dpctl/dump-flows`. */

@@ -25,6 +25,7 @@
  * each bridge's OpenFlow meters (meter-table.ts) take their datapath ids
  * from it, and executing `meter(N)` runs meter N there.
  */
+import { Conntrack } from "./conntrack/conntrack.js";
 import { DpMeters } from "./dp-meter.js";
 
 /** OVS's ODPP_NONE. */
@@ -91,6 +92,8 @@ export class Datapath {
   nMissed = 0;
   /** The datapath's meters and meter id pool. */
   readonly meters = new DpMeters();
+  /** The datapath's connection tracker (dpif-netdev has one per datapath: `ct(...)` runs here). */
+  readonly conntrack = new Conntrack();
   private readonly byNumber = new Map<number, DatapathPort>();
   private readonly byName = new Map<string, DatapathPort>();
   /** Tunnel vport name -> number of tunnel ports using it. */

@@ -22,26 +22,40 @@
  * with side effects allowed (NORMAL learns MACs, learn() installs flows), as
  * with -generate.
  *
- * Not modelled: `--l7`, `--l7-len`, `--ct-next`, `-names`: refused with an
+ * `--ct-next FLAGS` (repeatable) gives the ct_state each conntrack
+ * recirculation resumes with, in order.
+ *
+ * Not modelled: `--l7`, `--l7-len`, `-names`: refused with an
  * ovsim message.
  */
 import type { Packet } from "../datapath/packet/packet.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { TraceError } from "../vswitchd/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
-import { parseTraceFlow, parseTraceOdpFlow, traceFlow } from "../vswitchd/trace.js";
+import { parseCtNext, parseTraceFlow, parseTraceOdpFlow, traceFlow } from "../vswitchd/trace.js";
 import type { TraceOptions } from "../vswitchd/trace.js";
 import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 
-const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "--ct-next", "-names", "--names"]);
+const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "-names", "--names"]);
 
 export function ofprotoTraceCommand(sw: Switch, argv: readonly string[]): CommandResult {
   const args: string[] = [];
+  const ctNext: number[] = [];
   let generate = false;
-  for (const a of argv) {
-    if (a === "-generate" || a === "--generate") generate = true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a === "--ct-next") {
+      const flags = argv[++i];
+      if (flags === undefined) return serverError("Missing argument for option --ct-next");
+      try {
+        ctNext.push(parseCtNext(flags));
+      } catch (e) {
+        if (e instanceof TraceError) return serverError(e.message);
+        throw e;
+      }
+    } else if (a === "-generate" || a === "--generate") generate = true;
     else if (UNSUPPORTED_OPTIONS.has(a)) return serverError(`ovsim: ofproto/trace option ${a} is not supported`);
     else if (a.startsWith("-")) return serverError(`${a}: unknown option`);
     else if (args.length >= 3) return serverError("too many arguments");
@@ -56,7 +70,7 @@ export function ofprotoTraceCommand(sw: Switch, argv: readonly string[]): Comman
     } else if (args.length > 2) return serverError(hex.error);
   }
   if (args.length === 0) return serverError("Syntax error");
-  const options: TraceOptions = packet === null ? { generate } : { generate, packet };
+  const options: TraceOptions = packet === null ? { generate, ctNext } : { generate, ctNext, packet };
   try {
     // The datapath ("dpif backer") the arguments name, if any.
     const datapaths = sw.vswitchd.openDatapaths();

@@ -22,6 +22,7 @@ import {
   serverError,
 } from "./appctl-bridge.js";
 import { ofprotoTraceCommand } from "./appctl-trace.js";
+import { CONNTRACK_COMMANDS } from "./appctl-conntrack.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -46,6 +47,7 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ["fdb/flush", { usage: "[bridge]", minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
   ["fdb/stats-show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
   ...NETDEV_COMMANDS,
+  ...CONNTRACK_COMMANDS,
   ...TUNNEL_COMMANDS,
   [
     "time/warp",

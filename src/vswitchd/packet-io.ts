@@ -26,6 +26,7 @@ import type { Bridge } from "../datapath/bridge.js";
 import type { BridgePort } from "../datapath/bridge-port.js";
 import type { Datapath } from "../datapath/dpif.js";
 import type { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { writeCtFlowFields } from "../datapath/conntrack/ct-metadata.js";
 import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { odpExecute } from "../datapath/odp-execute.js";
 import type { OdpRecirculation } from "../datapath/odp-execute.js";
@@ -148,7 +149,7 @@ export class PacketIo {
     const dp = this.owner.datapathOf(bridge.name);
     if (dp === undefined) return;
     const tap = pruneOutputs ? null : this.tap;
-    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, now: this.owner.now() });
+    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now() });
     if (r.unhandled.length > 0) this.unhandled.push(...r.unhandled);
     for (const o of r.outputs) {
       const name = this.creditOutput(dp, o.odpPort, o.packet.size);
@@ -184,6 +185,8 @@ export class PacketIo {
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(d.packet, d.inPort, flow, this.owner.vlanLimit());
     for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(d.metadata, m));
+    // miniflow_extract reads ct_state, ct_zone and ct_mark from the packet's metadata.
+    writeCtFlowFields(d.packet, flow);
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = d.inPort;

@@ -57,8 +57,9 @@ import type { BridgeOptions, DbValue, PortOptions } from "./ovsdb-ops.js";
 import { addBridge, addPort, datumOf, deleteBridge, deletePort, findRecord, valueOf } from "./ovsdb-ops.js";
 import type { PortSink } from "./packet-io.js";
 import { PacketIo } from "./packet-io.js";
-import type { Trace } from "./trace.js";
-import { parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
+import type { Trace, TraceOptions } from "./trace.js";
+import { parseCtNext, parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
+import { formatConntrackEntry } from "../datapath/conntrack/ct-entry.js";
 
 /** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
 function initialDb(): { db: ConfigDb; ovsUuid: string } {
@@ -101,6 +102,13 @@ export interface FlowModOptions {
   readonly version?: OfVersion;
   /** modify / delete: strict (`--strict`): the exact match and priority only. */
   readonly strict?: boolean;
+}
+
+/** How `trace` runs: a packet (bytes or hex) and `generate` give it side effects; `ctNext` (`--ct-next`, e.g. "trk,est") the ct_state of each conntrack recirculation. */
+export interface SwitchTraceOptions {
+  readonly packet?: Uint8Array | string;
+  readonly generate?: boolean;
+  readonly ctNext?: readonly string[];
 }
 
 /** A group as dump-groups shows it. */
@@ -511,13 +519,13 @@ export class Switch {
    * (`in_port=1,tcp,nw_dst=10.0.0.2,tp_dst=80`, port names allowed); a
    * packet (bytes or hex) gives the header fields and has side effects.
    */
-  trace(bridge: string, flow: string, options: { readonly packet?: Uint8Array | string; readonly generate?: boolean } = {}): Trace {
+  trace(bridge: string, flow: string, options: SwitchTraceOptions = {}): Trace {
     const key = parseTraceFlow(this, bridge, flow);
     return traceFlow(this, bridge, key, this.traceOptions(options));
   }
 
   /** `ovs-appctl ofproto/trace [DATAPATH] ODP_FLOW`: a datapath flow key (`in_port(1),eth(...),...`) of the datapath named (default: the only one). */
-  traceDatapathFlow(odpFlow: string, options: { readonly datapath?: string; readonly packet?: Uint8Array | string; readonly generate?: boolean } = {}): Trace {
+  traceDatapathFlow(odpFlow: string, options: SwitchTraceOptions & { readonly datapath?: string } = {}): Trace {
     const dps = this.vswitchd.openDatapaths();
     const want = options.datapath;
     const dp = want === undefined ? (dps.length === 1 ? dps[0] : undefined) : dps.find((d) => d.type === (want.startsWith("ovs-") ? want.slice(4) : want));
@@ -526,13 +534,22 @@ export class Switch {
     return traceFlow(this, r.bridge, r.flow, this.traceOptions(options));
   }
 
-  private traceOptions(o: { readonly packet?: Uint8Array | string; readonly generate?: boolean }): { packet?: Packet; generate?: boolean } {
+  private traceOptions(o: SwitchTraceOptions): TraceOptions {
     const generate = o.generate === true;
-    if (o.packet === undefined) return { generate };
-    if (typeof o.packet !== "string") return { generate, packet: new Packet(o.packet.slice()) };
+    const ctNext = (o.ctNext ?? []).map(parseCtNext);
+    if (o.packet === undefined) return { generate, ctNext };
+    if (typeof o.packet !== "string") return { generate, ctNext, packet: new Packet(o.packet.slice()) };
     const hex = packetFromHex(o.packet);
     if (!hex.ok) throw new TraceError(hex.error);
-    return { generate, packet: hex.packet };
+    return { generate, ctNext, packet: hex.packet };
+  }
+
+  /** `ovs-appctl dpctl/dump-conntrack [zone=N]`: the connections of the datapath bridge `bridge` runs on, as OVS prints them. */
+  dumpConntrack(bridge: string, options: { readonly zone?: number; readonly verbose?: boolean; readonly stats?: boolean } = {}): string[] {
+    this.requireBridge(bridge);
+    const dp = this.ofprotos.runtime(bridge)?.datapath;
+    if (dp === undefined) return [];
+    return dp.conntrack.dump(this.clock, options.zone).map((e) => formatConntrackEntry(e, { verbose: options.verbose === true, stats: options.stats === true }));
   }
 
   /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */

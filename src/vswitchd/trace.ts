@@ -23,7 +23,8 @@ import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
 import type { TraceNode } from "../actions/xlate/trace.js";
-import { formatFinalFlow, formatMegaflow, formatTraceFlow, ofprotoTraceRun } from "../actions/xlate/xlate-trace-format.js";
+import { formatCtStateFlags, formatFinalFlow, formatMegaflow, formatTraceFlow, ofprotoTraceRun } from "../actions/xlate/xlate-trace-format.js";
+import { CT_STATE_NAMES } from "../flowtable/flag-names.js";
 import { XLATE_ERRORS } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { formatActions } from "../actions/action-text.js";
@@ -90,6 +91,8 @@ export interface Trace {
 }
 
 export interface TraceOptions {
+  /** `--ct-next`: the ct_state each conntrack recirculation resumes with, in order (then trk|new). */
+  readonly ctNext?: readonly number[];
   /** The packet's bytes (or hex): its header fields replace the flow's; side effects happen. */
   readonly packet?: Packet;
   /** Translate with side effects, executing a packet composed from the flow (`-generate`). */
@@ -156,12 +159,40 @@ export function traceFlow(sw: Switch, bridgeName: string, flowIn: Uint32Array, o
   const generate = options.generate === true;
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, sw.vlanLimit());
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
-  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null });
+  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null }, options.ctNext);
   const executed = packet ?? (generate ? flowCompose(flow) : null);
   if (executed !== null) sw.io.execute(bridge, executed, run.first.odpActions, true, 0);
   const [first, ...rest] = run.results;
   const recircs = rest.map((r) => typedTrace(sw, r, [], []));
   return typedTrace(sw, first ?? run.first, recircs, run.lines);
+}
+
+/** The ct_state bits by name (OVS's ct_state_from_string). */
+const CT_STATE_BITS: ReadonlyMap<string, number> = new Map([...CT_STATE_NAMES].map(([bit, name]) => [name, bit]));
+
+/**
+ * A `--ct-next` argument as OVS's parse_ct_state and validate_ct_state read
+ * it: flag names separated by commas or spaces (`trk,est`), checked for
+ * combinations conntrack never gives. Throws TraceError with OVS's words.
+ */
+export function parseCtNext(text: string): number {
+  let state = 0;
+  for (const name of text.split(/[, ]+/).filter((w) => w !== "")) {
+    const bit = CT_STATE_BITS.get(name);
+    if (bit === undefined) throw new TraceError(`${name}: unknown connection tracking state flag`);
+    state |= bit;
+  }
+  const shown = formatCtStateFlags(state);
+  const problems: string[] = [];
+  const TRK = CT_STATE_BITS.get("trk")!;
+  const INV = CT_STATE_BITS.get("inv")!;
+  const NEW = CT_STATE_BITS.get("new")!;
+  if (state !== 0 && (state & TRK) === 0) problems.push('If "trk" is unset, no other flags are set');
+  if ((state & INV) !== 0 && (state & ~(TRK | INV)) !== 0) problems.push('when "inv" is set, only "trk" may also be set');
+  if ((state & NEW) !== 0 && (state & CT_STATE_BITS.get("est")!) !== 0) problems.push('"new" and "est" are mutually exclusive');
+  if ((state & NEW) !== 0 && (state & CT_STATE_BITS.get("rpl")!) !== 0) problems.push('"new" and "rpy" are mutually exclusive');
+  if (problems.length > 0) throw new TraceError(problems.map((p) => `${shown}: invalid connection state: ${p}`).join("\n"));
+  return state;
 }
 
 /** A bridge's port names, for `in_port=p1` in a flow. */

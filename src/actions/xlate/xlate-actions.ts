@@ -57,7 +57,7 @@ import {
   unwildcard,
 } from "./xlate-fields.js";
 import { groupHooks, xlateGroupAction } from "./xlate-group.js";
-import { freezeUnrollActions } from "./xlate-freeze.js";
+import { freezeUnrollActions, frozenMetadata } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
@@ -360,7 +360,15 @@ function xlateCt(a: ActionOf<"ct">, ctx: XlateCtx, last: boolean): boolean {
   ctx.wc[M.ctMark.word] = oldMarkMask;
   if (a.table !== 255) {
     ctx.conntracked = true;
-    const id = ctx.recircId("ct", a.table);
+    // OVS's compose_recirculate_and_fork: the frozen state resumes with a lookup in `table`.
+    const id = ctx.recircId("ct", a.table, {
+      bridge: ctx.bridge,
+      table: a.table,
+      actions: [],
+      actionSet: ctx.actionSet.slice(),
+      metadata: frozenMetadata(ctx.flow),
+      conntracked: true,
+    });
     ctx.odp.push({ type: "recirc", id });
     ctx.recircs.push({ id, bridge: ctx.bridge, table: a.table, flow: ctx.flow.slice(), zone });
     ctx.report("detail", `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${a.table}.`);

@@ -339,12 +339,17 @@ export class XlateCtx {
 
   // ---- controller
 
-  /** A recirculation id for a frozen state (same state, same id within one translation). */
-  recircId(kind: string, table: number): number {
+  /**
+   * A recirculation id for a frozen state (same state, same id within one
+   * translation). With `state` (a conntrack recirculation), the id names that
+   * state, so that the packet coming back with it resumes there
+   * (recirc_alloc_id_ctx: shared while a datapath flow holds it).
+   */
+  recircId(kind: string, table: number, state?: FrozenState): number {
     const key = `${kind}|${this.bridge.name}|${table}|${this.flow.slice(0, M.dlSrc.word).join(",")}|${this.conntracked ? 1 : 0}`;
     let id = this.recircByState.get(key);
     if (id === undefined) {
-      id = this.recircIds.alloc();
+      id = state === undefined ? this.recircIds.alloc() : this.recircIds.freeze(`${key}|${state.metadata.join(",")}|${state.actionSet.length}`, state);
       this.recircByState.set(key, id);
     }
     return id;

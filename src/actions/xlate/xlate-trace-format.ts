@@ -20,6 +20,7 @@
 import { FLOW_WORDS, M, readSmall } from "../../flowtable/flow-layout.js";
 import { formatFlow } from "../../flowtable/flow-print.js";
 import { Match } from "../../flowtable/match.js";
+import { CT_STATE_NAMES } from "../../flowtable/flag-names.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_UNSET } from "../../flowtable/ports.js";
 import { formatOdpActions } from "./odp-actions.js";
@@ -108,6 +109,11 @@ export function formatTrace(r: XlateResult): string[] {
   return lines;
 }
 
+/** ct_state bits as OVS's format_flags(ct_state_to_string, '|') prints them (`est|trk`). */
+export function formatCtStateFlags(state: number): string {
+  return [...CT_STATE_NAMES].filter(([bit]) => (state & bit) !== 0).map(([, name]) => name).join("|");
+}
+
 /** OVS's recirculation limit in ofproto/trace. */
 const MAX_RECIRCULATIONS = 4096;
 
@@ -128,19 +134,27 @@ export function ofprotoTraceRun(
   bridge: XlateBridge,
   flow: Uint32Array,
   options: XlateOptions = {},
+  ctNext: readonly number[] = [],
 ): { readonly lines: string[]; readonly first: XlateResult; readonly results: readonly XlateResult[] } {
   const first = xlate(bridge, flow, { ...options, trace: true });
   const results = [first];
   const out = formatTrace(first);
   const queue = [...first.recirculations];
   let n = 0;
+  const next = [...ctNext];
   while (queue.length > 0 && n++ <= MAX_RECIRCULATIONS) {
     const rc = queue.shift()!;
     const rule = "=".repeat(79);
+    // Each --ct-next state goes to the next recirculation, in order; then OVS's default.
+    const state = next.shift();
     out.push("", rule);
-    out.push(`recirc(${hexAlt(rc.id)}) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)`);
+    out.push(
+      state === undefined
+        ? `recirc(${hexAlt(rc.id)}) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)`
+        : `recirc(${hexAlt(rc.id)}) - resume conntrack with ct_state=${formatCtStateFlags(state)}`,
+    );
     out.push(rule, "");
-    const r = xlate(rc.bridge, recirculationFlow(rc), { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
+    const r = xlate(rc.bridge, recirculationFlow(rc, state), { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
     results.push(r);
     out.push(...formatTrace(r));
     queue.push(...r.recirculations);

@@ -131,10 +131,20 @@ export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOpti
   const resume = options.resume;
   const recircId = resume?.recircId ?? readSmall(f, XM.recircId);
   const frozen = resume === undefined && recircId !== 0 ? ctx.recircIds.state(recircId) : undefined;
+  // A frozen state without actions (conntrack's) resumes with a table lookup, as OVS's xlate_actions.
+  const lookupAfterThaw = frozen !== undefined && frozen.actions.length === 0;
   if (resume === undefined && recircId !== 0) {
     if (frozen === undefined) {
       ctx.reportError(`Recirculation context not found for ID ${recircId}`);
       ctx.error = "no_recirculation_context";
+    } else if (lookupAfterThaw) {
+      const t = ctx.report("thaw", "thaw");
+      t?.add("thaw", `Resuming from table ${frozen.table}`);
+      thawMetadata(frozen, ctx.flow);
+      thawMetadata(frozen, ctx.base);
+      ctx.tableId = frozen.table;
+      ctx.conntracked = true;
+      ctx.actionSet = frozen.actionSet.slice();
     } else {
       thaw(ctx, frozen);
     }
@@ -147,7 +157,7 @@ export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOpti
     ctx.conntracked = true;
   }
   const inPort = readSmall(f, M.inPort);
-  const r = resume === undefined && recircId !== 0 ? "thawed" : ctx.lookup(ctx.tableId, inPort, true);
+  const r = resume === undefined && recircId !== 0 && !lookupAfterThaw ? "thawed" : ctx.lookup(ctx.tableId, inPort, true);
   if (r !== "thawed") {
     ctx.reportTable(r, ctx.tableId);
     const inXport = bridge.port(inPort);
