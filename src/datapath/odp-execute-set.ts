@@ -35,13 +35,12 @@
 import type { OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
 import { FLOW_WORDS, M, readSmall } from "../flowtable/flow-layout.js";
 import { get16, get32, put16, put32 } from "./packet/bytes.js";
+import { l4Size, recalcCsum16, setIpv4Addr, setPort, TCP_HEADER_LEN, UDP_HEADER_LEN } from "./packet/packet-set.js";
 import { extractFlow, MAX_VLAN_HEADERS } from "./packet/extract.js";
 import type { Packet } from "./packet/packet.js";
 import { OFS_NONE } from "./packet/packet.js";
 import { ETH_TYPE, IPPROTO } from "../flowtable/protocols.js";
 
-const TCP_HEADER_LEN = 20;
-const UDP_HEADER_LEN = 8;
 const SCTP_HEADER_LEN = 12;
 const ICMP_HEADER_LEN = 8;
 const ND_MSG_LEN = 24;
@@ -57,15 +56,7 @@ const scratch = new Uint32Array(FLOW_WORDS);
 
 /* ---- incremental checksums (RFC 1624) ---- */
 
-/** OVS's recalc_csum16: the checksum after one 16-bit word goes from `o` to `n`. */
-export function recalcCsum16(csum: number, o: number, n: number): number {
-  const sum = (~csum & 0xffff) + (~o & 0xffff) + (n & 0xffff);
-  return ~((sum & 0xffff) + (sum >>> 16)) & 0xffff;
-}
 
-function recalcCsum32(csum: number, o: number, n: number): number {
-  return recalcCsum16(recalcCsum16(csum, o >>> 16, n >>> 16), o & 0xffff, n & 0xffff);
-}
 
 /** Checksum update for `len` bytes at `b[i]` (even offset relative to the sum) becoming `nb[j]`. */
 function recalcCsumBytes(csum: number, b: Uint8Array, i: number, nb: Uint8Array, j: number, len: number): number {
@@ -173,31 +164,7 @@ function maskedIn6(b: Uint8Array, i: number, c: Uint8Array, f: number): boolean 
 
 /* ---- headers ---- */
 
-/** L4 bytes after the L4 offset (dp_packet_l4_size), 0 without L4. */
-function l4Size(p: Packet): number {
-  return p.l4Ofs === OFS_NONE ? 0 : p.size - p.l4Ofs - p.l2PadSize;
-}
 
-/** packet_set_ipv4_addr: the L4 checksum follows a changed IPv4 address (at `b[at]`), then the header's. */
-function setIpv4Addr(p: Packet, at: number, n: number): void {
-  const b = p.bytes;
-  const l3 = p.l3Ofs;
-  const o = get32(b, at);
-  const l4 = p.l4Ofs;
-  const size = l4Size(p);
-  const proto = b[l3 + 9];
-  if (proto === IPPROTO.TCP && size >= TCP_HEADER_LEN) {
-    put16(b, l4 + 16, recalcCsum32(get16(b, l4 + 16), o, n));
-  } else if (proto === IPPROTO.UDP && size >= UDP_HEADER_LEN) {
-    const c = get16(b, l4 + 6);
-    if (c !== 0) {
-      const nc = recalcCsum32(c, o, n);
-      put16(b, l4 + 6, nc === 0 ? 0xffff : nc);
-    }
-  }
-  put16(b, l3 + 10, recalcCsum32(get16(b, l3 + 10), o, n));
-  put32(b, at, n);
-}
 
 function setIpv4(p: Packet, a: OdpSetAction): void {
   const b = p.bytes;
@@ -311,14 +278,6 @@ function setIpv6(p: Packet, a: OdpSetAction): void {
   b[l3 + 7] = (val(a, 5) & mHl) | (b[l3 + 7]! & ~mHl & 0xff);
 }
 
-/** packet_set_port on the port at `b[at]`, checksum at `b[cs]`. */
-function setPort(b: Uint8Array, at: number, n: number, cs: number): void {
-  const o = get16(b, at);
-  if (o !== n) {
-    put16(b, cs, recalcCsum16(get16(b, cs), o, n));
-    put16(b, at, n);
-  }
-}
 
 function setTcp(p: Packet, a: OdpSetAction): void {
   const size = l4Size(p);

@@ -13,27 +13,16 @@ import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
 import type { FlowEntry } from "../flowtable/flow-entry.js";
 import { formatFlowStats } from "../flowtable/flow-format.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
-import { transmitMatch } from "../flowtable/match-transmit.js";
-import { chooseProtocol, matchProtocolOf, protocolsForVersion } from "../flowtable/openflow-protocols.js";
+import { submitStatsRequest } from "../flowtable/flow-mod-submit.js";
+import { protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import { bridgeNames } from "./flow-mod-text.js";
 import type { OfVersion } from "./flow-mod-text.js";
 
 /** The flows a stats request selects, with the protocol it travelled over. */
 export function selectFlows(br: Bridge, text: string, version: OfVersion): { flows: FlowEntry<ActionList>[]; protocol: number } {
-  const parsed = parseFlow(text, "stats", bridgeNames(br));
-  const choice = chooseProtocol(parsed.usableProtocols, protocolsForVersion(`OpenFlow${version}`));
-  if (!choice.ok) throw new FlowParseError(choice.error, text);
-  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
-  if (!sent.ok) throw new OpenFlowError(sent.ofperr);
-  const flows = br.tables.select({
-    tableId: parsed.tableId,
-    match: sent.match,
-    cookie: parsed.cookie,
-    cookieMask: parsed.cookieMask,
-    outPort: parsed.outPort,
-    outGroup: parsed.outGroup,
-  });
-  return { flows, protocol: choice.protocol };
+  const sent = submitStatsRequest(parseFlow(text, "stats", bridgeNames(br)), protocolsForVersion(`OpenFlow${version}`));
+  if (!sent.ok) throw "ofctlError" in sent ? new FlowParseError(sent.ofctlError, text) : new OpenFlowError(sent.ofperr);
+  return { flows: br.tables.select(sent.selector), protocol: sent.protocol };
 }
 
 /** One flow as dump-flows prints it (the internal recirc flow with its recirc_id match, as OVS). */

@@ -22,20 +22,30 @@ import { odpExecute } from "../../src/datapath/odp-execute.js";
 import { DpMeters } from "../../src/datapath/dp-meter.js";
 import { buildEthernet, buildIpv4, icmpMessage, tcpSegment, udpDatagram } from "../../src/datapath/packet/build.js";
 import type { Packet } from "../../src/datapath/packet/packet.js";
-import { toHex } from "../../src/datapath/packet/packet.js";
+import { packetFromHex, toHex } from "../../src/datapath/packet/packet.js";
 import { M, readSmall } from "../../src/flowtable/flow-layout.js";
 import { loadRecording } from "../support/recordings.js";
-import { CtHarness, words } from "./conntrack-harness.js";
+import { shellWords } from "../../src/utilities/shell-words.js";
+import { parseOdpFlow } from "../../src/datapath/odp-flow-parse.js";
+import { flowCompose } from "../../src/datapath/packet/compose.js";
 
 const DIR = new URL("../../fixtures/conntrack/", import.meta.url);
 const U128 = (1n << 128n) - 1n;
 
+/** A netdev-dummy/receive argument as netdev-dummy builds the packet: hex bytes, or a datapath flow composed. */
+function packetOf(arg: string): Packet {
+  const hex = packetFromHex(arg);
+  if (hex.ok) return hex.packet;
+  const r = parseOdpFlow(arg, new Map());
+  if (!r.ok) throw new Error(r.error);
+  return flowCompose(r.flow);
+}
+
 /** The netdev-dummy/receive arguments of a recorded script, in order, as packets. */
 function received(name: string): Packet[] {
-  const h = new CtHarness();
   return loadRecording(name, DIR)
     .filter((c) => c.command.includes("netdev-dummy/receive"))
-    .map((c) => h.packetOf(words(c.command)[3] ?? ""));
+    .map((c) => packetOf(shellWords(c.command)[3] ?? ""));
 }
 
 /** The output of the `n`th (0-based) command of a recording that matches `re`. */

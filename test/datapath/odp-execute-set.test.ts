@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { OdpAction } from "../../src/actions/xlate/odp-actions.js";
 import { odpSet } from "../../src/actions/xlate/odp-set.js";
 import { odpExecute } from "../../src/datapath/odp-execute.js";
-import { recalcCsum16 } from "../../src/datapath/odp-execute-set.js";
+import { recalcCsum16 } from "../../src/datapath/packet/packet-set.js";
 import { csum, csumContinue, csumFinish, pseudoHeaderV4 } from "../../src/datapath/packet/csum.js";
 import { flowCompose } from "../../src/datapath/packet/compose.js";
 import { extractFlow, MAX_VLAN_HEADERS } from "../../src/datapath/packet/extract.js";

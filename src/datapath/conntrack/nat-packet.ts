@@ -20,7 +20,7 @@
  *
  * The caller owns the bytes (odp-execute copies shared packets first).
  */
-import { recalcCsum16 } from "../odp-execute-set.js";
+import { l4Size, recalcCsum32, setIpv4Addr as setIpv4AddrCsum, setPort, TCP_HEADER_LEN, UDP_HEADER_LEN } from "../packet/packet-set.js";
 import { get16, get32, put16, put32 } from "../packet/bytes.js";
 import { csum, csumContinue, csumFinish, pseudoHeaderV6 } from "../packet/csum.js";
 import type { Packet } from "../packet/packet.js";
@@ -28,12 +28,7 @@ import { CS, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, NAT_ACTION } from "./ct-c
 import type { Conn } from "./conn.js";
 import type { ConnKey } from "./conn-key.js";
 
-const TCP_HEADER_LEN = 20;
-const UDP_HEADER_LEN = 8;
 
-function recalcCsum32(c: number, o: number, n: number): number {
-  return recalcCsum16(recalcCsum16(c, o >>> 16, n >>> 16), o & 0xffff, n & 0xffff);
-}
 
 /** OVS's nat_action_reverse: SRC <-> DST (the port bits stay). */
 export function natActionReverse(a: number): number {
@@ -42,29 +37,11 @@ export function natActionReverse(a: number): number {
   return a;
 }
 
-function l4Size(p: Packet): number {
-  return p.size - p.l4Ofs - p.l2PadSize;
-}
 
-/** packet_set_ipv4_addr: the IPv4 address at `at` becomes `n`, L4 (TCP/UDP) and header checksums follow. */
+
+/** packet_set_ipv4_addr, and the packet's connection is forgotten (pkt_metadata_init_conn). */
 function setIpv4Addr(p: Packet, at: number, n: number): void {
-  const b = p.bytes;
-  const o = get32(b, at);
-  const l3 = p.l3Ofs;
-  const l4 = p.l4Ofs;
-  const size = l4Size(p);
-  const proto = b[l3 + 9];
-  if (proto === IPPROTO_TCP && size >= TCP_HEADER_LEN) {
-    put16(b, l4 + 16, recalcCsum32(get16(b, l4 + 16), o, n));
-  } else if (proto === IPPROTO_UDP && size >= UDP_HEADER_LEN) {
-    const c = get16(b, l4 + 6);
-    if (c !== 0) {
-      const nc = recalcCsum32(c, o, n);
-      put16(b, l4 + 6, nc === 0 ? 0xffff : nc);
-    }
-  }
-  put16(b, l3 + 10, recalcCsum32(get16(b, l3 + 10), o, n));
-  put32(b, at, n);
+  setIpv4AddrCsum(p, at, n);
   p.ctConn = null;
 }
 
@@ -87,14 +64,6 @@ function setIpv6Addr(p: Packet, proto: number, at: number, k: ConnKey, base: num
   p.ctConn = null;
 }
 
-/** packet_set_port: the 16-bit port at `at` becomes `n`, checksum at `cs` follows. */
-function setPort(b: Uint8Array, at: number, n: number, cs: number): void {
-  const o = get16(b, at);
-  if (o !== n) {
-    put16(b, cs, recalcCsum16(get16(b, cs), o, n));
-    put16(b, at, n);
-  }
-}
 
 /** OVS's pat_packet: the ports of the packet become the key's destination and source ports. */
 function patPacket(p: Packet, k: ConnKey, tail: number): void {
