@@ -1,7 +1,9 @@
 /**
  * Tables as `ovs-vsctl list` / `find` print them (lib/table.c): `--format=list`
  * (the default: `%-20s: value` per column, a blank line between records),
- * `--format=table`, `--bare` (= list, bare data, no headings) and
+ * `--format=table`, `--format=csv` (table.c's table_print_csv: a cell holding
+ * a comma, a double quote or a newline is quoted, quotes doubled), `--bare`
+ * (= list, bare data, no headings) and
  * `--data=bare|string`, `--no-headings`.
  */
 import type { ColumnType } from "../datapath/config-db-types.js";
@@ -9,7 +11,7 @@ import type { Datum } from "../datapath/config-db-types.js";
 import { datumToBare, datumToString } from "../datapath/config-db-data.js";
 
 export interface TableStyle {
-  format: "list" | "table";
+  format: "list" | "table" | "csv";
   bare: boolean;
   headings: boolean;
 }
@@ -17,6 +19,11 @@ export interface TableStyle {
 export interface OutTable {
   readonly headings: readonly string[];
   readonly rows: { datum: Datum; type: ColumnType }[][];
+}
+
+/** table.c's CSV escaping: quoted when it holds `,`, `"` or a newline, each `"` doubled. */
+function csvCell(s: string): string {
+  return /[\n",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function cellText(c: { datum: Datum; type: ColumnType }, style: TableStyle): string {
@@ -35,6 +42,12 @@ export function formatTable(t: OutTable, style: TableStyle, first: boolean): str
         out.push(style.headings ? `${(t.headings[x] as string).padEnd(20)}: ${text}` : text);
       });
     });
+    return out;
+  }
+  if (style.format === "csv") {
+    if (!first) out.push("");
+    if (style.headings) out.push(t.headings.map(csvCell).join(","));
+    for (const row of t.rows) out.push(row.map((c) => csvCell(cellText(c, style))).join(","));
     return out;
   }
   // --format=table

@@ -34,7 +34,7 @@ interface Syntax {
 const INF = Number.MAX_SAFE_INTEGER;
 
 /** The command table (ovs-vsctl.c vsctl_commands + db-ctl-base.c db_ctl_commands). */
-const COMMANDS: Readonly<Record<string, Syntax>> = {
+const COMMAND_TABLE = {
   init: { min: 0, max: 0, options: "", run: sw.cmdInit },
   show: { min: 0, max: 0, options: "", run: (ctx) => showLines(ctx.db) },
   "add-br": { min: 1, max: 3, options: "--may-exist", run: sw.cmdAddBr },
@@ -68,10 +68,13 @@ const COMMANDS: Readonly<Record<string, Syntax>> = {
   clear: { min: 3, max: INF, options: "--if-exists", run: cmdClear },
   create: { min: 2, max: INF, options: "--id=", run: cmdCreate },
   destroy: { min: 1, max: INF, options: "--if-exists,--all", run: cmdDestroy },
-};
+} satisfies Record<string, Syntax>;
+
+/** The table by name: a Map, as names come from the user (a plain object answers `constructor` or `__proto__` from its prototype). */
+const COMMANDS: ReadonlyMap<string, Syntax> = new Map(Object.entries(COMMAND_TABLE));
 
 /** The commands ovs-vsctl accepts here (for tests: `--help` lists each one but `comment`). */
-export const VSCTL_COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+export const VSCTL_COMMAND_NAMES: readonly string[] = [...COMMANDS.keys()];
 
 /** Global options that take no value / a value. */
 const GLOBAL_FLAGS = new Set(["--no-wait", "--dry-run", "--oneline", "--no-syslog", "--retry", "--bare", "--no-headings", "--leader-only", "--no-leader-only", "--shuffle-remotes", "--no-shuffle-remotes"]);
@@ -96,7 +99,7 @@ function parseCommand(words: readonly string[], local: Map<string, string | null
   }
   const name = words[i];
   if (name === undefined) throw new VsctlError("missing command name (use --help for help)");
-  const syn = COMMANDS[name];
+  const syn = COMMANDS.get(name);
   if (!syn) throw new VsctlError(`unknown command '${name}'; use --help for help`);
   for (const [key, value] of options) {
     const at = syn.options.split(",").find((o) => o === key || o === `${key}=` || o === `${key}?`);
@@ -134,13 +137,13 @@ function parseArgs(argv: readonly string[]): { globals: Globals; commands: Comma
     if (GLOBAL_VALUED.has(key) && value === null) value = argv[++i] ?? "";
     if (key === "--bare") globals.style = { format: "list", bare: true, headings: false };
     else if (key === "--no-headings") globals.style.headings = false;
-    else if (key === "--format" || key === "-f") globals.style.format = value === "table" ? "table" : "list";
+    else if (key === "--format" || key === "-f") globals.style.format = value === "table" || value === "csv" ? value : "list";
     else if (key === "--data" || key === "-d") globals.style.bare = value === "bare";
     else if (key === "--oneline") globals.oneline = true;
     else if (key === "--dry-run") globals.dryRun = true;
     else if (key === "--no-wait") globals.wait = false;
     else if (GLOBAL_FLAGS.has(key) || GLOBAL_VALUED.has(key)) continue;
-    else if (Object.values(COMMANDS).some((c) => c.options.split(",").some((o) => o.replace(/[=?]$/, "") === key))) {
+    else if ([...COMMANDS.values()].some((c) => c.options.split(",").some((o) => o.replace(/[=?]$/, "") === key))) {
       if (local.has(key)) throw new VsctlError(`'${key}' option specified multiple times`);
       local.set(key, value);
     } else throw new VsctlError(`unrecognized option '${w}'`);
@@ -176,7 +179,7 @@ export function runVsctl(sw: Switch, argv: string[]): CommandResult {
   const outputs: (string[] | OutTable)[] = [];
   try {
     for (const inv of commands) {
-      const r = (COMMANDS[inv.name] as Syntax).run(ctx, inv);
+      const r = (COMMANDS.get(inv.name) as Syntax).run(ctx, inv);
       outputs.push(r ?? []);
     }
     for (const [name, s] of ctx.symbols) {

@@ -289,7 +289,7 @@ export class HarnessHost {
     for (const cmd of commands) {
       out.push(`### ${cmd}`);
       const r = runLine(this.sw, cmd);
-      out.push(...(/--format=csv/.test(cmd) && !vsctlPrintsCsv() ? csvOfListRecords(r.stdout) : r.stdout));
+      out.push(...r.stdout);
     }
     return out;
   }
@@ -331,35 +331,6 @@ export function runCloudFile(input: string | CloudFile, seed = 1): HarnessRun {
   const h = new HarnessHost(input, seed);
   const output = h.playSteps();
   return { output, agent: h.agent, sw: h.sw, server: h.server, host: h };
-}
-
-/**
- * Whether ovsim's ovs-vsctl prints `--format=csv` (src/utilities does not
- * yet: it falls back to the list format). Probed once on a fresh switch.
- */
-let csvSupport: boolean | undefined;
-export function vsctlPrintsCsv(): boolean {
-  if (csvSupport === undefined) {
-    const sw = new Switch();
-    sw.addBridge("br0");
-    csvSupport = runLine(sw, "ovs-vsctl --format=csv --columns=name list Bridge").stdout[0] === "name";
-  }
-  return csvSupport;
-}
-
-/**
- * TEST-ONLY stand-in for ovs-vsctl's CSV output while ovsim lacks it: the
- * records of `--format=list --no-headings` (one value a line as ovsim
- * formats it, a blank line between records) joined as lib/table.c's CSV
- * writes a row: a cell with a comma, quote or newline quoted, quotes doubled.
- */
-export function csvOfListRecords(lines: readonly string[]): string[] {
-  const rows: string[][] = [[]];
-  for (const l of lines) {
-    if (l === "") rows.push([]);
-    else rows[rows.length - 1]!.push(/[\n",]/.test(l) ? `"${l.replace(/"/g, '""')}"` : l);
-  }
-  return rows.filter((r) => r.length > 0).map((r) => r.join(","));
 }
 
 /** The comparison the oracle's README asks for: cookies normalised (also inside learn), each block's lines sorted. */
