@@ -30,7 +30,7 @@ export { parsePort, formatPort } from "./flowtable/ports.js";
 export type { PortNameMap } from "./flowtable/ports.js";
 export { parseSubfield, formatSubfield } from "./flowtable/subfield.js";
 export type { Subfield } from "./flowtable/subfield.js";
-export { OvsimError, FlowParseError, OpenFlowError } from "./flowtable/errors.js";
+export { OvsimError, FlowParseError, OpenFlowError, LimitError } from "./flowtable/errors.js";
 // Actions
 export { parseActions, formatActions } from "./actions/action-text.js";
 export type { Action, ActionList } from "./actions/action-types.js";
@@ -47,10 +47,16 @@ export type { ScriptOutput } from "./utilities/run-script.js";
 export type { CommandResult } from "./utilities/command-result.js";
 // One host's Open vSwitch as a library (src/vswitchd, docs/api.md).
 export { Switch } from "./vswitchd/switch.js";
-export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo } from "./vswitchd/switch.js";
+export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo, SwitchOptions } from "./vswitchd/switch.js";
 export type { BridgeOptions, DbValue, PortOptions } from "./vswitchd/ovsdb-ops.js";
 export type { Trace, TraceOptions, TraceOutput, TraceRule, TraceStep } from "./vswitchd/trace.js";
-export type { PortSink, ReceivedPacket, DatapathTap } from "./vswitchd/packet-io.js";
+export type { PortSink, ReceivedPacket, DatapathTap, VportSink } from "./vswitchd/packet-io.js";
+// Tunnel metadata (set(tunnel(...)), what a tunnel vport takes and gives) and the kernel tunnel devices' encapsulation.
+export { formatTunnelKey, TNL_F, tunnelKey } from "./actions/xlate/odp-tunnel.js";
+export type { OdpSetTunnelAction, TunnelKey } from "./actions/xlate/odp-tunnel.js";
+export { encapsulate, vportKind } from "./datapath/tunnel-encap.js";
+export type { VportKind } from "./datapath/tunnel-encap.js";
+export { tnlDecap } from "./datapath/odp-tnl-pop.js";
 export { FlowModError } from "./vswitchd/flow-mod-text.js";
 export type { OfVersion, SentFlowMod } from "./vswitchd/flow-mod-text.js";
 export { OvsdbError, SwitchError, TraceError } from "./vswitchd/errors.js";
@@ -83,6 +89,9 @@ export { Simulation } from "./sim/simulation.js";
 export type { SimulationOptions } from "./sim/simulation.js";
 export { Host } from "./sim/host.js";
 export { UnsupportedDatapathAction } from "./sim/host.js";
+export type { HostOptions } from "./sim/host.js";
+export { IpStack, IpStackStats } from "./sim/ip-stack.js";
+export type { NicOptions } from "./sim/ip-stack.js";
 export { runScenario, formatPing, ScenarioError } from "./sim/scenario.js";
 export type { ScenarioResult, ScenarioPing } from "./sim/scenario.js";
 export { EventLoop, PacketBudgetExceeded, DEFAULT_PACKET_BUDGET } from "./datapath/event-loop.js";
@@ -92,6 +101,24 @@ export { Endpoint, parseIpv4, formatIpv4, parseMac } from "./datapath/endpoint.j
 export type { PingOptions, PingResult, ReceivedFrame } from "./datapath/endpoint.js";
 export { PcapCapture, encodePcap, decodePcap, LINKTYPE_ETHERNET } from "./datapath/pcap.js";
 export type { CapturedFrame } from "./datapath/pcap.js";
+
+// The Neutron OVS agent (src/agent, docs/agent.md) and its RPC contract.
+export { OvsNeutronAgent } from "./agent/ovs-agent.js";
+export type { AgentOptions } from "./agent/ovs-agent.js";
+export { DEFAULT_AGENT_CONFIG } from "./agent/agent-config.js";
+export type { AgentConfig } from "./agent/agent-config.js";
+export type { AgentRpcHandlers, DeviceDetails, FdbEntries, PluginRpc, SecurityGroupInfo, SecurityGroupRule } from "./agent/rpc.js";
+export { NoopFirewallDriver } from "./agent/firewall-driver.js";
+export type { FirewallDriver } from "./agent/firewall-driver.js";
+
+// Clouds: hosts with their agents, the fake Neutron server, the cloud file (src/cloud, docs/cloud.md).
+export { Cloud, CloudStepError, createCloud } from "./cloud/cloud.js";
+export type { CloudOptions, RunResult, Vm } from "./cloud/cloud.js";
+export { CloudFileError, parseCloudFile } from "./cloud/cloud-file.js";
+export type { CloudSpec, CloudStep } from "./cloud/cloud-types.js";
+export { NeutronApiError, NeutronServer } from "./cloud/server.js";
+export { ovsAgentFactory } from "./cloud/agent-factory.js";
+export type { AgentContext, AgentFactory, AgentLike } from "./cloud/agent-factory.js";
 
 // The Ryu OpenFlow switch test corpus runner (src/ryu).
 export { runCase } from "./ryu/runner.js";

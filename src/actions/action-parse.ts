@@ -28,18 +28,21 @@ export interface ParseOutcome {
   readonly usableProtocols: number;
 }
 
-/** Extra spellings `ofpacts_parse__` handles itself. */
-const SPECIAL: Readonly<Record<string, (arg: string, ctx: ParseContext) => Action>> = {
-  mod_vlan_vid: (arg, ctx) => parseVlanVid(arg, true, ctx),
-  mod_vlan_pcp: (arg, ctx) => parseVlanPcp(arg, true, ctx),
-  set_nw_ttl: (arg, ctx) => ACTION_OPS.set_ip_ttl.parse(arg, ctx),
-  pop_vlan: () => ({ type: "strip_vlan", pop: true }),
-  set_tunnel64: (arg, ctx) => {
-    const a = ACTION_OPS.set_tunnel.parse(arg, ctx);
-    return a.type === "set_tunnel" ? { ...a, is64: true } : a;
-  },
-  load: parseLoad,
-};
+/** Extra spellings `ofpacts_parse__` handles itself (a Map: keywords come from the user, and `constructor` must not find Object's). */
+const SPECIAL: ReadonlyMap<string, (arg: string, ctx: ParseContext) => Action> = new Map<string, (arg: string, ctx: ParseContext) => Action>([
+  ["mod_vlan_vid", (arg, ctx) => parseVlanVid(arg, true, ctx)],
+  ["mod_vlan_pcp", (arg, ctx) => parseVlanPcp(arg, true, ctx)],
+  ["set_nw_ttl", (arg, ctx) => ACTION_OPS.set_ip_ttl.parse(arg, ctx)],
+  ["pop_vlan", () => ({ type: "strip_vlan", pop: true })],
+  [
+    "set_tunnel64",
+    (arg, ctx) => {
+      const a = ACTION_OPS.set_tunnel.parse(arg, ctx);
+      return a.type === "set_tunnel" ? { ...a, is64: true } : a;
+    },
+  ],
+  ["load", parseLoad],
+]);
 
 function instructionOf(a: Action): Instruction {
   return opOf(a).instruction;
@@ -128,7 +131,7 @@ function parseList(text: string, ctx: ParseContext, allowInstructions: boolean, 
   for (const [key, value] of keyValuePairs(text)) {
     const k = key.toLowerCase();
     const op = OPS_BY_KEYWORD.get(k);
-    const special = SPECIAL[k];
+    const special = SPECIAL.get(k);
     if (op !== undefined) {
       out.push(op.parse(value, nested));
       if (op.name === "meter" && !allowInstructions) ctx.usable &= P.OF15_OXM;

@@ -46,7 +46,14 @@ function u32(value: string, text: string): number {
   return n;
 }
 
-const TYPES: Readonly<Record<string, GroupType>> = { all: "all", select: "select", indirect: "indirect", ff: "ff", fast_failover: "ff" };
+/** Group types by the names `type=` accepts (a Map: `type=constructor` must not find Object's). */
+const TYPES: ReadonlyMap<string, GroupType> = new Map<string, GroupType>([
+  ["all", "all"],
+  ["select", "select"],
+  ["indirect", "indirect"],
+  ["ff", "ff"],
+  ["fast_failover", "ff"],
+]);
 
 function parseFields(value: string, text: string): GroupHashField[] {
   const out: GroupHashField[] = [];
@@ -136,7 +143,7 @@ export function parseGroupMod(text: string, command: GroupModCommand, names?: Po
       }
     } else if (name === "type") {
       if (!withType) fail("type is not needed", text);
-      const t = TYPES[value];
+      const t = TYPES.get(value);
       if (t === undefined) fail(`invalid group type ${value}`, text);
       type = t;
     } else if (name === "selection_method") {

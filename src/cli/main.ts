@@ -1,6 +1,8 @@
 /** The `ovsim` command line. */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CloudFileError, parseCloudFile } from "../cloud/cloud-file.js";
+import { createCloud } from "../cloud/cloud.js";
 import { formatPing, runScenario } from "../sim/scenario.js";
 import { runScript } from "../utilities/run-script.js";
 
@@ -16,15 +18,30 @@ Runs a scenario (docs/simulation.md): several hosts joined by an underlay, VMs
 and pings. Prints each ping's result and writes its captures as DIR/NAME.pcap
 (DIR is created if missing). SCENARIO "-" reads the scenario from standard input.`;
 
+const CLOUD_USAGE = `usage: ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE
+Runs a cloud file (docs/cloud.md): every host's Open vSwitch with its Neutron
+OVS agent, one fake Neutron server, and the file's steps on a virtual clock.
+Prints each run step's commands ("### COMMAND", or "### HOST: COMMAND" with
+several hosts) and what they print, and the results of pings and traces.
+FILE "-" reads the file from standard input.
+  --check            only check the file (exit 0, or 2 naming the bad field)
+  --progress         say on standard error when each step is done
+  --timeout SECONDS  virtual seconds a step waits for an agent (default 90)
+Exit status: 0 every step succeeded, 1 a step or command failed, 2 a bad file.`;
+
 const USAGE = `usage: ovsim run SCRIPT...
        ovsim scenario [--pcap-dir DIR] SCENARIO
+       ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE
        ovsim --version
 Runs scripts of ovs-vsctl / ovs-ofctl lines against an in-process Open vSwitch
 model and prints what each command prints (errors on standard error).
 A scenario (docs/simulation.md) runs several hosts joined by an underlay, VMs
 and pings; it prints each ping's result and writes its captures as pcap files.
-A SCRIPT or SCENARIO of "-" is read from standard input.
-"ovsim run --help" and "ovsim scenario --help" describe each command.
+A cloud file (docs/cloud.md) runs hosts with their Neutron OVS agents and a
+fake Neutron server, and prints what its commands print.
+A SCRIPT, SCENARIO or FILE of "-" is read from standard input.
+"ovsim run --help", "ovsim scenario --help" and "ovsim cloud --help" describe
+each command.
   OVSIM_TRACE=1   print "### <command>" before each command's output`;
 
 /** `ovsim <version>`, the version read from the package.json two folders above this module (src/cli or dist/cli). */
@@ -45,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === "run") return run(rest);
   if (cmd === "scenario") return scenario(rest);
+  if (cmd === "cloud") return cloud(rest);
   process.stderr.write(`ovsim: unknown command '${cmd}'\n${USAGE}\n`);
   return 2;
 }
@@ -173,4 +191,63 @@ function writeCaptures(dir: string, captures: ReturnType<typeof runScenario>["ca
     }
   }
   return true;
+}
+
+/** `ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE`: run blocks on stdout, errors and progress on stderr. */
+async function cloud(args: string[]): Promise<number> {
+  let check = false;
+  let progress = false;
+  let timeoutSeconds: number | undefined;
+  const files: string[] = [];
+  let options = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (options && (a === "--help" || a === "-h")) {
+      process.stdout.write(`${CLOUD_USAGE}\n`);
+      return 0;
+    }
+    if (options && a === "--") options = false;
+    else if (options && a === "--check") check = true;
+    else if (options && a === "--progress") progress = true;
+    else if (options && (a === "--timeout" || a.startsWith("--timeout="))) {
+      const v = a === "--timeout" ? args[++i] : a.slice("--timeout=".length);
+      if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1) return usageError("cloud", "--timeout needs a whole number of seconds (at least 1)", CLOUD_USAGE);
+      timeoutSeconds = Number(v);
+    } else if (options && a.startsWith("-") && a !== "-") return usageError("cloud", `unknown option '${a}'`, CLOUD_USAGE);
+    else files.push(a);
+  }
+  const [file] = files;
+  if (file === undefined) return usageError("cloud", "missing FILE (a cloud file, or - for standard input)", CLOUD_USAGE);
+  if (files.length > 1) return usageError("cloud", "one FILE at a time", CLOUD_USAGE);
+  let text: string;
+  try {
+    text = await readInput(file);
+  } catch (e) {
+    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let spec: ReturnType<typeof parseCloudFile>;
+  try {
+    spec = parseCloudFile(text);
+  } catch (e) {
+    if (!(e instanceof CloudFileError)) throw e;
+    process.stderr.write(`ovsim cloud: ${inputName(file)}: ${e.message}\n`);
+    return 2;
+  }
+  if (check) {
+    process.stderr.write(`ovsim cloud: ${inputName(file)}: ok (${spec.hosts.length} host${spec.hosts.length === 1 ? "" : "s"}, ${spec.steps.length} step${spec.steps.length === 1 ? "" : "s"})\n`);
+    return 0;
+  }
+  try {
+    const c = createCloud(spec, {
+      progress,
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      stdout: (l) => process.stdout.write(`${l}\n`),
+      stderr: (l) => process.stderr.write(`${l}\n`),
+    });
+    return c.run().ok ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`ovsim cloud: ${inputName(file)}: ${(e as Error).message}\n`);
+    return 1;
+  }
 }

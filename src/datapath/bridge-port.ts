@@ -148,6 +148,8 @@ function tunnelConfig(type: string, options: ReadonlyMap<string, string>): Xlate
     ttl: ttl === "inherit" ? "inherit" : ttl === undefined ? 64 : atoi(ttl) & 0xff,
     tos: tos === "inherit" ? "inherit" : tos === undefined ? 0 : Number(tos) & 0xff,
     egressPktMark: mark === undefined ? null : strtoul10(mark),
+    csum: options.get("csum") === "true",
+    dfDefault: options.get("df_default") !== "false",
   };
 }
 

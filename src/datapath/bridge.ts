@@ -18,7 +18,7 @@
 import type { XlateNativeTunnel } from "../actions/xlate/xlate-tunnel.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
-import type { XlateBridge, XlateNormalApi } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
 import type { NormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
@@ -62,6 +62,8 @@ export class Bridge implements XlateBridge, NormalSwitch {
   forwardBpdu = false;
   /** The switch's routes and neighbours for native tunnels (XlateBridge.nativeTunnel); none: tunnels output to their vport. */
   nativeTunnel: XlateNativeTunnel | undefined = undefined;
+  /** The features of the bridge's datapath (dpif.ts `Datapath`), set by the switch; none: native tunnelling. */
+  dpFeatures: { readonly tnlPushPop: boolean } | undefined = undefined;
   /**
    * Packet-ins sent by translations of received packets, oldest first, for a
    * controller connection to take (none is modelled yet). At most
@@ -99,6 +101,24 @@ export class Bridge implements XlateBridge, NormalSwitch {
   /** A group, for translation (XlateBridge.group). */
   group(id: number): Group | undefined {
     return this.groupTable.get(id);
+  }
+
+  /** Whether the datapath pushes and pops tunnel headers (XlateBridge.tunnelPushPop). */
+  get tunnelPushPop(): boolean {
+    return this.dpFeatures?.tnlPushPop ?? true;
+  }
+
+  /** A tunnel port's rx / tx counters, counted in translation (XlateBridge.countTunnel). */
+  countTunnel(port: XlatePort, dir: "rx" | "tx", packets: number, bytes: number): void {
+    const p = this.portMap.get(port.ofport);
+    if (p === undefined || p.name !== port.name) return;
+    if (dir === "rx") {
+      p.stats.rxPackets += packets;
+      p.stats.rxBytes += bytes;
+    } else {
+      p.stats.txPackets += packets;
+      p.stats.txBytes += bytes;
+    }
   }
 
   /** The datapath meter id of OpenFlow meter `id`, for translation (XlateBridge.meterDpId). */

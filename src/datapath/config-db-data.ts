@@ -205,8 +205,10 @@ export function atomFromString(
     case "integer": {
       const m = ranges ? /^([+-]?\d+)-([+-]?\d+)$/.exec(s) : null;
       if (m) {
-        const a = Number(m[1]);
-        const b = Number(m[2]);
+        // Each end as a long long (OVS's str_to_llong_range): a number past it is no range, not an endless loop.
+        const a = parseLongLong(m[1] as string);
+        const b = parseLongLong(m[2] as string);
+        if (a === null || b === null) return new DataError(`"${s}" is not a valid integer or range`);
         if (b < a) return new DataError(`"${s}" is not a valid range. Range end cannot be before start.`);
         if (b - a >= 4096) {
           return new DataError(`constraint violation: Range "${a}-${b}" is too big. Maximum allowed size is 4096.`);

@@ -62,6 +62,10 @@ export function ifaceConfigError(iface: Row): string | null {
   }
   if (TUNNEL_TYPES.has(type)) {
     if (options.get("remote_ip") === undefined) return `${name}: ${type} type requires valid 'remote_ip' argument`;
+    // netdev-vport's set_tunnel_config: a source from the flow needs a destination from it too.
+    if (options.get("local_ip") === "flow" && options.get("remote_ip") !== "flow") {
+      return `${name}: ${type} type requires 'remote_ip=flow' with 'local_ip=flow'`;
+    }
     return null;
   }
   if (type === "" || IFACE_TYPES.includes(type)) return null;
@@ -168,6 +172,11 @@ export class Vswitchd {
   private readonly datapaths = new Map<string, Datapath>();
   /** netdev-dummy numbers its devices aa:55:aa:55:NN:NN in creation order. */
   private dummyCount = FIRST_DUMMY_NUMBER - 1;
+  /**
+   * Feature values every datapath opened from now on starts with (Datapath.runTimeFeatures):
+   * `tnl_push_pop` "false" makes a host's datapaths kernel-like for tunnels.
+   */
+  readonly datapathFeatures = new Map<string, string>();
 
   private dummyMac(): string {
     const n = ++this.dummyCount;
@@ -250,6 +259,7 @@ export class Vswitchd {
     let dp = this.datapaths.get(dpType);
     if (!dp) {
       dp = new Datapath(dpType);
+      for (const [k, v] of this.datapathFeatures) dp.runTimeFeatures.set(k, v);
       this.datapaths.set(dpType, dp);
       // The datapath's own internal port is a netdev too.
       if (dp.isDummy) this.dummyMac();

@@ -162,6 +162,10 @@ function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): str
   if (srcMask !== 0) parts.push(`src=${masked(num(key, M.tunSrc), srcMask, 0xffffffff, ip)}`);
   const dstMask = num(mask, M.tunDst);
   if (dstMask !== 0) parts.push(`dst=${masked(num(key, M.tunDst), dstMask, 0xffffffff, ip)}`);
+  // The TOS attribute is in the key only when non-zero (tun_key_to_attr); tnl_wc_init makes it exact.
+  const tos = num(key, XM.tunTos);
+  const tosMask = num(mask, XM.tunTos);
+  if (tos !== 0 && tosMask !== 0) parts.push(`tos=${masked(tos, tosMask, 0xff, hex)}`);
   if (geneve) parts.push("geneve()");
   const flagsMask = num(mask, M.tunFlags);
   if (flagsMask !== 0) {

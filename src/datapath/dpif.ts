@@ -21,6 +21,10 @@
  * `nHit` / `nMissed` are the datapath's flow-cache counters (`dpif/show`);
  * they stay 0 until the megaflow cache exists.
  *
+ * `runTimeFeatures` are what `dpif/set-dp-features` changed; `tnlPushPop` off makes
+ * the datapath a kernel one for tunnels (docs/simulation.md, "Hosts with a kernel
+ * datapath").
+ *
  * `meters` are the datapath's meters (dp-meter.ts), shared by its bridges:
  * each bridge's OpenFlow meters (meter-table.ts) take their datapath ids
  * from it, and executing `meter(N)` runs meter N there.
@@ -33,8 +37,16 @@ const ODPP_NONE = 0xffffffff;
 /** Highest number the lowest-free search tries (dpif-netdev: UINT16_MAX). */
 const MAX_FREE_SEARCH = 0xffff;
 
+/**
+ * A lookup table without a prototype: interface types come from the user, and
+ * `type=constructor` must find nothing, not Object's constructor.
+ */
+function ownTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
 /** Datapath vport name prefixes of the tunnel types (lib/netdev-vport.c `dpif_port`). */
-const TUNNEL_DPIF_PORT: Readonly<Record<string, string>> = {
+const TUNNEL_DPIF_PORT: Readonly<Record<string, string>> = ownTable({
   vxlan: "vxlan_sys",
   geneve: "genev_sys",
   gre: "gre_sys",
@@ -45,18 +57,18 @@ const TUNNEL_DPIF_PORT: Readonly<Record<string, string>> = {
   ip6gre: "ip6gre_sys",
   gtpu: "gtpu_sys",
   bareudp: "bareudp_sys",
-};
+});
 /** Tunnel types whose datapath vport carries the UDP destination port in its name. */
 const NEEDS_DST_PORT = new Set(["vxlan", "geneve", "lisp", "stt", "gtpu", "bareudp"]);
 /** Default UDP destination ports (lib/netdev-vport.c). */
-export const TUNNEL_DEFAULT_DST_PORT: Readonly<Record<string, number>> = {
+export const TUNNEL_DEFAULT_DST_PORT: Readonly<Record<string, number>> = ownTable({
   vxlan: 4789,
   geneve: 6081,
   lisp: 4341,
   stt: 7471,
   gtpu: 2152,
   bareudp: 0,
-};
+});
 
 export function isTunnelType(type: string): boolean {
   return TUNNEL_DPIF_PORT[type] !== undefined;
@@ -94,6 +106,12 @@ export class Datapath {
   readonly meters = new DpMeters();
   /** The datapath's connection tracker (dpif-netdev has one per datapath: `ct(...)` runs here). */
   readonly conntrack = new Conntrack();
+  /**
+   * Run-time values of the datapath's features set by `dpif/set-dp-features` (ofproto-dpif's
+   * rt_support), by feature name ("tnl_push_pop" -> "false"); a feature not here has its
+   * probed (boot-time) value.
+   */
+  readonly runTimeFeatures = new Map<string, string>();
   private readonly byNumber = new Map<number, DatapathPort>();
   private readonly byName = new Map<string, DatapathPort>();
   /** Tunnel vport name -> number of tunnel ports using it. */
@@ -103,6 +121,15 @@ export class Datapath {
     this.type = type;
     this.name = `ovs-${type}`;
     this.insert({ name: this.name, odpPort: 0, type: this.internalType() });
+  }
+
+  /**
+   * Whether the datapath pushes and pops tunnel headers itself (feature `tnl_push_pop`, true
+   * as probed): native tunnelling. Off, output to a tunnel is `set(tunnel(...))` to its vport,
+   * as with a kernel datapath.
+   */
+  get tnlPushPop(): boolean {
+    return this.runTimeFeatures.get("tnl_push_pop") !== "false";
   }
 
   /** The dummy datapaths number ports after their names; the netdev one does not. */

@@ -3,7 +3,8 @@
  * dp_netdev's execute): the result is the list of packets leaving by
  * datapath ports, in order.
  *
- * Done so far: output, push_vlan / pop_vlan, push_mpls / pop_mpls /
+ * Done so far: output (with the packet's tunnel metadata, set by
+ * `set(tunnel(...))`, for a tunnel vport to encapsulate), push_vlan / pop_vlan, push_mpls / pop_mpls /
  * set(mpls) (the outermost label stack entry), every set(...) of the action AST
  * (masked or not: odp-execute-set.ts, with checksums),
  * tnl_push (the exact outer header bytes, IPv4 total length and checksum,
@@ -37,6 +38,7 @@
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
+import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
 import type { OdpUserspaceAction } from "../actions/xlate/odp-userspace.js";
 import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
 import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
@@ -45,7 +47,7 @@ import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
 import { dpHash } from "./dp-hash.js";
 import type { DpMeters } from "./dp-meter.js";
 import { extractFlow } from "./packet/extract.js";
-import { csum } from "./packet/csum.js";
+import { csum, csumContinue, csumFinish, pseudoHeaderV4 } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
 import type { Conntrack } from "./conntrack/conntrack.js";
 import { writeCtFlowFields } from "./conntrack/ct-metadata.js";
@@ -53,6 +55,11 @@ import { writeCtFlowFields } from "./conntrack/ct-metadata.js";
 export interface OdpOutput {
   readonly odpPort: number;
   readonly packet: Packet;
+  /**
+   * The packet's tunnel metadata as the last `set(tunnel(...))` before this output left it
+   * (null: none): what a tunnel vport encapsulates the packet with.
+   */
+  readonly tunnel: TunnelKey | null;
 }
 
 /**
@@ -169,6 +176,8 @@ export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
       o += 4;
     }
     if (e.seq !== null) put32(b, o, e.seq);
+    // netdev_gre_push_header: the checksum over the GRE header and what it carries.
+    if (e.csum !== null) put16(b, l4 + 4, csum(b, l4, out.size - l4));
     return out;
   }
   put16(b, l4, e.udp.src !== 0 ? e.udp.src : srcPort(p));
@@ -183,6 +192,11 @@ export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
     b[l4 + 9] = (e.oam ? 0x80 : 0) | (e.critical ? 0x40 : 0);
     put16(b, l4 + 10, 0x6558);
     put32(b, l4 + 12, (e.vni << 8) >>> 0);
+  }
+  // netdev_tnl_push_udp_header: a header asking for a checksum (csum 0xffff) gets the real one.
+  if (e.udp.csum !== 0) {
+    const c = csumFinish(csumContinue(pseudoHeaderV4(b, 14), b, l4, out.size - l4));
+    put16(b, l4 + 6, c === 0 ? 0xffff : c);
   }
   return out;
 }
@@ -250,8 +264,10 @@ function setMpls(p: Packet, lse: number): void {
   if (isMplsType(t) && o + 6 <= p.size) put32(p.bytes, o + 2, lse >>> 0);
 }
 
-function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number, env: OdpExecuteEnv | undefined): void {
+function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPort: number, env: OdpExecuteEnv | undefined, tunnelIn: TunnelKey | null): void {
   let pkt = p;
+  // The packet's tunnel metadata (set(tunnel(...))); a clone's changes stay in the clone.
+  let tunnel = tunnelIn;
   // Whether pkt's bytes are this run's alone (not the caller's, not an output's): in-place edits
   // copy them first otherwise.
   let owned = false;
@@ -261,7 +277,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
   for (const a of actions) {
     switch (a.type) {
       case "output":
-        r.outputs.push({ odpPort: a.port, packet: share(pkt, trunc >= 0 && trunc < pkt.size ? trunc : pkt.size) });
+        r.outputs.push({ odpPort: a.port, packet: share(pkt, trunc >= 0 && trunc < pkt.size ? trunc : pkt.size), tunnel });
         owned = false;
         trunc = -1;
         break;
@@ -297,6 +313,10 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         // packet_set_* forget the connection a ct found (pkt_metadata_init_conn).
         pkt.ctConn = null;
         break;
+      case "set_tunnel":
+        // OVS_KEY_ATTR_TUNNEL: metadata only, the bytes stay (the tunnel vport encapsulates).
+        tunnel = a.key;
+        break;
       case "tnl_push":
         // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
         pkt = tnlPush(pkt, a);
@@ -309,7 +329,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         break;
       }
       case "clone":
-        run(pkt, a.actions, r, inPort, env);
+        run(pkt, a.actions, r, inPort, env, tunnel);
         // The clone's outputs may share these bytes.
         owned = false;
         break;
@@ -383,6 +403,6 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
  */
 export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0, env?: OdpExecuteEnv): OdpExecuteResult {
   const r: OdpExecuteResult = { outputs: [], upcalls: [], recirculations: [], unhandled: [] };
-  run(packet, actions, r, inPort, env);
+  run(packet, actions, r, inPort, env, null);
   return r;
 }

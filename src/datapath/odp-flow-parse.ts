@@ -8,13 +8,17 @@
  *   ipv4(src,dst,proto,tos,ttl,frag) ipv6(src,dst,label,proto,tclass,hlimit,frag)
  *   tcp(src,dst) udp(src,dst) sctp(src,dst) icmp(type,code) icmpv6(type,code)
  *   arp(sip,tip,op,sha,tha) nd(target,sll,tll) tcp_flags(FLAGS)
- *   ct_state(FLAGS) ct_zone(N) ct_mark(N) tunnel(tun_id=N,src=IP,dst=IP,...)
+ *   ct_state(FLAGS) ct_zone(N) ct_mark(N)
+ *   tunnel(tun_id=N,src=IP,dst=IP,tos=N,ttl=N,tp_src=N,tp_dst=N,flags(df|csum|key),...)
  *   mpls(label=N,tc=N,ttl=N,bos=N[,label=N,...]) (up to three entries)
  *
  * Values may carry a `/mask` (ignored: a trace needs the key). The result is a
  * translation flow whose in_port is still the *datapath* port number; the
  * caller maps it to a bridge and OpenFlow port (xlate_lookup_ofproto).
  * Without `eth_type` the flow's dl_type is 0x05ff (OVS's FLOW_DL_TYPE_NONE).
+ * Errors are OVS's: "syntax error at" the top-level attribute that failed;
+ * nesting is bounded as OVS bounds it (MAX_ODP_NESTED: inside 31 encaps is
+ * too deep), which also bounds this parser's recursion.
  *
  * Not modelled: packet_type for flows without `eth()` (read as Ethernet),
  * NSH, Geneve options, ct tuple fields, odp_flow_key_to_flow's MPLS checks
@@ -69,8 +73,23 @@ const FRAG: ReadonlyMap<string, number> = new Map([
 
 type Kind = "num" | "mac" | "ip4" | "ip6" | "frag" | "tcpflags";
 
+/**
+ * OVS's MAX_ODP_NESTED (lib/odp-util.c): a key attribute at this depth (the
+ * top level is 1, each `encap(` one more) is a syntax error, which also
+ * bounds the parser's recursion.
+ */
+const MAX_ODP_NESTED = 32;
+
+type Members = ReadonlyMap<string, readonly [FlowMember, Kind]>;
+
+/** `{ key: [member, kind] }` as a Map: attribute and key names come from the user, and must not find Object's. */
+function members(o: Readonly<Record<string, readonly [FlowMember, Kind]>>): Members {
+  return new Map(Object.entries(o));
+}
+
 /** Attribute -> its `key=value` members: flow member, value kind. */
-const STRUCTS: Readonly<Record<string, Readonly<Record<string, readonly [FlowMember, Kind]>>>> = {
+const STRUCTS: ReadonlyMap<string, Members> = new Map(
+  Object.entries({
   eth: { src: [M.dlSrc, "mac"], dst: [M.dlDst, "mac"] },
   ipv4: {
     src: [M.nwSrc, "ip4"],
@@ -96,11 +115,60 @@ const STRUCTS: Readonly<Record<string, Readonly<Record<string, readonly [FlowMem
   icmpv6: { type: [M.tpSrc, "num"], code: [M.tpDst, "num"] },
   arp: { sip: [M.nwSrc, "ip4"], tip: [M.nwDst, "ip4"], op: [M.nwProto, "num"], sha: [M.arpSha, "mac"], tha: [M.arpTha, "mac"] },
   nd: { target: [M.ndTarget, "ip6"], sll: [M.arpSha, "mac"], tll: [M.arpTha, "mac"] },
-  tunnel: { tun_id: [M.tunId, "num"], src: [M.tunSrc, "ip4"], dst: [M.tunDst, "ip4"] },
-};
+  tunnel: {
+    tun_id: [M.tunId, "num"],
+    src: [M.tunSrc, "ip4"],
+    dst: [M.tunDst, "ip4"],
+    tos: [XM.tunTos, "num"],
+    ttl: [XM.tunTtl, "num"],
+    tp_src: [XM.tunTpSrc, "num"],
+    tp_dst: [XM.tunTpDst, "num"],
+  },
+  } satisfies Record<string, Record<string, readonly [FlowMember, Kind]>>).map(([name, m]) => [name, members(m)]),
+);
+
+/** The tunnel flags `flags(...)` names (FLOW_TNL_F_*). */
+const TUNNEL_FLAGS: ReadonlyMap<string, number> = new Map([
+  ["oam", 1 << 0],
+  ["df", 1 << 1],
+  ["csum", 1 << 2],
+  ["key", 1 << 3],
+]);
+
+/** `flags(df|key)`, `flags(+df-csum+key)` (the masked form: `-` bits clear) or `flags(0)`: the bits set. */
+function tunnelFlags(body: string): number | null {
+  const n = cNumber(body);
+  if (n !== null) return Number(n) & 0xffff;
+  if (!/^([+-]?[a-z]+\|?)*$/.test(body)) return null;
+  let v = 0;
+  for (const m of body.matchAll(/([+-]?)([a-z]+)/g)) {
+    const bit = TUNNEL_FLAGS.get(m[2] ?? "");
+    if (bit === undefined) return null;
+    if (m[1] !== "-") v |= bit;
+  }
+  return v;
+}
+
+/** Splits `a=1,flags(x|y),geneve(...)` at the commas outside parentheses. */
+function topLevelItems(body: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < body.length) out.push(body.slice(start));
+  return out;
+}
 
 /** Attributes whose one value is a member. */
-const SCALARS: Readonly<Record<string, readonly [FlowMember, Kind] | null>> = {
+const SCALARS: Members = members({
   skb_priority: [XM.skbPriority, "num"],
   skb_mark: [M.pktMark, "num"],
   eth_type: [M.dlType, "num"],
@@ -108,7 +176,15 @@ const SCALARS: Readonly<Record<string, readonly [FlowMember, Kind] | null>> = {
   ct_mark: [M.ctMark, "num"],
   recirc_id: [XM.recircId, "num"],
   dp_hash: [XM.dpHash, "num"],
-};
+});
+
+/** mpls() keys: shift and largest value of each in the label stack entry. */
+const MPLS_KEYS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
+  ["label", [12, 0xfffff]],
+  ["tc", [9, 7]],
+  ["ttl", [0, 0xff]],
+  ["bos", [8, 1]],
+]);
 
 function value(kind: Kind, s: string): bigint | null {
   const v = s.includes("/") ? s.slice(0, s.indexOf("/")) : s;
@@ -141,32 +217,83 @@ class Parser {
     private readonly portNames: ReadonlyMap<string, number>,
   ) {}
 
-  /** Reads attributes until the end (or a `)` closing an encap). */
-  attrs(nested: boolean): void {
+  /**
+   * Reads attributes at nesting `depth` (1: the top level, where OVS reports
+   * any error, nested or not, at the start of the top-level attribute) until
+   * the end, or the `)` closing an encap.
+   */
+  attrs(depth: number): void {
     for (;;) {
       while (this.s[this.pos] === " " || this.s[this.pos] === ",") this.pos++;
-      if (this.pos >= this.s.length || (nested && this.s[this.pos] === ")")) return;
-      this.attr();
+      if (this.pos >= this.s.length || (depth > 1 && this.s[this.pos] === ")")) return;
+      const start = this.pos;
+      try {
+        this.attr(depth);
+      } catch (e) {
+        if (depth === 1 && e instanceof OdpSyntaxError) throw new OdpSyntaxError(start);
+        throw e;
+      }
     }
   }
 
-  private attr(): void {
+  private attr(depth: number): void {
     const start = this.pos;
+    if (depth >= MAX_ODP_NESTED) throw new OdpSyntaxError(start);
     const m = /^[a-z_0-9]+\(/.exec(this.s.slice(this.pos));
     if (m === null) throw new OdpSyntaxError(start);
     const name = m[0].slice(0, -1);
     this.pos += m[0].length;
     if (name === "encap") {
-      this.attrs(true);
+      this.attrs(depth + 1);
       if (this.s[this.pos] !== ")") throw new OdpSyntaxError(start);
       this.pos++;
       return;
     }
-    const close = this.s.indexOf(")", this.pos);
+    const close = name === "tunnel" ? this.matching(this.pos) : this.s.indexOf(")", this.pos);
     if (close < 0) throw new OdpSyntaxError(start);
     const body = this.s.slice(this.pos, close);
     this.pos = close + 1;
     if (!this.apply(name, body)) throw new OdpSyntaxError(start);
+  }
+
+  /** The index of the `)` closing the `(` just before `from`, or -1. */
+  private matching(from: number): number {
+    let depth = 1;
+    for (let i = from; i < this.s.length; i++) {
+      if (this.s[i] === "(") depth++;
+      else if (this.s[i] === ")" && --depth === 0) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * `tunnel(tun_id=..,src=..,dst=..,tos=..,ttl=..,tp_src=..,tp_dst=..,flags(..))`: a tun_id
+   * sets the key flag (its attribute's presence, odp_tun_key_from_attr); IPv6 addresses,
+   * Geneve / VXLAN-GBP / ERSPAN options are read and ignored.
+   */
+  private tunnel(body: string): boolean {
+    const struct = STRUCTS.get("tunnel");
+    if (struct === undefined) return false;
+    let flags = 0;
+    for (const item of topLevelItems(body)) {
+      const f = /^flags\((.*)\)$/.exec(item);
+      if (f !== null) {
+        const v = tunnelFlags(f[1] ?? "");
+        if (v === null) return false;
+        flags |= v;
+        continue;
+      }
+      if (/^[a-z_]+\(.*\)$/.test(item)) continue;
+      const eq = item.indexOf("=");
+      if (eq < 0) return false;
+      const k = item.slice(0, eq);
+      const spec = struct.get(k);
+      if (spec === undefined) continue;
+      if (!this.set(spec[0], spec[1], item.slice(eq + 1))) return false;
+      if (k === "tun_id") flags |= TUNNEL_FLAGS.get("key") ?? 0;
+    }
+    writeMember(this.flow, M.tunFlags, BigInt(flags));
+    return true;
   }
 
   private set(member: FlowMember, kind: Kind, text: string): boolean {
@@ -183,10 +310,9 @@ class Parser {
       this.odpInPort = Number(v);
       return true;
     }
-    if (name in SCALARS) {
-      const spec = SCALARS[name];
-      if (spec === undefined) return false;
-      if (spec === null) return cNumber(body.split("/")[0] ?? "") !== null;
+    const scalar = SCALARS.get(name);
+    if (scalar !== undefined) {
+      const spec = scalar;
       if (name === "eth_type") this.dlTypeSeen = true;
       return this.set(spec[0], spec[1], body);
     }
@@ -215,12 +341,13 @@ class Parser {
       return true;
     }
     if (name === "mpls") return this.mpls(body);
-    const struct = STRUCTS[name];
+    if (name === "tunnel") return this.tunnel(body);
+    const struct = STRUCTS.get(name);
     if (struct === undefined) return false;
     for (const kv of body === "" ? [] : body.split(",")) {
       const eq = kv.indexOf("=");
       if (eq < 0) return false;
-      const spec = struct[kv.slice(0, eq)];
+      const spec = struct.get(kv.slice(0, eq));
       if (spec === undefined) {
         if (name === "tunnel") continue;
         return false;
@@ -236,13 +363,12 @@ class Parser {
    * fourth entry is an error. Entries not given stay zero.
    */
   private mpls(body: string): boolean {
-    const shifts: Readonly<Record<string, readonly [number, number]>> = { label: [12, 0xfffff], tc: [9, 7], ttl: [0, 0xff], bos: [8, 1] };
     const lses = [0, 0, 0];
     let idx = 0;
     let seen = new Set<string>();
     for (const kv of body === "" ? [] : body.split(",")) {
       const eq = kv.indexOf("=");
-      const spec = eq < 0 ? undefined : shifts[kv.slice(0, eq)];
+      const spec = eq < 0 ? undefined : MPLS_KEYS.get(kv.slice(0, eq));
       if (spec === undefined) return false;
       const field = kv.slice(0, eq);
       if (seen.has(field)) {
@@ -271,7 +397,7 @@ class Parser {
 export function parseOdpFlow(s: string, portNames: ReadonlyMap<string, number>): OdpFlowResult {
   const p = new Parser(s, portNames);
   try {
-    p.attrs(false);
+    p.attrs(1);
   } catch (e) {
     if (e instanceof OdpSyntaxError) return { ok: false, error: p.syntaxErrorAt(e.at) };
     throw e;

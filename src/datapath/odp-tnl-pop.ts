@@ -1,37 +1,46 @@
 /**
- * tnl_pop's decapsulation (OVS's netdev_vxlan_pop_header,
- * netdev_gre_pop_header, netdev_geneve_pop_header over IPv4): strips the
- * outer Ethernet, IPv4 and UDP+VXLAN / GRE / UDP+Geneve headers and gives
- * the tunnel metadata the packet re-enters the datapath with: tun_id (VNI or
- * GRE key), tun_src, tun_dst, tun_flags (+key when a key is present, +csum
- * when the outer header carried a checksum; OVS's userspace pop never sets
- * `df`, which is why dumps show `flags(-df-csum+key)`).
+ * Tunnel decapsulation (OVS's netdev_vxlan_pop_header, netdev_gre_pop_header,
+ * netdev_geneve_pop_header over IPv4, and what the kernel's vxlan / gre /
+ * geneve devices do on receive): strips the outer Ethernet, IPv4 and
+ * UDP+VXLAN / GRE / UDP+Geneve headers and gives the tunnel key the inner
+ * packet goes on with: tun_id (VNI or GRE key), the outer addresses, TOS, TTL
+ * and UDP ports, and the flags: key when a key is present, csum when the
+ * outer header carried a checksum; never df (neither OVS's userspace pop nor
+ * the kernel's ip_tun_rx_dst sets it), which is why dumps show
+ * `flags(-df-csum+key)`.
  *
- * odp-execute.ts runs it for `tnl_pop(N)`, then the packet re-enters the
- * datapath on vport N with the metadata (OVS's recirculation after
- * tnl_pop). A packet that is not a well-formed tunnel packet is dropped
- * (null), as OVS drops it.
+ * `tnlDecap` is the decapsulation itself (the host IP stack's vports use it,
+ * src/sim/ip-stack.ts); `tnlPop` is the datapath action `tnl_pop(N)`
+ * (odp-execute.ts), the key as flow metadata: the packet re-enters the
+ * datapath on vport N with it (OVS's recirculation after tnl_pop). A packet
+ * that is not a well-formed tunnel packet is dropped (null), as OVS drops it.
  */
 import { M, writeMember } from "../flowtable/flow-layout.js";
-import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
+import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
+import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
+import { TNL_F, tunnelKey } from "../actions/xlate/odp-tunnel.js";
 import { get16, get32 } from "./packet/bytes.js";
 import { Packet } from "./packet/packet.js";
 import { ETH_TYPE } from "../flowtable/protocols.js";
 
-const FLOW_TNL_F_CSUM = 1 << 2;
-const FLOW_TNL_F_KEY = 1 << 3;
 const GRE_CSUM = 0x8000;
 const GRE_KEY = 0x2000;
 const GRE_SEQ = 0x1000;
+/** Geneve's UDP port (the other UDP tunnels read as VXLAN). */
+const GENEVE_PORT = 6081;
 
-export interface Decapsulated {
+/** A decapsulated packet and its tunnel key. */
+export interface Decapsulation {
   readonly packet: Packet;
-  /** A flow key holding the tunnel fields. */
-  readonly metadata: Uint32Array;
+  readonly tunnel: TunnelKey;
 }
 
-/** Decapsulates an IPv4 VXLAN / GRE / Geneve packet (Ethernet payload); null if it is not one. */
-export function tnlPop(p: Packet): Decapsulated | null {
+/**
+ * Decapsulates an IPv4 VXLAN / GRE / Geneve packet (Ethernet payload) given
+ * with its outer Ethernet header; null if it is not one. UDP packets to
+ * `geneveOn` (default 6081) read as Geneve, other UDP ones as VXLAN.
+ */
+export function tnlDecap(p: Packet, geneveOn = GENEVE_PORT): Decapsulation | null {
   const b = p.data();
   if (b.length < 34 || get16(b, 12) !== 0x0800) return null;
   const ihl = ((b[14] ?? 0) & 0x0f) * 4;
@@ -42,11 +51,14 @@ export function tnlPop(p: Packet): Decapsulated | null {
   let inner: number;
   let tunId = 0n;
   let flags = 0;
+  let tpSrc = 0;
+  let tpDst = 0;
   if (proto === 17) {
     if (b.length < l4 + 16) return null;
-    if (get16(b, l4 + 6) !== 0) flags |= FLOW_TNL_F_CSUM;
-    const dport = get16(b, l4 + 2);
-    if (dport === 6081) {
+    if (get16(b, l4 + 6) !== 0) flags |= TNL_F.CSUM;
+    tpSrc = get16(b, l4);
+    tpDst = get16(b, l4 + 2);
+    if (tpDst === geneveOn) {
       const optLen = ((b[l4 + 8] ?? 0) & 0x3f) * 4;
       if (get16(b, l4 + 10) !== ETH_TYPE.TEB) return null;
       tunId = BigInt(get32(b, l4 + 12) >>> 8);
@@ -56,18 +68,18 @@ export function tnlPop(p: Packet): Decapsulated | null {
       tunId = BigInt(get32(b, l4 + 12) >>> 8);
       inner = l4 + 16;
     }
-    flags |= FLOW_TNL_F_KEY;
+    flags |= TNL_F.KEY;
   } else if (proto === 47) {
     const gflags = get16(b, l4);
     if (get16(b, l4 + 2) !== ETH_TYPE.TEB) return null;
     let o = l4 + 4;
     if ((gflags & GRE_CSUM) !== 0) {
-      flags |= FLOW_TNL_F_CSUM;
+      flags |= TNL_F.CSUM;
       o += 4;
     }
     if ((gflags & GRE_KEY) !== 0) {
       tunId = BigInt(get32(b, o));
-      flags |= FLOW_TNL_F_KEY;
+      flags |= TNL_F.KEY;
       o += 4;
     }
     if ((gflags & GRE_SEQ) !== 0) o += 4;
@@ -76,10 +88,33 @@ export function tnlPop(p: Packet): Decapsulated | null {
     return null;
   }
   if (inner + 14 > b.length) return null;
+  const tunnel = tunnelKey({ tunId, ipv4Src: src, ipv4Dst: dst, tos: b[15] ?? 0, ttl: b[22] ?? 0, tpSrc, tpDst, flags });
+  return { packet: new Packet(b.slice(inner)), tunnel };
+}
+
+/** Writes tunnel key `k` into the tunnel fields of a flow key (IPv4 addresses only). */
+export function writeTunnelFields(flow: Uint32Array, k: TunnelKey): void {
+  writeMember(flow, M.tunId, k.tunId);
+  writeMember(flow, M.tunSrc, BigInt(k.ipv4Src >>> 0));
+  writeMember(flow, M.tunDst, BigInt(k.ipv4Dst >>> 0));
+  writeMember(flow, M.tunFlags, BigInt(k.flags & 0xffff));
+  writeMember(flow, XM.tunTos, BigInt(k.tos & 0xff));
+  writeMember(flow, XM.tunTtl, BigInt(k.ttl & 0xff));
+  writeMember(flow, XM.tunTpSrc, BigInt(k.tpSrc & 0xffff));
+  writeMember(flow, XM.tunTpDst, BigInt(k.tpDst & 0xffff));
+}
+
+export interface Decapsulated {
+  readonly packet: Packet;
+  /** A flow key holding the tunnel fields. */
+  readonly metadata: Uint32Array;
+}
+
+/** `tnl_pop`: decapsulates (tnlDecap); the tunnel key as a flow key's tunnel fields. */
+export function tnlPop(p: Packet): Decapsulated | null {
+  const d = tnlDecap(p);
+  if (d === null) return null;
   const metadata = new Uint32Array(XLATE_FLOW_WORDS);
-  writeMember(metadata, M.tunId, tunId);
-  writeMember(metadata, M.tunSrc, BigInt(src));
-  writeMember(metadata, M.tunDst, BigInt(dst));
-  writeMember(metadata, M.tunFlags, BigInt(flags));
-  return { packet: new Packet(b.slice(inner)), metadata };
+  writeTunnelFields(metadata, d.tunnel);
+  return { packet: d.packet, metadata };
 }

@@ -47,13 +47,16 @@ export class TunnelEnv implements XlateNativeTunnel {
     return null;
   }
 
+  /**
+   * OVS's ovs_router_lookup, then tnl_route_lookup_flow's device search: a given source
+   * address (local_ip, or tun_src from the flow) must be on a local route (one of the
+   * host's addresses: `addHostAddress`; user routes never are), marked packets find no
+   * route (every route here has mark 0), and the route's device must be a port of a
+   * bridge (a NIC outside OVS cannot carry native tunnels).
+   */
   route(dst: number, mark: number, src: number): XlateTunnelRoute | null {
-    // Every route here is a user route (`ovs/route/add`), which OVS 3.1 installs with
-    // pkt_mark 0 and never as "local": a marked packet finds none, and a given source
-    // address (ovs_router_lookup's check that the source is on a local route, which only
-    // the kernel's route table provides) is refused, as in the sandbox's real OVS.
-    if (mark !== 0 || src !== 0) return null;
-    const r = this.routes.lookup(dst);
+    if (src !== 0 && this.routes.lookup(src, mark)?.local !== true) return null;
+    const r = this.routes.lookup(dst, mark);
     if (r === null) return null;
     const d = this.device(r.dev);
     if (d === null) return null;
@@ -65,6 +68,29 @@ export class TunnelEnv implements XlateNativeTunnel {
       port: d.port,
       mac: macNumber(d.view.macOf(d.port)),
     };
+  }
+
+  /**
+   * The host has address `ip`/`plen` on device `dev`, as the kernel tells OVS
+   * (route_table.c): the address on the device, a local /32 route for it and, for a
+   * shorter prefix, the connected route of its subnet.
+   */
+  addHostAddress(dev: string, ip: number, plen: number): void {
+    this.routes.addAddress(dev, ip, plen);
+    this.routes.addKernel(ip, 32, dev, 0, true);
+    if (plen < 32) this.routes.addKernel(ip, plen, dev, 0, false);
+  }
+
+  /** The host's address `ip`/`plen` on `dev` goes, with the routes it brought. */
+  removeHostAddress(dev: string, ip: number, plen: number): void {
+    this.routes.removeKernel(ip, 32, true);
+    if (plen < 32) this.routes.removeKernel(ip, plen, false);
+    this.routes.removeAddress(dev, ip, plen);
+  }
+
+  /** A route of the host's kernel (a default route through a gateway...): false when `dev` has no address to reach it from. */
+  addHostRoute(prefix: number, plen: number, dev: string, gw: number): boolean {
+    return this.routes.addKernel(prefix, plen, dev, gw, false);
   }
 
   neighbour(bridge: string, ip: number): number | null {

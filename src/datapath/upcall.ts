@@ -16,11 +16,11 @@ import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { RecircIds } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { xlate } from "../actions/xlate/xlate.js";
-import { parseIpv4 } from "../flowtable/field-values.js";
-import { M, readMember, readSmall, W } from "../flowtable/flow-layout.js";
+import { W } from "../flowtable/flow-layout.js";
 import type { Bridge } from "./bridge.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
+import { tnlPortReceive } from "./tnl-port-receive.js";
 
 function hasUserspace(actions: readonly OdpAction[]): boolean {
   for (const a of actions) {
@@ -28,11 +28,6 @@ function hasUserspace(actions: readonly OdpAction[]): boolean {
     if (a.type === "clone" && hasUserspace(a.actions)) return true;
   }
   return false;
-}
-
-function ipOf(s: string | null): number {
-  const v = s === null ? null : parseIpv4(s);
-  return v === null ? -1 : Number(v);
 }
 
 export class BridgeUpcall implements DpifUpcall {
@@ -90,38 +85,15 @@ export class BridgeUpcall implements DpifUpcall {
   /**
    * The bridge and port a packet with datapath key `key` arrived on. On a
    * tunnel vport (shared by every tunnel port of its type and UDP port), the
-   * receiving tunnel port is OVS's tnl_port_receive / tnl_find: by in_key,
-   * remote_ip (the packet's tun_src), local_ip (its tun_dst), trying exact
-   * keys before key=flow, exact remote_ip before remote_ip=flow, and a
-   * configured local_ip before none before local_ip=flow. None: undefined.
+   * receiving tunnel port is OVS's tnl_port_receive (tnl-port-receive.ts).
+   * None: undefined.
    */
   receivingPort(key: Uint32Array): { bridge: Bridge; port: BridgePort } | undefined {
     const odpPort = key[W.IN_PORT] ?? 0;
     const found = this.portOf(odpPort);
     const list = this.tunnels.get(odpPort);
     if (found === undefined || list === undefined) return found;
-    const tunId = readMember(key, M.tunId);
-    const tunSrc = readSmall(key, M.tunSrc);
-    const tunDst = readSmall(key, M.tunDst);
-    for (let keyFlow = 0; keyFlow < 2; keyFlow++) {
-      for (let dstFlow = 0; dstFlow < 2; dstFlow++) {
-        for (let src = 0; src < 3; src++) {
-          for (const e of list) {
-            const t = e.port.tunnel;
-            if (t === null) continue;
-            if ((t.inKey === "flow") !== (keyFlow === 1)) continue;
-            if (t.inKey !== "flow" && t.inKey !== tunId) continue;
-            if ((t.remoteIp === "flow") !== (dstFlow === 1)) continue;
-            if (t.remoteIp !== "flow" && ipOf(t.remoteIp) !== tunSrc) continue;
-            const local = t.localIp === null ? 1 : t.localIp === "flow" ? 2 : 0;
-            if (local !== src) continue;
-            if (local === 0 && ipOf(t.localIp) !== tunDst) continue;
-            return e;
-          }
-        }
-      }
-    }
-    return undefined;
+    return tnlPortReceive(list, key);
   }
 
   refRecirc(id: number, delta: number): void {

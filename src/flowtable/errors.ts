@@ -37,3 +37,19 @@ export class OpenFlowError extends OvsimError {
     this.ofperr = ofperr;
   }
 }
+
+/**
+ * A request past one of ovsim's resource limits where OVS has none that
+ * ovsim could copy (a warp of more steps than ovsim runs at once, a packet or
+ * a flow file larger than it reads): refused whole, nothing changed.
+ * docs/reliability.md lists every limit.
+ */
+export class LimitError extends OvsimError {
+  readonly code = "LIMIT";
+  /** The limit's name, e.g. `MAX_WARP_STEPS`. */
+  readonly limit: string;
+  constructor(limit: string, message: string) {
+    super(message);
+    this.limit = limit;
+  }
+}

@@ -7,7 +7,7 @@
  * Values are bigints here: these paths run when flows are parsed or printed,
  * never per packet.
  */
-import { strtoull } from "./c-strto.js";
+import { ovsScanInt, strtoull } from "./c-strto.js";
 
 /** Result of a value parse: the value and mask, or OVS's error text. */
 export type Parsed = { ok: true; value: bigint; mask: bigint } | { ok: false; error: string };
@@ -301,12 +301,14 @@ export type FlagNames = ReadonlyMap<number, string>;
  */
 export function parseFlags(s: string, names: FlagNames, allowed: number, fieldName: string): Parsed {
   const unknown: Parsed = { ok: false, error: `${s}: unknown ${fieldName} flag(s)` };
-  const numeric = /^((?:0[xX][0-9a-fA-F]+)|(?:0[0-7]*)|(?:[1-9]\d*))\/((?:0[xX][0-9a-fA-F]+)|(?:0[0-7]*)|(?:[1-9]\d*))/.exec(s);
+  // `%i32/%i32` as OVS's ovs_scan reads it: 64-bit wraparound, the low 32 bits kept.
+  const numeric = /^([+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*))\/([+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*))/.exec(s);
   if (numeric) {
-    const flags = Number(numeric[1]);
-    const mask = Number(numeric[2]);
-    if ((flags & ~allowed) !== 0 || (mask & ~allowed) !== 0) return unknown;
-    return { ok: true, value: BigInt(flags), mask: BigInt(mask) };
+    const flags = ovsScanInt(numeric[1] as string, 32);
+    const mask = ovsScanInt(numeric[2] as string, 32);
+    const outside = BigInt(~allowed >>> 0);
+    if ((flags & outside) !== 0n || (mask & outside) !== 0n) return unknown;
+    return { ok: true, value: flags, mask };
   }
   const byName = [...names].sort((a, b) => a[0] - b[0]);
   if (s[0] === "+" || s[0] === "-") {
@@ -337,10 +339,11 @@ export function parseFlags(s: string, names: FlagNames, allowed: number, fieldNa
   }
   let result = 0;
   for (const part of s.split("|")) {
-    if (/^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.test(part)) {
-      const n = Number(part);
+    if (/^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.test(part)) {
+      // `%lli`: 64 bits, of which OVS checks and keeps the low 32 (its `allowed` is 32 bits wide).
+      const n = Number(ovsScanInt(part, 32));
       if ((n & ~allowed) !== 0) return unknown;
-      result |= n;
+      result = (result | n) >>> 0;
       continue;
     }
     const hit = byName.find(([, name]) => name === part);

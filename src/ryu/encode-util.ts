@@ -5,12 +5,22 @@
  * checksums (packet_utils.checksum / checksum_ip).
  */
 import { csum } from "../datapath/packet/csum.js";
+import { OvsimError } from "../flowtable/errors.js";
 import type { Layer } from "./packet-desc.js";
 import { num } from "./packet-desc.js";
 
 /** A description Ryu itself could not serialize (struct.error, a failed assert, a missing IP header). */
-export class RyuEncodeError extends Error {
+export class RyuEncodeError extends OvsimError {
   readonly code = "RYU_ENCODE";
+}
+
+/**
+ * Ryu's struct.pack range check alone: called before a size computed from
+ * the value is allocated (a header length, a data offset), so that a value
+ * that does not fit is refused before it could ask for gigabytes.
+ */
+export function checkUint(value: bigint, bytes: number, what: string): void {
+  if (value < 0n || value >= 1n << BigInt(8 * bytes)) throw new RyuEncodeError(`${what}=${value} does not fit in ${bytes} byte${bytes > 1 ? "s" : ""} (Ryu's struct.pack refuses it)`);
 }
 
 /**
@@ -18,7 +28,7 @@ export class RyuEncodeError extends Error {
  * not fit is struct.pack's error in Ryu, so here too.
  */
 export function putUint(b: Uint8Array, off: number, value: bigint, bytes: number, what: string): void {
-  if (value < 0n || value >= 1n << BigInt(8 * bytes)) throw new RyuEncodeError(`${what}=${value} does not fit in ${bytes} byte${bytes > 1 ? "s" : ""} (Ryu's struct.pack refuses it)`);
+  checkUint(value, bytes, what);
   let v = value;
   for (let i = bytes - 1; i >= 0; i--) {
     b[off + i] = Number(v & 0xffn);

@@ -29,12 +29,17 @@ function isObj(v: Json | undefined): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Member `k` of a JSON object: its own members only (a test file's `"constructor"` is no function). */
+function member(o: Obj, k: string): Json | undefined {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
 /** `{"Name": {...}}` -> ["Name", {...}]. */
 function tagged(v: Json | undefined, where: string): [string, Obj] {
   if (!isObj(v)) throw new RyuMessageError(`${where}: expected {"OFPxxx": {...}}, got ${JSON.stringify(v)}`);
   const keys = Object.keys(v);
   const k = keys[0];
-  const body = k === undefined ? undefined : v[k];
+  const body = k === undefined ? undefined : member(v, k);
   if (keys.length !== 1 || k === undefined || !isObj(body)) throw new RyuMessageError(`${where}: expected one {"OFPxxx": {...}}, got ${JSON.stringify(v)}`);
   return [k, body];
 }
@@ -44,7 +49,7 @@ function list(v: Json | undefined): readonly Json[] {
 }
 
 function int(o: Obj, k: string, def?: number): number {
-  const v = o[k];
+  const v = member(o, k);
   if (typeof v === "number") return v;
   if (v === undefined && def !== undefined) return def;
   throw new RyuMessageError(`expected a number for '${k}' in ${JSON.stringify(o)}`);
@@ -54,19 +59,19 @@ function hex(n: number | bigint): string {
   return `0x${n.toString(16)}`;
 }
 
-/** OXM field names (Ryu's) -> OVS field names, where they differ. */
-const OXM_TO_OVS: Readonly<Record<string, string>> = {
-  ipv4_src: "ip_src",
-  ipv4_dst: "ip_dst",
-  ipv6_flabel: "ipv6_label",
-  icmpv4_type: "icmp_type",
-  icmpv4_code: "icmp_code",
-  ipv6_nd_target: "nd_target",
-  ipv6_nd_sll: "nd_sll",
-  ipv6_nd_tll: "nd_tll",
-  tunnel_id: "tun_id",
-  ip_ecn: "nw_ecn",
-};
+/** OXM field names (Ryu's) -> OVS field names, where they differ (a Map: field names come from the test files). */
+const OXM_TO_OVS: ReadonlyMap<string, string> = new Map([
+  ["ipv4_src", "ip_src"],
+  ["ipv4_dst", "ip_dst"],
+  ["ipv6_flabel", "ipv6_label"],
+  ["icmpv4_type", "icmp_type"],
+  ["icmpv4_code", "icmp_code"],
+  ["ipv6_nd_target", "nd_target"],
+  ["ipv6_nd_sll", "nd_sll"],
+  ["ipv6_nd_tll", "nd_tll"],
+  ["tunnel_id", "tun_id"],
+  ["ip_ecn", "nw_ecn"],
+]);
 
 /**
  * An IPv6 mask as ovs-ofctl's text parser reads it, with the same bits.
@@ -115,7 +120,7 @@ function oxm(tlv: Json): { name: string; value: string } {
   if (tag !== "OXMTlv") throw new RyuMessageError(`unknown OXM element ${tag}`);
   const f = o["field"];
   if (typeof f !== "string") throw new RyuMessageError(`OXMTlv without a field name: ${JSON.stringify(o)}`);
-  return { name: OXM_TO_OVS[f] ?? f, value: fieldValue(o["value"], o["mask"], IPV6_FIELDS.has(f)) };
+  return { name: OXM_TO_OVS.get(f) ?? f, value: fieldValue(o["value"], o["mask"], IPV6_FIELDS.has(f)) };
 }
 
 const OF10_MATCH_FIELDS = new Set(["in_port", "dl_src", "dl_dst", "dl_vlan", "dl_vlan_pcp", "dl_type", "nw_tos", "nw_proto", "nw_src", "nw_dst", "tp_src", "tp_dst"]);
@@ -132,7 +137,7 @@ function matchText(m: Json | undefined, version: OfVersion): string[] {
   for (const [k, v] of Object.entries(o)) {
     if (k === "nw_src_mask" || k === "nw_dst_mask" || k === "wildcards") continue;
     if (!OF10_MATCH_FIELDS.has(k)) throw new RyuMessageError(`unknown OpenFlow 1.0 match field '${k}'`);
-    const bits = o[`${k}_mask`];
+    const bits = member(o, `${k}_mask`);
     const value = typeof v === "number" ? String(v) : typeof v === "string" ? v : JSON.stringify(v);
     out.push(typeof bits === "number" ? `${k}=${value}/${bits}` : `${k}=${value}`);
   }

@@ -35,7 +35,7 @@ function formatBytes(d: Uint8Array): string {
 
 function formatValue(cls: string, k: string, v: FieldValue): string {
   if (typeof v === "bigint") {
-    const kind = CLASSES[cls]?.[k]?.kind;
+    const kind = CLASSES.get(cls)?.get(k)?.kind;
     if (kind === "mac") return `'${formatEthernet(v)}'`;
     if (kind === "ipv4") return `'${formatIpv4(v)}'`;
     if (kind === "ipv6") return `'${formatIpv6(v)}'`;

@@ -54,7 +54,7 @@ const DATA: Arg = { kind: "data", def: null };
 const LIST: Arg = { kind: "list", def: null };
 
 /** Ryu's packet classes (and nested objects) as the corpus uses them, with Ryu's defaults. */
-export const CLASSES: Readonly<Record<string, Readonly<Record<string, Arg>>>> = {
+const CLASS_TABLE = {
   ethernet: { dst: mac("ff:ff:ff:ff:ff:ff"), src: mac("00:00:00:00:00:00"), ethertype: int(0x0800) },
   vlan: { pcp: int(0), cfi: int(0), vid: int(0), ethertype: int(0x0800) },
   svlan: { pcp: int(0), cfi: int(0), vid: int(0), ethertype: int(0x8100) },
@@ -133,11 +133,20 @@ export const CLASSES: Readonly<Record<string, Readonly<Record<string, Arg>>>> = 
   nd_neighbor: { res: int(0), dst: ip6("::"), option: DATA },
   nd_option_sla: { length: int(0, true), hw_src: mac("00:00:00:00:00:00"), data: BYTES },
   nd_option_tla: { length: int(0, true), hw_src: mac("00:00:00:00:00:00"), data: BYTES },
-};
+} satisfies Record<string, Record<string, Arg>>;
+
+/**
+ * CLASS_TABLE as Maps, in its order (positional arguments follow it): class
+ * and argument names come from the text, and `constructor=` must not find
+ * Object's.
+ */
+export const CLASSES: ReadonlyMap<string, ReadonlyMap<string, Arg>> = new Map(
+  Object.entries(CLASS_TABLE).map(([cls, args]) => [cls, new Map<string, Arg>(Object.entries(args))]),
+);
 
 /** Whether a field of a class is one Ryu computes when left 0 (left out when packets are printed). */
 export function isDerived(cls: string, field: string): boolean {
-  return CLASSES[cls]?.[field]?.derived === true;
+  return CLASSES.get(cls)?.get(field)?.derived === true;
 }
 
 function fail(what: string, call: PyCall, text: string): never {
@@ -208,18 +217,18 @@ function defaultOf(arg: Arg): FieldValue {
 /** A constructor call as a layer: class and arguments checked, defaults filled in. */
 export function toLayer(call: PyCall, text: string): Layer {
   const cls = className(call);
-  const schema = CLASSES[cls];
+  const schema = CLASSES.get(cls);
   if (schema === undefined) fail(`unknown packet class '${call.name}'`, call, text);
-  const names = Object.keys(schema);
+  const names = [...schema.keys()];
   if (call.args.length > names.length) fail(`${cls}() takes at most ${names.length} arguments`, call, text);
   const f = new Map<string, FieldValue>();
-  for (const n of names) f.set(n, defaultOf(schema[n] as Arg));
+  for (const n of names) f.set(n, defaultOf(schema.get(n) as Arg));
   call.args.forEach((v, i) => {
     const n = names[i] as string;
-    f.set(n, toField(cls, n, schema[n] as Arg, v, call, text));
+    f.set(n, toField(cls, n, schema.get(n) as Arg, v, call, text));
   });
   for (const [k, v] of call.kwargs) {
-    const arg = schema[k];
+    const arg = schema.get(k);
     if (arg === undefined) fail(`${cls}() has no argument '${k}'`, call, text);
     f.set(k, toField(cls, k, arg, v, call, text));
   }

@@ -17,7 +17,7 @@ import { put16 } from "../datapath/packet/bytes.js";
 import { crc32c } from "../datapath/odp-execute-set.js";
 import type { Layer } from "./packet-desc.js";
 import { num, sub } from "./packet-desc.js";
-import { RyuEncodeError, bytesField, concat, putField, putUint, ryuChecksum, ryuChecksumIp } from "./encode-util.js";
+import { RyuEncodeError, bytesField, checkUint, concat, putField, putUint, ryuChecksum, ryuChecksumIp } from "./encode-util.js";
 
 /** ICMP types whose data Ryu serializes as an object (icmp._ICMP_TYPES). */
 const ICMP_OBJECT_TYPES = new Set([0n, 3n, 8n, 11n]);
@@ -25,6 +25,7 @@ const ICMP_OBJECT_TYPES = new Set([0n, 3n, 8n, 11n]);
 function tcp(l: Layer, payload: Uint8Array, prev: Layer | undefined): Uint8Array {
   const option = bytesField(l, "option");
   const offset = num(l, "offset");
+  checkUint(offset << 4n, 1, "tcp.offset");
   let optLen = option.length + ((4 - (option.length % 4)) % 4);
   // An explicit data offset longer than the options pads them (only when there are options, as Ryu).
   if (option.length > 0 && offset !== 0n && 20 + optLen < Number(offset) * 4) optLen = Number(offset) * 4 - 20;

@@ -20,7 +20,7 @@
 import { put16 } from "../datapath/packet/bytes.js";
 import type { Layer } from "./packet-desc.js";
 import { num } from "./packet-desc.js";
-import { RyuEncodeError, bytesField, concat, putField, putUint, ryuChecksum } from "./encode-util.js";
+import { RyuEncodeError, bytesField, checkUint, concat, putField, putUint, ryuChecksum } from "./encode-util.js";
 import { encodeL4 } from "./packet-encode-l4.js";
 
 /** Ethernet's minimum payload (ethernet._MIN_PAYLOAD_LEN). */
@@ -71,6 +71,7 @@ function arp(l: Layer): Uint8Array {
 
 function ipv4(l: Layer, payload: Uint8Array): Uint8Array {
   const hl = num(l, "header_length");
+  checkUint((num(l, "version") << 4n) | hl, 1, "ipv4 version/header_length");
   const h = new Uint8Array(Number(hl) * 4);
   const option = bytesField(l, "option");
   if (h.length < 20 || h.length - 20 < option.length) throw new RyuEncodeError(`ipv4 header_length=${hl} leaves no room for the header and its ${option.length} option bytes (Ryu asserts it)`);
@@ -108,6 +109,7 @@ function ipv6Ext(e: Layer): { readonly bytes: Uint8Array; readonly counted: numb
     return { bytes: h, counted: 8 + Number(num(e, "size")) };
   }
   if (e.cls === "auth") {
+    checkUint(num(e, "size"), 1, "auth.size");
     const counted = (Number(num(e, "size")) + 2) * 4;
     if (counted < 12) throw new RyuEncodeError(`auth size=${num(e, "size")} is shorter than its header (Ryu's struct.pack refuses it)`);
     const h = new Uint8Array(counted);

@@ -17,7 +17,11 @@
  *   is deterministic.
  * - Every error is a `RyuSyntaxError` naming the offending text and its
  *   position, with a caret line under it.
+ * - Work is bounded (docs/reliability.md): expressions nest at most
+ *   MAX_PY_DEPTH levels, integers have at most MAX_PY_INT_BITS bits, bytes
+ *   and strings at most MAX_PY_BYTES; past a limit is a RyuSyntaxError.
  */
+import { OvsimError } from "../flowtable/errors.js";
 
 export interface PyBytes {
   readonly kind: "bytes";
@@ -48,7 +52,14 @@ export interface PyStack {
 
 export type PyValue = bigint | string | PyBytes | PyCall | PyIpInt | PyStack | readonly PyValue[];
 
-export class RyuSyntaxError extends Error {
+/** Deepest nesting of an expression (parentheses, calls, operands): Python's own parser stops at 200 parentheses. */
+export const MAX_PY_DEPTH = 200;
+/** Widest integer: the corpus needs 128 bits (IPv6 addresses); `2 ** 10 ** 9` must not run for ever. */
+export const MAX_PY_INT_BITS = 4096;
+/** Longest bytes or str value (1 MiB, as netdev-dummy's largest packet): `b'x' * 10 ** 12` must not exhaust memory. */
+export const MAX_PY_BYTES = 1 << 20;
+
+export class RyuSyntaxError extends OvsimError {
   readonly code = "RYU_SYNTAX";
   readonly text: string;
   readonly pos: number;
@@ -106,7 +117,11 @@ function tokenize(text: string): Tok[] {
     if (/[0-9]/.test(c)) {
       const m = /^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)/.exec(text.slice(i));
       const s = m?.[0] ?? c;
-      toks.push({ t: "num", v: BigInt(s.toLowerCase().startsWith("0o") ? `0o${s.slice(2)}` : s), pos: start });
+      // Checked before BigInt reads it: no literal this long fits in MAX_PY_INT_BITS.
+      if (s.length > MAX_PY_INT_BITS + 2) throw new RyuSyntaxError(`integer wider than ${MAX_PY_INT_BITS} bits`, text, start);
+      const v = BigInt(s.toLowerCase().startsWith("0o") ? `0o${s.slice(2)}` : s);
+      if (bitLength(v) > MAX_PY_INT_BITS) throw new RyuSyntaxError(`integer wider than ${MAX_PY_INT_BITS} bits`, text, start);
+      toks.push({ t: "num", v, pos: start });
       i += s.length;
       if (i < n && /[A-Za-z_.]/.test(text[i] as string)) throw new RyuSyntaxError(`bad number '${text.slice(start, i + 1)}'`, text, start);
       continue;
@@ -139,19 +154,20 @@ function tokenize(text: string): Tok[] {
   return toks;
 }
 
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  "0": "\0",
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  v: "\v",
-};
+/** Escapes standing for one character (`\\n` ...), by the character after the backslash. */
+const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ["n", "\n"],
+  ["t", "\t"],
+  ["r", "\r"],
+  ["0", "\0"],
+  ["\\", "\\"],
+  ["'", "'"],
+  ['"', '"'],
+  ["a", "\x07"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["v", "\v"],
+]);
 
 /** A Python string literal from the quote at `i`; characters are code units 0..255 for bytes. */
 function readString(text: string, i: number, bytes: boolean): { value: string; end: number } {
@@ -177,7 +193,7 @@ function readString(text: string, i: number, bytes: boolean): { value: string; e
       j += 4;
       continue;
     }
-    const s = SIMPLE_ESCAPES[e];
+    const s = SIMPLE_ESCAPES.get(e);
     if (s === undefined) {
       // Python keeps unknown escapes as written.
       out += `\\${e}`;
@@ -197,6 +213,7 @@ type Node =
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly toks: Tok[],
@@ -244,16 +261,19 @@ class Parser {
   }
 
   private expr(minPrec: number): Node {
+    if (++this.depth > MAX_PY_DEPTH) throw tooDeep(this.text, this.peek().pos);
     let left = this.unary();
     for (;;) {
       const t = this.peek();
-      if (t.t !== "op") return left;
+      if (t.t !== "op") break;
       const p = Parser.prec(t.v);
-      if (p < 0 || p < minPrec) return left;
+      if (p < 0 || p < minPrec) break;
       this.i++;
       const right = this.expr(t.v === "**" ? p : p + 1);
       left = { k: "bin", op: t.v, a: left, b: right, pos: t.pos };
     }
+    this.depth--;
+    return left;
   }
 
   private unary(): Node {
@@ -340,6 +360,10 @@ class Parser {
   }
 }
 
+function tooDeep(text: string, pos: number): RyuSyntaxError {
+  return new RyuSyntaxError(`expression nested more than ${MAX_PY_DEPTH} deep`, text, pos);
+}
+
 function describe(t: Tok): string {
   switch (t.t) {
     case "end":
@@ -363,8 +387,13 @@ function isBytes(v: PyValue): v is PyBytes {
   return typeof v === "object" && !Array.isArray(v) && (v as { kind?: string }).kind === "bytes";
 }
 
+/** Bits of |v| (0 for 0). */
+function bitLength(v: bigint): number {
+  return v === 0n ? 0 : (v < 0n ? -v : v).toString(2).length;
+}
+
 function repeatBytes(b: Uint8Array, n: bigint): PyBytes {
-  const k = n < 0n ? 0 : Number(n);
+  const k = n < 0n || b.length === 0 ? 0 : Number(n);
   const out = new Uint8Array(b.length * k);
   for (let i = 0; i < k; i++) out.set(b, i * b.length);
   return { kind: "bytes", data: out };
@@ -373,10 +402,25 @@ function repeatBytes(b: Uint8Array, n: bigint): PyBytes {
 const BUILTINS = new Set(["bytes", "str", "randint", "netaddr.EUI", "netaddr.IPAddress", "int"]);
 
 class Evaluator {
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly rand: RandInt,
   ) {}
+
+  /** `v` if it is within MAX_PY_INT_BITS / MAX_PY_BYTES, else the error at `pos`. */
+  private bounded<T extends PyValue>(v: T, pos: number): T {
+    if (typeof v === "bigint" && bitLength(v) > MAX_PY_INT_BITS) throw new RyuSyntaxError(`integer wider than ${MAX_PY_INT_BITS} bits`, this.text, pos);
+    const length = typeof v === "string" ? v.length : isBytes(v) ? v.data.length : 0;
+    if (length > MAX_PY_BYTES) throw new RyuSyntaxError(`value longer than ${MAX_PY_BYTES} bytes`, this.text, pos);
+    return v;
+  }
+
+  /** Would `a ** b`, `a * b` or `b` copies of a `size`-long value be within the limits? (Checked before the work is done.) */
+  private checkSize(bits: bigint, bytes: bigint, pos: number): void {
+    if (bits > BigInt(MAX_PY_INT_BITS)) throw new RyuSyntaxError(`integer wider than ${MAX_PY_INT_BITS} bits`, this.text, pos);
+    if (bytes > BigInt(MAX_PY_BYTES)) throw new RyuSyntaxError(`value longer than ${MAX_PY_BYTES} bytes`, this.text, pos);
+  }
 
   private int(n: Node): bigint {
     const v = this.eval(n);
@@ -385,6 +429,13 @@ class Evaluator {
   }
 
   eval(n: Node): PyValue {
+    if (++this.depth > MAX_PY_DEPTH) throw tooDeep(this.text, n.pos);
+    const v = this.evalNode(n);
+    this.depth--;
+    return v;
+  }
+
+  private evalNode(n: Node): PyValue {
     switch (n.k) {
       case "lit":
         return n.v;
@@ -412,31 +463,38 @@ class Evaluator {
     const a = this.eval(an);
     const b = this.eval(bn);
     if (op === "*") {
-      if (isBytes(a) && typeof b === "bigint") return repeatBytes(a.data, b);
-      if (typeof a === "bigint" && isBytes(b)) return repeatBytes(b.data, a);
-      if (typeof a === "string" && typeof b === "bigint") return a.repeat(Math.max(0, Number(b)));
-      if (typeof a === "bigint" && typeof b === "string") return b.repeat(Math.max(0, Number(a)));
+      const [seq, n] = typeof b === "bigint" ? [a, b] : [b, a];
+      if (typeof n === "bigint" && (isBytes(seq) || typeof seq === "string")) {
+        const len = isBytes(seq) ? seq.data.length : seq.length;
+        const times = n < 0n || len === 0 ? 0n : n;
+        this.checkSize(0n, BigInt(len) * times, pos);
+        return isBytes(seq) ? repeatBytes(seq.data, times) : seq.repeat(Number(times));
+      }
     }
     if (op === "+") {
       if (isBytes(a) && isBytes(b)) {
+        this.checkSize(0n, BigInt(a.data.length + b.data.length), pos);
         const out = new Uint8Array(a.data.length + b.data.length);
         out.set(a.data);
         out.set(b.data, a.data.length);
         return { kind: "bytes", data: out };
       }
-      if (typeof a === "string" && typeof b === "string") return a + b;
+      if (typeof a === "string" && typeof b === "string") return this.bounded(a + b, pos);
     }
     if (typeof a !== "bigint" || typeof b !== "bigint") throw new RyuSyntaxError(`unsupported operands for '${op}'`, this.text, pos);
     switch (op) {
       case "**":
         if (b < 0n) throw new RyuSyntaxError("negative exponent", this.text, pos);
-        return a ** b;
+        // 0, 1 and -1 stay small whatever the exponent.
+        if (bitLength(a) > 1) this.checkSize(BigInt(bitLength(a) - 1) * b, 0n, pos);
+        return this.bounded(a ** b, pos);
       case "*":
-        return a * b;
+        this.checkSize(BigInt(bitLength(a) + bitLength(b) - 1), 0n, pos);
+        return this.bounded(a * b, pos);
       case "+":
-        return a + b;
+        return this.bounded(a + b, pos);
       case "-":
-        return a - b;
+        return this.bounded(a - b, pos);
       case "&":
         return a & b;
     }
@@ -459,7 +517,11 @@ class Evaluator {
         const v = one();
         if (isBytes(v)) return v;
         if (typeof v === "string") return toBytes(v);
-        if (typeof v === "bigint") return { kind: "bytes", data: new Uint8Array(Number(v)) };
+        if (typeof v === "bigint") {
+          if (v < 0n) throw new RyuSyntaxError("negative count", this.text, n.pos);
+          this.checkSize(0n, v, n.pos);
+          return { kind: "bytes", data: new Uint8Array(Number(v)) };
+        }
         throw new RyuSyntaxError("bytes() of an unsupported value", this.text, n.pos);
       }
       case "str": {

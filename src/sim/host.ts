@@ -2,7 +2,9 @@
  * A simulated host (hypervisor): one `Switch` (src/vswitchd) — its config
  * DB, bridges and datapath, exactly what `ovsim run` drives — plus what plugs
  * into its ports from outside: VM endpoints (endpoint.ts) on VM ports and
- * underlay segments (underlay.ts) on physical ports.
+ * underlay segments (underlay.ts) on physical ports, and the host's own IP
+ * stack (ip-stack.ts: NICs outside OVS, routes, ARP, the kernel's tunnel
+ * devices, which take what the datapath outputs to a tunnel vport).
  *
  * The way a frame goes through a host:
  *   port (endpoint or NIC) ─▶ `receive(port, bytes)`: capture, then the
@@ -24,6 +26,8 @@ import { PcapCapture } from "../datapath/pcap.js";
 import type { UnderlaySegment } from "../datapath/underlay.js";
 import { OvsimError } from "../flowtable/errors.js";
 import { Switch } from "../vswitchd/switch.js";
+import type { NicOptions } from "./ip-stack.js";
+import { IpStack } from "./ip-stack.js";
 
 /** Latency between a VM and its bridge port, each way, µs. */
 export const DEFAULT_VIF_LATENCY_US = 10;
@@ -38,6 +42,18 @@ export class UnsupportedDatapathAction extends OvsimError {
   }
 }
 
+/** How a host starts. */
+export interface HostOptions {
+  /**
+   * The host's datapath is the kernel one Neutron hosts run (tnl_push_pop off): output to a
+   * tunnel port is `set(tunnel(...))` to its vport, and the host's IP stack encapsulates,
+   * routes and sends it out of a NIC (`addNic`); tunnel packets arriving on a NIC for the
+   * host's addresses go to the datapath on their vport. Default: the sandbox's userspace
+   * datapath, native tunnelling through a bridge port.
+   */
+  readonly kernelDatapath?: boolean;
+}
+
 type Attachment =
   | { readonly kind: "endpoint"; readonly endpoint: Endpoint }
   | { readonly kind: "nic"; readonly segment: UnderlaySegment; readonly handle: number };
@@ -45,7 +61,9 @@ type Attachment =
 export class Host {
   readonly name: string;
   /** The switch of this host: config DB, bridges, datapath (the per-host unit of `ovsim run`). */
-  readonly switch = new Switch();
+  readonly switch: Switch;
+  /** The host's own IP stack: NICs outside OVS, routes, ARP, the kernel's tunnel devices (ip-stack.ts). */
+  readonly ip: IpStack;
   vifLatencyUs = DEFAULT_VIF_LATENCY_US;
   private readonly loop: EventLoop;
   private readonly attachments = new Map<string, Attachment>();
@@ -53,9 +71,13 @@ export class Host {
   /** Frames output to a captured port with nothing attached. */
   private nCapturedUnattached = 0;
 
-  constructor(name: string, loop: EventLoop) {
+  constructor(name: string, loop: EventLoop, options: HostOptions = {}) {
     this.name = name;
     this.loop = loop;
+    this.switch = new Switch(options.kernelDatapath === true ? { datapathFeatures: { tnl_push_pop: "false" } } : {});
+    this.ip = new IpStack({ name, loop, switch: this.switch });
+    // What the datapath outputs to a tunnel vport goes to the kernel's tunnel device: the IP stack.
+    this.switch.attachTunnelVports((vport, bytes, tunnel) => this.ip.sendTunnel(vport, bytes, tunnel));
     this.switch.io.onRecirculate = () => this.loop.charge();
   }
 
@@ -70,11 +92,26 @@ export class Host {
     this.plug(port);
   }
 
+  /** Unplugs what is attached to `port` (a VM that left): frames output there count as unattached from now on. */
+  detach(port: string): void {
+    this.attachments.delete(port);
+  }
+
   /** Plugs port `port` (a physical port) into `segment`. */
   attachNic(port: string, segment: UnderlaySegment): void {
     const handle = segment.attach({ name: `${this.name}:${port}`, deliver: (bytes) => this.receive(port, bytes) });
     this.attachments.set(port, { kind: "nic", segment, handle });
     this.plug(port);
+  }
+
+  /**
+   * A NIC of the host outside OVS (`eth0` with the tunnel address, as on a Neutron compute
+   * node), with its MAC and addresses, plugged into `segment` if given: see ip-stack.ts.
+   * The switch is told of its addresses (`Switch.addHostAddress`).
+   */
+  addNic(name: string, options: NicOptions, segment?: UnderlaySegment): void {
+    this.ip.addNic(name, options);
+    if (segment !== undefined) this.ip.attach(name, segment);
   }
 
   /** Captures every frame received on or transmitted to `port` (the capture is shared if called twice). */

@@ -4,13 +4,17 @@
  * and `#` comments skipped; leading white space ignored (indent a host's
  * script for readability).
  *
- *   host NAME                     a new host; following ovs-* lines run on it
+ *   host NAME [kernel]            a new host; following ovs-* lines run on it (`kernel`:
+ *                                 its datapath is the kernel one, tnl_push_pop off: host.ts)
  *   ovs-vsctl ... | ovs-ofctl ... | ovs-appctl ...
  *                                 a script line on the current host (as in `ovsim run`)
  *   on NAME                       make an existing host current again
  *   segment NAME [hub] [latency=US]
  *                                 an underlay segment (a learning switch unless `hub`)
  *   link HOST PORT SEGMENT        plug a host's physical port into a segment
+ *   nic HOST DEV SEGMENT MAC IP/LEN...
+ *                                 a NIC of the host outside OVS (its tunnel address,
+ *                                 ip-stack.ts) with its addresses, on a segment
  *   vm NAME HOST PORT MAC IP      a VM endpoint on a host's port (the port may be
  *                                 created by a later line, but must exist whenever a
  *                                 `ping` or `run` line runs, and at the end)
@@ -19,11 +23,14 @@
  *   ping VM IP [count=N]          VM pings IP (runs the event loop)
  *   run [MS]                      run the event loop until idle (or for MS more virtual ms)
  *
- * A directive that cannot be run (unknown word, unknown host...) throws a
+ * A directive that cannot be run (unknown word, unknown host, a number past
+ * its limit: MAX_PING_COUNT, MAX_LATENCY_US, the clock's end...) throws a
  * ScenarioError with its line number; so does a `vm` line whose port its host
  * does not have when traffic runs (the error names the `vm` line, the host and
  * the port, and the line that ran the traffic); a failing ovs-* command does not stop
- * the scenario (as in `ovsim run`) and is reported in `commands`.
+ * the scenario (as in `ovsim run`) and is reported in `commands`. An
+ * unexpected exception on a line (a bug in ovsim) is a ScenarioError naming
+ * the line too, as an internal error.
  */
 import type { CommandResult } from "../utilities/command-result.js";
 import { runLine } from "../utilities/run-script.js";
@@ -31,6 +38,7 @@ import type { PingResult } from "../datapath/endpoint.js";
 import { formatIpv4, parseIpv4 } from "../datapath/endpoint.js";
 import type { PcapCapture } from "../datapath/pcap.js";
 import { OvsimError } from "../flowtable/errors.js";
+import { MAX_CLOCK_MS } from "../vswitchd/switch.js";
 import type { Host } from "./host.js";
 import type { SimulationOptions } from "./simulation.js";
 import { Simulation } from "./simulation.js";
@@ -72,11 +80,19 @@ function option(words: readonly string[], name: string): string | undefined {
   return w === undefined ? undefined : w.slice(name.length + 1);
 }
 
-function intOption(words: readonly string[], name: string, lineNo: number): number | undefined {
+/** Most pings one `ping` line sends (each is about a millisecond of work): more would let one line run for minutes. */
+export const MAX_PING_COUNT = 10_000;
+
+/** Longest segment latency, in microseconds (a minute): a longer one would move the clock toward its end in a few pings. */
+export const MAX_LATENCY_US = 60_000_000;
+
+function intOption(words: readonly string[], name: string, lineNo: number, max: number): number | undefined {
   const v = option(words, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new ScenarioError(lineNo, `${name}: not a number: ${v}`);
-  return Number(v);
+  const n = Number(v);
+  if (n > max) throw new ScenarioError(lineNo, `${name}: ${v} is more than ${max}, ovsim's limit`);
+  return n;
 }
 
 interface VmLine {
@@ -101,6 +117,20 @@ function checkVmPorts(vms: readonly VmLine[], when: string): void {
 
 /** Runs scenario `text` (see the file comment). */
 export function runScenario(text: string, options: SimulationOptions = {}): ScenarioResult {
+  let lineNo = 0;
+  try {
+    return runLines(text, options, (n) => {
+      lineNo = n;
+    });
+  } catch (e) {
+    if (e instanceof OvsimError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new ScenarioError(lineNo, `internal error: ${message} (please report it with the line)`);
+  }
+}
+
+/** runScenario's work; `at` hears the number of each line before it runs. */
+function runLines(text: string, options: SimulationOptions, at: (lineNo: number) => void): ScenarioResult {
   const sim = new Simulation(options);
   const commands: { host: string; command: string; result: CommandResult }[] = [];
   const pings: ScenarioPing[] = [];
@@ -110,6 +140,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
+    at(lineNo);
     const line = (lines[i] ?? "").trim();
     if (line === "" || line.startsWith("#")) continue;
     if (/^ovs-(vsctl|ofctl|appctl)\b/.test(line)) {
@@ -132,8 +163,8 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
     };
     switch (verb) {
       case "host":
-        need(1, "host NAME");
-        current = wrap(() => sim.addHost(args[0] ?? ""));
+        need(1, "host NAME [kernel]");
+        current = wrap(() => sim.addHost(args[0] ?? "", { kernelDatapath: args[1] === "kernel" }));
         break;
       case "on":
         need(1, "on NAME");
@@ -141,13 +172,17 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
         break;
       case "segment": {
         need(1, "segment NAME [hub] [latency=US]");
-        const latencyUs = intOption(args, "latency", lineNo);
+        const latencyUs = intOption(args, "latency", lineNo, MAX_LATENCY_US);
         wrap(() => sim.addSegment(args[0] ?? "", { mode: args.includes("hub") ? "hub" : "switch", ...(latencyUs !== undefined ? { latencyUs } : {}) }));
         break;
       }
       case "link":
         need(3, "link HOST PORT SEGMENT");
         wrap(() => sim.connect(args[0] ?? "", args[1] ?? "", args[2] ?? ""));
+        break;
+      case "nic":
+        need(5, "nic HOST DEV SEGMENT MAC IP/LEN...");
+        wrap(() => sim.addNic(args[0] ?? "", args[1] ?? "", args[2] ?? "", { mac: args[3] ?? "", addresses: args.slice(4) }));
         break;
       case "vm":
         need(5, "vm NAME HOST PORT MAC IP");
@@ -161,7 +196,7 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
         break;
       case "ping": {
         need(2, "ping VM IP [count=N]");
-        const count = intOption(args, "count", lineNo) ?? 1;
+        const count = intOption(args, "count", lineNo, MAX_PING_COUNT) ?? 1;
         const vm = args[0] ?? "";
         const dst = wrap(() => parseIpv4(args[1] ?? ""));
         checkVmPorts(vms, `by the ping on line ${lineNo}`);
@@ -173,6 +208,9 @@ export function runScenario(text: string, options: SimulationOptions = {}): Scen
       case "run": {
         const ms = args[0] === undefined ? undefined : Number(args[0]);
         if (ms !== undefined && !Number.isFinite(ms)) throw new ScenarioError(lineNo, `run: not a number: ${args[0]}`);
+        if (ms !== undefined && (ms < 0 || sim.nowMs + ms > MAX_CLOCK_MS)) {
+          throw new ScenarioError(lineNo, `run: ${args[0]} ms is not between 0 and the clock's end (${MAX_CLOCK_MS} ms)`);
+        }
         checkVmPorts(vms, `by the run on line ${lineNo}`);
         sim.run(ms === undefined ? undefined : sim.nowMs + ms);
         break;

@@ -23,7 +23,9 @@ import { EventLoop } from "../datapath/event-loop.js";
 import type { PcapCapture } from "../datapath/pcap.js";
 import type { SegmentOptions } from "../datapath/underlay.js";
 import { UnderlaySegment } from "../datapath/underlay.js";
+import type { HostOptions } from "./host.js";
 import { Host } from "./host.js";
+import type { NicOptions } from "./ip-stack.js";
 
 /** OVS's revalidator interval (ofproto-dpif-upcall.c: 500 ms). */
 export const REVALIDATE_EVERY_MS = 500;
@@ -38,6 +40,8 @@ export class Simulation {
   readonly hosts = new Map<string, Host>();
   readonly segments = new Map<string, UnderlaySegment>();
   readonly endpoints = new Map<string, EndpointT>();
+  /** Where each endpoint is plugged. */
+  private readonly endpointPorts = new Map<string, { readonly host: string; readonly port: string }>();
   private lastRevalidateMs = 0;
 
   constructor(options: SimulationOptions = {}) {
@@ -52,9 +56,10 @@ export class Simulation {
     return this.loop.nowMs;
   }
 
-  addHost(name: string): Host {
+  /** A new host; `{ kernelDatapath: true }` for a host on the kernel datapath (host.ts HostOptions). */
+  addHost(name: string, options: HostOptions = {}): Host {
     if (this.hosts.has(name)) throw new Error(`host ${name} exists`);
-    const h = new Host(name, this.loop);
+    const h = new Host(name, this.loop, options);
     h.switch.setClock(this.loop.nowMs);
     this.hosts.set(name, h);
     return h;
@@ -84,6 +89,15 @@ export class Simulation {
     this.host(host).attachNic(port, this.segment(segment));
   }
 
+  /**
+   * A NIC `nic` of host `host` outside OVS (its `local_ip` for tunnels, as on a Neutron
+   * compute node), with `options.mac` and `options.addresses` (`["172.31.0.1/24"]`),
+   * plugged into segment `segment` (ip-stack.ts).
+   */
+  addNic(host: string, nic: string, segment: string, options: NicOptions): void {
+    this.host(host).addNic(nic, options, this.segment(segment));
+  }
+
   /** A VM endpoint `name` with `mac` and `ip` on host `host`'s port `port`. */
   addEndpoint(name: string, host: string, port: string, mac: string, ip: string): EndpointT {
     if (this.endpoints.has(name)) throw new Error(`endpoint ${name} exists`);
@@ -91,7 +105,17 @@ export class Simulation {
     const ep = new Endpoint(name, parseMac(mac), parseIpv4(ip), this.loop, (bytes) => h.fromEndpoint(port, bytes));
     h.attachEndpoint(port, ep);
     this.endpoints.set(name, ep);
+    this.endpointPorts.set(name, { host, port });
     return ep;
+  }
+
+  /** Unplugs and forgets endpoint `name` (a VM deleted or moved away); its name may be used again. */
+  removeEndpoint(name: string): void {
+    const at = this.endpointPorts.get(name);
+    if (at === undefined) throw new Error(`no endpoint ${name}`);
+    this.host(at.host).detach(at.port);
+    this.endpoints.delete(name);
+    this.endpointPorts.delete(name);
   }
 
   endpoint(name: string): EndpointT {
@@ -105,9 +129,10 @@ export class Simulation {
     return this.segment(name).startCapture();
   }
 
-  /** Captures every frame in and out of host `host`'s port `port`. */
+  /** Captures every frame in and out of host `host`'s port `port` (or of its NIC `port`, outside OVS). */
   capturePort(host: string, port: string): PcapCapture {
-    return this.host(host).capturePort(port);
+    const h = this.host(host);
+    return h.ip.nicNames().includes(port) ? h.ip.capture(port) : h.capturePort(port);
   }
 
   /** Runs the loop until no event is left (or until `untilMs`); returns the events processed. */

@@ -156,22 +156,10 @@ const SET_DP_FEATURES_ORDER = [
   "masked_set_action", "check_pkt_len", "ct_zone", "trunc",
 ];
 
-/** Run-time feature overrides set by `dpif/set-dp-features`, per switch, per datapath type. */
-const FEATURE_OVERRIDES = new WeakMap<Switch, Map<string, Map<string, string>>>();
-
-/** The run-time value of each feature of the datapath of bridge `name`. */
+/** The run-time value of each feature of the datapath of bridge `name` (its overrides over the probed values). */
 function runTimeFeatures(sw: Switch, name: string): Map<string, string> {
-  const dpType = sw.ofproto(name)?.dpType ?? "";
-  let perDp = FEATURE_OVERRIDES.get(sw);
-  if (perDp === undefined) {
-    perDp = new Map();
-    FEATURE_OVERRIDES.set(sw, perDp);
-  }
-  let f = perDp.get(dpType);
-  if (f === undefined) {
-    f = new Map(DP_FEATURES.map(([k, , v]) => [k, v]));
-    perDp.set(dpType, f);
-  }
+  const f = new Map(DP_FEATURES.map(([k, , v]) => [k, v]));
+  for (const [k, v] of sw.ofproto(name)?.datapath.runTimeFeatures ?? []) f.set(k, v);
   return f;
 }
 
@@ -187,8 +175,9 @@ export function dpifShowDpFeatures(sw: Switch, name: string): CommandResult {
  * with FEATURE alone lists that one, with a VALUE sets a boolean feature's
  * run-time value for the bridge's datapath (silently; OVS answers "Unexpected
  * support field" and "Boolean value expected" as normal output, exit 0).
- * Numeric features take a decimal number. The values only show in listings:
- * translation does not consult them.
+ * Numeric features take a decimal number. The values live in the datapath
+ * (`Switch.setDatapathFeature`); of them translation reads `tnl_push_pop`
+ * (off: output to tunnels as with a kernel datapath).
  */
 export function dpifSetDpFeatures(sw: Switch, args: string[]): CommandResult {
   const name = args[0] ?? "";
@@ -205,10 +194,10 @@ export function dpifSetDpFeatures(sw: Switch, args: string[]): CommandResult {
   const value = args[2];
   if (value === undefined) return output([line(feature)]);
   if (spec[2] !== "true" && spec[2] !== "false") {
-    if (/^\d+$/.test(value)) rt.set(feature, String(Number(value)));
+    if (/^\d+$/.test(value)) sw.setDatapathFeature(name, feature, String(Number(value)));
     return output([]);
   }
   if (value !== "true" && value !== "false") return output(["Boolean value expected"]);
-  rt.set(feature, value);
+  sw.setDatapathFeature(name, feature, value);
   return output([]);
 }

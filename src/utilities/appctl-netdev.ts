@@ -26,7 +26,8 @@
  * and ignored.
  */
 import { packetFromHex } from "../datapath/packet/packet.js";
-import { ETH_TOTAL_MIN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
+import { strtoll10 } from "../flowtable/c-strto.js";
+import { ETH_TOTAL_MIN, MAX_PACKET_LEN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
 import type { Switch } from "../vswitchd/switch.js";
 import { dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
 import { serverError } from "./appctl-bridge.js";
@@ -50,8 +51,10 @@ export function netdevDummyReceive(sw: Switch, args: readonly string[]): Command
     }
     let len = 0;
     if (rest[i + 1] === "--len") {
-      len = Number.parseInt(rest[i + 2] ?? "", 10);
-      if (!Number.isFinite(len) || len < ETH_TOTAL_MIN) return serverError("too small packet len");
+      // OVS: `int packet_size = strtol(arg, NULL, 10)`, so 4294967297 is 1 (too small).
+      len = Number(BigInt.asIntN(32, strtoll10(rest[i + 2] ?? "")));
+      if (len < ETH_TOTAL_MIN) return serverError("too small packet len");
+      if (len > MAX_PACKET_LEN) return serverError(`too large packet len (ovsim composes packets of at most ${MAX_PACKET_LEN} bytes)`);
       i += 2;
     }
     const error = receiveOdpFlow(sw, found.bridge, found.port, arg, len);

@@ -70,7 +70,9 @@ const routeShow: Handler = (sw) => {
   const lines = ["Route Table:"];
   for (const r of sw.tunnels.routes.list()) {
     const gw = r.gw !== 0 ? ` GW ${formatIpv4(BigInt(r.gw))}` : "";
-    lines.push(`User: ${formatIpv4(BigInt(r.prefix))}/${r.plen} dev ${r.dev}${gw} SRC ${formatIpv4(BigInt(r.src))}`);
+    const kind = r.origin === "user" ? "User" : "Cached";
+    const local = r.local ? " local" : "";
+    lines.push(`${kind}: ${formatIpv4(BigInt(r.prefix))}/${r.plen} dev ${r.dev}${gw} SRC ${formatIpv4(BigInt(r.src))}${local}`);
   }
   return output(lines);
 };

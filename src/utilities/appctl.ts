@@ -25,13 +25,30 @@ import { ofprotoTraceCommand } from "./appctl-trace.js";
 import { CONNTRACK_COMMANDS } from "./appctl-conntrack.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
+import { strtoll10 } from "../flowtable/c-strto.js";
+import { LimitError } from "../flowtable/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-
-/** C's `atoll`: leading white space, optional sign, digits; anything else reads as 0. */
-function atoll(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : 0;
+/**
+ * `time/warp [TOTAL] MSECS` (lib/timeval.c timeval_warp_cb, timewarp_work):
+ * MSECS alone, or with TOTAL 0, warps once by MSECS; otherwise TOTAL is warped
+ * in steps of MSECS, the last step what is left. ovsim refuses a warp of more
+ * steps than MAX_WARP_STEPS, or past its clock's end (Switch.advance), where
+ * OVS would run for ever (10 ms a step) or overflow its clock.
+ */
+function timeWarp(sw: Switch, first: string, second: string | undefined): CommandResult {
+  // lib/timeval.c reads both with atoll.
+  const total = second === undefined ? 0n : strtoll10(first);
+  const msecs = strtoll10(second ?? first);
+  if (msecs <= 0n || total < 0n) return serverError("invalid MSECS");
+  try {
+    if (total === 0n) sw.advance(Number(msecs));
+    else sw.advance(Number(total), Number(msecs));
+  } catch (e) {
+    if (e instanceof LimitError) return serverError(`time/warp: ${e.message}`);
+    throw e;
+  }
+  return output(["warped"]);
 }
 
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
@@ -55,14 +72,7 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
       usage: "[large_msecs] msecs",
       minArgs: 1,
       maxArgs: 2,
-      // `time/warp MSECS` warps once; `time/warp TOTAL STEP` warps TOTAL in STEP increments.
-      run: (sw, [first = "", second]) => {
-        const total = atoll(first);
-        const step = second === undefined ? atoll(first) : atoll(second);
-        if (step <= 0 || total < 0) return serverError("invalid MSECS");
-        sw.advance(total, step);
-        return output(["warped"]);
-      },
+      run: (sw, [first = "", second]) => timeWarp(sw, first, second),
     },
   ],
 ]);

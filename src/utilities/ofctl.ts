@@ -6,13 +6,13 @@
  * prerequisites, then the bridge's flow_mod semantics; a refusal prints as
  * OVS prints an OFPT_ERROR (ofctl-messages.ts).
  */
-import { readFileSync } from "node:fs";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
 import type { FlowModCommand } from "../flowtable/flow-mod-parse.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import { diffFlows, replaceFlows } from "./ofctl-diff.js";
+import { readFlowFile } from "./flow-file.js";
 import type { OfVersion, SentFlowMod } from "./ofctl-messages.js";
 import { dumpXid, flowModErrorLines, header } from "./ofctl-messages.js";
 import { dumpGroupFeatures, dumpGroups, dumpGroupStats, groupMod } from "./ofctl-group.js";
@@ -94,12 +94,7 @@ function dumpAggregate(br: Bridge, text: string | undefined, o: OfctlOptions): s
  * bad line fails the whole command with `FILE:LINE: message`.
  */
 export function prepareFlowFile(br: Bridge, path: string, o: OfctlOptions, log: string[]): SentFlowMod[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new FlowParseError(`${path}: open failed (No such file or directory)`, path);
-  }
+  const text = readFlowFile(path);
   const out: SentFlowMod[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.replace(/\r$/, "");

@@ -3,6 +3,11 @@
  * as `../shared/ovs-oracle/ovs-run` runs it against real OVS: one command a
  * line, blank lines and `#` comments skipped, a failing command does not stop
  * the script. `2>&1` sends a command's errors to standard output.
+ *
+ * A bug in ovsim never loses a script's work: an unexpected exception while a
+ * line runs (anything but a refusal, which is a failed CommandResult) fails
+ * that line with an internal error naming it (`internalError`) and the script
+ * goes on with the next line (docs/reliability.md).
  */
 import type { CommandResult } from "./command-result.js";
 import { failure } from "./command-result.js";
@@ -46,12 +51,24 @@ export function runLine(sw: Switch, line: string): CommandResult {
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 
+/** What a line that hit a bug in ovsim prints (on standard error), the exception's message in it. */
+export function internalError(e: unknown): CommandResult {
+  const message = e instanceof Error ? e.message : String(e);
+  return failure(`ovsim: internal error on this line: ${message} (please report it with the line)`);
+}
+
 export function runScript(text: string, sw: Switch = new Switch()): ScriptOutput {
   const lines: { command: string; result: CommandResult }[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    lines.push({ command: line, result: runLine(sw, line) });
+    let result: CommandResult;
+    try {
+      result = runLine(sw, line);
+    } catch (e) {
+      result = internalError(e);
+    }
+    lines.push({ command: line, result });
   }
   return { lines, ok: lines.every((l) => l.result.ok) };
 }

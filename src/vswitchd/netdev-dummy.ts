@@ -24,6 +24,14 @@ import type { Switch } from "./switch.js";
 /** OVS's ETH_TOTAL_MIN: the smallest `--len`. */
 export const ETH_TOTAL_MIN = 60;
 
+/**
+ * The largest `--len` ovsim composes. OVS takes any `int` (up to 2 GB, its
+ * memory the only bound); ovsim refuses more than 1 MiB, far above any frame
+ * (a 64 KB IP datagram, a 9 KB jumbo frame), so that one line cannot
+ * allocate gigabytes.
+ */
+export const MAX_PACKET_LEN = 1 << 20;
+
 /** The dummy-netdev port named `name` (the ports netdev-dummy/receive can feed), with its bridge. */
 export function findDummyPort(sw: Switch, name: string): { bridge: Bridge; port: BridgePort } | undefined {
   const found = sw.findPort(name);

@@ -61,6 +61,7 @@ export class Ofprotos {
         br?.meterTable.clear();
         br = new Bridge(name, this.now, rt.datapath.meters);
         br.nativeTunnel = this.tunnels;
+        br.dpFeatures = rt.datapath;
         this.bridges.set(name, br);
         this.runtimes.set(name, rt);
         this.flowMode.set(name, "standalone/false");

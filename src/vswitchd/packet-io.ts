@@ -2,12 +2,14 @@
  * Packets in and out of one switch's datapaths, as bytes (OVS's
  * dpif-netdev input path and odp_execute_actions):
  *
- *   port ─▶ `receive(port, packet)`: rx counters, flow extraction, the
+ *   port ─▶ `receive(port, packet)` (or a tunnel vport ─▶ `receiveTunnel`, with
+ *   the packet's tunnel key): rx counters, flow extraction, the
  *   datapath (megaflow hit, or an upcall to translation) ─▶ datapath actions
  *   ─▶ `execute`: the actions run on the bytes (src/datapath/odp-execute.ts)
  *   with the datapath's meters at the switch's time; each packet output
  *   credits its port's tx counters and goes to what is attached to the port
- *   (`attach`), or nowhere; each packet tnl_pop decapsulated or `recirc(N)`
+ *   (`attach`), with its tunnel metadata (`set(tunnel(...))`: a tunnel vport's
+ *   sink encapsulates), or nowhere; each packet tnl_pop decapsulated or `recirc(N)`
  *   sent back goes through the datapath again (on the tunnel vport with its
  *   tunnel metadata, or on the same port with recirc_id N and its dp_hash),
  *   at most MAX_RECIRC_DEPTH times.
@@ -22,13 +24,16 @@
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
 import type { UserspaceCookie } from "../actions/xlate/odp-userspace.js";
+import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
 import type { Bridge } from "../datapath/bridge.js";
 import type { BridgePort } from "../datapath/bridge-port.js";
 import type { Datapath } from "../datapath/dpif.js";
+import { isTunnelType } from "../datapath/dpif.js";
 import type { DpifNetdev } from "../datapath/dpif-netdev.js";
 import { writeCtFlowFields } from "../datapath/conntrack/ct-metadata.js";
 import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { odpExecute } from "../datapath/odp-execute.js";
+import { writeTunnelFields } from "../datapath/odp-tnl-pop.js";
 import type { OdpRecirculation } from "../datapath/odp-execute.js";
 import { extractFlow } from "../datapath/packet/extract.js";
 import type { Packet } from "../datapath/packet/packet.js";
@@ -40,7 +45,7 @@ export const MAX_RECIRC_DEPTH = 6;
 /** Received packets kept for `takeReceived` (oldest dropped first past this). */
 export const MAX_RECEIVED_PACKETS = 4096;
 /** What a recirculated packet keeps besides its bytes: the tunnel metadata tnl_pop sets. */
-const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags];
+const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags, XM.tunTos, XM.tunTtl, XM.tunTpSrc, XM.tunTpDst];
 
 export type ControllerCookie = Extract<UserspaceCookie, { readonly kind: "controller" }>;
 
@@ -52,8 +57,18 @@ export interface DatapathTap {
   controller(dp: Datapath, packet: Packet, cookie: ControllerCookie): void;
 }
 
-/** What sits on a port: it is handed each frame the switch outputs there (bytes it may keep; never edited later). */
-export type PortSink = (bytes: Uint8Array) => void;
+/**
+ * What sits on a port: it is handed each frame the switch outputs there (bytes it may
+ * keep; never edited later) and the packet's tunnel metadata (null unless the datapath
+ * set one with `set(tunnel(...))`). Attached to a datapath tunnel vport (by its name,
+ * `vxlan_sys_4789`, `gre_sys`, `genev_sys_6081`), it is the vport's device: it
+ * encapsulates the frame with that metadata (src/sim/ip-stack.ts). A sink that only
+ * wants bytes takes one argument.
+ */
+export type PortSink = (bytes: Uint8Array, tunnel: TunnelKey | null) => void;
+
+/** What takes the packets output to tunnel vports: the vport's name (`vxlan_sys_4789`), the frame, its tunnel metadata. */
+export type VportSink = (vport: string, bytes: Uint8Array, tunnel: TunnelKey | null) => void;
 
 /** A packet a port received and the datapath actions it got. */
 export interface ReceivedPacket {
@@ -85,6 +100,8 @@ export class PacketIo {
   /** Called for each packet sent through a datapath again (tnl_pop, recirc): a simulation's packet budget. */
   onRecirculate: (() => void) | null = null;
   private readonly sinks = new Map<string, PortSink>();
+  /** Takes what is output to a tunnel vport with no sink of its own (the host's tunnel devices). */
+  private vportSink: VportSink | null = null;
   private received: ReceivedPacket[] = [];
 
   constructor(private readonly owner: PacketIoOwner) {}
@@ -96,6 +113,11 @@ export class PacketIo {
   attach(port: string, sink: PortSink | null): void {
     if (sink === null) this.sinks.delete(port);
     else this.sinks.set(port, sink);
+  }
+
+  /** Attaches the device of every tunnel vport without a sink of its own (`attach` by name wins). null detaches. */
+  attachVports(sink: VportSink | null): void {
+    this.vportSink = sink;
   }
 
   /** Packets received since the last call, oldest first. */
@@ -129,6 +151,33 @@ export class PacketIo {
     this.execute(bridge, packet, actions, false, 0, port.odpPort ?? 0);
   }
 
+  /**
+   * A packet a tunnel vport decapsulated arrives with its tunnel key (the way the kernel's
+   * vxlan / gre / geneve device hands it to the datapath): on datapath `dp`'s port
+   * `odpPort` (the vport), flow extraction with the tunnel fields, the datapath (whose
+   * upcall finds the tunnel port by the key: tnl_port_receive), the actions executed. The
+   * tunnel port's rx counters count in translation. False when no bridge runs on `dp`.
+   */
+  receiveTunnel(dp: Datapath, odpPort: number, packet: Packet, tunnel: TunnelKey): boolean {
+    let bridge: Bridge | undefined;
+    for (const br of this.owner.bridges()) {
+      if (this.owner.datapathOf(br.name) === dp) {
+        bridge = br;
+        break;
+      }
+    }
+    if (bridge === undefined) return false;
+    const flow = new Uint32Array(XLATE_FLOW_WORDS);
+    extractFlow(packet, odpPort, flow, this.owner.vlanLimit());
+    writeTunnelFields(flow, tunnel);
+    const key = new Uint32Array(DP_KEY_WORDS);
+    key.set(flow.subarray(0, DP_KEY_WORDS));
+    key[W.IN_PORT] = odpPort;
+    const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now());
+    this.execute(bridge, packet, actions, false, 0, odpPort);
+    return true;
+  }
+
   /** The datapath pass of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length: its datapath actions. */
   deliver(bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): readonly OdpAction[] {
     port.stats.rxPackets++;
@@ -156,8 +205,9 @@ export class PacketIo {
       tap?.output(dp, o.odpPort, o.packet);
       if (pruneOutputs || name === undefined) continue;
       const sink = this.sinks.get(name);
-      if (sink === undefined) this.nUnattached++;
-      else sink(o.packet.data());
+      if (sink !== undefined) sink(o.packet.data(), o.tunnel);
+      else if (this.vportSink !== null && isTunnelType(dp.portByNumber(o.odpPort)?.type ?? "")) this.vportSink(name, o.packet.data(), o.tunnel);
+      else this.nUnattached++;
     }
     if (tap !== null) {
       for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
@@ -165,16 +215,21 @@ export class PacketIo {
     for (const d of r.recirculations) this.recirculate(bridge, dp, d, depth + 1);
   }
 
-  /** Credits the tx counters of the port of `dp` numbered `odpPort` with one packet of `bytes`; its name. */
+  /**
+   * Credits the tx counters of the port of `dp` numbered `odpPort` with one packet of
+   * `bytes`; the name its sink is attached under. A tunnel vport (shared by the tunnel
+   * ports of its type and UDP port) is the datapath port's name (`vxlan_sys_4789`): its
+   * tunnel ports count their packets in translation (XlateBridge.countTunnel), as OVS's.
+   */
   private creditOutput(dp: Datapath, odpPort: number, bytes: number): string | undefined {
     for (const br of this.owner.bridges()) {
       if (this.owner.datapathOf(br.name) !== dp) continue;
       const p = br.ports().find((q) => q.odpPort === odpPort);
-      if (p !== undefined) {
-        p.stats.txPackets++;
-        p.stats.txBytes += bytes;
-        return p.name;
-      }
+      if (p === undefined) continue;
+      if (p.tunnel !== null) break;
+      p.stats.txPackets++;
+      p.stats.txBytes += bytes;
+      return p.name;
     }
     return dp.portByNumber(odpPort)?.name;
   }

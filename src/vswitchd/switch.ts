@@ -35,6 +35,7 @@ import type { Datapath } from "../datapath/dpif.js";
 import type { DpifNetdev } from "../datapath/dpif-netdev.js";
 import { vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { TunnelEnv } from "../datapath/tunnel-env.js";
+import { parseIpv4Strict } from "../flowtable/field-values.js";
 import type { ActionList } from "../actions/action-types.js";
 import type { TableName } from "../datapath/config-db.js";
 import { Packet, packetFromHex } from "../datapath/packet/packet.js";
@@ -49,17 +50,43 @@ import { formatMeterConfig, parseMeterMod } from "../datapath/meter-text.js";
 import { Datapaths } from "./datapaths.js";
 import { applyGroupMod, applyMeterMod, protocolOfVersion, receiveGroupMod } from "./group-meter-mods.js";
 import { SwitchError, TraceError } from "./errors.js";
+import { LimitError } from "../flowtable/errors.js";
 import { formatFlowLine, selectFlows } from "./flow-dump.js";
 import type { OfVersion } from "./flow-mod-text.js";
 import { applyFlowMod, prepareFlowMod } from "./flow-mod-text.js";
 import { Ofprotos } from "./ofprotos.js";
 import type { BridgeOptions, DbValue, PortOptions } from "./ovsdb-ops.js";
 import { addBridge, addPort, datumOf, deleteBridge, deletePort, findRecord, valueOf } from "./ovsdb-ops.js";
-import type { PortSink } from "./packet-io.js";
+import type { PortSink, VportSink } from "./packet-io.js";
+import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
 import { PacketIo } from "./packet-io.js";
 import type { Trace, TraceOptions } from "./trace.js";
 import { parseCtNext, parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
 import { formatConntrackEntry } from "../datapath/conntrack/ct-entry.js";
+
+/**
+ * Most steps one `advance` (`time/warp TOTAL STEP`) runs. OVS has no limit,
+ * but each of its warp steps takes at least 10 ms of real time (timewarp_work
+ * polls), so 100000 steps are a quarter of an hour there; OVS's own tests warp
+ * a few hundred steps at most. More would let one line run for ever.
+ */
+export const MAX_WARP_STEPS = 100_000;
+
+/**
+ * How far the virtual clock goes: 2^53 microseconds, so that times in
+ * microseconds (meters) and milliseconds stay exact integers (285 years).
+ * OVS's clock overflows on `time/warp 99999999999999999999`.
+ */
+export const MAX_CLOCK_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+/** `a.b.c.d[/len]` as numbers; RangeError when malformed. */
+function parseCidr(s: string): { ip: number; plen: number } {
+  const slash = s.indexOf("/");
+  const ip = parseIpv4Strict(slash < 0 ? s : s.slice(0, slash));
+  const plen = slash < 0 ? 32 : /^\d+$/.test(s.slice(slash + 1)) ? Number(s.slice(slash + 1)) : NaN;
+  if (ip === null || !(plen >= 0 && plen <= 32)) throw new RangeError(`bad IPv4 address or prefix: ${s}`);
+  return { ip: Number(ip), plen };
+}
 
 /** A fresh database as `ovs-vsctl --no-wait init` leaves it: one Open_vSwitch row, next_cfg 0. */
 function initialDb(): { db: ConfigDb; ovsUuid: string } {
@@ -141,6 +168,12 @@ export interface PortEvent {
   readonly columns: readonly string[];
 }
 
+/** How a switch starts (`new Switch(options)`). */
+export interface SwitchOptions {
+  /** Datapath feature values each datapath starts with, by feature name (`{ tnl_push_pop: "false" }`). */
+  readonly datapathFeatures?: Readonly<Record<string, string>>;
+}
+
 /** Hears each committed change of the config DB: the rows that changed, the version before and after. */
 export type DbMonitor = (changes: readonly RowChange[], after: ConfigDb, before: ConfigDb) => void;
 
@@ -162,7 +195,14 @@ export class Switch {
   private readonly monitors = new Set<DbMonitor>();
   private clock = 0;
 
-  constructor() {
+  /**
+   * `options.datapathFeatures`: feature values each datapath starts with (as
+   * `dpif/set-dp-features` would set them); `{ tnl_push_pop: "false" }` is a host whose
+   * datapath does not push tunnel headers itself, as the kernel datapath Neutron hosts
+   * run: output to a tunnel port is `set(tunnel(...))` to its vport.
+   */
+  constructor(options: SwitchOptions = {}) {
+    for (const [k, v] of Object.entries(options.datapathFeatures ?? {})) this.vswitchd.datapathFeatures.set(k, v);
     const init = initialDb();
     this.ovsUuid = init.ovsUuid;
     this.tunnels = new TunnelEnv(() => this.tunnelViews());
@@ -274,10 +314,18 @@ export class Switch {
   /**
    * `ovs-appctl time/warp MSECS [STEP]`: pending megaflow stats are pushed,
    * then each step advances the clock (flows and MAC entries expire) and runs
-   * a revalidator round.
+   * a revalidator round. A LimitError, changing nothing, for more than
+   * MAX_WARP_STEPS steps or a clock past MAX_CLOCK_MS.
    */
   advance(msecs: number, step: number = msecs): void {
     if (!(msecs >= 0) || !(step > 0)) throw new RangeError(`advance: msecs must be >= 0 and step > 0 (got ${msecs}, ${step})`);
+    const steps = Math.ceil(msecs / step);
+    if (steps > MAX_WARP_STEPS) {
+      throw new LimitError("MAX_WARP_STEPS", `${msecs} ms in steps of ${step} ms is more than ${MAX_WARP_STEPS} steps, ovsim's limit for one warp`);
+    }
+    if (this.clock + msecs > MAX_CLOCK_MS) {
+      throw new LimitError("MAX_CLOCK_MS", `the clock would pass ${MAX_CLOCK_MS} ms (285 years), as far as ovsim's clock goes`);
+    }
     this.datapaths.pushStats(this.clock);
     const end = this.clock + msecs;
     while (this.clock < end) {
@@ -508,9 +556,39 @@ export class Switch {
     this.io.receive(found.bridge, found.port, new Packet(bytes.slice()));
   }
 
-  /** Attaches what sits on port `port` (a VM, a link, a test's collector): it gets each frame output there. null detaches. */
+  /**
+   * A packet arrives on datapath tunnel vport `vport` (`vxlan_sys_4789`, `gre_sys`,
+   * `genev_sys_6081`) with its tunnel key, as a kernel tunnel device hands a decapsulated
+   * packet to the datapath: the tunnel port is found by the key (in_key, remote_ip =
+   * tun_src, local_ip = tun_dst, as OVS's tnl_port_receive); none takes it: a drop.
+   */
+  receiveTunnel(vport: string, bytes: Uint8Array, tunnel: TunnelKey): void {
+    for (const dp of this.vswitchd.openDatapaths()) {
+      const p = dp.port(vport);
+      if (p === undefined) continue;
+      this.io.receiveTunnel(dp, p.odpPort, new Packet(bytes.slice()), tunnel);
+      return;
+    }
+    throw new SwitchError(`${vport}: no such datapath port`);
+  }
+
+  /**
+   * Attaches what sits on port `port` (a VM, a link, a test's collector): it gets each frame
+   * output there. A datapath tunnel vport's name (`vxlan_sys_4789`) attaches its device: it
+   * gets the frames with their tunnel metadata. null detaches.
+   */
   attach(port: string, sink: PortSink | null): void {
     this.io.attach(port, sink);
+  }
+
+  /**
+   * Attaches the tunnel devices of the host: `sink(vport, bytes, tunnel)` gets each frame
+   * the datapath outputs to a tunnel vport (`vxlan_sys_4789`, `gre_sys`, `genev_sys_6081`,
+   * whichever the tunnel ports created) that has no sink of its own, with the tunnel
+   * metadata `set(tunnel(...))` gave it. null detaches.
+   */
+  attachTunnelVports(sink: VportSink | null): void {
+    this.io.attachVports(sink);
   }
 
   /**
@@ -550,6 +628,49 @@ export class Switch {
     const dp = this.ofprotos.runtime(bridge)?.datapath;
     if (dp === undefined) return [];
     return dp.conntrack.dump(this.clock, options.zone).map((e) => formatConntrackEntry(e, { verbose: options.verbose === true, stats: options.stats === true }));
+  }
+
+  /**
+   * The host has address `cidr` (`172.31.0.1/24`) on device `dev` (a NIC outside OVS, or a
+   * bridge's internal port), as OVS hears it from the kernel (route_table.c): the address
+   * on the device, and routes that `ovs/route/show` lists as `Cached: 172.31.0.1/32 dev
+   * eth0 SRC 172.31.0.1 local` and `Cached: 172.31.0.0/24 dev eth0 SRC 172.31.0.1`. A
+   * native tunnel whose local_ip is this address then routes (ovs_router_lookup wants the
+   * source on a local route). Throws RangeError on a bad address.
+   */
+  addHostAddress(dev: string, cidr: string): void {
+    const a = parseCidr(cidr);
+    this.tunnels.addHostAddress(dev, a.ip, a.plen);
+    this.datapaths.noteConfigChange();
+  }
+
+  /** The host's address `cidr` on `dev` goes, with its routes. */
+  removeHostAddress(dev: string, cidr: string): void {
+    const a = parseCidr(cidr);
+    this.tunnels.removeHostAddress(dev, a.ip, a.plen);
+    this.datapaths.noteConfigChange();
+  }
+
+  /** A route of the host's kernel (`0.0.0.0/0` through `gateway` on `dev`): `Cached:` in `ovs/route/show`. Throws RangeError when `dev` has no address to reach it from. */
+  addHostRoute(cidr: string, dev: string, gateway?: string): void {
+    const a = parseCidr(cidr);
+    const gw = gateway === undefined ? 0 : parseCidr(gateway).ip;
+    if (!this.tunnels.addHostRoute(a.ip, a.plen, dev, gw)) throw new RangeError(`addHostRoute: ${dev} has no address for ${cidr}`);
+    this.datapaths.noteConfigChange();
+  }
+
+  /**
+   * `ovs-appctl dpif/set-dp-features BRIDGE FEATURE VALUE`: the run-time value of a feature
+   * of the datapath bridge `bridge` runs on ("tnl_push_pop", "false": tunnels as with a
+   * kernel datapath, `set(tunnel(...))` to the vport). Megaflows are revalidated.
+   */
+  setDatapathFeature(bridge: string, feature: string, value: string): void {
+    this.requireBridge(bridge);
+    const dp = this.ofprotos.runtime(bridge)?.datapath;
+    if (dp === undefined) return;
+    this.datapaths.pushStats(this.clock);
+    dp.runTimeFeatures.set(feature, value);
+    this.datapaths.noteConfigChange();
   }
 
   /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */

@@ -30,11 +30,12 @@ import type { XlateResult } from "../actions/xlate/xlate.js";
 import { formatActions } from "../actions/action-text.js";
 import type { Datapath } from "../datapath/dpif.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
+import { tnlPortReceive } from "../datapath/tnl-port-receive.js";
 import { flowCompose } from "../datapath/packet/compose.js";
 import { flowOfPacket } from "../datapath/packet/packet-flow.js";
 import type { Packet } from "../datapath/packet/packet.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
-import { M, writeMember } from "../flowtable/flow-layout.js";
+import { M, readSmall, writeMember } from "../flowtable/flow-layout.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { TraceError } from "./errors.js";
@@ -242,6 +243,14 @@ export function parseTraceOdpFlow(sw: Switch, dp: Datapath | undefined, text: st
   if (!odp.ok) return { error: odp.error };
   if (dp === undefined) throw new TraceError("Cannot find the datapath");
   const inPort = odp.odpInPort ?? 0xffffffff;
+  if (readSmall(odp.flow, M.tunDst) !== 0) {
+    // xlate_lookup_ofproto_: a tunnel packet's port is found by its tunnel key (tnl_port_receive).
+    const candidates = sw.bridgesOf(dp).flatMap((bridge) => bridge.ports().filter((p) => p.tunnel !== null && p.odpPort === inPort).map((port) => ({ bridge, port })));
+    const found = tnlPortReceive(candidates, odp.flow);
+    if (found === undefined) throw new TraceError("no OpenFlow tunnel port for this packet");
+    writeMember(odp.flow, M.inPort, BigInt(found.port.ofport));
+    return { bridge: found.bridge.name, flow: odp.flow };
+  }
   for (const rt of sw.vswitchd.runtimes()) {
     if (rt.datapath !== dp) continue;
     for (const live of rt.ports.values()) {

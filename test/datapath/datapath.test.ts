@@ -95,7 +95,7 @@ describe("bridges as translation sees them", () => {
     ]);
     expect(br?.port(1)?.vlan).toEqual({ mode: "access", tag: 10, trunks: [] });
     expect(br?.port(2)?.vlan).toEqual({ mode: "trunk", tag: null, trunks: [20, 30] });
-    expect(br?.port(3)?.tunnel).toEqual({ type: "vxlan", remoteIp: "10.0.0.2", localIp: null, outKey: "flow", inKey: "flow", dstPort: 4789, outKeyPresent: true, ttl: 64, tos: 0, egressPktMark: null });
+    expect(br?.port(3)?.tunnel).toEqual({ type: "vxlan", remoteIp: "10.0.0.2", localIp: null, outKey: "flow", inKey: "flow", dstPort: 4789, outKeyPresent: true, ttl: 64, tos: 0, egressPktMark: null, csum: false, dfDefault: true });
   });
 
   it("patch peers resolve across bridges of the same datapath only", () => {

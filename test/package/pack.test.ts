@@ -127,7 +127,7 @@ describe.skipIf(skip)("the packed package, installed into a fresh project", () =
     if (tmp !== "" && !process.env["KEEP"]) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("ships bin, dist, docs, README.md and the README's example scripts; no goldens, no source maps", () => {
+  it("ships bin, dist, docs, README.md and the README's example scripts and clouds; no goldens, no source maps", () => {
     const shipped = files(installed);
     expect(shipped).toContain("bin/ovsim.js");
     expect(shipped).toContain("dist/index.js");
@@ -139,7 +139,8 @@ describe.skipIf(skip)("the packed package, installed into a fresh project", () =
     expect(shipped).toContain("fixtures/scenarios/two-hosts-vlan.scn");
     expect(shipped).toContain("fixtures/scenarios/two-hosts-vxlan.scn");
     expect(shipped.filter((f) => f.endsWith(".map"))).toEqual([]);
-    expect(shipped.filter((f) => f.startsWith("fixtures/") && !/^fixtures\/(examples\/[^/]+\.ovs|scenarios\/[^/]+\.scn)$/.test(f))).toEqual([]);
+    expect(shipped).toContain("fixtures/cloud-examples/two-hosts.json");
+    expect(shipped.filter((f) => f.startsWith("fixtures/") && !/^fixtures\/(examples\/[^/]+\.ovs|scenarios\/[^/]+\.scn|cloud-examples\/[^/]+\.(json|md))$/.test(f))).toEqual([]);
     expect(shipped.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
   });
 

@@ -11,6 +11,7 @@
  *   OpenFlow ports; TCIs with the CFI bit), so two actions that print alike
  *   are structurally equal.
  * - Header rewrites live in `odp-set.ts`, tunnel headers in `odp-tnl-push.ts`,
+ *   tunnel metadata (`set(tunnel(...))`) in `odp-tunnel.ts`,
  *   conntrack in `odp-ct.ts`, upcalls in `odp-userspace.ts`; this file joins them.
  * - An empty list prints `drop`, as OVS prints no actions; `{ type: "drop" }`
  *   is OVS_ACTION_ATTR_DROP, an explicit drop that also prints `drop`.
@@ -21,6 +22,8 @@ import type { OdpSetAction } from "./odp-set.js";
 import { formatOdpKeyAttr } from "./odp-set.js";
 import type { OdpTnlPushAction } from "./odp-tnl-push.js";
 import { formatTnlPush } from "./odp-tnl-push.js";
+import type { OdpSetTunnelAction } from "./odp-tunnel.js";
+import { formatSetTunnel } from "./odp-tunnel.js";
 import type { OdpUserspaceAction } from "./odp-userspace.js";
 import { formatUserspace } from "./odp-userspace.js";
 
@@ -132,6 +135,7 @@ export type OdpAction =
   | OdpPopMplsAction
   | OdpSetMplsAction
   | OdpSetAction
+  | OdpSetTunnelAction
   | OdpUserspaceAction
   | OdpRecircAction
   | OdpHashAction
@@ -178,6 +182,7 @@ const FORMAT: Formatters = {
   pop_mpls: (a) => `pop_mpls(eth_type=0x${a.ethertype.toString(16)})`,
   set_mpls: (a) => `set(mpls(${formatMplsLse(a.lse)}))`,
   set: (a) => `set(${formatOdpKeyAttr(a)})`,
+  set_tunnel: formatSetTunnel,
   userspace: formatUserspace,
   recirc: (a) => `recirc(${a.id === 0 ? "0" : `0x${a.id.toString(16)}`})`,
   hash: (a) => `hash(${a.alg}(${a.basis}))`,

@@ -8,7 +8,12 @@
  * - `recirc_id` and `dp_hash`: set by the datapath when a packet recirculates
  *   (`hash(...),recirc(N)` of a select group);
  * - the TPID of each VLAN header (OVS's `flow->vlans[i].tpid`): 0x8100, or
- *   0x88a8 after `push_vlan:0x88a8`, printed as `push_vlan(tpid=0x88a8,...)`.
+ *   0x88a8 after `push_vlan:0x88a8`, printed as `push_vlan(tpid=0x88a8,...)`;
+ * - the outer TOS and TTL of a tunnelled packet (OVS's `flow->tunnel.ip_tos`
+ *   and `ip_ttl`) and its UDP ports (`tp_src`, `tp_dst`): what the tunnel vport
+ *   or tnl_pop read from the outer headers, and what tnl_port_send chooses for
+ *   a tunnel output. `ofproto/trace` prints the first two as `tun_tos=` /
+ *   `tun_ttl=`; a tunnel packet's megaflow matches the TOS exactly (tnl_wc_init).
  *
  * A *translation flow* is a flow key followed by these words
  * (`XLATE_FLOW_WORDS` long). Code that only knows flow keys keeps working on
@@ -23,7 +28,7 @@ import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { FLOW_WORDS } from "../../flowtable/flow-layout.js";
 
 /** Length of a translation flow: the flow key plus the datapath-only words below. */
-export const XLATE_FLOW_WORDS = FLOW_WORDS + 4;
+export const XLATE_FLOW_WORDS = FLOW_WORDS + 6;
 
 export const ETH_TYPE_VLAN_8021Q = 0x8100;
 export const ETH_TYPE_VLAN_8021AD = 0x88a8;
@@ -39,6 +44,16 @@ export const XM = {
   recircId: { name: "recirc_id", word: FLOW_WORDS + 2, shift: 0, bits: 32 },
   /** The dp_hash the datapath's `hash(...)` action computed (0: none). */
   dpHash: { name: "dp_hash", word: FLOW_WORDS + 3, shift: 0, bits: 32 },
+  /** The tunnel's outer IP TOS (flow->tunnel.ip_tos). */
+  tunTos: { name: "tun_tos", word: FLOW_WORDS + 4, shift: 8, bits: 8 },
+  /** The tunnel's outer IP TTL (flow->tunnel.ip_ttl). */
+  tunTtl: { name: "tun_ttl", word: FLOW_WORDS + 4, shift: 0, bits: 8 },
+  /**
+   * The tunnel's outer UDP ports (flow->tunnel.tp_src / tp_dst): never matched (tnl_wc_init
+   * leaves them wildcarded), but a tunnel output keeps the received tp_src in its key.
+   */
+  tunTpSrc: { name: "tun_tp_src", word: FLOW_WORDS + 5, shift: 16, bits: 16 },
+  tunTpDst: { name: "tun_tp_dst", word: FLOW_WORDS + 5, shift: 0, bits: 16 },
 } as const satisfies Record<string, FlowMember>;
 
 /** A translation flow holding `key` (a flow key or a translation flow), metadata zero. */

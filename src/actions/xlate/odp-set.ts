@@ -194,8 +194,9 @@ export function odpSet(
   for (const field of fields) {
     const zero: OdpValue = field.kind === "in6" ? 0n : 0;
     const key = field.name === "" ? "value" : field.name;
-    const m = masks ? (masks[key] ?? zero) : fullMask(field);
-    const v = values[key] ?? zero;
+    // Own properties only: a field named like an Object member must not find it.
+    const m = masks ? ((Object.hasOwn(masks, key) ? masks[key] : undefined) ?? zero) : fullMask(field);
+    const v = (Object.hasOwn(values, key) ? values[key] : undefined) ?? zero;
     const wide = field.kind === "in6";
     vs.push(wide ? BigInt(v) & BigInt(m) : Number(BigInt(v) & BigInt(m)));
     ms.push(wide ? BigInt(m) : Number(m));

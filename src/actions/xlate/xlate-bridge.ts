@@ -35,6 +35,10 @@ export interface XlateTunnelConfig {
   readonly tos: number | "inherit";
   /** `options:egress_pkt_mark`: the pkt_mark a packet leaves through the tunnel with, or null (unset). */
   readonly egressPktMark: number | null;
+  /** `options:csum=true`: the outer header carries a checksum (the tunnel key's csum flag). */
+  readonly csum?: boolean;
+  /** `options:df_default` (default true): the outer header's don't-fragment bit (the df flag). */
+  readonly dfDefault?: boolean;
 }
 
 export interface XlatePort {
@@ -107,4 +111,17 @@ export interface XlateBridge {
   meterDpId?(id: number): number | undefined;
   /** Optional (added with native tunnels): routes and neighbours for output to tunnel ports (xlate-tunnel.ts). */
   readonly nativeTunnel?: XlateNativeTunnel | undefined;
+  /**
+   * Optional (added with kernel tunnels): whether the bridge's datapath pushes and pops
+   * tunnel headers itself (the `tnl_push_pop` datapath feature). Native tunnelling needs it
+   * and `nativeTunnel`; otherwise output to a tunnel port is `set(tunnel(...))` to its
+   * vport, as with a kernel datapath (xlate-tunnel.ts). Absent: true.
+   */
+  readonly tunnelPushPop?: boolean;
+  /**
+   * Optional (added with kernel tunnels): counts packets sent (`tx`) or received (`rx`)
+   * through tunnel port `port`, as OVS's netdev_vport_inc_tx / inc_rx do during
+   * translation with stats (the upcall's packet, then pushed megaflow stats).
+   */
+  countTunnel?(port: XlatePort, dir: "rx" | "tx", packets: number, bytes: number): void;
 }

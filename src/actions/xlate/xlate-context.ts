@@ -31,7 +31,8 @@ import { OFPP_NONE } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
 import { finishFreezing } from "./xlate-freeze.js";
-import { nativeTunnelOutput, terminateNativeTunnel } from "./xlate-tunnel.js";
+import type { TunnelKey } from "./odp-tunnel.js";
+import { terminateNativeTunnel, tunnelOutput } from "./xlate-tunnel.js";
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
 export const MAX_DEPTH = 64;
@@ -189,6 +190,10 @@ export class XlateCtx {
   readonly recircs: Recirculation[] = [];
   /** Mutable only for native tunnel output, which turns it off for the underlay bridge. */
   allowSideEffects: boolean;
+  /** The packet's own tunnel destination (IPv4, 0: none): OVS's orig_tunnel_ipv6_dst. */
+  readonly origTunnelDst: number;
+  /** The tunnel key last committed with `set(tunnel(...))` (OVS's base_flow.tunnel), null: none yet. */
+  committedTunnel: TunnelKey | null = null;
   readonly now: number;
   resubmitStats: XlateStats | null;
   readonly recircIds: RecircIds;
@@ -200,9 +205,12 @@ export class XlateCtx {
     this.firstBridge = bridge;
     this.flow = flow;
     this.base = flow.slice();
+    this.origTunnelDst = readSmall(flow, M.tunDst);
     // The datapath does not keep tunnel metadata unless translation sets it again.
     this.base.fill(0, M.tunId.word, M.tunDst.word + 1);
     this.base[M.tunFlags.word] = (this.base[M.tunFlags.word] ?? 0) & 0xffff0000;
+    this.base[XM.tunTos.word] = 0;
+    this.base[XM.tunTpSrc.word] = 0;
     this.wc = new Uint32Array(XLATE_FLOW_WORDS);
     this.odp = [];
     this.root = [];
@@ -410,14 +418,14 @@ export class XlateCtx {
       this.patchPortOutput(port, last);
       return;
     }
-    const tunnels = this.bridge.nativeTunnel;
-    if (port.tunnel !== null && tunnels !== undefined) {
-      nativeTunnelOutput(this, tunnels, port, last);
+    if (port.tunnel !== null) {
+      tunnelOutput(this, port, last);
       return;
     }
     if (port.odpPort === null) return;
     this.commit();
-    const pop = tunnels !== undefined ? terminateNativeTunnel(this, tunnels, port) : null;
+    const tunnels = this.bridge.nativeTunnel;
+    const pop = tunnels !== undefined && this.bridge.tunnelPushPop !== false ? terminateNativeTunnel(this, tunnels, port) : null;
     if (pop !== null) {
       this.odp.push({ type: "tnl_pop", port: pop });
       return;
@@ -442,6 +450,7 @@ export class XlateCtx {
     this.actsetOutput = OFPP_UNSET;
     this.actionSetHasGroup = false;
     const savedTunMask = this.wc.slice(M.tunId.word, M.tunFlags.word + 1);
+    const savedOuterMask = [this.wc[XM.tunTos.word] ?? 0, this.wc[XM.tunTpSrc.word] ?? 0];
     const oldConntracked = this.conntracked;
     const oldTrace = this.trace;
     const oldBridge = this.bridge;
@@ -451,6 +460,11 @@ export class XlateCtx {
     f.fill(0, M.metadata.word, M.metadata.word + 2);
     f.fill(0, M.tunId.word, M.tunDst.word + 1);
     f[M.tunFlags.word] = (f[M.tunFlags.word] ?? 0) & 0xffff0000;
+    // The outer TOS / TTL / UDP ports are tunnel metadata too (OVS clears all of flow->tunnel).
+    f[XM.tunTos.word] = 0;
+    f[XM.tunTpSrc.word] = 0;
+    this.wc[XM.tunTos.word] = 0;
+    this.wc[XM.tunTpSrc.word] = 0;
     this.wc.fill(0, M.tunId.word, M.tunDst.word + 1);
     this.wc[M.tunFlags.word] = (this.wc[M.tunFlags.word] ?? 0) & 0xffff0000;
     f.fill(0, M.regs[0]!.word, M.regs[0]!.word + 16);
@@ -467,6 +481,8 @@ export class XlateCtx {
     this.trace = oldTrace;
     this.bridge = oldBridge;
     this.wc.set(savedTunMask, M.tunId.word);
+    this.wc[XM.tunTos.word] = savedOuterMask[0] ?? 0;
+    this.wc[XM.tunTpSrc.word] = savedOuterMask[1] ?? 0;
     this.flow.set(savedFlow);
     this.actionSet = savedActionSet;
     this.actsetOutput = savedActset;
@@ -504,17 +520,38 @@ export class XlateCtx {
     const t = readSmall(this.flow, M.dlType);
     if (t === 0x0800 || t === 0x86dd) this.wc[M.nwFrag.word] = ((this.wc[M.nwFrag.word] ?? 0) | 3) >>> 0;
     if (readSmall(this.flow, M.tunDst) !== 0) {
-      // tnl_wc_init: tun_id, addresses, tos exact; of the flags only df, csum and key.
+      // tnl_wc_init: tun_id, addresses, tos exact; of the flags only df, csum and key; the
+      // inner ECN when the outer one is CE (tnl_process_ecn reads it).
       maskMember(this.wc, M.tunId);
       maskMember(this.wc, M.tunSrc);
       maskMember(this.wc, M.tunDst);
+      maskMember(this.wc, XM.tunTos);
       this.wc[M.tunFlags.word] = ((this.wc[M.tunFlags.word] ?? 0) | (TNL_WC_FLAGS << M.tunFlags.shift)) >>> 0;
+      if ((t === 0x0800 || t === 0x86dd) && (readSmall(this.flow, XM.tunTos) & IP_ECN_MASK) === IP_ECN_MASK) {
+        this.wc[M.nwTos.word] = ((this.wc[M.nwTos.word] ?? 0) | (IP_ECN_MASK << M.nwTos.shift)) >>> 0;
+      }
     }
   }
 }
 
 /** FLOW_TNL_F_DONT_FRAGMENT | FLOW_TNL_F_CSUM | FLOW_TNL_F_KEY. */
 const TNL_WC_FLAGS = 0xe;
+const IP_ECN_MASK = 0x03;
+
+/**
+ * OVS's tnl_process_ecn: a tunnel packet whose outer ECN is CE marks an
+ * ECN-capable inner IP packet CE; one that is not ECN-capable is dropped
+ * (false: its actions are not run).
+ */
+export function tnlProcessEcn(flow: Uint32Array): boolean {
+  if (readSmall(flow, M.tunDst) === 0) return true;
+  const t = readSmall(flow, M.dlType);
+  if ((t !== 0x0800 && t !== 0x86dd) || (readSmall(flow, XM.tunTos) & IP_ECN_MASK) !== IP_ECN_MASK) return true;
+  const tos = readSmall(flow, M.nwTos);
+  if ((tos & IP_ECN_MASK) === 0) return false;
+  flow[M.nwTos.word] = ((flow[M.nwTos.word] ?? 0) | (IP_ECN_MASK << M.nwTos.shift)) >>> 0;
+  return true;
+}
 
 function writeCtZone(flow: Uint32Array, zone: number): void {
   const w = M.ctZone.word;

@@ -63,7 +63,12 @@ function withMeta(text: string, recircId: number | null, skbPriority: number | n
 export function formatTraceFlow(flow: Uint32Array, recircId = 0): string {
   const skb = readSmall(flow, XM.skbPriority);
   const dpHash = readSmall(flow, XM.dpHash);
-  return withMeta(formatFlow(flow.subarray(0, FLOW_WORDS)), recircId === 0 ? null : recircId, skb === 0 ? null : skb, dpHash === 0 ? null : hexAlt(dpHash));
+  let text = formatFlow(flow.subarray(0, FLOW_WORDS));
+  // The outer TOS and TTL live in the translation flow's metadata words; flow_format prints them with the tunnel.
+  const tos = readSmall(flow, XM.tunTos);
+  const ttl = readSmall(flow, XM.tunTtl);
+  if (tos !== 0 || ttl !== 0) text = text.replace(",tun_tos=0,tun_ttl=0,", `,tun_tos=${tos},tun_ttl=${ttl},`);
+  return withMeta(text, recircId === 0 ? null : recircId, skb === 0 ? null : skb, dpHash === 0 ? null : hexAlt(dpHash));
 }
 
 /** The Megaflow line's match (OVS's match_format of the input flow under `wc`). */
@@ -73,10 +78,10 @@ export function formatMegaflow(r: XlateResult): string {
   for (let i = 0; i < FLOW_WORDS; i++) key[i] = (r.initialFlow[i] ?? 0) & (mask[i] ?? 0);
   const skbMask = readSmall(r.wc, XM.skbPriority);
   let text = formatMatch(new Match(key, mask));
-  // tnl_wc_init makes the outer TOS exact for a tunnel packet; ovsim keeps no
-  // outer TOS (always 0 here), so the field is written where OVS prints it.
-  if (readSmall(r.initialFlow, M.tunDst) !== 0 && readSmall(mask, M.tunDst) !== 0) {
-    text = text.replace(/(^|,)tun_flags=/, "$1tun_tos=0,tun_flags=");
+  // tnl_wc_init makes the outer TOS exact for a tunnel packet; it lives in the translation
+  // flow's metadata words, so it is written where OVS's match_format prints it.
+  if (readSmall(r.initialFlow, M.tunDst) !== 0 && readSmall(mask, M.tunDst) !== 0 && readSmall(r.wc, XM.tunTos) !== 0) {
+    text = text.replace(/(^|,)tun_flags=/, `$1tun_tos=${readSmall(r.initialFlow, XM.tunTos)},tun_flags=`);
   }
   const hashMask = readSmall(r.wc, XM.dpHash);
   const hashValue = readSmall(r.initialFlow, XM.dpHash) & hashMask;

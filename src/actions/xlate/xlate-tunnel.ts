@@ -1,13 +1,27 @@
 /**
- * Output to a tunnel port with native tunnelling, as the userspace datapath
- * does it (OVS's tnl_port_send + native_tunnel_output in
- * ofproto/ofproto-dpif-xlate.c):
+ * Output to a tunnel port (OVS's compose_output_action__ for a tunnel xport,
+ * ofproto/ofproto-dpif-xlate.c), one rule for every datapath:
  *
- * 1. the port's configuration fills the tunnel metadata (remote_ip or the
- *    flow's tun_dst, out_key or the flow's tun_id, ttl/tos or inherited, ECN
- *    always inherited, so `nw_ecn` is un-wildcarded for IP) and, with
- *    egress_pkt_mark, the packet's mark (matched exactly, kept afterwards);
- *    pending changes are committed;
+ * 1. tnl_port_send (xlate-tunnel-send.ts) fills the flow's tunnel fields from
+ *    the port's configuration (and, with egress_pkt_mark, the packet's mark);
+ * 2. a destination equal to the packet's own tunnel destination (the address
+ *    it arrived at, or none for both) is refused: `Not tunneling to our own
+ *    address`, a drop, the flow's tunnel fields left as tnl_port_send made
+ *    them;
+ * 3. the port's tx counters count the packet when translation has stats;
+ * 4. when the datapath pushes tunnel headers itself (the `tnl_push_pop`
+ *    feature, XlateBridge.tunnelPushPop) and the switch has native-tunnel
+ *    routes (XlateBridge.nativeTunnel): native tunnelling, below; otherwise
+ *    the kernel's way: `set(tunnel(...))` when the key differs from the one
+ *    committed last in this translation (OVS's commit_odp_tunnel_action, before
+ *    the other pending header changes), then output to the tunnel's vport,
+ *    whose device encapsulates and routes the packet (in ovsim: the host's IP
+ *    stack, src/sim/ip-stack.ts). The flow's tunnel fields are restored after
+ *    the output, the mark is not.
+ *
+ * Native tunnelling (OVS's native_tunnel_output):
+ *
+ * 1. pending changes are committed;
  * 2. the route table gives the output device and next hop, looked up with the
  *    mark and the source address (no route: `native tunnel routing failed`, a
  *    drop);
@@ -20,17 +34,20 @@
  *    bits discarded, as a patch port.
  *
  * The environment (routes, neighbours, device MACs) is the switch's, reached
- * through `XlateBridge.nativeTunnel`; without it a tunnel port outputs to its
- * datapath vport as before.
+ * through `XlateBridge.nativeTunnel`.
  */
 import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { M, readMember, readSmall } from "../../flowtable/flow-layout.js";
-import { formatEthernet, formatIpv4, parseIpv4 } from "../../flowtable/field-values.js";
+import { formatEthernet, formatIpv4 } from "../../flowtable/field-values.js";
 import type { OdpAction } from "./odp-actions.js";
+import { XM } from "./odp-metadata.js";
+import { sameTunnelKey, TNL_F, tunnelDstIsSet } from "./odp-tunnel.js";
+import type { SavedTunnel, TunnelSent } from "./xlate-tunnel-send.js";
+import { copyTunnel, restoreTunnel, saveTunnel, tnlPortSend, tunnelKeyOfFlow, writeSmall } from "./xlate-tunnel-send.js";
 import type { OdpTnlPushAction, TnlEncapHeader } from "./odp-tnl-push.js";
 import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
-import { isIpAny, maskMember } from "./xlate-fields.js";
+import { maskMember } from "./xlate-fields.js";
 import { ETH_TYPE, IPPROTO } from "../../flowtable/protocols.js";
 
 /** Where a tunnel destination is reached: the underlay bridge's port, its MAC, the next hop. */
@@ -76,92 +93,82 @@ export interface TnlPortEntry {
   readonly tpDst: number;
 }
 
-const IP_ECN_MASK = 0x03;
-const IP_DSCP_MASK = 0xfc;
-const FLOW_TNL_F_DONT_FRAGMENT = 1 << 1;
-const FLOW_TNL_F_KEY = 1 << 3;
-const DEFAULT_TTL = 64;
-
-function writeSmall(flow: Uint32Array, m: FlowMember, v: number): void {
-  const mask = m.bits === 32 ? 0xffffffff : ((1 << m.bits) - 1) << m.shift;
-  flow[m.word] = (((flow[m.word] ?? 0) & ~mask) | ((v << m.shift) & mask)) >>> 0;
-}
-
-function ipOf(s: string | null): number {
-  if (s === null || s === "flow") return 0;
-  const v = parseIpv4(s);
-  return v === null ? 0 : Number(v);
-}
-
 function writeMac(flow: Uint32Array, m: FlowMember, mac: number): void {
   flow[m.word] = Math.floor(mac / 0x100000000) >>> 0;
   flow[m.word + 1] = mac >>> 0;
 }
 
-/** OVS's tnl_port_send: the tunnel metadata the port's configuration gives. */
-function tunnelSend(ctx: XlateCtx, port: XlatePort): { ttl: number; tos: number; keyPresent: boolean } {
-  const cfg = port.tunnel!; // the caller checked port.tunnel
-  const flow = ctx.flow;
-  if (cfg.localIp !== null && cfg.localIp !== "flow") writeSmall(flow, M.tunSrc, ipOf(cfg.localIp));
-  else if (cfg.localIp === null) writeSmall(flow, M.tunSrc, 0);
-  if (cfg.remoteIp !== "flow") writeSmall(flow, M.tunDst, ipOf(cfg.remoteIp));
-  if (cfg.outKey !== "flow") {
-    flow[M.tunId.word] = Number(cfg.outKey >> 32n) >>> 0;
-    flow[M.tunId.word + 1] = Number(cfg.outKey & 0xffffffffn) >>> 0;
-  }
-  const ip = isIpAny(flow);
-  const nwTos = readSmall(flow, M.nwTos);
-  let ttl = cfg.ttl === "inherit" ? DEFAULT_TTL : cfg.ttl;
-  if (cfg.ttl === "inherit" && ip) {
-    maskMember(ctx.wc, M.nwTtl);
-    ttl = readSmall(flow, M.nwTtl);
-  }
-  let tos = cfg.tos === "inherit" ? 0 : cfg.tos;
-  if (cfg.tos === "inherit" && ip) {
-    ctx.wc[M.nwTos.word] = ((ctx.wc[M.nwTos.word] ?? 0) | (IP_DSCP_MASK << M.nwTos.shift)) >>> 0;
-    tos = nwTos & IP_DSCP_MASK;
-  }
-  if (ip) {
-    ctx.wc[M.nwTos.word] = ((ctx.wc[M.nwTos.word] ?? 0) | (IP_ECN_MASK << M.nwTos.shift)) >>> 0;
-    tos |= (nwTos & IP_ECN_MASK) === IP_ECN_MASK ? 0x02 : nwTos & IP_ECN_MASK;
-  }
-  const keyPresent = cfg.outKey === "flow" || cfg.outKeyPresent;
-  const flags = (readSmall(flow, M.tunFlags) & ~0xfffe) | FLOW_TNL_F_DONT_FRAGMENT | (keyPresent ? FLOW_TNL_F_KEY : 0);
-  writeSmall(flow, M.tunFlags, flags);
-  if (cfg.egressPktMark !== null) {
-    writeSmall(flow, M.pktMark, cfg.egressPktMark);
-    maskMember(ctx.wc, M.pktMark);
-  }
-  return { ttl, tos, keyPresent };
+/** Whether the tunnel's destination is the packet's own tunnel destination (both unset counts). */
+function toOwnAddress(ctx: XlateCtx, sent: TunnelSent): boolean {
+  const dst = readSmall(ctx.flow, M.tunDst);
+  if (dst !== 0) return dst === ctx.origTunnelDst;
+  return sent.ipv6Dst === 0n && ctx.origTunnelDst === 0;
 }
 
-function encapHeader(port: XlatePort, tunId: bigint, keyPresent: boolean): TnlEncapHeader {
+/** Output to tunnel port `port` (see the file comment). */
+export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): void {
+  if (port.tunnel === null || port.odpPort === null) return;
+  const saved = saveTunnel(ctx.flow);
+  const sent = tnlPortSend(ctx, port);
+  if (toOwnAddress(ctx, sent)) {
+    ctx.report("warn", "Not tunneling to our own address");
+    return;
+  }
+  const stats = ctx.resubmitStats;
+  if (stats !== null) ctx.bridge.countTunnel?.(port, "tx", stats.packets, stats.bytes);
+  const env = ctx.bridge.nativeTunnel;
+  if (env !== undefined && ctx.bridge.tunnelPushPop !== false) {
+    nativeTunnelOutput(ctx, env, port, sent, saved, last);
+    return;
+  }
+  ctx.report("detail", "output to kernel tunnel");
+  const key = tunnelKeyOfFlow(ctx.flow, sent);
+  if (tunnelDstIsSet(key) && !sameTunnelKey(key, ctx.committedTunnel)) {
+    ctx.committedTunnel = key;
+    copyTunnel(ctx.flow, ctx.base);
+    ctx.odp.push({ type: "set_tunnel", key });
+  }
+  restoreTunnel(ctx.flow, saved);
+  ctx.commit();
+  ctx.odp.push({ type: "output", port: port.odpPort });
+}
+
+/** The tunnel header tnl_port_build_header makes: a checksum field (UDP 0xffff, GRE's option) when the csum flag is set. */
+function encapHeader(port: XlatePort, tunId: bigint, tunFlags: number): TnlEncapHeader {
   const cfg = port.tunnel!; // the caller checked port.tunnel
   const low = Number(tunId & 0xffffffffn) >>> 0;
+  const keyPresent = (tunFlags & TNL_F.KEY) !== 0;
+  const csum = (tunFlags & TNL_F.CSUM) !== 0;
   switch (cfg.type) {
     case "vxlan":
-      return { type: "vxlan", udp: { src: 0, dst: cfg.dstPort, csum: 0 }, flags: 0x08000000, vni: low & 0xffffff };
+      return { type: "vxlan", udp: { src: 0, dst: cfg.dstPort, csum: csum ? 0xffff : 0 }, flags: 0x08000000, vni: low & 0xffffff };
     case "geneve":
-      return { type: "geneve", udp: { src: 0, dst: cfg.dstPort, csum: 0 }, oam: false, critical: false, vni: low & 0xffffff };
+      return { type: "geneve", udp: { src: 0, dst: cfg.dstPort, csum: csum ? 0xffff : 0 }, oam: false, critical: false, vni: low & 0xffffff };
     case "gre":
-      return { type: "gre", flags: keyPresent ? 0x2000 : 0, proto: ETH_TYPE.TEB, csum: null, key: keyPresent ? low : null, seq: null };
+      return {
+        type: "gre",
+        flags: (keyPresent ? 0x2000 : 0) | (csum ? 0x8000 : 0),
+        proto: ETH_TYPE.TEB,
+        csum: csum ? 0 : null,
+        key: keyPresent ? low : null,
+        seq: null,
+      };
   }
 }
 
-/** OVS's native_tunnel_output (with the tnl_port_send before it). */
-export function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePort, last: boolean): void {
+/** OVS's native_tunnel_output, after tnl_port_send (`saved`: the flow's tunnel fields before it). */
+function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePort, sent: TunnelSent, saved: SavedTunnel, last: boolean): void {
   if (port.tunnel === null || port.odpPort === null) return;
-  const savedFlow = ctx.flow.slice();
-  const sent = tunnelSend(ctx, port);
   const flow = ctx.flow;
-  // OVS restores the flow's tunnel metadata after the output, not the pkt_mark that
-  // egress_pkt_mark set: later actions see it, and it is committed (set(skb_mark)) here,
-  // with everything else pending, before the route lookup (compose_output_action__).
-  savedFlow[M.pktMark.word] = flow[M.pktMark.word] ?? 0;
-  ctx.commit();
   ctx.report("detail", "output to native tunnel");
+  // Everything pending is committed (with the pkt_mark egress_pkt_mark set) before the route lookup.
+  ctx.commit();
+  // OVS restores the flow's tunnel metadata after the output, not the pkt_mark.
+  const savedFlow = ctx.flow.slice();
+  restoreTunnel(savedFlow, saved);
   const dst = readSmall(flow, M.tunDst);
-  const route = env.route(dst, readSmall(flow, M.pktMark), readSmall(flow, M.tunSrc));
+  // An IPv6 tunnel destination: ovsim's routes are IPv4 only.
+  const route = sent.ipv6Dst !== 0n && dst === 0 ? null : env.route(dst, readSmall(flow, M.pktMark), readSmall(flow, M.tunSrc));
   if (route === null) {
     ctx.report("warn", "native tunnel routing failed");
     ctx.flow.set(savedFlow);
@@ -190,11 +197,11 @@ export function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: 
       src,
       dst,
       proto: port.tunnel.type === "gre" ? IPPROTO.GRE : IPPROTO.UDP,
-      tos: sent.tos,
-      ttl: sent.ttl,
-      fragOff: 0x4000,
+      tos: readSmall(flow, XM.tunTos),
+      ttl: readSmall(flow, XM.tunTtl),
+      fragOff: (readSmall(flow, M.tunFlags) & TNL_F.DF) !== 0 ? 0x4000 : 0,
     },
-    encap: encapHeader(port, readMember(flow, M.tunId), sent.keyPresent),
+    encap: encapHeader(port, readMember(flow, M.tunId), readSmall(flow, M.tunFlags)),
     outPort: route.port.odpPort ?? 0,
   };
   const outer: OdpAction[] = [push];

@@ -25,7 +25,7 @@ import type { TraceNode } from "./trace.js";
 import type { XlateBridge } from "./xlate-bridge.js";
 import { doXlateActions } from "./xlate-actions.js";
 import type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./xlate-context.js";
-import { XlateCtx } from "./xlate-context.js";
+import { tnlProcessEcn, XlateCtx } from "./xlate-context.js";
 import type { FrozenState } from "./xlate-freeze.js";
 import { finishFreezing, formatFrozen, thawMetadata } from "./xlate-freeze.js";
 
@@ -161,7 +161,10 @@ export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOpti
   if (r !== "thawed") {
     ctx.reportTable(r, ctx.tableId);
     const inXport = bridge.port(inPort);
-    if (inXport === undefined || !inXport.noReceive) {
+    if (inXport !== undefined && inXport.tunnel !== null && ctx.resubmitStats !== null) {
+      bridge.countTunnel?.(inXport, "rx", ctx.resubmitStats.packets, ctx.resubmitStats.bytes);
+    }
+    if (tnlProcessEcn(ctx.flow) && (inXport === undefined || !inXport.noReceive)) {
       if (typeof r === "string") {
         ctx.ruleCookie = 0n;
         doXlateActions(r === "miss" ? [] : MISS, ctx, true);
