@@ -6,6 +6,8 @@
  * ICMPv6 neighbour-advertisement protection allows.
  */
 
+import { formatIpv6 } from "../flowtable/field-values.js";
+
 /** 4 or 6 for an address or CIDR (`10.0.0.1`, `10.0.0.0/24`, `2001:db8::/64`), null when it is neither. */
 export function ipVersion(text: string): 4 | 6 | null {
   const [addr, len] = splitCidr(text);
@@ -71,27 +73,6 @@ export function parseIpv6(text: string): number[] | null {
   return [...head, ...new Array<number>(fill).fill(0), ...tail];
 }
 
-/** Eight 16-bit groups as RFC 5952 text (lower case, the longest run of two or more zero groups as `::`). */
-export function formatIpv6(g: readonly number[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(":");
-  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
-}
 
 /**
  * `_cidr_to_os_ken`: a CIDR with host bits in its mask as address/mask (the
@@ -110,7 +91,7 @@ export function linkLocalOfMac(mac: string): string {
   const eui = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
   const groups = [0xfe80, 0, 0, 0];
   for (let i = 0; i < 8; i += 2) groups.push((eui[i]! << 8) | eui[i + 1]!);
-  return formatIpv6(groups);
+  return formatIpv6(groups.reduce((v, x) => (v << 16n) | BigInt(x), 0n));
 }
 
 /** A MAC in netaddr's mac_unix dialect with two-digit words (the agent's `_mac_mydialect`): lower case, colons. */

@@ -4,32 +4,37 @@
  * states of neutron/agent/linux/openvswitch_firewall/constants.py, the ICMPv6
  * types of neutron/agent/firewall.py and the protocol names of neutron_lib.
  *
- * The table numbers are also the agent's (src/agent's own constants, being
- * ported at the same time, carry TRANSIENT_TABLE 60 and the others): the lead
- * merges the duplicates. Everything here is Neutron 21's value; nothing is
- * ovsim's choice.
+ * The table numbers are the agent's (src/agent/constants.ts), re-exported
+ * for the firewall's files. Everything here is Neutron 21's value; nothing
+ * is ovsim's choice.
  */
 
-/** br-int table 60: the agent's NORMAL at priority 3; the firewall classifies ports here (priorities 90, 100). */
-export const TRANSIENT_TABLE = 60;
-/** Egress from a port: ARP / ND / DHCP and MAC-IP anti-spoofing, then conntrack. */
-export const BASE_EGRESS_TABLE = 71;
-/** Egress security-group rules on tracked packets. */
-export const RULES_EGRESS_TABLE = 72;
-/** Accepted egress: into another local port's ingress, or out (with ct commit). */
-export const ACCEPT_OR_INGRESS_TABLE = 73;
-/** Ingress to a port: ARP / ND / DHCP offers, then conntrack. */
-export const BASE_INGRESS_TABLE = 81;
-/** Ingress security-group rules on tracked packets. */
-export const RULES_INGRESS_TABLE = 82;
-/** Accepted egress traffic (a third-party hook): resubmits to 94. */
-export const ACCEPTED_EGRESS_TRAFFIC_TABLE = 91;
-/** Accepted ingress traffic (a third-party hook): drop. */
-export const ACCEPTED_INGRESS_TRAFFIC_TABLE = 92;
-/** Dropped traffic (a third-party hook, e.g. logging): drop. */
-export const DROPPED_TRAFFIC_TABLE = 93;
-/** Accepted egress: NORMAL, or with explicitly_egress_direct straight to the port or the patch. */
-export const ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE = 94;
+// br-int's table numbers are the agent's (neutron_lib's ovs_constants): one definition, src/agent/constants.ts.
+import {
+  ACCEPT_OR_INGRESS_TABLE,
+  ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE,
+  ACCEPTED_EGRESS_TRAFFIC_TABLE,
+  ACCEPTED_INGRESS_TRAFFIC_TABLE,
+  BASE_EGRESS_TABLE,
+  BASE_INGRESS_TABLE,
+  DROPPED_TRAFFIC_TABLE,
+  RULES_EGRESS_TABLE,
+  RULES_INGRESS_TABLE,
+  TRANSIENT_TABLE,
+} from "../constants.js";
+
+export {
+  ACCEPT_OR_INGRESS_TABLE,
+  ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE,
+  ACCEPTED_EGRESS_TRAFFIC_TABLE,
+  ACCEPTED_INGRESS_TRAFFIC_TABLE,
+  BASE_EGRESS_TABLE,
+  BASE_INGRESS_TABLE,
+  DROPPED_TRAFFIC_TABLE,
+  RULES_EGRESS_TABLE,
+  RULES_INGRESS_TABLE,
+  TRANSIENT_TABLE,
+};
 
 /** The tables the firewall fills with per-port flows (and a priority-0 drop each): ovs_constants.OVS_FIREWALL_TABLES. */
 export const OVS_FIREWALL_TABLES: readonly number[] = [

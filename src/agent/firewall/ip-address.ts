@@ -1,7 +1,7 @@
 /**
  * The little of netaddr the firewall uses: an address or network's version,
- * a network in canonical text (`str(IPNetwork(x))`, `str(IPNetwork(x).cidr)`)
- * and a MAC's EUI-64 link-local address (oslo's get_ipv6_addr_by_EUI64).
+ * and a network in canonical text (`str(IPNetwork(x))`, `str(IPNetwork(x).cidr)`);
+ * a MAC's link-local address is src/agent/ip.ts's.
  *
  * Canonical text matters for identity, not for the flows: OVS prints every
  * address its own way, but the firewall keys its remote-group state by
@@ -77,6 +77,12 @@ export function ipVersion(text: string): 4 | 6 {
   return parseNetwork(text).version;
 }
 
+
+/**
+ * IPv6 as netaddr prints it: RFC 5952's `::` for the longest run of two or
+ * more zero groups, but IPv4-mapped addresses in hex (`::ffff:a00:1`), not
+ * glibc inet_ntop's dotted form (flowtable's formatIpv6, as OVS prints).
+ */
 function formatIpv6(v: bigint): string {
   const g = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
   let best = -1;
@@ -114,14 +120,4 @@ export function cidrText(text: string): string {
   const hostBits = bits - BigInt(n.prefixlen);
   const value = (n.value >> hostBits) << hostBits;
   return `${formatAddress(n.version, value)}/${n.prefixlen}`;
-}
-
-/** The IPv6 link-local address of a MAC (fe80::/64 + modified EUI-64), in netaddr's text. */
-export function linkLocalOfMac(mac: string): string {
-  const b = mac.split(/[:-]/).map((x) => parseInt(x, 16));
-  if (b.length !== 6 || b.some((x) => !(x >= 0 && x <= 255))) throw new Error(`invalid MAC ${mac}`);
-  const eui = [(b[0] ?? 0) ^ 0x02, b[1] ?? 0, b[2] ?? 0, 0xff, 0xfe, b[3] ?? 0, b[4] ?? 0, b[5] ?? 0];
-  let v = 0xfe80n << 112n;
-  for (const [i, x] of eui.entries()) v |= BigInt(x) << BigInt(56 - 8 * i);
-  return formatIpv6(v);
 }

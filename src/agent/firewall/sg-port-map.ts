@@ -20,7 +20,8 @@
  */
 import type { DeviceDetails } from "../rpc.js";
 import type { Ethertype } from "./constants.js";
-import { ipVersion, linkLocalOfMac } from "./ip-address.js";
+import { linkLocalOfMac } from "../ip.js";
+import { ipVersion } from "./ip-address.js";
 import type { MemberAddress } from "./rule-flows.js";
 import type { FwRule } from "./sg-rule.js";
 import type { VifPort } from "./ovsdb-port.js";

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConjIdMap } from "../../../src/agent/firewall/conj-id-map.js";
-import { cidrText, ipVersion, linkLocalOfMac, networkText } from "../../../src/agent/firewall/ip-address.js";
+import { cidrText, ipVersion, networkText } from "../../../src/agent/firewall/ip-address.js";
+import { linkLocalOfMac } from "../../../src/agent/ip.js";
 import { interfaceName } from "../../../src/agent/names.js";
 
 describe("addresses as netaddr writes them", () => {
