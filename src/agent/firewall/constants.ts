@@ -10,18 +10,7 @@
  */
 
 // br-int's table numbers are the agent's (neutron_lib's ovs_constants): one definition, src/agent/constants.ts.
-import {
-  ACCEPT_OR_INGRESS_TABLE,
-  ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE,
-  ACCEPTED_EGRESS_TRAFFIC_TABLE,
-  ACCEPTED_INGRESS_TRAFFIC_TABLE,
-  BASE_EGRESS_TABLE,
-  BASE_INGRESS_TABLE,
-  DROPPED_TRAFFIC_TABLE,
-  RULES_EGRESS_TABLE,
-  RULES_INGRESS_TABLE,
-  TRANSIENT_TABLE,
-} from "../constants.js";
+import * as T from "../constants.js";
 
 export {
   ACCEPT_OR_INGRESS_TABLE,
@@ -34,25 +23,25 @@ export {
   RULES_EGRESS_TABLE,
   RULES_INGRESS_TABLE,
   TRANSIENT_TABLE,
-};
+} from "../constants.js";
 
 /** The tables the firewall fills with per-port flows (and a priority-0 drop each): ovs_constants.OVS_FIREWALL_TABLES. */
 export const OVS_FIREWALL_TABLES: readonly number[] = [
-  BASE_EGRESS_TABLE,
-  RULES_EGRESS_TABLE,
-  ACCEPT_OR_INGRESS_TABLE,
-  BASE_INGRESS_TABLE,
-  RULES_INGRESS_TABLE,
+  T.BASE_EGRESS_TABLE,
+  T.RULES_EGRESS_TABLE,
+  T.ACCEPT_OR_INGRESS_TABLE,
+  T.BASE_INGRESS_TABLE,
+  T.RULES_INGRESS_TABLE,
 ];
 
 /** Every table the firewall writes to (TRANSIENT_TABLE only at priorities 90 and 100). */
 export const FIREWALL_TABLES: readonly number[] = [
-  TRANSIENT_TABLE,
+  T.TRANSIENT_TABLE,
   ...OVS_FIREWALL_TABLES,
-  ACCEPTED_EGRESS_TRAFFIC_TABLE,
-  ACCEPTED_INGRESS_TRAFFIC_TABLE,
-  DROPPED_TRAFFIC_TABLE,
-  ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE,
+  T.ACCEPTED_EGRESS_TRAFFIC_TABLE,
+  T.ACCEPTED_INGRESS_TRAFFIC_TABLE,
+  T.DROPPED_TRAFFIC_TABLE,
+  T.ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE,
 ];
 
 /** The register holding the port's ofport. */
