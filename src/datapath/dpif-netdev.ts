@@ -36,6 +36,17 @@
  * needs bits the installed one ignores, delete it; if only the actions
  * changed, modify it in place (its stats stay); megaflows idle for more than
  * `maxIdle` ms (OVS's max-idle, 10 s) are deleted by revalidator rounds.
+ *
+ * The flow limit (ofproto-dpif-upcall.c's dynamic `flow_limit`): a miss
+ * installs no megaflow while the datapath holds `flowLimit` of them (the
+ * packet is still translated and executed: should_install_flow). The limit
+ * starts at the configured one (`other_config:flow-limit`, 200000) capped at
+ * 10000, and each revalidator round moves it as udpif_revalidator does for a
+ * round that took no time (a simulated one): +1000 when more than 2000
+ * megaflows were installed at the round's start, then kept within [1000, the
+ * configured limit]. A round that starts above the limit uses a 100 ms
+ * max-idle, and one above twice the limit deletes every megaflow. OVS reads
+ * the megaflow count through a 100 ms cache; ovsim reads it exactly.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
@@ -75,6 +86,13 @@ function forEachRecirc(actions: readonly OdpAction[], f: (id: number) => void): 
 
 /** OVS's ofproto_max_idle default (ms): idle datapath flows are deleted after this. */
 export const DEFAULT_MAX_IDLE_MS = 10_000;
+/** OVS's OFPROTO_FLOW_LIMIT_DEFAULT (`other_config:flow-limit`). */
+export const DEFAULT_FLOW_LIMIT = 200_000;
+/** The dynamic limit's starting cap and floor (ofproto-dpif-upcall.c). */
+const FLOW_LIMIT_START = 10_000;
+const FLOW_LIMIT_FLOOR = 1000;
+/** The max-idle of a round that starts above the flow limit, ms. */
+const OVERFLOW_MAX_IDLE_MS = 100;
 /**
  * Revalidation rounds at most per packet: pushing stats may itself change
  * state (a MAC refresh that moves an entry), which needs another round; past
@@ -97,14 +115,22 @@ export class DpifNetdev {
   /** False: no megaflows are installed, every packet is an upcall (the bench's baseline). */
   cacheEnabled = true;
   maxIdle = DEFAULT_MAX_IDLE_MS;
+  /** `other_config:flow-limit` (ofproto_flow_limit): what the dynamic limit may grow to. */
+  configuredFlowLimit = DEFAULT_FLOW_LIMIT;
+  /** The dynamic limit (udpif->flow_limit): no megaflow is installed at or above it. */
+  flowLimit: number;
+  /** Misses that installed nothing because of the flow limit (coverage upcall_flow_limit_hit). */
+  nFlowLimitHit = 0;
   /** The generation the cache was last validated at. */
   private validGen: number;
   /** Megaflows hit since their stats were last pushed. */
   private dirty: Megaflow[] = [];
 
-  constructor(datapath: Datapath, upcall: DpifUpcall) {
+  constructor(datapath: Datapath, upcall: DpifUpcall, configuredFlowLimit: number = DEFAULT_FLOW_LIMIT) {
     this.datapath = datapath;
     this.upcall = upcall;
+    this.configuredFlowLimit = configuredFlowLimit;
+    this.flowLimit = Math.min(configuredFlowLimit, FLOW_LIMIT_START);
     this.validGen = upcall.generation();
   }
 
@@ -132,7 +158,8 @@ export class DpifNetdev {
     if (r === null) return NO_ACTIONS;
     if (this.cacheEnabled) {
       // A miss must not install over a megaflow that pushing stats just made cover the key.
-      if (this.cache.lookup(key) === null) {
+      if (this.cache.size >= this.flowLimit) this.nFlowLimitHit++;
+      else if (this.cache.lookup(key) === null) {
         this.cache.insert(key, r.mask, r.actions, r.slowPath, now);
         this.refs(r.actions, 1);
       }
@@ -155,14 +182,19 @@ export class DpifNetdev {
    * megaflows (their stats pushed), revalidates the rest, pushing stats.
    */
   revalidate(now: number): void {
+    const nFlows = this.cache.size;
+    const killAll = nFlows > this.flowLimit * 2;
+    const maxIdle = nFlows > this.flowLimit ? OVERFLOW_MAX_IDLE_MS : this.maxIdle;
     for (const m of this.cache.flows()) {
       const used = m.used >= 0 ? m.used : m.created;
-      if (used < now - this.maxIdle) {
+      if (killAll || used < now - maxIdle) {
         this.revalidateOne(m, now);
         this.delete(m);
       }
     }
     this.revalidateChanged(now);
+    const grown = nFlows > 2 * FLOW_LIMIT_FLOOR ? this.flowLimit + FLOW_LIMIT_FLOOR : this.flowLimit;
+    this.flowLimit = Math.min(this.configuredFlowLimit, Math.max(grown, FLOW_LIMIT_FLOOR));
   }
 
   /** `revalidator/purge`: deletes every megaflow (stats pushed first). */

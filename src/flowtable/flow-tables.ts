@@ -39,6 +39,8 @@ import type { FlowModCommand, FlowModFlags } from "./flow-mod-parse.js";
 import { OFPG_ANY, TABLE_ALL } from "./flow-mod-parse.js";
 import { Match } from "./match.js";
 import { OFPP_NONE } from "./ports.js";
+import { chooseFlowToEvict, NO_TABLE_LIMIT } from "./table-eviction.js";
+import type { TableLimit } from "./table-eviction.js";
 
 /** Number of OpenFlow tables per bridge (0..254), as OVS. */
 export const N_TABLES = 255;
@@ -111,7 +113,7 @@ export function defaultFlowMod<A>(m: Pick<FlowMod<A>, "command" | "match" | "pri
   };
 }
 
-export type RemovalReason = "idle_timeout" | "hard_timeout" | "delete" | "group_delete" | "meter_delete";
+export type RemovalReason = "idle_timeout" | "hard_timeout" | "delete" | "group_delete" | "meter_delete" | "eviction";
 
 export interface FlowRemoved<A> {
   readonly entry: FlowEntry<A>;
@@ -157,6 +159,8 @@ export class FlowTables<A> {
   private readonly learnedCookieCounts = new Map<string, number>();
   /** learned_cookies whose count reached 0, to flush after the current operation. */
   private deadCookies: (readonly [number, bigint])[] = [];
+  /** Each table's flow limit and eviction (table-eviction.ts); absent: none. */
+  private readonly limits = new Map<number, TableLimit>();
 
   constructor(ops: ActionSemantics<A>) {
     this.ops = ops;
@@ -201,6 +205,31 @@ export class FlowTables<A> {
    */
   setPrefixFields(tableId: number, fields: readonly PrefixField[]): void {
     this.table(tableId).setPrefixFields(fields);
+  }
+
+  /**
+   * Sets table `tableId`'s flow limit (a Flow_Table's flow_limit, overflow_policy and groups).
+   * A table above its new limit evicts down to it where it can (OVS's ofproto_evict); the
+   * evicted flows are returned.
+   */
+  setTableLimit(tableId: number, limit: TableLimit, now: number): FlowRemoved<A>[] {
+    const cls = this.table(tableId);
+    if (limit.maxFlows === Infinity && !limit.evict && limit.groups.length === 0) this.limits.delete(tableId);
+    else this.limits.set(tableId, limit);
+    const removed: FlowRemoved<A>[] = [];
+    while (cls.size > limit.maxFlows) {
+      const victim = chooseFlowToEvict(this.entriesOf(cls), limit);
+      if (victim === null) break;
+      this.removeEntry(victim);
+      removed.push({ entry: victim, reason: "eviction", time: now });
+    }
+    removed.push(...this.flushLearnedCookies(now));
+    return removed;
+  }
+
+  /** Table `tableId`'s flow limit. */
+  tableLimit(tableId: number): TableLimit {
+    return this.limits.get(tableId) ?? NO_TABLE_LIMIT;
   }
 
   /** The prefix fields of table `tableId`. */
@@ -315,6 +344,7 @@ export class FlowTables<A> {
     if (old === null && fm.flags.checkOverlap && this.overlaps(cls, fm.match, fm.priority)) {
       throw new OpenFlowError("OFPFMFC_OVERLAP");
     }
+    const evicted = old === null ? this.makeRoom(tableId, cls, now) : [];
     // OVS's replace_rule_start: an all-ones cookie does not replace the old one.
     const cookie = old !== null && fm.newCookie === MAX_U64 ? old.cookie : (fm.newCookie ?? 0n);
     const entry = this.newEntry(tableId, fm.match, fm.priority, cookie, fm, now);
@@ -328,7 +358,21 @@ export class FlowTables<A> {
     }
     this.insertEntry(entry);
     if (old !== null) this.countLearnedCookies(old, -1);
-    return { added: [entry], replaced: old ? [old] : [], removed: [] };
+    return { added: [entry], replaced: old ? [old] : [], removed: evicted };
+  }
+
+  /** Room for one more flow in a table at its limit: a flow evicted, or OFPFMFC_TABLE_FULL. */
+  private makeRoom(tableId: number, cls: Classifier<FlowEntry<A>>, now: number): FlowRemoved<A>[] {
+    const limit = this.limits.get(tableId);
+    if (limit === undefined || cls.size < limit.maxFlows) return [];
+    const victim = chooseFlowToEvict(this.entriesOf(cls), limit);
+    if (victim === null) throw new OpenFlowError("OFPFMFC_TABLE_FULL");
+    this.removeEntry(victim);
+    return [{ entry: victim, reason: "eviction", time: now }];
+  }
+
+  private *entriesOf(cls: Classifier<FlowEntry<A>>): IterableIterator<FlowEntry<A>> {
+    for (const rule of cls.rules()) yield rule.value;
   }
 
   private modify(fm: FlowMod<A>, now: number): FlowModResult<A> {

@@ -10,11 +10,13 @@
  *   generation (and so revalidates every megaflow before its next use);
  * - `pushStats(now)`: pending megaflow stats reach their rules before an
  *   outside change (dpif-netdev.ts, "Stats");
- * - `revalidate(now)` / `purge(now)`: a revalidator round / revalidator/purge.
+ * - `revalidate(now)` / `purge(now)`: a revalidator round / revalidator/purge;
+ * - `configure(limits)`: `other_config:flow-limit` and `max-idle` for every
+ *   datapath (the dynamic flow limit follows at the next revalidator round).
  */
 import type { Bridge } from "../datapath/bridge.js";
 import type { Datapath } from "../datapath/dpif.js";
-import { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { DEFAULT_FLOW_LIMIT, DEFAULT_MAX_IDLE_MS, DpifNetdev } from "../datapath/dpif-netdev.js";
 import { BridgeUpcall } from "../datapath/upcall.js";
 import type { RecircIds } from "../actions/xlate/xlate-context.js";
 
@@ -27,8 +29,15 @@ export interface DatapathOwner {
   readonly recircIds: RecircIds;
 }
 
+/** The switch-wide datapath settings of `other_config`. */
+export interface DatapathLimits {
+  readonly flowLimit: number;
+  readonly maxIdle: number;
+}
+
 export class Datapaths {
   private readonly dpifs = new Map<Datapath, DpifNetdev>();
+  private limits: DatapathLimits = { flowLimit: DEFAULT_FLOW_LIMIT, maxIdle: DEFAULT_MAX_IDLE_MS };
 
   constructor(private readonly owner: DatapathOwner) {}
 
@@ -36,7 +45,8 @@ export class Datapaths {
   dpif(dp: Datapath): DpifNetdev {
     let d = this.dpifs.get(dp);
     if (d === undefined) {
-      d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds));
+      d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds), this.limits.flowLimit);
+      d.maxIdle = this.limits.maxIdle;
       this.dpifs.set(dp, d);
     }
     return d;
@@ -53,6 +63,15 @@ export class Datapaths {
     for (const [dp, d] of this.dpifs) {
       if (!open.has(dp)) this.dpifs.delete(dp);
       else if (d.upcall instanceof BridgeUpcall) d.upcall.setBridges(this.owner.bridgesOf(dp));
+    }
+  }
+
+  /** Sets `other_config:flow-limit` and `max-idle` on every datapath, and on those opened later. */
+  configure(limits: DatapathLimits): void {
+    this.limits = limits;
+    for (const d of this.dpifs.values()) {
+      d.configuredFlowLimit = limits.flowLimit;
+      d.maxIdle = limits.maxIdle;
     }
   }
 

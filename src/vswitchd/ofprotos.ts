@@ -17,6 +17,10 @@ import type { BridgeRuntime, Vswitchd } from "../datapath/config-db-vswitchd.js"
 import type { TunnelEnv } from "../datapath/tunnel-env.js";
 import { N_TABLES } from "../flowtable/flow-tables.js";
 import { configurePrefixes } from "../flowtable/prefix-fields.js";
+import { parseSubfield } from "../flowtable/subfield.js";
+import type { Subfield } from "../flowtable/subfield.js";
+import { NO_TABLE_LIMIT } from "../flowtable/table-eviction.js";
+import type { TableLimit } from "../flowtable/table-eviction.js";
 
 export class Ofprotos {
   /** Bridges by name. */
@@ -101,7 +105,9 @@ export class Ofprotos {
 
   /**
    * The bridge's `flow_tables` (bridge.c bridge_configure_tables): each table's prefix
-   * tries from its Flow_Table row's `prefixes`, OVS's defaults for tables without a row.
+   * tries from its Flow_Table row's `prefixes`, OVS's defaults for tables without a row,
+   * and its flow limit (`flow_limit`, `overflow_policy`, `groups`: table-eviction.ts; a
+   * group that is not a subfield is skipped, as bridge.c skips it with a warning).
    */
   private syncFlowTables(br: Bridge, r: Row): void {
     const rows = new Map<number, Row>();
@@ -113,6 +119,7 @@ export class Ofprotos {
       const row = rows.get(t);
       const names = row === undefined ? null : (row.cols.get("prefixes")?.keys ?? []).map(String);
       br.tables.setPrefixFields(t, configurePrefixes(br.name, names).fields);
+      br.tables.setTableLimit(t, row === undefined ? NO_TABLE_LIMIT : tableLimitOf(row), this.now);
     }
   }
 
@@ -187,4 +194,19 @@ function vlanConfig(p: Row): XlateVlanConfig {
   const modes = ["access", "trunk", "native-tagged", "native-untagged", "dot1q-tunnel"] as const;
   const mode = modes.find((m) => m === modeAtom) ?? (tag !== null ? "access" : "trunk");
   return { mode, tag, trunks };
+}
+
+/** A Flow_Table row's flow limit. */
+function tableLimitOf(row: Row): TableLimit {
+  const limit = row.cols.get("flow_limit")?.keys[0];
+  const groups: Subfield[] = [];
+  for (const g of row.cols.get("groups")?.keys ?? []) {
+    const r = parseSubfield(String(g));
+    if (r.ok) groups.push(r.sf);
+  }
+  return {
+    maxFlows: limit === undefined ? Infinity : Number(limit),
+    evict: String(row.cols.get("overflow_policy")?.keys[0] ?? "") === "evict",
+    groups,
+  };
 }

@@ -33,6 +33,7 @@ import type { BridgeRuntime } from "../datapath/config-db-vswitchd.js";
 import { Vswitchd } from "../datapath/config-db-vswitchd.js";
 import type { Datapath } from "../datapath/dpif.js";
 import type { DpifNetdev } from "../datapath/dpif-netdev.js";
+import { DEFAULT_FLOW_LIMIT, DEFAULT_MAX_IDLE_MS } from "../datapath/dpif-netdev.js";
 import { vlanLimitOf } from "../datapath/packet/packet-flow.js";
 import { TunnelEnv } from "../datapath/tunnel-env.js";
 import { parseIpv4Strict } from "../flowtable/field-values.js";
@@ -48,6 +49,7 @@ import type { GroupModCommand } from "../actions/group-types.js";
 import type { MeterModCommand } from "../datapath/meter-table.js";
 import { formatMeterConfig, parseMeterMod } from "../datapath/meter-text.js";
 import { Datapaths } from "./datapaths.js";
+import type { DatapathLimits } from "./datapaths.js";
 import { applyGroupMod, applyMeterMod, protocolOfVersion, receiveGroupMod } from "./group-meter-mods.js";
 import { SwitchError, TraceError } from "./errors.js";
 import { LimitError } from "../flowtable/errors.js";
@@ -274,6 +276,16 @@ export class Switch {
     return vlanLimitOf(v === undefined ? undefined : String(v));
   }
 
+  /** `other_config:flow-limit` and `max-idle` (bridge.c: smap_get_uint, OVS's defaults when absent or not a number). */
+  private datapathLimits(): DatapathLimits {
+    const oc = this.current.get("Open_vSwitch", this.ovsUuid, "other_config");
+    const uint = (name: string, def: number): number => {
+      const v = oc.get(name);
+      return v !== undefined && /^\d+$/.test(String(v)) && Number(v) <= 0xffffffff ? Number(v) : def;
+    };
+    return { flowLimit: uint("flow-limit", DEFAULT_FLOW_LIMIT), maxIdle: uint("max-idle", DEFAULT_MAX_IDLE_MS) };
+  }
+
   /**
    * Installs a new DB version (a committed transaction): vswitchd
    * reconfigures, the bridges and datapaths follow, monitors hear the change.
@@ -284,6 +296,7 @@ export class Switch {
     this.current = this.vswitchd.reconfigure(db, this.clock);
     this.ofprotos.sync(this.current, this.clock);
     this.datapaths.noteConfigChange();
+    this.datapaths.configure(this.datapathLimits());
     if (this.monitors.size === 0) return;
     const changes = diff(before, this.current);
     if (changes.length > 0) for (const m of [...this.monitors]) m(changes, this.current, before);
