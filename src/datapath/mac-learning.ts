@@ -10,9 +10,11 @@
  *   15..3600 as OVS's normalize_idle_time; changing it shifts every entry's
  *   expiry by the difference (mac_learning_set_idle_time).
  * - The table holds at most `maxEntries` (other_config:mac-table-size, default
- *   8192); a new MAC in a full table evicts the least recently used entry
- *   (OVS evicts "fairly" among ports; with one entry per MAC per port this is
- *   the LRU entry of the busiest port — ovsim takes the global LRU).
+ *   8192); a new MAC in a full table evicts "fairly" (evict_mac_entry_fairly):
+ *   the least recently used entry of the port holding the most entries (a
+ *   refresh or a move makes an entry its port's most recent). OVS breaks a
+ *   tie between ports through its heap; ovsim takes the port whose LRU entry
+ *   is oldest.
  * - Entries are kept in least-recently-used order: `fdb/show` prints them so.
  * - Multicast source MACs and VLANs in `flood_vlans` are never learned.
  *
@@ -176,12 +178,19 @@ export class MacLearningTable {
   }
 
   private evictOne(): void {
-    const first = this.entries.keys().next();
-    if (!first.done) {
-      this.entries.delete(first.value);
-      this.totalEvicted++;
-      this.version++;
+    // The map is in LRU order, so each port's first entry is its least recently used.
+    const perPort = new Map<number, { count: number; first: string }>();
+    for (const [key, e] of this.entries) {
+      const p = perPort.get(e.port);
+      if (p === undefined) perPort.set(e.port, { count: 1, first: key });
+      else p.count++;
     }
+    let victim: { count: number; first: string } | null = null;
+    for (const p of perPort.values()) if (victim === null || p.count > victim.count) victim = p;
+    if (victim === null) return;
+    this.entries.delete(victim.first);
+    this.totalEvicted++;
+    this.version++;
   }
 }
 

@@ -3,7 +3,8 @@
  * (Flow_Table flow_limit, src/flowtable/table-eviction.ts: refuse, evict,
  * groups, importance, a lowered limit, learn into a full table) and
  * datapath-flow-limit.ovs (other_config:flow-limit and max-idle,
- * src/datapath/dpif-netdev.ts), and invariants of random add sequences on a
+ * src/datapath/dpif-netdev.ts) and mac-table-size.ovs (fair MAC eviction,
+ * src/datapath/mac-learning.ts), and invariants of random add sequences on a
  * limited table.
  */
 import fc from "fast-check";
@@ -24,7 +25,7 @@ import { loadRecording } from "../support/recordings.js";
 const dir = new URL("../../fixtures/reliability/", import.meta.url);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe.each(["flow-limits", "datapath-flow-limit"])("limits as real OVS applies them (fixtures/reliability/%s.ovs)", (name) => {
+describe.each(["flow-limits", "datapath-flow-limit", "mac-table-size"])("limits as real OVS applies them (fixtures/reliability/%s.ovs)", (name) => {
   const recording = loadRecording(name, dir);
   const out = runScript(readFileSync(new URL(`${name}.ovs`, dir), "utf8"));
 
