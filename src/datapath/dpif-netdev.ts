@@ -7,13 +7,13 @@
  *   const actions = dpif.receive(key, bytes, now);   // datapath actions to execute
  *
  * The way a packet goes (`receive`):
- * 1. if what translation depends on changed since the cache was last
- *    validated (the upcall's `generation()`: flow_mods, ports, MAC learning,
- *    learned flows), revalidate every megaflow first (lazy revalidation:
- *    correctness before speed; OVS's revalidator threads do it soon after);
- * 2. megaflow lookup (megaflow-cache.ts); a hit counts the packet in the
+ * 1. megaflow lookup (megaflow-cache.ts); a hit counts the packet in the
  *    megaflow's stats (and `nHit`) and returns its actions — no allocation;
- * 3. a miss (`nMissed`) is an upcall: translation with side effects, rules
+ *    a hit on a megaflow validated before what translation depends on last
+ *    changed (the upcall's `generation()`: flow_mods, ports, MAC learning,
+ *    learned flows) first revalidates that megaflow, and only it (see
+ *    "Revalidation");
+ * 2. a miss (`nMissed`) is an upcall: translation with side effects, rules
  *    credited with the packet, then the megaflow (key & mask, actions) is
  *    installed and its actions returned.
  * Executing the actions is the caller's step (datapath actions on bytes:
@@ -30,6 +30,18 @@
  * the cache transparent (test/datapath/megaflow.property.test.ts). OVS's
  * asynchronous revalidators give no such order; after `revalidator/wait` the
  * counters agree either way.
+ *
+ * Revalidation. OVS's revalidators re-check every datapath flow in the
+ * background after a change, with bounded work per round; a packet meanwhile
+ * hits whatever is installed. ovsim keeps the packet path exact and the work
+ * linear: each megaflow carries the generation it was validated at, and a
+ * hit on a stale one revalidates that one before it is used (so a packet
+ * never takes actions that translation would no longer give it), while
+ * revalidator rounds (`revalidate`) and dumps (`flows`) bring every megaflow
+ * up to date, as OVS's revalidators have by the time `revalidator/wait`
+ * returns. A change (a learned flow, a new MAC) thus costs the packet path
+ * nothing until a megaflow it may affect is hit, instead of re-translating
+ * the whole cache: learning N flows is linear in N.
  *
  * Revalidation of one megaflow (OVS's revalidate_ukey): translate the key of
  * the packet that installed it; if the port is gone or the new megaflow mask
@@ -121,8 +133,10 @@ export class DpifNetdev {
   flowLimit: number;
   /** Misses that installed nothing because of the flow limit (coverage upcall_flow_limit_hit). */
   nFlowLimitHit = 0;
-  /** The generation the cache was last validated at. */
+  /** The generation the whole cache was last validated at. */
   private validGen: number;
+  /** A packet arrived after a change the whole cache is not yet validated against. */
+  private seenStale = false;
   /** Megaflows hit since their stats were last pushed. */
   private dirty: Megaflow[] = [];
 
@@ -139,8 +153,9 @@ export class DpifNetdev {
    * port) and `bytes` bytes arrives: returns the datapath actions to execute.
    */
   receive(key: Uint32Array, bytes: number, now: number): readonly OdpAction[] {
-    if (this.upcall.generation() !== this.validGen) this.revalidateChanged(now);
-    const m = this.cacheEnabled ? this.cache.lookup(key) : null;
+    const gen = this.upcall.generation();
+    if (gen !== this.validGen) this.seenStale = true;
+    const m = this.cacheEnabled ? this.lookupValid(key, gen, now) : null;
     if (m !== null) {
       this.datapath.nHit++;
       m.packets++;
@@ -154,17 +169,40 @@ export class DpifNetdev {
     }
     this.datapath.nMissed++;
     if (this.dirty.length > 0) this.pushStats(now);
+    const translatedAt = this.upcall.generation();
     const r = this.upcall.upcall(key, bytes, now);
     if (r === null) return NO_ACTIONS;
     if (this.cacheEnabled) {
       // A miss must not install over a megaflow that pushing stats just made cover the key.
       if (this.cache.size >= this.flowLimit) this.nFlowLimitHit++;
       else if (this.cache.lookup(key) === null) {
-        this.cache.insert(key, r.mask, r.actions, r.slowPath, now);
+        // Translated at `gen`: its own side effects (a learn) leave it to be revalidated.
+        this.cache.insert(key, r.mask, r.actions, r.slowPath, now).validGen = translatedAt;
         this.refs(r.actions, 1);
       }
     }
     return r.actions;
+  }
+
+  /**
+   * The megaflow `key` hits, validated at the current generation (revalidated first if
+   * stale; one deleted by its revalidation may uncover another), or null: a miss.
+   */
+  private lookupValid(key: Uint32Array, current: number, now: number): Megaflow | null {
+    let gen = current;
+    for (let round = 0; round < MAX_REVALIDATION_ROUNDS; round++) {
+      const m = this.cache.lookup(key);
+      if (m === null) return null;
+      if (round > 0) gen = this.upcall.generation();
+      if (m.validGen === gen) return m;
+      // Revalidating pushes the megaflow's stats, whose side effects may move the generation again.
+      if (this.revalidateOne(m, now) && this.upcall.generation() === gen) {
+        m.validGen = gen;
+        return m;
+      }
+    }
+    this.revalidateChanged(now);
+    return this.cache.lookup(key);
   }
 
   /** Pushes the stats of every megaflow hit since its last push (revalidating those). */
@@ -214,28 +252,35 @@ export class DpifNetdev {
     this.cache.clear();
   }
 
-  /** The installed megaflows, oldest first. */
-  flows(): Megaflow[] {
+  /**
+   * The installed megaflows, oldest first. Once a packet has met a change, every megaflow is
+   * brought up to date first (OVS's revalidators react to the change without waiting for
+   * the next round); before any packet, the cache shows what it held.
+   */
+  flows(now: number): Megaflow[] {
+    if (this.seenStale) this.revalidateChanged(now);
     return this.cache.flows();
   }
 
   private revalidateChanged(now: number): void {
     for (let round = 0; round < MAX_REVALIDATION_ROUNDS; round++) {
       const gen = this.upcall.generation();
-      for (const m of this.cache.flows()) this.revalidateOne(m, now);
+      for (const m of this.cache.flows()) if (this.revalidateOne(m, now)) m.validGen = gen;
       this.dirty = [];
       if (this.upcall.generation() === gen) {
         this.validGen = gen;
+        this.seenStale = false;
         return;
       }
     }
     this.pushStats(now);
     this.clearCache();
     this.validGen = this.upcall.generation();
+    this.seenStale = false;
   }
 
-  /** OVS's revalidate_ukey: push new stats, then keep, modify or delete. */
-  private revalidateOne(m: Megaflow, now: number): void {
+  /** OVS's revalidate_ukey: push new stats, then keep, modify or delete; false if deleted. */
+  private revalidateOne(m: Megaflow, now: number): boolean {
     const packets = m.packets - m.pushedPackets;
     const bytes = m.bytes - m.pushedBytes;
     m.pushedPackets = m.packets;
@@ -244,7 +289,7 @@ export class DpifNetdev {
     const r = this.upcall.revalidate(m.flow, packets, bytes, now);
     if (r === null || !covers(m.subtable.mask, r.mask)) {
       this.delete(m);
-      return;
+      return false;
     }
     if (r.slowPath !== m.slowPath || formatOdpActions(r.actions) !== formatOdpActions(m.actions)) {
       this.refs(r.actions, 1);
@@ -252,6 +297,7 @@ export class DpifNetdev {
       m.actions = r.actions;
       m.slowPath = r.slowPath;
     }
+    return true;
   }
 
   private delete(m: Megaflow): void {

@@ -54,6 +54,8 @@ export class Megaflow implements HashNode<Megaflow> {
   pushedBytes: number;
   /** In the cache's dirty list (hit since the last push). */
   dirty: boolean;
+  /** The translation generation it was last validated at (dpif-netdev.ts, "Revalidation"). */
+  validGen: number;
 
   constructor(subtable: MegaflowSubtable, key: Uint32Array, hash: number, flow: Uint32Array, actions: readonly OdpAction[], slowPath: boolean, seq: number, now: number) {
     this.hash = hash;
@@ -71,6 +73,7 @@ export class Megaflow implements HashNode<Megaflow> {
     this.pushedPackets = 0;
     this.pushedBytes = 0;
     this.dirty = false;
+    this.validGen = -1;
   }
 }
 

@@ -19,7 +19,7 @@ import type { Switch } from "../vswitchd/switch.js";
 
 function dumpLines(sw: Switch, d: DpifNetdev, bridge: Bridge | null): string[] {
   const lines: string[] = [];
-  for (const m of d.flows()) {
+  for (const m of d.flows(sw.now)) {
     if (bridge !== null) {
       const found = d.upcall instanceof BridgeUpcall ? d.upcall.portOf(m.key[W.IN_PORT] ?? 0) : undefined;
       if (found?.bridge !== bridge) continue;
