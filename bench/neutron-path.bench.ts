@@ -43,7 +43,7 @@ function measureState(name: string, learned: boolean): NeutronPathRow {
   dpif.purge(world.now);
   const keys = vmToRemoteKeys(N_KEYS, vmOdpPort);
   const rate = packetRate(dpif, keys, world.now, 5);
-  const actions = dpif.flows()[0]?.actions ?? [];
+  const actions = dpif.flows(world.now)[0]?.actions ?? [];
   return { name, ...rate, actions: formatActions(actions) };
 }
 
