@@ -3,8 +3,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    // Code examples in README and docs/ import the package by its name (test/docs).
-    alias: { ovsim: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    // Code examples in README and docs/ import the package by its name (test/docs), and
+    // docs/testing.md its second entry; exact matches, so that "ovsim/testing" is not src/index.ts/testing.
+    alias: [
+      { find: /^ovsim$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^ovsim\/testing$/, replacement: fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

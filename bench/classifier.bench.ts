@@ -15,6 +15,7 @@ import { hashInt, hashWords } from "../src/flowtable/hash.js";
 import { HashTable } from "../src/flowtable/hash-table.js";
 import type { HashNode } from "../src/flowtable/hash-table.js";
 import type { Trial } from "./run.js";
+import { prng } from "../src/bench/packets.js";
 
 /** Words in ovsim's flow key (the realistic width every lookup benchmark uses). */
 export const KEY_WORDS = 56;
@@ -29,17 +30,6 @@ const HT_N = 10_000;
 
 // ---- inputs -----------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so every run measures the same rules and keys. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Per-word mask values that flow matches use: exact, prefixes, low halves, a few bits. */
 const MASK_WORDS = [0xffffffff, 0xffffffff, 0xffffff00, 0xffff0000, 0x0000ffff, 0x00000fff];

@@ -15,11 +15,15 @@ import { cpus, loadavg } from "node:os";
 import { run } from "mitata";
 import { writeCharts } from "./charts.js";
 import * as classifier from "./classifier.bench.js";
+import * as cloud from "./cloud.bench.js";
 import * as datapath from "./datapath.bench.js";
 import * as extract from "./extract.bench.js";
 import * as memory from "./memory.bench.js";
 import * as neutron from "./neutron-path.bench.js";
 import * as ovsClassifier from "./ovs-classifier.bench.js";
+import * as flowMod from "./flow-mod.bench.js";
+import * as learn from "./learn.bench.js";
+import * as tse from "./tse.bench.js";
 
 /** One mitata trial, as returned by `run()` (mitata does not export the type by name). */
 export type Trial = Awaited<ReturnType<typeof run>>["benchmarks"][number];
@@ -36,9 +40,16 @@ export interface BenchSuite {
   summary?(): unknown;
 }
 
-const SUITES: Readonly<Record<string, BenchSuite>> = { datapath, neutron, classifier, ovsClassifier, memory, extract };
+const SUITES: Readonly<Record<string, BenchSuite>> = { datapath, neutron, classifier, ovsClassifier, memory, extract, tse, flowMod, learn, cloud };
 
-const pattern = process.argv[2];
+/**
+ * `--quick` (npm run bench:quick): a run under 3 minutes, one representative cell of each
+ * suite (10k rules / 8 masks for the classifiers) and fewer cells and processes in the suites
+ * that read the flag (tse, flow-mod); written to partial.json, as any filtered run.
+ */
+const QUICK_FILTER = "^(lookup (classifier|linear) 10k rules/8 masks|ovs 10k rules/8 subtables lookup|memory per flow entry|datapath|tse tuple space explosion|flow-mod rate)$";
+const quick = process.argv.includes("--quick");
+const pattern = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? (quick ? QUICK_FILTER : undefined);
 const filter = pattern === undefined ? null : new RegExp(pattern);
 const started = new Date();
 const loadBefore = loadavg();

@@ -51,6 +51,20 @@ export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo, SwitchOp
 export type { BridgeOptions, DbValue, PortOptions } from "./vswitchd/ovsdb-ops.js";
 export type { Trace, TraceOptions, TraceOutput, TraceRule, TraceStep } from "./vswitchd/trace.js";
 export type { PortSink, ReceivedPacket, DatapathTap, VportSink } from "./vswitchd/packet-io.js";
+// Benchmarking a rule set: `ovsim bench flows` as a library (src/bench, docs/bench.md).
+export { benchFlows } from "./bench/flow-bench.js";
+export type { FlowBenchOptions, FlowBenchReport, Rate as BenchRate, SubtableUse, TableReport } from "./bench/flow-bench.js";
+export { readFlowFile } from "./bench/flow-file.js";
+export type { BenchFlow, FlowFile, FlowFileFormat } from "./bench/flow-file.js";
+export { classBenchToFlows } from "./bench/classbench.js";
+export type { ClassBenchFilter, ClassBenchFlows } from "./bench/classbench.js";
+export { splitPortRange } from "./bench/port-ranges.js";
+export type { PortPiece } from "./bench/port-ranges.js";
+export { readPackets } from "./bench/packets.js";
+export type { BenchPackets } from "./bench/packets.js";
+export { formatFlowBenchReport } from "./bench/report-text.js";
+export type { Spread as BenchSpread } from "./bench/timing.js";
+export { FlowBenchError } from "./bench/errors.js";
 // Tunnel metadata (set(tunnel(...)), what a tunnel vport takes and gives) and the kernel tunnel devices' encapsulation.
 export { formatTunnelKey, TNL_F, tunnelKey } from "./actions/xlate/odp-tunnel.js";
 export type { OdpSetTunnelAction, TunnelKey } from "./actions/xlate/odp-tunnel.js";
@@ -123,3 +137,13 @@ export type { AgentContext, AgentFactory, AgentLike } from "./cloud/agent-factor
 // The Ryu OpenFlow switch test corpus runner (src/ryu).
 export { runCase } from "./ryu/runner.js";
 export type { CaseResult } from "./ryu/runner.js";
+
+// Table diagrams (src/diagram, docs/playground.md): a host's table graph as dot, Mermaid or SVG.
+export { tableGraph, restrictGraph, tableNodeId } from "./diagram/table-graph.js";
+export type { DiagramEdge, DiagramFlow, DiagramNode, EdgeKind, TableGraph } from "./diagram/table-graph.js";
+export { toDot, toMermaid } from "./diagram/graph-text.js";
+export { layoutGraph } from "./diagram/graph-layout.js";
+export type { GraphLayout } from "./diagram/graph-layout.js";
+export { toSvg } from "./diagram/graph-svg.js";
+export { renderDiagram, DIAGRAM_FORMATS } from "./diagram/diagram.js";
+export type { DiagramFormat, DiagramOptions } from "./diagram/diagram.js";

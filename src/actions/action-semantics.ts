@@ -28,4 +28,6 @@ export const actionSemantics: ActionSemantics<ActionList> = {
   outputsToPort: (list, port) => some(list, (a) => outputPort(a) === port),
   outputsToGroup: (list, group) => some(list, (a) => a.type === "group" && a.groupId === group),
   learnedCookies: (list) => list.flatMap((a) => (a.type === "learn" && a.deleteLearned ? [[a.table, a.cookie] as const] : [])),
+  // xlate-conj.ts's conjunctionsOf(list) !== null: conjunctions and notes only, at least one conjunction.
+  isSoft: (list) => list.some((a) => a.type === "conjunction") && list.every((a) => a.type === "conjunction" || a.type === "note"),
 };

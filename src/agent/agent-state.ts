@@ -47,7 +47,7 @@ export interface AgentState {
   patchTunOfport: number;
   patchIntOfport: number;
   /** tun_br_ofports: tunnel type → remote IP → tunnel ofport (insertion order). */
-  tunBrOfports: Record<string, Map<string, number>>;
+  tunBrOfports: Map<string, Map<string, number>>;
 
   readonly vlanManager: LocalVlanManager;
   readonly vlanPool: LocalVlanPool;
@@ -62,6 +62,10 @@ export interface AgentState {
 }
 
 /** _reset_tunnel_ofports: no tunnel ports known. */
-export function emptyTunnelOfports(): Record<string, Map<string, number>> {
-  return { geneve: new Map(), gre: new Map(), vxlan: new Map() };
+export function emptyTunnelOfports(): Map<string, Map<string, number>> {
+  return new Map([
+    ["geneve", new Map()],
+    ["gre", new Map()],
+    ["vxlan", new Map()],
+  ]);
 }

@@ -46,7 +46,7 @@ export class TunnelBridge extends OpenFlowSwitch {
     }
     this.installGoto(UCAST_TO_TUN, { table: PATCH_LV_TO_TUN, match: "dl_dst=00:00:00:00:00:00/01:00:00:00:00:00" });
     this.installGoto(FLOOD_TO_TUN, { table: PATCH_LV_TO_TUN, match: "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00" });
-    for (const type of TUNNEL_NETWORK_TYPES) this.installDrop({ table: TUN_TABLE[type]! });
+    for (const type of TUNNEL_NETWORK_TYPES) this.installDrop({ table: TUN_TABLE.get(type)! });
     const learn =
       `learn(table=${UCAST_TO_TUN},hard_timeout=300,priority=1,cookie=${cookieText(this.defaultCookie)},` +
       "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[]," +
@@ -61,14 +61,14 @@ export class TunnelBridge extends OpenFlowSwitch {
   provisionLocalVlan(networkType: string, lvid: number, segmentationId: number, distributed = false): void {
     const dest = distributed ? DVR_NOT_LEARN : LEARN_FROM_TUN;
     this.installInstructions(`push_vlan:0x8100,${setVlanVid(lvid)},goto_table:${dest}`, {
-      table: TUN_TABLE[networkType]!,
+      table: TUN_TABLE.get(networkType)!,
       priority: 1,
       match: `tun_id=${segmentationId}`,
     });
   }
 
   reclaimLocalVlan(networkType: string, segmentationId: number): void {
-    this.uninstallFlows({ table: TUN_TABLE[networkType]!, match: `tun_id=${segmentationId}` });
+    this.uninstallFlows({ table: TUN_TABLE.get(networkType)!, match: `tun_id=${segmentationId}` });
   }
 
   /** install_flood_to_tun: the VLAN's broadcasts go out to `ports`, in the order given (the flow is replaced whole). */
@@ -118,7 +118,7 @@ export class TunnelBridge extends OpenFlowSwitch {
 
   /** setup_tunnel_port: traffic from the tunnel goes to its type's table. */
   setupTunnelPort(networkType: string, port: number): void {
-    this.installGoto(TUN_TABLE[networkType]!, { priority: 1, match: `in_port=${port}` });
+    this.installGoto(TUN_TABLE.get(networkType)!, { priority: 1, match: `in_port=${port}` });
   }
 
   /** cleanup_tunnel_port: every flow matching the tunnel's in_port. */

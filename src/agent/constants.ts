@@ -117,11 +117,11 @@ export const TYPE_LOCAL = "local";
 export const TUNNEL_NETWORK_TYPES: readonly string[] = [TYPE_GRE, TYPE_VXLAN, TYPE_GENEVE];
 
 /** Per tunnel type, the br-tun table that maps its tun_id to a local VLAN. */
-export const TUN_TABLE: Readonly<Record<string, number>> = {
-  [TYPE_GRE]: GRE_TUN_TO_LV,
-  [TYPE_VXLAN]: VXLAN_TUN_TO_LV,
-  [TYPE_GENEVE]: GENEVE_TUN_TO_LV,
-};
+export const TUN_TABLE: ReadonlyMap<string, number> = new Map([
+  [TYPE_GRE, GRE_TUN_TO_LV],
+  [TYPE_VXLAN, VXLAN_TUN_TO_LV],
+  [TYPE_GENEVE, GENEVE_TUN_TO_LV],
+]);
 
 export function isTunnelType(networkType: string): boolean {
   return TUNNEL_NETWORK_TYPES.includes(networkType);

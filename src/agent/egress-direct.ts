@@ -19,6 +19,7 @@ import type { AgentState } from "./agent-state.js";
 import { isTunnelType, LOCAL_MAC_DIRECT, PEER_INTEGRATION_PREFIX, TRANSIENT_EGRESS_TABLE, TRANSIENT_TABLE, TYPE_VLAN } from "./constants.js";
 import { interfaceName } from "./names.js";
 import type { VifPort } from "./ovs-lib.js";
+import { ownValue } from "./own.js";
 import type { DeviceDetails } from "./rpc.js";
 
 /** direct_for_non_openflow_firewall. */
@@ -49,7 +50,7 @@ export function installAcceptedEgressDirectFlow(st: AgentState, details: DeviceD
   let patch: number | null = null;
   if (isTunnelType(lvm.networkType)) patch = br.getPortOfport(st.config.intPeerPatchPort);
   else if (lvm.networkType === TYPE_VLAN) {
-    const bridge = lvm.physicalNetwork === null ? undefined : st.config.bridgeMappings[lvm.physicalNetwork];
+    const bridge = lvm.physicalNetwork === null ? undefined : ownValue(st.config.bridgeMappings, lvm.physicalNetwork);
     if (bridge === undefined) return; // Neutron: get_interface_name(None) raises; the port's remaining flow is not written
     patch = br.getPortOfport(interfaceName(bridge, PEER_INTEGRATION_PREFIX));
   }

@@ -10,7 +10,10 @@
  *   entries for its own endpoint;
  * - makes the tunnel port to a host on its first entry;
  * - flooding entry: the tunnel's ofport joins `lvm.tunOfports` and the
- *   VLAN's flood flow (table 22) is rewritten with all of them, in set order;
+ *   VLAN's flood flow (table 22) is rewritten with all of them, in set order
+ *   (once per network and message: Neutron rewrites it at each entry, so a
+ *   new host's full FDB of N remotes made N flows of 1..N outputs, O(N²);
+ *   nothing runs between those rewrites, so only the last one is seen);
  *   its removal rewrites or deletes that flow and deletes the tunnel port
  *   when no network floods to it any more;
  * - unicast entry: table 20 `dl_vlan,dl_dst` → the tunnel, and with the ARP
@@ -46,13 +49,18 @@ export function fdbAdd(st: AgentState, entries: FdbEntries): void {
   const br = st.tunBr;
   if (br === null) return;
   for (const [lvm, ports] of agentPorts(st, entries)) {
-    for (const [remoteIp, infos] of ports) {
-      let ofport = st.tunBrOfports[lvm.networkType]?.get(remoteIp) ?? 0;
-      if (ofport === 0) {
-        ofport = setupTunnelPort(st, br, remoteIp, lvm.networkType);
-        if (ofport === 0) continue;
+    const flood = { changed: false };
+    try {
+      for (const [remoteIp, infos] of ports) {
+        let ofport = st.tunBrOfports.get(lvm.networkType)?.get(remoteIp) ?? 0;
+        if (ofport === 0) {
+          ofport = setupTunnelPort(st, br, remoteIp, lvm.networkType);
+          if (ofport === 0) continue;
+        }
+        for (const info of infos) addFdbFlow(st, br, info, lvm, ofport, flood);
       }
-      for (const info of infos) addFdbFlow(st, br, info, lvm, ofport);
+    } finally {
+      if (flood.changed) br.installFloodToTun(lvm.vlan, lvm.segmentationId ?? 0, lvm.tunOfports);
     }
   }
 }
@@ -63,7 +71,7 @@ export function fdbRemove(st: AgentState, entries: FdbEntries): void {
   if (br === null) return;
   for (const [lvm, ports] of agentPorts(st, entries)) {
     for (const [remoteIp, infos] of ports) {
-      const ofport = st.tunBrOfports[lvm.networkType]?.get(remoteIp) ?? 0;
+      const ofport = st.tunBrOfports.get(lvm.networkType)?.get(remoteIp) ?? 0;
       if (ofport === 0) continue;
       for (const info of infos) {
         delFdbFlow(st, br, info, lvm, ofport);
@@ -73,12 +81,12 @@ export function fdbRemove(st: AgentState, entries: FdbEntries): void {
   }
 }
 
-/** add_fdb_flow. */
-function addFdbFlow(st: AgentState, br: TunnelBridge, info: PortInfo, lvm: LocalVlanMapping, ofport: number): void {
+/** add_fdb_flow; the flood flow's rewrite is left to the caller (`flood.changed`). */
+function addFdbFlow(st: AgentState, br: TunnelBridge, info: PortInfo, lvm: LocalVlanMapping, ofport: number, flood: { changed: boolean }): void {
   const seg = lvm.segmentationId ?? 0;
   if (isFlooding(info)) {
     lvm.tunOfports.add(ofport);
-    br.installFloodToTun(lvm.vlan, seg, lvm.tunOfports);
+    flood.changed = true;
   } else {
     setupEntryForArpReply(st, br, "add", lvm.vlan, info[0], info[1]);
     br.installUnicastToTun(lvm.vlan, seg, ofport, info[0]);

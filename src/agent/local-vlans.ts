@@ -49,7 +49,7 @@ export function provisionLocalVlan(st: AgentState, netId: string, networkType: s
   const lvid = lvm.vlan;
   if (isTunnelType(networkType)) {
     if (!st.enableTunneling || st.tunBr === null) return;
-    const ofports = [...(st.tunBrOfports[networkType]?.values() ?? [])];
+    const ofports = [...(st.tunBrOfports.get(networkType)?.values() ?? [])];
     if (ofports.length > 0) st.tunBr.installFloodToTun(lvid, segmentationId ?? 0, ofports);
     st.tunBr.provisionLocalVlan(networkType, lvid, segmentationId ?? 0);
   } else if (networkType === TYPE_FLAT) {

@@ -232,7 +232,7 @@ export class OpenFlowSwitch extends OvsBridge {
 }
 
 function take(o: Record<string, string | number>, k: string): string | number | undefined {
-  const v = o[k];
-  delete o[k];
+  const v = Object.hasOwn(o, k) ? o[k] : undefined;
+  Reflect.deleteProperty(o, k);
   return v;
 }

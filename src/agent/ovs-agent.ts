@@ -369,8 +369,7 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
 
   /** _reconfigure_physical_bridges: mapped bridges that were re-created are set up again; true when any was. */
   private reconfigurePhysicalBridges(bridges: readonly string[]): boolean {
-    const mappings: Record<string, string> = {};
-    for (const b of bridges) for (const [physnet, br] of Object.entries(this.config.bridgeMappings)) if (br === b) mappings[physnet] = b;
+    const mappings: Record<string, string> = Object.fromEntries(bridges.flatMap((b) => Object.entries(this.config.bridgeMappings).filter(([, br]) => br === b)));
     if (Object.keys(mappings).length === 0) {
       this.addedBridges = [];
       return false;
@@ -550,6 +549,16 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
   /** update_fdb_entries (l2population's chg_ip). */
   updateFdbEntries(update: FdbUpdate): void {
     this.guard(() => fdbChgIp(this.state, update));
+  }
+
+  /** security_groups_rule_updated: the firewall refreshes the ports in those groups (src/agent/firewall/driver.ts). */
+  securityGroupsRuleUpdated(securityGroups: readonly string[]): void {
+    this.guard(() => this.firewall.securityGroupsRuleUpdated(securityGroups));
+  }
+
+  /** security_groups_member_updated: the firewall refreshes the ports whose rules name those groups as remote groups. */
+  securityGroupsMemberUpdated(securityGroups: readonly string[]): void {
+    this.guard(() => this.firewall.securityGroupsMemberUpdated(securityGroups));
   }
 
   /** An RPC handler's failure is logged (recorded), as oslo.messaging does, and does not reach the caller. */

@@ -134,4 +134,7 @@ export interface AgentRpcHandlers {
   addFdbEntries(entries: FdbEntries): void;
   removeFdbEntries(entries: FdbEntries): void;
   updateFdbEntries(update: FdbUpdate): void;
+  /** security_groups_rule_updated / _member_updated (SecurityGroupAgentRpcCallbackMixin): the groups whose rules / members changed. Optional: an agent without a firewall ignores them. */
+  securityGroupsRuleUpdated?(securityGroups: readonly string[]): void;
+  securityGroupsMemberUpdated?(securityGroups: readonly string[]): void;
 }

@@ -31,14 +31,14 @@ export function setupTunnelPortNamed(st: AgentState, br: TunnelBridge, portName:
   if (lv === null || rv === null || lv !== rv) return 0;
   const ofport = br.addTunnelPort(portName, remoteIp, local!, tunnelType, st.config.vxlanUdpPort);
   if (ofport === INVALID_OFPORT) return 0;
-  st.tunBrOfports[tunnelType]?.set(remoteIp, ofport);
+  st.tunBrOfports.get(tunnelType)?.set(remoteIp, ofport);
   br.setupTunnelPort(tunnelType, ofport);
   return ofport;
 }
 
 /** _setup_tunnel_flood_flow: without l2pop, each local VLAN of the type floods to every tunnel of the type. */
 export function setupTunnelFloodFlow(st: AgentState, br: TunnelBridge, tunnelType: string): void {
-  const ofports = [...(st.tunBrOfports[tunnelType]?.values() ?? [])];
+  const ofports = [...(st.tunBrOfports.get(tunnelType)?.values() ?? [])];
   if (ofports.length === 0 || st.l2Pop) return;
   for (const lvm of st.vlanManager.mappings()) {
     if (lvm.networkType === tunnelType) br.installFloodToTun(lvm.vlan, lvm.segmentationId ?? 0, ofports);
@@ -58,7 +58,7 @@ export function setupTunnelPort(st: AgentState, br: TunnelBridge, remoteIp: stri
 export function cleanupTunnelPort(st: AgentState, br: TunnelBridge, tunOfport: number | undefined, tunnelType: string): void {
   if (tunOfport === undefined) return;
   for (const lvm of st.vlanManager.mappings()) if (lvm.tunOfports.has(tunOfport)) return;
-  const ports = st.tunBrOfports[tunnelType];
+  const ports = st.tunBrOfports.get(tunnelType);
   if (ports === undefined) return;
   for (const [remoteIp, ofport] of [...ports]) {
     if (ofport !== tunOfport) continue;
@@ -106,5 +106,5 @@ export function tunnelUpdate(st: AgentState, tunnelIp: string, tunnelType: strin
 export function tunnelDelete(st: AgentState, tunnelIp: string, tunnelType: string): void {
   if (!st.enableTunneling || st.tunBr === null || tunnelIp === "" || tunnelType === "") return;
   if (!st.config.tunnelTypes.includes(tunnelType)) return;
-  cleanupTunnelPort(st, st.tunBr, st.tunBrOfports[tunnelType]?.get(tunnelIp), tunnelType);
+  cleanupTunnelPort(st, st.tunBr, st.tunBrOfports.get(tunnelType)?.get(tunnelIp), tunnelType);
 }

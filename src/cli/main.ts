@@ -3,8 +3,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFileError, parseCloudFile } from "../cloud/cloud-file.js";
 import { createCloud } from "../cloud/cloud.js";
+import { DIAGRAM_FORMATS, renderDiagram } from "../diagram/diagram.js";
+import type { DiagramFormat } from "../diagram/diagram.js";
 import { formatPing, runScenario } from "../sim/scenario.js";
 import { runScript } from "../utilities/run-script.js";
+import { benchCommand } from "./bench-command.js";
+import { Switch } from "../vswitchd/switch.js";
 
 const RUN_USAGE = `usage: ovsim run SCRIPT...
 Runs scripts of ovs-vsctl / ovs-ofctl / ovs-appctl lines against an in-process
@@ -29,9 +33,20 @@ FILE "-" reads the file from standard input.
   --timeout SECONDS  virtual seconds a step waits for an agent (default 90)
 Exit status: 0 every step succeeded, 1 a step or command failed, 2 a bad file.`;
 
+const DIAGRAM_USAGE = `usage: ovsim diagram [--bridge BR]... [--host HOST] [--format dot|mermaid|svg] SCRIPT|CLOUD
+Draws the OpenFlow table graph (docs/diagram.md) after running a script of
+ovs-vsctl / ovs-ofctl lines, or a cloud file (a .json file: the graph of one
+host, default the first): tables as nodes with their flows as rows, and
+resubmit, goto_table, ct, learn, patch and tunnel edges. Prints it on standard
+output (default format dot; svg is laid out by dagre).
+  --bridge BR   only these bridges (repeatable; default all of the host's)
+  --host HOST   the cloud host to draw`;
+
 const USAGE = `usage: ovsim run SCRIPT...
        ovsim scenario [--pcap-dir DIR] SCENARIO
        ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE
+       ovsim diagram [--bridge BR] [--host HOST] [--format dot|mermaid|svg] SCRIPT|CLOUD
+       ovsim bench flows [--packets FILE] [--format F] [--seconds N] FILE
        ovsim --version
 Runs scripts of ovs-vsctl / ovs-ofctl lines against an in-process Open vSwitch
 model and prints what each command prints (errors on standard error).
@@ -63,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === "run") return run(rest);
   if (cmd === "scenario") return scenario(rest);
   if (cmd === "cloud") return cloud(rest);
+  if (cmd === "diagram") return diagram(rest);
+  if (cmd === "bench") return benchCommand(rest, readInput);
   process.stderr.write(`ovsim: unknown command '${cmd}'\n${USAGE}\n`);
   return 2;
 }
@@ -90,6 +107,16 @@ async function readInput(file: string): Promise<string> {
   return file === "-" ? readStdin() : readFileSync(file, "utf8");
 }
 
+/** `file`'s text, or null after saying on standard error why it cannot be read. */
+async function readInputOrSay(file: string): Promise<string | null> {
+  try {
+    return await readInput(file);
+  } catch (e) {
+    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
+    return null;
+  }
+}
+
 function inputName(file: string): string {
   return file === "-" ? "(standard input)" : file;
 }
@@ -110,11 +137,8 @@ async function run(args: string[]): Promise<number> {
   if (files.length === 0) return usageError("run", "missing SCRIPT (a file, or - for standard input)", RUN_USAGE);
   let ok = true;
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readInput(file);
-    } catch (e) {
-      process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
+    const text = await readInputOrSay(file);
+    if (text === null) {
       ok = false;
       continue;
     }
@@ -152,13 +176,8 @@ async function scenario(args: string[]): Promise<number> {
   const [file] = files;
   if (file === undefined) return usageError("scenario", "missing SCENARIO (a file, or - for standard input)", SCENARIO_USAGE);
   if (files.length > 1) return usageError("scenario", "one SCENARIO at a time", SCENARIO_USAGE);
-  let text: string;
-  try {
-    text = await readInput(file);
-  } catch (e) {
-    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const text = await readInputOrSay(file);
+  if (text === null) return 1;
   let r: ReturnType<typeof runScenario>;
   try {
     r = runScenario(text);
@@ -219,13 +238,8 @@ async function cloud(args: string[]): Promise<number> {
   const [file] = files;
   if (file === undefined) return usageError("cloud", "missing FILE (a cloud file, or - for standard input)", CLOUD_USAGE);
   if (files.length > 1) return usageError("cloud", "one FILE at a time", CLOUD_USAGE);
-  let text: string;
-  try {
-    text = await readInput(file);
-  } catch (e) {
-    process.stderr.write(`ovsim: ${inputName(file)}: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const text = await readInputOrSay(file);
+  if (text === null) return 2;
   let spec: ReturnType<typeof parseCloudFile>;
   try {
     spec = parseCloudFile(text);
@@ -248,6 +262,53 @@ async function cloud(args: string[]): Promise<number> {
     return c.run().ok ? 0 : 1;
   } catch (e) {
     process.stderr.write(`ovsim cloud: ${inputName(file)}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `ovsim diagram [--bridge BR]... [--host HOST] [--format F] SCRIPT|CLOUD`: the table graph on stdout. */
+async function diagram(args: string[]): Promise<number> {
+  const bridges: string[] = [];
+  let host: string | undefined;
+  let format: DiagramFormat = "dot";
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a === "--help" || a === "-h") {
+      process.stdout.write(`${DIAGRAM_USAGE}\n`);
+      return 0;
+    }
+    const m = /^--(bridge|host|format)(?:=(.*))?$/.exec(a);
+    if (m !== null) {
+      const v = m[2] ?? args[++i];
+      if (v === undefined) return usageError("diagram", `--${m[1]} needs a value`, DIAGRAM_USAGE);
+      if (m[1] === "bridge") bridges.push(v);
+      else if (m[1] === "host") host = v;
+      else if ((DIAGRAM_FORMATS as readonly string[]).includes(v)) format = v as DiagramFormat;
+      else return usageError("diagram", `unknown format '${v}' (dot, mermaid or svg)`, DIAGRAM_USAGE);
+    } else if (a.startsWith("-") && a !== "-") return usageError("diagram", `unknown option '${a}'`, DIAGRAM_USAGE);
+    else files.push(a);
+  }
+  const [file] = files;
+  if (file === undefined || files.length > 1) return usageError("diagram", "one SCRIPT or CLOUD file (or - for standard input)", DIAGRAM_USAGE);
+  const text = await readInputOrSay(file);
+  if (text === null) return 1;
+  try {
+    // A cloud file (JSON) runs whole and one host is drawn; a script runs on a new switch.
+    let sw: Switch;
+    if (/^\s*\{/.test(text)) {
+      const c = createCloud(parseCloudFile(text), { stdout: () => {}, stderr: (l) => process.stderr.write(`${l}\n`) });
+      c.run();
+      sw = c.switchOf(host ?? c.spec.hosts[0]?.name ?? "");
+    } else {
+      if (host !== undefined) return usageError("diagram", "--host is for a cloud file", DIAGRAM_USAGE);
+      sw = new Switch();
+      for (const l of runScript(text, sw).lines.flatMap((x) => x.result.stderr)) process.stderr.write(`${l}\n`);
+    }
+    process.stdout.write(renderDiagram(sw, { format, bridges }));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`ovsim diagram: ${inputName(file)}: ${(e as Error).message}\n`);
     return 1;
   }
 }

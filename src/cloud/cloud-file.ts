@@ -21,6 +21,7 @@
  */
 import type { AgentConfig } from "../agent/agent-config.js";
 import { DEFAULT_AGENT_CONFIG } from "../agent/agent-config.js";
+import { ownValue } from "../agent/own.js";
 import type { CloudHost, CloudNetwork, CloudPort, CloudRule, CloudSecurityGroup, CloudSpec, HostUnderlay, NetworkType } from "./cloud-types.js";
 import { NETWORK_TYPES, TUNNEL_TYPES } from "./cloud-types.js";
 import { parseSteps } from "./cloud-steps.js";
@@ -161,7 +162,7 @@ function readUnderlay(v: unknown, path: string, agent: AgentConfig): HostUnderla
   const physicalNics = o.map("physical_nics", (x, p, physnet) => {
     const nic = stringAt(x, p);
     if (nic === "") throw new CloudFileError(p, "expected a NIC name");
-    if (agent.bridgeMappings[physnet] === undefined) throw new CloudFileError(p, `physical network ${physnet} is not in the agent's bridge_mappings`);
+    if (ownValue(agent.bridgeMappings, physnet) === undefined) throw new CloudFileError(p, `physical network ${physnet} is not in the agent's bridge_mappings`);
     return nic;
   });
   const segment = o.string("segment", "underlay");
@@ -196,7 +197,7 @@ function readSecurityGroup(v: unknown, path: string, id: string): CloudSecurityG
   return { id, name: o.string("name", null), rules: o.list("rules", readRule) };
 }
 
-function readRule(v: unknown, path: string): CloudRule {
+export function readRule(v: unknown, path: string): CloudRule {
   const o = new JsonObject(path, v, "a security group rule", RULE_FIELDS, ["direction"]);
   const ethertype = o.choice("ethertype", ["IPv4", "IPv6"], "IPv4");
   const prefix = (f: string): string | null => {

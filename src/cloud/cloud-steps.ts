@@ -1,7 +1,7 @@
 /**
  * A cloud file's `steps`: the five both sides understand (plug_ports,
  * unplug_ports, l2pop_fdb_add, l2pop_fdb_remove, run: CLOUD-FORMAT.md) and
- * ovsim's own (boot, delete, migrate, advance, ping, ping_all, trace,
+ * ovsim's own (boot, delete, migrate, advance, ping, ping_all, ping_matrix, trace,
  * restart_agent, restart_ovs, update_port, delete_network: docs/cloud.md).
  *
  * Each op has one table entry: its fields and a reader. An unknown op, or a
@@ -14,6 +14,7 @@
  */
 import type { CloudFdbEntry, CloudSpec, CloudStep, NewPortSpec, PortChanges, StepOp } from "./cloud-types.js";
 import { FLOODING_IP, FLOODING_MAC } from "./cloud-types.js";
+import { readUpdateSecurityGroup } from "./security-group-steps.js";
 import { CloudFileError, ipVersion, isIpv4, isMac, JsonObject, readAddressPairs, readFixedIps, stringAt } from "./file-checks.js";
 
 const FDB_ENTRY_FIELDS = ["network_id", "remote_ip", "network_type", "segmentation_id", "mac", "ip", "flooding_entry"];
@@ -67,14 +68,24 @@ const OPS: { readonly [K in StepOp]: OpSpec } = {
     required: [],
     read: (o, index, c) => ({ op: "ping_all", index, networkId: o.has("network_id") ? networkOf(o, c) : null, count: o.integer("count", 1, 1, 100), expect: expectOf(o) }),
   },
+  ping_matrix: {
+    fields: ["network_id", "count", "expect"],
+    required: [],
+    read: (o, index, c) => ({ op: "ping_matrix", index, networkId: o.has("network_id") ? networkOf(o, c) : null, count: o.integer("count", 1, 1, 100), expect: o.has("expect") ? o.choice("expect", ["ok"]) : null }),
+  },
   trace: { fields: ["from", "to"], required: ["from", "to"], read: (o, index, c) => ({ op: "trace", index, from: vmRef(o, "from", c, false), to: vmRef(o, "to", c, true) }) },
   restart_agent: { fields: ["host"], required: [], read: (o, index, c) => ({ op: "restart_agent", index, host: hostOf(o, c) }) },
   restart_ovs: { fields: ["host"], required: [], read: (o, index, c) => ({ op: "restart_ovs", index, host: hostOf(o, c) }) },
   update_port: { fields: ["port", ...PORT_CHANGE_FIELDS], required: ["port"], read: readUpdatePort },
   delete_network: { fields: ["network_id"], required: ["network_id"], read: (o, index, c) => ({ op: "delete_network", index, networkId: networkOf(o, c) }) },
+  update_security_group: { fields: ["security_group", "rules"], required: ["security_group", "rules"], read: (o, index, c) => readUpdateSecurityGroup(o, index, c.spec) },
 };
 
 export const STEP_OPS = Object.keys(OPS) as StepOp[];
+
+function isStepOp(op: string): op is StepOp {
+  return Object.hasOwn(OPS, op);
+}
 
 /** Reads `top.steps` against the file's resources. */
 export function parseSteps(top: JsonObject, spec: CloudSpec): CloudStep[] {
@@ -84,10 +95,10 @@ export function parseSteps(top: JsonObject, spec: CloudSpec): CloudStep[] {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CloudFileError(path, "expected a step (a JSON object with an op)");
     if (!("op" in raw)) throw new CloudFileError(`${path}.op`, "missing: every step has an op");
     const op = raw.op;
-    if (typeof op !== "string" || !Object.hasOwn(OPS, op)) {
+    if (typeof op !== "string" || !isStepOp(op)) {
       throw new CloudFileError(`${path}.op`, `unknown op ${JSON.stringify(op)} (known: ${STEP_OPS.join(", ")})`);
     }
-    const table = OPS[op as StepOp];
+    const table = OPS[op];
     try {
       const o = new JsonObject(path, v, `a ${op} step`, ["op", ...table.fields], table.required);
       return table.read(o, index, ctx);

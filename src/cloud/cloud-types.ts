@@ -156,10 +156,14 @@ export type CloudStep =
   | (StepBase & { readonly op: "advance"; readonly seconds: number })
   | (StepBase & { readonly op: "ping"; readonly from: string; readonly to: string; readonly count: number; readonly expect: "ok" | "fail" | null })
   | (StepBase & { readonly op: "ping_all"; readonly networkId: string | null; readonly count: number; readonly expect: "ok" | "fail" | null })
+  /** `expect: "ok"`: every pair of a network answered, no VM of another network. */
+  | (StepBase & { readonly op: "ping_matrix"; readonly networkId: string | null; readonly count: number; readonly expect: "ok" | null })
   | (StepBase & { readonly op: "trace"; readonly from: string; readonly to: string })
   | (StepBase & { readonly op: "restart_agent" | "restart_ovs"; readonly host: string })
   | (StepBase & { readonly op: "update_port"; readonly port: string; readonly changes: PortChanges })
-  | (StepBase & { readonly op: "delete_network"; readonly networkId: string });
+  | (StepBase & { readonly op: "delete_network"; readonly networkId: string })
+  /** ovsim's own, security-group-steps.ts: the group's whole new rule list. */
+  | (StepBase & { readonly op: "update_security_group"; readonly securityGroup: string; readonly rules: readonly CloudRule[] });
 
 export type StepOp = CloudStep["op"];
 

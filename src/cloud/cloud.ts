@@ -36,6 +36,7 @@
  * hosts) say so and fail instead of timing out. IPv6 tunnel endpoints are
  * not routed by the host IP stack yet (TODO once it does).
  */
+import { ownValue } from "../agent/own.js";
 import type { Endpoint } from "../datapath/endpoint.js";
 import { OvsimError } from "../flowtable/errors.js";
 import type { Host } from "../sim/host.js";
@@ -221,7 +222,7 @@ export class Cloud {
 
   private plugPhysicalNics(h: CloudHost): void {
     for (const [physnet, nic] of Object.entries(h.underlay?.physicalNics ?? {})) {
-      const bridge = h.agent.bridgeMappings[physnet];
+      const bridge = ownValue(h.agent.bridgeMappings, physnet);
       if (bridge === undefined) continue; // the file check refuses it
       this.switchOf(h.name).addPort(bridge, nic, { mayExist: true });
       if (!this.sim.segments.has(physnet)) this.sim.addSegment(physnet);
@@ -255,7 +256,18 @@ export class Cloud {
    * or up, when `up` is accepted), then SETTLE_ITERATIONS more ticks.
    */
   waitForReports(step: CloudStep | null, ports: readonly string[], since: number, up: boolean): void {
-    const missing = (): string[] => ports.filter((p) => !this.server.reported(p, since, up));
+    // The server's `reported(p, since, up)` for every port, reading each report once (a thousand ports, a thousand reports).
+    const seen = new Set<string>();
+    let read = since;
+    const missing = (): string[] => {
+      for (const reports = this.server.reports; read < reports.length; read++) {
+        const r = reports[read];
+        if (r === undefined) continue;
+        for (const p of r.down) seen.add(p);
+        if (up) for (const p of r.up) seen.add(p);
+      }
+      return ports.filter((p) => !seen.has(p));
+    };
     for (let waited = 0; missing().length > 0; waited++) {
       if (waited >= this.timeoutSeconds) {
         throw new CloudStepError(step?.index ?? -1, step?.op ?? "", `timeout (${this.timeoutSeconds} s of virtual time) waiting for the agent to report ${missing().join(", ")} ${up ? "up" : "down"}`);

@@ -14,16 +14,20 @@ import type { FdbEntries, FdbNetworkEntries } from "../agent/rpc.js";
 import type { CloudFdbEntry } from "./cloud-types.js";
 import { FLOODING_IP, FLOODING_MAC } from "./cloud-types.js";
 
-type MutableNetwork = { networkType: string; segmentationId: number; ports: Record<string, (readonly [string, string])[]> };
+type MutableNetwork = { networkType: string; segmentationId: number; ports: Map<string, (readonly [string, string])[]> };
 
 /** Flat entries -> `{network_id: {network_type, segment_id, ports: {remote_ip: [[mac, ip]...]}}}`. */
 export function fdbWireFormat(entries: readonly CloudFdbEntry[]): FdbEntries {
-  const wire: Record<string, MutableNetwork> = {};
+  // Maps while grouping: network ids and IPs are the file's, and may be any string.
+  const wire = new Map<string, MutableNetwork>();
   for (const e of entries) {
-    const n = (wire[e.networkId] ??= { networkType: e.networkType, segmentationId: e.segmentationId, ports: {} });
-    (n.ports[e.remoteIp] ??= []).push([e.mac, e.ip]);
+    let n = wire.get(e.networkId);
+    if (n === undefined) wire.set(e.networkId, (n = { networkType: e.networkType, segmentationId: e.segmentationId, ports: new Map() }));
+    let pairs = n.ports.get(e.remoteIp);
+    if (pairs === undefined) n.ports.set(e.remoteIp, (pairs = []));
+    pairs.push([e.mac, e.ip]);
   }
-  return wire;
+  return Object.fromEntries([...wire].map(([id, n]) => [id, { networkType: n.networkType, segmentationId: n.segmentationId, ports: Object.fromEntries(n.ports) }]));
 }
 
 /** Wire form -> flat entries (flooding entries marked), in wire order. */
@@ -41,12 +45,12 @@ export function flattenFdb(entries: FdbEntries): CloudFdbEntry[] {
 
 /** The entries without those for `ip` (what an agent does first with every message: its own IP is not a remote). */
 export function withoutIp(entries: FdbEntries, ip: string | null): FdbEntries {
-  const out: Record<string, FdbNetworkEntries> = {};
+  const out: [string, FdbNetworkEntries][] = [];
   for (const [net, n] of Object.entries(entries)) {
     const ports = Object.fromEntries(Object.entries(n.ports).filter(([remote]) => remote !== ip));
-    if (Object.keys(ports).length > 0) out[net] = { ...n, ports };
+    if (Object.keys(ports).length > 0) out.push([net, { ...n, ports }]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** One line per entry, for logs: `add NET vxlan/1001 192.0.2.9 fa:16:3e:0a:09:01 10.1.0.9`. */

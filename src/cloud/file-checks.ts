@@ -51,17 +51,17 @@ export class JsonObject {
       if (!known.includes(k)) throw new CloudFileError(join(path, k), `unknown field of ${what} (known: ${known.join(", ")})`);
     }
     for (const k of required) {
-      if (!(k in value)) throw new CloudFileError(join(path, k), `missing: ${what} needs ${k}`);
+      if (!Object.hasOwn(value, k)) throw new CloudFileError(join(path, k), `missing: ${what} needs ${k}`);
     }
   }
 
   has(field: string): boolean {
-    return field in this.value;
+    return Object.hasOwn(this.value, field);
   }
 
-  /** The raw value of `field` (undefined when absent). */
+  /** The raw value of `field` (undefined when absent): own properties only, never what Object.prototype has. */
   raw(field: string): unknown {
-    return this.value[field];
+    return Object.hasOwn(this.value, field) ? this.value[field] : undefined;
   }
 
   at(field: string): string {
@@ -72,7 +72,7 @@ export class JsonObject {
   string(field: string, dflt: string): string;
   string(field: string, dflt: string | null): string | null;
   string(field: string, dflt?: string | null): string | null {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined || (v === null && dflt === null)) {
       if (dflt === undefined) throw new CloudFileError(this.at(field), "missing");
       return dflt;
@@ -89,7 +89,7 @@ export class JsonObject {
   }
 
   boolean(field: string, dflt: boolean): boolean {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined) return dflt;
     if (typeof v !== "boolean") throw new CloudFileError(this.at(field), `expected true or false, got ${describe(v)}`);
     return v;
@@ -98,7 +98,7 @@ export class JsonObject {
   integer(field: string, dflt: number, min: number, max: number): number;
   integer(field: string, dflt: number | null, min: number, max: number): number | null;
   integer(field: string, dflt: number | null, min: number, max: number): number | null {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined || v === null) return dflt;
     if (typeof v !== "number" || !Number.isInteger(v)) throw new CloudFileError(this.at(field), `expected an integer, got ${describe(v)}`);
     if (v < min || v > max) throw new CloudFileError(this.at(field), `${v} is out of range (${min}..${max})`);
@@ -106,7 +106,7 @@ export class JsonObject {
   }
 
   number(field: string, dflt: number | null, min: number): number {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined && dflt !== null) return dflt;
     if (typeof v !== "number" || !Number.isFinite(v)) throw new CloudFileError(this.at(field), `expected a number, got ${describe(v)}`);
     if (v < min) throw new CloudFileError(this.at(field), `${v} is below ${min}`);
@@ -115,7 +115,7 @@ export class JsonObject {
 
   /** A list (default `[]` when absent); each element read by `each(value, path, index)`. */
   list<T>(field: string, each: (v: unknown, path: string, i: number) => T, required = false): T[] {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined) {
       if (required) throw new CloudFileError(this.at(field), "missing");
       return [];
@@ -126,17 +126,16 @@ export class JsonObject {
 
   /** An object used as a map (default `{}`); each value read by `each(value, path, key)`. */
   map<T>(field: string, each: (v: unknown, path: string, key: string) => T): Record<string, T> {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined) return {};
     if (!isPlainObject(v)) throw new CloudFileError(this.at(field), `expected an object, got ${describe(v)}`);
-    const out: Record<string, T> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = each(x, `${this.at(field)}[${k}]`, k);
-    return out;
+    // fromEntries defines own properties: a key `__proto__` stays a key.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, each(x, `${this.at(field)}[${k}]`, k)]));
   }
 
   /** One of `choices` (default `dflt` when absent). */
   choice<const T extends string>(field: string, choices: readonly T[], dflt?: T): T {
-    const v = this.value[field];
+    const v = this.raw(field);
     if (v === undefined && dflt !== undefined) return dflt;
     if (typeof v !== "string" || !(choices as readonly string[]).includes(v)) {
       throw new CloudFileError(this.at(field), `expected one of ${choices.join(", ")}, got ${describe(v)}`);

@@ -70,7 +70,8 @@ export interface FdbMessage {
 const FLOODING_ENTRY: readonly [string, string] = [FLOODING_MAC, FLOODING_IP];
 const DVR_INTERFACE = "network:router_interface_distributed";
 
-type MutablePorts = Record<string, (readonly [string, string])[]>;
+/** By remote tunnel IP, its [mac, ip] entries (a Map: the IPs come from the agents' configuration). */
+type MutablePorts = Map<string, (readonly [string, string])[]>;
 
 function portEntries(port: L2popPort): (readonly [string, string])[] {
   return port.fixedIps.map((ip) => [port.mac, ip] as const);
@@ -89,17 +90,18 @@ function activeCount(view: L2popView, networkId: string, host: string): number {
   return view.activePorts(networkId).filter((a) => a.host === host && a.port.deviceOwner !== DVR_INTERFACE).length;
 }
 
-/** `_create_agent_fdb`: the network's FDB as `host` should have it (every other host's flooding entry and ports). */
-function agentFdb(view: L2popView, network: CloudNetwork, segmentationId: number, host: string): FdbEntries {
+/** `_create_agent_fdb`: the network's FDB as `host` should have it (every other host's flooding entry and ports), by tunnel IP. */
+function agentFdb(view: L2popView, network: CloudNetwork, host: string): MutablePorts {
   const active = view.activePorts(network.id).filter((a) => a.port.deviceOwner !== DVR_INTERFACE);
   const withIp = active.flatMap((a) => {
     const ip = view.agent(a.host)?.ip ?? null;
     return ip === null ? [] : [{ ...a, ip }];
   });
-  const ports: MutablePorts = {};
-  for (const a of withIp) if (a.host !== host && ports[a.ip] === undefined) ports[a.ip] = [FLOODING_ENTRY];
-  for (const [ip, fdbs] of Object.entries(ports)) for (const a of withIp) if (a.ip === ip) fdbs.push(...portEntries(a.port));
-  return { [network.id]: { networkType: network.networkType, segmentationId, ports } };
+  const ports: MutablePorts = new Map();
+  for (const a of withIp) if (a.host !== host && !ports.has(a.ip)) ports.set(a.ip, [FLOODING_ENTRY]);
+  // Each IP's ports in port order (one pass: the same order as IP by IP).
+  for (const a of withIp) ports.get(a.ip)?.push(...portEntries(a.port));
+  return ports;
 }
 
 /** `update_port_up`: what a device-up report of `port` (now ACTIVE) on `host` sends. */
@@ -107,15 +109,18 @@ export function portUpMessages(view: L2popView, port: L2popPort, host: string, r
   const v = validate(view, port, host);
   if (v === null) return [];
   const out: FdbMessage[] = [];
-  const other: MutablePorts = { [v.agentIp]: [] };
+  const mine: (readonly [string, string])[] = [];
   const count = activeCount(view, port.networkId, host);
   if (count === 1 || count === 2 || refreshTunnels) {
-    const full = agentFdb(view, v.network, v.segmentationId, host);
-    other[v.agentIp]!.push(FLOODING_ENTRY); // the key was set just above
-    if (Object.keys(full[v.network.id]?.ports ?? {}).length > 0) out.push({ method: "add_fdb_entries", entries: full, host });
+    const full = agentFdb(view, v.network, host);
+    mine.push(FLOODING_ENTRY);
+    if (full.size > 0) {
+      const entries = { [v.network.id]: { networkType: v.network.networkType, segmentationId: v.segmentationId, ports: Object.fromEntries(full) } };
+      out.push({ method: "add_fdb_entries", entries, host });
+    }
   }
-  if (port.deviceOwner !== DVR_INTERFACE) other[v.agentIp]!.push(...portEntries(port));
-  out.push({ method: "add_fdb_entries", entries: { [v.network.id]: { networkType: v.network.networkType, segmentationId: v.segmentationId, ports: other } }, host: null });
+  if (port.deviceOwner !== DVR_INTERFACE) mine.push(...portEntries(port));
+  out.push({ method: "add_fdb_entries", entries: { [v.network.id]: { networkType: v.network.networkType, segmentationId: v.segmentationId, ports: { [v.agentIp]: mine } } }, host: null });
   return out;
 }
 

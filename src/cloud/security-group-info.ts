@@ -5,8 +5,13 @@
  * - `securityGroups`: for each security group of the ports asked about, its
  *   rules in the RPC form: `remote_ip_prefix` becomes `source_ip_prefix`
  *   (ingress) or `dest_ip_prefix` (egress); ethertype defaults to IPv4;
- * - `sgMemberIps`: each of those ports' own groups with empty lists, and
- *   every group a rule names as `remote_group_id` with its members: the
+ * - `sgMemberIps`: every group a rule names as `remote_group_id` with its
+ *   members, and no other group, as real Neutron's
+ *   SecurityGroupInfoAPIMixin.security_group_info_for_ports (the oracle's
+ *   fake server also lists each port's own groups with empty lists: on an
+ *   agent, refreshing a port of group G would then empty G's members for
+ *   the other ports whose rules name G; no golden shows the difference,
+ *   test/cloud/security-groups-updates.test.ts does). Members are the
  *   fixed IPs and allowed address pairs of every port in that group, on any
  *   host, plugged or not (`_select_ips_for_remote_group`), split by IP
  *   version, deduplicated, sorted as the oracle sorts them (by Python's
@@ -79,21 +84,39 @@ export function memberIps(src: SecurityGroupSource, sgId: string): Record<"IPv4"
 }
 
 export function securityGroupInfo(src: SecurityGroupSource, devices: readonly string[]): SecurityGroupInfo {
-  const securityGroups: Record<string, SecurityGroupRule[]> = {};
-  const sgMemberIps: Record<string, Record<"IPv4" | "IPv6", (readonly [string, string])[]>> = {};
-  const devs: Record<string, DeviceDetails> = {};
+  // Maps while building (device and group ids are input: `__proto__` must stay a key), objects on the wire.
+  const securityGroups = new Map<string, SecurityGroupRule[]>();
+  const sgMemberIps = new Map<string, Record<"IPv4" | "IPv6", (readonly [string, string])[]>>();
+  const devs = new Map<string, DeviceDetails>();
   for (const d of devices) {
     const details = src.details(d);
     const port = src.port(d);
     if (details === undefined || port === undefined) continue;
-    devs[d] = details;
+    devs.set(d, details);
     for (const sgId of port.securityGroups) {
       const sg = src.securityGroup(sgId);
       const rules = sg?.rules ?? [];
-      securityGroups[sgId] = rules.map((r) => ruleForRpc(sgId, r));
-      sgMemberIps[sgId] ??= { IPv4: [], IPv6: [] };
-      for (const r of rules) if (r.remoteGroupId !== null) sgMemberIps[r.remoteGroupId] = memberIps(src, r.remoteGroupId);
+      securityGroups.set(sgId, rules.map((r) => ruleForRpc(sgId, r)));
+      for (const r of rules) if (r.remoteGroupId !== null) sgMemberIps.set(r.remoteGroupId, memberIps(src, r.remoteGroupId));
     }
   }
-  return { securityGroups, sgMemberIps, devices: devs };
+  return { securityGroups: Object.fromEntries(securityGroups), sgMemberIps: Object.fromEntries(sgMemberIps), devices: Object.fromEntries(devs) };
+}
+
+/**
+ * The groups whose members change when a port is created (`old`
+ * undefined), updated or deleted (`next` undefined), as the agents'
+ * SecurityGroupServerAPIShim sees the Port resource change
+ * (`_handle_sg_member_update` / `_handle_sg_member_delete`): on delete the
+ * port's groups; on create or update, when its groups, fixed IPs or
+ * allowed address pairs changed, its groups before and after. Empty: no
+ * security_groups_member_updated.
+ */
+export function memberUpdateGroups(old: CloudPort | undefined, next: CloudPort | undefined): string[] {
+  if (next === undefined) return old === undefined ? [] : [...new Set(old.securityGroups)];
+  if (old !== undefined) {
+    const same = (a: readonly unknown[], b: readonly unknown[]) => JSON.stringify(a) === JSON.stringify(b);
+    if (same(old.securityGroups, next.securityGroups) && same(old.fixedIps, next.fixedIps) && same(old.allowedAddressPairs, next.allowedAddressPairs)) return [];
+  }
+  return [...new Set([...(old?.securityGroups ?? []), ...next.securityGroups])];
 }

@@ -33,7 +33,7 @@ import { OvsimError } from "../flowtable/errors.js";
 import type { CloudNetwork, CloudPort, CloudSecurityGroup, CloudSpec, PortChanges } from "./cloud-types.js";
 import type { FdbMessage, L2popView } from "./l2pop.js";
 import { portDownMessages, portUpMessages } from "./l2pop.js";
-import { securityGroupInfo } from "./security-group-info.js";
+import { memberUpdateGroups, securityGroupInfo } from "./security-group-info.js";
 
 /** Neutron's port status. */
 export type PortStatus = "DOWN" | "BUILD" | "ACTIVE";
@@ -46,6 +46,7 @@ export type AgentCast =
   | { readonly method: "network_delete"; readonly networkId: string }
   | { readonly method: "tunnel_update" | "tunnel_delete"; readonly tunnelIp: string; readonly tunnelType: string }
   | { readonly method: "add_fdb_entries" | "remove_fdb_entries"; readonly entries: FdbEntries }
+  | { readonly method: "security_groups_rule_updated" | "security_groups_member_updated"; readonly securityGroups: readonly string[] }
   | { readonly method: "update_fdb_entries"; readonly update: FdbUpdate };
 
 export interface Delivery {
@@ -96,6 +97,8 @@ export class NeutronServer implements PluginRpc {
   private readonly securityGroups = new Map<string, CloudSecurityGroup>();
   /** Ports in creation order (the database's order for l2pop). */
   private readonly portStates = new Map<string, PortState>();
+  /** The same ports by network (creation order within each): l2pop reads one network's ports at every port event. */
+  private readonly portsByNetwork = new Map<string, Map<string, PortState>>();
   private readonly agents = new Map<string, AgentRpcHandlers>();
   private readonly queue: Delivery[] = [];
 
@@ -153,12 +156,19 @@ export class NeutronServer implements PluginRpc {
   /** Hands every queued cast to its agent, in order (casts sent meanwhile too). Returns how many. */
   deliver(): number {
     let n = 0;
-    for (let d = this.queue.shift(); d !== undefined; d = this.queue.shift()) {
-      const agent = this.agents.get(d.host);
-      if (agent === undefined) continue;
-      this.delivered.push(d);
-      dispatch(agent, d.cast);
-      n++;
+    // By index, not shift(): a fanout to a hundred agents queues hundreds of casts (shift is O(queue)).
+    let i = 0;
+    try {
+      for (; i < this.queue.length; i++) {
+        const d = this.queue[i];
+        const agent = d === undefined ? undefined : this.agents.get(d.host);
+        if (d === undefined || agent === undefined) continue;
+        this.delivered.push(d);
+        dispatch(agent, d.cast);
+        n++;
+      }
+    } finally {
+      this.queue.splice(0, Math.min(i + 1, this.queue.length));
     }
     return n;
   }
@@ -181,7 +191,12 @@ export class NeutronServer implements PluginRpc {
   createPort(spec: CloudPort): void {
     if (this.portStates.has(spec.id)) throw new NeutronApiError("MacAddressInUse", `Port ${spec.id} already exists.`);
     if (!this.networks.has(spec.networkId)) throw new NeutronApiError("NetworkNotFound", `Network ${spec.networkId} could not be found.`);
-    this.portStates.set(spec.id, { spec, status: "DOWN", bindingHost: null });
+    const state: PortState = { spec, status: "DOWN", bindingHost: null };
+    this.portStates.set(spec.id, state);
+    let inNetwork = this.portsByNetwork.get(spec.networkId);
+    if (inNetwork === undefined) this.portsByNetwork.set(spec.networkId, (inNetwork = new Map()));
+    inNetwork.set(spec.id, state);
+    this.notifyMembers(undefined, spec);
   }
 
   /** Sets binding:host_id (Nova, before it plugs the VIF); `notify` sends port_update, as ML2 on a binding change. */
@@ -205,22 +220,44 @@ export class NeutronServer implements PluginRpc {
   /** Updates a port; port_update goes to every agent. */
   updatePort(id: string, changes: PortChanges): void {
     const s = this.requirePort(id);
+    const old = s.spec;
     s.spec = { ...s.spec, ...changes };
     this.fanout({ method: "port_update", port: portUpdateOf(s.spec) });
+    this.notifyMembers(old, s.spec);
   }
 
   /** Deletes a port: l2pop removes its entries (ML2's delete_port_postcommit), port_delete goes to every agent. */
   deletePort(id: string): void {
     const s = this.requirePort(id);
     this.portStates.delete(id);
+    this.portsByNetwork.get(s.spec.networkId)?.delete(id);
     if (this.l2pop === "auto" && s.bindingHost !== null) this.sendFdb(portDownMessages(this.l2popView(), s.spec, s.bindingHost));
     this.fanout({ method: "port_delete", portId: id });
+    this.notifyMembers(s.spec, undefined);
+  }
+
+  // ---- security groups (security-group-info.ts): the notifications agents get of rule and member changes
+
+  /** Replaces security group `sg` (its rules, as an admin's rule creates and deletes leave them): security_groups_rule_updated goes to every agent. */
+  setSecurityGroup(sg: CloudSecurityGroup): void {
+    this.securityGroups.set(sg.id, sg);
+    this.fanout({ method: "security_groups_rule_updated", securityGroups: [sg.id] });
+  }
+
+  securityGroup(id: string): CloudSecurityGroup | undefined {
+    return this.securityGroups.get(id);
+  }
+
+  /** security_groups_member_updated for a port's change (none before any agent runs: an agent reads the groups when it asks). */
+  private notifyMembers(old: CloudPort | undefined, next: CloudPort | undefined): void {
+    const groups = this.agents.size === 0 ? [] : memberUpdateGroups(old, next);
+    if (groups.length > 0) this.fanout({ method: "security_groups_member_updated", securityGroups: groups });
   }
 
   /** Deletes a network without ports (Neutron refuses one in use); network_delete goes to every agent. */
   deleteNetwork(id: string): void {
     if (!this.networks.has(id)) throw new NeutronApiError("NetworkNotFound", `Network ${id} could not be found.`);
-    if ([...this.portStates.values()].some((s) => s.spec.networkId === id)) {
+    if ((this.portsByNetwork.get(id)?.size ?? 0) > 0) {
       throw new NeutronApiError("NetworkInUse", `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
     }
     this.networks.delete(id);
@@ -334,7 +371,7 @@ export class NeutronServer implements PluginRpc {
       },
       network: (id) => this.networks.get(id),
       activePorts: (networkId) =>
-        [...this.portStates.values()]
+        [...(this.portsByNetwork.get(networkId)?.values() ?? [])]
           .filter((s) => s.status === "ACTIVE" && s.bindingHost !== null && s.spec.networkId === networkId)
           .map((s) => ({ port: s.spec, host: s.bindingHost ?? "" })),
     };
@@ -366,6 +403,10 @@ export function dispatch(agent: AgentRpcHandlers, cast: AgentCast): void {
       return agent.removeFdbEntries(cast.entries);
     case "update_fdb_entries":
       return agent.updateFdbEntries(cast.update);
+    case "security_groups_rule_updated":
+      return agent.securityGroupsRuleUpdated?.(cast.securityGroups);
+    case "security_groups_member_updated":
+      return agent.securityGroupsMemberUpdated?.(cast.securityGroups);
     default: {
       const never: never = cast;
       throw new Error(`unknown cast ${JSON.stringify(never)}`);

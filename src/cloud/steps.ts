@@ -13,7 +13,7 @@
  *   step, the run goes on (as ovs-run);
  * - advance: whole virtual seconds tick (agents iterate), the rest only
  *   moves the clock;
- * - ping / ping_all / trace: traffic.ts;
+ * - ping / ping_all / ping_matrix / trace: traffic.ts;
  * - restart_agent: a new agent on the same switch (its __init__ again: new
  *   cookies from the host's stream), then the loop until every port
  *   plugged on the host has been reported again (the restarted agent's
@@ -36,7 +36,8 @@ import type { Cloud } from "./cloud.js";
 import { CloudStepError, SETTLE_ITERATIONS } from "./cloud.js";
 import { fdbWireFormat } from "./fdb-wire.js";
 import { boot, deleteVm, migrate, plugPorts, unplugPorts } from "./nova.js";
-import { ping, pingAll, trace } from "./traffic.js";
+import { ping, pingAll, pingMatrix, trace } from "./traffic.js";
+import { updateSecurityGroup } from "./security-group-steps.js";
 
 /** Runs `step`; false when it failed but the run may go on. Throws CloudStepError when the run must stop. */
 export function runStep(cloud: Cloud, step: CloudStep): boolean {
@@ -73,6 +74,8 @@ export function runStep(cloud: Cloud, step: CloudStep): boolean {
       return ping(cloud, step);
     case "ping_all":
       return pingAll(cloud, step);
+    case "ping_matrix":
+      return pingMatrix(cloud, step);
     case "trace":
       return trace(cloud, step);
     case "restart_agent":
@@ -83,6 +86,8 @@ export function runStep(cloud: Cloud, step: CloudStep): boolean {
       return updatePort(cloud, step);
     case "delete_network":
       return deleteNetwork(cloud, step);
+    case "update_security_group":
+      return updateSecurityGroup(cloud, step);
     default: {
       const never: never = step;
       throw new Error(`unknown step ${JSON.stringify(never)}`);

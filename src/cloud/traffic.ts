@@ -18,12 +18,28 @@
  * sent: it prints `not run: WHY` and the step fails (a silent timeout would
  * look like a dataplane bug).
  *
- * `expect` ("ok": every request answered; "fail": none) turns a ping into
- * a check; a result against it makes the step fail (stderr says why).
+ * A ping to a VM counts only that VM's replies. Two tenants may use the
+ * same addresses: a ping from tenant A's VM to tenant B's VM at 10.0.0.3 is
+ * answered by tenant A's own 10.0.0.3, and that is not B's reply (the line
+ * says who answered: `0/1 received; answered by a2 (fa:16:3e:...)`).
+ * A ping to an address counts whoever answers.
+ *
+ * `ping_matrix` pings every ordered pair of a network's VMs, and from each
+ * of them every VM of the other networks at its address, and prints one
+ * table per network (rows ping columns; `ok` every request answered by the
+ * column's VM, `none` not one, `N/M` some, `-` itself, `*` the address was
+ * answered by another VM of the row's network, named below the table).
+ *
+ * `expect` ("ok": every request answered; "fail": none; for ping_matrix
+ * "ok": every pair of a network answered and no VM of another network)
+ * turns a ping into a check; a result against it makes the step fail
+ * (stderr says why).
  */
+import { ownValue } from "../agent/own.js";
 import type { PingResult } from "../datapath/endpoint.js";
 import type { Trace } from "../vswitchd/trace.js";
 import { parseIpv4 } from "../datapath/endpoint.js";
+import { formatMac } from "../datapath/mac-learning.js";
 import { OvsimError } from "../flowtable/errors.js";
 import { runLine } from "../utilities/run-script.js";
 import type { CloudStep } from "./cloud-types.js";
@@ -36,7 +52,22 @@ import { ipVersion, isIpv4 } from "./file-checks.js";
 interface Target {
   readonly label: string;
   readonly ip: string;
+  /** The VM pinged, or the VM that has the address. */
   readonly vm: Vm | null;
+  /** Named as a VM (only its replies count), not as an address (any answer counts). */
+  readonly named: boolean;
+}
+
+/** What one ping did. */
+interface PingOutcome {
+  /** The result line (`a -> b (10.0.0.3): 1/1 received, rtt 0.04 ms`). */
+  readonly line: string;
+  /** Null: the ping did not run (the line says why). */
+  readonly result: PingResult | null;
+  /** Requests the target answered (a named VM: its own replies only). */
+  readonly received: number;
+  /** Who answered at the target's address when it was not the named VM (a VM's name, else its MAC); null: nobody else. */
+  readonly answeredBy: string | null;
 }
 
 function vmOf(cloud: Cloud, step: CloudStep, ref: string): Vm {
@@ -54,11 +85,11 @@ function targetOf(cloud: Cloud, step: CloudStep, ref: string): Target {
   if (vm !== undefined) {
     const ip = ipv4Of(cloud, vm);
     if (ip === undefined) throw new CloudStepError(step.index, step.op, `${vm.name} has no IPv4 address`);
-    return { label: vm.name, ip, vm };
+    return { label: vm.name, ip, vm, named: true };
   }
   if (isIpv4(ref)) {
     const owner = [...cloud.vms.values()].find((v) => ipv4Of(cloud, v) === ref) ?? null;
-    return { label: ref, ip: ref, vm: owner };
+    return { label: ref, ip: ref, vm: owner, named: false };
   }
   throw new CloudStepError(step.index, step.op, `no VM or plugged port ${ref}`);
 }
@@ -85,27 +116,41 @@ export function crossHostProblem(cloud: Cloud, a: Vm, b: Vm): string | null {
   }
   const physnet = net.physicalNetwork ?? "";
   for (const h of [a.host, b.host]) {
-    if (cloud.hostSpec(h).underlay?.physicalNics[physnet] === undefined) {
+    if (ownValue(cloud.hostSpec(h).underlay?.physicalNics ?? {}, physnet) === undefined) {
       return `host ${h} has no NIC on physical network ${physnet} (give it one in underlay.physical_nics)`;
     }
   }
   return null;
 }
 
-export function formatPingResult(from: string, to: Target, r: PingResult): string {
+export function formatPingResult(from: string, to: Target, r: PingResult, received = r.received, answeredBy: string | null = null): string {
   const head = `${from} -> ${to.label}${to.label === to.ip ? "" : ` (${to.ip})`}:`;
   if (!r.resolved) return `${head} ARP unresolved`;
+  if (answeredBy !== null) return `${head} ${received}/${r.transmitted} received; answered by ${answeredBy}`;
   const rtt = r.rttMs.length > 0 ? `, rtt ${r.rttMs.join(" ")} ms` : "";
-  return `${head} ${r.received}/${r.transmitted} received${rtt}`;
+  return `${head} ${received}/${r.transmitted} received${rtt}`;
 }
 
-/** Runs one ping; its line on stdout; false when it could not run or missed its expectation. */
-function pingOnce(cloud: Cloud, step: CloudStep, from: Vm, to: Target, count: number, expect: "ok" | "fail" | null): boolean {
+/**
+ * Who answered `from`'s ping of `to` when it was not the VM named: the
+ * endpoint sends its echo requests to the MAC its ARP resolved, and only
+ * that MAC's owner answers them. Null when the named VM answered (or the
+ * target is an address, or nothing was resolved).
+ */
+function otherResponder(cloud: Cloud, from: Vm, to: Target): string | null {
+  if (!to.named || to.vm === null || from.endpoint === null) return null;
+  const mac = from.endpoint.arpCache.get(parseIpv4(to.ip));
+  if (mac === undefined || to.vm.endpoint?.mac === mac) return null;
+  const owner = [...cloud.vms.values()].find((v) => v.endpoint?.mac === mac);
+  return owner === undefined ? formatMac(mac) : `${owner.name} (${formatMac(mac)})`;
+}
+
+/** Runs one ping (nothing printed on stdout; a ping that cannot run is said on stderr). */
+function pingPair(cloud: Cloud, step: CloudStep, from: Vm, to: Target, count: number): PingOutcome {
   const problem = to.vm === null ? null : crossHostProblem(cloud, from, to.vm);
   if (problem !== null) {
-    cloud.out(`${from.name} -> ${to.label}: not run: ${problem}`);
     cloud.err(`ovsim cloud: step ${step.index} (${step.op}): ${from.name} -> ${to.label}: not run: ${problem}`);
-    return false;
+    return { line: `${from.name} -> ${to.label}: not run: ${problem}`, result: null, received: 0, answeredBy: null };
   }
   if (from.endpoint === null) throw new CloudStepError(step.index, step.op, `${from.name} has no IPv4 address to ping from`);
   let r: PingResult;
@@ -113,15 +158,35 @@ function pingOnce(cloud: Cloud, step: CloudStep, from: Vm, to: Target, count: nu
     r = from.endpoint.ping(parseIpv4(to.ip), { count });
   } catch (e) {
     if (!(e instanceof OvsimError)) throw e;
-    cloud.out(`${from.name} -> ${to.label}: error: ${e.message}`);
     cloud.err(`ovsim cloud: step ${step.index} (${step.op}): ${e.message}`);
-    return false;
+    return { line: `${from.name} -> ${to.label}: error: ${e.message}`, result: null, received: 0, answeredBy: null };
   }
-  cloud.out(formatPingResult(from.name, to, r));
-  const ok = r.resolved && r.received === r.transmitted;
-  const none = r.received === 0;
-  if ((expect === "ok" && !ok) || (expect === "fail" && !none)) {
-    cloud.err(`ovsim cloud: step ${step.index} (${step.op}): ${from.name} -> ${to.label}: expected ${expect}, got ${r.resolved ? `${r.received}/${r.transmitted} received` : "ARP unresolved"}`);
+  const answeredBy = r.received > 0 ? otherResponder(cloud, from, to) : null;
+  const received = answeredBy === null ? r.received : 0;
+  return { line: formatPingResult(from.name, to, r, received, answeredBy), result: r, received, answeredBy };
+}
+
+/** How a ping went, as an `expected ..., got ...` message says it. */
+function gotText(o: PingOutcome): string {
+  if (o.result === null) return "not run";
+  if (!o.result.resolved) return "ARP unresolved";
+  return `${o.received}/${o.result.transmitted} received${o.answeredBy === null ? "" : ` (answered by ${o.answeredBy})`}`;
+}
+
+/** Whether `o` meets `expect` ("ok": every request answered by the target; "fail": none). */
+function meets(o: PingOutcome, expect: "ok" | "fail" | null): boolean {
+  if (expect === null) return o.result !== null;
+  if (o.result === null) return false;
+  return expect === "ok" ? o.result.resolved && o.received === o.result.transmitted : o.received === 0;
+}
+
+/** Runs one ping; its line on stdout; false when it could not run or missed its expectation. */
+function pingOnce(cloud: Cloud, step: CloudStep, from: Vm, to: Target, count: number, expect: "ok" | "fail" | null): boolean {
+  const o = pingPair(cloud, step, from, to, count);
+  cloud.out(o.line);
+  if (o.result === null) return false;
+  if (!meets(o, expect)) {
+    cloud.err(`ovsim cloud: step ${step.index} (${step.op}): ${from.name} -> ${to.label}: expected ${expect}, got ${gotText(o)}`);
     return false;
   }
   return true;
@@ -145,9 +210,65 @@ export function pingAll(cloud: Cloud, step: CloudStep & { readonly op: "ping_all
       for (const b of vms) {
         if (a === b) continue;
         const ip = ipv4Of(cloud, b) ?? "";
-        ok = pingOnce(cloud, step, a, { label: b.name, ip, vm: b }, step.count, step.expect) && ok;
+        ok = pingOnce(cloud, step, a, { label: b.name, ip, vm: b, named: true }, step.count, step.expect) && ok;
       }
     }
+  }
+  return ok;
+}
+
+/** The VMs (with an IPv4 address) plugged on network `id`, in plug order. */
+function vmsOn(cloud: Cloud, id: string): Vm[] {
+  return [...cloud.vms.values()].filter((v) => cloud.server.port(v.portId)?.networkId === id && v.endpoint !== null);
+}
+
+/** A matrix cell: `-` itself, `ok` every request answered by the column's VM, `none` not one, `N/M` some; `*` another VM answered at its address. */
+function cellText(o: PingOutcome): string {
+  const mark = o.answeredBy === null ? "" : "*";
+  if (o.result === null) return "n/a";
+  if (!o.result.resolved || o.received === 0) return `none${mark}`;
+  return o.received === o.result.transmitted ? `ok${mark}` : `${o.received}/${o.result.transmitted}${mark}`;
+}
+
+/**
+ * ping_matrix: per network (or one), every ordered pair of its VMs, and from
+ * each of them every VM of the other networks at its address; one table per
+ * network (see the file comment), then the addresses another VM answered.
+ */
+export function pingMatrix(cloud: Cloud, step: CloudStep & { readonly op: "ping_matrix" }): boolean {
+  let ok = true;
+  const live = cloud.spec.networks.filter((n) => cloud.server.network(n.id) !== undefined);
+  for (const net of live.filter((n) => step.networkId === null || n.id === step.networkId)) {
+    const own = vmsOn(cloud, net.id);
+    const others = live.filter((n) => n.id !== net.id).flatMap((n) => vmsOn(cloud, n.id));
+    const columns = [...own, ...others];
+    const rows: string[][] = [["from\\to", ...own.map((v) => v.name), ...(others.length > 0 ? ["|"] : []), ...others.map((v) => v.name)]];
+    const notes: string[] = [];
+    for (const a of own) {
+      const cells = [a.name];
+      for (const b of columns) {
+        if (b === others[0]) cells.push("|");
+        if (a === b) {
+          cells.push("-");
+          continue;
+        }
+        const ip = ipv4Of(cloud, b) ?? "";
+        const o = pingPair(cloud, step, a, { label: b.name, ip, vm: b, named: true }, step.count);
+        cells.push(cellText(o));
+        if (o.answeredBy !== null) notes.push(`${a.name} -> ${b.name} (${ip}): answered by ${o.answeredBy}`);
+        const sameNet = own.includes(b);
+        if (step.expect === "ok" && !meets(o, sameNet ? "ok" : "fail")) {
+          cloud.err(`ovsim cloud: step ${step.index} (ping_matrix): ${a.name} -> ${b.name}: expected ${sameNet ? "ok" : "none"}, got ${gotText(o)}`);
+          ok = false;
+        }
+        if (o.result === null) ok = false;
+      }
+      rows.push(cells);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))); // rows[0] exists: the header
+    cloud.out(`### ping_matrix ${net.name ?? net.id}`);
+    for (const r of rows) cloud.out(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" ").trimEnd());
+    for (const n of notes) cloud.out(`* ${n}`);
   }
   return ok;
 }
@@ -191,11 +312,11 @@ function nextHop(cloud: Cloud, from: Vm, to: Vm, t: Trace, inner: string): { bri
     return { bridge: dest.agent.tunnelBridge, flow: `in_port=${port.name},tun_id=0x${(net.segmentationId ?? 0).toString(16)},tun_src=${src},tun_dst=${dst},${inner}` };
   }
   const physnet = net.physicalNetwork ?? "";
-  const out = cloud.hostSpec(from.host).underlay?.physicalNics[physnet];
+  const out = ownValue(cloud.hostSpec(from.host).underlay?.physicalNics ?? {}, physnet);
   if (out === undefined || !t.outputs.some((o) => o.port === out)) return `the packet does not leave ${from.host} through its NIC on ${physnet}`;
-  const nic = dest.underlay?.physicalNics[physnet] ?? "";
+  const nic = ownValue(dest.underlay?.physicalNics ?? {}, physnet) ?? "";
   const vlan = net.networkType === "vlan" ? `dl_vlan=${net.segmentationId ?? 0},` : "";
-  return { bridge: dest.agent.bridgeMappings[physnet] ?? "", flow: `in_port=${nic},${vlan}${inner}` };
+  return { bridge: ownValue(dest.agent.bridgeMappings, physnet) ?? "", flow: `in_port=${nic},${vlan}${inner}` };
 }
 
 /**

@@ -386,7 +386,10 @@ export class Vswitchd {
     for (const iface of plan.wanted.values()) {
       const name = str(iface.cols.get("name"));
       const live = rt.ports.get(name);
+      // A status column already holding `d` is left alone: every commit rewrites every interface's
+      // status, and an unchanged DB version saves the commit's copies (a host with a hundred tunnels).
       const set = (col: string, d: Datum): void => {
+        if (db.row("Interface", iface.uuid)?.cols.get(col)?.equals(d) === true) return;
         db = db.set("Interface", iface.uuid, col, d);
       };
       if (live) {

@@ -19,6 +19,11 @@
  * gives the datapath a fresh meter: full buckets, counters back to 0. A
  * refused MODIFY leaves the meter as it was.
  *
+ * A band set without a burst_size is kept with burst_size = its rate:
+ * dpif_netdev_meter_set writes that back into the configuration ofproto then
+ * stores, so meter config replies carry it (dump-meters prints burst_size
+ * only with the `burst` flag, so its text does not show it).
+ *
  * Dump order: OVS keeps meters in an hmap hashed by hash_int(meter_id, 0).
  */
 import { hashInt } from "../flowtable/hash.js";
@@ -45,7 +50,7 @@ export interface MeterBand {
   readonly type: "drop" | "dscp_remark";
   /** kbps or packets/s (the meter's unit). */
   readonly rate: number;
-  /** As configured (0 when not given). */
+  /** As configured (0 when not given); a meter in the table holds its rate instead of 0 (see above). */
   readonly burstSize: number;
   /** dscp_remark only. */
   readonly precLevel: number;
@@ -161,7 +166,8 @@ export class MeterTable {
     // A refused ADD keeps its datapath id taken, as ofproto-dpif's meter_set does.
     if (error !== null) throw new MeterModError(SET_ERRORS[error]);
     if (old === undefined) this.order.insert(mm.meterId, hashInt(mm.meterId, 0));
-    this.byId.set(mm.meterId, new Meter(mm, dpId, old?.created ?? now, this.datapath));
+    const bands = mm.bands.map((b) => (b.burstSize === 0 ? { ...b, burstSize: b.rate } : b));
+    this.byId.set(mm.meterId, new Meter({ ...mm, bands }, dpId, old?.created ?? now, this.datapath));
     return [];
   }
 

@@ -60,6 +60,11 @@ export interface ActionSemantics<A> {
    * cookie (ofproto.c's learned_cookies). Absent: no learns.
    */
   learnedCookies?(actions: A): readonly (readonly [tableId: number, cookie: bigint])[];
+  /**
+   * Whether the actions make a *soft* rule (only `conjunction(...)` actions: xlate-conj.ts).
+   * Present: the tables count soft rules per table as flows come and go (`hasSoftRules`).
+   */
+  isSoft?(actions: A): boolean;
 }
 
 export interface FlowMod<A> {
@@ -161,6 +166,8 @@ export class FlowTables<A> {
   private deadCookies: (readonly [number, bigint])[] = [];
   /** Each table's flow limit and eviction (table-eviction.ts); absent: none. */
   private readonly limits = new Map<number, TableLimit>();
+  /** Per table, its soft rules (`ops.isSoft`), kept as flows come and go. */
+  private readonly softCounts = new Int32Array(N_TABLES);
 
   constructor(ops: ActionSemantics<A>) {
     this.ops = ops;
@@ -227,6 +234,11 @@ export class FlowTables<A> {
     return removed;
   }
 
+  /** Whether table `tableId` holds a soft rule; undefined when the actions' semantics do not say (no `isSoft`). */
+  hasSoftRules(tableId: number): boolean | undefined {
+    return this.ops.isSoft === undefined ? undefined : (this.softCounts[tableId] ?? 0) > 0;
+  }
+
   /** Table `tableId`'s flow limit. */
   tableLimit(tableId: number): TableLimit {
     return this.limits.get(tableId) ?? NO_TABLE_LIMIT;
@@ -258,8 +270,13 @@ export class FlowTables<A> {
     }
   }
 
-  /** OVS's learned_cookies_update__: `delta` for each delete_learned learn of `e`. */
-  private countLearnedCookies(e: FlowEntry<A>, delta: number): void {
+  /**
+   * The per-entry counts, called once as each entry enters (+1) and leaves (-1) a table: its
+   * table's soft rules, and OVS's learned_cookies_update__ (`delta` for each delete_learned
+   * learn of `e`).
+   */
+  private countEntry(e: FlowEntry<A>, delta: number): void {
+    if (this.ops.isSoft?.(e.actions) === true) this.softCounts[e.tableId] = (this.softCounts[e.tableId] ?? 0) + delta;
     const learns = this.ops.learnedCookies?.(e.actions) ?? [];
     for (const [tableId, cookie] of learns) {
       const key = `${tableId}/${cookie}`;
@@ -357,7 +374,7 @@ export class FlowTables<A> {
       }
     }
     this.insertEntry(entry);
-    if (old !== null) this.countLearnedCookies(old, -1);
+    if (old !== null) this.countEntry(old, -1);
     return { added: [entry], replaced: old ? [old] : [], removed: evicted };
   }
 
@@ -406,7 +423,7 @@ export class FlowTables<A> {
         e.nBytes = old.nBytes;
       }
       this.insertEntry(e);
-      this.countLearnedCookies(old, -1);
+      this.countEntry(old, -1);
       added.push(e);
     }
     return { added, replaced: olds, removed: [] };
@@ -447,13 +464,13 @@ export class FlowTables<A> {
   /** Inserts `e`, replacing any entry with the same match and priority. */
   private insertEntry(e: FlowEntry<A>): void {
     this.table(e.tableId).insert(e.rule);
-    this.countLearnedCookies(e, +1);
+    this.countEntry(e, +1);
     this.version++;
   }
 
   private removeEntry(e: FlowEntry<A>): void {
     if (this.table(e.tableId).remove(e.rule)) {
-      this.countLearnedCookies(e, -1);
+      this.countEntry(e, -1);
       this.version++;
     }
   }

@@ -28,7 +28,7 @@ export type TransmitResult =
   | { ok: false; ofperr: "OFPBMC_BAD_PREREQ" | "OFPBMC_BAD_VALUE" };
 
 /** One NXM/OXM entry: a field, and the member bits it carries. */
-interface Entry {
+export interface Entry {
   readonly field: FieldSpec;
   readonly member: FlowMember;
   readonly bits: bigint;
@@ -38,8 +38,11 @@ function entry(field: FieldSpec, bits?: bigint): Entry {
   return { field, member: field.member, bits: bits ?? field.memberMask };
 }
 
-/** The entries OVS's `nx_put_raw` would write for `m`, in its order. */
-function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
+/**
+ * The entries OVS's `nx_put_raw` would write for `m`, in its order (also what
+ * a flow stats reply carries: src/ryu/read-back.ts reads flows back with it).
+ */
+export function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
   const out: Entry[] = [];
   const put = (e: Entry): void => {
     if ((m.memberMask(e.member) & e.bits) !== 0n) out.push(e);

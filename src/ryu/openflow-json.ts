@@ -7,6 +7,9 @@
  *   OFPGroupMod -> ovs-ofctl -O OpenFlow13 add-group br0 'group_id=0,type=select,bucket=...'
  *   OFPMeterMod -> ovs-ofctl -O OpenFlow13 add-meter br0 'meter=1,kbps,band=type=drop,rate=1000'
  *
+ * OpenFlow 1.4 messages (the corpus's of14 folder) have 1.3's JSON shape and
+ * go out with `-O OpenFlow14`.
+ *
  * Going through ovs-ofctl text means every message meets the same parser and
  * checks a user's commands meet, and an unsupported field or action fails the
  * way it fails in ovsim's (and OVS's) ovs-ofctl. OXM names become OVS field
@@ -23,7 +26,14 @@ export class RyuMessageError extends Error {
   readonly code = "RYU_MESSAGE";
 }
 
-export type OfVersion = "OpenFlow10" | "OpenFlow13";
+export type OfVersion = "OpenFlow10" | "OpenFlow13" | "OpenFlow14";
+
+/** Ryu's corpus folder names and the versions they speak. */
+export const OF_FOLDERS: ReadonlyMap<string, OfVersion> = new Map([
+  ["of10", "OpenFlow10"],
+  ["of13", "OpenFlow13"],
+  ["of14", "OpenFlow14"],
+]);
 
 function isObj(v: Json | undefined): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -129,7 +139,7 @@ function matchText(m: Json | undefined, version: OfVersion): string[] {
   if (m === undefined) return [];
   const [tag, o] = tagged(m, "match");
   if (tag !== "OFPMatch") throw new RyuMessageError(`unknown match ${tag}`);
-  if (version === "OpenFlow13") return list(o["oxm_fields"]).map((t) => {
+  if (version !== "OpenFlow10") return list(o["oxm_fields"]).map((t) => {
     const { name, value } = oxm(t);
     return `${name}=${value}`;
   });
@@ -164,11 +174,14 @@ function portName(port: number): string {
   return String(port);
 }
 
+/** Ryu's OFPActionOutput default max_len (OFPCML_MAX; 0xffe5 in its OpenFlow 1.0 parser too). */
+const RYU_DEFAULT_MAX_LEN = 0xffe5;
+
 function outputText(o: Obj): string {
   const port = int(o, "port");
   const name = portName(port);
   if (name === "CONTROLLER") {
-    const maxLen = int(o, "max_len", 0xffff);
+    const maxLen = int(o, "max_len", RYU_DEFAULT_MAX_LEN);
     return maxLen === 0xffff ? "CONTROLLER" : `CONTROLLER:${maxLen}`;
   }
   return `output:${name}`;
@@ -307,7 +320,7 @@ function flowModLine(o: Obj, version: OfVersion, bridge: string): string {
   if (cmd === undefined) throw new RyuMessageError(`unknown flow_mod command ${String(o["command"])}`);
   const parts: string[] = [];
   const table = int(o, "table_id", 0);
-  if (version === "OpenFlow13" || table !== 0) parts.push(`table=${table}`);
+  if (version !== "OpenFlow10" || table !== 0) parts.push(`table=${table}`);
   const cookie = o["cookie"];
   if (typeof cookie === "number" && cookie !== 0) parts.push(`cookie=${hex(cookie)}`);
   if (typeof o["priority"] === "number") parts.push(`priority=${o["priority"]}`);
@@ -315,7 +328,7 @@ function flowModLine(o: Obj, version: OfVersion, bridge: string): string {
   if (typeof o["hard_timeout"] === "number" && o["hard_timeout"] !== 0) parts.push(`hard_timeout=${o["hard_timeout"]}`);
   parts.push(...matchText(o["match"], version));
   if (cmd[0] !== "del-flows") {
-    const acts = version === "OpenFlow13" ? instructionsText(o["instructions"]) : actionsText(o["actions"]);
+    const acts = version !== "OpenFlow10" ? instructionsText(o["instructions"]) : actionsText(o["actions"]);
     parts.push(`actions=${acts.length === 0 ? "drop" : acts.join(",")}`);
   }
   return `ovs-ofctl -O ${version}${cmd[1] ? " --strict" : ""} ${cmd[0]} ${bridge} ${quote(parts.join(","))}`;
@@ -323,7 +336,7 @@ function flowModLine(o: Obj, version: OfVersion, bridge: string): string {
 
 const GROUP_TYPES = ["all", "select", "indirect", "ff"];
 
-function groupModLine(o: Obj, bridge: string): string {
+function groupModLine(o: Obj, version: OfVersion, bridge: string): string {
   const type = GROUP_TYPES[int(o, "type", 0)];
   if (type === undefined) throw new RyuMessageError(`unknown group type ${String(o["type"])}`);
   const parts = [`group_id=${int(o, "group_id")}`, `type=${type}`];
@@ -337,7 +350,7 @@ function groupModLine(o: Obj, bridge: string): string {
     fields.push(`actions=${actionsText(bo["actions"]).join(",") || "drop"}`);
     parts.push(`bucket=${fields.join(",")}`);
   }
-  return `ovs-ofctl -O OpenFlow13 add-group ${bridge} ${quote(parts.join(","))}`;
+  return `ovs-ofctl -O ${version} add-group ${bridge} ${quote(parts.join(","))}`;
 }
 
 const OFPMF_KBPS = 1;
@@ -345,7 +358,7 @@ const OFPMF_PKTPS = 2;
 const OFPMF_BURST = 4;
 const OFPMF_STATS = 8;
 
-function meterModLine(o: Obj, bridge: string): string {
+function meterModLine(o: Obj, version: OfVersion, bridge: string): string {
   const flags = int(o, "flags", OFPMF_KBPS);
   const parts = [`meter=${int(o, "meter_id")}`];
   parts.push((flags & OFPMF_PKTPS) !== 0 ? "pktps" : "kbps");
@@ -358,7 +371,7 @@ function meterModLine(o: Obj, bridge: string): string {
     else if (tag === "OFPMeterBandDscpRemark") parts.push(`band=type=dscp_remark,rate=${int(bo, "rate")}${burst},prec_level=${int(bo, "prec_level", 1)}`);
     else throw new RyuMessageError(`unknown meter band ${tag}`);
   }
-  return `ovs-ofctl -O OpenFlow13 add-meter ${bridge} ${quote(parts.join(","))}`;
+  return `ovs-ofctl -O ${version} add-meter ${bridge} ${quote(parts.join(","))}`;
 }
 
 /** The ovs-ofctl command line sending one prerequisite message to `bridge`. */
@@ -368,9 +381,9 @@ export function messageLine(msg: Json, version: OfVersion, bridge: string): stri
     case "OFPFlowMod":
       return flowModLine(o, version, bridge);
     case "OFPGroupMod":
-      return groupModLine(o, bridge);
+      return groupModLine(o, version, bridge);
     case "OFPMeterMod":
-      return meterModLine(o, bridge);
+      return meterModLine(o, version, bridge);
   }
   throw new RyuMessageError(`unknown message ${tag}`);
 }

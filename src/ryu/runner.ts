@@ -22,7 +22,9 @@
  * - throughput (`ingress.packets`): throughput.ts.
  *
  * A prerequisite the switch refuses fails the case with the switch's error,
- * as it does in Ryu (whose verdict for it is ERROR).
+ * as it does in Ryu (whose verdict for it is ERROR). One it accepts is read
+ * back as the tester reads it (read-back.ts: flow stats, group desc, meter
+ * config), and a difference fails the case with the tester's words.
  */
 import { runLine } from "../utilities/run-script.js";
 import { Switch } from "../vswitchd/switch.js";
@@ -36,6 +38,7 @@ import { encodePacket } from "./packet-encode.js";
 import { bytesEqual, formatPacket, formatWire } from "./packet-compare.js";
 import type { SwitchEvent } from "./switch-io.js";
 import { SwitchIo } from "./switch-io.js";
+import { readBack } from "./read-back.js";
 import { tableLookups } from "./table-lookups.js";
 import { checkThroughputTest } from "./throughput.js";
 import type { RandInt } from "./py-expr.js";
@@ -70,7 +73,7 @@ function newSwitch(version: OfVersion): TestSwitch {
   const sw = new Switch();
   const ports = Array.from({ length: N_PORTS }, (_, i) => ` -- add-port ${BRIDGE} p${i + 1} -- set Interface p${i + 1} type=dummy ofport_request=${i + 1}`).join("");
   const setup = [
-    `ovs-vsctl add-br ${BRIDGE} -- set bridge ${BRIDGE} datapath_type=dummy fail-mode=secure protocols=OpenFlow10,OpenFlow13${ports}`,
+    `ovs-vsctl add-br ${BRIDGE} -- set bridge ${BRIDGE} datapath_type=dummy fail-mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow14${ports}`,
     `ovs-ofctl del-flows ${BRIDGE}`,
   ];
   for (const line of setup) {
@@ -84,11 +87,12 @@ function newSwitch(version: OfVersion): TestSwitch {
  * The reason a packet-in carries on the controller connection (OVS's
  * encode_packet_in_reason): a table-miss flow's explicit miss is "no match"
  * from OpenFlow 1.3 on and "action" before; action_set, group and
- * packet_out are "action" before OpenFlow 1.4.
+ * packet_out are "action" before OpenFlow 1.4 and themselves from 1.4 on.
  */
 function wireReason(reason: number, version: OfVersion): number {
   if (reason === OFPR.explicit_miss) return version === "OpenFlow10" ? OFPR.action : OFPR.no_match;
   if (reason === OFPR.implicit_miss) return OFPR.no_match;
+  if (version === "OpenFlow14") return reason;
   if (reason === OFPR.action_set || reason === OFPR.group || reason === OFPR.packet_out) return OFPR.action;
   return reason;
 }
@@ -111,7 +115,9 @@ function checkEgress(sw: TestSwitch, ingress: Uint8Array, expected: Uint8Array, 
   const out = events.find((e) => e.kind === "output" && e.ofport === SEND_PORT);
   const pin = events.find((e) => e.kind === "packet-in");
   if (pin === undefined && out !== undefined && bytesEqual(out.bytes, expected)) return "";
-  return `expected port ${SEND_PORT}: ${what} = ${formatWire(expected)}; got ${describeEvents(events, expected)}`;
+  // The tester's words first (its _test_flow_matching_check / _test_no_pktin_reason_check), then what ovsim saw.
+  const words = pin !== undefined ? "Received incorrect packet-in: SW[target]" : out !== undefined ? "Received incorrect packet" : "Receiving timeout: no change in tx_packets on target.";
+  return `${words} (expected port ${SEND_PORT}: ${what} = ${formatWire(expected)}; got ${describeEvents(events, expected)})`;
 }
 
 /**
@@ -123,12 +129,14 @@ function checkPacketIn(sw: TestSwitch, ingress: Uint8Array, expected: Uint8Array
   const events = sw.io.send(ingress);
   const pin = events.find((e) => e.kind === "packet-in");
   const out = events.find((e) => e.kind === "output" && e.ofport === SEND_PORT);
-  if (pin?.kind === "packet-in" && out === undefined && bytesEqual(pin.bytes, expected)) {
-    const reason = wireReason(pin.cookie.reason, sw.version);
-    if (!INVALID_REASONS.has(reason)) return "";
-    return `packet-in with reason ${reason}, which Ryu's tester refuses (no match / invalid TTL)`;
-  }
-  return `expected packet-in: ${what} = ${formatWire(expected)}; got ${describeEvents(events, expected)}`;
+  const got = `(expected packet-in: ${what} = ${formatWire(expected)}; got ${describeEvents(events, expected)})`;
+  // The tester's order: which switch sent the packet-in, its reason, its data.
+  if (out !== undefined) return `Received incorrect packet-in: SW[tester] ${got}`;
+  if (pin?.kind !== "packet-in") return `Receiving timeout: no packet-in. ${got}`;
+  const reason = wireReason(pin.cookie.reason, sw.version);
+  if (INVALID_REASONS.has(reason)) return `Received incorrect packet-in: OFPPacketIn[reason=${reason}] (a reason Ryu's tester refuses: no match / invalid TTL)`;
+  if (!bytesEqual(pin.bytes, expected)) return `Received incorrect packet ${got}`;
+  return "";
 }
 
 /**
@@ -146,9 +154,9 @@ function checkTableMiss(sw: TestSwitch, ingress: Uint8Array, tables: readonly Js
     const l = typeof tb === "number" ? lookups.get(tb) : undefined;
     if (l === undefined) continue;
     looked = true;
-    if (l.some((matched) => matched)) return `expected a miss in table ${String(tb)}, but a flow matched; got ${describeEvents(events)}`;
+    if (l.some((matched) => matched)) return `Table-miss error: increment in matched_count. (a flow of table ${String(tb)} matched; got ${describeEvents(events)})`;
   }
-  if (!looked) return `expected a miss in table ${tables.map(String).join(", ")}, but the packet was not looked up there; got ${describeEvents(events)}`;
+  if (!looked) return `Table-miss error: no change in lookup_count. (the packet was not looked up in table ${tables.map(String).join(", ")}; got ${describeEvents(events)})`;
   return "";
 }
 
@@ -165,6 +173,17 @@ function checkPacketTest(sw: TestSwitch, t: { readonly [k: string]: Json }, rand
   throw new RyuCaseError(`test has no egress, PACKET_IN or table-miss: ${JSON.stringify(Object.keys(t))}`);
 }
 
+/** What the tester says it failed to add, by prerequisite message. */
+const WHAT_FAILED: ReadonlyMap<string, string> = new Map([
+  ["OFPFlowMod", "flows"],
+  ["OFPMeterMod", "meters"],
+  ["OFPGroupMod", "groups"],
+]);
+
+function messageTag(msg: Json): string {
+  return isObj(msg) ? (Object.keys(msg)[0] ?? "") : "";
+}
+
 /** Runs one case (`{description, prerequisite, tests}`) and says whether it passed, and why not. */
 export function runCase(c: Json, version: OfVersion, file: string, index: number): CaseResult {
   const description = isObj(c) && typeof c["description"] === "string" ? c["description"] : "";
@@ -176,7 +195,12 @@ export function runCase(c: Json, version: OfVersion, file: string, index: number
     for (const msg of Array.isArray(prereq) ? prereq : []) {
       const line = messageLine(msg, version, BRIDGE);
       const r = runLine(sw.switch, line);
-      if (!r.ok) return result(`prerequisite refused: ${line.replace(/^ovs-ofctl -O \S+ /, "")}: ${[...r.stderr, ...r.stdout].join(" ").trim()}`);
+      // The tester's words ("Failed to add flows: OFPErrorMsg[...]"), then the switch's refusal.
+      if (!r.ok) return result(`Failed to add ${WHAT_FAILED.get(messageTag(msg)) ?? "messages"}: ${line.replace(/^ovs-ofctl -O \S+ /, "")}: ${[...r.stderr, ...r.stdout].join(" ").trim()}`);
+      const br = sw.switch.bridge(BRIDGE);
+      if (br === undefined) throw new RyuCaseError(`no bridge ${BRIDGE} to read back`);
+      const installed = readBack(br, msg, version);
+      if (installed !== "") return result(installed);
     }
     const rand = seededRandInt(index);
     const problems: string[] = [];

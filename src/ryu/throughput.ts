@@ -76,5 +76,5 @@ export function checkThroughputTest(sw: Switch, io: SwitchIo, t: { readonly [k: 
       problems.push(`port ${port}: expected ${rate} ${unit}, measured ${(measured / seconds / (kbps ? BYTES_PER_KBPS_SECOND : 1)).toFixed(0)} ${unit}`);
     }
   }
-  return problems.join("; ");
+  return problems.length === 0 ? "" : `Received unexpected throughput: ${problems.join("; ")}`;
 }

@@ -29,6 +29,13 @@ export class Ofprotos {
   private readonly flowMode = new Map<string, string>();
   /** Per bridge: the vswitchd ofproto it mirrors (a new one means a new bridge: flows start over). */
   private readonly runtimes = new Map<string, BridgeRuntime>();
+  /**
+   * Per bridge's flow tables: the `flow_tables` column and the Flow_Table rows they were last
+   * configured from. DB rows are immutable, so the same objects mean the same configuration,
+   * and the 255 tables' prefixes and limits are not set again at every commit (a host adding
+   * a hundred tunnel ports commits a hundred times).
+   */
+  private readonly tablesConfigured = new WeakMap<object, { readonly column: unknown; readonly rows: readonly Row[] }>();
   private db: ConfigDb;
   private now = 0;
 
@@ -111,10 +118,15 @@ export class Ofprotos {
    */
   private syncFlowTables(br: Bridge, r: Row): void {
     const rows = new Map<number, Row>();
-    for (const [t, uuid] of r.cols.get("flow_tables")?.pairs() ?? []) {
+    const column = r.cols.get("flow_tables");
+    for (const [t, uuid] of column?.pairs() ?? []) {
       const row = this.db.row("Flow_Table", String(uuid));
       if (row !== undefined) rows.set(Number(t), row);
     }
+    const last = this.tablesConfigured.get(br.tables);
+    const now = [...rows.values()];
+    if (last !== undefined && last.column === column && last.rows.length === now.length && last.rows.every((x, i) => x === now[i])) return;
+    this.tablesConfigured.set(br.tables, { column, rows: now });
     for (let t = 0; t < N_TABLES; t++) {
       const row = rows.get(t);
       const names = row === undefined ? null : (row.cols.get("prefixes")?.keys ?? []).map(String);

@@ -174,7 +174,7 @@ export class PacketIo {
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = odpPort;
     const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now());
-    this.execute(bridge, packet, actions, false, 0, odpPort);
+    this.execute(bridge, packet, actions, false, 0, odpPort, flow);
     return true;
   }
 
@@ -193,8 +193,12 @@ export class PacketIo {
     return odpActions;
   }
 
-  /** Runs `actions` on `packet` in `bridge`'s datapath; outputs are credited and delivered, recirculated packets go through it again. */
-  execute(bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0): void {
+  /**
+   * Runs `actions` on `packet` in `bridge`'s datapath; outputs are credited and delivered, recirculated packets go through it again.
+   * `tunnelMd`: a flow holding the tunnel metadata the packet arrived with (null: none); a `recirc(N)` keeps it, as OVS's
+   * recirculation keeps the packet's md.tunnel (a conntrack pass of a decapsulated packet resumes on its tunnel port).
+   */
+  execute(bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0, tunnelMd: Uint32Array | null = null): void {
     const dp = this.owner.datapathOf(bridge.name);
     if (dp === undefined) return;
     const tap = pruneOutputs ? null : this.tap;
@@ -212,7 +216,7 @@ export class PacketIo {
     if (tap !== null) {
       for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
     }
-    for (const d of r.recirculations) this.recirculate(bridge, dp, d, depth + 1);
+    for (const d of r.recirculations) this.recirculate(bridge, dp, d, depth + 1, tunnelMd);
   }
 
   /**
@@ -234,12 +238,14 @@ export class PacketIo {
     return dp.portByNumber(odpPort)?.name;
   }
 
-  private recirculate(bridge: Bridge, dp: Datapath, d: OdpRecirculation, depth: number): void {
+  private recirculate(bridge: Bridge, dp: Datapath, d: OdpRecirculation, depth: number, tunnelMd: Uint32Array | null): void {
     if (depth > MAX_RECIRC_DEPTH) return;
     this.onRecirculate?.();
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(d.packet, d.inPort, flow, this.owner.vlanLimit());
-    for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(d.metadata, m));
+    // tnl_pop: the tunnel fields it decapsulated; recirc(N): those the packet arrived with.
+    const md = d.recircId === undefined || tunnelMd === null ? d.metadata : tunnelMd;
+    for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(md, m));
     // miniflow_extract reads ct_state, ct_zone and ct_mark from the packet's metadata.
     writeCtFlowFields(d.packet, flow);
     const key = new Uint32Array(DP_KEY_WORDS);
@@ -248,7 +254,7 @@ export class PacketIo {
     key[XM.recircId.word] = d.recircId ?? 0;
     key[XM.dpHash.word] = d.packet.dpHash;
     const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now());
-    this.execute(bridge, d.packet, actions, false, depth, d.inPort);
+    this.execute(bridge, d.packet, actions, false, depth, d.inPort, md);
   }
 }
 

@@ -5,26 +5,26 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatActions, parseActions } from "../../src/actions/action-text.js";
-import { actionList } from "./action-arbitraries.js";
+import { actionLists, propertyRuns } from "../../src/testing/index.js";
 
 describe("action text round trip", () => {
   it("parse(format(actions)) == actions", () => {
     fc.assert(
-      fc.property(actionList, (list) => {
+      fc.property(actionLists(), (list) => {
         const text = formatActions(list);
         expect(parseActions(text === "drop" ? "" : text)).toEqual(list);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
   it("format is a fixed point after one parse (format(parse(format(x))) == format(x))", () => {
     fc.assert(
-      fc.property(actionList, (list) => {
+      fc.property(actionLists(), (list) => {
         const text = formatActions(list);
         expect(formatActions(parseActions(text))).toBe(text);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

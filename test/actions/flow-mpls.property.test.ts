@@ -25,6 +25,7 @@ import { odpExecute } from "../../src/datapath/odp-execute.js";
 import { flowCompose } from "../../src/datapath/packet/compose.js";
 import { extractFlow } from "../../src/datapath/packet/extract.js";
 import { FLOW_MAX_MPLS_LABELS, M, readSmall, writeMember } from "../../src/flowtable/flow-layout.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const BOS = 0x100;
 
@@ -108,7 +109,7 @@ describe("push / pop / set, committed and executed", () => {
         expect(countMplsLabels(got)).toBe(n);
         for (let i = 0; i < n; i++) expect(lseAt(got, i)).toBe(lseAt(flow, i));
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

@@ -20,6 +20,7 @@ import { describe, expect, it } from "vitest";
 import type { OdpAction } from "../../src/actions/xlate/odp-actions.js";
 import { runLine } from "../../src/utilities/run-script.js";
 import { Switch } from "../../src/vswitchd/switch.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 type PortSpec = { readonly kind: "access"; readonly tag: number } | { readonly kind: "trunk"; readonly trunks: readonly number[] };
 
@@ -122,7 +123,7 @@ describe("NORMAL isolation (property)", () => {
           }
         }
       }),
-      { numRuns: 100 },
+      { numRuns: propertyRuns(100) },
     );
   });
 });

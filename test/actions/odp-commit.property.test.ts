@@ -16,6 +16,7 @@ import type { OdpKeyAttr, OdpValue } from "../../src/actions/xlate/odp-set.js";
 import { ODP_KEY_FIELDS } from "../../src/actions/xlate/odp-set.js";
 import type { FlowMember } from "../../src/flowtable/flow-layout.js";
 import { M, readMember, readSmall, writeMember } from "../../src/flowtable/flow-layout.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 type Kind = "ipv4" | "ipv6" | "arp" | "other";
 
@@ -170,7 +171,7 @@ describe("commitOdpActions properties", () => {
         commitOdpActions(flow, base, again, wc);
         expect(again).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -189,7 +190,7 @@ describe("commitOdpActions properties", () => {
           a.values.forEach((v, i) => expect(isMaskedValueInMask(v, a.masks[i] ?? 0)).toBe(true));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -202,7 +203,7 @@ describe("commitOdpActions properties", () => {
         commitOdpActions(flow, base, [], wc);
         before.forEach((w, i) => expect(((wc[i] ?? 0) & w) >>> 0).toBe(w));
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

@@ -24,6 +24,7 @@ import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { packetFieldsMask } from "../../src/flowtable/flow-print.js";
 import { defaultFlowMod, FlowTables } from "../../src/flowtable/flow-tables.js";
 import { OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NONE } from "../../src/flowtable/ports.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const f = (name: string): FieldSpec => fieldByName(name) as FieldSpec;
 
@@ -164,7 +165,7 @@ describe("translation properties", () => {
         const r = xlate(bridges[pkt.bridge]!, key, { trace: true });
         expect(r.odpActions.length).toBeLessThan(100000);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -198,7 +199,7 @@ describe("translation properties", () => {
         const r2 = xlate(bridges[pkt.bridge]!, other, { recircIds: new RecircIds() });
         expect(render(r2)).toBe(render(r1));
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PySet } from "../../src/agent/py-set.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 interface Case {
   init: { range?: [number, number]; values?: number[] };
@@ -77,7 +78,7 @@ describe("PySet as CPython's set of small ints", () => {
         }
         expect(new Set(s.toArray())).toEqual(model);
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

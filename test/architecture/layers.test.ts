@@ -2,10 +2,10 @@
  * The layers of docs/architecture.md, checked on the import graph of src/:
  * dependencies point one way, from the command line down to the flow table.
  *
- *   flowtable → actions → datapath → vswitchd → utilities → sim, ryu, agent → cloud → cli
+ *   flowtable → actions → datapath → vswitchd, bench → utilities → sim, ryu, agent, diagram → cloud → cli
  *
- * A folder may import its own layer and the layers below it; sim, ryu and
- * agent (one level) do not import each other; src/index.ts, the public
+ * A folder may import its own layer and the layers below it; sim, ryu, agent and
+ * diagram (one level) do not import each other; src/index.ts, the public
  * entry, may import anything.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -17,11 +17,14 @@ const LAYERS: Readonly<Record<string, number>> = {
   actions: 1,
   datapath: 2,
   vswitchd: 3,
+  bench: 3,
   utilities: 4,
   sim: 5,
   ryu: 5,
   agent: 5,
+  diagram: 5,
   cloud: 6,
+  testing: 7,
   cli: 7,
 };
 
@@ -88,5 +91,8 @@ describe("the layers of src/", () => {
     expect(violation("sim", "ryu")).not.toBeNull();
     expect(violation("cli", "sim")).toBeNull();
     expect(violation("vswitchd", "datapath")).toBeNull();
+    expect(violation("testing", "cloud")).toBeNull();
+    expect(violation("cloud", "testing")).toMatch(/above it/);
+    expect(violation("cli", "testing")).toMatch(/sibling/);
   });
 });

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CloudFileError, parseCloudFile } from "../../src/cloud/cloud-file.js";
 import { isIpv6, prefixVersion } from "../../src/cloud/file-checks.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const NET = "aaaaaaaa-0000-4000-8000-000000000001";
 const SG = "dddddddd-0000-4000-8000-00000000000a";
@@ -370,7 +371,7 @@ describe("parseCloudFile: errors name the place and the problem", () => {
         expect(e.path).toBe(path === "" ? field : `${path}.${field}`);
         expect(e.message).toMatch(/unknown field of /);
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

@@ -134,7 +134,7 @@ describe("device details", () => {
 });
 
 describe("security_group_info_for_devices", () => {
-  it("rules in the RPC form, the port's own groups and every remote group with its members on any host, plugged or not", () => {
+  it("rules in the RPC form, and every remote group (only those, as real Neutron) with its members on any host, plugged or not", () => {
     const server = new NeutronServer(spec());
     server.bindPort(A, "h1", false);
     const info = server.securityGroupInfoForDevices([A, B]);
@@ -147,7 +147,6 @@ describe("security_group_info_for_devices", () => {
     ]);
     expect(Object.keys(info.securityGroups)).toEqual(["web"]);
     expect(info.sgMemberIps).toEqual({
-      web: { IPv4: [], IPv6: [] },
       // B (h2) and C (h3, admin down, never plugged): fixed IPs with Neutron's None MAC (""), pairs with theirs or the port's;
       // sorted as the oracle sorts them, by Python's str() of the tuple: "('10.1.0.11', 'fa:..')" before "('10.1.0.11', None)".
       db: {

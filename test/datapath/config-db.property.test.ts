@@ -10,6 +10,7 @@ import { runLine } from "../../src/utilities/run-script.js";
 import { Switch } from "../../src/vswitchd/switch.js";
 import type { ConfigDb } from "../../src/datapath/config-db.js";
 import { diff } from "../../src/datapath/config-db.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const bridge = fc.constantFrom("br0", "br1", "br2");
 const port = fc.constantFrom("p1", "p2", "p3", "p4", "p5", "br1");
@@ -80,7 +81,7 @@ describe("config DB under random ovs-vsctl sequences", () => {
         }
         for (const s of snapshots) expect(JSON.stringify(s.db.rows("Interface").map((r) => r.toJS()))).toBe(s.text);
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

@@ -30,6 +30,7 @@ import { odpExecute } from "../../src/datapath/odp-execute.js";
 import { buildEthernet, buildIpv4, icmpMessage, tcpSegment, udpDatagram } from "../../src/datapath/packet/build.js";
 import type { Packet } from "../../src/datapath/packet/packet.js";
 import { toHex } from "../../src/datapath/packet/packet.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 type Proto = "udp" | "tcp" | "icmp";
 
@@ -102,6 +103,7 @@ describe("conntrack properties", () => {
           expect(elsewhere.ctState).toBe(CS.TRACKED | (t.proto === "tcp" ? CS.INVALID : t.proto === "icmp" ? CS.INVALID : CS.NEW));
         }
       }),
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -126,6 +128,7 @@ describe("conntrack properties", () => {
         // Committed only when +new.
         expect(c.size).toBe((m.ctState & CS.NEW) !== 0 ? 1 : 0);
       }),
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -157,6 +160,7 @@ describe("conntrack properties", () => {
         const late = c.execute(replyOf(tu, 1000), ct({}), deadline);
         expect(late.ctState & CS.ESTABLISHED).toBe(0);
       }),
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -188,6 +192,7 @@ describe("conntrack properties", () => {
         expect(back.ctState & (CS.ESTABLISHED | CS.REPLY_DIR)).toBe(CS.ESTABLISHED | CS.REPLY_DIR);
         expect(toHex(back.data())).toBe(toHex(replyOf(t, 1000).data()));
       }),
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -199,6 +204,7 @@ describe("conntrack properties", () => {
         const replies = c.dump(0).map((e) => formatConntrackEntry(e).replace(/^.*reply=/, ""));
         expect(new Set(replies).size).toBe(replies.length);
       }),
+      { numRuns: propertyRuns(100) },
     );
   });
 });

@@ -15,6 +15,7 @@ import type { DpMeterBandConfig } from "../../src/datapath/dp-meter.js";
 import { DpMeter, DpMeters } from "../../src/datapath/dp-meter.js";
 import { odpExecute } from "../../src/datapath/odp-execute.js";
 import { Packet } from "../../src/datapath/packet/packet.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 interface RefBand {
   readonly rate: bigint;
@@ -122,7 +123,7 @@ describe("datapath meter vs dp_netdev_run_meter", () => {
         }
         expect(meter.stats()).toEqual({ packets: ref.packets, bytes: ref.bytes, bands: ref.bands.map((x) => ({ packets: x.packets, bytes: x.bytes })) });
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { formatOdpActions } from "../../src/actions/xlate/odp-actions.js";
 import { runLine } from "../../src/utilities/run-script.js";
 import { Switch } from "../../src/vswitchd/switch.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const SETUP = [
   "ovs-appctl time/stop",
@@ -131,7 +132,7 @@ describe("megaflow cache transparency", () => {
         }
         expect(observe(cached)).toEqual(observe(fresh));
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

@@ -29,6 +29,7 @@ import { FLOW_WORDS, M, readSmall } from "../../src/flowtable/flow-layout.js";
 import { parseFlow } from "../../src/flowtable/flow-mod-parse.js";
 import { defaultFlowMod, FlowTables } from "../../src/flowtable/flow-tables.js";
 import { badChecksums, sctpCrc } from "./odp-execute-set-check.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const f = (name: string): FieldSpec => {
   const s = fieldByName(name);
@@ -198,7 +199,7 @@ describe("datapath set actions execute what translation computed", () => {
         expect(out.skbPriority, ctx).toBe(readSmall(r.finalFlow, XM.skbPriority));
         expect(out.pktMark, ctx).toBe(readSmall(r.finalFlow, M.pktMark));
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -12,6 +12,7 @@ import { csum, csumContinue, csumFinish, pseudoHeaderV4, pseudoHeaderV6 } from "
 import { extractFlow } from "../../src/datapath/packet/extract.js";
 import { M, writeMember } from "../../src/flowtable/flow-layout.js";
 import { formatFlow } from "../../src/flowtable/flow-print.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const u = (bits: number): fc.Arbitrary<bigint> => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
 
@@ -116,7 +117,7 @@ describe("flowCompose / extractFlow", () => {
         expect(formatFlow(got)).toBe(formatFlow(want));
         expect(Array.from(got)).toEqual(Array.from(want));
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -145,7 +146,7 @@ describe("flowCompose / extractFlow", () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

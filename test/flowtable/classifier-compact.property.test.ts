@@ -8,8 +8,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Classifier, ClassifierRule } from "../../src/flowtable/classifier.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
-const RUNS = 200;
+const RUNS = propertyRuns(200);
 const N = 5;
 
 const maskWord = fc.oneof(

@@ -10,8 +10,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Classifier, ClassifierRule } from "../../src/flowtable/classifier.js";
 import { FLOW_WORDS, STAGE_BOUNDARIES, W } from "../../src/flowtable/flow-layout.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
-const RUNS = 200;
+const RUNS = propertyRuns(200);
 const N = 6;
 /** Three stages over 6 words: [0, 2), [2, 4), [4, 6). */
 const STAGES = [0, 2, 4, 6];

@@ -18,8 +18,9 @@ import type { PrefixField } from "../../src/flowtable/cls-tries.js";
 import { FLOW_WORDS, M, writeMember } from "../../src/flowtable/flow-layout.js";
 import type { FlowMember } from "../../src/flowtable/flow-layout.js";
 import { configurePrefixes, DEFAULT_PREFIX_FIELDS } from "../../src/flowtable/prefix-fields.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
-const RUNS = 300;
+const RUNS = propertyRuns(300);
 const WITH_IPV6 = configurePrefixes("br0", ["ip_dst", "ip_src", "ipv6_src"]).fields;
 
 const IPV4 = [0x0a000000n, 0x0a010000n, 0x0a010203n, 0x0a0102ffn, 0x0a800000n, 0x0b000001n, 0xc0a80101n];

@@ -9,8 +9,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Classifier, ClassifierRule } from "../../src/flowtable/classifier.js";
 import { hashMaskedWords, hashWordsAt } from "../../src/flowtable/hash.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
-const RUNS = 200;
+const RUNS = propertyRuns(200);
 
 // ---- the reference model ----------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashInt, hashWords } from "../../src/flowtable/hash.js";
 import { HashTable, MAX_LOAD, MIN_BUCKETS } from "../../src/flowtable/hash-table.js";
 import type { HashNode } from "../../src/flowtable/hash-table.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 /** A node keyed by a small integer. */
 class Node implements HashNode<Node> {
@@ -94,7 +95,7 @@ describe("HashTable agrees with Map", () => {
           }
           return maxBuckets >= MIN_BUCKETS;
         }),
-        { numRuns: 250 },
+        { numRuns: propertyRuns(250) },
       );
     });
   }
@@ -160,7 +161,7 @@ describe("HashTable agrees with Map", () => {
           expect(hashWords(Uint32Array.from(ws), ws.length, basis)).toBe(expected);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

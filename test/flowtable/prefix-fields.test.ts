@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configurePrefixes, DEFAULT_PREFIX_FIELDS } from "../../src/flowtable/prefix-fields.js";
 import { StageIndex } from "../../src/flowtable/stage-index.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const names = (p: { fields: readonly { name: string }[] }) => p.fields.map((f) => f.name);
 
@@ -61,7 +62,7 @@ describe("StageIndex", () => {
           for (let x = -40; x <= 40; x++) expect(index.has(x * 0x10001)).toBe((model.get(x * 0x10001) ?? 0) > 0);
         }
       }),
-      { numRuns: 100 },
+      { numRuns: propertyRuns(100) },
     );
   });
 });

@@ -11,8 +11,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PrefixTrie } from "../../src/flowtable/prefix-trie.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
-const RUNS = 300;
+const RUNS = propertyRuns(300);
 const N_BITS = 128;
 
 function bits(v: Uint32Array, n: number): string {

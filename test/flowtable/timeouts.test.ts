@@ -19,6 +19,7 @@ import type { FlowRemoved } from "../../src/flowtable/flow-tables.js";
 import { FlowTables, looseSelector } from "../../src/flowtable/flow-tables.js";
 import { protocolsForVersion } from "../../src/flowtable/openflow-protocols.js";
 import { textOutputActions } from "./semantics-player.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 function flowMod(t: FlowTables<string>, text: string, command: FlowModCommand, now: number): void {
   const parsed = parseFlow(text, command);
@@ -245,7 +246,7 @@ describe("property: expire(t) removes exactly the flows a model says have expire
           expect(t.nextExpiry()).toBe(Math.min(Infinity, ...deadlines));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -5,11 +5,16 @@
  * only, compiled with this repository's tsc and run with node; and the
  * `ovsim` command from the installed package.
  *
- * Everything is offline: the tarball's one dependency, immutable, is linked
- * from this repository's node_modules (the temporary project depends on it by
- * a file: path, so npm resolves ovsim's `immutable` to it without the
+ * Everything is offline: the tarball's runtime dependencies (immutable, dagre) are linked
+ * from this repository's node_modules (the temporary project depends on them by
+ * a file: path, so npm resolves ovsim's dependencies to them without the
  * registry), and typescript and @types are symlinked. The test skips, saying
  * so, only where npm itself cannot run; with CI=true it never skips.
+ *
+ * The second entry, `ovsim/testing`, is used as its users do: fast-check and
+ * vitest (symlinked from this repository's node_modules, still offline) run
+ * docs/testing.md's worked example against the installed package, after tsc
+ * type-checks it through the package's `exports` types.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -17,9 +22,14 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testingDocExample } from "../testing/docs-example.js";
+
+/** The tarball's runtime dependencies (and theirs), linked from this repository as file: paths, so that npm installs offline. */
+const RUNTIME_DEPENDENCIES = ["immutable", "@dagrejs/dagre", "@dagrejs/graphlib"];
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const TIMEOUT_MS = 120_000;
+// npm pack builds dist/ with tsc: 45 s alone on a loaded 2-core machine (measured), hence the room.
+const TIMEOUT_MS = 240_000;
 
 const npmCheck = spawnSync("npm", ["--version"], { encoding: "utf8" });
 const npmRuns = npmCheck.error === undefined && npmCheck.status === 0;
@@ -115,11 +125,12 @@ describe.skipIf(skip)("the packed package, installed into a fresh project", () =
     mkdirSync(project);
     writeFileSync(
       join(project, "package.json"),
-      JSON.stringify({ name: "ovsim-pack-check", private: true, type: "module", dependencies: { immutable: `file:${join(ROOT, "node_modules/immutable")}` } }, null, 2),
+      JSON.stringify({ name: "ovsim-pack-check", private: true, type: "module", dependencies: Object.fromEntries(RUNTIME_DEPENDENCIES.map((d) => [d, `file:${join(ROOT, "node_modules", d)}`])) }, null, 2),
     );
     run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts", join(tmp, tarball)], project);
     symlinkSync(join(ROOT, "node_modules/typescript"), join(project, "node_modules/typescript"), "dir");
     symlinkSync(join(ROOT, "node_modules/@types"), join(project, "node_modules/@types"), "dir");
+    for (const dep of ["fast-check", "vitest"]) symlinkSync(join(ROOT, "node_modules", dep), join(project, "node_modules", dep), "dir");
     installed = join(project, "node_modules/ovsim");
   }, TIMEOUT_MS);
 
@@ -168,6 +179,23 @@ describe.skipIf(skip)("the packed package, installed into a fresh project", () =
       // The patch ports never reach the datapath: the packet leaves by p2, datapath port 2.
       expect(lines).toContain("datapath actions: 2");
       expect(lines.filter((l) => l.startsWith("output: "))).toEqual(["output: br1 p2 ofport=2 odp=2"]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    "ovsim/testing: docs/testing.md's worked example type-checks and passes with vitest and fast-check",
+    () => {
+      const shipped = files(installed);
+      expect(shipped).toContain("dist/testing/index.js");
+      expect(shipped).toContain("dist/testing/index.d.ts");
+      expect(shipped).toContain("docs/testing.md");
+      writeFileSync(join(project, "my-flows.test.ts"), testingDocExample());
+      writeFileSync(join(project, "tsconfig.testing.json"), JSON.stringify({ compilerOptions: { ...TSCONFIG.compilerOptions, noEmit: true }, files: ["my-flows.test.ts"] }, null, 2));
+      run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.testing.json"], project);
+      const out = run(process.execPath, [join(project, "node_modules/vitest/vitest.mjs"), "run", "my-flows.test.ts"], project);
+      // vitest colours its summary
+      expect(out.replace(/\u001b\[[0-9;]*m/g, "")).toMatch(/Tests\s+3 passed/);
     },
     TIMEOUT_MS,
   );

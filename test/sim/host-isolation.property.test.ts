@@ -1,34 +1,47 @@
 /**
- * Tenant isolation on a VLAN provider network, for random small topologies:
- * 2-3 hosts on one underlay segment (a learning switch or a hub), VMs on
- * random hosts in random VLANs (access ports on br-int, eth0 a trunk, NORMAL),
- * random ping sequences. Every ping between VMs of the same VLAN succeeds,
- * every ping across VLANs fails at ARP, no VM ever receives a frame sent by a
- * VM of another VLAN, and the event loop always terminates.
+ * Tenant isolation on a VLAN provider network, for random small topologies
+ * drawn by ovsim/testing's cloud arbitrary (2-3 hosts, one to three VLAN
+ * networks, the VMs it boots first), built here without an agent: each
+ * host's br-int has the VMs as access ports tagged with their network's
+ * segmentation id and eth0 as a trunk (NORMAL switching), on one underlay
+ * segment that is a learning switch or a hub; random ping sequences.
+ * Every ping between VMs of the same VLAN succeeds, every ping across VLANs
+ * fails at ARP, no VM ever receives a frame sent by a VM of another VLAN,
+ * and the event loop always terminates.
  */
 import { runScript } from "../../src/utilities/run-script.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatIpv4 } from "../../src/datapath/endpoint.js";
 import { Simulation } from "../../src/sim/simulation.js";
+import type { CloudFileJson } from "../../src/testing/cloud/index.js";
+import { cloudDrawArbitrary, cloudFileOf } from "../../src/testing/cloud/index.js";
+import { propertyRuns, propertyTimeout } from "../../src/testing/runs.js";
 
 interface Vm {
   readonly host: number;
   readonly vlan: number;
 }
 
-const topology = fc.record({
-  hosts: fc.integer({ min: 2, max: 3 }),
-  hub: fc.boolean(),
-  vms: fc.array(fc.record({ host: fc.integer({ min: 0, max: 2 }), vlan: fc.constantFrom(10, 20, 30) }), { minLength: 2, maxLength: 6 }),
-});
+/** The file's boots as VMs: host index and the VLAN (segmentation id) of their network. */
+function vmsOf(file: CloudFileJson): Vm[] {
+  return file.steps.map((s) => ({
+    host: file.hosts.findIndex((h) => h.name === s["host"]),
+    vlan: file.networks.find((n) => n.id === s["network_id"])?.segmentation_id ?? 0,
+  }));
+}
 
-const scenario = topology.chain((t) =>
-  fc.record({
-    t: fc.constant(t),
-    pings: fc.array(fc.tuple(fc.nat(t.vms.length - 1), fc.nat(t.vms.length - 1)), { minLength: 1, maxLength: 8 }),
-  }),
-);
+const scenario = cloudDrawArbitrary({ minHosts: 2, maxHosts: 3, networkTypes: ["vlan"], firewall: false, l2pop: false, initialVms: 6 })
+  .filter((d) => d.vms.length >= 2)
+  .chain((d) => {
+    const file = cloudFileOf(d);
+    const n = file.steps.length;
+    return fc.record({
+      file: fc.constant(file),
+      hub: fc.boolean(),
+      pings: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { minLength: 1, maxLength: 8 }),
+    });
+  });
 
 function build(hosts: number, hub: boolean, vms: readonly Vm[]): Simulation {
   const sim = new Simulation({ packetBudget: 20_000 });
@@ -39,36 +52,37 @@ function build(hosts: number, hub: boolean, vms: readonly Vm[]): Simulation {
       "ovs-vsctl add-port br-int eth0 -- set interface eth0 type=dummy",
     ];
     vms.forEach((vm, i) => {
-      if (vm.host % hosts === h) lines.push(`ovs-vsctl add-port br-int tap${i} -- set interface tap${i} type=dummy -- set port tap${i} tag=${vm.vlan}`);
+      if (vm.host === h) lines.push(`ovs-vsctl add-port br-int tap${i} -- set interface tap${i} type=dummy -- set port tap${i} tag=${vm.vlan}`);
     });
     expect(runScript(lines.join("\n"), sim.addHost(`hv${h}`).switch).ok).toBe(true);
     sim.connect(`hv${h}`, "eth0", "phys");
   }
   vms.forEach((vm, i) => {
     const mac = `fa:16:3e:00:01:${i.toString(16).padStart(2, "0")}`;
-    sim.addEndpoint(`vm${i}`, `hv${vm.host % hosts}`, `tap${i}`, mac, formatIpv4(0x0a000001 + i));
+    sim.addEndpoint(`vm${i}`, `hv${vm.host}`, `tap${i}`, mac, formatIpv4(0x0a000001 + i));
   });
   return sim;
 }
 
 describe("tenant isolation on a VLAN provider network", () => {
-  it("same-VLAN pings succeed, cross-VLAN frames never arrive, the loop terminates", () => {
+  it("same-VLAN pings succeed, cross-VLAN frames never arrive, the loop terminates", { timeout: propertyTimeout(60_000) }, () => {
     fc.assert(
-      fc.property(scenario, ({ t, pings }) => {
-        const sim = build(t.hosts, t.hub, t.vms);
+      fc.property(scenario, ({ file, hub, pings }) => {
+        const vms = vmsOf(file);
+        const sim = build(file.hosts.length, hub, vms);
         for (const [a, b] of pings) {
           if (a === b) continue;
           const src = sim.endpoint(`vm${a}`);
           const r = src.ping(0x0a000001 + b, { timeoutUs: 20_000 });
           sim.run();
-          const same = t.vms[a]?.vlan === t.vms[b]?.vlan;
+          const same = vms[a]?.vlan === vms[b]?.vlan;
           expect(r.received, `vm${a} -> vm${b}`).toBe(same ? 1 : 0);
           expect(r.resolved).toBe(same);
         }
         expect(sim.loop.pending).toBe(0);
         const vlanOfMac = new Map<number, number>();
-        t.vms.forEach((vm, i) => vlanOfMac.set(sim.endpoint(`vm${i}`).mac, vm.vlan));
-        t.vms.forEach((vm, i) => {
+        vms.forEach((vm, i) => vlanOfMac.set(sim.endpoint(`vm${i}`).mac, vm.vlan));
+        vms.forEach((vm, i) => {
           for (const f of sim.endpoint(`vm${i}`).received) {
             const src = (((f.bytes[6] ?? 0) << 8) | (f.bytes[7] ?? 0)) * 0x100000000 + Buffer.from(f.bytes.subarray(8, 12)).readUInt32BE(0);
             expect(vlanOfMac.get(src), `vm${i} (VLAN ${vm.vlan}) received a frame from another VLAN`).toBe(vm.vlan);
@@ -76,7 +90,7 @@ describe("tenant isolation on a VLAN provider network", () => {
           }
         });
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

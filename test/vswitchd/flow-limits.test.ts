@@ -21,6 +21,7 @@ import { OFPP_NONE } from "../../src/flowtable/ports.js";
 import { parseSubfield } from "../../src/flowtable/subfield.js";
 import { runScript } from "../../src/utilities/run-script.js";
 import { loadRecording } from "../support/recordings.js";
+import { propertyRuns } from "../../src/testing/runs.js";
 
 const dir = new URL("../../fixtures/reliability/", import.meta.url);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -128,7 +129,7 @@ class FifoTables extends FlowTables<readonly string[]> {
 
 describe("a limited table's invariants over random adds", () => {
   it("refuse and evict keep OVS's rules", () => {
-    fc.assert(limitedTableProperty(() => new FlowTables<readonly string[]>(semantics)), { numRuns: 200 });
+    fc.assert(limitedTableProperty(() => new FlowTables<readonly string[]>(semantics)), { numRuns: propertyRuns(200) });
   });
 
   it("has teeth: a FIFO table that drops flows without a timeout fails, shrunk to a few adds", () => {

@@ -57,7 +57,7 @@ import {
   unwildcard,
 } from "./xlate-fields.js";
 import { groupHooks, xlateGroupAction } from "./xlate-group.js";
-import { freezeUnrollActions, frozenMetadata } from "./xlate-freeze.js";
+import { freezeUnrollActions, frozenMetadata, frozenPort } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
@@ -367,6 +367,7 @@ function xlateCt(a: ActionOf<"ct">, ctx: XlateCtx, last: boolean): boolean {
       actions: [],
       actionSet: ctx.actionSet.slice(),
       metadata: frozenMetadata(ctx.flow),
+      port: frozenPort(ctx.flow),
       conntracked: true,
     });
     ctx.odp.push({ type: "recirc", id });

@@ -54,6 +54,7 @@ export function lookupWithConjunctions(
   flow: Uint32Array,
   wc: Uint32Array | null,
 ): Entry | null {
-  if (!info(tables).soft[tableId]) return tables.lookup(tableId, flow, wc);
+  // The tables count their soft rules as flows come and go; the scan is for tables that cannot.
+  if (!(tables.hasSoftRules(tableId) ?? info(tables).soft[tableId])) return tables.lookup(tableId, flow, wc);
   return tables.lookupConjunctive(tableId, flow, wc, conjunctionsOf);
 }

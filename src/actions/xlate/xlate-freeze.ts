@@ -15,6 +15,7 @@
  * then picks `dpHashTable(group)[dp_hash & mask]`.
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { XM } from "./odp-metadata.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList } from "../action-types.js";
 import type { XlateBridge } from "./xlate-bridge.js";
@@ -31,6 +32,8 @@ export interface FrozenState {
   readonly actionSet: ActionList;
   /** metadata and reg0..15 words of the flow when frozen (frozen_metadata). */
   readonly metadata: Uint32Array;
+  /** in_port and the tunnel words of the flow when frozen (frozen_metadata's in_port and tunnel): frozenPort(). */
+  readonly port: Uint32Array;
   readonly conntracked: boolean;
 }
 
@@ -84,9 +87,21 @@ export function frozenMetadata(flow: Uint32Array): Uint32Array {
   return flow.slice(META_FIRST, META_FIRST + META_WORDS);
 }
 
-/** Restores frozen metadata into `flow` (frozen_metadata_to_flow). */
+/** in_port, tun_id..tun_dst, tun_flags, the outer TOS/TTL and UDP ports of `flow`: what frozen_metadata keeps besides metadata and registers. */
+export function frozenPort(flow: Uint32Array): Uint32Array {
+  const t = flow.subarray(M.tunId.word, M.tunDst.word + 1);
+  return Uint32Array.of(flow[M.inPort.word] ?? 0, readSmall(flow, M.tunFlags), flow[XM.tunTos.word] ?? 0, flow[XM.tunTpSrc.word] ?? 0, ...t);
+}
+
+/** Restores frozen metadata into `flow` (frozen_metadata_to_flow): metadata, registers, and in_port and the tunnel (a state frozen in a patch peer resumes on its port there). */
 export function thawMetadata(state: FrozenState, flow: Uint32Array): void {
   flow.set(state.metadata, META_FIRST);
+  const p = state.port;
+  flow[M.inPort.word] = p[0] ?? 0;
+  flow[M.tunFlags.word] = (((flow[M.tunFlags.word] ?? 0) & 0xffff0000) | (p[1] ?? 0)) >>> 0;
+  flow[XM.tunTos.word] = p[2] ?? 0;
+  flow[XM.tunTpSrc.word] = p[3] ?? 0;
+  flow.set(p.subarray(4), M.tunId.word);
 }
 
 /** OVS's finish_freezing: commit, allocate the state's recirc id, emit `hash(...),recirc(N)`. */
@@ -98,6 +113,7 @@ export function finishFreezing(ctx: XlateCtx): void {
     actions: ctx.frozen.slice(),
     actionSet: ctx.actionSet.slice(),
     metadata: frozenMetadata(ctx.flow),
+    port: frozenPort(ctx.flow),
     conntracked: ctx.conntracked,
   };
   // OVS's frozen_metadata also holds in_port and the tunnel: packets from two ports never share an id.

@@ -121,16 +121,19 @@ function optimize(odp: OdpAction[]): OdpAction[] {
  * VLAN TPIDs) through `bridge`'s pipeline from table 0. Never throws on a
  * valid bridge; always terminates (OVS's resource limits).
  */
-export function xlate(bridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): XlateResult {
+export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): XlateResult {
   const f = xlateFlowOf(flow);
   const initial = f.slice();
+  const resume = options.resume;
+  const recircId = resume?.recircId ?? readSmall(f, XM.recircId);
+  const frozen = resume === undefined && recircId !== 0 ? options.recircIds?.state(recircId) : undefined;
+  // OVS's xlate_actions: a thawed translation goes on in the bridge that froze it (a ct() in
+  // br-int of a packet that came in on br-tun's tunnel port resumes in br-int).
+  const bridge = frozen?.bridge ?? receivingBridge;
   const ctx = new XlateCtx(bridge, f, options);
   ctx.initWc();
   const b = ctx.report("bridge", `bridge("${bridge.name}")`);
   if (b !== null) ctx.trace = b.subs;
-  const resume = options.resume;
-  const recircId = resume?.recircId ?? readSmall(f, XM.recircId);
-  const frozen = resume === undefined && recircId !== 0 ? ctx.recircIds.state(recircId) : undefined;
   // A frozen state without actions (conntrack's) resumes with a table lookup, as OVS's xlate_actions.
   const lookupAfterThaw = frozen !== undefined && frozen.actions.length === 0;
   if (resume === undefined && recircId !== 0) {

@@ -24,15 +24,18 @@
  *   reg5), its groups scheduled for cleanup.
  * - processTrustedPorts / removeTrustedPorts: ports the server did not
  *   describe (trusted: network:* owners) get the unfiltered flows.
+ * - after filtering a port, its connections marked invalid (ct_mark 1) are
+ *   deleted from the datapath's conntrack (`conntrack -D -m 1` in Neutron).
  *
  * What Neutron does and this does not: iptables hybrid-plug cleanup (no
- * hybrid plugging here) and deleting the port's conntrack entries marked
- * invalid (`conntrack -D --mark 1`, which needs the datapath's conntrack:
- * to come with packet-level firewalling).
+ * hybrid plugging here).
  */
+import type { ConnKey } from "../../datapath/conntrack/conn-key.js";
 import type { Switch } from "../../vswitchd/switch.js";
+import { parseIpv4, parseIpv6 } from "../ip.js";
 // the agent's port of neutron_lib's get_interface_name (its own SHA-1: no node:crypto, so ovsim runs in a browser)
 import { interfaceName } from "../names.js";
+import { ownValue } from "../own.js";
 import type { DeviceDetails } from "../rpc.js";
 import type { Direction, Ethertype } from "./constants.js";
 import {
@@ -40,6 +43,7 @@ import {
   ACCEPTED_EGRESS_TRAFFIC_TABLE,
   ACCEPTED_INGRESS_TRAFFIC_TABLE,
   BASE_EGRESS_TABLE,
+  CT_MARK_INVALID,
   DROPPED_TRAFFIC_TABLE,
   OF_STATE_TRACKED,
   OVS_FIREWALL_TABLES,
@@ -83,6 +87,18 @@ export interface OvsFirewallOptions {
   readonly bridgeMappings: Readonly<Record<string, string>>;
   /** [securitygroup] permitted_ethertypes: `0x....` ethertypes ports may send unfiltered. */
   readonly permittedEthertypes: readonly string[];
+}
+
+const ETH_TYPE_IP = 0x0800;
+const ETH_TYPE_IPV6 = 0x86dd;
+
+/** An address as a conntrack key holds it: one word (IPv4) or four (IPv6); null if neither. */
+function addressWords(text: string): Uint32Array | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return Uint32Array.of(v4);
+  const g = parseIpv6(text);
+  if (g === null) return null;
+  return Uint32Array.from([0, 1, 2, 3], (i) => (g[2 * i] ?? 0) * 0x10000 + (g[2 * i + 1] ?? 0));
 }
 
 class PortNotFound extends Error {}
@@ -238,6 +254,7 @@ export class OvsFirewall {
         if (alreadyMessage !== null) this.log.push(alreadyMessage.replace("%s", port.device));
         this.updateFlowsForPort(ofPort, old);
       } else this.setPortFilters(ofPort);
+      this.deleteInvalidConntrackEntriesForPort(port, ofPort);
       return true;
     } catch (e) {
       if (e instanceof PortNotFound) {
@@ -250,6 +267,25 @@ export class OvsFirewall {
       }
       throw e;
     }
+  }
+
+  /**
+   * _delete_invalid_conntrack_entries_for_port: for each fixed IP of the port, IPv4 and IPv6,
+   * `conntrack -D -f FAMILY -d IP -w ZONE -m 1` (its ingress) and `-s IP` (its egress), ZONE
+   * being the port's local VLAN: the connections a rule no longer allowed (marked 1 by
+   * table 72 / 82) go, so that the same 5-tuple may start over as a new connection. On the
+   * datapath's conntrack, as a kernel datapath's host shares one with the conntrack tool.
+   */
+  private deleteInvalidConntrackEntriesForPort(port: DeviceDetails, ofPort: OFPort): void {
+    const ct = this.sw.ofproto(this.bridge)?.datapath.conntrack;
+    if (ct === undefined) return;
+    const addrs = port.fixedIps.map((f) => addressWords(f.ipAddress)).filter((a): a is Uint32Array => a !== null);
+    if (addrs.length === 0) return;
+    const zone = ofPort.vlanTag;
+    const mark = Number(CT_MARK_INVALID);
+    const same = (a: Uint32Array, k: ConnKey, side: "src" | "dst"): boolean =>
+      k.dlType === (a.length === 1 ? ETH_TYPE_IP : ETH_TYPE_IPV6) && a.every((w, i) => (side === "src" ? k.src(i) : k.dst(i)) === w);
+    ct.deleteWhere(this.sw.now, (e) => e.zone === zone && e.mark === mark && addrs.some((a) => same(a, e.orig, "dst") || same(a, e.orig, "src")));
   }
 
   private setPortFilters(port: OFPort): void {
@@ -335,7 +371,7 @@ export class OvsFirewall {
       patch = portOfport(this.sw, this.options.intPeerPatchPort);
     } else if (networkType === "vlan") {
       if (!physicalNetwork) return;
-      const bridge = this.options.bridgeMappings[physicalNetwork];
+      const bridge = ownValue(this.options.bridgeMappings, physicalNetwork);
       // Neutron would look up "int-None" for an unmapped network and find no such port
       if (bridge !== undefined) patch = portOfport(this.sw, interfaceName(bridge, PEER_INTEGRATION_PREFIX));
     }

@@ -96,9 +96,12 @@ function withDirection(d: Draft, direction: Direction, port: RulePort): Draft {
 
 /** rules.create_flows_from_rule_and_port: a rule's flows for one port, before the ct_state split. */
 export function createFlowsFromRuleAndPort(rule: FwRule, port: RulePort, conjunction = false): FlowSpec[] {
-  const match: Record<string, FlowValue> = { dl_type: DL_TYPE_OF_ETHERTYPE[rule.ethertype], reg5: port.ofport };
-  if (isValidPrefix(rule.destIpPrefix)) match[addressField(ipVersion(rule.destIpPrefix), "egress")] = rule.destIpPrefix;
-  if (isValidPrefix(rule.sourceIpPrefix)) match[addressField(ipVersion(rule.sourceIpPrefix), "ingress")] = rule.sourceIpPrefix;
+  const match: Record<string, FlowValue> = {
+    dl_type: DL_TYPE_OF_ETHERTYPE[rule.ethertype],
+    reg5: port.ofport,
+    ...(isValidPrefix(rule.destIpPrefix) ? { [addressField(ipVersion(rule.destIpPrefix), "egress")]: rule.destIpPrefix } : {}),
+    ...(isValidPrefix(rule.sourceIpPrefix) ? { [addressField(ipVersion(rule.sourceIpPrefix), "ingress")]: rule.sourceIpPrefix } : {}),
+  };
   const template: Draft = { table: 0, priority: 70 + flowPriorityOffset(rule, conjunction), match, actions: "" };
   return createProtocolFlows(rule.direction, template, port, rule);
 }
@@ -122,18 +125,18 @@ function createPortRangeFlows(t: Draft, rule: FwRule): Draft[] {
   if (rule.sourcePortRangeMin && rule.sourcePortRangeMax) {
     for (const s of src) {
       const f = copy(t);
-      f.match[`${proto}_src`] = s;
+      f.match = { ...f.match, [`${proto}_src`]: s };
       if (dst.length === 0) out.push(f);
       for (const d of dst) {
         const g = copy(f);
-        g.match[`${proto}_dst`] = d;
+        g.match = { ...g.match, [`${proto}_dst`]: d };
         out.push(g);
       }
     }
   } else {
     for (const d of dst) {
       const f = copy(t);
-      f.match[`${proto}_dst`] = d;
+      f.match = { ...f.match, [`${proto}_dst`]: d };
       out.push(f);
     }
   }
@@ -193,8 +196,7 @@ export function createFlowsForIpAddress(
   const byOffset: number[][] = [[], [], [], []];
   for (const id of conjIds) byOffset[priorityOffsetOfConjId(id)]?.push(id);
   const prefix = cidrText(addr.ip);
-  const match: Record<string, FlowValue> = { dl_type: DL_TYPE_OF_ETHERTYPE[ethertype], reg6: vlanTag };
-  match[addressField(net.version, direction)] = prefix;
+  const match: Record<string, FlowValue> = { dl_type: DL_TYPE_OF_ETHERTYPE[ethertype], reg6: vlanTag, [addressField(net.version, direction)]: prefix };
   // an any-address member (a /0 allowed address pair) is told apart by its MAC
   if (net.prefixlen === 0 && addr.mac) match["dl_src"] = addr.mac;
   const table = direction === "egress" ? RULES_EGRESS_TABLE : RULES_INGRESS_TABLE;

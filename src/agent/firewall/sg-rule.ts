@@ -12,6 +12,7 @@
  */
 import type { SecurityGroupRule } from "../rpc.js";
 import type { Direction, Ethertype } from "./constants.js";
+import { ownValue } from "../own.js";
 import { IP_PROTOCOL_MAP, PROTO_NUM_IPV6_ICMP } from "./constants.js";
 
 export interface FwRule {
@@ -40,7 +41,7 @@ export type RuleDraft = { -readonly [K in keyof FwRule]: FwRule[K] };
 export function normaliseProtocol(protocol: string, ethertype: Ethertype): number | string {
   if (/^\d+$/.test(protocol)) return Number(protocol);
   if (ethertype === "IPv6" && protocol === "icmp") return PROTO_NUM_IPV6_ICMP;
-  return IP_PROTOCOL_MAP[protocol] ?? protocol;
+  return ownValue(IP_PROTOCOL_MAP, protocol) ?? protocol;
 }
 
 /** The firewall's form of an RPC rule. */

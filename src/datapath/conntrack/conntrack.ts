@@ -437,6 +437,21 @@ export class Conntrack {
     return true;
   }
 
+  /**
+   * The conntrack tool's `-D` with filters (`-w ZONE -m MARK -d ADDR`...), which Neutron's
+   * firewall runs on a kernel datapath: removes the live connections `match` selects.
+   * Returns how many.
+   */
+  deleteWhere(now: number, match: (e: CtEntry) => boolean): number {
+    let n = 0;
+    for (const c of [...this.table.conns]) {
+      if (c.expired(now) || !match(entryOf(c, now))) continue;
+      this.table.remove(c);
+      n++;
+    }
+    return n;
+  }
+
   /** OVS's conntrack_flush_tuple: removes the live connection with original key `k`. */
   private flushKey(k: ConnKey, now: number): boolean {
     const c = this.table.lookup(k, k.hash(this.table.basis), now);

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { portRuleMasking } from "../../../src/agent/firewall/port-masking.js";
+import { propertyRuns } from "../../../src/testing/runs.js";
 
 function parse(m: string): [number, number] {
   const [v = "", mask] = m.split("/");
@@ -49,7 +50,7 @@ describe("port_rule_masking", () => {
         for (let p = 0; p < 65536; p++) if (count[p] !== (p >= min && p <= max ? 1 : 0)) return false;
         return true;
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

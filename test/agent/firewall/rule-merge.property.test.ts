@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mergeCommonRules, mergePortRanges } from "../../../src/agent/firewall/rule-merge.js";
 import type { RuleConj } from "../../../src/agent/firewall/rule-merge.js";
 import type { FwRule } from "../../../src/agent/firewall/sg-rule.js";
+import { propertyRuns } from "../../../src/testing/runs.js";
 
 const tcp = (min?: number, max?: number): FwRule => ({
   direction: "ingress",
@@ -61,7 +62,7 @@ describe("merge_port_ranges", () => {
           expect(got.sort()).toEqual(want);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -1,15 +1,20 @@
 /**
- * fast-check arbitraries for action lists built from the AST, restricted to
- * the lists ovs-ofctl's text can express exactly (so that parse(format(x))
- * is x): instructions in OVS's order, conjunctions only beside notes, nat only
- * inside ct, controller actions that do not collapse into an output, ...
+ * Action lists as ASTs (`actionLists()`): every action ovsim knows, with
+ * values over their whole ranges, restricted to the lists ovs-ofctl's text can
+ * express exactly (so that parse(format(x)) is x): instructions in OVS's
+ * order, conjunctions only beside notes, nat only inside ct, controller
+ * actions that do not collapse into an output, ...
+ *
+ * These are for the action layer's own properties (text round trips, encoding,
+ * commit of set actions): they are valid, not realistic. Lists a pipeline runs
+ * (outputs to its own ports, resubmits forward) come from pipeline-arbitraries.ts.
  */
 import fc from "fast-check";
-import type { FieldSpec } from "../../src/flowtable/fields.js";
-import { FIELDS, regField } from "../../src/flowtable/fields.js";
-import { OFPP_CONTROLLER, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_TABLE } from "../../src/flowtable/ports.js";
-import type { Subfield } from "../../src/flowtable/subfield.js";
-import type { Action, LearnSpec, NatAction, NatRange } from "../../src/actions/action-types.js";
+import type { FieldSpec } from "../flowtable/fields.js";
+import { FIELDS, regField } from "../flowtable/fields.js";
+import { OFPP_CONTROLLER, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_TABLE } from "../flowtable/ports.js";
+import type { Subfield } from "../flowtable/subfield.js";
+import type { Action, LearnSpec, NatAction, NatRange } from "../actions/action-types.js";
 
 const u8 = fc.integer({ min: 0, max: 255 });
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -235,7 +240,7 @@ const conjunction: fc.Arbitrary<Action> = fc
   .chain((n) => fc.tuple(u32, fc.integer({ min: 1, max: n })).map(([id, clause]): Action => ({ type: "conjunction", id, clause, nClauses: n })));
 
 /** A whole flow's actions: apply actions then instructions in OVS's order, or conjunctions with notes. */
-export const actionList: fc.Arbitrary<Action[]> = fc.oneof(
+const actionList: fc.Arbitrary<Action[]> = fc.oneof(
   { weight: 1, arbitrary: fc.array(fc.oneof(conjunction, fc.array(u8, { maxLength: 4 }).map((data): Action => ({ type: "note", data }))), { minLength: 1, maxLength: 4 }).filter((l) => l.some((a) => a.type === "conjunction")) },
   {
     weight: 6,
@@ -258,3 +263,8 @@ export const actionList: fc.Arbitrary<Action[]> = fc.oneof(
       ]),
   },
 );
+
+/** A whole flow's action list as an AST (apply actions then instructions, or conjunctions with notes). */
+export function actionLists(): fc.Arbitrary<Action[]> {
+  return actionList;
+}
