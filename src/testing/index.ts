@@ -27,7 +27,7 @@ export type { TopologyOptions } from "./topology-arbitraries.js";
 export { World, traceAfter } from "./world.js";
 export type { Case, CaseStep, Controller, ControllerContext, WorldOptions } from "./world.js";
 export { cases, events, eventLines, checkDeterminism, checkMegaflowTransparency, determinismProperty, megaflowTransparencyProperty } from "./properties.js";
-export type { PropertyOptions } from "./properties.js";
+export type { EventOptions, PropertyOptions } from "./properties.js";
 export { PropertyFailure, TestingError } from "./testing-error.js";
 // Clouds and agent event sequences (src/testing/cloud, task B).
 export * from "./cloud/index.js";

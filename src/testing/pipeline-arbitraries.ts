@@ -7,7 +7,9 @@
  * bridge's own ports, NORMAL or the patch port.
  *
  * Jumps only go forward (T greater than the flow's table, as OpenFlow requires
- * of goto_table), so a pipeline never loops; matches come from
+ * of goto_table), so a pipeline never loops, unless `loops` lets resubmits go
+ * anywhere (for translation's depth and resubmit limits); `corners` adds the
+ * actions that exercise translation's corner cases. Matches come from
  * match-arbitraries.ts over the same Universe as the packets, table 0 on
  * packet headers and `in_port`, later tables on headers and registers. Flows
  * shrink towards fewer flows, fewer actions, table 0 and `drop`.
@@ -31,12 +33,44 @@ export interface FlowOptions {
   readonly tables: number;
   /** Whether actions may include learn (true). */
   readonly learn?: boolean;
+  /**
+   * Whether resubmits may go to any table of the pipeline (the flow's own and earlier ones too)
+   * and re-enter the current table as if from another port (`resubmit:P`), so that pipelines
+   * loop and translation must end them with OVS's depth and resubmit limits; registers and
+   * metadata are then matched in table 0 too (false). goto_table still only goes forward.
+   */
+  readonly loops?: boolean;
+  /**
+   * Whether actions also take translation's corner cases (false): outputs to LOCAL, IN_PORT,
+   * FLOOD, CONTROLLER and to a port the bridge lacks, `output:NXM_NX_REG0[0..15]`, dec_ttl,
+   * a register move, clone (nested once), exit, set_queue, write_actions, write_metadata, and,
+   * where the match allows them, `move` into tcp_src (tcp) and `ct(commit,zone=1)` (IP).
+   */
+  readonly corners?: boolean;
   readonly universe?: Universe;
+}
+
+/** The IP protocols of MATCH_PROTOCOLS (ct needs one); tcp ones allow a move into tcp_src. */
+const IP_PROTOCOLS: ReadonlySet<string> = new Set(["ip", "tcp", "udp", "icmp", "ipv6", "tcp6", "udp6", "icmp6", "sctp"]);
+const TCP_PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "tcp6"]);
+
+/** Corner-case actions (FlowOptions.corners) that need no particular match. */
+function cornerActions(o: FlowOptions, basic: fc.Arbitrary<string>): fc.Arbitrary<string>[] {
+  const missing = Math.max(...o.ofports, 0) + 1;
+  return [
+    fc.constantFrom("LOCAL", "IN_PORT", "FLOOD", "CONTROLLER:128", `output:${missing}`),
+    fc.constantFrom("output:NXM_NX_REG0[0..15]", "dec_ttl", "move:NXM_NX_REG1[0..15]->NXM_NX_REG2[0..15]", "exit"),
+    fc.integer({ min: 0, max: 3 }).map((q) => `set_queue:${q}`),
+    fc
+      .array(fc.oneof(basic, fc.array(basic, { minLength: 1, maxLength: 2 }).map((a) => `clone(${a.join(",")})`)), { minLength: 1, maxLength: 3 })
+      .map((a) => `clone(${a.join(",")})`),
+  ];
 }
 
 function actionText(o: FlowOptions): fc.Arbitrary<string> {
   const u = o.universe ?? DEFAULT_UNIVERSE;
   const later = Array.from({ length: Math.max(0, o.tables - o.table - 1) }, (_, i) => o.table + 1 + i);
+  const jumps = o.loops === true ? Array.from({ length: o.tables }, (_, i) => i) : later;
   const apply: fc.Arbitrary<string>[] = [
     fc.constantFrom(...o.ofports).map((p) => `output:${p}`),
     fc.constant("NORMAL"),
@@ -48,27 +82,42 @@ function actionText(o: FlowOptions): fc.Arbitrary<string> {
     fc.constant("strip_vlan"),
     fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([v, r]) => `load:${v}->NXM_NX_REG${r}[]`),
   ];
-  if (later.length > 0) {
-    apply.push(fc.constantFrom(...later).map((t) => `resubmit(,${t})`));
-    if (o.learn ?? true) {
-      apply.push(
-        fc
-          .tuple(fc.constantFrom(...later), fc.constantFrom(10, 60), fc.constantFrom(10, 20))
-          .map(([t, hard, prio]) => `learn(table=${t},hard_timeout=${hard},priority=${prio},NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])`),
-      );
-    }
+  if (jumps.length > 0) apply.push(fc.constantFrom(...jumps).map((t) => `resubmit(,${t})`));
+  if (o.loops === true) apply.push(fc.constantFrom(...o.ofports).map((p) => `resubmit:${p}`));
+  if (later.length > 0 && (o.learn ?? true)) {
+    apply.push(
+      fc
+        .tuple(fc.constantFrom(...later), fc.constantFrom(10, 60), fc.constantFrom(10, 20))
+        .map(([t, hard, prio]) => `learn(table=${t},hard_timeout=${hard},priority=${prio},NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])`),
+    );
   }
+  const corners = o.corners === true;
+  if (corners) apply.push(...cornerActions(o, fc.oneof(...apply)));
   const goto = later.length === 0 ? fc.constant(undefined) : fc.option(fc.constantFrom(...later), { nil: undefined, freq: 3 });
-  return fc.tuple(fc.array(fc.oneof(...apply), { maxLength: 4 }), goto).map(([acts, g]) => {
-    const all = g === undefined ? acts : [...acts, `goto_table:${g}`];
+  const none = fc.constant(undefined);
+  const writeActions = corners ? fc.option(fc.constantFrom(...o.ofports).map((p) => `write_actions(output:${p})`), { nil: undefined, freq: 6 }) : none;
+  const writeMetadata = corners ? fc.option(fc.constant("write_metadata:0x1/0xff"), { nil: undefined, freq: 6 }) : none;
+  return fc.tuple(fc.array(fc.oneof(...apply), { maxLength: 4 }), writeActions, writeMetadata, goto).map(([acts, wa, wm, g]) => {
+    // Instructions in OVS's order; write_metadata and goto_table do not encode together in OpenFlow 1.0 (OVS's UNSUPPORTED_ORDER).
+    const all = [...acts, ...(wa === undefined ? [] : [wa]), ...(wm === undefined || g !== undefined ? [] : [wm]), ...(g === undefined ? [] : [`goto_table:${g}`])];
     return all.length === 0 ? "drop" : all.join(",");
   });
 }
 
+/** The corner-case actions that need the match's protocol (FlowOptions.corners): a move into tcp_src, ct. */
+function withProtocolCorners(actions: string, protocol: string | null, pick: number): string {
+  const extra = pick === 1 && protocol !== null && TCP_PROTOCOLS.has(protocol) ? "move:NXM_NX_REG1[0..15]->NXM_OF_TCP_SRC[]" : pick === 2 && protocol !== null && IP_PROTOCOLS.has(protocol) ? "ct(commit,zone=1)" : null;
+  if (extra === null) return actions;
+  return actions === "drop" ? extra : `${extra},${actions}`;
+}
+
 /** One flow for table `table` of `bridge`: a match (table 0: headers and in_port; later: headers and registers) and actions. */
 export function flows(o: FlowOptions): fc.Arbitrary<FlowSpec> {
-  const match: fc.Arbitrary<MatchSpec> = matches({ ports: o.ofports, universe: o.universe ?? DEFAULT_UNIVERSE, metadata: o.table > 0 });
-  return fc.record({ priority: fc.constantFrom(0, 10, 20, 30), match, actions: actionText(o) }).map((r): FlowSpec => ({ bridge: o.bridge, table: o.table, ...r }));
+  const match: fc.Arbitrary<MatchSpec> = matches({ ports: o.ofports, universe: o.universe ?? DEFAULT_UNIVERSE, metadata: o.table > 0 || o.loops === true });
+  const extra = o.corners === true ? fc.constantFrom(0, 1, 2, 0) : fc.constant(0);
+  return fc
+    .record({ priority: fc.constantFrom(0, 10, 20, 30), match, actions: actionText(o), extra })
+    .map(({ priority, match: m, actions, extra: x }): FlowSpec => ({ bridge: o.bridge, table: o.table, priority, match: m, actions: withProtocolCorners(actions, m.protocol, x) }));
 }
 
 export interface PipelineOptions {
@@ -82,6 +131,10 @@ export interface PipelineOptions {
   readonly ports?: number;
   /** Whether flows may learn (true). */
   readonly learn?: boolean;
+  /** Whether resubmits may loop (FlowOptions.loops; false). */
+  readonly loops?: boolean;
+  /** Whether actions take translation's corner cases (FlowOptions.corners; false). */
+  readonly corners?: boolean;
   readonly universe?: Universe;
 }
 
@@ -107,7 +160,7 @@ export function pipelines(o: PipelineOptions = {}): fc.Arbitrary<Pipeline> {
   const all = pipelineBridges(maxBridges, nPorts);
   const perBridgeTable = all.flatMap((b) =>
     Array.from({ length: tables }, (_, t) => {
-      const fo: FlowOptions = { bridge: b.name, ofports: b.ports.map((p) => p.ofport), table: t, tables, learn: o.learn ?? true, universe: o.universe ?? DEFAULT_UNIVERSE };
+      const fo: FlowOptions = { bridge: b.name, ofports: b.ports.map((p) => p.ofport), table: t, tables, learn: o.learn ?? true, loops: o.loops ?? false, corners: o.corners ?? false, universe: o.universe ?? DEFAULT_UNIVERSE };
       return fc.array(flows(fo), { maxLength: perTable });
     }),
   );

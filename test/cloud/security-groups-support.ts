@@ -127,7 +127,6 @@ export function send(cloud: Cloud, from: string, to: string, toIp: string, l4: L
   return sendFrame(cloud, from, to, buildEthernet({ src: srcMac, dst: dstMac }, 0x0800, ip).data());
 }
 
-/** `from`'s VM sends `frame` (Ethernet, IPv4); the loop runs 50 virtual ms. True when `to`'s endpoint received it (its IPv4 addresses, protocol and first L4 bytes). */
 /**
  * A TCP handshake from `client` (at `clientIp`, port 41000) to `server` (at `serverIp`, port 22),
  * after a ping each way (ARP resolved): whether each of SYN, SYN|ACK and ACK was delivered.
@@ -144,6 +143,7 @@ export function handshake(cloud: Cloud, client: string, clientIp: string, server
   ];
 }
 
+/** `from`'s VM sends `frame` (Ethernet, IPv4); the loop runs 50 virtual ms. True when `to`'s endpoint received it (its IPv4 addresses, protocol and first L4 bytes). */
 export function sendFrame(cloud: Cloud, from: string, to: string, frame: Uint8Array): boolean {
   const dst = endpointOf(cloud, to);
   const before = dst.received.length;
