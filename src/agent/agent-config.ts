@@ -28,6 +28,8 @@ export interface AgentConfig {
   readonly pollingInterval: number;
   /** [agent] report_interval, s (the heartbeat). */
   readonly reportInterval: number;
+  /** [ovs] datapath_type: the datapath type br-int, br-tun and the physical bridges are created with. */
+  readonly datapathType: "system" | "netdev";
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -47,4 +49,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   enableDistributedRouting: false,
   pollingInterval: 1,
   reportInterval: 30,
+  datapathType: "system",
 };

@@ -48,7 +48,7 @@ export function setupPhysicalBridges(st: AgentState, mappings: Readonly<Record<s
   const existing = new Set(st.sw.bridgeNames());
   for (const [physnet, bridge] of Object.entries(mappings)) {
     if (!existing.has(bridge)) throw new AgentSetupError(`Bridge ${bridge} for physical network ${physnet} does not exist. Agent terminated!`);
-    const br = new PhysicalBridge(st.sw, bridge, st.random);
+    const br = new PhysicalBridge(st.sw, bridge, st.random, st.config.datapathType);
     br.create();
     br.setSecureMode();
     br.setupControllers();
@@ -73,7 +73,7 @@ export function setupPhysicalBridges(st: AgentState, mappings: Readonly<Record<s
 
 /** setup_tunnel_br: br-tun and its patch pair with br-int. */
 export function setupTunnelBr(st: AgentState): void {
-  if (st.tunBr === null) st.tunBr = new TunnelBridge(st.sw, st.config.tunnelBridge, st.random);
+  if (st.tunBr === null) st.tunBr = new TunnelBridge(st.sw, st.config.tunnelBridge, st.random, st.config.datapathType);
   const tun = st.tunBr;
   tun.create(true);
   tun.setupControllers();

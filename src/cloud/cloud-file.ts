@@ -46,8 +46,9 @@ const AGENT_FIELDS = [
   "tun_peer_patch_port",
   "vxlan_udp_port",
   "enable_distributed_routing",
+  "datapath_type",
 ];
-const UNDERLAY_FIELDS = ["segment", "nic", "address", "physical_nics"];
+const UNDERLAY_FIELDS = ["segment", "nic", "address", "physical_nics", "bridge"];
 const NETWORK_FIELDS = ["id", "name", "network_type", "segmentation_id", "physical_network", "mtu", "subnet"];
 const SUBNET_FIELDS = ["id", "cidr"];
 const PORT_FIELDS = ["id", "name", "host", "network_id", "mac", "fixed_ips", "device_owner", "port_security_enabled", "allowed_address_pairs", "security_groups", "admin_state_up"];
@@ -152,6 +153,7 @@ function readAgent(v: unknown, path: string): AgentConfig {
     tunPeerPatchPort: bridgeName("tun_peer_patch_port", d.tunPeerPatchPort),
     vxlanUdpPort: o.integer("vxlan_udp_port", d.vxlanUdpPort, 1, 65535),
     enableDistributedRouting: false,
+    datapathType: o.choice("datapath_type", ["system", "netdev"], d.datapathType),
   };
 }
 
@@ -167,8 +169,14 @@ function readUnderlay(v: unknown, path: string, agent: AgentConfig): HostUnderla
   });
   const segment = o.string("segment", "underlay");
   const nic = o.string("nic", "eth0");
-  if (segment === "" || nic === "") throw new CloudFileError(o.at(segment === "" ? "segment" : "nic"), "expected a non-empty name");
-  return { segment, nic, address, physicalNics };
+  const bridge = o.string("bridge", "br-ex");
+  for (const [f, name] of [["segment", segment], ["nic", nic], ["bridge", bridge]] as const) {
+    if (name === "") throw new CloudFileError(o.at(f), "expected a non-empty name");
+  }
+  if (o.has("bridge") && agent.datapathType !== "netdev") throw new CloudFileError(o.at("bridge"), "only with the agent's datapath_type netdev");
+  const agentBridges = [agent.integrationBridge, agent.tunnelBridge, ...Object.values(agent.bridgeMappings)];
+  if (agent.datapathType === "netdev" && agentBridges.includes(bridge)) throw new CloudFileError(o.at("bridge"), `${bridge} is one of the agent's bridges`);
+  return { segment, nic, address, physicalNics, bridge };
 }
 
 function readNetwork(v: unknown, path: string): CloudNetwork {

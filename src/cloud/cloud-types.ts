@@ -27,18 +27,22 @@ export const FLOODING_IP = "0.0.0.0";
 
 /**
  * How a host reaches the others (ovsim only). Creates nothing the agent
- * sees: the tunnel NIC is a host interface, not an OVS port; a physical
- * NIC is added to its mapped bridge after the agent has set the bridge up.
+ * sees: the tunnel NIC is a host interface, not an OVS port (on a netdev
+ * host, a port of the underlay bridge, which the agent does not manage); a
+ * physical NIC is added to its mapped bridge after the agent has set the
+ * bridge up.
  */
 export interface HostUnderlay {
   /** The segment the host's tunnel NIC joins (default "underlay"). */
   readonly segment: string;
-  /** The host's tunnel NIC (default "eth0"): a host interface, not an OVS port. */
+  /** The host's tunnel NIC (default "eth0"): a host interface, not an OVS port (netdev: a port of `bridge`). */
   readonly nic: string;
   /** The NIC's address (default the agent's local_ip). */
   readonly address: string | null;
   /** Per physical network, the NIC plugged into its mapped bridge; it joins the segment named after the physical network. */
   readonly physicalNics: Readonly<Record<string, string>>;
+  /** With the agent's datapath_type netdev: the OVS bridge holding the address, the NIC its port (default "br-ex"). */
+  readonly bridge: string;
 }
 
 export interface CloudHost {

@@ -31,13 +31,21 @@
  * NIC is plugged into its mapped bridge only after the agent has set that
  * bridge up (its patch port keeps ofport 1), and joins the segment named
  * after its physical network, so that VLAN and flat networks reach other
- * hosts. Hosts without an underlay (every oracle file) are the oracle's
+ * hosts. A host whose agent runs `datapath_type: netdev` (as DPDK
+ * deployments do) holds its tunnel address on an OVS bridge instead
+ * (`underlay.bridge`, default br-ex, netdev): the NIC is a port of that
+ * bridge on the segment, the bridge's own port has the address and the
+ * host's IP stack behind it, and OVS tunnels natively (tnl_push after a
+ * route lookup and an ARP-learned tnl/neigh entry; tnl_pop of what comes
+ * back). Hosts without an underlay (every oracle file) are the oracle's
  * sandbox: nothing leaves them, and steps that would need it (a ping between
  * hosts) say so and fail instead of timing out. IPv6 tunnel endpoints are
  * not routed by the host IP stack yet (TODO once it does).
  */
 import { ownValue } from "../agent/own.js";
 import type { Endpoint } from "../datapath/endpoint.js";
+import { parseIpv4 } from "../datapath/endpoint.js";
+import { formatMac } from "../datapath/mac-learning.js";
 import { OvsimError } from "../flowtable/errors.js";
 import type { Host } from "../sim/host.js";
 import { Simulation } from "../sim/simulation.js";
@@ -46,7 +54,7 @@ import { ovsAgentFactory } from "./agent-factory.js";
 import type { AgentFactory, AgentLike } from "./agent-factory.js";
 import { parseCloudFile } from "./cloud-file.js";
 import { ipVersion } from "./file-checks.js";
-import type { CloudHost, CloudSpec, CloudStep } from "./cloud-types.js";
+import type { CloudHost, CloudSpec, CloudStep, HostUnderlay } from "./cloud-types.js";
 import { SeededRandom } from "./seeded-random.js";
 import { NeutronServer } from "./server.js";
 import { runStep } from "./steps.js";
@@ -131,12 +139,16 @@ export class Cloud {
     this.spec = spec;
     this.options = options;
     this.timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    this.sim = new Simulation(options.packetBudget === undefined ? {} : { packetBudget: options.packetBudget });
+    // A netdev host drops the first packet to a peer whose neighbour entry it lacks (OVS's native
+    // tunnelling): its VMs retransmit their ARP requests, as Linux does.
+    const netdev = spec.hosts.some((h) => h.underlay !== null && h.agent.datapathType === "netdev");
+    this.sim = new Simulation({ ...(options.packetBudget === undefined ? {} : { packetBudget: options.packetBudget }), ...(netdev ? { arpRetransmit: true } : {}) });
     this.server = new NeutronServer(spec);
     this.random = SeededRandom.stream(spec.seed, CLOUD_STREAM);
     spec.hosts.forEach((h, i) => {
       // A host with an underlay runs the kernel datapath Neutron hosts run: tunnel packets go through its IP stack.
-      this.sim.addHost(h.name, h.underlay === null ? {} : { kernelDatapath: true });
+      // A netdev host's datapath pushes and pops tunnel headers itself (native tunnelling).
+      this.sim.addHost(h.name, h.underlay === null || h.agent.datapathType === "netdev" ? {} : { kernelDatapath: true });
       this.hostRandoms.set(h.name, SeededRandom.stream(spec.seed, i));
     });
   }
@@ -217,7 +229,40 @@ export class Cloud {
     const u = h.underlay;
     if (u === null || u.address === null || ipVersion(u.address.split("/")[0] ?? "") !== 4) return;
     if (!this.sim.segments.has(u.segment)) this.sim.addSegment(u.segment);
-    this.sim.addNic(h.name, u.nic, u.segment, { addresses: [u.address.includes("/") ? u.address : `${u.address}/24`] });
+    const cidr = u.address.includes("/") ? u.address : `${u.address}/24`;
+    if (h.agent.datapathType === "netdev") this.plugUnderlayBridge(h, u, cidr);
+    else this.sim.addNic(h.name, u.nic, u.segment, { addresses: [cidr] });
+  }
+
+  /**
+   * A netdev host's underlay bridge: `u.bridge` (netdev, its MAC fixed by
+   * other_config:hwaddr as the IP stack's NIC MAC), the NIC a port of it on the
+   * segment, the address on the bridge's own port with the host's IP stack behind it.
+   */
+  private plugUnderlayBridge(h: CloudHost, u: HostUnderlay, cidr: string): void {
+    const sw = this.switchOf(h.name);
+    const ip = parseIpv4(cidr.split("/")[0] ?? "");
+    const mac = formatMac(0x525400000000 + (ip & 0xffffff));
+    sw.addBridge(u.bridge, { mayExist: true, datapathType: "netdev", otherConfig: { hwaddr: mac } });
+    sw.addPort(u.bridge, u.nic, { mayExist: true });
+    this.sim.connect(h.name, u.nic, u.segment);
+    this.host(h.name).addBridgeNic(u.bridge, { mac, addresses: [cidr] });
+  }
+
+  /**
+   * After ovs-vswitchd restarted on `host` (its flows gone): a netdev host's
+   * underlay bridge, standalone without a controller, gets back the NORMAL
+   * flow ofproto gives such a bridge, and what lived in the daemon's memory
+   * starts empty: the tunnel neighbour cache, to be learned again, and the
+   * userspace datapath's megaflows.
+   */
+  afterOvsRestart(host: string): void {
+    const h = this.hostSpec(host);
+    if (h.underlay === null || h.agent.datapathType !== "netdev") return;
+    const sw = this.switchOf(host);
+    if (sw.bridgeNames().includes(h.underlay.bridge)) sw.addFlow(h.underlay.bridge, "priority=0,actions=NORMAL");
+    sw.tunnels.neighbours.flush();
+    sw.datapaths.purge(sw.now);
   }
 
   private plugPhysicalNics(h: CloudHost): void {

@@ -126,6 +126,7 @@ function restart(cloud: Cloud, step: CloudStep & { readonly op: "restart_agent" 
   } else {
     const sw = cloud.switchOf(step.host);
     for (const br of sw.bridgeNames()) sw.deleteFlows(br);
+    cloud.afterOvsRestart(step.host);
   }
   const ports = pluggedOn(cloud, step.host);
   if (ports.length > 0) cloud.waitForReports(step, ports, since, true);

@@ -6,9 +6,19 @@
  * A route's device is found as OVS's tnl_route_lookup_flow finds it: the
  * bridge named like the device and its port of that name (the bridge's
  * internal port), else any port of that name on any bridge.
+ *
+ * An ARP request translation sends on a neighbour miss (OVS's
+ * tnl_send_arp_request) goes to `neighbourRequestSink`, which feeds it into
+ * the underlay bridge from the route's device after the current packet (a
+ * simulated host sets it, src/sim/host.ts); without a sink it is not sent.
+ * It then goes through the datapath as a received packet, so a megaflow is
+ * installed for it (OVS executes it without one). A learned or changed
+ * neighbour is flagged (`takeNeighboursChanged`): OVS's tnl_conf_seq changes
+ * and the revalidators run at once, turning the drop into a tnl_push.
  */
 import type { XlateBridge, XlatePort } from "../actions/xlate/xlate-bridge.js";
 import type { TnlPortEntry, XlateNativeTunnel, XlateTunnelRoute } from "../actions/xlate/xlate-tunnel.js";
+import { buildArp } from "./packet/build.js";
 import { RouteTable } from "./route-table.js";
 import { TnlNeighCache } from "./tnl-neigh-cache.js";
 
@@ -17,6 +27,8 @@ export interface TunnelBridgeView {
   /** The port's MAC as the datapath reports it (`xx:xx:..`). */
   macOf(port: XlatePort): string;
 }
+
+const BROADCAST_MAC = 0xffffffffffff;
 
 function macNumber(s: string): number {
   let v = 0;
@@ -28,6 +40,8 @@ export class TunnelEnv implements XlateNativeTunnel {
   readonly routes = new RouteTable();
   readonly neighbours = new TnlNeighCache();
   private readonly bridges: () => Iterable<TunnelBridgeView>;
+  /** Where ARP requests of native tunnelling go: the bridge and the port (the route's device) they enter by. */
+  neighbourRequestSink: ((bridge: string, port: string, frame: Uint8Array) => void) | null = null;
 
   constructor(bridges: () => Iterable<TunnelBridgeView>) {
     this.bridges = bridges;
@@ -131,7 +145,32 @@ export class TunnelEnv implements XlateNativeTunnel {
     return out;
   }
 
+  /** A neighbour was learned or changed since `takeNeighboursChanged` (OVS's tnl_conf_seq: megaflows are revalidated). */
+  private neighboursChanged = false;
+
   learnNeighbour(bridge: string, ip: number, mac: number): void {
+    if (this.neighbours.lookup(bridge, ip) === mac) return;
     this.neighbours.set(bridge, ip, mac);
+    this.neighboursChanged = true;
+  }
+
+  /** Whether a neighbour was learned or changed since the last call (then revalidate: the entry may turn a drop into tnl_push). */
+  takeNeighboursChanged(): boolean {
+    const c = this.neighboursChanged;
+    this.neighboursChanged = false;
+    return c;
+  }
+
+  /** A broadcast ARP request for `ip` from the route's device MAC and `srcIp`, into the route's bridge from its device. */
+  requestNeighbour(route: XlateTunnelRoute, srcIp: number, ip: number): void {
+    if (this.neighbourRequestSink === null) return;
+    const frame = buildArp({ src: route.mac, dst: BROADCAST_MAC }, 1, srcIp, ip).data();
+    this.neighbourRequestSink(route.bridge.name, route.port.name, frame);
+  }
+
+  bridgeAddresses(bridge: XlateBridge): readonly number[] {
+    const out: number[] = [];
+    for (const port of bridge.ports()) for (const a of this.routes.addressesOf(port.name)) out.push(a.ip);
+    return out;
   }
 }

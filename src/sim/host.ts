@@ -4,7 +4,11 @@
  * into its ports from outside: VM endpoints (endpoint.ts) on VM ports and
  * underlay segments (underlay.ts) on physical ports, and the host's own IP
  * stack (ip-stack.ts: NICs outside OVS, routes, ARP, the kernel's tunnel
- * devices, which take what the datapath outputs to a tunnel vport).
+ * devices, which take what the datapath outputs to a tunnel vport). On a
+ * netdev host the stack's address sits on a bridge's internal port instead
+ * (`addBridgeNic`): OVS tunnels natively through that bridge, and the ARP
+ * requests its translation sends on a neighbour miss enter the bridge from
+ * that port (`Switch.tunnels.neighbourRequestSink`).
  *
  * The way a frame goes through a host:
  *   port (endpoint or NIC) ─▶ `receive(port, bytes)`: capture, then the
@@ -56,6 +60,7 @@ export interface HostOptions {
 
 type Attachment =
   | { readonly kind: "endpoint"; readonly endpoint: Endpoint }
+  | { readonly kind: "stack" }
   | { readonly kind: "nic"; readonly segment: UnderlaySegment; readonly handle: number };
 
 export class Host {
@@ -79,6 +84,11 @@ export class Host {
     // What the datapath outputs to a tunnel vport goes to the kernel's tunnel device: the IP stack.
     this.switch.attachTunnelVports((vport, bytes, tunnel) => this.ip.sendTunnel(vport, bytes, tunnel));
     this.switch.io.onRecirculate = () => this.loop.charge();
+    // Native tunnelling's ARP requests enter their bridge from the route's device, after the packet that asked.
+    this.switch.tunnels.neighbourRequestSink = (_bridge, port, frame) => {
+      this.loop.charge();
+      this.loop.schedule(0, () => this.process(port, frame));
+    };
   }
 
   /** Frames output to a port with nothing attached (a bridge's internal port...). */
@@ -112,6 +122,22 @@ export class Host {
   addNic(name: string, options: NicOptions, segment?: UnderlaySegment): void {
     this.ip.addNic(name, options);
     if (segment !== undefined) this.ip.attach(name, segment);
+  }
+
+  /**
+   * The host's IP stack holds `options.addresses` on OVS internal port `port` (a bridge's
+   * own port, `br-ex`): what the stack sends enters the switch there, what the switch
+   * outputs there reaches the stack. The switch is told of the addresses.
+   */
+  addBridgeNic(port: string, options: NicOptions): void {
+    this.ip.addNic(port, options);
+    this.ip.attachSink(port, (frame) => {
+      const copy = frame.slice();
+      this.loop.charge();
+      this.loop.schedule(0, () => this.process(port, copy));
+    });
+    this.attachments.set(port, { kind: "stack" });
+    this.plug(port);
   }
 
   /** Captures every frame received on or transmitted to `port` (the capture is shared if called twice). */
@@ -156,6 +182,8 @@ export class Host {
     const found = this.switch.findPort(port);
     if (found === undefined) return;
     this.switch.io.receive(found.bridge, found.port, new Packet(bytes.slice()));
+    // A neighbour native tunnelling learned (OVS's tnl_conf_seq changes): the revalidators run at once.
+    if (this.switch.tunnels.takeNeighboursChanged()) this.switch.datapaths.revalidate(this.switch.now);
     const unhandled = this.switch.io.takeUnhandled();
     if (unhandled.length > 0) throw new UnsupportedDatapathAction(unhandled.join(", "));
   }
@@ -175,6 +203,10 @@ export class Host {
     }
     if (a.kind === "nic") {
       a.segment.send(a.handle, bytes);
+      return;
+    }
+    if (a.kind === "stack") {
+      this.ip.receive(port, bytes.slice());
       return;
     }
     const frame = bytes.slice();

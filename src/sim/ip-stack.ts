@@ -6,7 +6,10 @@
  *
  * - NICs: a MAC, IPv4 addresses (each gives a connected route; the switch is
  *   told, `Switch.addHostAddress`, so `ovs/route/show` lists them as OVS reads
- *   them from the kernel), plugged into an underlay segment.
+ *   them from the kernel), plugged into an underlay segment — or, for a
+ *   bridge's internal port holding the host's address (`br-ex` on a netdev
+ *   host), into that OVS port (`attachSink`: the host feeds what the stack
+ *   sends into the switch, and gives it what the switch outputs there).
  * - Routes: the connected ones, plus any added (a default route through a
  *   gateway); longest prefix wins.
  * - Neighbours: ARP on the NICs. A request for one of the host's addresses is
@@ -73,8 +76,8 @@ interface Nic {
   readonly name: string;
   readonly mac: number;
   readonly addresses: Array<{ readonly ip: number; readonly plen: number }>;
-  segment: UnderlaySegment | null;
-  handle: number;
+  /** Where the NIC's frames go: its segment, or an OVS port. */
+  sink: ((frame: Uint8Array) => void) | null;
   capture: PcapCapture | null;
 }
 
@@ -142,7 +145,7 @@ export class IpStack {
     const first = options.addresses?.[0];
     const low = first !== undefined ? parseCidr(first).ip & 0xffffff : this.nics.size + 1;
     const mac = options.mac !== undefined ? parseMac(options.mac) : 0x525400000000 + low;
-    this.nics.set(name, { name, mac, addresses: [], segment: null, handle: -1, capture: null });
+    this.nics.set(name, { name, mac, addresses: [], sink: null, capture: null });
     for (const a of options.addresses ?? []) this.addAddress(name, a);
   }
 
@@ -167,8 +170,13 @@ export class IpStack {
   /** Plugs NIC `dev` into `segment`. */
   attach(dev: string, segment: UnderlaySegment): void {
     const nic = this.nic(dev);
-    nic.segment = segment;
-    nic.handle = segment.attach({ name: `${this.host.name}:${dev}`, deliver: (bytes) => this.receive(dev, bytes) });
+    const handle = segment.attach({ name: `${this.host.name}:${dev}`, deliver: (bytes) => this.receive(dev, bytes) });
+    nic.sink = (frame) => segment.send(handle, frame);
+  }
+
+  /** Sends what NIC `dev` transmits to `send` (an OVS internal port); what arrives comes in by `receive(dev, ...)`. */
+  attachSink(dev: string, send: (frame: Uint8Array) => void): void {
+    this.nic(dev).sink = send;
   }
 
   /** Captures every frame in and out of NIC `dev`. */
@@ -294,8 +302,8 @@ export class IpStack {
 
   private transmit(nic: Nic, frame: Uint8Array): void {
     nic.capture?.add(this.host.loop.nowUs, frame);
-    if (nic.segment === null) return;
-    nic.segment.send(nic.handle, frame);
+    if (nic.sink === null) return;
+    nic.sink(frame);
   }
 
   // ---- receive

@@ -33,6 +33,8 @@ export const REVALIDATE_EVERY_MS = 500;
 export interface SimulationOptions {
   /** Frames one run of the loop may move (event-loop.ts). */
   readonly packetBudget?: number;
+  /** Endpoints retransmit an unanswered ARP request within a ping's timeout (Endpoint.arpRetransmit; default off). */
+  readonly arpRetransmit?: boolean;
 }
 
 export class Simulation {
@@ -43,8 +45,10 @@ export class Simulation {
   /** Where each endpoint is plugged. */
   private readonly endpointPorts = new Map<string, { readonly host: string; readonly port: string }>();
   private lastRevalidateMs = 0;
+  private readonly arpRetransmit: boolean;
 
   constructor(options: SimulationOptions = {}) {
+    this.arpRetransmit = options.arpRetransmit === true;
     this.loop = new EventLoop({
       ...(options.packetBudget !== undefined ? { packetBudget: options.packetBudget } : {}),
       onAdvance: (nowUs) => this.advanceHosts(nowUs / 1000),
@@ -103,6 +107,7 @@ export class Simulation {
     if (this.endpoints.has(name)) throw new Error(`endpoint ${name} exists`);
     const h = this.host(host);
     const ep = new Endpoint(name, parseMac(mac), parseIpv4(ip), this.loop, (bytes) => h.fromEndpoint(port, bytes));
+    ep.arpRetransmit = this.arpRetransmit;
     h.attachEndpoint(port, ep);
     this.endpoints.set(name, ep);
     this.endpointPorts.set(name, { host, port });

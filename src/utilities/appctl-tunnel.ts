@@ -100,6 +100,11 @@ const arpSet: Handler = (sw, [br = "", ipText = "", macText = ""]) => {
   return output(["OK"]);
 };
 
+const arpFlush: Handler = (sw) => {
+  sw.tunnels.neighbours.flush();
+  return output(["OK"]);
+};
+
 export const TUNNEL_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
   ["netdev-dummy/ip4addr", { usage: "[netdev] ipaddr/mask-prefix-len", minArgs: 2, maxArgs: 2, run: ip4addr }],
   ["ovs/route/add", { usage: "ip_addr/prefix_len out_br_name [gw] [pkt_mark=mark]", minArgs: 2, maxArgs: 4, run: routeAdd }],
@@ -107,16 +112,9 @@ export const TUNNEL_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = 
   ["ovs/route/show", { usage: "", minArgs: 0, maxArgs: 0, run: routeShow }],
   ["tnl/arp/set", { usage: "BRIDGE IP MAC", minArgs: 3, maxArgs: 3, run: arpSet }],
   ["tnl/arp/show", { usage: "", minArgs: 0, maxArgs: 0, run: arpShow }],
-  [
-    "tnl/arp/flush",
-    {
-      usage: "",
-      minArgs: 0,
-      maxArgs: 0,
-      run: (sw) => {
-        sw.tunnels.neighbours.flush();
-        return output(["OK"]);
-      },
-    },
-  ],
+  ["tnl/arp/flush", { usage: "", minArgs: 0, maxArgs: 0, run: arpFlush }],
+  // lib/tnl-neigh-cache.c registers each under tnl/neigh/ too.
+  ["tnl/neigh/show", { usage: "", minArgs: 0, maxArgs: 0, run: arpShow }],
+  ["tnl/neigh/set", { usage: "BRIDGE IP MAC", minArgs: 3, maxArgs: 3, run: arpSet }],
+  ["tnl/neigh/flush", { usage: "", minArgs: 0, maxArgs: 0, run: arpFlush }],
 ];

@@ -143,6 +143,7 @@ describe("parseCloudFile: defaults", () => {
       enableDistributedRouting: false,
       pollingInterval: 1,
       reportInterval: 0,
+      datapathType: "system",
     });
     expect(s.hosts[0]?.underlay).toBeNull();
   });
@@ -183,9 +184,9 @@ describe("parseCloudFile: defaults", () => {
     ]);
   });
 
-  it("underlay: segment underlay, nic eth0, address the local_ip", () => {
+  it("underlay: segment underlay, nic eth0, address the local_ip, bridge br-ex (netdev hosts only)", () => {
     const doc = { ...minimal(), hosts: [{ name: "h1", agent: { local_ip: "192.0.2.1", bridge_mappings: { physnet1: "br-phys" } }, underlay: { physical_nics: { physnet1: "eth1" } } }] };
-    expect(parseCloudFile(doc).hosts[0]?.underlay).toEqual({ segment: "underlay", nic: "eth0", address: "192.0.2.1", physicalNics: { physnet1: "eth1" } });
+    expect(parseCloudFile(doc).hosts[0]?.underlay).toEqual({ segment: "underlay", nic: "eth0", address: "192.0.2.1", physicalNics: { physnet1: "eth1" }, bridge: "br-ex" });
   });
 
   it("steps: host the first host; fdb entries default to the network's type and segment, flooding to 00:..:00 / 0.0.0.0", () => {

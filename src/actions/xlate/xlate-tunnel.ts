@@ -26,7 +26,10 @@
  *    mark and the source address (no route: `native tunnel routing failed`, a
  *    drop);
  * 3. the neighbour cache gives the next hop's MAC (a miss: `neighbor cache
- *    miss ..., sending ARP request`, a drop);
+ *    miss ..., sending ARP request`, a drop; with side effects, an ARP
+ *    request for the next hop, from the device's MAC and the route's source,
+ *    goes into the underlay bridge as if from its output device, OVS's
+ *    tnl_send_arp_request);
  * 4. `tnl_push(...)` with the outer headers, inside `clone(...)` unless it
  *    is the last action, then translation goes on in the underlay bridge
  *    from its output device with the outer headers in the flow (and in the
@@ -80,6 +83,14 @@ export interface XlateNativeTunnel {
   tnlPorts(): readonly TnlPortEntry[];
   /** Learns `ip` at `mac` in bridge `bridge`'s neighbour cache (tnl_neigh_set). */
   learnNeighbour(bridge: string, ip: number, mac: number): void;
+  /**
+   * OVS's tnl_send_arp_request: a broadcast ARP request for `ip` from the route's device MAC
+   * and `srcIp` goes through `route.bridge`'s tables as if received on the route's device
+   * (compose_table_xlate).
+   */
+  requestNeighbour(route: XlateTunnelRoute, srcIp: number, ip: number): void;
+  /** The IPv4 addresses of the devices of bridge `bridge` (is_neighbor_reply_correct's list). */
+  bridgeAddresses(bridge: XlateBridge): readonly number[];
 }
 
 /** One entry of OVS's tnl-ports classifier: packets to (mac, ip, proto, UDP port) pop into `odpPort`. */
@@ -179,6 +190,7 @@ function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePo
   const dmac = env.neighbour(route.bridge.name, route.nextHop);
   if (dmac === null) {
     ctx.report("detail", `neighbor cache miss for ${nextHop} on bridge ${route.bridge.name}, sending ARP request`);
+    if (ctx.allowSideEffects) env.requestNeighbour(route, route.src, route.nextHop);
     ctx.flow.set(savedFlow);
     return;
   }
@@ -259,7 +271,11 @@ function readMac(flow: Uint32Array, m: FlowMember): number {
  * lookup in lib/tnl-ports.c does: L2 (dl_dst, dl_type, vlan_tci), then L3
  * (nw_dst, nw_proto, nw_frag), then L4 (tp_dst), each subtable up to the
  * stage where it fails. With side effects, the sender's MAC is learned as
- * the neighbour of its IP (tnl_neigh_set). Returns the vport, or null.
+ * the neighbour of its IP (tnl_neigh_set). A packet that pops into no vport
+ * is snooped when it is an ARP reply to one of the bridge's addresses or a
+ * gratuitous ARP (sender = target address) with a sender MAC: its sender is
+ * learned (tnl_neigh_snoop; the megaflow then matches nw_proto, arp_sha,
+ * nw_src, as OVS's). Returns the vport, or null.
  */
 export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePort): number | null {
   if (!env.hasIp(port)) return null;
@@ -267,7 +283,10 @@ export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, por
   const wc = ctx.wc;
   const l2: readonly FlowMember[] = [M.dlDst, M.dlType, M.vlanTci];
   const l3: readonly FlowMember[] = [M.nwDst, M.nwProto, M.nwFrag];
-  for (const e of env.tnlPorts()) {
+  const entries = env.tnlPorts();
+  // Native tunnelling is on only while the datapath has a tunnel port (OVS's backer tnl_count).
+  if (entries.length === 0) return null;
+  for (const e of entries) {
     const stages: FlowMember[] = [...l2];
     const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === ETH_TYPE.IP && readSmall(flow, M.vlanTci) === 0;
     if (l2ok) stages.push(...l3);
@@ -282,5 +301,31 @@ export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, por
     if (ctx.allowSideEffects) env.learnNeighbour(ctx.bridge.name, readSmall(flow, M.nwSrc), readMac(flow, M.dlSrc));
     return e.odpPort;
   }
+  if (readSmall(flow, M.dlType) === ETH_TYPE.ARP) snoopArp(ctx, env);
   return null;
+}
+
+/** ARP's reply opcode (in nw_proto, as OVS keeps it). */
+const ARP_OP_REPLY = 2;
+
+/** OVS's check_neighbor_reply / is_garp, then tnl_arp_snoop (IPv4 only). */
+function snoopArp(ctx: XlateCtx, env: XlateNativeTunnel): void {
+  const flow = ctx.flow;
+  const wc = ctx.wc;
+  const spa = readSmall(flow, M.nwSrc);
+  const tpa = readSmall(flow, M.nwDst);
+  const toBridge = env.bridgeAddresses(ctx.bridge).includes(tpa);
+  // is_garp un-wildcards both addresses, whether it decides or tnl_arp_snoop asks it again.
+  maskMember(wc, M.nwSrc);
+  maskMember(wc, M.nwDst);
+  const garp = spa === tpa;
+  if (!toBridge && !garp) return;
+  if (!garp) {
+    maskMember(wc, M.nwProto);
+    if (readSmall(flow, M.nwProto) !== ARP_OP_REPLY) return;
+  }
+  maskMember(wc, M.arpSha);
+  const sha = readMac(flow, M.arpSha);
+  if (sha === 0) return;
+  if (ctx.allowSideEffects) env.learnNeighbour(ctx.bridge.name, spa, sha);
 }
