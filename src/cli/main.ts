@@ -34,7 +34,7 @@ FILE "-" reads the file from standard input.
 Exit status: 0 every step succeeded, 1 a step or command failed, 2 a bad file.`;
 
 const DIAGRAM_USAGE = `usage: ovsim diagram [--bridge BR]... [--host HOST] [--format dot|mermaid|svg] SCRIPT|CLOUD
-Draws the OpenFlow table graph (docs/diagram.md) after running a script of
+Draws the OpenFlow table graph (docs/playground.md) after running a script of
 ovs-vsctl / ovs-ofctl lines, or a cloud file (a .json file: the graph of one
 host, default the first): tables as nodes with their flows as rows, and
 resubmit, goto_table, ct, learn, patch and tunnel edges. Prints it on standard
