@@ -10,10 +10,20 @@
  * - The queue is a binary heap ordered by (time, sequence number): two runs of
  *   the same scenario process the same events in the same order.
  * - Every frame that moves (a VM sends, a link delivers, a datapath
- *   processes) is charged to the packet budget with `charge()`. A forwarding
- *   loop or a broadcast storm therefore ends with `PacketBudgetExceeded`, a
- *   typed error, instead of running forever; the events still queued are
- *   dropped so that the loop is usable again.
+ *   processes) is charged with `charge()`, twice over:
+ *   - to its packet: an event scheduled while another runs is a consequence
+ *     of it (every event is a frame's delivery or processing), so each frame
+ *     injected from outside the loop starts a lineage that all its copies,
+ *     replies and floods share. A lineage that moves more than
+ *     `perPacketBudget` frames is a storm: it is cut (its queued events are
+ *     dropped as they come up; counted in `stormsCut`, reported to
+ *     `onStormCut`), and the rest of the traffic goes on. Real networks have
+ *     no such cut; a simulation needs one to end a storm in milliseconds
+ *     rather than after a million frames;
+ *   - to the run: past `packetBudget` frames in one `run()`, a forwarding
+ *     loop that keeps injecting ends with `PacketBudgetExceeded`, a typed
+ *     error; the events still queued are dropped so that the loop is usable
+ *     again.
  * - `run()` also stops at `untilUs` (events later than it stay queued) and
  *   when a `done` predicate holds, so that a ping can run "until answered or
  *   timed out" while unrelated traffic waits.
@@ -26,6 +36,27 @@ import { OvsimError } from "../flowtable/errors.js";
  * scenario and still ends a runaway loop in well under a second.
  */
 export const DEFAULT_PACKET_BUDGET = 1_000_000;
+
+/**
+ * Frames one packet's lineage (the packet, its copies, replies and floods) may move before it
+ * is cut as a storm. A ping across two hosts moves about 20; an ARP flood through a cloud of a
+ * hundred hosts a few hundred.
+ */
+export const DEFAULT_PER_PACKET_BUDGET = 10_000;
+
+/** A storm cut: one packet's lineage moved more than the per-packet budget. */
+export interface StormCut {
+  /** Virtual time (µs) of the cut. */
+  readonly atUs: number;
+  /** The frames the lineage had moved. */
+  readonly frames: number;
+}
+
+/** The frames one injected packet and its consequences moved. */
+interface Lineage {
+  frames: number;
+  cut: boolean;
+}
 
 /** A forwarding loop or a storm: more frames moved in one run than the budget allows. */
 export class PacketBudgetExceeded extends OvsimError {
@@ -45,6 +76,8 @@ interface Event {
   readonly atUs: number;
   readonly seq: number;
   readonly run: () => void;
+  /** The lineage of the event that scheduled it (null: scheduled from outside the loop). */
+  readonly lineage: Lineage | null;
 }
 
 function before(a: Event, b: Event): boolean {
@@ -63,6 +96,14 @@ export class EventLoop {
   nowUs = 0;
   /** Frames one `run()` may move (see DEFAULT_PACKET_BUDGET). */
   packetBudget: number;
+  /** Frames one packet's lineage may move before it is cut (see DEFAULT_PER_PACKET_BUDGET). */
+  perPacketBudget: number;
+  /** Storms cut since the loop was created. */
+  stormsCut = 0;
+  /** Called at each storm cut. */
+  onStormCut: ((cut: StormCut) => void) | null = null;
+  /** The lineage of the event running (null between events). */
+  private current: Lineage | null = null;
   /** Frames moved in the current run. */
   private spent = 0;
   /** Events processed since the loop was created. */
@@ -72,8 +113,9 @@ export class EventLoop {
   /** Called with the new time before the clock moves forward (hosts advance their switches' clocks). */
   private readonly onAdvance: (nowUs: number) => void;
 
-  constructor(options: { packetBudget?: number; onAdvance?: (nowUs: number) => void } = {}) {
+  constructor(options: { packetBudget?: number; perPacketBudget?: number; onAdvance?: (nowUs: number) => void } = {}) {
     this.packetBudget = options.packetBudget ?? DEFAULT_PACKET_BUDGET;
+    this.perPacketBudget = options.perPacketBudget ?? DEFAULT_PER_PACKET_BUDGET;
     this.onAdvance = options.onAdvance ?? (() => undefined);
   }
 
@@ -88,7 +130,7 @@ export class EventLoop {
 
   /** Schedules `run` `delayUs` µs from now (0: after the events already due now). */
   schedule(delayUs: number, run: () => void): void {
-    const ev: Event = { atUs: this.nowUs + Math.max(0, Math.round(delayUs)), seq: this.seq++, run };
+    const ev: Event = { atUs: this.nowUs + Math.max(0, Math.round(delayUs)), seq: this.seq++, run, lineage: this.current };
     const h = this.heap;
     h.push(ev);
     let i = h.length - 1;
@@ -102,8 +144,18 @@ export class EventLoop {
     h[i] = ev;
   }
 
-  /** Counts one frame moved against the budget; throws PacketBudgetExceeded past it. */
+  /**
+   * Counts one frame moved against its packet's lineage (past the per-packet budget the lineage
+   * is cut: its events still to come are dropped) and against the run's budget (past it,
+   * PacketBudgetExceeded).
+   */
   charge(): void {
+    const lineage = this.current;
+    if (lineage !== null && ++lineage.frames > this.perPacketBudget && !lineage.cut) {
+      lineage.cut = true;
+      this.stormsCut++;
+      this.onStormCut?.({ atUs: this.nowUs, frames: lineage.frames });
+    }
     if (++this.spent > this.packetBudget) {
       this.heap = [];
       this.spent = 0;
@@ -121,7 +173,13 @@ export class EventLoop {
       if (next === undefined || (options.untilUs !== undefined && next.atUs > options.untilUs)) break;
       this.pop();
       this.moveTo(next.atUs);
-      next.run();
+      if (next.lineage?.cut === true) continue;
+      this.current = next.lineage ?? { frames: 0, cut: false };
+      try {
+        next.run();
+      } finally {
+        this.current = null;
+      }
       n++;
       this.processed++;
     }

@@ -33,6 +33,8 @@ export const REVALIDATE_EVERY_MS = 500;
 export interface SimulationOptions {
   /** Frames one run of the loop may move (event-loop.ts). */
   readonly packetBudget?: number;
+  /** Frames one packet and its copies may move before they are cut as a storm (event-loop.ts). */
+  readonly perPacketBudget?: number;
   /** Endpoints retransmit an unanswered ARP request within a ping's timeout (Endpoint.arpRetransmit; default off). */
   readonly arpRetransmit?: boolean;
 }
@@ -51,6 +53,7 @@ export class Simulation {
     this.arpRetransmit = options.arpRetransmit === true;
     this.loop = new EventLoop({
       ...(options.packetBudget !== undefined ? { packetBudget: options.packetBudget } : {}),
+      ...(options.perPacketBudget !== undefined ? { perPacketBudget: options.perPacketBudget } : {}),
       onAdvance: (nowUs) => this.advanceHosts(nowUs / 1000),
     });
   }
