@@ -121,7 +121,8 @@ class Boot extends StepsCommand {
   }
 }
 
-class Delete extends StepsCommand {
+/** A command on one existing VM (drawn as an index into the model's VMs). */
+abstract class VmCommand extends StepsCommand {
   constructor(readonly vm: number) {
     super();
   }
@@ -133,43 +134,37 @@ class Delete extends StepsCommand {
   }
   protected steps(m: CloudModel): StepJson[] {
     const vm = pick(m.vms, this.vm);
-    if (vm === undefined) return [];
+    return vm === undefined ? [] : this.stepsFor(vm, m);
+  }
+  /** The steps on `vm`, updating the model. */
+  protected abstract stepsFor(vm: ModelVm, m: CloudModel): StepJson[];
+}
+
+class Delete extends VmCommand {
+  protected stepsFor(vm: ModelVm, m: CloudModel): StepJson[] {
     m.vms = m.vms.filter((v) => v !== vm);
     return [{ op: "delete", vm: vm.name }];
   }
 }
 
-class Migrate extends StepsCommand {
-  constructor(readonly vm: number, readonly host: number) {
-    super();
+class Migrate extends VmCommand {
+  constructor(vm: number, readonly host: number) {
+    super(vm);
   }
-  protected drawn(): string {
+  protected override drawn(): string {
     return `vm=${this.vm},host=${this.host}`;
   }
-  check(m: Readonly<CloudModel>): boolean {
+  override check(m: Readonly<CloudModel>): boolean {
     return m.vms.length > 0 && m.hostCount > 1;
   }
-  protected steps(m: CloudModel): StepJson[] {
-    const vm = pick(m.vms, this.vm);
-    if (vm === undefined) return [];
+  protected stepsFor(vm: ModelVm, m: CloudModel): StepJson[] {
     vm.host = (vm.host + 1 + (this.host % (m.hostCount - 1))) % m.hostCount;
     return [{ op: "migrate", vm: vm.name, host: m.hostName(vm.host) }];
   }
 }
 
-class Admin extends StepsCommand {
-  constructor(readonly vm: number) {
-    super();
-  }
-  protected drawn(): string {
-    return `vm=${this.vm}`;
-  }
-  check(m: Readonly<CloudModel>): boolean {
-    return m.vms.length > 0;
-  }
-  protected steps(m: CloudModel): StepJson[] {
-    const vm = pick(m.vms, this.vm);
-    if (vm === undefined) return [];
+class Admin extends VmCommand {
+  protected stepsFor(vm: ModelVm): StepJson[] {
     vm.up = !vm.up;
     return [{ op: "update_port", port: vm.name, admin_state_up: vm.up }];
   }
