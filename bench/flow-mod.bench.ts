@@ -24,6 +24,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Switch, runScript } from "../src/index.js";
 import type { Trial } from "./run.js";
+import { mmm } from "./timing.js";
+import type { Mmm } from "./timing.js";
 
 const QUICK = process.argv.includes("--quick");
 const SIZES = QUICK ? [10_000] : [1_000, 10_000, 100_000];
@@ -124,7 +126,6 @@ export function measureCellHere(size: number): CellRates {
 }
 
 const SELF = fileURLToPath(import.meta.url);
-type Mmm = readonly [number, number, number];
 
 interface FlowModSummary {
   readonly opsPerRound: number;
@@ -148,10 +149,7 @@ export function measure(filter: RegExp | null): void {
     const rates = { api: {}, run: {} } as Record<Path, Record<Op, Mmm>>;
     for (const p of PATHS) {
       for (const op of OPS_LIST) {
-        const xs = runs.map((r) => r[p][op]).sort((a, b) => a - b);
-        const n = xs.length;
-        // An even count: the mean of the two middle values.
-        rates[p][op] = [xs[0]!, (xs[(n - 1) >> 1]! + xs[n >> 1]!) / 2, xs[n - 1]!];
+        rates[p][op] = mmm(runs.map((r) => r[p][op]));
       }
     }
     return { flows, processes: runs.length, rates };

@@ -18,11 +18,12 @@ import { Classifier } from "../src/flowtable/classifier.js";
 import { FLOW_WORDS } from "../src/flowtable/flow-layout.js";
 import { LinearScan, makeWorkload, SEQ_LEN } from "./ovs-workload.js";
 import type { Workload } from "./ovs-workload.js";
-import { timeLoop } from "./timing.js";
-import type { Timing } from "./timing.js";
+import { mmm, timeLoop } from "./timing.js";
+import type { Mmm, Timing } from "./timing.js";
 
 export const ROUNDS = 5;
-export const ROUND_MS = 120;
+/** 5 rounds of 250 ms: each process times its loop for more than a second. */
+export const ROUND_MS = 250;
 
 export type CellPart = "plain" | "wc" | "linear";
 
@@ -34,6 +35,18 @@ export interface CellTimings {
   readonly plain: Timing | null;
   readonly wc: Timing | null;
   readonly linear: Timing | null;
+}
+
+/** A part's ns per lookup over the processes that measured it (runCell): min / median / max, CPU time and wall clock. */
+export interface PartSpread {
+  readonly processes: number;
+  readonly cpuNs: Mmm;
+  readonly wallNs: Mmm;
+}
+
+/** One cell's timings (the median process of each part) with each part's spread over its processes. */
+export interface CellRun extends CellTimings {
+  readonly spread: Partial<Record<CellPart, PartSpread>>;
 }
 
 function build(w: Workload): Classifier<number> {
@@ -116,13 +129,15 @@ function spawnPart(rules: number, subtables: number, part: CellPart): CellTiming
  * layout), so each lookup part runs in PROCESSES processes and the median one is kept (the
  * linear scan, a baseline, in one).
  */
-export function runCell(rules: number, subtables: number, parts: readonly CellPart[], processes = PROCESSES): CellTimings {
+export function runCell(rules: number, subtables: number, parts: readonly CellPart[], processes = PROCESSES): CellRun {
   const got: Partial<Record<CellPart, CellTimings>> = {};
+  const spread: Partial<Record<CellPart, PartSpread>> = {};
   for (const part of parts) {
     const runs = Array.from({ length: part === "linear" ? 1 : processes }, () => spawnPart(rules, subtables, part));
     const ns = (r: CellTimings) => r[part]?.cpuNs ?? Infinity;
     runs.sort((a, b) => ns(a) - ns(b));
     got[part] = runs[runs.length >> 1]!;
+    spread[part] = { processes: runs.length, cpuNs: mmm(runs.map(ns)), wallNs: mmm(runs.map((r) => r[part]?.wallNs ?? Infinity)) };
   }
   const any = got.plain ?? got.wc ?? got.linear;
   if (any === undefined) throw new RangeError("runCell needs at least one part");
@@ -132,6 +147,7 @@ export function runCell(rules: number, subtables: number, parts: readonly CellPa
     plain: got.plain?.plain ?? null,
     wc: got.wc?.wc ?? null,
     linear: got.linear?.linear ?? null,
+    spread,
   };
 }
 

@@ -19,6 +19,7 @@
 import { measureOvsCell, ovsBaselineVersion } from "./ovs-baseline.js";
 import { ROUND_MS, ROUNDS, runCell } from "./ovs-cell.js";
 import type { Trial } from "./run.js";
+import type { Mmm } from "./timing.js";
 
 const RULE_COUNTS = [1_000, 10_000, 100_000] as const;
 const SUBTABLE_COUNTS = [1, 8, 32] as const;
@@ -39,8 +40,11 @@ export const ANCHORS: readonly { rules: number; subtables: number; mlps: number;
 ];
 /** Acceptance: at least this fraction of each acceptance anchor. */
 const ANCHOR_FRACTION = 0.5;
-/** Acceptance: megaflow tracking costs at most this many times plain lookup. */
-const MAX_WC_COST = 2.5;
+/** Acceptance (issue 15): megaflow tracking costs at most this many times plain lookup, or no more than OVS's own tracking in that cell. */
+const MAX_WC_COST = 2.0;
+/** Acceptance (issue 15): the median rate against OVS's median rate run here, without and with tracking. */
+const MIN_VS_OVS = 1.0;
+const MIN_VS_OVS_WC = 0.8;
 
 export interface CellResult {
   readonly rules: number;
@@ -50,8 +54,11 @@ export interface CellResult {
   readonly wc: boolean;
   /** M lookups per CPU second (median of rounds). */
   readonly mlps: number;
-  /** M lookups per wall-clock second (median of rounds). */
+  /** M lookups per wall-clock second (median of rounds, of the median process). */
   readonly mlpsWall: number;
+  /** M lookups per wall-clock second over the cell's processes: min / median / max. */
+  readonly mlpsWallRange: Mmm;
+  readonly processes: number;
   readonly nsPerLookup: number;
   /** Fraction of lookups that found a rule. */
   readonly hitRate: number;
@@ -61,7 +68,7 @@ export interface CellResult {
    * OVS's C classifier on this machine, same shape and wc setting, M lookups per wall-clock
    * second (bench/ovs-baseline.ts), when its benchmark is built.
    */
-  readonly ovsHereMlps: number | null;
+  readonly ovsHereMlps: Mmm | null;
   /** OVS's hit rate on its run of this shape, when run here. */
   readonly ovsHitRate: number | null;
 }
@@ -117,8 +124,9 @@ export function measure(filter: RegExp | null): void {
       const anchor = anchorOf(rules, subtables);
       const ovs = what.includes("plain") || what.includes("wc") ? measureOvsCell(rules, subtables) : null;
       const cell = runCell(rules, subtables, what);
-      for (const [useWc, t] of [[false, cell.plain], [true, cell.wc]] as const) {
-        if (t === null) continue;
+      for (const [useWc, t, spread] of [[false, cell.plain, cell.spread.plain], [true, cell.wc, cell.spread.wc]] as const) {
+        if (t === null || spread === undefined) continue;
+        const w = spread.wallNs;
         results.cells.push({
           rules,
           rulesKept: cell.rulesKept,
@@ -126,6 +134,8 @@ export function measure(filter: RegExp | null): void {
           wc: useWc,
           mlps: 1e3 / t.cpuNs,
           mlpsWall: 1e3 / t.wallNs,
+          mlpsWallRange: [1e3 / w[2], 1e3 / w[1], 1e3 / w[0]],
+          processes: spread.processes,
           nsPerLookup: t.cpuNs,
           hitRate: cell.hitRate,
           anchorMlps: anchor?.mlps ?? null,
@@ -158,33 +168,36 @@ function acceptance(): OvsClassifierSummary["acceptance"] {
   const out: { check: string; value: string; met: boolean }[] = [];
   const cell = (r: number, s: number, wc: boolean) =>
     results.cells.find((c) => c.rules === r && c.subtables === s && c.wc === wc);
-  for (const a of ANCHORS.filter((x) => x.acceptance)) {
-    const c = cell(a.rules, a.subtables, false);
-    if (c === undefined) continue;
-    const ratio = c.mlps / a.mlps;
-    out.push({
-      check: `${a.rules / 1000}k rules/${a.subtables} subtables >= ${ANCHOR_FRACTION}x OVS (${a.mlps} M/s)`,
-      value: `${fmt(c.mlps)} M/s = ${fmt(ratio)}x`,
-      met: ratio >= ANCHOR_FRACTION,
-    });
+  const here = results.cells.some((c) => c.ovsHereMlps !== null);
+  if (!here) {
+    // OVS not built here: the issue's fixed anchor figures are all there is to compare with.
+    for (const a of ANCHORS.filter((x) => x.acceptance)) {
+      const c = cell(a.rules, a.subtables, false);
+      if (c === undefined) continue;
+      const ratio = c.mlps / a.mlps;
+      out.push({ check: `${a.rules / 1000}k rules/${a.subtables} subtables >= ${ANCHOR_FRACTION}x OVS's anchor (${a.mlps} M/s)`, value: `${fmt(c.mlps)} M/s = ${fmt(ratio)}x`, met: ratio >= ANCHOR_FRACTION });
+    }
   }
-  for (const a of ANCHORS.filter((x) => x.acceptance)) {
-    const c = cell(a.rules, a.subtables, false);
-    if (c === undefined || c.ovsHereMlps === null) continue;
-    const ratio = c.mlpsWall / c.ovsHereMlps;
-    out.push({
-      check: `${a.rules / 1000}k rules/${a.subtables} subtables >= ${ANCHOR_FRACTION}x OVS run here (${fmt(c.ovsHereMlps)} M/s, wall clock)`,
-      value: `${fmt(c.mlpsWall)} M/s = ${fmt(ratio)}x`,
-      met: ratio >= ANCHOR_FRACTION,
-    });
-  }
-  let worst = 0;
-  for (const c of results.cells.filter((x) => x.wc)) {
-    const plain = cell(c.rules, c.subtables, false);
-    if (plain !== undefined) worst = Math.max(worst, c.nsPerLookup / plain.nsPerLookup);
-  }
-  if (worst > 0) {
-    out.push({ check: `megaflow tracking <= ${MAX_WC_COST}x plain lookup (worst cell)`, value: `${fmt(worst)}x`, met: worst <= MAX_WC_COST });
+  for (const rules of RULE_COUNTS) {
+    for (const subtables of SUBTABLE_COUNTS) {
+      const plain = cell(rules, subtables, false);
+      const wc = cell(rules, subtables, true);
+      const name = `${rules / 1000}k rules/${subtables} subtables`;
+      for (const [c, min, what] of [[plain, MIN_VS_OVS, "lookup"], [wc, MIN_VS_OVS_WC, "lookup+wc"]] as const) {
+        if (c === undefined || c.ovsHereMlps === null) continue;
+        const ratio = c.mlpsWallRange[1] / c.ovsHereMlps[1];
+        out.push({ check: `${name} ${what} >= ${min}x OVS run here (medians, wall clock)`, value: `${fmt(c.mlpsWallRange[1])} / ${fmt(c.ovsHereMlps[1])} M/s = ${fmt(ratio)}x`, met: ratio >= min });
+      }
+      if (plain !== undefined && wc !== undefined) {
+        const cost = wc.nsPerLookup / plain.nsPerLookup;
+        const ovsCost = plain.ovsHereMlps !== null && wc.ovsHereMlps !== null ? plain.ovsHereMlps[1] / wc.ovsHereMlps[1] : null;
+        out.push({
+          check: `${name} megaflow tracking <= ${MAX_WC_COST}x plain lookup${ovsCost === null ? "" : " or <= OVS's own tracking cost"}`,
+          value: `${fmt(cost)}x${ovsCost === null ? "" : ` (OVS: ${fmt(ovsCost)}x)`}`,
+          met: cost <= MAX_WC_COST || (ovsCost !== null && cost <= ovsCost),
+        });
+      }
+    }
   }
   return out;
 }
@@ -193,7 +206,7 @@ export function summary(): OvsClassifierSummary {
   return {
     method:
       "OVS test-classifier benchmark workload, replayed with OVS's own random generator (13 fields x 2 values, priorities i*129 shuffled, 8192 lookup flows, " +
-      `precomputed random flow sequence), one process per cell; M lookups per CPU second, median of ${ROUNDS} rounds of ~${ROUND_MS} ms`,
+      `precomputed random flow sequence), fresh processes per cell part; M lookups per second, median of ${ROUNDS} rounds of ~${ROUND_MS} ms per process, min / median / max over the processes`,
     ovsHere: results.cells.some((c) => c.ovsHereMlps !== null) ? ovsBaselineVersion() : null,
     cells: results.cells,
     linear: results.linear,
@@ -202,41 +215,37 @@ export function summary(): OvsClassifierSummary {
   };
 }
 
+const range = (m: Mmm | null | undefined) => (m === null || m === undefined ? "—" : `${fmt(m[0])} / ${fmt(m[1])} / ${fmt(m[2])}`);
+
 /** The table of cells as Markdown (also used by docs/bench/README.md). */
 export function markdownTable(s: OvsClassifierSummary): string {
-  const here = s.ovsHere !== null;
   const lines = [
-    "| rules | subtables | lookup M/s | anchor M/s | vs anchor |" +
-      (here ? " OVS here M/s | vs OVS here |" : "") +
-      " +wc M/s | wc cost |" +
-      (here ? " OVS here +wc | +wc vs OVS here |" : "") +
-      " linear M/s | vs linear | hits |" +
-      (here ? " OVS hits |" : ""),
-    `|${" ---: |".repeat(here ? 15 : 10)}`,
+    "| rules | subtables | ovsim M/s (CPU) | ovsim M/s | OVS M/s | vs OVS | ovsim +wc M/s | OVS +wc M/s | +wc vs OVS | wc cost | OVS wc cost | linear M/s | vs linear | hits | OVS hits |",
+    `|${" ---: |".repeat(15)}`,
   ];
-  const ratio = (a: number | undefined, b: number | null | undefined) =>
-    a !== undefined && b !== null && b !== undefined ? `${fmt(a / b)}x` : "—";
+  const ratio = (a: Mmm | undefined, b: Mmm | null | undefined) => (a !== undefined && b !== null && b !== undefined ? `${fmt(a[1] / b[1])}x` : "—");
   for (const rules of RULE_COUNTS) {
     for (const subtables of SUBTABLE_COUNTS) {
       const plain = s.cells.find((c) => c.rules === rules && c.subtables === subtables && !c.wc);
       const wc = s.cells.find((c) => c.rules === rules && c.subtables === subtables && c.wc);
       const lin = s.linear.find((c) => c.rules === rules && c.subtables === subtables);
       if (plain === undefined && wc === undefined && lin === undefined) continue;
-      const anchor = plain?.anchorMlps ?? null;
       const cols = [
         String(rules),
         String(subtables),
         plain ? fmt(plain.mlps) : "—",
-        String(anchor ?? "—"),
-        ratio(plain?.mlps, anchor),
-        ...(here ? [plain?.ovsHereMlps ? fmt(plain.ovsHereMlps) : "—", ratio(plain?.mlpsWall, plain?.ovsHereMlps)] : []),
-        wc ? fmt(wc.mlps) : "—",
+        range(plain?.mlpsWallRange),
+        range(plain?.ovsHereMlps),
+        ratio(plain?.mlpsWallRange, plain?.ovsHereMlps),
+        range(wc?.mlpsWallRange),
+        range(wc?.ovsHereMlps),
+        ratio(wc?.mlpsWallRange, wc?.ovsHereMlps),
         plain && wc ? `${fmt(wc.nsPerLookup / plain.nsPerLookup)}x` : "—",
-        ...(here ? [wc?.ovsHereMlps ? fmt(wc.ovsHereMlps) : "—", ratio(wc?.mlpsWall, wc?.ovsHereMlps)] : []),
+        plain?.ovsHereMlps && wc?.ovsHereMlps ? `${fmt(plain.ovsHereMlps[1] / wc.ovsHereMlps[1])}x` : "—",
         lin ? lin.mlps.toPrecision(3) : "—",
         plain && lin ? `${fmt(lin.nsPerLookup / plain.nsPerLookup, 0)}x` : "—",
         plain ? `${fmt(plain.hitRate * 100, 0)}%` : "—",
-        ...(here ? [plain?.ovsHitRate != null ? `${fmt(plain.ovsHitRate * 100, 0)}%` : "—"] : []),
+        plain?.ovsHitRate != null ? `${fmt(plain.ovsHitRate * 100, 0)}%` : "—",
       ];
       lines.push(`| ${cols.join(" | ")} |`);
     }
@@ -249,10 +258,10 @@ export function report(_trials: readonly Trial[]): void {
   if (s.cells.length === 0 && s.linear.length === 0 && s.scaling.masks.length === 0 && s.scaling.rules.length === 0) return;
   const lines = [
     "",
-    "OVS classifier benchmark workload (M lookups per CPU second; anchor = the issue's OVS figures; " +
+    "OVS classifier benchmark workload (M lookups per second, min / median / max over processes, wall clock unless marked CPU; " +
       (s.ovsHere === null
         ? "OVS not run here: scripts/build-ovs-classifier-bench.sh builds its benchmark)"
-        : `OVS here = OVS ${s.ovsHere}'s benchmark run just before, wall clock on both sides)`),
+        : `OVS = OVS ${s.ovsHere}'s own benchmark run just before each cell, each phase at least 1 s)`),
     markdownTable(s),
   ];
   if (s.scaling.masks.length > 0) {

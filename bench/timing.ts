@@ -80,3 +80,13 @@ export function timeLoop(loop: (n: number) => number, o: TimingOptions): Timing 
     sink,
   };
 }
+
+/** Min, median, max of a figure over rounds or processes. */
+export type Mmm = readonly [number, number, number];
+
+/** Min, median (an even count: the mean of the two middle values) and max of `xs`. */
+export function mmm(xs: readonly number[]): Mmm {
+  const s = xs.slice().sort((a, b) => a - b);
+  const n = s.length;
+  return [s[0]!, (s[(n - 1) >> 1]! + s[n >> 1]!) / 2, s[n - 1]!];
+}

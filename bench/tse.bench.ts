@@ -36,7 +36,8 @@ import { FlowTables } from "../src/flowtable/flow-tables.js";
 import type { CellTimings } from "./ovs-cell.js";
 import { measureOvsCell, ovsBaselineVersion } from "./ovs-baseline.js";
 import type { Trial } from "./run.js";
-import { timeLoop } from "./timing.js";
+import { mmm, timeLoop } from "./timing.js";
+import type { Mmm } from "./timing.js";
 
 const QUICK = process.argv.includes("--quick");
 const PROCESSES = QUICK ? 2 : 3;
@@ -151,19 +152,11 @@ function spawnJson<T>(args: string[]): T {
   return JSON.parse(out.stdout) as T;
 }
 
-/** Min, median, max. */
-type Mmm = readonly [number, number, number];
-const mmm = (xs: number[]): Mmm => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  // An even count: the mean of the two middle values.
-  return [s[0]!, (s[(n - 1) >> 1]! + s[n >> 1]!) / 2, s[n - 1]!];
-};
 
 interface TseSummary {
   readonly processes: number;
   readonly attack: { masks: number; megaflows: number; attackPackets: number; hitNs: Mmm; missNs: Mmm }[];
-  readonly classifier: { subtables: number; rules: number; ovsimMlps: Mmm; ovsMlps: number | null }[];
+  readonly classifier: { subtables: number; rules: number; ovsimMlps: Mmm; ovsMlps: Mmm | null }[];
   readonly ovs: string | null;
 }
 
@@ -208,7 +201,7 @@ export function report(_trials: readonly Trial[]): void {
   }
   console.log(`classifier vs tuples, OVS's benchmark workload, ${CLS_RULES} rules: M lookups per CPU second${r.ovs === null ? " (OVS's benchmark not built: scripts/build-ovs-classifier-bench.sh)" : `; OVS ${r.ovs} wall clock, median of 3 runs`}`);
   console.log("subtables  ovsim M/s             OVS M/s");
-  for (const c of r.classifier) console.log(`${String(c.subtables).padEnd(11)}${fm(c.ovsimMlps).padEnd(22)}${c.ovsMlps === null ? "-" : f3(c.ovsMlps)}`);
+  for (const c of r.classifier) console.log(`${String(c.subtables).padEnd(11)}${fm(c.ovsimMlps).padEnd(22)}${c.ovsMlps === null ? "-" : fm(c.ovsMlps)}`);
 }
 
 if (process.argv[1] === SELF) {

@@ -55,7 +55,11 @@ else
   apt-get "${APT[@]}" update
   # The release of the installed switch when there is one, else the suite's.
   VERSION="$(dpkg-query -W -f='${Version}' openvswitch-switch 2>/dev/null || true)"
-  apt-get "${APT[@]}" source "openvswitch${VERSION:+=$VERSION}"
+  if ! apt-get "${APT[@]}" source "openvswitch${VERSION:+=$VERSION}"; then
+    echo "build-ovs-classifier-bench: no source package of openvswitch${VERSION:+ $VERSION} from the Debian mirror;" >&2
+    echo "  set OVS_SRC to an OVS source tree of that release (e.g. git archive v3.1.0 of openvswitch/ovs, unpacked)" >&2
+    exit 1
+  fi
   SRC="$(ls -d openvswitch-*/ | head -1)"
   VERSION="${VERSION:-$(basename "$SRC")}"
 fi

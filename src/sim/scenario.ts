@@ -196,6 +196,8 @@ function runLines(text: string, options: SimulationOptions, at: (lineNo: number)
         break;
       case "ping": {
         need(2, "ping VM IP [count=N]");
+        const unknown = args.slice(2).find((a) => !a.startsWith("count="));
+        if (unknown !== undefined) throw new ScenarioError(lineNo, `ping: unknown option ${unknown} (ping VM IP [count=N])`);
         const count = intOption(args, "count", lineNo, MAX_PING_COUNT) ?? 1;
         const vm = args[0] ?? "";
         const dst = wrap(() => parseIpv4(args[1] ?? ""));

@@ -162,6 +162,17 @@ describe.skipIf(skip)("the packed package, installed into a fresh project", () =
     expect(out).toContain(" table=1, priority=10,tcp,tp_dst=80 actions=output:2");
   });
 
+  it("its ovsim command stops quietly when its reader closes the pipe (ovsim run X | head)", () => {
+    const bin = join(installed, "bin/ovsim.js");
+    // Far more output than a pipe holds (64 KiB): `head -c 1` reads one byte and exits, and ovsim's next writes meet a closed pipe (EPIPE).
+    const script = join(project, "long.ovs");
+    writeFileSync(script, ["ovs-vsctl add-br br0", ...Array.from({ length: 20 }, (_, i) => `ovs-ofctl add-flow br0 priority=${i + 1},tcp,tp_dst=${i + 1},actions=drop`), ...Array.from({ length: 400 }, () => "ovs-ofctl dump-flows br0")].join("\n"));
+    const r = spawnSync("bash", ["-c", `set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} run ${JSON.stringify(script)} | head -c 1 >/dev/null`], { cwd: project, encoding: "utf8" });
+    expect(r.stderr).not.toContain("EPIPE");
+    expect(r.stderr).not.toContain("Unhandled");
+    expect(r.status).toBe(0);
+  });
+
   it(
     "a strict TypeScript program using only `import { Switch } from \"ovsim\"` type-checks, compiles and traces br0 -> br1 -> p2",
     () => {
