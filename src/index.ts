@@ -51,6 +51,9 @@ export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo, SwitchOp
 export type { BridgeOptions, DbValue, PortOptions } from "./vswitchd/ovsdb-ops.js";
 export type { Trace, TraceOptions, TraceOutput, TraceRule, TraceStep } from "./vswitchd/trace.js";
 export type { PortSink, ReceivedPacket, DatapathTap, VportSink } from "./vswitchd/packet-io.js";
+// Snapshots of one switch (docs/snapshots.md).
+export { SNAPSHOT_VERSION, SnapshotError } from "./vswitchd/snapshot.js";
+export type { LoadSnapshotOptions, SnapshotAttachments, SwitchSnapshot } from "./vswitchd/snapshot.js";
 // Benchmarking a rule set: `ovsim bench flows` as a library (src/bench, docs/bench.md).
 export { benchFlows } from "./bench/flow-bench.js";
 export type { FlowBenchOptions, FlowBenchReport, Rate as BenchRate, SubtableUse, TableReport } from "./bench/flow-bench.js";
@@ -105,7 +108,8 @@ export { Host } from "./sim/host.js";
 export { UnsupportedDatapathAction } from "./sim/host.js";
 export type { HostOptions } from "./sim/host.js";
 export { IpStack, IpStackStats } from "./sim/ip-stack.js";
-export type { NicOptions } from "./sim/ip-stack.js";
+export type { NicOptions, IpStackSnapshot } from "./sim/ip-stack.js";
+export type { SimSnapshot, HostSnapshot, SegmentSnapshot, EndpointSnapshot } from "./sim/snapshot.js";
 export { runScenario, formatPing, ScenarioError } from "./sim/scenario.js";
 export type { ScenarioResult, ScenarioPing } from "./sim/scenario.js";
 export { EventLoop, PacketBudgetExceeded, DEFAULT_PACKET_BUDGET } from "./datapath/event-loop.js";
@@ -131,8 +135,13 @@ export type { CloudOptions, RunResult, Vm } from "./cloud/cloud.js";
 export { CloudFileError, parseCloudFile } from "./cloud/cloud-file.js";
 export type { CloudSpec, CloudStep } from "./cloud/cloud-types.js";
 export { NeutronApiError, NeutronServer } from "./cloud/server.js";
-export { ovsAgentFactory } from "./cloud/agent-factory.js";
-export type { AgentContext, AgentFactory, AgentLike } from "./cloud/agent-factory.js";
+export { ovsAgentFactory, ovsAgentRestorer } from "./cloud/agent-factory.js";
+export type { AgentContext, AgentFactory, AgentLike, AgentRestorer } from "./cloud/agent-factory.js";
+export { loadCloud, parseStepsFor } from "./cloud/load-cloud.js";
+export type { LoadCloudOptions } from "./cloud/load-cloud.js";
+export { parseStepsFile } from "./cloud/cloud-file.js";
+export type { CloudSnapshot, CloudHostSnapshot, VmSnapshot } from "./cloud/snapshot.js";
+export type { AgentSnapshot } from "./agent/snapshot.js";
 
 // The Ryu OpenFlow switch test corpus runner (src/ryu).
 export { runCase } from "./ryu/runner.js";

@@ -21,11 +21,16 @@ import {
   setL4SrcPort,
 } from "./header-actions.js";
 import { learn } from "./learn-action.js";
+import { multipath } from "./multipath-action.js";
+import { bundle } from "./bundle-action.js";
+import { sample } from "./sample-action.js";
+import { checkPktLarger } from "./check-pkt-larger-action.js";
 import { clone, conjunction, ctClear, exit, finTimeout, note, popQueue, setQueue, setTunnel } from "./misc-actions.js";
 import { controller, enqueue, group, output, outputReg, outputTrunc } from "./output-actions.js";
 import { clearActions, gotoTable, meter, resubmit, writeActions, writeMetadata } from "./table-actions.js";
 import { decMplsTtl, popMpls, pushMpls, setMplsLabel, setMplsTc, setMplsTtl } from "./mpls-actions.js";
 import { pushVlan, setVlanPcp, setVlanVid, stripVlan } from "./vlan-actions.js";
+import { stackPop, stackPush } from "./stack-actions.js";
 
 type ActionOps = { readonly [T in ActionType]: ActionOp<ActionOf<T>> };
 
@@ -51,6 +56,8 @@ export const ACTION_OPS: ActionOps = {
   set_l4_src_port: setL4SrcPort,
   set_l4_dst_port: setL4DstPort,
   reg_move: regMove,
+  stack_push: stackPush,
+  stack_pop: stackPop,
   dec_ttl: decTtl,
   set_mpls_label: setMplsLabel,
   set_mpls_tc: setMplsTc,
@@ -63,15 +70,19 @@ export const ACTION_OPS: ActionOps = {
   pop_queue: popQueue,
   fin_timeout: finTimeout,
   resubmit,
+  bundle,
   learn,
   conjunction,
+  multipath,
   note,
   exit,
   ct,
   ct_clear: ctClear,
   nat,
+  sample,
   output_trunc: outputTrunc,
   clone,
+  check_pkt_larger: checkPktLarger,
   meter,
   clear_actions: clearActions,
   write_actions: writeActions,

@@ -15,6 +15,7 @@ import type { Instruction, ParseContext } from "./action-op.js";
 import { INSTRUCTIONS } from "./action-op.js";
 import { ACTION_OPS, OPS_BY_KEYWORD, opOf } from "./action-ops.js";
 import type { Action, ActionList, ActionType } from "./action-types.js";
+import { parseBundleLoad } from "./bundle-action.js";
 import { parseLoad } from "./field-actions.js";
 import { fieldRequiresCt } from "./field-text.js";
 import { parseVlanPcp, parseVlanVid } from "./vlan-actions.js";
@@ -42,6 +43,7 @@ const SPECIAL: ReadonlyMap<string, (arg: string, ctx: ParseContext) => Action> =
     },
   ],
   ["load", parseLoad],
+  ["bundle_load", parseBundleLoad],
 ]);
 
 function instructionOf(a: Action): Instruction {

@@ -168,6 +168,12 @@ export interface RegMoveAction {
   readonly dst: Subfield;
 }
 
+/** `push:F[a..b]` / `pop:F[a..b]` (NXAST_STACK_PUSH / NXAST_STACK_POP): bits onto or off the translation's stack. */
+export interface StackAction<T extends "stack_push" | "stack_pop" = "stack_push" | "stack_pop"> {
+  readonly type: T;
+  readonly subfield: Subfield;
+}
+
 /** How a set_field arrived: as set_field, NXAST_REG_LOAD (`load`) or NXAST_REG_LOAD2. */
 export type SetFieldRaw = "set_field" | "reg_load" | "reg_load2";
 
@@ -323,6 +329,58 @@ export interface GotoTableAction {
   readonly table: number;
 }
 
+/**
+ * The packet fields multipath and bundle hash (OVS's `enum nx_hash_fields`),
+ * by the names ovs-ofctl parses and prints.
+ */
+export type HashFields = "eth_src" | "symmetric_l4" | "symmetric_l3l4" | "symmetric_l3l4+udp" | "nw_src" | "nw_dst" | "symmetric_l3";
+
+/** NXAST_MULTIPATH: a link number 0..n_links-1 chosen from a flow hash, loaded into `dst`. */
+export interface MultipathAction {
+  readonly type: "multipath";
+  readonly fields: HashFields;
+  /** uint16 hash basis. */
+  readonly basis: number;
+  readonly algorithm: "modulo_n" | "hash_threshold" | "hrw" | "iter_hash";
+  /** n_links - 1 (0..65535). */
+  readonly maxLink: number;
+  /** iter_hash's modulo (uint32; the other algorithms ignore it). */
+  readonly arg: number;
+  readonly dst: Subfield;
+}
+
+/** NXAST_BUNDLE / NXAST_BUNDLE_LOAD: one live member port, output to (`dst` null) or loaded into `dst`. */
+export interface BundleAction {
+  readonly type: "bundle";
+  readonly fields: HashFields;
+  readonly basis: number;
+  readonly algorithm: "active_backup" | "hrw";
+  /** OpenFlow port numbers, in the order given. */
+  readonly members: readonly number[];
+  /** bundle_load's destination; null for bundle. */
+  readonly dst: Subfield | null;
+}
+
+/** NXAST_SAMPLE / SAMPLE2 / SAMPLE3: sample packets to an IPFIX collector set. */
+export interface SampleAction {
+  readonly type: "sample";
+  /** Packets sampled out of 65535 (1..65535). */
+  readonly probability: number;
+  readonly collectorSetId: number;
+  readonly obsDomainId: number;
+  readonly obsPointId: number;
+  /** OpenFlow port, OFPP_NONE when not given. */
+  readonly samplingPort: number;
+  readonly direction: "default" | "ingress" | "egress";
+}
+
+/** NXAST_CHECK_PKT_LARGER: sets the 1-bit `dst` to whether the packet is longer than `pktLen` bytes. */
+export interface CheckPktLargerAction {
+  readonly type: "check_pkt_larger";
+  readonly pktLen: number;
+  readonly dst: Subfield;
+}
+
 export type Action =
   | OutputAction
   | OutputRegAction
@@ -345,6 +403,8 @@ export type Action =
   | SetL4PortAction<"set_l4_src_port">
   | SetL4PortAction<"set_l4_dst_port">
   | RegMoveAction
+  | StackAction<"stack_push">
+  | StackAction<"stack_pop">
   | SetFieldAction
   | DecTtlAction
   | SetMplsLabelAction
@@ -369,7 +429,11 @@ export type Action =
   | ClearActionsAction
   | WriteActionsAction
   | WriteMetadataAction
-  | GotoTableAction;
+  | GotoTableAction
+  | MultipathAction
+  | BundleAction
+  | SampleAction
+  | CheckPktLargerAction;
 
 export type ActionType = Action["type"];
 

@@ -24,11 +24,11 @@ import type { ActionList } from "./action-types.js";
 import { formatActions } from "./action-text.js";
 import { actionsAsDumped } from "./flow-actions.js";
 import type { GroupBucket, GroupHashField, GroupMod, GroupModCommand, GroupProps, GroupType } from "./group-types.js";
+import { BUCKET_ALL, BUCKET_FIRST, BUCKET_LAST, BUCKET_MAX } from "./group-types.js";
 import { NO_PROPS, OFPG_ALL, OFPG_ANY, OFPG_MAX, WATCH_PORT_NONE } from "./group-types.js";
 
-/** OFPG15_BUCKET_MAX and the special command bucket ids. */
-const BUCKET_MAX = 0xffffff00;
-const BUCKET_UNSET = 0xffffffff;
+/** A bucket without an id (OFPG15_BUCKET_ALL in a bucket). */
+const BUCKET_UNSET = BUCKET_ALL;
 
 /** `key=value` / `key:value` / `key(value)` pairs as [key, delimiter, value]. */
 function* pairs(s: string): Generator<[string, string, string]> {
@@ -121,12 +121,17 @@ export interface ParsedGroupMod {
 
 /** parse_ofp_group_mod_str for add-group / mod-group / del-groups. Throws FlowParseError. */
 export function parseGroupMod(text: string, command: GroupModCommand, names?: PortNameMap): ParsedGroupMod {
-  const withType = command !== "delete";
+  // parse_ofp_group_mod_str__'s fields per command: a type (and properties), buckets, a command bucket id.
+  const withType = command === "add" || command === "modify" || command === "add_or_mod";
+  const withBuckets = withType || command === "insert_bucket";
+  const withCommandBucket = command === "insert_bucket" || command === "remove_bucket";
   if (command === "delete" && text.trim() === "") {
     return { groupMod: { command, groupId: OFPG_ALL, type: "all", buckets: [], props: NO_PROPS }, needsOf15: false };
   }
   const cut = text.indexOf("bucket=");
-  if (cut >= 0 && !withType) fail("bucket is not needed", text);
+  if (cut >= 0 && !withBuckets) fail("bucket is not needed", text);
+  let commandBucketId = BUCKET_ALL;
+  let hadCommandBucket = false;
   const head = cut >= 0 ? text.slice(0, cut) : text;
   let groupId = OFPG_ANY;
   let type: GroupType | null = null;
@@ -135,7 +140,21 @@ export function parseGroupMod(text: string, command: GroupModCommand, names?: Po
   let fields: GroupHashField[] = [];
   let needsOf15 = false;
   for (const [name, , value] of pairs(head)) {
-    if (name === "group_id") {
+    if (name === "command_bucket_id") {
+      if (!withCommandBucket) fail("command bucket id is not needed", text);
+      if (value === "all") commandBucketId = BUCKET_ALL;
+      else if (value === "first") commandBucketId = BUCKET_FIRST;
+      else if (value === "last") commandBucketId = BUCKET_LAST;
+      else {
+        commandBucketId = u32(value, text);
+        if (commandBucketId > BUCKET_MAX && commandBucketId !== BUCKET_FIRST && commandBucketId !== BUCKET_LAST && commandBucketId !== BUCKET_ALL) {
+          fail(`invalid command bucket id ${commandBucketId}`, text);
+        }
+      }
+      if (commandBucketId === BUCKET_ALL && command !== "remove_bucket") fail("command_bucket_id=all is not permitted", text);
+      hadCommandBucket = true;
+      needsOf15 = true;
+    } else if (name === "group_id") {
       if (value === "all") groupId = OFPG_ALL;
       else {
         groupId = u32(value, text);
@@ -171,6 +190,7 @@ export function parseGroupMod(text: string, command: GroupModCommand, names?: Po
   if (withType && type === null) fail("must specify a type", text);
   if (method !== "hash" && fields.length > 0) fail('fields may only be specified with "selection_method=hash"', text);
   if (method === "" && param !== 0n) fail('selection_method_param is only allowed with "selection_method"', text);
+  if (command === "insert_bucket" && !hadCommandBucket) fail("must specify a command bucket id", text);
   const gtype: GroupType = type ?? "all";
   const buckets: GroupBucket[] = [];
   if (cut >= 0) {
@@ -178,13 +198,14 @@ export function parseGroupMod(text: string, command: GroupModCommand, names?: Po
     for (const part of parts) {
       const pb = parseBucket(part, gtype, names, text);
       if (pb.hasBucketId) needsOf15 = true;
-      if (gtype !== "select" && pb.bucket.weight !== 0) fail("Only select groups can have bucket weights.", text);
+      if (command !== "insert_bucket" && gtype !== "select" && pb.bucket.weight !== 0) fail("Only select groups can have bucket weights.", text);
       buckets.push(pb.bucket);
     }
   }
   if (gtype === "indirect" && buckets.length > 1) fail("Indirect groups can have at most one bucket.", text);
   const props: GroupProps = method === "" && fields.length === 0 ? NO_PROPS : { selectionMethod: method, selectionMethodParam: param, fields };
-  return { groupMod: { command, groupId, type: gtype, buckets, props }, needsOf15 };
+  const groupMod: GroupMod = withCommandBucket ? { command, groupId, type: gtype, buckets, props, commandBucketId } : { command, groupId, type: gtype, buckets, props };
+  return { groupMod, needsOf15: needsOf15 || withCommandBucket };
 }
 
 /**
@@ -194,8 +215,17 @@ export function parseGroupMod(text: string, command: GroupModCommand, names?: Po
  */
 export function groupModAsSent(gm: GroupMod, version: number): GroupMod {
   const keepIds = version === 10 || version >= 15;
-  const buckets = gm.buckets.map((b, i) => ({ ...b, bucketId: keepIds && b.bucketId !== BUCKET_UNSET ? b.bucketId : i }));
-  return { ...gm, buckets, props: keepIds ? gm.props : NO_PROPS };
+  if (!keepIds) return { ...gm, buckets: gm.buckets.map((b, i) => ({ ...b, bucketId: i })), props: NO_PROPS };
+  // ofputil_encode_group_mod: an unset id takes the lowest id no bucket of the mod has yet.
+  const used = new Set(gm.buckets.filter((b) => b.bucketId !== BUCKET_UNSET).map((b) => b.bucketId));
+  let next = 0;
+  const buckets = gm.buckets.map((b) => {
+    if (b.bucketId !== BUCKET_UNSET) return b;
+    while (used.has(next)) next++;
+    used.add(next);
+    return { ...b, bucketId: next };
+  });
+  return { ...gm, buckets };
 }
 
 const TYPE_TEXT: Readonly<Record<GroupType, string>> = { all: "all", select: "select", indirect: "indirect", ff: "ff" };

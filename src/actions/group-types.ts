@@ -46,7 +46,13 @@ export interface GroupHashField {
 
 export const NO_PROPS: GroupProps = { selectionMethod: "", selectionMethodParam: 0n, fields: [] };
 
-export type GroupModCommand = "add" | "modify" | "add_or_mod" | "delete";
+export type GroupModCommand = "add" | "modify" | "add_or_mod" | "delete" | "insert_bucket" | "remove_bucket";
+
+/** OpenFlow 1.5's command_bucket_id values beyond the bucket ids (OFPG15_BUCKET_*). */
+export const BUCKET_MAX = 0xffffff00;
+export const BUCKET_FIRST = 0xfffffffd;
+export const BUCKET_LAST = 0xfffffffe;
+export const BUCKET_ALL = 0xffffffff;
 
 export interface GroupMod {
   readonly command: GroupModCommand;
@@ -54,5 +60,7 @@ export interface GroupMod {
   readonly type: GroupType;
   readonly buckets: readonly GroupBucket[];
   readonly props: GroupProps;
+  /** insert_bucket / remove_bucket: the bucket id the command is about (BUCKET_FIRST, BUCKET_LAST, BUCKET_ALL or an id). */
+  readonly commandBucketId?: number;
 }
 

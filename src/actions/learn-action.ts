@@ -50,7 +50,8 @@ function parseLoadSpec(name: string, value: string, ctx: ParseContext): LearnSpe
   const arrow = value.indexOf("->");
   if (arrow === 0) fail(ctx, `${name}: missing source before \`->' in \`${value}'`);
   if (arrow < 0) fail(ctx, `${name}: missing \`->' in \`${value}'`);
-  const imm = parseIntString(value, 0, 16);
+  // Into a union mf_subvalue (128 bytes): a value too wide for its destination is refused after.
+  const imm = parseIntString(value, 0, 128);
   if (typeof imm !== "string") {
     if (imm.end !== arrow) fail(ctx, `${name}: garbage before \`->' in \`${value}'`);
     const dstText = value.slice(arrow + 2);

@@ -12,7 +12,9 @@
  *
  * A field with no NXM/OXM header (`dl_vlan`, `dl_vlan_pcp`) goes as
  * NXAST_REG_LOAD2 with header 0, which the far side reads as in_port (a real
- * OVS quirk: `set_field:5->dl_vlan` dumps as `set_field:5->in_port`).
+ * OVS quirk: `set_field:5->dl_vlan` dumps as `set_field:5->in_port`). One
+ * with only an experimenter OXM (`tun_erspan_ver`: NXOXM_ET_ERSPAN_VER) goes as
+ * NXAST_REG_LOAD2 with that header and comes back as a set_field of itself.
  */
 import { allOnes } from "../flowtable/field-values.js";
 import { FIELDS } from "../flowtable/fields.js";
@@ -33,9 +35,14 @@ function decodedField(sf: SetFieldAction): SetFieldAction["field"] {
   return FIELDS.in_port;
 }
 
+/** A field named only by an experimenter OXM (mf_nxm_header is 0 for it): NXAST_REG_LOAD cannot carry it. */
+function experimenterOnly(f: SetFieldAction["field"]): boolean {
+  return f.nxm === null && f.oxm !== null && /^(NXOXM|ONFOXM)_ET_/.test(f.oxm);
+}
+
 /** NXAST_REG_LOAD(2) encoding and its decoding. */
 function toNxast(sf: SetFieldAction): ActionList {
-  if (sf.raw === "reg_load2" || !hasNxmHeader(sf.field)) {
+  if (sf.raw === "reg_load2" || !hasNxmHeader(sf.field) || experimenterOnly(sf.field)) {
     const out: SetFieldAction = { ...sf, field: decodedField(sf), raw: "reg_load2" };
     decodeWritable(out);
     return [out];

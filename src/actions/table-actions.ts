@@ -9,8 +9,9 @@ import { P_NXM_OF11_UP, P_OF13_UP } from "../flowtable/openflow-protocols.js";
 import { M } from "../flowtable/flow-layout.js";
 import { OFPP_IN_PORT, formatPort, parsePort } from "../flowtable/ports.js";
 import type { ActionOp } from "./action-op.js";
-import { fail } from "./action-op.js";
+import { fail, WireDecodeError } from "./action-op.js";
 import type {
+  ActionType,
   ClearActionsAction,
   GotoTableAction,
   MeterAction,
@@ -111,6 +112,43 @@ export const clearActions: ActionOp<ClearActionsAction> = {
   wire: (a, ctx) => (ctx.version === 10 ? [] : [a]),
 };
 
+/**
+ * The actions an OpenFlow 1.1+ action set may hold (OVS's
+ * ofpact_is_allowed_in_actions_set): the switch refuses a Write-Actions with any
+ * other (`push`, `learn`, `note`...) with OFPBAC_BAD_TYPE.
+ */
+const ALLOWED_IN_ACTION_SET: ReadonlySet<ActionType> = new Set<ActionType>([
+  "strip_vlan",
+  "pop_mpls",
+  "push_mpls",
+  "push_vlan",
+  "dec_ttl",
+  "dec_mpls_ttl",
+  "ct",
+  "ct_clear",
+  "resubmit",
+  "output",
+  "group",
+  "set_field",
+  "reg_move",
+  "set_eth_src",
+  "set_eth_dst",
+  "set_ip_dscp",
+  "set_ip_ecn",
+  "set_ip_ttl",
+  "set_ipv4_src",
+  "set_ipv4_dst",
+  "set_l4_src_port",
+  "set_l4_dst_port",
+  "set_mpls_label",
+  "set_mpls_tc",
+  "set_mpls_ttl",
+  "set_queue",
+  "set_tunnel",
+  "set_vlan_pcp",
+  "set_vlan_vid",
+]);
+
 export const writeActions: ActionOp<WriteActionsAction> = {
   name: "write_actions",
   instruction: "write_actions",
@@ -121,6 +159,7 @@ export const writeActions: ActionOp<WriteActionsAction> = {
   // OpenFlow 1.0 has no action set; an empty Write-Actions instruction decodes as nothing.
   wire: (a, ctx) => {
     const actions = ctx.wireList(a.actions);
+    if (ctx.version !== 10 && actions.some((w) => !ALLOWED_IN_ACTION_SET.has(w.type))) throw new WireDecodeError("OFPBAC_BAD_TYPE");
     return ctx.version === 10 || actions.length === 0 ? [] : [{ type: "write_actions", actions }];
   },
 };

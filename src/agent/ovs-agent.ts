@@ -62,7 +62,10 @@ import { OvsFirewallDriver } from "./firewall/driver.js";
 import { fdbAdd, fdbChgIp, fdbRemove } from "./l2pop.js";
 import { portDead, portUnbound } from "./port-binding.js";
 import type { AgentRpcHandlers, AgentState as ReportedState, FdbEntries, FdbUpdate, PluginRpc, PortUpdate } from "./rpc.js";
+import type { AgentSnapshot } from "./snapshot.js";
+import { AGENT_CLASSES, decodeAgent, encodeAgent } from "./snapshot.js";
 import { tunnelDelete, tunnelSync, tunnelUpdate } from "./tunnels.js";
+import { SnapshotError } from "../vswitchd/snapshot.js";
 import { hintKey, LocalVlanManager, LocalVlanPool } from "./vlan-manager.js";
 
 /** Builds the firewall driver once br-int is up (it needs br-int's cookie). */
@@ -152,7 +155,6 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
       throw new Error("DVR deployments for VXLAN/GRE/Geneve underlays require L2-pop to be enabled, in both the Agent and Server side.");
     }
     const plugin = options.plugin;
-    const reports = this.reports;
     const state: AgentState = {
       sw: this.sw,
       host: options.host,
@@ -178,13 +180,7 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
       updatedPorts: new Set(),
       deletedPorts: new Set(),
       iterNum: 0,
-      reportDevices: (up, down, refreshTunnels) => {
-        const r = plugin.updateDeviceList(up, down, `ovs-agent-${options.host}`, options.host, refreshTunnels);
-        reports.push({ iteration: this.reportIteration, up: [...up], down: [...down] });
-        this.lastUp.push(...up);
-        this.lastDown.push(...down);
-        return { failedUp: r.failedDevicesUp, failedDown: r.failedDevicesDown };
-      },
+      reportDevices: (up, down, refreshTunnels) => this.reportDevices(up, down, refreshTunnels),
     };
     this.state = state;
 
@@ -236,6 +232,41 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
 
     // daemon_loop: the OVSDB monitor of the mapped physical bridges starts now.
     this.physBridgesAdded();
+  }
+
+  /**
+   * The agent's whole state as plain JSON data (src/agent/snapshot.ts): what
+   * `OvsNeutronAgent.restore` gives back, on the host's switch restored from
+   * its own snapshot. Taken between loop iterations.
+   */
+  saveState(): AgentSnapshot {
+    const st = this.state;
+    const externals = new Map<unknown, "switch" | "plugin" | "random" | "reportDevices">([
+      [this.sw, "switch"],
+      [st.plugin, "plugin"],
+      [st.random, "random"],
+      [st.reportDevices, "reportDevices"],
+    ]);
+    return encodeAgent(this, [OvsNeutronAgent, ...AGENT_CLASSES], externals, this.host);
+  }
+
+  /**
+   * The agent `snapshot` saved (saveState), on `options.switch` (the host's
+   * switch, restored), talking to `options.plugin`, drawing cookies from
+   * `options.random`. Nothing runs: no bridge is set up, no report is made.
+   * Throws SnapshotError (with the JSON path under `at`) for a bad snapshot.
+   */
+  static restore(snapshot: unknown, options: Pick<AgentOptions, "switch" | "plugin" | "random">, at = "$"): OvsNeutronAgent {
+    let agent: OvsNeutronAgent | null = null;
+    const reportDevices: AgentState["reportDevices"] = (up, down, refreshTunnels) => {
+      if (agent === null) throw new SnapshotError("the agent is still being restored", at);
+      return agent.reportDevices(up, down, refreshTunnels);
+    };
+    const externals = { switch: options.switch, plugin: options.plugin, random: options.random ?? Math.random, reportDevices };
+    const root = decodeAgent(snapshot, [OvsNeutronAgent, ...AGENT_CLASSES], externals, at);
+    if (!(root instanceof OvsNeutronAgent)) throw new SnapshotError("expected an OvsNeutronAgent at the graph's root", `${at}.graph.root`);
+    agent = root;
+    return root;
   }
 
   /** The integration bridge (its cookie, its flows). */
@@ -310,6 +341,15 @@ export class OvsNeutronAgent implements AgentRpcHandlers {
       this.sync = true;
     }
     st.iterNum++;
+  }
+
+  /** update_device_list, recorded (AgentState.reportDevices). */
+  private reportDevices(up: readonly string[], down: readonly string[], refreshTunnels: boolean): { failedUp: readonly string[]; failedDown: readonly string[] } {
+    const r = this.state.plugin.updateDeviceList(up, down, this.state.agentId, this.host, refreshTunnels);
+    this.reports.push({ iteration: this.reportIteration, up: [...up], down: [...down] });
+    this.lastUp.push(...up);
+    this.lastDown.push(...down);
+    return { failedUp: r.failedDevicesUp, failedDown: r.failedDevicesDown };
   }
 
   /** The heartbeat (a FixedIntervalLoopingCall of _report_state) on the virtual clock: due now, next due one interval later. */

@@ -3,6 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFileError, parseCloudFile } from "../cloud/cloud-file.js";
 import { createCloud } from "../cloud/cloud.js";
+import type { Cloud, CloudOptions } from "../cloud/cloud.js";
+import type { CloudStep } from "../cloud/cloud-types.js";
+import { loadCloud, parseStepsFor } from "../cloud/load-cloud.js";
+import { SnapshotError } from "../vswitchd/snapshot.js";
 import { DIAGRAM_FORMATS, renderDiagram } from "../diagram/diagram.js";
 import type { DiagramFormat } from "../diagram/diagram.js";
 import { formatPing, runScenario } from "../sim/scenario.js";
@@ -10,11 +14,16 @@ import { runScript } from "../utilities/run-script.js";
 import { benchCommand } from "./bench-command.js";
 import { Switch } from "../vswitchd/switch.js";
 
-const RUN_USAGE = `usage: ovsim run SCRIPT...
+const RUN_USAGE = `usage: ovsim run [--load SNAP] [--save SNAP] SCRIPT...
 Runs scripts of ovs-vsctl / ovs-ofctl / ovs-appctl lines against an in-process
 Open vSwitch model and prints what each command prints (errors on standard
 error). SCRIPT "-" reads the script from standard input. Exits 1 if any
 command failed.
+  --load SNAP     start from the switch saved in snapshot SNAP (docs/snapshots.md)
+  --save SNAP     save the switch to snapshot SNAP after the scripts (also when
+                  a command failed)
+  With --load or --save the scripts run one after the other on that one switch;
+  without, each script runs on a new switch.
   OVSIM_TRACE=1   print "### <command>" before each command's output`;
 
 const SCENARIO_USAGE = `usage: ovsim scenario [--pcap-dir DIR] SCENARIO
@@ -23,6 +32,7 @@ and pings. Prints each ping's result and writes its captures as DIR/NAME.pcap
 (DIR is created if missing). SCENARIO "-" reads the scenario from standard input.`;
 
 const CLOUD_USAGE = `usage: ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE
+       ovsim cloud [OPTION]... [--load SNAP] [--save SNAP] FILE
 Runs a cloud file (docs/cloud.md): every host's Open vSwitch with its Neutron
 OVS agent, one fake Neutron server, and the file's steps on a virtual clock.
 Prints each run step's commands ("### COMMAND", or "### HOST: COMMAND" with
@@ -31,7 +41,12 @@ FILE "-" reads the file from standard input.
   --check            only check the file (exit 0, or 2 naming the bad field)
   --progress         say on standard error when each step is done
   --timeout SECONDS  virtual seconds a step waits for an agent (default 90)
-Exit status: 0 every step succeeded, 1 a step or command failed, 2 a bad file.`;
+  --load SNAP        start from the cloud snapshot SNAP (docs/snapshots.md):
+                     FILE then holds only steps (format, description, steps),
+                     run on the snapshot's hosts, networks, ports and VMs
+  --save SNAP        after the steps, write the cloud's snapshot to SNAP
+Exit status: 0 every step succeeded, 1 a step or command failed, 2 a bad file.
+With --save, 1 also when the snapshot cannot be saved; with --load, 2 a bad snapshot.`;
 
 const DIAGRAM_USAGE = `usage: ovsim diagram [--bridge BR]... [--host HOST] [--format dot|mermaid|svg] SCRIPT|CLOUD
 Draws the OpenFlow table graph (docs/playground.md) after running a script of
@@ -42,9 +57,9 @@ output (default format dot; svg is laid out by dagre).
   --bridge BR   only these bridges (repeatable; default all of the host's)
   --host HOST   the cloud host to draw`;
 
-const USAGE = `usage: ovsim run SCRIPT...
+const USAGE = `usage: ovsim run [--load SNAP] [--save SNAP] SCRIPT...
        ovsim scenario [--pcap-dir DIR] SCENARIO
-       ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE
+       ovsim cloud [--check] [--progress] [--timeout SECONDS] [--load SNAP] [--save SNAP] FILE
        ovsim diagram [--bridge BR] [--host HOST] [--format dot|mermaid|svg] SCRIPT|CLOUD
        ovsim bench flows [--packets FILE] [--format F] [--seconds N] FILE
        ovsim --version
@@ -121,20 +136,42 @@ function inputName(file: string): string {
   return file === "-" ? "(standard input)" : file;
 }
 
-/** `ovsim run SCRIPT...`. */
+/** `ovsim run [--load SNAP] [--save SNAP] SCRIPT...`. */
 async function run(args: string[]): Promise<number> {
   const files: string[] = [];
+  let load: string | undefined;
+  let save: string | undefined;
   let options = true;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
     if (options && (a === "--help" || a === "-h")) {
       process.stdout.write(`${RUN_USAGE}\n`);
       return 0;
     }
     if (options && a === "--") options = false;
-    else if (options && a.startsWith("-") && a !== "-") return usageError("run", `unknown option '${a}'`, RUN_USAGE);
+    else if (options && (a === "--load" || a === "--save" || a.startsWith("--load=") || a.startsWith("--save="))) {
+      const flag = a.slice(0, 6);
+      const v = a.length === 6 ? args[++i] : a.slice(7);
+      if (v === undefined || v === "" || v === "-") return usageError("run", `${flag} needs a snapshot file name`, RUN_USAGE);
+      if (flag === "--load") load = v;
+      else save = v;
+    } else if (options && a.startsWith("-") && a !== "-") return usageError("run", `unknown option '${a}'`, RUN_USAGE);
     else files.push(a);
   }
   if (files.length === 0) return usageError("run", "missing SCRIPT (a file, or - for standard input)", RUN_USAGE);
+  // With --load or --save, one switch runs every script (the snapshot's, or a new one).
+  let shared: Switch | undefined;
+  if (load !== undefined) {
+    const snapText = await readInputOrSay(load);
+    if (snapText === null) return 2;
+    try {
+      shared = Switch.loadSnapshot(parseSnapshotText(snapText));
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      process.stderr.write(`ovsim run: ${load}: ${e.message}\n`);
+      return 2;
+    }
+  } else if (save !== undefined) shared = new Switch();
   let ok = true;
   for (const file of files) {
     const text = await readInputOrSay(file);
@@ -142,7 +179,7 @@ async function run(args: string[]): Promise<number> {
       ok = false;
       continue;
     }
-    const out = runScript(text);
+    const out = runScript(text, shared);
     for (const { command, result } of out.lines) {
       if (process.env["OVSIM_TRACE"]) process.stdout.write(`### ${command}\n`);
       for (const l of result.stdout) process.stdout.write(`${l}\n`);
@@ -150,7 +187,23 @@ async function run(args: string[]): Promise<number> {
     }
     ok &&= out.ok;
   }
+  if (save === undefined || shared === undefined) return ok ? 0 : 1;
+  try {
+    writeFileSync(save, `${JSON.stringify(shared.saveSnapshot())}\n`);
+  } catch (e) {
+    process.stderr.write(`ovsim run: ${save}: cannot save the snapshot: ${(e as Error).message}\n`);
+    return 1;
+  }
   return ok ? 0 : 1;
+}
+
+/** A snapshot file's JSON; text that is not JSON is a SnapshotError. */
+function parseSnapshotText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new SnapshotError(`not JSON (${(e as Error).message})`);
+  }
 }
 
 /** `ovsim scenario [--pcap-dir DIR] FILE`: ping lines on stdout, command errors on stderr, captures as DIR/NAME.pcap. */
@@ -212,11 +265,13 @@ function writeCaptures(dir: string, captures: ReturnType<typeof runScenario>["ca
   return true;
 }
 
-/** `ovsim cloud [--check] [--progress] [--timeout SECONDS] FILE`: run blocks on stdout, errors and progress on stderr. */
+/** `ovsim cloud [--check] [--progress] [--timeout SECONDS] [--load SNAP] [--save SNAP] FILE`: run blocks on stdout, errors and progress on stderr. */
 async function cloud(args: string[]): Promise<number> {
   let check = false;
   let progress = false;
   let timeoutSeconds: number | undefined;
+  let load: string | undefined;
+  let save: string | undefined;
   const files: string[] = [];
   let options = true;
   for (let i = 0; i < args.length; i++) {
@@ -232,6 +287,12 @@ async function cloud(args: string[]): Promise<number> {
       const v = a === "--timeout" ? args[++i] : a.slice("--timeout=".length);
       if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1) return usageError("cloud", "--timeout needs a whole number of seconds (at least 1)", CLOUD_USAGE);
       timeoutSeconds = Number(v);
+    } else if (options && (a === "--load" || a === "--save" || a.startsWith("--load=") || a.startsWith("--save="))) {
+      const flag = a.slice(0, 6);
+      const v = a.length === 6 ? args[++i] : a.slice(7);
+      if (v === undefined || v === "" || v === "-") return usageError("cloud", `${flag} needs a snapshot file name`, CLOUD_USAGE);
+      if (flag === "--load") load = v;
+      else save = v;
     } else if (options && a.startsWith("-") && a !== "-") return usageError("cloud", `unknown option '${a}'`, CLOUD_USAGE);
     else files.push(a);
   }
@@ -240,30 +301,56 @@ async function cloud(args: string[]): Promise<number> {
   if (files.length > 1) return usageError("cloud", "one FILE at a time", CLOUD_USAGE);
   const text = await readInputOrSay(file);
   if (text === null) return 2;
+  const cloudOptions: CloudOptions = {
+    progress,
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    stdout: (l) => process.stdout.write(`${l}\n`),
+    stderr: (l) => process.stderr.write(`${l}\n`),
+  };
+  // With --load, the cloud comes from the snapshot and FILE holds its steps; else FILE is the cloud.
+  let loaded: Cloud | null = null;
+  if (load !== undefined) {
+    const snapText = await readInputOrSay(load);
+    if (snapText === null) return 2;
+    try {
+      loaded = loadCloud(snapText, cloudOptions);
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      process.stderr.write(`ovsim cloud: ${load}: ${e.message}\n`);
+      return 2;
+    }
+  }
   let spec: ReturnType<typeof parseCloudFile>;
+  let steps: readonly CloudStep[];
   try {
-    spec = parseCloudFile(text);
+    spec = loaded === null ? parseCloudFile(text) : loaded.spec;
+    steps = loaded === null ? spec.steps : parseStepsFor(loaded, text);
   } catch (e) {
     if (!(e instanceof CloudFileError)) throw e;
     process.stderr.write(`ovsim cloud: ${inputName(file)}: ${e.message}\n`);
     return 2;
   }
   if (check) {
-    process.stderr.write(`ovsim cloud: ${inputName(file)}: ok (${spec.hosts.length} host${spec.hosts.length === 1 ? "" : "s"}, ${spec.steps.length} step${spec.steps.length === 1 ? "" : "s"})\n`);
+    process.stderr.write(`ovsim cloud: ${inputName(file)}: ok (${spec.hosts.length} host${spec.hosts.length === 1 ? "" : "s"}, ${steps.length} step${steps.length === 1 ? "" : "s"})\n`);
     return 0;
   }
+  let c: Cloud;
+  let ok: boolean;
   try {
-    const c = createCloud(spec, {
-      progress,
-      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-      stdout: (l) => process.stdout.write(`${l}\n`),
-      stderr: (l) => process.stderr.write(`${l}\n`),
-    });
-    return c.run().ok ? 0 : 1;
+    c = loaded ?? createCloud(spec, cloudOptions);
+    ok = c.run(steps).ok;
   } catch (e) {
     process.stderr.write(`ovsim cloud: ${inputName(file)}: ${(e as Error).message}\n`);
     return 1;
   }
+  if (save === undefined) return ok ? 0 : 1;
+  try {
+    writeFileSync(save, `${JSON.stringify(c.saveSnapshot())}\n`);
+  } catch (e) {
+    process.stderr.write(`ovsim cloud: ${save}: cannot save the snapshot: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return ok ? 0 : 1;
 }
 
 /** `ovsim diagram [--bridge BR]... [--host HOST] [--format F] SCRIPT|CLOUD`: the table graph on stdout. */

@@ -22,10 +22,11 @@
 import type { AgentConfig } from "../agent/agent-config.js";
 import { DEFAULT_AGENT_CONFIG } from "../agent/agent-config.js";
 import { ownValue } from "../agent/own.js";
-import type { CloudHost, CloudNetwork, CloudPort, CloudRule, CloudSecurityGroup, CloudSpec, HostUnderlay, NetworkType } from "./cloud-types.js";
+import type { CloudHost, CloudNetwork, CloudPort, CloudRule, CloudSecurityGroup, CloudSpec, CloudStep, HostUnderlay, NetworkType } from "./cloud-types.js";
 import { NETWORK_TYPES, TUNNEL_TYPES } from "./cloud-types.js";
+import type { StepsStart } from "./cloud-steps.js";
 import { parseSteps } from "./cloud-steps.js";
-import { CloudFileError, ipVersion, isMac, JsonObject, prefixVersion, readAddressPairs, readFixedIps, stringAt } from "./file-checks.js";
+import { CloudFileError, ipVersion, isMac, isPlainObject, JsonObject, prefixVersion, readAddressPairs, readFixedIps, stringAt } from "./file-checks.js";
 
 export { CloudFileError } from "./file-checks.js";
 
@@ -97,6 +98,35 @@ export function parseCloudFile(input: string | unknown): CloudSpec {
     steps: [],
   };
   return { ...spec, steps: parseSteps(top, spec) };
+}
+
+/** The resources of a cloud file, which a steps file (`ovsim cloud --load SNAP FILE`) must not have. */
+const RESOURCE_FIELDS = ["seed", "l2pop", "hosts", "networks", "security_groups", "ports"];
+
+/**
+ * The steps of a steps file, to run on a cloud loaded from a snapshot (`ovsim cloud
+ * --load SNAP FILE`): a cloud file with only `format`, `description` and `steps`, the
+ * cloud's hosts, networks, ports and security groups being the snapshot's (`spec`).
+ * Steps are checked as a cloud file's, against `spec` and what the loaded cloud already
+ * has (`start`: VMs booted, file ports plugged). Throws CloudFileError.
+ */
+export function parseStepsFile(input: string | unknown, spec: CloudSpec, start: StepsStart): CloudStep[] {
+  let doc: unknown = input;
+  if (typeof input === "string") {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      throw new CloudFileError("", `not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (isPlainObject(doc)) {
+    const resource = RESOURCE_FIELDS.find((f) => Object.hasOwn(doc, f));
+    if (resource !== undefined) throw new CloudFileError(resource, "with a snapshot loaded, the cloud (seed, l2pop, hosts, networks, security groups, ports) is the snapshot's: the file may hold only format, description and steps");
+  }
+  const top = new JsonObject("", doc, "a steps file", ["format", "description", "steps"], ["steps"]);
+  const format = top.integer("format", 1, 0, Number.MAX_SAFE_INTEGER);
+  if (format !== 1) throw new CloudFileError("format", `${format} is not a version ovsim reads (1)`);
+  return parseSteps(top, spec, start);
 }
 
 function unique(values: readonly string[], list: string, field: string): void {

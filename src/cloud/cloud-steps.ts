@@ -87,9 +87,15 @@ function isStepOp(op: string): op is StepOp {
   return Object.hasOwn(OPS, op);
 }
 
-/** Reads `top.steps` against the file's resources. */
-export function parseSteps(top: JsonObject, spec: CloudSpec): CloudStep[] {
-  const ctx: StepContext = { spec, vms: new Map(), plugged: new Set() };
+/** What steps start from: VMs already booted (name → the file port it was booted on, null: a new port), file ports already plugged. */
+export interface StepsStart {
+  readonly vms: ReadonlyMap<string, string | null>;
+  readonly plugged: ReadonlySet<string>;
+}
+
+/** Reads `top.steps` against the file's resources (and, for a loaded snapshot's cloud, what it already has: `start`). */
+export function parseSteps(top: JsonObject, spec: CloudSpec, start: StepsStart = { vms: new Map(), plugged: new Set() }): CloudStep[] {
+  const ctx: StepContext = { spec, vms: new Map(start.vms), plugged: new Set(start.plugged) };
   return top.list("steps", (v, path, index) => {
     const raw = v as { op?: unknown } | null;
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CloudFileError(path, "expected a step (a JSON object with an op)");

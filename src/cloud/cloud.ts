@@ -58,6 +58,10 @@ import type { CloudHost, CloudSpec, CloudStep, HostUnderlay } from "./cloud-type
 import { SeededRandom } from "./seeded-random.js";
 import { NeutronServer } from "./server.js";
 import { runStep } from "./steps.js";
+import type { CloudHostSnapshot, CloudSnapshot } from "./snapshot.js";
+import { encodeServer } from "./snapshot.js";
+import { SNAPSHOT_VERSION, SnapshotError } from "../vswitchd/snapshot.js";
+import { defineOwn } from "../flowtable/own-property.js";
 
 /** The oracle's NEUTRON_RUN_TIMEOUT: how long a step waits for an agent's report, in (virtual) seconds. */
 export const DEFAULT_TIMEOUT_SECONDS = 90;
@@ -109,6 +113,14 @@ export interface Vm {
   endpoint: Endpoint | null;
 }
 
+/** What a snapshot gives back to build a cloud on (load-cloud.ts). @internal */
+export interface RestoredParts {
+  readonly sim: Simulation;
+  readonly server: NeutronServer;
+  readonly random: SeededRandom;
+  readonly hostRandoms: ReadonlyMap<string, SeededRandom>;
+}
+
 export interface RunResult {
   /** False when a step or command failed. */
   readonly ok: boolean;
@@ -135,10 +147,18 @@ export class Cloud {
   private readonly hostRandoms = new Map<string, SeededRandom>();
   private started = false;
 
-  constructor(spec: CloudSpec, options: CloudOptions) {
+  /** `restored`: the parts a snapshot gave back (load-cloud.ts), instead of new ones. @internal */
+  constructor(spec: CloudSpec, options: CloudOptions, restored?: RestoredParts) {
     this.spec = spec;
     this.options = options;
     this.timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    if (restored !== undefined) {
+      this.sim = restored.sim;
+      this.server = restored.server;
+      this.random = restored.random;
+      for (const [host, r] of restored.hostRandoms) this.hostRandoms.set(host, r);
+      return;
+    }
     // A netdev host drops the first packet to a peer whose neighbour entry it lacks (OVS's native
     // tunnelling): its VMs retransmit their ARP requests, as Linux does.
     const netdev = spec.hosts.some((h) => h.underlay !== null && h.agent.datapathType === "netdev");
@@ -151,6 +171,54 @@ export class Cloud {
       this.sim.addHost(h.name, h.underlay === null || h.agent.datapathType === "netdev" ? {} : { kernelDatapath: true });
       this.hostRandoms.set(h.name, SeededRandom.stream(spec.seed, i));
     });
+  }
+
+  /**
+   * The whole cloud as one versioned JSON document (snapshot.ts), between steps: the
+   * simulation (switches, IP stacks, segments, endpoints, clock), every agent's state, the
+   * server's DB, the VMs, the seeded streams' positions. Throws SnapshotError: the cloud is
+   * not started, frames are in flight, or an agent cannot be saved (no `saveState`).
+   */
+  saveSnapshot(): CloudSnapshot {
+    if (!this.started) throw new SnapshotError("the cloud is not started (createCloud starts it)");
+    const sim = this.sim.saveSnapshot();
+    const hosts: Record<string, CloudHostSnapshot> = {};
+    for (const h of this.spec.hosts) {
+      const agent = this.agent(h.name);
+      if (agent.saveState === undefined) throw new SnapshotError(`host ${h.name}: its agent has no saveState (an agent built by options.agent must provide one to be saved)`);
+      const random = this.hostRandoms.get(h.name);
+      if (random === undefined) throw new SnapshotError(`host ${h.name} has no seeded stream`);
+      defineOwn(hosts, h.name, { random: random.position, agent: agent.saveState(), errorsSaid: this.errorsSaid.get(h.name) ?? 0 });
+    }
+    return {
+      format: "ovsim-cloud",
+      version: SNAPSHOT_VERSION,
+      clock: this.sim.nowMs,
+      spec: { ...this.spec, steps: [] },
+      random: this.random.position,
+      sim,
+      hosts,
+      server: encodeServer(this.server, this.server.attachedAgents),
+      vms: [...this.vms.values()].map((v) => ({ name: v.name, portId: v.portId, host: v.host, booted: v.booted, ownsPort: v.ownsPort, vmUuid: v.vmUuid, endpoint: this.endpointName(v) })),
+    };
+  }
+
+  /** The name of the simulation's endpoint that is `vm`'s (null: none). */
+  private endpointName(vm: Vm): string | null {
+    if (vm.endpoint === null) return null;
+    for (const [name, ep] of this.sim.endpoints) if (ep === vm.endpoint) return name;
+    throw new SnapshotError(`VM ${vm.name}: its endpoint is not the simulation's`);
+  }
+
+  /**
+   * A loaded cloud's agent of `host` (an AgentRestorer's), attached to the server, with the
+   * count of its errors already printed; the cloud counts as started. @internal (load-cloud.ts)
+   */
+  adoptAgent(host: string, agent: AgentLike, errorsSaid: number): void {
+    this.agents.set(host, agent);
+    this.errorsSaid.set(host, errorsSaid);
+    this.server.attachAgent(host, agent);
+    this.started = true;
   }
 
   /** Several hosts: run blocks print `### HOST: COMMAND`. */
@@ -342,10 +410,10 @@ export class Cloud {
     return ok;
   }
 
-  /** Runs the file's steps in order; a CloudStepError stops the run (said on stderr). */
-  run(): RunResult {
+  /** Runs the file's steps (or `steps`: a steps file's, on a loaded cloud) in order; a CloudStepError stops the run (said on stderr). */
+  run(steps: readonly CloudStep[] = this.spec.steps): RunResult {
     const failed: number[] = [];
-    for (const s of this.spec.steps) {
+    for (const s of steps) {
       try {
         if (!this.step(s)) failed.push(s.index);
       } catch (e) {

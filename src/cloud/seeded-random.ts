@@ -41,6 +41,19 @@ export class SeededRandom {
     return new SeededRandom(mix64(BigInt.asUintN(64, BigInt(seed)) ^ mix64(BigInt(stream + 1) * GAMMA)));
   }
 
+  /** Where the stream is: its state as 16 hex digits (a snapshot saves it; `SeededRandom.at` continues from it). */
+  get position(): string {
+    return this.state.toString(16).padStart(16, "0");
+  }
+
+  /** The stream at `position` (a `position` value); null for text that is not 16 hex digits. */
+  static at(position: string): SeededRandom | null {
+    if (!/^[0-9a-f]{16}$/.test(position)) return null;
+    const r = new SeededRandom();
+    r.state = BigInt(`0x${position}`);
+    return r;
+  }
+
   /** The next 64-bit unsigned integer. */
   uint64(): bigint {
     this.state = (this.state + GAMMA) & MASK64;

@@ -143,6 +143,11 @@ export class NeutronServer implements PluginRpc {
     this.agents.delete(host);
   }
 
+  /** The attached agents by host (a snapshot leaves them out of the server's state). */
+  get attachedAgents(): ReadonlyMap<string, AgentRpcHandlers> {
+    return this.agents;
+  }
+
   /** Casts waiting for `deliver()`. */
   get pending(): number {
     return this.queue.length;

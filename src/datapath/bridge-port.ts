@@ -9,7 +9,7 @@
  * same datapath, as ofproto-dpif's `ofport_update_peer`: the peer is the
  * patch port named by `options:peer` whose own `options:peer` names this one.
  */
-import type { XlateBridge, XlatePort, XlateTunnelConfig, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateErspanConfig, XlatePort, XlateTunnelConfig, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
 import { TUNNEL_DEFAULT_DST_PORT, isTunnelType } from "./dpif.js";
 
 /** OpenFlow port config bits (OFPPC_*), as OVS keeps them (OpenFlow 1.0 numbering). */
@@ -45,6 +45,8 @@ export interface BridgePortInit {
   readonly vlan: XlateVlanConfig;
   readonly created: number;
   readonly datapathType: string;
+  /** skb_priority -> DSCP bits of the port's QoS queues (XlatePort.queueDscp). */
+  readonly queueDscp: ReadonlyMap<number, number>;
 }
 
 export class BridgePort implements XlatePort {
@@ -62,6 +64,8 @@ export class BridgePort implements XlatePort {
   readonly tunnel: XlateTunnelConfig | null;
   /** Virtual time the port was opened. */
   readonly created: number;
+  /** skb_priority -> DSCP bits of the port's QoS queues. */
+  readonly queueDscp: ReadonlyMap<number, number>;
   /** OFPPC_* bits set by `ovs-ofctl mod-port`. */
   config = 0;
   readonly stats = new PortStats();
@@ -79,6 +83,7 @@ export class BridgePort implements XlatePort {
     this.vlan = init.vlan;
     this.created = init.created;
     this.datapathType = init.datapathType;
+    this.queueDscp = init.queueDscp;
     this.lookup = lookup;
     this.tunnel = tunnelConfig(init.type, init.options);
   }
@@ -108,6 +113,14 @@ export class BridgePort implements XlatePort {
   get linkDown(): boolean {
     return (this.config & OFPPC.PORT_DOWN) !== 0;
   }
+
+  /**
+   * OVS's may_enable (bundle members): the netdev's carrier, which a netdev that is not up
+   * lacks; `mod-port ... down` and `netdev-dummy/set-admin-state ... down` both take it down.
+   */
+  get mayEnable(): boolean {
+    return !this.linkDown;
+  }
 }
 
 /** `strtoull(s, NULL, 0)` as netdev-vport parses keys: decimal, 0x hex or 0 octal prefix; junk after digits ignored. */
@@ -128,8 +141,17 @@ function parseKey(options: ReadonlyMap<string, string>, name: string): { present
   return { present: true, flow: false, value: strtoull0(s) };
 }
 
+/** The header a tunnel type pushes: ip6gre and ip6erspan are GRE and ERSPAN (over IPv6, from their remote_ip). */
+function tunnelKind(type: string): XlateTunnelConfig["type"] | null {
+  if (type === "vxlan" || type === "gre" || type === "geneve" || type === "erspan") return type;
+  if (type === "ip6gre") return "gre";
+  if (type === "ip6erspan") return "erspan";
+  return null;
+}
+
 function tunnelConfig(type: string, options: ReadonlyMap<string, string>): XlateTunnelConfig | null {
-  if (type !== "vxlan" && type !== "gre" && type !== "geneve") return null;
+  const kind = tunnelKind(type);
+  if (kind === null) return null;
   const inKey = parseKey(options, "in_key");
   const outKey = parseKey(options, "out_key");
   const local = options.get("local_ip");
@@ -138,19 +160,43 @@ function tunnelConfig(type: string, options: ReadonlyMap<string, string>): Xlate
   const tos = options.get("tos");
   const mark = options.get("egress_pkt_mark");
   return {
-    type,
+    type: kind,
     remoteIp: options.get("remote_ip") ?? "flow",
     localIp: local ?? null,
     outKey: outKey.flow ? "flow" : outKey.value,
     inKey: inKey.flow ? "flow" : inKey.value,
     outKeyPresent: outKey.present,
     dstPort: dst === undefined ? (TUNNEL_DEFAULT_DST_PORT[type] ?? 0) : Number(dst) & 0xffff,
-    ttl: ttl === "inherit" ? "inherit" : ttl === undefined ? 64 : atoi(ttl) & 0xff,
-    tos: tos === "inherit" ? "inherit" : tos === undefined ? 0 : Number(tos) & 0xff,
+    ttl: ttl === "inherit" ? "inherit" : (atoi(ttl ?? "") & 0xff) || DEFAULT_TTL,
+    tos: tos === "inherit" ? "inherit" : dscpOption(tos),
     egressPktMark: mark === undefined ? null : strtoul10(mark),
     csum: options.get("csum") === "true",
     dfDefault: options.get("df_default") !== "false",
+    ...(kind === "erspan" ? { erspan: erspanConfig(options) } : {}),
   };
+}
+
+/** C's strtol(s, NULL, 16): optional sign and 0x, hex digits up to the first other character. */
+function strtol16(s: string): number {
+  const m = /^\s*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]*)/.exec(s);
+  const v = m === null || m[2] === "" ? 0 : Number.parseInt(m[2] ?? "0", 16);
+  return m?.[1] === "-" ? -v : v;
+}
+
+/**
+ * netdev-vport's erspan_* options: `erspan_ver` (atoi; "flow" makes every ERSPAN field come from
+ * the flow), `erspan_idx` (hex, 20 bits), `erspan_dir` (atoi, 0 or 1), `erspan_hwid` (hex, 6 bits);
+ * each "flow" or its value, 0 when absent.
+ */
+function erspanConfig(options: ReadonlyMap<string, string>): XlateErspanConfig {
+  const read = (key: string, parse: (s: string) => number, mask: number): number | "flow" => {
+    const v = options.get(key);
+    if (v === undefined) return 0;
+    return v === "flow" ? "flow" : parse(v) & mask;
+  };
+  const ver = read("erspan_ver", atoi, 0xff);
+  if (ver === "flow") return { ver, idx: "flow", dir: "flow", hwid: "flow" };
+  return { ver, idx: read("erspan_idx", strtol16, 0xfffff), dir: read("erspan_dir", atoi, 0xff), hwid: read("erspan_hwid", strtol16, 0x3f) };
 }
 
 /**
@@ -182,13 +228,12 @@ export function netdevConfig(type: string, options: ReadonlyMap<string, string>)
     else if (outKey.present) out.set("out_key", String(outKey.value));
   }
   const ttl = options.get("ttl");
+  const ttlValue = (atoi(ttl ?? "") & 0xff) || DEFAULT_TTL;
   if (ttl === "inherit") out.set("ttl", "inherit");
-  else if (ttl !== undefined && atoi(ttl) !== 64) out.set("ttl", String(atoi(ttl) & 0xff));
+  else if (ttlValue !== DEFAULT_TTL) out.set("ttl", String(ttlValue));
   const tos = options.get("tos");
   if (tos === "inherit") out.set("tos", "inherit");
-  else if (tos !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(tos) && Number(tos) > 0 && Number(tos) <= 0xff) {
-    out.set("tos", `0x${Number(tos).toString(16)}`);
-  }
+  else if (dscpOption(tos) !== 0) out.set("tos", `0x${dscpOption(tos).toString(16)}`);
   const dst = options.get("dst_port");
   if (dst !== undefined) {
     const port = atoi(dst) & 0xffff;
@@ -199,6 +244,16 @@ export function netdevConfig(type: string, options: ReadonlyMap<string, string>)
   if (options.get("df_default") === "false") out.set("df_default", "false");
   const mark = options.get("egress_pkt_mark");
   if (mark !== undefined) out.set("egress_pkt_mark", String(strtoul10(mark)));
+  if (type === "erspan" || type === "ip6erspan") {
+    const e = erspanConfig(options);
+    const show = (v: number | "flow", hex: boolean): string => (v === "flow" ? "flow" : hex ? `0x${v.toString(16)}` : String(v));
+    out.set("erspan_ver", show(e.ver, false));
+    if (e.ver === "flow" || e.ver === 1) out.set("erspan_idx", show(e.idx, true));
+    if (e.ver === "flow" || e.ver === 2) {
+      out.set("erspan_dir", show(e.dir, false));
+      out.set("erspan_hwid", show(e.hwid, true));
+    }
+  }
   return out;
 }
 
@@ -211,6 +266,23 @@ function strtoul10(s: string): number {
   if (!m) return 0;
   const v = BigInt(m[1] as string);
   return Number(BigInt.asUintN(32, v > 0xffffffffffffffffn ? 0xffffffffffffffffn : v));
+}
+
+/** netdev-vport's default outer TTL: `options:ttl` absent, 0 or junk (atoi) reads as it. */
+const DEFAULT_TTL = 64;
+
+/**
+ * `options:tos` as netdev-vport reads it: `strtol(s, &end, 0)` that must use the whole string
+ * and fit the DSCP bits (0xfc); anything else is "invalid TOS" and leaves the TOS 0.
+ */
+function dscpOption(s: string | undefined): number {
+  if (s === undefined || !/^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.test(s)) return 0;
+  const t = s.trim();
+  const neg = t.startsWith("-");
+  const d = t.replace(/^[+-]/, "");
+  const v = /^0[xX]/.test(d) ? Number.parseInt(d, 16) : d.length > 1 && d.startsWith("0") ? Number.parseInt(d, 8) : Number(d);
+  const tos = neg ? -v : v;
+  return tos === (tos & 0xfc) ? tos : 0;
 }
 
 function atoi(s: string): number {

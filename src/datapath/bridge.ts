@@ -18,7 +18,7 @@
 import type { XlateNativeTunnel } from "../actions/xlate/xlate-tunnel.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
-import type { XlateBridge, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateIpfix, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
 import type { NormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
@@ -36,6 +36,8 @@ import type { Group } from "./group-table.js";
 import { GroupTable } from "./group-table.js";
 import type { DpMeters } from "./dp-meter.js";
 import { MeterTable } from "./meter-table.js";
+import { MirrorTable } from "./mirrors.js";
+import type { XlateMirrors } from "../actions/xlate/xlate-mirror.js";
 
 export type FailMode = "standalone" | "secure";
 
@@ -58,12 +60,16 @@ export class Bridge implements XlateBridge, NormalSwitch {
   readonly groupTable = new GroupTable();
   /** OpenFlow meters (meter-table.ts), run by the datapath's meters. */
   readonly meterTable: MeterTable;
+  /** The bridge's IPFIX exporting (XlateBridge.ipfix), set by the switch from the config DB; null: none. */
+  ipfix: XlateIpfix | null = null;
+  /** The bridge's port mirrors (mirrors.ts), configured by the switch from its Mirror rows. */
+  readonly mirrorTable = new MirrorTable();
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
   forwardBpdu = false;
   /** The switch's routes and neighbours for native tunnels (XlateBridge.nativeTunnel); none: tunnels output to their vport. */
   nativeTunnel: XlateNativeTunnel | undefined = undefined;
   /** The features of the bridge's datapath (dpif.ts `Datapath`), set by the switch; none: native tunnelling. */
-  dpFeatures: { readonly tnlPushPop: boolean } | undefined = undefined;
+  dpFeatures: { readonly tnlPushPop: boolean; readonly checkPktLen: boolean; readonly cloneAction: boolean; readonly sampleNesting: number } | undefined = undefined;
   /**
    * Packet-ins sent by translations of received packets, oldest first, for a
    * controller connection to take (none is modelled yet). At most
@@ -98,6 +104,11 @@ export class Bridge implements XlateBridge, NormalSwitch {
     return this.hasControllers;
   }
 
+  /** The mirrors, for translation (XlateBridge.mirrors): null while there are none. */
+  get mirrors(): XlateMirrors | null {
+    return this.mirrorTable.hasMirrors ? this.mirrorTable : null;
+  }
+
   /** A group, for translation (XlateBridge.group). */
   group(id: number): Group | undefined {
     return this.groupTable.get(id);
@@ -106,6 +117,21 @@ export class Bridge implements XlateBridge, NormalSwitch {
   /** Whether the datapath pushes and pops tunnel headers (XlateBridge.tunnelPushPop). */
   get tunnelPushPop(): boolean {
     return this.dpFeatures?.tnlPushPop ?? true;
+  }
+
+  /** Whether the datapath has the check_pkt_len action (XlateBridge.checkPktLen). */
+  get checkPktLen(): boolean {
+    return this.dpFeatures?.checkPktLen ?? true;
+  }
+
+  /** Whether the datapath has the clone action (XlateBridge.cloneAction). */
+  get cloneAction(): boolean {
+    return this.dpFeatures?.cloneAction ?? true;
+  }
+
+  /** How deep the datapath nests sample actions (XlateBridge.sampleNesting). */
+  get sampleNesting(): number {
+    return this.dpFeatures?.sampleNesting ?? 10;
   }
 
   /** A tunnel port's rx / tx counters, counted in translation (XlateBridge.countTunnel). */
@@ -185,6 +211,26 @@ export class Bridge implements XlateBridge, NormalSwitch {
     added.sort((a, b) => (a.name === this.name ? -1 : b.name === this.name ? 1 : 0));
     this.bundleOrder = [...kept.map((n) => byName.get(n)!), ...added];
     return gone;
+  }
+
+  /**
+   * Takes a snapshot's flows (`FlowTables.restore`); `recircDropId` names the internal
+   * recirc_id=0 flow among them.
+   */
+  restoreFlows(entries: readonly FlowEntry<ActionList>[], nextId: number, version: number, recircDropId: number | null): void {
+    this.tables.restore(entries, nextId, version);
+    this.recircDrop = entries.find((e) => e.id === recircDropId) ?? null;
+  }
+
+  /** The id of the internal recirc_id=0 flow (snapshots). */
+  get recircDropId(): number | null {
+    return this.recircDrop?.id ?? null;
+  }
+
+  /** Puts the ports in bundle order `names` (a snapshot's; names of no port are skipped). */
+  restoreBundleOrder(names: readonly string[]): void {
+    const byName = new Map(this.sortedPorts.map((p) => [p.name, p]));
+    this.bundleOrder = names.flatMap((n) => byName.get(n) ?? []);
   }
 
   /** Whether `e` is the internal recirc_id=0 flow. */

@@ -18,8 +18,11 @@ import type { Atom } from "./config-db-types.js";
 import { Datum } from "./config-db-types.js";
 import { hashInt } from "../flowtable/hash.js";
 import { Datapath, TUNNEL_DEFAULT_DST_PORT, isTunnelType, tunnelVportName } from "./dpif.js";
+import type { DatapathState } from "./dpif.js";
 import { HmapOrder } from "../flowtable/hmap-order.js";
+import type { HmapOrderState } from "../flowtable/hmap-order.js";
 import { OFPORT_LOCAL, OfportAllocator, ovsHashString, shashOrder } from "./ofport-allocation.js";
+import type { OfportAllocatorState } from "./ofport-allocation.js";
 
 export const DATAPATH_TYPES = ["dummy", "netdev", "system"];
 export const IFACE_TYPES = [
@@ -123,6 +126,32 @@ function atoiPort(s: string): number {
   return m ? Number(BigInt.asUintN(16, BigInt(m[1] as string))) : 0;
 }
 
+/** A bridge's ofproto as data (snapshots); its datapath by type. */
+export interface BridgeRuntimeState {
+  readonly uuid: string;
+  readonly name: string;
+  readonly dpType: string;
+  readonly alloc: OfportAllocatorState;
+  readonly ports: readonly LivePort[];
+  readonly portOrder: HmapOrderState<number>;
+}
+
+/** What vswitchd holds, as data (snapshots): bridges in creation order, hash orders, datapaths, netdev-dummy's device counter. */
+export interface VswitchdState {
+  readonly bridges: readonly BridgeRuntimeState[];
+  readonly bridgeOrder: HmapOrderState<string>;
+  readonly ofprotoOrder: HmapOrderState<string>;
+  /** Open datapaths, in the order they were opened. */
+  readonly datapaths: readonly DatapathState[];
+  readonly dummyCount: number;
+  readonly datapathFeatures: readonly (readonly [string, string])[];
+}
+
+/** Where vswitchd logs: ovs-vswitchd's `bridge` log module (src/vswitchd/vlog.ts). */
+export interface VswitchdLog {
+  info(message: string): void;
+}
+
 /** One bridge's ofproto: its allocator, datapath and the interfaces it has open. */
 export class BridgeRuntime {
   readonly uuid: string;
@@ -177,6 +206,45 @@ export class Vswitchd {
    * `tnl_push_pop` "false" makes a host's datapaths kernel-like for tunnels.
    */
   readonly datapathFeatures = new Map<string, string>();
+  /** The `bridge` log module: `bridge BR: added interface IFACE on port N` (bridge.c's iface_create). */
+  log: VswitchdLog = { info: () => undefined };
+
+  save(): VswitchdState {
+    return {
+      bridges: [...this.bridges.values()].map((rt) => ({
+        uuid: rt.uuid,
+        name: rt.name,
+        dpType: rt.dpType,
+        alloc: rt.alloc.save(),
+        ports: [...rt.ports.values()].map((p) => ({ ...p })),
+        portOrder: rt.portOrder.save(),
+      })),
+      bridgeOrder: this.bridgeOrder.save(),
+      ofprotoOrder: this.ofprotoOrder.save(),
+      datapaths: [...this.datapaths.values()].map((dp) => dp.save()),
+      dummyCount: this.dummyCount,
+      datapathFeatures: [...this.datapathFeatures],
+    };
+  }
+
+  /** Takes the state `save` gave, on a vswitchd with no bridges (every bridge's datapath among `s.datapaths`). */
+  restore(s: VswitchdState): void {
+    this.datapaths.clear();
+    for (const d of s.datapaths) this.datapaths.set(d.type, Datapath.restore(d));
+    this.bridges.clear();
+    for (const b of s.bridges) {
+      const rt = new BridgeRuntime(b.uuid, b.name, b.dpType, this.datapaths.get(b.dpType) as Datapath);
+      rt.alloc.restore(b.alloc);
+      for (const p of b.ports) rt.ports.set(p.name, { ...p });
+      rt.portOrder.restore(b.portOrder);
+      this.bridges.set(b.uuid, rt);
+    }
+    this.bridgeOrder.restore(s.bridgeOrder);
+    this.ofprotoOrder.restore(s.ofprotoOrder);
+    this.dummyCount = s.dummyCount;
+    this.datapathFeatures.clear();
+    for (const [k, v] of s.datapathFeatures) this.datapathFeatures.set(k, v);
+  }
 
   private dummyMac(): string {
     const n = ++this.dummyCount;
@@ -374,6 +442,7 @@ export class Vswitchd {
               : rt.datapath.addPort(dpPortName, netdevType);
           }
           rt.ports.set(name, { name, ofport, type, mac, odpPort, dpPortName, netdevType, created: now });
+          this.log.info(`bridge ${brName}: added interface ${name} on port ${ofport}`);
           rt.portOrder.insert(ofport, hashInt(ofport, 0));
         }
       }

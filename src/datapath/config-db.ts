@@ -26,6 +26,7 @@ import type { TableName } from "./config-db-schema.js";
 import { VSWITCH_TABLES } from "./config-db-schema.js";
 import type { ColumnSchema, TableSchema } from "./config-db-types.js";
 import { Datum } from "./config-db-types.js";
+import { defineOwn } from "../flowtable/own-property.js";
 
 export type { TableName } from "./config-db-schema.js";
 
@@ -81,6 +82,18 @@ export function uuidForRow(n: number): string {
   return `${h}-0000-4000-8000-${h.padStart(12, "0")}`;
 }
 
+/** A datum as data (snapshots): its keys, and its values for a map (null for a set). */
+export interface DatumState {
+  readonly keys: readonly (string | number | boolean)[];
+  readonly values: readonly (string | number | boolean)[] | null;
+}
+
+/** A database version as data (snapshots): the uuid counter and every row of every table, columns by name. */
+export interface ConfigDbState {
+  readonly nextRow: number;
+  readonly tables: { readonly [T in TableName]?: readonly { readonly uuid: string; readonly cols: { readonly [col: string]: DatumState } }[] };
+}
+
 export interface RowChange {
   readonly table: TableName;
   readonly uuid: string;
@@ -99,6 +112,39 @@ export class ConfigDb {
   /** An empty database (no rows at all, not even Open_vSwitch). */
   static empty(): ConfigDb {
     return new ConfigDb(makeDb({ tables: IMap(TABLE_NAMES.map((t) => [t, IMap<string, Row>()] as const)) }));
+  }
+
+  /** Every row as data, tables in schema order, rows by uuid, columns in schema order. */
+  save(): ConfigDbState {
+    const tables: { [T in TableName]?: { uuid: string; cols: { [col: string]: DatumState } }[] } = {};
+    for (const t of TABLE_NAMES) {
+      const columns = tableSchema(t).columns.map((c) => c.name);
+      tables[t] = this.rows(t).map((r) => {
+        const cols: { [col: string]: DatumState } = {};
+        const names = [...columns, ...[...r.cols.keys()].filter((c) => !columns.includes(c)).sort()];
+        for (const c of names) {
+          const d = r.cols.get(c);
+          if (d !== undefined) defineOwn(cols, c, { keys: [...d.keys], values: d.values === null ? null : [...d.values] });
+        }
+        return { uuid: r.uuid, cols };
+      });
+    }
+    return { nextRow: this.state.nextRow, tables };
+  }
+
+  /** The version `save` gave (its tables and columns checked by the caller against the schema). */
+  static restore(s: ConfigDbState): ConfigDb {
+    const datum = (d: DatumState): Datum =>
+      d.values === null
+        ? d.keys.length === 0 ? Datum.EMPTY_SET : Datum.set(d.keys)
+        : d.keys.length === 0 ? Datum.EMPTY_MAP : Datum.map(d.keys.map((k, i) => [k, d.values![i]!] as const));
+    const tables = IMap<TableName, IMap<string, Row>>(
+      TABLE_NAMES.map((t) => {
+        const rows = (s.tables[t] ?? []).map((r) => [r.uuid, makeRow({ uuid: r.uuid, table: t, cols: IMap<string, Datum>(Object.entries(r.cols).map(([c, d]) => [c, datum(d)] as const)) })] as const);
+        return [t, IMap<string, Row>(rows)] as const;
+      }),
+    );
+    return new ConfigDb(makeDb({ tables, nextRow: s.nextRow }));
   }
 
   private with(state: RecordOf<DbProps>): ConfigDb {

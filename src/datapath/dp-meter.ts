@@ -83,6 +83,23 @@ interface BandState {
 }
 
 /** One datapath meter (struct dp_meter). */
+/** A datapath meter as data (snapshots): its config's bands with their buckets and counters. */
+export interface DpMeterState {
+  readonly pktps: boolean;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly used: number;
+  readonly maxDelta: number;
+  readonly bands: readonly { readonly rate: number; readonly max: number; readonly bucket: number; readonly packets: number; readonly bytes: number }[];
+}
+
+/** A datapath's meters as data (snapshots): the meters by id, the ids allocated, the pool's next free id. */
+export interface DpMetersState {
+  readonly meters: readonly (readonly [number, DpMeterState])[];
+  readonly allocated: readonly number[];
+  readonly nextFree: number;
+}
+
 export class DpMeter {
   readonly pktps: boolean;
   /** packet_in_count / byte_in_count. */
@@ -91,8 +108,8 @@ export class DpMeter {
   /** Virtual time (ms) of the last packet, or of the set. */
   private used: number;
   /** max_delta_t (ms). */
-  private readonly maxDelta: number;
-  private readonly bands: BandState[];
+  private maxDelta: number;
+  private bands: BandState[];
 
   constructor(config: DpMeterConfig, now: number) {
     this.pktps = config.pktps;
@@ -129,6 +146,20 @@ export class DpMeter {
     return "drop";
   }
 
+  save(): DpMeterState {
+    return { pktps: this.pktps, packets: this.packets, bytes: this.bytes, used: this.used, maxDelta: this.maxDelta, bands: this.bands.map((b) => ({ ...b })) };
+  }
+
+  /** The meter `save` gave. */
+  static restore(s: DpMeterState): DpMeter {
+    const m = new DpMeter({ pktps: s.pktps, bands: [] }, s.used);
+    m.maxDelta = s.maxDelta;
+    m.bands = s.bands.map((b) => ({ ...b }));
+    m.packets = s.packets;
+    m.bytes = s.bytes;
+    return m;
+  }
+
   stats(): DpMeterStats {
     return { packets: this.packets, bytes: this.bytes, bands: this.bands.map((b) => ({ packets: b.packets, bytes: b.bytes })) };
   }
@@ -163,6 +194,18 @@ export class DpMeters {
     if (config.bands.some((b) => b.type !== "drop")) return "ENODEV";
     this.byId.set(id, new DpMeter(config, now));
     return null;
+  }
+
+  save(): DpMetersState {
+    return { meters: [...this.byId].map(([id, m]) => [id, m.save()] as const), allocated: [...this.allocated], nextFree: this.nextFree };
+  }
+
+  restore(s: DpMetersState): void {
+    this.byId.clear();
+    for (const [id, m] of s.meters) this.byId.set(id, DpMeter.restore(m));
+    this.allocated.clear();
+    for (const id of s.allocated) this.allocated.add(id);
+    this.nextFree = s.nextFree;
   }
 
   /** dpif_netdev_meter_get (undefined: ENOENT). */

@@ -27,8 +27,8 @@ import { countMplsLabels, ethTypeMpls, lseAt } from "../actions/xlate/flow-mpls.
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM } from "../actions/xlate/odp-metadata.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
-import { M, readMember } from "../flowtable/flow-layout.js";
-import { formatIpv4 } from "../flowtable/field-values.js";
+import { M, readMember, tunnelDstIsSet } from "../flowtable/flow-layout.js";
+import { formatIpv4, formatIpv6 } from "../flowtable/field-values.js";
 import type { Megaflow } from "./megaflow-cache.js";
 
 const VLAN_CFI = 0x1000;
@@ -63,13 +63,14 @@ function odpFrag(nwFrag: number): number {
 }
 
 function formatVlan(tci: number, mask: number): string {
+  // format_vlan_tci: a partial mask is always `/0x%x` (`pcp=7/0x0`).
   const parts: string[] = [];
   const vid = tci & 0xfff;
   const vidMask = mask & 0xfff;
-  if (vid !== 0 || vidMask !== 0) parts.push(`vid=${vid}${vidMask === 0xfff ? "" : `/${hexAlt(vidMask)}`}`);
+  if (vid !== 0 || vidMask !== 0) parts.push(`vid=${vid}${vidMask === 0xfff ? "" : `/0x${vidMask.toString(16)}`}`);
   const pcp = (tci >>> 13) & 7;
   const pcpMask = (mask >>> 13) & 7;
-  if (pcp !== 0 || pcpMask !== 0) parts.push(`pcp=${pcp}${pcpMask === 7 ? "" : `/${hexAlt(pcpMask)}`}`);
+  if (pcp !== 0 || pcpMask !== 0) parts.push(`pcp=${pcp}${pcpMask === 7 ? "" : `/0x${pcpMask.toString(16)}`}`);
   if ((tci & VLAN_CFI) === 0) parts.push("cfi=0");
   return `vlan(${parts.join(",")})`;
 }
@@ -150,7 +151,7 @@ function masked(v: number | bigint, m: number | bigint, full: number | bigint, t
 
 /** `tunnel(...)` of a key with tunnel fields (format_odp_tun_attr, not verbose), or null. */
 function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): string | null {
-  if (num(key, M.tunDst) === 0) return null;
+  if (!tunnelDstIsSet(key)) return null;
   const parts: string[] = [];
   const id = readMember(key, M.tunId);
   const idMask = readMember(mask, M.tunId);
@@ -161,7 +162,14 @@ function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): str
   const srcMask = num(mask, M.tunSrc);
   if (srcMask !== 0) parts.push(`src=${masked(num(key, M.tunSrc), srcMask, 0xffffffff, ip)}`);
   const dstMask = num(mask, M.tunDst);
-  if (dstMask !== 0) parts.push(`dst=${masked(num(key, M.tunDst), dstMask, 0xffffffff, ip)}`);
+  if (dstMask !== 0 && num(key, M.tunDst) !== 0) parts.push(`dst=${masked(num(key, M.tunDst), dstMask, 0xffffffff, ip)}`);
+  const ip6 = (x: number | bigint): string => formatIpv6(BigInt(x));
+  const all128 = (1n << 128n) - 1n;
+  for (const [name, m] of [["ipv6_src", M.tunIpv6Src], ["ipv6_dst", M.tunIpv6Dst]] as const) {
+    const v = readMember(key, m);
+    const vm = readMember(mask, m);
+    if (v !== 0n && vm !== 0n) parts.push(`${name}=${masked(v, vm, all128, ip6)}`);
+  }
   // The TOS attribute is in the key only when non-zero (tun_key_to_attr); tnl_wc_init makes it exact.
   const tos = num(key, XM.tunTos);
   const tosMask = num(mask, XM.tunTos);
@@ -235,7 +243,7 @@ function formatUsed(used: number, now: number): string {
 /** ODP's conntrack state flags (odp_ct_state_to_string), low bit first. */
 const ODP_CT_STATE_NAMES = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"] as const;
 
-/** `ct_state(+new+trk)`, `ct_zone(0x5)`, `ct_mark(0x1/0xff)`: the conntrack attributes the megaflow matches. */
+/** `ct_state(+new+trk)`, `ct_zone(0x5)`, `ct_mark(0x1/0xff)`, `ct_label(0x1/0x1)`: the conntrack attributes the megaflow matches. */
 function formatConntrackKey(key: Uint32Array, mask: Uint32Array): string[] {
   const out: string[] = [];
   const stateMask = num(mask, M.ctState);
@@ -248,8 +256,16 @@ function formatConntrackKey(key: Uint32Array, mask: Uint32Array): string[] {
     const mk = num(mask, m);
     if (mk !== 0) out.push(`${name}(${hexAlt(num(key, m))}${mk === full ? "" : `/${hexAlt(mk)}`})`);
   }
+  // format_u128: hex without leading zeros, `/mask` unless all ones.
+  const labelMask = readMember(mask, M.ctLabel);
+  if (labelMask !== 0n) {
+    const hex = (v: bigint): string => (v === 0n ? "0" : `0x${v.toString(16)}`);
+    out.push(`ct_label(${hex(readMember(key, M.ctLabel))}${labelMask === U128_ONES ? "" : `/${hex(labelMask)}`})`);
+  }
   return out;
 }
+
+const U128_ONES = (1n << 128n) - 1n;
 
 /** One line of `dpctl/dump-flows`. */
 export function formatMegaflow(m: Megaflow, now: number, geneve = false): string {

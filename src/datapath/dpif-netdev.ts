@@ -15,7 +15,13 @@
  *    "Revalidation");
  * 2. a miss (`nMissed`) is an upcall: translation with side effects, rules
  *    credited with the packet, then the megaflow (key & mask, actions) is
- *    installed and its actions returned.
+ *    installed and its actions returned. With `hold`, the megaflow is
+ *    installed only at `release`, after the caller has executed the actions:
+ *    OVS's handle_packet_upcall executes first and installs after, so a
+ *    packet recirculated within those actions (recirc runs at once, nested)
+ *    misses again instead of hitting its own half-installed megaflow; the
+ *    recirculation ids the held actions name stay referenced meanwhile, so
+ *    an equal frozen state in the nested pass shares the id.
  * Executing the actions is the caller's step (datapath actions on bytes:
  * odp-execute.ts, whose `meter(N)` runs on `datapath.meters`, dp-meter.ts;
  * port counters: the CLI).
@@ -63,8 +69,9 @@
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import type { Datapath } from "./dpif.js";
-import type { Megaflow } from "./megaflow-cache.js";
+import type { Megaflow, MegaflowCacheState } from "./megaflow-cache.js";
 import { MegaflowCache } from "./megaflow-cache.js";
+import { formatMegaflowKey } from "./dpif-netdev-format.js";
 
 /** What translation answers the datapath. */
 export interface UpcallResult {
@@ -73,6 +80,8 @@ export interface UpcallResult {
   readonly mask: Uint32Array;
   /** Every packet must go to userspace (packet-ins, slow actions). */
   readonly slowPath: boolean;
+  /** What the upcalled packet itself executes, when not `actions` (a slow-path flow installs `userspace(...slow_path(...))`). */
+  readonly packetActions?: readonly OdpAction[];
 }
 
 /** The ofproto side of a datapath (upcall.ts implements it over bridges). */
@@ -120,6 +129,47 @@ function covers(installed: Uint32Array, needed: Uint32Array): boolean {
   return true;
 }
 
+/**
+ * Where a datapath logs: ovs-vswitchd's `dpif_netdev` log module
+ * (src/vswitchd/vlog.ts). Nothing is formatted unless `dbg` is on.
+ */
+export interface DpifLog {
+  readonly dbg: boolean;
+  debug(message: string): void;
+}
+
+const SILENT: DpifLog = { dbg: false, debug: () => undefined };
+
+/** OVS's odp_format_ufid: a megaflow's ufid as `ufid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (ovsim's: its insertion number). */
+function formatUfid(seq: number, mega: boolean): string {
+  const hex = (seq >>> 0).toString(16).padStart(8, "0");
+  return `${mega ? "mega_" : ""}ufid:${hex}-0000-0000-0000-${mega ? "0001" : "0000"}00000000`;
+}
+
+/** An upcall's megaflow waiting to be installed (`receive` with `hold`). */
+interface HeldInstall {
+  readonly key: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly actions: readonly OdpAction[];
+  readonly slowPath: boolean;
+  /** The generation the upcall translated at. */
+  readonly translatedAt: number;
+}
+
+/** A datapath's megaflow side as data (snapshots): the cache, limits, and where revalidation stands. */
+export interface DpifNetdevState {
+  readonly cache: MegaflowCacheState;
+  readonly cacheEnabled: boolean;
+  readonly maxIdle: number;
+  readonly configuredFlowLimit: number;
+  readonly flowLimit: number;
+  readonly nFlowLimitHit: number;
+  readonly validGen: number;
+  readonly seenStale: boolean;
+  /** The seq of each megaflow hit since its stats were last pushed, in push order. */
+  readonly dirty: readonly number[];
+}
+
 export class DpifNetdev {
   readonly datapath: Datapath;
   readonly upcall: DpifUpcall;
@@ -139,6 +189,10 @@ export class DpifNetdev {
   private seenStale = false;
   /** Megaflows hit since their stats were last pushed. */
   private dirty: Megaflow[] = [];
+  /** Upcalls of `receive(..., hold)` whose megaflows wait for `release`, in upcall order. */
+  private held: HeldInstall[] = [];
+  /** The `dpif_netdev` log module (`flow_add:` / `flow_mod:` at DBG, as log_netdev_flow_change). */
+  log: DpifLog = SILENT;
 
   constructor(datapath: Datapath, upcall: DpifUpcall, configuredFlowLimit: number = DEFAULT_FLOW_LIMIT) {
     this.datapath = datapath;
@@ -152,7 +206,7 @@ export class DpifNetdev {
    * A packet with datapath key `key` (DP_KEY_WORDS words, in_port = datapath
    * port) and `bytes` bytes arrives: returns the datapath actions to execute.
    */
-  receive(key: Uint32Array, bytes: number, now: number): readonly OdpAction[] {
+  receive(key: Uint32Array, bytes: number, now: number, hold = false): readonly OdpAction[] {
     const gen = this.upcall.generation();
     if (gen !== this.validGen) this.seenStale = true;
     const m = this.cacheEnabled ? this.lookupValid(key, gen, now) : null;
@@ -173,15 +227,31 @@ export class DpifNetdev {
     const r = this.upcall.upcall(key, bytes, now);
     if (r === null) return NO_ACTIONS;
     if (this.cacheEnabled) {
-      // A miss must not install over a megaflow that pushing stats just made cover the key.
-      if (this.cache.size >= this.flowLimit) this.nFlowLimitHit++;
-      else if (this.cache.lookup(key) === null) {
-        // Translated at `gen`: its own side effects (a learn) leave it to be revalidated.
-        this.cache.insert(key, r.mask, r.actions, r.slowPath, now).validGen = translatedAt;
-        this.refs(r.actions, 1);
-      }
+      this.refs(r.actions, 1);
+      const install: HeldInstall = { key, mask: r.mask, actions: r.actions, slowPath: r.slowPath, translatedAt };
+      if (hold) this.held.push(install);
+      else this.install(install, now);
     }
-    return r.actions;
+    return r.packetActions ?? r.actions;
+  }
+
+  /** Installs the megaflows of the upcalls `receive` held, the last upcall's first (as OVS's nested upcalls return). */
+  release(now: number): void {
+    while (this.held.length > 0) this.install(this.held.pop() as HeldInstall, now);
+  }
+
+  /** Installs an upcall's megaflow (its actions' recirculation ids already referenced), unless the limit or an equal megaflow is in the way. */
+  private install(h: HeldInstall, now: number): void {
+    // A miss must not install over a megaflow that pushing stats (or a nested upcall) just made cover the key.
+    if (this.cache.size >= this.flowLimit) this.nFlowLimitHit++;
+    else if (this.cache.lookup(h.key) === null) {
+      // Translated at `translatedAt`: its own side effects (a learn) leave it to be revalidated.
+      const m = this.cache.insert(h.key, h.mask, h.actions, h.slowPath, now);
+      m.validGen = h.translatedAt;
+      if (this.log.dbg) this.logFlowChange(m, null);
+      return;
+    }
+    this.refs(h.actions, -1);
   }
 
   /**
@@ -203,6 +273,41 @@ export class DpifNetdev {
     }
     this.revalidateChanged(now);
     return this.cache.lookup(key);
+  }
+
+  /** Whether megaflows wait for `release` (a packet is being executed): no snapshot then. */
+  get installsHeld(): boolean {
+    return this.held.length > 0;
+  }
+
+  save(): DpifNetdevState {
+    return {
+      cache: this.cache.save(),
+      cacheEnabled: this.cacheEnabled,
+      maxIdle: this.maxIdle,
+      configuredFlowLimit: this.configuredFlowLimit,
+      flowLimit: this.flowLimit,
+      nFlowLimitHit: this.nFlowLimitHit,
+      validGen: this.validGen,
+      seenStale: this.seenStale,
+      dirty: this.dirty.map((m) => m.seq),
+    };
+  }
+
+  /**
+   * Takes the state `save` gave, on a datapath with no megaflows; the recirculation ids
+   * its megaflows hold are restored with them (RecircIds), not taken again here.
+   */
+  restore(s: DpifNetdevState): void {
+    const bySeq = this.cache.restore(s.cache);
+    this.cacheEnabled = s.cacheEnabled;
+    this.maxIdle = s.maxIdle;
+    this.configuredFlowLimit = s.configuredFlowLimit;
+    this.flowLimit = s.flowLimit;
+    this.nFlowLimitHit = s.nFlowLimitHit;
+    this.validGen = s.validGen;
+    this.seenStale = s.seenStale;
+    this.dirty = s.dirty.flatMap((seq) => bySeq.get(seq) ?? []);
   }
 
   /** Pushes the stats of every megaflow hit since its last push (revalidating those). */
@@ -294,10 +399,19 @@ export class DpifNetdev {
     if (r.slowPath !== m.slowPath || formatOdpActions(r.actions) !== formatOdpActions(m.actions)) {
       this.refs(r.actions, 1);
       this.refs(m.actions, -1);
+      const old = m.actions;
       m.actions = r.actions;
       m.slowPath = r.slowPath;
+      if (this.log.dbg) this.logFlowChange(m, old);
     }
     return true;
+  }
+
+  /** log_netdev_flow_change: `flow_add: ufid:... mega_ufid:... KEY, actions:...`, or `flow_mod:` with the old actions. */
+  private logFlowChange(m: Megaflow, oldActions: readonly OdpAction[] | null): void {
+    const head = `${oldActions === null ? "flow_add" : "flow_mod"}: ${formatUfid(m.seq, false)} ${formatUfid(m.seq, true)}`;
+    const old = oldActions === null ? "" : `, old_actions:${formatOdpActions(oldActions)}`;
+    this.log.debug(`${head} ${formatMegaflowKey(m.flow, m.subtable.mask)}${old}, actions:${formatOdpActions(m.actions)}`);
   }
 
   private delete(m: Megaflow): void {

@@ -30,7 +30,9 @@
  * from it, and executing `meter(N)` runs meter N there.
  */
 import { Conntrack } from "./conntrack/conntrack.js";
+import type { ConntrackState } from "./conntrack/conntrack.js";
 import { DpMeters } from "./dp-meter.js";
+import type { DpMetersState } from "./dp-meter.js";
 
 /** OVS's ODPP_NONE. */
 const ODPP_NONE = 0xffffffff;
@@ -94,6 +96,20 @@ export interface DatapathPort {
   readonly type: string;
 }
 
+/** A datapath as data (snapshots): its ports, tunnel vports' users, counters, features, meters and connections. */
+export interface DatapathState {
+  readonly type: string;
+  readonly ports: readonly DatapathPort[];
+  readonly vportUsers: readonly (readonly [string, number])[];
+  readonly nHit: number;
+  readonly nMissed: number;
+  readonly runTimeFeatures: readonly (readonly [string, string])[];
+  readonly meters: DpMetersState;
+  readonly conntrack: ConntrackState;
+  /** Each tunnel vport's next ERSPAN GRE sequence number, by datapath port. */
+  readonly greSeqnos: readonly (readonly [number, number])[];
+}
+
 export class Datapath {
   /** "dummy", "system" or "netdev". */
   readonly type: string;
@@ -106,6 +122,8 @@ export class Datapath {
   readonly meters = new DpMeters();
   /** The datapath's connection tracker (dpif-netdev has one per datapath: `ct(...)` runs here). */
   readonly conntrack = new Conntrack();
+  /** The GRE sequence number each tunnel vport (by datapath port) puts on its next ERSPAN packet (its netdev's gre_seqno). */
+  readonly greSeqnos = new Map<number, number>();
   /**
    * Run-time values of the datapath's features set by `dpif/set-dp-features` (ofproto-dpif's
    * rt_support), by feature name ("tnl_push_pop" -> "false"); a feature not here has its
@@ -130,6 +148,21 @@ export class Datapath {
    */
   get tnlPushPop(): boolean {
     return this.runTimeFeatures.get("tnl_push_pop") !== "false";
+  }
+
+  /** Whether the datapath has the check_pkt_len action (feature `check_pkt_len`, true as probed). */
+  get checkPktLen(): boolean {
+    return this.runTimeFeatures.get("check_pkt_len") !== "false";
+  }
+
+  /** Whether the datapath has the clone action (feature `clone`, true as probed). */
+  get cloneAction(): boolean {
+    return this.runTimeFeatures.get("clone") !== "false";
+  }
+
+  /** How deep the datapath nests sample actions (feature `sample_nesting`, 10 as probed). */
+  get sampleNesting(): number {
+    return Number(this.runTimeFeatures.get("sample_nesting") ?? "10");
   }
 
   /** The dummy datapaths number ports after their names; the netdev one does not. */
@@ -177,6 +210,16 @@ export class Datapath {
     return this.addPort(vport, type);
   }
 
+  /** The tunnel vports and how many tunnel ports use each, in the order of their first use. */
+  tunnelVports(): Array<{ readonly port: DatapathPort; readonly users: number }> {
+    const out: Array<{ readonly port: DatapathPort; readonly users: number }> = [];
+    for (const [name, users] of this.vportUsers) {
+      const port = this.byName.get(name);
+      if (port !== undefined) out.push({ port, users });
+    }
+    return out;
+  }
+
   /** A tunnel port stops using `vport`; the vport goes with its last user. */
   detachTunnel(vport: string): void {
     const n = (this.vportUsers.get(vport) ?? 0) - 1;
@@ -186,6 +229,36 @@ export class Datapath {
     }
     this.vportUsers.delete(vport);
     this.removePort(vport);
+  }
+
+  save(): DatapathState {
+    return {
+      type: this.type,
+      ports: this.ports().map((p) => ({ name: p.name, odpPort: p.odpPort, type: p.type })),
+      vportUsers: [...this.vportUsers],
+      nHit: this.nHit,
+      nMissed: this.nMissed,
+      runTimeFeatures: [...this.runTimeFeatures],
+      meters: this.meters.save(),
+      conntrack: this.conntrack.save(),
+      greSeqnos: [...this.greSeqnos],
+    };
+  }
+
+  /** The datapath `save` gave. */
+  static restore(s: DatapathState): Datapath {
+    const dp = new Datapath(s.type);
+    dp.byName.clear();
+    dp.byNumber.clear();
+    for (const p of s.ports) dp.insert({ name: p.name, odpPort: p.odpPort, type: p.type });
+    for (const [vport, n] of s.vportUsers) dp.vportUsers.set(vport, n);
+    dp.nHit = s.nHit;
+    dp.nMissed = s.nMissed;
+    for (const [k, v] of s.runTimeFeatures) dp.runTimeFeatures.set(k, v);
+    dp.meters.restore(s.meters);
+    dp.conntrack.restore(s.conntrack);
+    for (const [port, seq] of s.greSeqnos) dp.greSeqnos.set(port, seq);
+    return dp;
   }
 
   private insert(p: DatapathPort): void {

@@ -97,6 +97,18 @@ export class Endpoint {
   /** `ping` sends its ARP request again halfway through the timeout when unanswered (off: one request, as the recorded outputs have it). */
   arpRetransmit = false;
 
+  /** The ping state a snapshot keeps (src/sim/snapshot.ts): the next ICMP ident and the replies seen ("ident/seq" → µs). */
+  pingState(): { readonly nextIdent: number; readonly replies: readonly (readonly [string, number])[] } {
+    return { nextIdent: this.nextIdent, replies: [...this.replies] };
+  }
+
+  /** Puts back what `pingState` returned. */
+  restorePingState(s: { readonly nextIdent: number; readonly replies: readonly (readonly [string, number])[] }): void {
+    this.nextIdent = s.nextIdent;
+    this.replies.clear();
+    for (const [k, at] of s.replies) this.replies.set(k, at);
+  }
+
   constructor(name: string, mac: number, ip: number, loop: EventLoop, transmit: (bytes: Uint8Array) => void) {
     this.name = name;
     this.mac = mac;

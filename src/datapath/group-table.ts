@@ -7,6 +7,10 @@
  * above OFPG_MAX is OFPGMFC_INVALID_GROUP; MODIFY of a missing id is
  * OFPGMFC_UNKNOWN_GROUP (ADD_OR_MOD adds it); a modify may change the type;
  * DELETE of a missing id is no error, `group_id=all` deletes every group.
+ * INSERT_BUCKET / REMOVE_BUCKET (OpenFlow 1.5, Nicira) rebuild the group
+ * with its own type and properties: buckets go first, last or after a
+ * given bucket id (OFPGMFC_UNKNOWN_BUCKET if it is missing, an id used
+ * twice is OFPGMFC_BUCKET_EXISTS); the first, last, all or one bucket goes.
  * OVS accepts buckets naming missing groups and groups naming themselves
  * (no chaining or loop check at group_mod time: translation's depth limit
  * bounds a loop). Deleting a group deletes the flows that output to it
@@ -22,7 +26,7 @@
  * extension) carry the ids given (or the same numbering when none is).
  */
 import type { GroupBucket, GroupMod, GroupProps, GroupType } from "../actions/group-types.js";
-import { OFPG_ALL, OFPG_MAX } from "../actions/group-types.js";
+import { BUCKET_ALL, BUCKET_FIRST, BUCKET_LAST, BUCKET_MAX, OFPG_ALL, OFPG_MAX } from "../actions/group-types.js";
 
 export interface BucketStats {
   packets: number;
@@ -73,6 +77,35 @@ export class GroupModError extends Error {
   }
 }
 
+/**
+ * copy_buckets_for_insert_bucket: the new buckets go first, last, or after
+ * the bucket with id `at` (which must exist: OFPGMFC_UNKNOWN_BUCKET); an id
+ * used twice is OFPGMFC_BUCKET_EXISTS.
+ */
+function insertBuckets(old: readonly GroupBucket[], added: readonly GroupBucket[], at: number): GroupBucket[] {
+  if (at <= BUCKET_MAX && !old.some((b) => b.bucketId === at)) throw new GroupModError("OFPGMFC_UNKNOWN_BUCKET");
+  const ids = new Set<number>();
+  for (const b of [...added, ...old]) {
+    if (ids.has(b.bucketId)) throw new GroupModError("OFPGMFC_BUCKET_EXISTS");
+    ids.add(b.bucketId);
+  }
+  if (at === BUCKET_LAST) return [...old, ...added];
+  if (at <= BUCKET_MAX) {
+    const i = old.findIndex((b) => b.bucketId === at);
+    return [...old.slice(0, i + 1), ...added, ...old.slice(i + 1)];
+  }
+  return [...added, ...old];
+}
+
+/** copy_buckets_for_remove_bucket: every bucket, the first, the last, or the one with id `at` (OFPGMFC_UNKNOWN_BUCKET if none). */
+function removeBuckets(old: readonly GroupBucket[], at: number): GroupBucket[] {
+  if (at === BUCKET_ALL) return [];
+  if (at === BUCKET_FIRST) return old.slice(1);
+  if (at === BUCKET_LAST) return old.slice(0, -1);
+  if (!old.some((b) => b.bucketId === at)) throw new GroupModError("OFPGMFC_UNKNOWN_BUCKET");
+  return old.filter((b) => b.bucketId !== at);
+}
+
 export class GroupTable {
   /** Groups in creation order. */
   private list: Group[] = [];
@@ -89,6 +122,12 @@ export class GroupTable {
   /** Every group in OVS's dump order. */
   groups(): Group[] {
     return [...this.list];
+  }
+
+  /** Replaces every group with `groups`, in dump order (a snapshot restores them). */
+  restore(groups: readonly Group[]): void {
+    this.list = [...groups];
+    this.byId = new Map(groups.map((g) => [g.groupId, g]));
   }
 
   /**
@@ -114,12 +153,25 @@ export class GroupTable {
           return [];
         }
         // A modified group keeps its creation time but not its counters (OVS builds a new ofgroup).
-        const g = new Group(gm, old.created);
-        this.list[this.list.indexOf(old)] = g;
-        this.byId.set(g.groupId, g);
+        this.replace(old, new Group(gm, old.created));
+        return [];
+      }
+      case "insert_bucket":
+      case "remove_bucket": {
+        const old = this.byId.get(gm.groupId);
+        if (old === undefined) throw new GroupModError("OFPGMFC_UNKNOWN_GROUP");
+        const at = gm.commandBucketId ?? BUCKET_ALL;
+        const buckets = gm.command === "insert_bucket" ? insertBuckets(old.buckets, gm.buckets, at) : removeBuckets(old.buckets, at);
+        // The type and properties stay the group's own (EXT-570), as in modify_group_start.
+        this.replace(old, new Group({ ...gm, type: old.type, props: old.props, buckets }, old.created));
         return [];
       }
     }
+  }
+
+  private replace(old: Group, g: Group): void {
+    this.list[this.list.indexOf(old)] = g;
+    this.byId.set(g.groupId, g);
   }
 
   private insert(g: Group): void {

@@ -54,6 +54,19 @@ export function normalizeAgingTime(s: number): number {
   return s < MIN_AGING_S ? MIN_AGING_S : s > MAX_AGING_S ? MAX_AGING_S : s;
 }
 
+/** A MAC table as data (snapshots): entries oldest first (eviction order), counters, version, settings. */
+export interface MacTableState {
+  readonly idleTime: number;
+  readonly maxEntries: number;
+  readonly floodVlans: readonly number[];
+  readonly totalLearned: number;
+  readonly totalExpired: number;
+  readonly totalEvicted: number;
+  readonly totalMoved: number;
+  readonly version: number;
+  readonly entries: readonly MacEntry[];
+}
+
 export class MacLearningTable {
   idleTime = MAC_DEFAULT_AGING_S;
   maxEntries = MAC_DEFAULT_MAX_ENTRIES;
@@ -87,6 +100,33 @@ export class MacLearningTable {
 
   setMaxEntries(n: number): void {
     this.maxEntries = Math.max(10, n);
+  }
+
+  save(): MacTableState {
+    return {
+      idleTime: this.idleTime,
+      maxEntries: this.maxEntries,
+      floodVlans: [...this.floodVlans],
+      totalLearned: this.totalLearned,
+      totalExpired: this.totalExpired,
+      totalEvicted: this.totalEvicted,
+      totalMoved: this.totalMoved,
+      version: this.version,
+      entries: [...this.entries.values()].map((e) => ({ ...e })),
+    };
+  }
+
+  restore(s: MacTableState): void {
+    this.idleTime = s.idleTime;
+    this.maxEntries = s.maxEntries;
+    this.floodVlans = new Set(s.floodVlans);
+    this.totalLearned = s.totalLearned;
+    this.totalExpired = s.totalExpired;
+    this.totalEvicted = s.totalEvicted;
+    this.totalMoved = s.totalMoved;
+    this.version = s.version;
+    this.entries.clear();
+    for (const e of s.entries) this.entries.set(keyOf(e.mac, e.vlan), { ...e });
   }
 
   /** The port (MAC, VLAN) was last seen on, or null. */

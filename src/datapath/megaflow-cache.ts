@@ -132,6 +132,31 @@ function maskId(mask: Uint32Array): string {
   return s;
 }
 
+/** A megaflow as data (snapshots): its subtable (an index into the cache's), the upcall's key, actions, stats and times. */
+export interface MegaflowState {
+  readonly subtable: number;
+  readonly flow: Uint32Array;
+  readonly actions: readonly OdpAction[];
+  readonly slowPath: boolean;
+  readonly seq: number;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly used: number;
+  readonly created: number;
+  readonly pushedPackets: number;
+  readonly pushedBytes: number;
+  readonly dirty: boolean;
+  readonly validGen: number;
+}
+
+/** A megaflow cache as data (snapshots): subtables in rank order with their hits, the counters, the megaflows by seq. */
+export interface MegaflowCacheState {
+  readonly subtables: readonly { readonly mask: Uint32Array; readonly hits: number }[];
+  readonly lookups: number;
+  readonly seq: number;
+  readonly flows: readonly MegaflowState[];
+}
+
 export class MegaflowCache {
   /** Subtables in rank order. */
   private ranked: MegaflowSubtable[] = [];
@@ -197,6 +222,60 @@ export class MegaflowCache {
     const out: Megaflow[] = [];
     for (const st of this.ranked) for (const m of st.table) out.push(m);
     return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  save(): MegaflowCacheState {
+    const index = new Map(this.ranked.map((st, i) => [st, i]));
+    return {
+      subtables: this.ranked.map((st) => ({ mask: st.mask.slice(), hits: st.hits })),
+      lookups: this.lookups,
+      seq: this.seq,
+      flows: this.flows().map((m) => ({
+        subtable: index.get(m.subtable) as number,
+        flow: m.flow.slice(),
+        actions: m.actions,
+        slowPath: m.slowPath,
+        seq: m.seq,
+        packets: m.packets,
+        bytes: m.bytes,
+        used: m.used,
+        created: m.created,
+        pushedPackets: m.pushedPackets,
+        pushedBytes: m.pushedBytes,
+        dirty: m.dirty,
+        validGen: m.validGen,
+      })),
+    };
+  }
+
+  /** Takes the state `save` gave, on an empty cache; returns the megaflows by seq. */
+  restore(s: MegaflowCacheState): Map<number, Megaflow> {
+    this.ranked = s.subtables.map((t) => {
+      const st = new MegaflowSubtable(t.mask.slice(), maskId(t.mask));
+      st.hits = t.hits;
+      this.byMask.set(st.id, st);
+      return st;
+    });
+    const bySeq = new Map<number, Megaflow>();
+    for (const f of s.flows) {
+      const st = this.ranked[f.subtable] as MegaflowSubtable;
+      const key = new Uint32Array(DP_KEY_WORDS);
+      for (let w = 0; w < DP_KEY_WORDS; w++) key[w] = ((f.flow[w] ?? 0) & (st.mask[w] ?? 0)) >>> 0;
+      const m = new Megaflow(st, key, st.hashOf(key), f.flow.slice(0, DP_KEY_WORDS), f.actions, f.slowPath, f.seq, f.created);
+      m.packets = f.packets;
+      m.bytes = f.bytes;
+      m.used = f.used;
+      m.pushedPackets = f.pushedPackets;
+      m.pushedBytes = f.pushedBytes;
+      m.dirty = f.dirty;
+      m.validGen = f.validGen;
+      st.table.insert(m);
+      this.count++;
+      bySeq.set(m.seq, m);
+    }
+    this.lookups = s.lookups;
+    this.seq = s.seq;
+    return bySeq;
   }
 
   clear(): void {

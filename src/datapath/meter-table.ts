@@ -30,6 +30,7 @@ import { hashInt } from "../flowtable/hash.js";
 import type { DpMeterSetError, DpMeterStats } from "./dp-meter.js";
 import { DpMeters, MAX_BANDS } from "./dp-meter.js";
 import { HmapOrder } from "../flowtable/hmap-order.js";
+import type { HmapOrderState } from "../flowtable/hmap-order.js";
 
 export { MAX_BANDS, MAX_METERS } from "./dp-meter.js";
 export type { MeterVerdict } from "./dp-meter.js";
@@ -125,6 +126,21 @@ export class MeterModError extends Error {
   }
 }
 
+/** An OpenFlow meter as data (snapshots); its counters are its datapath meter's. */
+export interface MeterState {
+  readonly meterId: number;
+  readonly flags: MeterFlags;
+  readonly bands: readonly MeterBand[];
+  readonly dpId: number;
+  readonly created: number;
+}
+
+/** A bridge's meters as data (snapshots): each meter, and the hash order dump-meters lists them in. */
+export interface MeterTableState {
+  readonly meters: readonly MeterState[];
+  readonly order: HmapOrderState<number>;
+}
+
 export class MeterTable {
   /** The datapath's meters (the bridge's datapath; a bridge of its own by default). */
   readonly datapath: DpMeters;
@@ -146,6 +162,20 @@ export class MeterTable {
   /** Every meter in OVS's dump order. */
   meters(): Meter[] {
     return this.order.values().map((id) => this.byId.get(id)!);
+  }
+
+  save(): MeterTableState {
+    const meters = [...this.byId.values()].map((m) => ({ meterId: m.meterId, flags: { ...m.flags }, bands: m.bands.map((b) => ({ ...b })), dpId: m.dpId, created: m.created }));
+    return { meters, order: this.order.save() };
+  }
+
+  /** Takes the state `save` gave (the datapath's meters are restored with the datapath). */
+  restore(s: MeterTableState): void {
+    this.byId.clear();
+    for (const m of s.meters) {
+      this.byId.set(m.meterId, new Meter({ command: "add", meterId: m.meterId, flags: m.flags, bands: m.bands }, m.dpId, m.created, this.datapath));
+    }
+    this.order.restore(s.order);
   }
 
   /** Applies a meter_mod; returns the ids of deleted meters (their flows must go). Throws MeterModError. */

@@ -22,9 +22,10 @@
  * caller to hand to ovs-vswitchd), ct and ct_clear when the caller gives a
  * connection tracker (`OdpExecuteEnv.conntrack`, src/datapath/conntrack: the
  * packet's ct metadata is updated and, with nat, its bytes rewritten; a
- * recirculation then carries ct_state, ct_zone and ct_mark in its metadata
- * and the whole ct metadata on its packet). Every other action (sample,
- * check_pkt_len; ct and ct_clear without a tracker) is left to a later step
+ * recirculation then carries ct_state, ct_zone, ct_mark and ct_label in its metadata
+ * and the whole ct metadata on its packet), check_pkt_len (the branch for
+ * the packet's length, run as a clone). Every other action (sample; ct and
+ * ct_clear without a tracker) is left to a later step
  * and reported in `unhandled`, the packet going on unchanged, so a caller
  * can tell.
  *
@@ -37,17 +38,17 @@
  * odpExecute, which copies before editing.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
-import type { OdpTnlPushAction } from "../actions/xlate/odp-tnl-push.js";
+import type { OdpTnlPushAction, TnlErspanHeader } from "../actions/xlate/odp-tnl-push.js";
 import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
 import type { OdpUserspaceAction } from "../actions/xlate/odp-userspace.js";
 import { tnlHeaderLength } from "../actions/xlate/odp-tnl-push.js";
 import { odpExecuteSet, withMetadata } from "./odp-execute-set.js";
 import { tnlPop } from "./odp-tnl-pop.js";
 import { XLATE_FLOW_WORDS } from "../actions/xlate/odp-metadata.js";
-import { dpHash } from "./dp-hash.js";
+import { dpHash, flowHash5Tuple } from "./dp-hash.js";
 import type { DpMeters } from "./dp-meter.js";
 import { extractFlow } from "./packet/extract.js";
-import { csum, csumContinue, csumFinish, pseudoHeaderV4 } from "./packet/csum.js";
+import { csum, csumContinue, csumFinish, pseudoHeaderV4, pseudoHeaderV6 } from "./packet/csum.js";
 import { Packet } from "./packet/packet.js";
 import type { Conntrack } from "./conntrack/conntrack.js";
 import { writeCtFlowFields } from "./conntrack/ct-metadata.js";
@@ -73,8 +74,8 @@ export interface OdpRecirculation {
   readonly packet: Packet;
   /**
    * A flow key holding tun_id, tun_src, tun_dst, tun_flags; after `recirc`,
-   * also the packet's ct_state, ct_zone and ct_mark (its ct_label and
-   * original tuple are on `packet`).
+   * also the packet's ct_state, ct_zone, ct_mark and ct_label (its
+   * original tuple is on `packet`).
    */
   readonly metadata: Uint32Array;
   /** recirc(N): the recirculation id (absent or 0 after tnl_pop). */
@@ -90,6 +91,8 @@ export interface OdpExecuteEnv {
   readonly meters: DpMeters;
   readonly now: number;
   readonly conntrack?: Conntrack;
+  /** Each tunnel vport's next GRE sequence number (ERSPAN), by datapath port; without it every packet carries 0. */
+  readonly greSeqnos?: Map<number, number>;
 }
 
 /** A packet a `userspace(...)` action sends up to ovs-vswitchd, as the actions before it made it. */
@@ -132,17 +135,30 @@ function copy(p: Packet, extraFront = 0): Packet {
   return withMetadata(p, new Packet(out));
 }
 
-/** Ephemeral source port of the outer UDP header (netdev_tnl_get_src_port: hash into 32768..61000). */
+const IPPROTO_UDP = 17;
+
+/** OVS's tnl_udp_port_min / tnl_udp_port_max: the outer UDP source port range. */
+const TNL_UDP_PORT_MIN = 32768;
+const TNL_UDP_PORT_MAX = 61000;
+
+/**
+ * The outer UDP source port (netdev_tnl_get_src_port): the packet's RSS hash scaled into
+ * 32768..61000. A dummy port gives no RSS hash, so dpif-netdev's is miniflow_hash_5tuple of the
+ * packet; here of the packet as it is at the push (OVS keeps the hash of the packet as it
+ * entered, which differs only after a set(...) of its addresses or ports).
+ */
 function srcPort(inner: Packet): number {
-  let h = 0x811c9dc5;
-  const n = Math.min(inner.size, 34);
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ (inner.bytes[i] ?? 0), 0x01000193);
-  const range = 61000 - 32768;
-  return 32768 + (((h >>> 0) % range) | 0);
+  const flow = new Uint32Array(XLATE_FLOW_WORDS);
+  extractFlow(inner, 0, flow);
+  const hash = flowHash5Tuple(flow, 0);
+  return Math.floor((hash * (TNL_UDP_PORT_MAX - TNL_UDP_PORT_MIN)) / 0x100000000) + TNL_UDP_PORT_MIN;
 }
 
-/** The outer header bytes of `a` in front of `p` (netdev_tnl_push_*_header). */
-export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
+/**
+ * The outer header bytes of `a` in front of `p` (netdev_tnl_push_*_header); the UDP source
+ * port hashes `rss` (the packet before a trunc: its RSS hash was taken whole).
+ */
+export function tnlPush(p: Packet, a: OdpTnlPushAction, rss: Packet = p, seq = 0): Packet {
   const hl = tnlHeaderLength(a);
   const out = copy(p, hl);
   const b = out.bytes;
@@ -163,7 +179,14 @@ export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
     put16(b, 24, csum(b, 14, 20));
     l4 = 34;
   } else {
-    return out; // IPv6 underlays are not built yet; the caller sees the bare copy
+    // netdev_tnl_ip_build_header's IPv6 header: version 6, the TOS as traffic class, flow label 0.
+    put32(b, 14, ((6 << 28) | ((a.ip.tclass & 0xff) << 20)) >>> 0);
+    put16(b, 18, out.size - 54);
+    b[20] = a.ip.proto;
+    b[21] = a.ip.hlimit;
+    putIpv6(b, 22, a.ip.src);
+    putIpv6(b, 38, a.ip.dst);
+    l4 = 54;
   }
   const e = a.encap;
   if (e.type === "gre") {
@@ -180,7 +203,11 @@ export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
     if (e.csum !== null) put16(b, l4 + 4, csum(b, l4, out.size - l4));
     return out;
   }
-  put16(b, l4, e.udp.src !== 0 ? e.udp.src : srcPort(p));
+  if (e.type === "erspan") {
+    pushErspan(b, l4, e, seq);
+    return out;
+  }
+  put16(b, l4, e.udp.src !== 0 ? e.udp.src : srcPort(rss));
   put16(b, l4 + 2, e.udp.dst);
   put16(b, l4 + 4, out.size - l4);
   put16(b, l4 + 6, 0);
@@ -195,10 +222,49 @@ export function tnlPush(p: Packet, a: OdpTnlPushAction): Packet {
   }
   // netdev_tnl_push_udp_header: a header asking for a checksum (csum 0xffff) gets the real one.
   if (e.udp.csum !== 0) {
-    const c = csumFinish(csumContinue(pseudoHeaderV4(b, 14), b, l4, out.size - l4));
+    const pseudo = a.ip.version === 4 ? pseudoHeaderV4(b, 14) : pseudoHeaderV6(b, 14, IPPROTO_UDP, out.size - l4);
+    const c = csumFinish(csumContinue(pseudo, b, l4, out.size - l4));
     put16(b, l4 + 6, c === 0 ? 0xffff : c);
   }
   return out;
+}
+
+/** netdev_erspan_push_header's atomic_count_inc(&gre_seqno): the vport's number for this packet, then one more. */
+function nextGreSeqno(env: OdpExecuteEnv | undefined, a: OdpTnlPushAction): number {
+  if (a.encap.type !== "erspan" || env?.greSeqnos === undefined) return 0;
+  const seq = env.greSeqnos.get(a.tnlPort) ?? 0;
+  env.greSeqnos.set(a.tnlPort, (seq + 1) >>> 0);
+  return seq;
+}
+
+/** GRE's sequence-number flag and ERSPAN's ethertypes (version 1, type II; version 2, type III). */
+const GRE_SEQ = 0x1000;
+const ETH_TYPE_ERSPAN1 = 0x88be;
+const ETH_TYPE_ERSPAN2 = 0x22eb;
+
+/**
+ * The GRE and ERSPAN headers at `o` (netdev_erspan_build_header + push_header): GRE with
+ * sequence number `seq` (the vport's count of ERSPAN packets, from 0), then version,
+ * session id and the index (v1) or timestamp, hardware id and direction (v2). The v2 timestamp
+ * is OVS's wall clock in 100 us units; ovsim writes 0 (its clock is virtual).
+ */
+function pushErspan(b: Uint8Array, o: number, e: TnlErspanHeader, seq: number): void {
+  put16(b, o, GRE_SEQ);
+  put16(b, o + 2, e.ver === 1 ? ETH_TYPE_ERSPAN1 : ETH_TYPE_ERSPAN2);
+  put32(b, o + 4, seq >>> 0);
+  put16(b, o + 8, (e.ver << 12) & 0xf000);
+  put16(b, o + 10, e.sid & 0x3ff);
+  if (e.ver === 1) {
+    put32(b, o + 12, e.idx & 0xfffff);
+    return;
+  }
+  put32(b, o + 12, 0);
+  put16(b, o + 16, 0);
+  put16(b, o + 18, ((e.hwid & 0x3f) << 4) | ((e.dir & 1) << 3));
+}
+
+function putIpv6(b: Uint8Array, i: number, v: bigint): void {
+  for (let k = 0; k < 4; k++) put32(b, i + 4 * k, Number((v >> BigInt(96 - 32 * k)) & 0xffffffffn) >>> 0);
 }
 
 function pushVlan(p: Packet, tpid: number, tci: number): Packet {
@@ -319,8 +385,15 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         break;
       case "tnl_push":
         // The underlay bridge's actions (outputs) follow in the list; tnl_push itself sends nothing.
-        pkt = tnlPush(pkt, a);
+        // dpif-netdev applies a pending trunc first; netdev_push_header then starts the packet's
+        // metadata afresh from the output device (pkt_metadata_init): a recirc(0) after it
+        // enters there, without mark, tunnel or conntrack state.
+        q = tnlPush(trunc >= 0 && trunc < pkt.size ? share(pkt, trunc) : pkt, a, pkt, nextGreSeqno(env, a));
+        pkt = new Packet(q.bytes, q.size);
+        inPort = a.outPort;
+        tunnel = null;
         owned = true;
+        trunc = -1;
         break;
       case "tnl_pop": {
         // A copy is decapsulated; actions after it (if any) go on with the packet, as OVS's clone when not stealing.
@@ -336,6 +409,14 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
       case "trunc":
         trunc = a.maxLen;
         break;
+      case "check_pkt_len": {
+        // OVS's odp_execute_check_pkt_len: the branch for the length the packet would be sent
+        // with (trunc applied), its Ethernet padding left out; the branch runs as a clone does.
+        const len = (trunc >= 0 && trunc < pkt.size ? trunc : pkt.size) - pkt.l2PadSize;
+        run(pkt, len > a.size ? a.greater : a.lessEqual, r, inPort, env, tunnel);
+        owned = false;
+        break;
+      }
       case "hash": {
         // OVS_ACTION_ATTR_HASH: dp_hash from the packet's flow (dp-hash.ts), in this run's own
         // Packet (the caller's keeps its metadata).

@@ -8,9 +8,18 @@
  *   ipv4(src,dst,proto,tos,ttl,frag) ipv6(src,dst,label,proto,tclass,hlimit,frag)
  *   tcp(src,dst) udp(src,dst) sctp(src,dst) icmp(type,code) icmpv6(type,code)
  *   arp(sip,tip,op,sha,tha) nd(target,sll,tll) tcp_flags(FLAGS)
- *   ct_state(FLAGS) ct_zone(N) ct_mark(N)
+ *   ct_state(FLAGS) ct_zone(N) ct_mark(N) ct_label(N)
  *   tunnel(tun_id=N,src=IP,dst=IP,tos=N,ttl=N,tp_src=N,tp_dst=N,flags(df|csum|key),...)
  *   mpls(label=N,tc=N,ttl=N,bos=N[,label=N,...]) (up to three entries)
+ *   packet_type(ns=0,id=0) (Ethernet, the only packet type read)
+ *
+ * A `ufid:UUID ` before a top-level attribute is skipped, as OVS does, so a
+ * line of `ovs-appctl dpif/dump-flows -m` traces as it is.
+ *
+ * VLAN headers fill the flow's vlans[] outermost first, each `vlan()` taking
+ * the `eth_type` before it as its TPID; as odp_flow_key_to_flow, headers past
+ * `other_config:vlan-limit` are not read: the flow's dl_type stays that
+ * header's TPID and the rest of its level (its `encap`) is parsed but unused.
  *
  * Values may carry a `/mask` (ignored: a trace needs the key). The result is a
  * translation flow whose in_port is still the *datapath* port number; the
@@ -20,14 +29,15 @@
  * nesting is bounded as OVS bounds it (MAX_ODP_NESTED: inside 31 encaps is
  * too deep), which also bounds this parser's recursion.
  *
- * Not modelled: packet_type for flows without `eth()` (read as Ethernet),
+ * Not modelled: packet types other than Ethernet (a syntax error here),
  * NSH, Geneve options, ct tuple fields, odp_flow_key_to_flow's MPLS checks
  * (a BOS bit above the innermost entry is an error there).
  */
 import { XLATE_FLOW_WORDS, XM } from "../actions/xlate/odp-metadata.js";
+import { MAX_VLAN_HEADERS } from "./packet/extract.js";
 import { parseEthernet, parseIpv4, parseIpv6 } from "../flowtable/field-values.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
-import { FLOW_MAX_MPLS_LABELS, M, writeMember } from "../flowtable/flow-layout.js";
+import { FLOW_MAX_MPLS_LABELS, M, readSmall, writeMember } from "../flowtable/flow-layout.js";
 import { CT_STATE_NAMES, TCP_FLAG_NAMES } from "../flowtable/flag-names.js";
 
 export type OdpFlowResult =
@@ -119,6 +129,8 @@ const STRUCTS: ReadonlyMap<string, Members> = new Map(
     tun_id: [M.tunId, "num"],
     src: [M.tunSrc, "ip4"],
     dst: [M.tunDst, "ip4"],
+    ipv6_src: [M.tunIpv6Src, "ip6"],
+    ipv6_dst: [M.tunIpv6Dst, "ip6"],
     tos: [XM.tunTos, "num"],
     ttl: [XM.tunTtl, "num"],
     tp_src: [XM.tunTpSrc, "num"],
@@ -126,6 +138,10 @@ const STRUCTS: ReadonlyMap<string, Members> = new Map(
   },
   } satisfies Record<string, Record<string, readonly [FlowMember, Kind]>>).map(([name, m]) => [name, members(m)]),
 );
+
+/** `ufid:` and a UUID (odp_ufid_from_string), and the length of the two. */
+const UFID = /^ufid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const UFID_TEXT_LEN = "ufid:".length + 36;
 
 /** The tunnel flags `flags(...)` names (FLOW_TNL_F_*). */
 const TUNNEL_FLAGS: ReadonlyMap<string, number> = new Map([
@@ -174,6 +190,7 @@ const SCALARS: Members = members({
   eth_type: [M.dlType, "num"],
   ct_zone: [M.ctZone, "num"],
   ct_mark: [M.ctMark, "num"],
+  ct_label: [M.ctLabel, "num"],
   recirc_id: [XM.recircId, "num"],
   dp_hash: [XM.dpHash, "num"],
 });
@@ -211,10 +228,15 @@ class Parser {
   odpInPort: number | null = null;
   dlTypeSeen = false;
   private pos = 0;
+  /** VLAN headers read into the flow so far. */
+  private vlans = 0;
+  /** Past the vlan limit: attributes are still parsed, not applied. */
+  private beyondLimit = false;
 
   constructor(
     private readonly s: string,
     private readonly portNames: ReadonlyMap<string, number>,
+    private readonly vlanLimit: number,
   ) {}
 
   /**
@@ -226,6 +248,12 @@ class Parser {
     for (;;) {
       while (this.s[this.pos] === " " || this.s[this.pos] === ",") this.pos++;
       if (this.pos >= this.s.length || (depth > 1 && this.s[this.pos] === ")")) return;
+      if (depth === 1 && this.s.startsWith("ufid:", this.pos)) {
+        // odp_ufid_from_string: a UUID must follow, then at most one space.
+        if (!UFID.test(this.s.slice(this.pos))) throw new OdpSyntaxError(this.pos);
+        this.pos += UFID_TEXT_LEN;
+        if (this.s[this.pos] === " ") this.pos++;
+      }
       const start = this.pos;
       try {
         this.attr(depth);
@@ -304,6 +332,7 @@ class Parser {
   }
 
   private apply(name: string, body: string): boolean {
+    if (this.beyondLimit) return true;
     if (name === "in_port") {
       const v = cNumber(body) ?? (this.portNames.has(body) ? BigInt(this.portNames.get(body) ?? 0) : null);
       if (v === null) return false;
@@ -334,13 +363,20 @@ class Parser {
         else if (k === "cfi") tci = Number(n) !== 0 ? tci | VLAN_CFI : tci & ~VLAN_CFI;
         else if (k !== "tpid") return false;
       }
-      writeMember(this.flow, M.vlanTci, BigInt(tci));
-      // The outer eth_type was the TPID; the encap's eth_type is the packet's.
+      if (this.vlans >= this.vlanLimit) {
+        this.beyondLimit = true;
+        return true;
+      }
+      const i = this.vlans++;
+      writeMember(this.flow, i === 0 ? M.vlanTci : M.vlanTci1, BigInt(tci));
+      // The eth_type before was the TPID; the encap's eth_type is the packet's.
+      writeMember(this.flow, i === 0 ? XM.vlanTpid : XM.vlanTpid1, this.dlTypeSeen ? BigInt(readSmall(this.flow, M.dlType)) : 0n);
       this.dlTypeSeen = false;
       writeMember(this.flow, M.dlType, 0n);
       return true;
     }
     if (name === "mpls") return this.mpls(body);
+    if (name === "packet_type") return /^ns=0(\/0x[0-9a-f]+|\/\d+)?,id=0(\/0x[0-9a-f]+|\/\d+)?$/i.test(body);
     if (name === "tunnel") return this.tunnel(body);
     const struct = STRUCTS.get(name);
     if (struct === undefined) return false;
@@ -391,11 +427,12 @@ class Parser {
 }
 
 /**
- * Parses `s`; datapath port names (`in_port(p1)`) come from `portNames`.
+ * Parses `s`; datapath port names (`in_port(p1)`) come from `portNames`;
+ * `vlanLimit` VLAN headers at most are read (other_config:vlan-limit).
  * Errors read as OVS's ("syntax error at <rest of the string>").
  */
-export function parseOdpFlow(s: string, portNames: ReadonlyMap<string, number>): OdpFlowResult {
-  const p = new Parser(s, portNames);
+export function parseOdpFlow(s: string, portNames: ReadonlyMap<string, number>, vlanLimit: number = MAX_VLAN_HEADERS): OdpFlowResult {
+  const p = new Parser(s, portNames, vlanLimit);
   try {
     p.attrs(1);
   } catch (e) {

@@ -1,9 +1,10 @@
 /**
  * Tunnel decapsulation (OVS's netdev_vxlan_pop_header, netdev_gre_pop_header,
- * netdev_geneve_pop_header over IPv4, and what the kernel's vxlan / gre /
+ * netdev_geneve_pop_header over IPv4 or IPv6, and what the kernel's vxlan / gre /
  * geneve devices do on receive): strips the outer Ethernet, IPv4 and
  * UDP+VXLAN / GRE / UDP+Geneve headers and gives the tunnel key the inner
- * packet goes on with: tun_id (VNI or GRE key), the outer addresses, TOS, TTL
+ * packet goes on with: tun_id (VNI or GRE key), the outer addresses (IPv6 ones
+ * as tun_ipv6_src / tun_ipv6_dst), TOS (IPv6: the traffic class), TTL (hop limit)
  * and UDP ports, and the flags: key when a key is present, csum when the
  * outer header carried a checksum; never df (neither OVS's userspace pop nor
  * the kernel's ip_tun_rx_dst sets it), which is why dumps show
@@ -42,12 +43,16 @@ export interface Decapsulation {
  */
 export function tnlDecap(p: Packet, geneveOn = GENEVE_PORT): Decapsulation | null {
   const b = p.data();
-  if (b.length < 34 || get16(b, 12) !== 0x0800) return null;
-  const ihl = ((b[14] ?? 0) & 0x0f) * 4;
-  const l4 = 14 + ihl;
-  const proto = b[23];
-  const src = get32(b, 26);
-  const dst = get32(b, 30);
+  const ipv6 = get16(b, 12) === ETH_TYPE.IPV6;
+  if (ipv6 ? b.length < 54 : b.length < 34 || get16(b, 12) !== ETH_TYPE.IP) return null;
+  const l4 = ipv6 ? 54 : 14 + ((b[14] ?? 0) & 0x0f) * 4;
+  const proto = ipv6 ? b[20] : b[23];
+  const src = ipv6 ? 0 : get32(b, 26);
+  const dst = ipv6 ? 0 : get32(b, 30);
+  const src6 = ipv6 ? get128(b, 22) : 0n;
+  const dst6 = ipv6 ? get128(b, 38) : 0n;
+  const tos = ipv6 ? (get16(b, 14) >>> 4) & 0xff : (b[15] ?? 0);
+  const ttl = ipv6 ? (b[21] ?? 0) : (b[22] ?? 0);
   let inner: number;
   let tunId = 0n;
   let flags = 0;
@@ -88,15 +93,24 @@ export function tnlDecap(p: Packet, geneveOn = GENEVE_PORT): Decapsulation | nul
     return null;
   }
   if (inner + 14 > b.length) return null;
-  const tunnel = tunnelKey({ tunId, ipv4Src: src, ipv4Dst: dst, tos: b[15] ?? 0, ttl: b[22] ?? 0, tpSrc, tpDst, flags });
+  const tunnel = tunnelKey({ tunId, ipv4Src: src, ipv4Dst: dst, ipv6Src: src6, ipv6Dst: dst6, tos, ttl, tpSrc, tpDst, flags });
   return { packet: new Packet(b.slice(inner)), tunnel };
 }
 
-/** Writes tunnel key `k` into the tunnel fields of a flow key (IPv4 addresses only). */
+/** The 128-bit address at `i`. */
+function get128(b: Uint8Array, i: number): bigint {
+  let v = 0n;
+  for (let k = 0; k < 4; k++) v = (v << 32n) | BigInt(get32(b, i + 4 * k) >>> 0);
+  return v;
+}
+
+/** Writes tunnel key `k` into the tunnel fields of a flow key. */
 export function writeTunnelFields(flow: Uint32Array, k: TunnelKey): void {
   writeMember(flow, M.tunId, k.tunId);
   writeMember(flow, M.tunSrc, BigInt(k.ipv4Src >>> 0));
   writeMember(flow, M.tunDst, BigInt(k.ipv4Dst >>> 0));
+  writeMember(flow, M.tunIpv6Src, k.ipv6Src);
+  writeMember(flow, M.tunIpv6Dst, k.ipv6Dst);
   writeMember(flow, M.tunFlags, BigInt(k.flags & 0xffff));
   writeMember(flow, XM.tunTos, BigInt(k.tos & 0xff));
   writeMember(flow, XM.tunTtl, BigInt(k.ttl & 0xff));

@@ -29,6 +29,12 @@ const REUSE_AFTER_MS = 60 * 60 * 1000;
 /** Usage mark of a number held by a live port. */
 const IN_USE = Number.POSITIVE_INFINITY;
 
+/** An allocator as data (snapshots): the cursor, and each number's mark (null: held by a live port, else when it was freed). */
+export interface OfportAllocatorState {
+  readonly cursor: number;
+  readonly usage: readonly (readonly [number, number | null])[];
+}
+
 export class OfportAllocator {
   /** Last number the cursor gave. */
   private cursor = 0;
@@ -71,6 +77,16 @@ export class OfportAllocator {
     }
     if (port !== null) this.usage.set(port, IN_USE);
     return port;
+  }
+
+  save(): OfportAllocatorState {
+    return { cursor: this.cursor, usage: [...this.usage].map(([n, at]) => [n, at === IN_USE ? null : at] as const) };
+  }
+
+  restore(state: OfportAllocatorState): void {
+    this.cursor = state.cursor;
+    this.usage.clear();
+    for (const [n, at] of state.usage) this.usage.set(n, at ?? IN_USE);
   }
 
   /** The port holding `ofport` was deleted at `now`. */

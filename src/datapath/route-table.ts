@@ -24,6 +24,13 @@
  *   ` local` for local ones), user routes as `User:`.
  * - Addresses live on devices (`netdev-dummy/ip4addr`, or the host's), one
  *   list per device.
+ *
+ * IPv6 routes (`ovs/route/add 2001:cafe::/24 br-phy [GW]`) and addresses
+ * (`netdev-dummy/ip6addr`) live beside them as `Route6` / `DeviceAddress6`
+ * (128-bit bigints), with the same rules on the unmapped length: a user
+ * route's priority is plen + 32. `netdev-dummy/ip6addr` adds no route
+ * (OVS 3.1.0). An IPv4 destination never finds an IPv6 route nor the reverse:
+ * the prefixes of the two families do not overlap in OVS's mapped space.
  */
 
 export interface Route {
@@ -56,9 +63,60 @@ export function prefixMask(plen: number): number {
   return plen === 0 ? 0 : (0xffffffff << (32 - plen)) >>> 0;
 }
 
+/** An IPv6 route (`ovs/route/add` with an IPv6 prefix): addresses as 128-bit bigints, gw 0n when none. */
+export interface Route6 {
+  readonly prefix: bigint;
+  readonly plen: number;
+  readonly dev: string;
+  readonly gw: bigint;
+  readonly src: bigint;
+  readonly origin: "user";
+  readonly local: false;
+  readonly priority: number;
+}
+
+export interface DeviceAddress6 {
+  readonly ip: bigint;
+  readonly plen: number;
+}
+
+const ALL_ONES_128 = (1n << 128n) - 1n;
+
+export function prefixMask6(plen: number): bigint {
+  return plen === 0 ? 0n : (ALL_ONES_128 << BigInt(128 - plen)) & ALL_ONES_128;
+}
+
+/** A route table as data (snapshots): routes in lookup order, each device's addresses, IPv4 and IPv6. */
+export interface RouteTableState {
+  readonly routes: readonly Route[];
+  readonly addresses: readonly (readonly [string, readonly DeviceAddress[]])[];
+  readonly routes6: readonly Route6[];
+  readonly addresses6: readonly (readonly [string, readonly DeviceAddress6[]])[];
+}
+
 export class RouteTable {
   private readonly routes: Route[] = [];
   private readonly addresses = new Map<string, DeviceAddress[]>();
+  private readonly routes6: Route6[] = [];
+  private readonly addresses6 = new Map<string, DeviceAddress6[]>();
+
+  save(): RouteTableState {
+    return {
+      routes: this.routes.map((r) => ({ ...r })),
+      addresses: [...this.addresses].map(([dev, list]) => [dev, list.map((a) => ({ ...a }))] as const),
+      routes6: this.routes6.map((r) => ({ ...r })),
+      addresses6: [...this.addresses6].map(([dev, list]) => [dev, list.map((a) => ({ ...a }))] as const),
+    };
+  }
+
+  restore(s: RouteTableState): void {
+    this.routes.splice(0, this.routes.length, ...s.routes.map((r) => ({ ...r })));
+    this.addresses.clear();
+    for (const [dev, list] of s.addresses) this.addresses.set(dev, list.map((a) => ({ ...a })));
+    this.routes6.splice(0, this.routes6.length, ...s.routes6.map((r) => ({ ...r })));
+    this.addresses6.clear();
+    for (const [dev, list] of s.addresses6) this.addresses6.set(dev, list.map((a) => ({ ...a })));
+  }
 
   /** `netdev-dummy/ip4addr DEV IP/LEN`: adds an address to a device. */
   addAddress(dev: string, ip: number, plen: number): void {
@@ -142,5 +200,61 @@ export class RouteTable {
   /** Routes by priority, highest first (the order `ovs/route/show` prints). */
   list(): readonly Route[] {
     return this.routes;
+  }
+
+  /** `netdev-dummy/ip6addr DEV IP6/LEN`: adds an IPv6 address to a device. */
+  addAddress6(dev: string, ip: bigint, plen: number): void {
+    const list = this.addresses6.get(dev) ?? [];
+    list.push({ ip, plen });
+    this.addresses6.set(dev, list);
+  }
+
+  addresses6Of(dev: string): readonly DeviceAddress6[] {
+    return this.addresses6.get(dev) ?? [];
+  }
+
+  /** ovs_router_get_netdev_source_address for an IPv6 destination. */
+  sourceAddress6(dst: bigint, dev: string): bigint | null {
+    let best: DeviceAddress6 | null = null;
+    for (const a of this.addresses6Of(dev)) {
+      const m = prefixMask6(a.plen);
+      if ((dst & m) === (a.ip & m) && (best === null || a.plen > best.plen)) best = a;
+    }
+    return best === null ? null : best.ip;
+  }
+
+  /** `ovs/route/add` of an IPv6 prefix: false when no source address can be found. */
+  add6(prefix: bigint, plen: number, dev: string, gw: bigint): boolean {
+    const net = prefix & prefixMask6(plen);
+    let src = this.sourceAddress6(prefix, dev);
+    if (src === null && gw !== 0n) src = this.sourceAddress6(gw, dev);
+    if (src === null) return false;
+    const priority = plen + 32;
+    const i = this.routes6.findIndex((r) => r.prefix === net && r.plen === plen && r.priority === priority);
+    if (i >= 0) this.routes6.splice(i, 1);
+    this.routes6.push({ prefix: net, plen, dev, gw, src, origin: "user", local: false, priority });
+    this.routes6.sort((a, b) => b.priority - a.priority);
+    return true;
+  }
+
+  /** `ovs/route/del` of an IPv6 prefix: false when there is no such route. */
+  remove6(prefix: bigint, plen: number): boolean {
+    const net = prefix & prefixMask6(plen);
+    const i = this.routes6.findIndex((r) => r.prefix === net && r.plen === plen && r.priority === plen + 32);
+    if (i < 0) return false;
+    this.routes6.splice(i, 1);
+    return true;
+  }
+
+  /** ovs_router_lookup for an IPv6 destination (marked lookups find none). */
+  lookup6(dst: bigint, mark = 0): Route6 | null {
+    if (mark !== 0) return null;
+    for (const r of this.routes6) if ((dst & prefixMask6(r.plen)) === r.prefix) return r;
+    return null;
+  }
+
+  /** IPv6 routes by priority, highest first. */
+  list6(): readonly Route6[] {
+    return this.routes6;
   }
 }

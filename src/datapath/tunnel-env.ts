@@ -20,7 +20,17 @@ import type { XlateBridge, XlatePort } from "../actions/xlate/xlate-bridge.js";
 import type { TnlPortEntry, XlateNativeTunnel, XlateTunnelRoute } from "../actions/xlate/xlate-tunnel.js";
 import { buildArp } from "./packet/build.js";
 import { RouteTable } from "./route-table.js";
+import type { RouteTableState } from "./route-table.js";
 import { TnlNeighCache } from "./tnl-neigh-cache.js";
+import type { NeighEntry, NeighEntry6 } from "./tnl-neigh-cache.js";
+
+/** Native tunnelling's state as data (snapshots); the request sink is the caller's. */
+export interface TunnelEnvState {
+  readonly routes: RouteTableState;
+  readonly neighbours: readonly NeighEntry[];
+  readonly neighbours6: readonly NeighEntry6[];
+  readonly neighboursChanged: boolean;
+}
 
 export interface TunnelBridgeView {
   readonly bridge: XlateBridge;
@@ -77,6 +87,26 @@ export class TunnelEnv implements XlateNativeTunnel {
     return {
       nextHop: r.gw !== 0 ? r.gw : dst,
       src: r.src,
+      nextHop6: 0n,
+      src6: 0n,
+      dev: r.dev,
+      bridge: d.view.bridge,
+      port: d.port,
+      mac: macNumber(d.view.macOf(d.port)),
+    };
+  }
+
+  /** ovs_router_lookup of an IPv6 destination, then the device search. */
+  route6(dst: bigint, mark: number): XlateTunnelRoute | null {
+    const r = this.routes.lookup6(dst, mark);
+    if (r === null) return null;
+    const d = this.device(r.dev);
+    if (d === null) return null;
+    return {
+      nextHop: 0,
+      src: 0,
+      nextHop6: r.gw !== 0n ? r.gw : dst,
+      src6: r.src,
       dev: r.dev,
       bridge: d.view.bridge,
       port: d.port,
@@ -111,8 +141,12 @@ export class TunnelEnv implements XlateNativeTunnel {
     return this.neighbours.lookup(bridge, ip);
   }
 
+  neighbour6(bridge: string, ip: bigint): number | null {
+    return this.neighbours.lookup6(bridge, ip);
+  }
+
   hasIp(port: XlatePort): boolean {
-    return this.routes.addressesOf(port.name).length > 0;
+    return this.routes.addressesOf(port.name).length > 0 || this.routes.addresses6Of(port.name).length > 0;
   }
 
   /**
@@ -122,35 +156,60 @@ export class TunnelEnv implements XlateNativeTunnel {
    */
   tnlPorts(): readonly TnlPortEntry[] {
     const vports = new Map<string, { odpPort: number; proto: number; tpDst: number }>();
-    const devices: Array<{ mac: number; ip: number }> = [];
+    const devices: Array<{ mac: number; ip: number; ip6: bigint }> = [];
     for (const view of this.bridges()) {
       for (const port of view.bridge.ports()) {
         const t = port.tunnel;
         if (t !== null) {
           if (port.odpPort === null) continue;
-          const proto = t.type === "gre" ? 47 : 17;
-          const tpDst = t.type === "gre" ? 0 : t.dstPort;
+          const gre = t.type === "gre" || t.type === "erspan";
+          const proto = gre ? 47 : 17;
+          const tpDst = gre ? 0 : t.dstPort;
           const k = `${proto}/${tpDst}`;
           if (!vports.has(k)) vports.set(k, { odpPort: port.odpPort, proto, tpDst });
           continue;
         }
         const addrs = this.routes.addressesOf(port.name);
-        if (addrs.length === 0) continue;
+        const addrs6 = this.routes.addresses6Of(port.name);
+        if (addrs.length === 0 && addrs6.length === 0) continue;
         const mac = macNumber(view.macOf(port));
-        for (const a of addrs) devices.push({ mac, ip: a.ip });
+        // netdev_get_addr_list: the IPv4 address first, then the IPv6 ones.
+        for (const a of addrs) devices.push({ mac, ip: a.ip, ip6: 0n });
+        for (const a of addrs6) devices.push({ mac, ip: 0, ip6: a.ip });
       }
     }
     const out: TnlPortEntry[] = [];
-    for (const d of devices) for (const v of vports.values()) out.push({ ...v, mac: d.mac, ip: d.ip });
+    for (const d of devices) for (const v of vports.values()) out.push({ ...v, mac: d.mac, ip: d.ip, ip6: d.ip6 });
     return out;
   }
 
   /** A neighbour was learned or changed since `takeNeighboursChanged` (OVS's tnl_conf_seq: megaflows are revalidated). */
   private neighboursChanged = false;
 
+  save(): TunnelEnvState {
+    return {
+      routes: this.routes.save(),
+      neighbours: this.neighbours.list().map((e) => ({ ...e })),
+      neighbours6: this.neighbours.list6().map((e) => ({ ...e })),
+      neighboursChanged: this.neighboursChanged,
+    };
+  }
+
+  restore(s: TunnelEnvState): void {
+    this.routes.restore(s.routes);
+    this.neighbours.restore(s.neighbours, s.neighbours6);
+    this.neighboursChanged = s.neighboursChanged;
+  }
+
   learnNeighbour(bridge: string, ip: number, mac: number): void {
     if (this.neighbours.lookup(bridge, ip) === mac) return;
     this.neighbours.set(bridge, ip, mac);
+    this.neighboursChanged = true;
+  }
+
+  learnNeighbour6(bridge: string, ip: bigint, mac: number): void {
+    if (this.neighbours.lookup6(bridge, ip) === mac) return;
+    this.neighbours.set6(bridge, ip, mac);
     this.neighboursChanged = true;
   }
 

@@ -65,6 +65,17 @@ export class UnderlaySegment {
   /** (VLAN, MAC) -> attachment index: the switch's MAC table. */
   private readonly fdb = new Map<string, number>();
 
+  /** The MAC table a snapshot keeps (src/sim/snapshot.ts): "(VLAN, MAC)" → attachment index, in learning order. */
+  fdbEntries(): (readonly [string, number])[] {
+    return [...this.fdb];
+  }
+
+  /** Puts back what `fdbEntries` returned (on a segment whose members were plugged again in the saved order). */
+  restoreFdb(entries: readonly (readonly [string, number])[]): void {
+    this.fdb.clear();
+    for (const [k, v] of entries) this.fdb.set(k, v);
+  }
+
   constructor(name: string, loop: EventLoop, options: SegmentOptions = {}) {
     this.name = name;
     this.loop = loop;

@@ -22,6 +22,9 @@ import type { BridgePort } from "./bridge-port.js";
 import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
 import { tnlPortReceive } from "./tnl-port-receive.js";
 
+/** What a flow the datapath cannot run itself installs: `userspace(pid=0,slow_path(action))`. */
+const SLOW_PATH_ACTION: OdpAction = { type: "userspace", pid: 0, cookie: { kind: "slow_path", reasons: ["action"] }, actions: false, tunnelOutPort: null };
+
 function hasUserspace(actions: readonly OdpAction[]): boolean {
   for (const a of actions) {
     if (a.type === "userspace") return true;
@@ -101,21 +104,21 @@ export class BridgeUpcall implements DpifUpcall {
   }
 
   upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null {
-    const r = this.translate(key, true, { packets: 1, bytes }, now);
+    const r = this.translate(key, true, { packets: 1, bytes }, now, false, bytes);
     if (r === null) return null;
     for (const pin of r.packetIns) this.queuePacketIn(pin);
     return this.result(r);
   }
 
-  slowPath(key: Uint32Array, _bytes: number, now: number): readonly OdpAction[] {
-    const r = this.translate(key, true, null, now);
+  slowPath(key: Uint32Array, bytes: number, now: number): readonly OdpAction[] {
+    const r = this.translate(key, true, null, now, false, bytes);
     if (r === null) return [];
     for (const pin of r.packetIns) this.queuePacketIn(pin);
     return r.odpActions;
   }
 
   revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null {
-    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes } : null, now);
+    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes } : null, now, true);
     return r === null ? null : this.result(r);
   }
 
@@ -123,22 +126,33 @@ export class BridgeUpcall implements DpifUpcall {
     for (const b of this.bridges) if (b.name === pin.bridge) b.queuePacketIn(pin);
   }
 
-  private translate(key: Uint32Array, sideEffects: boolean, stats: { packets: number; bytes: number } | null, now: number): XlateResult | null {
+  private translate(
+    key: Uint32Array,
+    sideEffects: boolean,
+    stats: { packets: number; bytes: number } | null,
+    now: number,
+    revalidation = false,
+    packetSize: number | null = null,
+  ): XlateResult | null {
     const found = this.receivingPort(key);
     if (found === undefined) return null;
     const flow = key.slice();
     flow[W.IN_PORT] = found.port.ofport;
     return xlate(found.bridge, flow, {
       allowSideEffects: sideEffects,
+      revalidation,
       now,
       recircIds: this.recircIds,
       ...(stats !== null ? { resubmitStats: stats } : {}),
+      ...(packetSize !== null ? { packetSize } : {}),
     });
   }
 
   private result(r: XlateResult): UpcallResult {
     const mask = r.megaflowMask.slice();
     mask[W.IN_PORT] = 0xffffffff;
-    return { actions: r.odpActions, mask, slowPath: r.slow || hasUserspace(r.odpActions) };
+    // A slow flow's datapath actions send every packet up (OVS's compose_slow_path, SLOW_ACTION).
+    const slowPath = r.slow || hasUserspace(r.odpActions);
+    return r.slow ? { actions: [SLOW_PATH_ACTION], mask, slowPath, packetActions: r.odpActions } : { actions: r.odpActions, mask, slowPath };
   }
 }

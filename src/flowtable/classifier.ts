@@ -28,8 +28,9 @@
  * of the values just computed and adds nothing. (A rule's hash comes out the same from its
  * own key words.)
  *
- * Stages. Key words are grouped in stages (`stages`, first word of each; for flow keys
- * metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES, OVS's flow segments). Without `wc`,
+ * Stages. Key words are grouped in stages (`stages`, first position of each in the stage
+ * order `wordOrder`; for flow keys metadata, L2, L3, L4: flow-layout's STAGE_BOUNDARIES over
+ * its STAGE_WORD_ORDER, OVS's flow segments). Without `wc`,
  * a probe hashes all of the subtable's words at once. With `wc` it goes stage by stage, as
  * OVS's find_match_wc: after each stage but the last it checks the exact index of the key
  * prefixes present in the subtable, and when the packet's prefix is absent it stops, ORing
@@ -83,7 +84,7 @@
 
 import { ClsTries } from "./cls-tries.js";
 import type { PrefixField } from "./cls-tries.js";
-import { FLOW_WORDS, STAGE_BOUNDARIES, W } from "./flow-layout.js";
+import { FLOW_WORDS, STAGE_BOUNDARIES, STAGE_WORD_ORDER, W } from "./flow-layout.js";
 import { columnSalt, hashWords, mixColumn } from "./hash.js";
 import { HashTable } from "./hash-table.js";
 import { DEFAULT_PREFIX_FIELDS } from "./prefix-fields.js";
@@ -143,10 +144,17 @@ export class ClassifierRule<T> {
 /** Classifier options. */
 export interface ClassifierOptions {
   /**
-   * Stage boundaries: first word of each stage, ascending from 0, then nWords. Default:
-   * flow-layout's STAGE_BOUNDARIES for flow keys (FLOW_WORDS words), one stage otherwise.
+   * Stage boundaries: first position in `wordOrder` of each stage, ascending from 0, then
+   * nWords. Default: flow-layout's STAGE_BOUNDARIES for flow keys (FLOW_WORDS words), one
+   * stage otherwise.
    */
   readonly stages?: readonly number[];
+  /**
+   * The key's words in stage order, a permutation of 0..nWords-1 (a member added last to the
+   * layout may so belong to an early stage). Default: flow-layout's STAGE_WORD_ORDER for flow
+   * keys, ascending otherwise.
+   */
+  readonly wordOrder?: readonly number[];
   /**
    * Keep each rule's key only in the subtable's record, and give rules the subtable's copy
    * of their mask: a 56-word key and mask cost about 400 bytes per rule as typed arrays, the
@@ -169,8 +177,10 @@ export interface ClassifierOptions {
 export class Classifier<T> {
   /** Words per key and mask. */
   readonly nWords: number;
-  /** Stage boundaries: first word of each stage, ascending from 0, then nWords. */
+  /** Stage boundaries: first position in the stage order of each stage, ascending from 0, then nWords. */
   readonly stages: readonly number[];
+  /** Each word's position in the stage order (ClassifierOptions.wordOrder). */
+  private readonly stageRank: Int32Array;
   /** See ClassifierOptions.compactKeys. */
   readonly compactKeys: boolean;
   /** See ClassifierOptions.portsWord. */
@@ -203,8 +213,17 @@ export class Classifier<T> {
     if (s[0] !== 0 || s[s.length - 1] !== nWords || s.some((b, i) => i > 0 && !(b > s[i - 1]!))) {
       throw new RangeError(`classifier stages must ascend from 0 to ${nWords}, got ${s.join(",")}`);
     }
+    const order = options.wordOrder ?? (nWords === FLOW_WORDS ? STAGE_WORD_ORDER : Array.from({ length: nWords }, (_, i) => i));
+    const rank = new Int32Array(nWords).fill(-1);
+    order.forEach((w, i) => {
+      if (Number.isInteger(w) && w >= 0 && w < nWords && rank[w] === -1) rank[w] = i;
+    });
+    if (order.length !== nWords || rank.includes(-1)) {
+      throw new RangeError(`classifier word order must be a permutation of the ${nWords} word indexes`);
+    }
     this.nWords = nWords;
     this.stages = s.slice();
+    this.stageRank = rank;
     this.compactKeys = options.compactKeys ?? false;
     const flowKeys = nWords === FLOW_WORDS;
     this.portsWord = options.portsWord ?? (flowKeys ? W.TP_SRC_DST : -1);
@@ -348,7 +367,7 @@ export class Classifier<T> {
     this.check(key, rule.mask, rule.priority);
     let st = this.findSubtable(rule.mask);
     if (st === null) {
-      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.compactKeys, this.portsWord);
+      st = new Subtable<T>(rule.mask, hashWords(rule.mask, this.nWords, 0), this.stages, this.stageRank, this.compactKeys, this.portsWord);
       st.setTries(this.tries.plensOf(st.mask), this.tries.fields);
       this.byMask.insert(st);
       this.sorted.push(st);
@@ -446,6 +465,39 @@ export class Classifier<T> {
     this.colSalt = Int32Array.from(words, columnSalt);
     if (this.colVals.length < words.length) this.colVals = new Int32Array(words.length);
     this.colsDirty = false;
+  }
+
+  /**
+   * The lookup order of the subtables, as one rule of each (snapshots): subtables tied at
+   * their highest priority stay in the order history gave them, which decides which of two
+   * tied overlapping rules a lookup returns. Each subtable is named by its rule of lowest
+   * `rank`, so that the same rules give the same names whatever order they were inserted in.
+   */
+  subtableOrder(rank: (rule: ClassifierRule<T>) => number): ClassifierRule<T>[] {
+    return this.sorted.map((st) => {
+      let best: ClassifierRule<T> | null = null;
+      for (const r of st) if (best === null || rank(r) < rank(best)) best = r;
+      return best as ClassifierRule<T>;
+    });
+  }
+
+  /**
+   * Puts the subtables of `rules` first, in that order (a snapshot's `subtableOrder`, on a
+   * classifier holding the same rules); false, changing nothing, when that order would break
+   * the priority order or a rule is not here.
+   */
+  restoreSubtableOrder(rules: readonly ClassifierRule<T>[]): boolean {
+    const order: Subtable<T>[] = [];
+    for (const r of rules) {
+      const st = r.home;
+      if (st === null || this.findSubtable(r.mask) !== st || order.includes(st)) return false;
+      order.push(st);
+    }
+    const next = [...order, ...this.sorted.filter((st) => !order.includes(st))];
+    for (let i = 1; i < next.length; i++) if (next[i - 1]!.maxPriority < next[i]!.maxPriority) return false;
+    this.sorted.splice(0, this.sorted.length, ...next);
+    this.colsDirty = true;
+    return true;
   }
 
   /** Moves `st` within `sorted` after its maxPriority changed (one insertion-sort step). */

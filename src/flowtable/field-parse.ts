@@ -41,7 +41,10 @@ function parseRaw(f: FieldSpec, s: string, names?: PortNameMap): Parsed {
       return parseIpv6Masked(s);
     case "ofp_port": {
       const port = parsePort(s, names);
-      if (port === undefined) return { ok: false, error: `${s}: invalid or unknown port for ${f.name}` };
+      if (port === undefined) {
+        // A 32-bit port field (OVS's MFS_OFP_PORT_OXM) words it differently.
+        return { ok: false, error: `${s}: ${f.nBytes === 4 ? "port value out of range" : "invalid or unknown port"} for ${f.name}` };
+      }
       return { ok: true, value: BigInt(port), mask: allOnes(f.nBytes * 8) };
     }
     case "frag": {

@@ -115,6 +115,7 @@ const VLAN_CFI = 0x1000n;
 
 type RegIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15;
 type XregIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+type XxregIndex = 0 | 1 | 2 | 3;
 
 function regs(): Record<`reg${RegIndex}`, FieldSpec> {
   const out = {} as Record<`reg${RegIndex}`, FieldSpec>;
@@ -137,6 +138,16 @@ function xregs(): Record<`xreg${XregIndex}`, FieldSpec> {
   return out;
 }
 
+function xxregs(): Record<`xxreg${XxregIndex}`, FieldSpec> {
+  const out = {} as Record<`xxreg${XxregIndex}`, FieldSpec>;
+  for (let i = 0; i < 4; i++) {
+    // xxreg<N> is reg<4N> (most significant 32 bits) .. reg<4N+3> (least significant).
+    const member = { name: `xxreg${i}`, word: W.REG0 + 4 * i, shift: 0, bits: 128 };
+    out[`xxreg${i as XxregIndex}`] = field(`xxreg${i}`, 16, "hexadecimal", member, { nxm: `NXM_NX_XXREG${i}`, maskable: true });
+  }
+  return out;
+}
+
 export const FIELDS = {
   conj_id: field("conj_id", 4, "decimal", M.conjId, { nxm: "NXM_NX_CONJ_ID", writable: false }),
   tun_id: field("tun_id", 8, "hexadecimal", M.tunId, {
@@ -147,6 +158,12 @@ export const FIELDS = {
   }),
   tun_src: field("tun_src", 4, "ipv4", M.tunSrc, { nxm: "NXM_NX_TUN_IPV4_SRC", maskable: true }),
   tun_dst: field("tun_dst", 4, "ipv4", M.tunDst, { nxm: "NXM_NX_TUN_IPV4_DST", maskable: true }),
+  tun_ipv6_src: field("tun_ipv6_src", 16, "ipv6", M.tunIpv6Src, { nxm: "NXM_NX_TUN_IPV6_SRC", maskable: true }),
+  tun_ipv6_dst: field("tun_ipv6_dst", 16, "ipv6", M.tunIpv6Dst, { nxm: "NXM_NX_TUN_IPV6_DST", maskable: true }),
+  tun_erspan_idx: field("tun_erspan_idx", 4, "hexadecimal", M.tunErspanIdx, { oxm: "NXOXM_ET_ERSPAN_IDX", nBits: 20, maskable: true, memberMask: 0xfffffn }),
+  tun_erspan_ver: field("tun_erspan_ver", 1, "decimal", M.tunErspanVer, { oxm: "NXOXM_ET_ERSPAN_VER", nBits: 4, maskable: true, memberMask: 0xfn }),
+  tun_erspan_dir: field("tun_erspan_dir", 1, "decimal", M.tunErspanDir, { oxm: "NXOXM_ET_ERSPAN_DIR", nBits: 1, maskable: true, memberMask: 0x1n }),
+  tun_erspan_hwid: field("tun_erspan_hwid", 1, "hexadecimal", M.tunErspanHwid, { oxm: "NXOXM_ET_ERSPAN_HWID", nBits: 6, maskable: true, memberMask: 0x3fn }),
   tun_flags: field("tun_flags", 2, "tun_flags", M.tunFlags, {
     nxm: "NXM_NX_TUN_FLAGS",
     nBits: 1,
@@ -158,10 +175,20 @@ export const FIELDS = {
   /**
    * OpenFlow 1.1+'s 32-bit view of in_port (OXM_OF_IN_PORT, used by Neutron's
    * `learn(...,output:OXM_OF_IN_PORT[])`). ovsim keeps in_port in OpenFlow 1.0
-   * numbering, so a reserved port reads as 0xfff8..0xffff through this field
-   * where OVS shows 0xfffffff8..0xffffffff.
+   * numbering; actions read a reserved port through this field as OVS does,
+   * 0xfffffff8..0xffffffff (ofputil_port_to_ofp11, in xlate-fields.ts getField).
    */
   in_port_oxm: field("in_port_oxm", 4, "ofp_port", M.inPort, { oxm: "OXM_OF_IN_PORT", memberMask: 0xffffn }),
+  /**
+   * The action set's output port (ONFOXM_ET_ACTSET_OUTPUT; OpenFlow 1.5 calls it
+   * OXM_OF_ACTSET_OUTPUT), read-only. Read by actions as a 32-bit OpenFlow 1.1
+   * port (UNSET is 0xfffffff7), as in_port_oxm is.
+   */
+  actset_output: field("actset_output", 4, "ofp_port", M.actsetOutput, {
+    oxm: "ONFOXM_ET_ACTSET_OUTPUT",
+    writable: false,
+    memberMask: 0xffffn,
+  }),
   pkt_mark: field("pkt_mark", 4, "hexadecimal", M.pktMark, { nxm: "NXM_NX_PKT_MARK", maskable: true }),
   ct_state: field("ct_state", 4, "ct_state", M.ctState, {
     nxm: "NXM_NX_CT_STATE",
@@ -170,8 +197,10 @@ export const FIELDS = {
   }),
   ct_zone: field("ct_zone", 2, "hexadecimal", M.ctZone, { nxm: "NXM_NX_CT_ZONE", writable: false }),
   ct_mark: field("ct_mark", 4, "hexadecimal", M.ctMark, { nxm: "NXM_NX_CT_MARK", maskable: true }),
+  ct_label: field("ct_label", 16, "hexadecimal", M.ctLabel, { nxm: "NXM_NX_CT_LABEL", maskable: true }),
   ...regs(),
   ...xregs(),
+  ...xxregs(),
   eth_src: field("eth_src", 6, "ethernet", M.dlSrc, {
     aliases: ["dl_src"],
     nxm: "NXM_OF_ETH_SRC",
@@ -464,6 +493,9 @@ for (const spec of Object.values(FIELDS) as FieldSpec[]) {
   if (spec.nxm) bySubfieldName.set(spec.nxm, spec);
   if (spec.oxm) bySubfieldName.set(spec.oxm, spec);
 }
+
+// OpenFlow 1.5's standard header for the same field.
+bySubfieldName.set("OXM_OF_ACTSET_OUTPUT", FIELDS.actset_output);
 
 /** Looks a field up by the names a match accepts (`mf_from_name`). */
 export function fieldByName(name: string): FieldSpec | undefined {

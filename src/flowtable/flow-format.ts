@@ -7,6 +7,7 @@
  */
 import type { FlowEntry } from "./flow-entry.js";
 import { formatMatch } from "./match-format.js";
+import type { Match } from "./match.js";
 import type { PortNameMap } from "./ports.js";
 
 export interface FlowFormatOptions<A> {
@@ -17,6 +18,10 @@ export interface FlowFormatOptions<A> {
   /** OpenFlow version of the dump (10 for OpenFlow 1.0 / NXM, 13 for 1.3...). */
   readonly ofVersion: number;
   readonly names?: PortNameMap;
+  /** Whether the reply carries idle and hard ages; by default NXM (1.0) and 1.5 replies do, OpenFlow 1.0's own OFPST_FLOW does not. */
+  readonly withAges?: boolean;
+  /** The match to print instead of the entry's (the narrower one an OpenFlow 1.0 reply carries). */
+  readonly match?: Match;
   readonly formatActions: (actions: A) => string;
 }
 
@@ -45,14 +50,14 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
   if (o.ofVersion >= 14 && e.importance !== 0) s += `importance=${e.importance}, `;
   if (o.showStats) {
     // Ages are whole seconds; OpenFlow 1.0/NXM and 1.5 (OXS) replies carry them, 1.1-1.4 do not.
-    if (o.ofVersion < 11 || o.ofVersion >= 15) {
+    if (o.withAges ?? (o.ofVersion < 11 || o.ofVersion >= 15)) {
       const idleAge = Math.floor((o.now - e.used) / 1000);
       const hardAge = Math.floor((o.now - e.modified) / 1000);
       s += `idle_age=${idleAge}, `;
       if (hardAge !== Math.floor((o.now - e.created) / 1000)) s += `hard_age=${hardAge}, `;
     }
   }
-  const match = formatMatch(e.match, e.priority, o.names);
+  const match = formatMatch(o.match ?? e.match, e.priority, o.names);
   if (match !== "") s += `${match} `;
   return `${s}actions=${o.formatActions(e.actions)}`;
 }

@@ -7,7 +7,8 @@
  * - One layout for keys and masks, so a mask is "the same words, 1 = bit matters".
  * - Members are grouped in lookup stages, in the order OVS's classifier stages
  *   them (metadata, L2, L3, L4), so a staged lookup can stop after a prefix of
- *   the words and un-wildcard only what it looked at.
+ *   the words and un-wildcard only what it looked at. Members added last (to
+ *   keep every other word index) join their stage through STAGE_WORD_ORDER.
  * - Several match fields may view one member, as in OVS: `nw_src` and `arp_spa`
  *   share `NW_SRC`; `tp_src` and `icmp_type` share `TP_SRC`; `arp_sha` and
  *   `nd_sll` share `ARP_SHA`. `fields.ts` maps fields onto members.
@@ -43,7 +44,7 @@ export const W = {
   TUN_SRC: 21,
   TUN_DST: 22,
   TUN_FLAGS_CT_ZONE: 23, // tun_flags (bits 0..15), ct_zone (bits 16..31)
-  CT_STATE: 24,
+  CT_STATE: 24, // ct_state (bits 0..7), actset_output (bits 16..31)
   PKT_MARK: 25,
   CT_MARK: 26,
   CONJ_ID: 27,
@@ -77,10 +78,20 @@ export const W = {
   // got an `icmp(code=0)` OVS does not print).
   MPLS_LSE1: 57,
   MPLS_LSE2: 58,
+  // ---- Tunnel metadata of IPv6 and ERSPAN tunnels (OVS's flow->tunnel.ipv6_src,
+  // ipv6_dst, erspan_*). OVS keeps them in its metadata segment; they come last
+  // here for the same reason as MPLS_LSE1/2: every other member keeps its word.
+  TUN_IPV6_SRC: 59, // 4 words
+  TUN_IPV6_DST: 63, // 4 words
+  TUN_ERSPAN: 67, // erspan_ver (bits 24..31), erspan_dir (16..23), erspan_hwid (8..15)
+  TUN_ERSPAN_IDX: 68,
+  // ---- ct_label (OVS's flow->ct_label, 128 bits): in OVS's metadata segment,
+  // last here for the same reason as MPLS_LSE1/2.
+  CT_LABEL: 69, // 4 words
 } as const;
 
 /** Number of 32-bit words in a flow key (and in a mask). */
-export const FLOW_WORDS = 59;
+export const FLOW_WORDS = 73;
 
 /** OVS's FLOW_MAX_MPLS_LABELS: the label stack entries a flow key holds. */
 export const FLOW_MAX_MPLS_LABELS = 3;
@@ -91,8 +102,24 @@ export const MPLS_LSE_WORDS: readonly number[] = [W.MPLS_LSE0, W.MPLS_LSE1, W.MP
 /** The first word after the L3 and L4 members (NW_SRC up to here: what push_mpls makes opaque). */
 export const FLOW_L3_L4_END = W.TCP_FLAGS + 1;
 
-/** First word of each lookup stage; the last entry is FLOW_WORDS. */
-export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC, W.NW_SRC, W.ARP_SHA, FLOW_WORDS];
+/**
+ * The key's words in lookup-stage order: the words before DL_SRC, then ct_label's (a
+ * metadata member in OVS, added last to the layout), then the others in layout order.
+ * Only the classifier's staged lookup reads this order: a megaflow mask depends on it.
+ */
+export const STAGE_WORD_ORDER: readonly number[] = [
+  ...wordRange(0, W.DL_SRC),
+  ...wordRange(W.CT_LABEL, W.CT_LABEL + 4),
+  ...wordRange(W.DL_SRC, W.CT_LABEL),
+  ...wordRange(W.CT_LABEL + 4, FLOW_WORDS),
+];
+
+/** Positions in STAGE_WORD_ORDER where each lookup stage starts; the last entry is FLOW_WORDS. */
+export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC + 4, W.NW_SRC + 4, W.ARP_SHA + 4, FLOW_WORDS];
+
+function wordRange(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
 
 export const M = {
   inPort: member("in_port", W.IN_PORT, 0, 32),
@@ -104,8 +131,17 @@ export const M = {
   tunFlags: member("tun_flags", W.TUN_FLAGS_CT_ZONE, 0, 16),
   ctZone: member("ct_zone", W.TUN_FLAGS_CT_ZONE, 16, 16),
   ctState: member("ct_state", W.CT_STATE, 0, 8),
+  /**
+   * OVS's flow->actset_output: the output port of the action set (OFPP_UNSET
+   * when none), which translation keeps and tables may match; 16 bits, in
+   * OpenFlow 1.0 numbering as in_port. Beside ct_state so that it is looked up
+   * in the metadata stage, as in OVS.
+   */
+  actsetOutput: member("actset_output", W.CT_STATE, 16, 16),
   pktMark: member("pkt_mark", W.PKT_MARK, 0, 32),
   ctMark: member("ct_mark", W.CT_MARK, 0, 32),
+  /** The connection's 128-bit label, most significant word first. */
+  ctLabel: member("ct_label", W.CT_LABEL, 0, 128),
   conjId: member("conj_id", W.CONJ_ID, 0, 32),
   dlSrc: member("dl_src", W.DL_SRC, 0, 48),
   dlDst: member("dl_dst", W.DL_DST, 0, 48),
@@ -133,7 +169,24 @@ export const M = {
   tpSrc: member("tp_src", W.TP_SRC_DST, 16, 16),
   tpDst: member("tp_dst", W.TP_SRC_DST, 0, 16),
   tcpFlags: member("tcp_flags", W.TCP_FLAGS, 0, 16),
+  tunIpv6Src: member("tun_ipv6_src", W.TUN_IPV6_SRC, 0, 128),
+  tunIpv6Dst: member("tun_ipv6_dst", W.TUN_IPV6_DST, 0, 128),
+  tunErspanVer: member("tun_erspan_ver", W.TUN_ERSPAN, 24, 8),
+  tunErspanDir: member("tun_erspan_dir", W.TUN_ERSPAN, 16, 8),
+  tunErspanHwid: member("tun_erspan_hwid", W.TUN_ERSPAN, 8, 8),
+  tunErspanIdx: member("tun_erspan_idx", W.TUN_ERSPAN_IDX, 0, 32),
 } as const;
+
+/** The words of the IPv6 and ERSPAN tunnel metadata (TUN_IPV6_SRC .. TUN_ERSPAN_IDX), contiguous. */
+export const TUNNEL_EXTRA_FIRST = W.TUN_IPV6_SRC;
+export const TUNNEL_EXTRA_END = W.TUN_ERSPAN_IDX + 1;
+
+/** OVS's flow_tnl_dst_is_set: the key holds a tunnel destination, IPv4 or IPv6. */
+export function tunnelDstIsSet(words: Uint32Array): boolean {
+  if ((words[W.TUN_DST] ?? 0) !== 0) return true;
+  for (let i = W.TUN_IPV6_DST; i < W.TUN_IPV6_DST + 4; i++) if ((words[i] ?? 0) !== 0) return true;
+  return false;
+}
 
 /** Number of 32-bit words a member spans. */
 export function memberWords(m: FlowMember): number {

@@ -15,10 +15,12 @@ import { parseFieldValue } from "./field-parse.js";
 import type { FieldSpec } from "./fields.js";
 import { FIELDS, fieldByName } from "./fields.js";
 import { Match } from "./match.js";
+import { fieldOf11Ok } from "./of11-match.js";
 import { OFP_DEFAULT_PRIORITY } from "./match-format.js";
 import type { PortNameMap } from "./ports.js";
 import { OFPP_NONE, parsePort } from "./ports.js";
 import {
+  P,
   P_ANY,
   P_NXM_OF11_UP,
   P_NXM_OXM_ANY,
@@ -123,6 +125,14 @@ export function* keyValuePairs(s: string): Generator<[string, string, string]> {
       else if (s[v] === ")") depth--;
       v++;
     }
+    // OVS's special case `key(x)->y` (check_pkt_larger): the value is `x)->y`.
+    if (delim === "(" && s[v] === ")" && s.startsWith("->", v + 1)) {
+      while (v < s.length && (depth > 0 || !", \t\r\n".includes(s[v] as string))) {
+        if (s[v] === "(") depth++;
+        else if (s[v] === ")" && depth > 0) depth--;
+        v++;
+      }
+    }
     yield [key, s.slice(i, v), delim];
     i = v + (v < s.length ? 1 : 0);
   }
@@ -221,6 +231,7 @@ export function parseFlow(text: string, purpose: FlowTextPurpose, names?: PortNa
       if (!p.ok) throw new FlowParseError(p.error, text, value);
       match.setField(field, p.value, p.mask);
       if (!fieldOf10Ok(field, p.mask)) usable &= ~P_OF10_STD_ANY;
+      if (!fieldOf11Ok(field, p.mask)) usable &= ~P.OF11_STD;
       continue;
     }
     if (name.includes("[")) {

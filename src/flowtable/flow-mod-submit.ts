@@ -10,7 +10,7 @@ import type { FlowModCommand, FlowModFlags, ParsedFlow } from "./flow-mod-parse.
 import { TABLE_ALL } from "./flow-mod-parse.js";
 import { normalizationLog } from "./match-normalize.js";
 import { transmitMatch } from "./match-transmit.js";
-import { chooseProtocol, matchProtocolOf, P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "./openflow-protocols.js";
+import { chooseDumpProtocol, chooseProtocol, matchProtocolOf, P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "./openflow-protocols.js";
 
 /** OVS_BE64_MAX: the all-ones cookie, "no cookie" in a modify. */
 const COOKIE_NONE = 0xffffffffffffffffn;
@@ -89,12 +89,16 @@ export type StatsRequestResult =
   | { ok: false; ofperr: string };
 
 /**
- * The path of a flow stats request (dump-flows, dump-aggregate): the same
- * flow-format choice and match delivery as a flow_mod, giving the selector the
- * switch applies.
+ * The path of a flow stats request (dump-flows, dump-aggregate): ovs-ofctl's
+ * flow-format choice for dumps (NXM before OpenFlow 1.0's match) and the same
+ * match delivery as a flow_mod, giving the selector the switch applies.
  */
 export function submitStatsRequest(parsed: ParsedFlow, allowedProtocols: number): StatsRequestResult {
-  const choice = chooseProtocol(parsed.usableProtocols, allowedProtocols);
+  // A stats request needs no table-id extension to name a table (parse_ofp_flow_stats_request_str).
+  let usable = parsed.usableProtocols;
+  if ((usable & P.OF10_STD_TID) !== 0) usable |= P.OF10_STD;
+  if ((usable & P.OF10_NXM_TID) !== 0) usable |= P.OF10_NXM;
+  const choice = chooseDumpProtocol(usable, allowedProtocols);
   if (!choice.ok) return { ok: false, ofctlError: choice.error };
   const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
   if (!sent.ok) return { ok: false, ofperr: sent.ofperr };

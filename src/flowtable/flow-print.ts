@@ -5,7 +5,7 @@
  * (in_port, registers, conntrack...) left out.
  */
 import type { FlowMember } from "./flow-layout.js";
-import { FLOW_WORDS, M, readMember, readSmall, writeMember } from "./flow-layout.js";
+import { FLOW_WORDS, M, readMember, readSmall, tunnelDstIsSet, writeMember } from "./flow-layout.js";
 import { Match } from "./match.js";
 import { formatMatch } from "./match-format.js";
 import type { PortNameMap } from "./ports.js";
@@ -23,13 +23,14 @@ export function packetFieldsMask(key: Uint32Array): Uint32Array {
   const mask = (...members: FlowMember[]): void => {
     for (const m of members) writeMember(wc, m, (1n << BigInt(m.bits)) - 1n);
   };
-  if (readSmall(key, M.tunDst) !== 0) {
+  if (tunnelDstIsSet(key)) {
     if ((readSmall(key, M.tunFlags) & FLOW_TNL_F_KEY) !== 0) mask(M.tunId);
-    mask(M.tunSrc, M.tunDst, M.tunFlags);
+    mask(M.tunSrc, M.tunDst, M.tunIpv6Src, M.tunIpv6Dst, M.tunFlags);
+    mask(M.tunErspanVer, M.tunErspanIdx, M.tunErspanDir, M.tunErspanHwid);
   } else if (key[M.tunId.word] !== 0 || key[M.tunId.word + 1] !== 0) {
     mask(M.tunId);
   }
-  mask(M.pktMark, M.ctState, M.ctZone, M.ctMark, M.inPort);
+  mask(M.pktMark, M.ctState, M.ctZone, M.ctMark, M.ctLabel, M.inPort);
   mask(M.dlDst, M.dlSrc, M.dlType, M.vlanTci);
   // Inner VLAN only when the outer one exists (OVS shows the first zero VLAN).
   if (readSmall(key, M.vlanTci) !== 0) mask(M.vlanTci1);
@@ -68,19 +69,22 @@ export function formatFlow(key: Uint32Array, names?: PortNameMap): string {
   const wc = packetFieldsMask(key);
   // Metadata is shown when non-zero; in_port and conntrack fields only then too.
   for (const m of [M.metadata, ...M.regs]) writeMember(wc, m, (1n << BigInt(m.bits)) - 1n);
-  for (const m of [M.inPort, M.pktMark, M.ctState, M.ctZone, M.ctMark, M.metadata, ...M.regs]) {
+  for (const m of [M.inPort, M.pktMark, M.ctState, M.ctZone, M.ctMark, M.ctLabel, M.metadata, ...M.regs]) {
     if (readMember(key, m) === 0n) writeMember(wc, m, 0n);
   }
   const masked = new Uint32Array(FLOW_WORDS);
   for (let i = 0; i < FLOW_WORDS; i++) masked[i] = (key[i] ?? 0) & (wc[i] ?? 0);
   const text = formatMatch(new Match(masked, wc), undefined, names);
-  return readSmall(key, M.tunDst) === 0 ? text : text.replace(/(tun_dst=[0-9.]+,)/, `$1${UNMODELLED_TUNNEL_FIELDS}`);
+  if (!tunnelDstIsSet(key)) return text;
+  return text
+    .replace(/(tun_ipv6_dst=[^,]*,)/, `$1${UNMODELLED_GBP_TOS_TTL}`)
+    .replace(/(tun_erspan_ver=[^,]*,(?:tun_erspan_(?:idx|dir|hwid)=[^,]*,)*)/, `$1${UNMODELLED_GTPU}`);
 }
 
 /**
- * The tunnel fields OVS's flow_format prints for a packet with an IPv4
- * tunnel that ovsim does not model (IPv6 tunnel addresses, GBP, outer
- * TOS/TTL, ERSPAN, GTP-U), as OVS prints their zero values.
+ * The tunnel fields OVS's flow_format prints for a tunnel packet that ovsim
+ * does not model (GBP, GTP-U) or does not keep in the flow key (the outer
+ * TOS/TTL), as OVS prints their zero values, where OVS prints them.
  */
-const UNMODELLED_TUNNEL_FIELDS =
-  "tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,";
+const UNMODELLED_GBP_TOS_TTL = "tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,";
+const UNMODELLED_GTPU = "gtpu_flags=0,gtpu_msgtype=0,";

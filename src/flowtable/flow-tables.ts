@@ -29,6 +29,7 @@
  * output to a port or group.
  */
 import { Classifier } from "./classifier.js";
+import type { ClassifierRule } from "./classifier.js";
 import type { PrefixField } from "./cls-tries.js";
 import { lookupConjunctive } from "./conjunctive-lookup.js";
 import type { Conjunction } from "./conjunctive-lookup.js";
@@ -311,6 +312,58 @@ export class FlowTables<A> {
     const entry = this.newEntry(TABLE_INTERNAL, fm.match, fm.priority, fm.newCookie ?? 0n, fm, now);
     this.insertEntry(entry);
     return entry;
+  }
+
+  /** Every entry of every table (254 included), by id: what a snapshot saves, with `nextId` and `version`. */
+  entries(): FlowEntry<A>[] {
+    const out: FlowEntry<A>[] = [];
+    for (const cls of this.tables) for (const rule of cls.rules()) out.push(rule.value);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Per table with more than one subtable, the lookup order of its subtables as the id of one
+   * entry of each (snapshots: see Classifier.subtableOrder).
+   */
+  subtableOrders(): [number, number[]][] {
+    const out: [number, number[]][] = [];
+    this.tables.forEach((cls, t) => {
+      if (cls.nSubtables > 1) out.push([t, cls.subtableOrder((r) => r.value.id).map((r) => r.value.id)]);
+    });
+    return out;
+  }
+
+  /** Puts table `tableId`'s subtables in the order of the entries `ids` (after `restore`); false when it cannot. */
+  restoreSubtableOrder(tableId: number, ids: readonly number[]): boolean {
+    const cls = this.tables[tableId];
+    if (cls === undefined) return false;
+    const byId = new Map<number, FlowEntry<A>>();
+    for (const rule of cls.rules()) byId.set(rule.value.id, rule.value);
+    const rules = ids.map((id) => byId.get(id)?.rule);
+    return rules.every((r) => r !== undefined) && cls.restoreSubtableOrder(rules as ClassifierRule<FlowEntry<A>>[]);
+  }
+
+  /** The id the next entry gets. */
+  get nextEntryId(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Replaces every entry (table 254's too) with `entries`, inserted by id, as a snapshot
+   * restores them (ids below `nextId`, no two with one match and priority in a table);
+   * `version` takes the value given. Limits and prefix fields stay.
+   */
+  restore(entries: readonly FlowEntry<A>[], nextId: number, version: number): void {
+    for (const cls of this.tables) for (const rule of [...cls.rules()]) cls.remove(rule);
+    this.learnedCookieCounts.clear();
+    this.deadCookies = [];
+    this.softCounts.fill(0);
+    for (const e of [...entries].sort((a, b) => a.id - b.id)) {
+      e.flags = internFlags(e.flags);
+      this.insertEntry(e);
+    }
+    this.nextId = nextId;
+    this.version = version;
   }
 
   /** Flows selected by `sel`, in dump order: table, then priority (high first), then age. */

@@ -18,6 +18,12 @@ interface Node<T> {
   readonly value: T;
 }
 
+/** An HmapOrder as data (snapshots): its mask and each bucket's nodes as [hash, value], head first. */
+export interface HmapOrderState<T> {
+  readonly mask: number;
+  readonly buckets: readonly (readonly (readonly [number, T])[])[];
+}
+
 /** hmap.c calc_mask. */
 function calcMask(capacity: number): number {
   let m = Math.floor(capacity / 2);
@@ -64,6 +70,18 @@ export class HmapOrder<T> {
   /** The values in OVS's iteration order. */
   values(): T[] {
     return this.buckets.flatMap((b) => b.map((node) => node.value));
+  }
+
+  /** The table as data: iteration order and bucket count, which later inserts depend on. */
+  save(): HmapOrderState<T> {
+    return { mask: this.mask, buckets: this.buckets.map((b) => b.map((n) => [n.hash, n.value] as const)) };
+  }
+
+  /** Takes the state `save` gave (mask + 1 buckets, a power of two). */
+  restore(state: HmapOrderState<T>): void {
+    this.mask = state.mask;
+    this.buckets = state.buckets.map((b) => b.map(([hash, value]) => ({ hash, value })));
+    this.n = this.buckets.reduce((n, b) => n + b.length, 0);
   }
 
   private resize(newMask: number): void {

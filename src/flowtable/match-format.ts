@@ -127,6 +127,18 @@ function formatTunnel(out: Out, match: Match): void {
   putHexMasked(out, "tun_id", id.v, id.m, 64);
   putIpv4(out, "tun_src", M.tunSrc, match);
   putIpv4(out, "tun_dst", M.tunDst, match);
+  putIpv6(out, "tun_ipv6_src", M.tunIpv6Src, match);
+  putIpv6(out, "tun_ipv6_dst", M.tunIpv6Dst, match);
+  // The ERSPAN fields print their values alone, each only for its version (C's %#x: 0 is "0").
+  const ver = memberOf(match, M.tunErspanVer);
+  const alt = (v: bigint): string => (v === 0n ? "0" : `0x${v.toString(16)}`);
+  if (ver.m !== 0n) out.put("tun_erspan_ver", String(ver.v));
+  const idx = memberOf(match, M.tunErspanIdx);
+  if (idx.m !== 0n && ver.v === 1n) out.put("tun_erspan_idx", alt(idx.v));
+  const dir = memberOf(match, M.tunErspanDir);
+  if (dir.m !== 0n && ver.v === 2n) out.put("tun_erspan_dir", String(dir.v));
+  const hwid = memberOf(match, M.tunErspanHwid);
+  if (hwid.m !== 0n && ver.v === 2n) out.put("tun_erspan_hwid", alt(hwid.v));
   const flags = memberOf(match, M.tunFlags);
   const FLOW_TNL_F_MASK = 0xf;
   if ((Number(flags.m) & FLOW_TNL_F_MASK) !== 0) {
@@ -149,6 +161,8 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
   putHexMasked(out, "pkt_mark", pktMark.v, pktMark.m, 32);
   const conj = memberOf(match, M.conjId);
   if (conj.m !== 0n) out.put("conj_id", conj.v.toString());
+  const actset = memberOf(match, M.actsetOutput);
+  if (actset.m !== 0n) out.put("actset_output", formatPort(Number(actset.v), names));
 
   const ct = memberOf(match, M.ctState);
   if (ct.m !== 0n) {
@@ -165,6 +179,8 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
   if (zone.m !== 0n) out.put("ct_zone", zone.m === 0xffffn ? zone.v.toString() : `${hex(zone.v)}/${hex(zone.m)}`);
   const ctMark = memberOf(match, M.ctMark);
   putHexMasked(out, "ct_mark", ctMark.v, ctMark.m, 32);
+  const ctLabel = memberOf(match, M.ctLabel);
+  putHexMasked(out, "ct_label", ctLabel.v, ctLabel.m, 128);
 
   const dlType = memberOf(match, M.dlType);
   const proto = memberOf(match, M.nwProto);

@@ -49,6 +49,7 @@ export function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
   };
   put(entry(FIELDS.conj_id));
   put(entry(FIELDS.in_port));
+  put(entry(FIELDS.actset_output));
   put(entry(FIELDS.eth_src));
   put(entry(FIELDS.eth_dst));
   put(entry(FIELDS.eth_type));
@@ -117,11 +118,18 @@ export function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
   put(entry(FIELDS.tun_flags));
   put(entry(FIELDS.tun_src));
   put(entry(FIELDS.tun_dst));
+  put(entry(FIELDS.tun_ipv6_src));
+  put(entry(FIELDS.tun_ipv6_dst));
+  put(entry(FIELDS.tun_erspan_idx));
+  put(entry(FIELDS.tun_erspan_ver));
+  put(entry(FIELDS.tun_erspan_dir));
+  put(entry(FIELDS.tun_erspan_hwid));
   for (let i = 0; i < 16; i++) put(entry(regField(i)));
   put(entry(FIELDS.pkt_mark));
   put(entry(FIELDS.ct_state));
   put(entry(FIELDS.ct_zone));
   put(entry(FIELDS.ct_mark));
+  put(entry(FIELDS.ct_label));
   put(entry(FIELDS.metadata));
   return out;
 }

@@ -48,6 +48,11 @@ const NAMES: ReadonlyArray<readonly [number, string]> = [
   [P.OF15_OXM, "OXM-OpenFlow15"],
 ];
 
+/** OVS's `ofputil_protocol_to_string` for one flow format (`OXM-OpenFlow12`, `NXM+table_id`). */
+export function protocolName(protocol: number): string {
+  return NAMES.find(([p]) => p === protocol)?.[1] ?? protocolsToString(protocol);
+}
+
 /** OVS's `ofputil_protocols_to_string`. */
 export function protocolsToString(protocols: number): string {
   if (protocols === 0) return "none";
@@ -107,4 +112,25 @@ export function chooseProtocol(usable: number, allowed: number): { ok: true; pro
   }
   // The lowest bit is the connection's initial format when usable, else the first to try.
   return { ok: true, protocol: candidates & -candidates };
+}
+
+/** The flow formats ovs-ofctl tries for a flow stats request, in its order (OVS's `ofputil_flow_dump_protocols`). */
+export const FLOW_DUMP_PROTOCOLS: readonly number[] = [P.OF15_OXM, P.OF14_OXM, P.OF13_OXM, P.OF12_OXM, P.OF11_STD, P.OF10_NXM, P.OF10_STD];
+
+/**
+ * ovs-ofctl's choice of flow format for a flow dump (`set_protocol_for_flow_dump`):
+ * the first of FLOW_DUMP_PROTOCOLS the request can use and `allowed` allows
+ * (NXM before OpenFlow 1.0's own match), with OVS's two error texts.
+ */
+export function chooseDumpProtocol(usable: number, allowed: number): { ok: true; protocol: number } | { ok: false; error: string } {
+  const protocol = FLOW_DUMP_PROTOCOLS.find((p) => (p & usable & allowed) !== 0);
+  if (protocol !== undefined) return { ok: true, protocol };
+  const text = protocolsToString(usable);
+  return {
+    ok: false,
+    error:
+      (usable & allowed) !== 0
+        ? `switch does not support any of the usable flow formats (${text})`
+        : `none of the usable flow formats (${text}) is among the allowed flow formats (${protocolsToString(allowed)})`,
+  };
 }

@@ -15,9 +15,9 @@
  * valid field is left the defaults stay. The schema allows at most 3 names (CLS_MAX_TRIES),
  * so OVS's "too many fields" case cannot arise from the database.
  *
- * ovsim's flow key has no tun_ipv6_* or ct_* address members: those names are valid (they
- * replace the defaults, as in OVS) but index nothing, which is what their tries do for
- * ovsim's flows, where no rule can match those fields.
+ * ovsim's flow key has no ct_* address members: those names are valid (they replace the
+ * defaults, as in OVS) but index nothing, which is what their tries do for ovsim's flows,
+ * where no rule can match those fields.
  */
 
 import type { PrefixField } from "./cls-tries.js";
@@ -41,6 +41,8 @@ const INDEXABLE: ReadonlyMap<string, PrefixField> = new Map([
   ["tun_id", prefixField("tun_id", M.tunId, null)],
   ["tun_src", prefixField("tun_src", M.tunSrc, null)],
   ["tun_dst", prefixField("tun_dst", M.tunDst, null)],
+  ["tun_ipv6_src", prefixField("tun_ipv6_src", M.tunIpv6Src, null)],
+  ["tun_ipv6_dst", prefixField("tun_ipv6_dst", M.tunIpv6Dst, null)],
   ["ip_src", prefixField("ip_src", M.nwSrc, ethType(ETH_TYPE.IP))],
   ["ip_dst", prefixField("ip_dst", M.nwDst, ethType(ETH_TYPE.IP))],
   ["ipv6_src", prefixField("ipv6_src", M.ipv6Src, ethType(ETH_TYPE.IPV6))],
@@ -48,7 +50,7 @@ const INDEXABLE: ReadonlyMap<string, PrefixField> = new Map([
 ]);
 
 /** Indexable in OVS, absent from ovsim's flow key (see the header). */
-const INDEXABLE_UNMODELLED = new Set(["tun_ipv6_src", "tun_ipv6_dst", "ct_nw_src", "ct_nw_dst", "ct_ipv6_src", "ct_ipv6_dst"]);
+const INDEXABLE_UNMODELLED = new Set(["ct_nw_src", "ct_nw_dst", "ct_ipv6_src", "ct_ipv6_dst"]);
 
 /** Names OVS's mf_from_name accepts beyond canonical ones, for the indexable fields. */
 const ALIASES: ReadonlyMap<string, string> = new Map([

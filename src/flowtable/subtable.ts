@@ -111,7 +111,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   next: Subtable<T> | null;
   /** The mask, a private copy. */
   readonly mask: Uint32Array;
-  /** Indices of the mask's non-zero words, ascending: the only words hashed and compared. */
+  /** Indices of the mask's non-zero words in stage order: the only words hashed and compared. */
   readonly indices: Int32Array;
   /** The mask's non-zero words, packed (as int32): `maskWords[i] === mask[indices[i]] | 0`. */
   readonly maskWords: Int32Array;
@@ -178,20 +178,22 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private readonly packed: Int32Array;
 
   /**
-   * `stages` are the classifier's stage boundaries (first word of each stage, then the key
-   * width), ascending from 0; `portsWord` the word of the transport ports, or -1.
+   * `stages` are the classifier's stage boundaries (first position of each stage in the
+   * stage order, then the key width), ascending from 0; `stageRank` each word's position in
+   * that order; `portsWord` the word of the transport ports, or -1.
    */
-  constructor(mask: Uint32Array, maskHash: number, stages: readonly number[], compactKeys: boolean, portsWord: number) {
+  constructor(mask: Uint32Array, maskHash: number, stages: readonly number[], stageRank: Int32Array, compactKeys: boolean, portsWord: number) {
     this.hash = maskHash;
     this.compactKeys = compactKeys;
     this.next = null;
     this.mask = mask.slice();
     const words: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) words.push(i);
+    words.sort((a, b) => stageRank[a]! - stageRank[b]!);
     this.indices = Int32Array.from(words);
     this.maskWords = Int32Array.from(words, (w) => mask[w]! | 0);
     this.salts = Int32Array.from(words, columnSalt);
-    this.stageEnds = Int32Array.from(stageEnds(this.indices, stages));
+    this.stageEnds = Int32Array.from(stageEnds(this.indices, stages, stageRank));
     this.cols = new Int32Array(words.length);
     this.colsNeeded = 0;
     this.ownsColumns = false;
@@ -611,15 +613,16 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 }
 
 /**
- * For packed word indices `indices` (ascending) and stage boundaries `stages`, the packed
- * index at the end of each non-empty stage, but the last.
+ * For packed word indices `indices` (in stage order) and stage boundaries `stages` (positions
+ * in that order, `stageRank` of each word), the packed index at the end of each non-empty
+ * stage, but the last.
  */
-function stageEnds(indices: Int32Array, stages: readonly number[]): number[] {
+function stageEnds(indices: Int32Array, stages: readonly number[], stageRank: Int32Array): number[] {
   const ends: number[] = [];
   let i = 0;
   for (let s = 1; s < stages.length; s++) {
     const start = i;
-    while (i < indices.length && indices[i]! < stages[s]!) i++;
+    while (i < indices.length && stageRank[indices[i]!]! < stages[s]!) i++;
     if (i > start) ends.push(i);
   }
   ends.pop();

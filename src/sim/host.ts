@@ -29,9 +29,12 @@ import { Packet } from "../datapath/packet/packet.js";
 import { PcapCapture } from "../datapath/pcap.js";
 import type { UnderlaySegment } from "../datapath/underlay.js";
 import { OvsimError } from "../flowtable/errors.js";
+import type { PortSink, VportSink } from "../vswitchd/packet-io.js";
+import type { SwitchSnapshot } from "../vswitchd/snapshot.js";
 import { Switch } from "../vswitchd/switch.js";
 import type { NicOptions } from "./ip-stack.js";
 import { IpStack } from "./ip-stack.js";
+import { defineOwn } from "../flowtable/own-property.js";
 
 /** Latency between a VM and its bridge port, each way, µs. */
 export const DEFAULT_VIF_LATENCY_US = 10;
@@ -56,6 +59,20 @@ export interface HostOptions {
    * datapath, native tunnelling through a bridge port.
    */
   readonly kernelDatapath?: boolean;
+  /**
+   * The host's switch is the one this snapshot saved (`Switch.loadSnapshot`), with the
+   * host's sinks attached again, instead of a new switch (a host restored: src/sim/snapshot.ts).
+   */
+  readonly switchSnapshot?: SwitchSnapshot;
+}
+
+/** Where a host's port or NIC is plugged into a segment: its place among the segment's members. */
+export interface SegmentMembership {
+  readonly port: string;
+  /** "port": an OVS port of the host's switch; "nic": a NIC of its IP stack. */
+  readonly kind: "port" | "nic";
+  readonly segment: string;
+  readonly handle: number;
 }
 
 type Attachment =
@@ -69,6 +86,8 @@ export class Host {
   readonly switch: Switch;
   /** The host's own IP stack: NICs outside OVS, routes, ARP, the kernel's tunnel devices (ip-stack.ts). */
   readonly ip: IpStack;
+  /** The host runs the kernel datapath (HostOptions.kernelDatapath). */
+  readonly kernelDatapath: boolean;
   vifLatencyUs = DEFAULT_VIF_LATENCY_US;
   private readonly loop: EventLoop;
   private readonly attachments = new Map<string, Attachment>();
@@ -79,16 +98,32 @@ export class Host {
   constructor(name: string, loop: EventLoop, options: HostOptions = {}) {
     this.name = name;
     this.loop = loop;
-    this.switch = new Switch(options.kernelDatapath === true ? { datapathFeatures: { tnl_push_pop: "false" } } : {});
-    this.ip = new IpStack({ name, loop, switch: this.switch });
+    this.kernelDatapath = options.kernelDatapath === true;
+    const switchOptions = this.kernelDatapath ? { datapathFeatures: { tnl_push_pop: "false" } } : {};
     // What the datapath outputs to a tunnel vport goes to the kernel's tunnel device: the IP stack.
-    this.switch.attachTunnelVports((vport, bytes, tunnel) => this.ip.sendTunnel(vport, bytes, tunnel));
-    this.switch.io.onRecirculate = () => this.loop.charge();
+    const vportSink: VportSink = (vport, bytes, tunnel) => this.ip.sendTunnel(vport, bytes, tunnel);
     // Native tunnelling's ARP requests enter their bridge from the route's device, after the packet that asked.
-    this.switch.tunnels.neighbourRequestSink = (_bridge, port, frame) => {
+    const neighbourRequestSink = (_bridge: string, port: string, frame: Uint8Array): void => {
       this.loop.charge();
       this.loop.schedule(0, () => this.process(port, frame));
     };
+    const saved = options.switchSnapshot;
+    if (saved === undefined) {
+      this.switch = new Switch(switchOptions);
+      this.switch.attachTunnelVports(vportSink);
+      this.switch.tunnels.neighbourRequestSink = neighbourRequestSink;
+    } else {
+      const sinks: Record<string, PortSink> = {};
+      for (const port of saved.attached.ports) defineOwn(sinks, port, (bytes) => this.transmit(port, bytes));
+      this.switch = Switch.loadSnapshot(saved, {
+        ...switchOptions,
+        sinks,
+        ...(saved.attached.vports ? { vportSink } : {}),
+        ...(saved.attached.neighbourRequests ? { neighbourRequestSink } : {}),
+      });
+    }
+    this.ip = new IpStack({ name, loop, switch: this.switch });
+    this.switch.io.onRecirculate = () => this.loop.charge();
   }
 
   /** Frames output to a port with nothing attached (a bridge's internal port...). */
@@ -131,6 +166,11 @@ export class Host {
    */
   addBridgeNic(port: string, options: NicOptions): void {
     this.ip.addNic(port, options);
+    this.attachStack(port);
+  }
+
+  /** The IP stack's NIC `port` is OVS internal port `port` (addBridgeNic without the NIC: a restored host's). */
+  attachStack(port: string): void {
     this.ip.attachSink(port, (frame) => {
       const copy = frame.slice();
       this.loop.charge();
@@ -138,6 +178,33 @@ export class Host {
     });
     this.attachments.set(port, { kind: "stack" });
     this.plug(port);
+  }
+
+  /** The ports the IP stack holds an address on (`addBridgeNic`). */
+  stackPorts(): string[] {
+    return [...this.attachments].filter(([, a]) => a.kind === "stack").map(([port]) => port);
+  }
+
+  /** Every port and NIC of the host plugged into a segment. */
+  segmentMemberships(): SegmentMembership[] {
+    const out: SegmentMembership[] = [];
+    for (const [port, a] of this.attachments) if (a.kind === "nic") out.push({ port, kind: "port", segment: a.segment.name, handle: a.handle });
+    for (const m of this.ip.segmentMemberships()) out.push({ port: m.dev, kind: "nic", segment: m.segment, handle: m.handle });
+    return out;
+  }
+
+  /** Ports with a capture running (a snapshot cannot hold them). */
+  capturedPorts(): string[] {
+    return [...this.captures.keys()];
+  }
+
+  /** Frames output to a captured port with nothing attached (a restored host continues the count). */
+  get capturedUnattached(): number {
+    return this.nCapturedUnattached;
+  }
+
+  set capturedUnattached(n: number) {
+    this.nCapturedUnattached = n;
   }
 
   /** Captures every frame received on or transmitted to `port` (the capture is shared if called twice). */

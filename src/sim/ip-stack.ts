@@ -40,7 +40,7 @@ import { formatIpv4, parseIpv4, parseMac } from "../datapath/endpoint.js";
 import { tnlDecap } from "../datapath/odp-tnl-pop.js";
 import { get16, get32 } from "../datapath/packet/bytes.js";
 import { buildArp, buildIcmpEcho } from "../datapath/packet/build.js";
-import { Packet } from "../datapath/packet/packet.js";
+import { Packet, parseHexBytes, toHex } from "../datapath/packet/packet.js";
 import { PcapCapture } from "../datapath/pcap.js";
 import { encapsulate, vportKind } from "../datapath/tunnel-encap.js";
 import type { UnderlaySegment } from "../datapath/underlay.js";
@@ -78,7 +78,22 @@ interface Nic {
   readonly addresses: Array<{ readonly ip: number; readonly plen: number }>;
   /** Where the NIC's frames go: its segment, or an OVS port. */
   sink: ((frame: Uint8Array) => void) | null;
+  /** The segment it is plugged into, and its handle there (null: none, or an OVS port). */
+  segment: { readonly name: string; readonly handle: number } | null;
   capture: PcapCapture | null;
+}
+
+/** An IP stack's state as plain JSON data (src/sim/snapshot.ts): NICs without their sinks, routes, the ARP cache, what waits for it. */
+export interface IpStackSnapshot {
+  /** NICs in the order they were added; `mac` as a number, addresses as `a.b.c.d/len`. */
+  readonly nics: readonly { readonly name: string; readonly mac: number; readonly addresses: readonly string[] }[];
+  /** Longest prefix first, as kept. */
+  readonly routes: readonly IpRoute[];
+  /** IPv4 → MAC, in learning order. */
+  readonly neighbours: readonly (readonly [number, number])[];
+  /** Per unresolved next hop: the NIC, the frames waiting (hex), when it was last asked (µs). */
+  readonly pending: readonly { readonly nextHop: number; readonly dev: string; readonly frames: readonly string[]; readonly askedUs: number }[];
+  readonly stats: { readonly [K in keyof IpStackStats]: number };
 }
 
 interface IpRoute {
@@ -114,6 +129,10 @@ function parseCidr(s: string): { ip: number; plen: number } {
   return { ip, plen };
 }
 
+function fromHex(s: string): Uint8Array {
+  return parseHexBytes(s).bytes;
+}
+
 function macAt(b: Uint8Array, i: number): number {
   return get16(b, i) * 0x100000000 + get32(b, i + 2);
 }
@@ -145,7 +164,7 @@ export class IpStack {
     const first = options.addresses?.[0];
     const low = first !== undefined ? parseCidr(first).ip & 0xffffff : this.nics.size + 1;
     const mac = options.mac !== undefined ? parseMac(options.mac) : 0x525400000000 + low;
-    this.nics.set(name, { name, mac, addresses: [], sink: null, capture: null });
+    this.nics.set(name, { name, mac, addresses: [], sink: null, segment: null, capture: null });
     for (const a of options.addresses ?? []) this.addAddress(name, a);
   }
 
@@ -172,6 +191,44 @@ export class IpStack {
     const nic = this.nic(dev);
     const handle = segment.attach({ name: `${this.host.name}:${dev}`, deliver: (bytes) => this.receive(dev, bytes) });
     nic.sink = (frame) => segment.send(handle, frame);
+    nic.segment = { name: segment.name, handle };
+  }
+
+  /** The NICs plugged into a segment, with their handles there. */
+  segmentMemberships(): { readonly dev: string; readonly segment: string; readonly handle: number }[] {
+    const out: { dev: string; segment: string; handle: number }[] = [];
+    for (const nic of this.nics.values()) if (nic.segment !== null) out.push({ dev: nic.name, segment: nic.segment.name, handle: nic.segment.handle });
+    return out;
+  }
+
+  /** The stack's state (see IpStackSnapshot); NICs with a capture running cannot be saved (a PcapCapture is not data): listed in `captured`. */
+  saveState(): IpStackSnapshot {
+    return {
+      nics: [...this.nics.values()].map((n) => ({ name: n.name, mac: n.mac, addresses: n.addresses.map((a) => `${formatIpv4(a.ip)}/${a.plen}`) })),
+      routes: this.routes.map((r) => ({ ...r })),
+      neighbours: [...this.neighbours],
+      pending: [...this.pending].map(([nextHop, p]) => ({ nextHop, dev: p.dev, frames: p.frames.map(toHex), askedUs: p.askedUs })),
+      stats: { ...this.stats },
+    };
+  }
+
+  /** NICs with a capture running. */
+  capturedNics(): string[] {
+    return [...this.nics.values()].filter((n) => n.capture !== null).map((n) => n.name);
+  }
+
+  /**
+   * Puts back what `saveState` saved, in a new stack whose switch is restored too (it already
+   * knows the addresses and routes: it is not told again). The NICs come unplugged: plug them
+   * with `attach` / `attachSink` as before.
+   */
+  loadState(s: IpStackSnapshot): void {
+    if (this.nics.size > 0) throw new Error(`${this.host.name}: the IP stack is not new`);
+    for (const n of s.nics) this.nics.set(n.name, { name: n.name, mac: n.mac, addresses: n.addresses.map(parseCidr), sink: null, segment: null, capture: null });
+    this.routes.push(...s.routes.map((r) => ({ ...r })));
+    for (const [ip, mac] of s.neighbours) this.neighbours.set(ip, mac);
+    for (const p of s.pending) this.pending.set(p.nextHop, { dev: p.dev, frames: p.frames.map(fromHex), askedUs: p.askedUs });
+    Object.assign(this.stats, s.stats);
   }
 
   /** Sends what NIC `dev` transmits to `send` (an OVS internal port); what arrives comes in by `receive(dev, ...)`. */

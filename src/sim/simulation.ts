@@ -26,6 +26,11 @@ import { UnderlaySegment } from "../datapath/underlay.js";
 import type { HostOptions } from "./host.js";
 import { Host } from "./host.js";
 import type { NicOptions } from "./ip-stack.js";
+import { formatIpv4 } from "../datapath/endpoint.js";
+import { formatMac } from "../datapath/mac-learning.js";
+import { SnapshotError } from "../vswitchd/snapshot.js";
+import type { SimSnapshot } from "./snapshot.js";
+import { loadEndpoint, saveEndpoint, underPath } from "./snapshot.js";
 
 /** OVS's revalidator interval (ofproto-dpif-upcall.c: 500 ms). */
 export const REVALIDATE_EVERY_MS = 500;
@@ -153,6 +158,104 @@ export class Simulation {
     for (const h of this.hosts.values()) h.sync();
   }
 
+  /**
+   * The simulation as plain JSON data (snapshot.ts): the loop must be idle (its pending
+   * events are closures) and no capture running; else a SnapshotError says so.
+   */
+  saveSnapshot(): SimSnapshot {
+    if (this.loop.pending > 0) throw new SnapshotError(`${this.loop.pending} event(s) pending in the event loop (frames in flight): run the loop, or let time pass, before saving`);
+    for (const h of this.hosts.values()) {
+      const captured = [...h.capturedPorts(), ...h.ip.capturedNics()];
+      if (captured.length > 0) throw new SnapshotError(`host ${h.name}: a capture is running on ${captured.join(", ")} (captures are not saved)`);
+    }
+    for (const seg of this.segments.values()) if (seg.capture !== null) throw new SnapshotError(`segment ${seg.name}: a capture is running (captures are not saved)`);
+    const owners = new Map<string, { host: string; port: string; kind: "port" | "nic" }>();
+    for (const h of this.hosts.values()) for (const m of h.segmentMemberships()) owners.set(`${m.segment}\u0000${m.handle}`, { host: h.name, port: m.port, kind: m.kind });
+    return {
+      clockUs: this.loop.nowUs,
+      processed: this.loop.processed,
+      stormsCut: this.loop.stormsCut,
+      lastRevalidateMs: this.lastRevalidateMs,
+      arpRetransmit: this.arpRetransmit,
+      hosts: [...this.hosts.values()].map((h) => ({
+        name: h.name,
+        kernelDatapath: h.kernelDatapath,
+        vifLatencyUs: h.vifLatencyUs,
+        capturedUnattached: h.capturedUnattached,
+        switch: h.switch.saveSnapshot(),
+        ip: h.ip.saveState(),
+        stackPorts: h.stackPorts(),
+      })),
+      segments: [...this.segments.values()].map((seg) => ({
+        name: seg.name,
+        mode: seg.mode,
+        latencyUs: seg.latencyUs,
+        nFrames: seg.nFrames,
+        members: seg.members().map((_, i) => {
+          const o = owners.get(`${seg.name}\u0000${i}`);
+          if (o === undefined) throw new SnapshotError(`segment ${seg.name}: member ${i} is not a host's port or NIC (plugged from outside the simulation)`);
+          return o;
+        }),
+        fdb: seg.fdbEntries(),
+      })),
+      endpoints: [...this.endpoints].map(([name, ep]) => {
+        const at = this.endpointPorts.get(name);
+        if (at === undefined) throw new SnapshotError(`endpoint ${name} is not plugged`);
+        return saveEndpoint(ep, at.host, at.port);
+      }),
+    };
+  }
+
+  /**
+   * A new simulation from `s` (saveSnapshot's, or what `JSON.parse` gave of it): hosts with
+   * their switches restored, segments with their members plugged in the saved order,
+   * endpoints, the clock. `options` are the loop's (budgets). Throws SnapshotError (a
+   * malformed part that fails otherwise is one too, at `at`); the snapshot's objects are all
+   * new, so a failure leaves nothing half-loaded.
+   */
+  static loadSnapshot(s: SimSnapshot, options: SimulationOptions = {}, at = "$"): Simulation {
+    try {
+      return Simulation.load(s, options, at);
+    } catch (e) {
+      if (e instanceof SnapshotError || !(e instanceof Error)) throw e;
+      throw new SnapshotError(`malformed simulation snapshot: ${e.message}`, at);
+    }
+  }
+
+  private static load(s: SimSnapshot, options: SimulationOptions, at: string): Simulation {
+    const sim = new Simulation({ ...options, arpRetransmit: s.arpRetransmit });
+    sim.loop.nowUs = s.clockUs;
+    sim.loop.processed = s.processed;
+    sim.loop.stormsCut = s.stormsCut;
+    sim.lastRevalidateMs = s.lastRevalidateMs;
+    s.hosts.forEach((hs, i) => {
+      const h = underPath(`${at}.hosts[${i}].switch`, () => new Host(hs.name, sim.loop, { kernelDatapath: hs.kernelDatapath, switchSnapshot: hs.switch }));
+      if (sim.hosts.has(hs.name)) throw new SnapshotError(`host ${hs.name} twice`, `${at}.hosts[${i}].name`);
+      sim.hosts.set(hs.name, h);
+      h.vifLatencyUs = hs.vifLatencyUs;
+      h.capturedUnattached = hs.capturedUnattached;
+      h.ip.loadState(hs.ip);
+      for (const port of hs.stackPorts) h.attachStack(port);
+    });
+    s.segments.forEach((ss, i) => {
+      const seg = sim.addSegment(ss.name, { mode: ss.mode, latencyUs: ss.latencyUs });
+      seg.nFrames = ss.nFrames;
+      ss.members.forEach((m, j) => {
+        const h = sim.hosts.get(m.host);
+        if (h === undefined) throw new SnapshotError(`no host ${m.host}`, `${at}.segments[${i}].members[${j}].host`);
+        if (m.kind === "port") h.attachNic(m.port, seg);
+        else h.ip.attach(m.port, seg);
+      });
+      seg.restoreFdb(ss.fdb);
+    });
+    s.endpoints.forEach((es, i) => {
+      if (!sim.hosts.has(es.host)) throw new SnapshotError(`no host ${es.host}`, `${at}.endpoints[${i}].host`);
+      const ep = sim.addEndpoint(es.name, es.host, es.port, formatMac(es.mac), formatIpv4(es.ip));
+      loadEndpoint(ep, es);
+    });
+    return sim;
+  }
+
   private advanceHosts(nowMs: number): void {
     // The loop jumps over idle time: the revalidator round due inside the jump runs at its own time, as
     // OVS's does (its stats pushed then: a learned flow hit by the last packets is refreshed then, not at
@@ -167,3 +270,4 @@ export class Simulation {
     for (const h of this.hosts.values()) h.advanceTo(nowMs, revalidate);
   }
 }
+

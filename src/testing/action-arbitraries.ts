@@ -12,7 +12,8 @@
 import fc from "fast-check";
 import type { FieldSpec } from "../flowtable/fields.js";
 import { FIELDS, regField } from "../flowtable/fields.js";
-import { OFPP_CONTROLLER, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_TABLE } from "../flowtable/ports.js";
+import { OFPP_CONTROLLER, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NONE, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_TABLE } from "../flowtable/ports.js";
+import { HASH_FIELDS } from "../actions/hash-fields.js";
 import type { Subfield } from "../flowtable/subfield.js";
 import type { Action, LearnSpec, NatAction, NatRange } from "../actions/action-types.js";
 
@@ -35,6 +36,8 @@ const SUBFIELD_FIELDS: readonly FieldSpec[] = [
   FIELDS.in_port,
   FIELDS.pkt_mark,
   FIELDS.vlan_tci,
+  FIELDS.xxreg0,
+  FIELDS.xxreg3,
 ];
 
 function subfieldOf(field: FieldSpec, maxBits = 64): fc.Arbitrary<Subfield> {
@@ -147,6 +150,14 @@ const ctMark: fc.Arbitrary<Action> = u32.map((v) => ({
   raw: "set_field",
 }));
 
+const ctLabel: fc.Arbitrary<Action> = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((v) => ({
+  type: "set_field",
+  field: FIELDS.ct_label,
+  value: v,
+  mask: (1n << 128n) - 1n,
+  raw: "set_field",
+}));
+
 const ct: fc.Arbitrary<Action> = fc
   .record({
     commit: fc.boolean(),
@@ -155,7 +166,7 @@ const ct: fc.Arbitrary<Action> = fc
     zone: fc.oneof(u16.map((z) => ({ zoneImm: z, zoneSrc: null })), subfieldOf(regField(0), 16).map((s) => ({ zoneImm: 0, zoneSrc: s }))),
     alg: fc.constantFrom(0, 21, 69),
     nat: fc.option(nat, { nil: undefined }),
-    exec: fc.array(ctMark, { maxLength: 2 }),
+    exec: fc.array(fc.oneof(ctMark, ctLabel), { maxLength: 2 }),
   })
   .map(
     (r): Action => ({
@@ -168,6 +179,42 @@ const ct: fc.Arbitrary<Action> = fc
       actions: [...(r.nat ? [r.nat] : []), ...r.exec],
     }),
   );
+
+const hashFields = fc.constantFrom(...HASH_FIELDS);
+
+/** multipath with a destination wide enough for its links, as OVS's parser requires. */
+const multipath: fc.Arbitrary<Action> = subfield.chain((dst) =>
+  fc
+    .record({
+      fields: hashFields,
+      basis: u16,
+      algorithm: fc.constantFrom("modulo_n" as const, "hash_threshold" as const, "hrw" as const, "iter_hash" as const),
+      nLinks: fc.integer({ min: 1, max: dst.nBits >= 16 ? 65536 : 2 ** dst.nBits }),
+      arg: u32,
+    })
+    .map(({ nLinks, ...r }): Action => ({ type: "multipath", ...r, maxLink: nLinks - 1, dst })),
+);
+
+const bundle: fc.Arbitrary<Action> = fc
+  .record({
+    fields: hashFields,
+    basis: u16,
+    algorithm: fc.constantFrom("active_backup" as const, "hrw" as const),
+    members: fc.array(fc.oneof(plainPort, reservedPort), { maxLength: 5 }),
+    dst: fc.option(subfield, { nil: null }),
+  })
+  .map((r): Action => ({ type: "bundle", ...r }));
+
+const sample: fc.Arbitrary<Action> = fc
+  .record({
+    probability: fc.integer({ min: 1, max: 0xffff }),
+    collectorSetId: u32,
+    obsDomainId: u32,
+    obsPointId: u32,
+    samplingPort: fc.oneof(plainPort, reservedPort, fc.constant(OFPP_NONE)),
+    direction: fc.constantFrom("default" as const, "ingress" as const, "egress" as const),
+  })
+  .map((r): Action => ({ type: "sample", ...r }));
 
 /** Plain (apply) actions; `depth` bounds clone nesting. */
 function applyAction(depth: number): fc.Arbitrary<Action> {
@@ -210,6 +257,8 @@ function applyAction(depth: number): fc.Arbitrary<Action> {
     u16.map((port): Action => ({ type: "set_l4_src_port", port })),
     u16.map((port): Action => ({ type: "set_l4_dst_port", port })),
     subfieldPair.map(({ src, dst }): Action => ({ type: "reg_move", src, dst })),
+    subfield.map((sf): Action => ({ type: "stack_push", subfield: sf })),
+    subfield.filter((sf) => sf.field.writable).map((sf): Action => ({ type: "stack_pop", subfield: sf })),
     setFieldExact,
     load,
     fc.oneof(
@@ -226,6 +275,10 @@ function applyAction(depth: number): fc.Arbitrary<Action> {
     fc.array(u8, { maxLength: 8 }).map((data): Action => ({ type: "note", data })),
     fc.constant<Action>({ type: "exit" }),
     fc.constant<Action>({ type: "ct_clear" }),
+    multipath,
+    bundle,
+    sample,
+    subfield.chain((f) => subfieldOf(f.field, 1)).chain((dst) => u16.map((pktLen): Action => ({ type: "check_pkt_larger", pktLen, dst }))),
     learn,
     ct,
   ];

@@ -43,7 +43,8 @@ export interface FlowOptions {
   /**
    * Whether actions also take translation's corner cases (false): outputs to LOCAL, IN_PORT,
    * FLOOD, CONTROLLER and to a port the bridge lacks, `output:NXM_NX_REG0[0..15]`, dec_ttl,
-   * a register move, clone (nested once), exit, set_queue, write_actions, write_metadata, and,
+   * a register move, push / pop, clone (nested once), exit, set_queue, multipath, bundle,
+   * bundle_load, check_pkt_larger, write_actions, write_metadata, and,
    * where the match allows them, `move` into tcp_src (tcp) and `ct(commit,zone=1)` (IP).
    */
   readonly corners?: boolean;
@@ -61,9 +62,22 @@ function cornerActions(o: FlowOptions, basic: fc.Arbitrary<string>): fc.Arbitrar
     fc.constantFrom("LOCAL", "IN_PORT", "FLOOD", "CONTROLLER:128", `output:${missing}`),
     fc.constantFrom("output:NXM_NX_REG0[0..15]", "dec_ttl", "move:NXM_NX_REG1[0..15]->NXM_NX_REG2[0..15]", "exit"),
     fc.integer({ min: 0, max: 3 }).map((q) => `set_queue:${q}`),
+    // The push / pop stack: values cross tables (and clones, patch ports) through it; a pop
+    // into a header or the packet mark rewrites the packet, one on an empty stack does nothing.
+    fc.constantFrom("push:NXM_OF_ETH_SRC[],pop:NXM_OF_ETH_DST[]", "push:NXM_OF_ETH_SRC[0..15],pop:NXM_NX_PKT_MARK[0..15]", "push:NXM_OF_ETH_SRC[0..15]", "push:NXM_NX_XXREG0[0..63]", "pop:NXM_NX_REG0[0..15]", "pop:NXM_NX_REG1[]"),
     fc
       .array(fc.oneof(basic, fc.array(basic, { minLength: 1, maxLength: 2 }).map((a) => `clone(${a.join(",")})`)), { minLength: 1, maxLength: 3 })
       .map((a) => `clone(${a.join(",")})`),
+    // Choices from a flow hash or the packet length (symmetric_l3l4 is left out: OVS hashes a
+    // non-IP packet's MACs for it without un-wildcarding them, so its megaflows are unsound).
+    fc
+      .tuple(fc.constantFrom("eth_src", "symmetric_l4", "nw_src", "nw_dst", "symmetric_l3"), fc.constantFrom("modulo_n", "hash_threshold", "hrw", "iter_hash"))
+      .map(([f, alg]) => `multipath(${f},7,${alg},4,0,NXM_NX_REG0[0..1]),output:NXM_NX_REG0[0..1]`),
+    fc
+      .tuple(fc.constantFrom("active_backup", "hrw"), fc.subarray([...o.ofports, missing], { minLength: 1 }))
+      .map(([alg, members]) => `bundle(symmetric_l4,0,${alg},ofport,members:${members.join(",")})`),
+    fc.constantFrom(...o.ofports).map((p) => `bundle_load(eth_src,3,hrw,ofport,NXM_NX_REG1[0..15],members:${p},${missing})`),
+    fc.constantFrom(60, 100, 1500).map((n) => `check_pkt_larger(${n})->NXM_NX_REG2[0]`),
   ];
 }
 

@@ -16,8 +16,9 @@ import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 import type { Switch } from "../vswitchd/switch.js";
 
+/** A unixctl command's error reply: ovs-appctl prints it and exits 2 (utilities/ovs-appctl.c). */
 export function serverError(message: string): CommandResult {
-  return { stdout: [], stderr: [message, "ovs-appctl: ovs-vswitchd: server returned an error"], ok: false };
+  return { stdout: [], stderr: [message, "ovs-appctl: ovs-vswitchd: server returned an error"], ok: false, exitCode: 2 };
 }
 
 /** C's strcmp order (byte order of the UTF-8 names). */

@@ -30,18 +30,29 @@ function dumpLines(sw: Switch, d: DpifNetdev, bridge: Bridge | null): string[] {
   return lines;
 }
 
-/** `dpctl/dump-flows [DP]`: "flow-dump from the main thread:" then each flow (nothing without flows). */
+/**
+ * `dpctl/dump-flows [DP]`: "flow-dump from the main thread:" then each flow
+ * (nothing without flows). DP is `TYPE@NAME`, or `NAME` of type system; a
+ * datapath it does not name, or none or several without DP, is OVS's
+ * "datapath not found (Invalid argument)", after the reason when there is one.
+ */
 export function dpctlDumpFlows(sw: Switch, args: readonly string[]): CommandResult {
   const names = args.filter((a) => !a.startsWith("-") && !a.includes("="));
   const dps = sw.vswitchd.openDatapaths();
+  const notFound = (...why: string[]): CommandResult => {
+    const lines = [...why, "datapath not found (Invalid argument)"].map((l) => `ovs-vswitchd: ${l}`);
+    const answer = serverError(lines.at(-1) ?? "");
+    return { ...answer, stderr: [...lines.slice(0, -1), ...answer.stderr] };
+  };
   let dp: Datapath | undefined;
   if (names.length > 0) {
     const n = names[0] ?? "";
-    dp = dps.find((x) => n === x.name || n === `${x.type}@${x.name}`);
-    if (dp === undefined) return serverError(`opening datapath ${n} failed (No such device)`);
+    const full = n.includes("@") ? n : `system@${n}`;
+    dp = dps.find((x) => full === `${x.type}@${x.name}`);
+    if (dp === undefined) return notFound();
   } else {
-    if (dps.length === 0) return serverError("no datapaths exist");
-    if (dps.length > 1) return serverError("multiple datapaths, specify one");
+    if (dps.length === 0) return notFound("no datapaths exist");
+    if (dps.length > 1) return notFound("multiple datapaths, specify one");
     dp = dps[0];
   }
   if (dp === undefined) return output([]);

@@ -25,6 +25,8 @@
  * effects, counters at once) that installs a megaflow. `--qid` is accepted
  * and ignored.
  */
+import type { BridgePort } from "../datapath/bridge-port.js";
+import { OFPPC } from "../datapath/bridge-port.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { ETH_TOTAL_MIN, MAX_PACKET_LEN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
@@ -63,9 +65,33 @@ export function netdevDummyReceive(sw: Switch, args: readonly string[]): Command
   return output([]);
 }
 
+/**
+ * `netdev-dummy/set-admin-state [NETDEV] up|down`: a dummy netdev's (without NETDEV: every
+ * dummy netdev's) admin state, which for ofproto is the port's PORT_DOWN config bit, as
+ * `ovs-ofctl mod-port` sets it (a port that is down has no carrier: bundle skips it).
+ */
+export function netdevDummySetAdminState(sw: Switch, args: readonly string[]): CommandResult {
+  const state = (args[args.length - 1] ?? "").toLowerCase();
+  if (state !== "up" && state !== "down") return serverError("Invalid Admin State");
+  let ports: BridgePort[];
+  if (args.length > 1) {
+    const found = findDummyPort(sw, args[0] ?? "");
+    if (found === undefined) return serverError("Unknown Dummy Interface");
+    ports = [found.port];
+  } else {
+    ports = [...sw.bridges.values()].flatMap((b) => b.ports().filter((p) => findDummyPort(sw, p.name)?.port === p));
+  }
+  // A change translation depends on: pending stats first, then every megaflow is revalidated.
+  sw.datapaths.pushStats(sw.now);
+  for (const p of ports) p.config = state === "down" ? p.config | OFPPC.PORT_DOWN : p.config & ~OFPPC.PORT_DOWN;
+  sw.datapaths.noteConfigChange();
+  return output(["OK"]);
+}
+
 /** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
 export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
   ["netdev-dummy/receive", { usage: "name [--qid queue_id] packet|flow [--len packet_len]", minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
+  ["netdev-dummy/set-admin-state", { usage: "[netdev] up|down", minArgs: 1, maxArgs: 2, run: netdevDummySetAdminState }],
   ["revalidator/wait", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorWait(sw) }],
   ["revalidator/purge", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorPurge(sw) }],
   ["dpctl/dump-flows", { usage: "[-m] [--names] [dp] [filter=..] [type=..] [pmd=..]", minArgs: 0, maxArgs: 4, run: (sw, args) => dpctlDumpFlows(sw, args) }],

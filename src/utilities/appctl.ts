@@ -22,9 +22,11 @@ import {
   serverError,
 } from "./appctl-bridge.js";
 import { ofprotoTraceCommand } from "./appctl-trace.js";
+import { dpctlDumpDps, dpctlShow } from "./appctl-dpctl.js";
 import { CONNTRACK_COMMANDS } from "./appctl-conntrack.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
+import { VLOG_COMMANDS } from "./appctl-vlog.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { LimitError } from "../flowtable/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -55,6 +57,8 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ["time/stop", { usage: "", minArgs: 0, maxArgs: 0, run: () => output([]) }],
   ["dpif/show", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
   ["dpif/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
+  ["dpctl/show", { usage: "[-s] [dp...]", minArgs: 0, maxArgs: Infinity, run: (sw, args) => dpctlShow(sw, args) }],
+  ["dpctl/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpctlDumpDps(sw) }],
   ["dpif/show-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => dpifShowDpFeatures(sw, br) }],
   ["dpif/set-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 3, run: (sw, args) => dpifSetDpFeatures(sw, args) }],
   ["ofproto/trace", { usage: "{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]", minArgs: 1, maxArgs: Infinity, run: (sw, args) => ofprotoTraceCommand(sw, args) }],
@@ -66,6 +70,7 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ...NETDEV_COMMANDS,
   ...CONNTRACK_COMMANDS,
   ...TUNNEL_COMMANDS,
+  ...VLOG_COMMANDS,
   [
     "time/warp",
     {

@@ -20,12 +20,13 @@ import { FlowParseError } from "../flowtable/errors.js";
 import { defaultFlowMod } from "../flowtable/flow-tables.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import type { Match } from "../flowtable/match.js";
-import { P, P_ANY, protocolsForVersion, protocolsToString } from "../flowtable/openflow-protocols.js";
+import type { PortNameMap } from "../flowtable/ports.js";
+import { chooseDumpProtocol, P_ANY, protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { applyFlowMod, FlowModError } from "../vswitchd/flow-mod-text.js";
-import { selectFlows } from "../vswitchd/flow-dump.js";
+import { bridgePortNames, selectFlows } from "../vswitchd/flow-dump.js";
 import { flowModErrorText, OfctlReplyError, prepareFlowFile } from "./ofctl.js";
 import type { SentFlowMod } from "./ofctl-messages.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -57,10 +58,10 @@ function equalVersions(a: FlowVersion, b: FlowVersion): boolean {
   );
 }
 
-/** ovs-ofctl's fte_version_format. */
-function formatVersion(v: FlowVersion): string {
+/** ovs-ofctl's fte_version_format (ports named with `names`, `--names`). */
+function formatVersion(v: FlowVersion, names: PortNameMap | undefined): string {
   let s = v.tableId !== 0 ? `table=${v.tableId} ` : "";
-  s += formatMatch(v.match, v.priority);
+  s += formatMatch(v.match, v.priority, names);
   if (v.cookie !== 0n) s += ` cookie=0x${v.cookie.toString(16)}`;
   if (v.idleTimeout !== 0) s += ` idle_timeout=${v.idleTimeout}`;
   if (v.hardTimeout !== 0) s += ` hard_timeout=${v.hardTimeout}`;
@@ -68,8 +69,8 @@ function formatVersion(v: FlowVersion): string {
   return `${s} actions=${v.actions}`;
 }
 
-function fromSwitch(br: Bridge, o: OfctlOptions): Map<string, FlowVersion> {
-  const { flows, protocol } = selectFlows(br, "", o.version);
+function fromSwitch(br: Bridge, o: OfctlOptions, names?: PortNameMap): Map<string, FlowVersion> {
+  const { flows, protocol } = selectFlows(br, "", o.version, o);
   const out = new Map<string, FlowVersion>();
   for (const f of flows) {
     const v: FlowVersion = {
@@ -80,16 +81,13 @@ function fromSwitch(br: Bridge, o: OfctlOptions): Map<string, FlowVersion> {
       idleTimeout: f.idleTimeout,
       hardTimeout: f.hardTimeout,
       importance: o.version >= 14 ? f.importance : 0,
-      actions: formatActions(actionsAsDumped(f.actions, protocol, f.match)),
+      actions: formatActions(actionsAsDumped(f.actions, protocol, f.match), names),
       sent: null,
     };
     out.set(keyOf(v), v);
   }
   return out;
 }
-
-/** The flow formats ovs-ofctl tries for dumping a switch's flows, in its order (flow_dump_protocols). */
-const FLOW_DUMP_PROTOCOLS = [P.OF15_OXM, P.OF14_OXM, P.OF13_OXM, P.OF12_OXM, P.OF11_STD, P.OF10_NXM, P.OF10_STD];
 
 /**
  * replace-flows reads the switch's flows over a format that can also carry
@@ -98,18 +96,11 @@ const FLOW_DUMP_PROTOCOLS = [P.OF15_OXM, P.OF14_OXM, P.OF13_OXM, P.OF12_OXM, P.O
  */
 function checkDumpProtocol(sent: readonly SentFlowMod[], o: OfctlOptions): void {
   const usable = sent.reduce((u, s) => u & s.parsed.usableProtocols, P_ANY);
-  const allowed = protocolsForVersion(`OpenFlow${o.version}`);
-  if (FLOW_DUMP_PROTOCOLS.some((p) => (p & usable & allowed) !== 0)) return;
-  const text = protocolsToString(usable);
-  throw new FlowParseError(
-    (usable & allowed) !== 0
-      ? `switch does not support any of the usable flow formats (${text})`
-      : `none of the usable flow formats (${text}) is among the allowed flow formats (${protocolsToString(allowed)})`,
-    "",
-  );
+  const choice = chooseDumpProtocol(usable, protocolsForVersion(`OpenFlow${o.version}`) & o.flowFormats);
+  if (!choice.ok) throw new FlowParseError(choice.error, "");
 }
 
-function fromFile(sentFlows: readonly SentFlowMod[]): Map<string, FlowVersion> {
+function fromFile(sentFlows: readonly SentFlowMod[], names?: PortNameMap): Map<string, FlowVersion> {
   const out = new Map<string, FlowVersion>();
   for (const sent of sentFlows) {
     const fm = sent.flowMod;
@@ -121,7 +112,7 @@ function fromFile(sentFlows: readonly SentFlowMod[]): Map<string, FlowVersion> {
       idleTimeout: fm.idleTimeout,
       hardTimeout: fm.hardTimeout,
       importance: fm.importance,
-      actions: formatActions(actionsAsDumped(fm.actions, sent.protocol, fm.match)),
+      actions: formatActions(actionsAsDumped(fm.actions, sent.protocol, fm.match), names),
       sent,
     };
     out.set(keyOf(v), v);
@@ -151,7 +142,8 @@ export function replaceFlows(sw: Switch, br: Bridge, path: string, o: OfctlOptio
     }
     for (const [key, v] of file) {
       const old = current.get(key);
-      if (old && equalVersions(old, v)) continue;
+      // --readd sends the flows that did not change too (their counters start again).
+      if (!o.readd && old && equalVersions(old, v)) continue;
       if (v.sent) applyFlowMod(br, v.sent, sw.now);
     }
     return output([], log);
@@ -162,15 +154,22 @@ export function replaceFlows(sw: Switch, br: Bridge, path: string, o: OfctlOptio
   }
 }
 
+/**
+ * diff-flows SOURCE1 SOURCE2. A file's flows name ports only with `--names`
+ * and a bridge first (that bridge's names), as OVS 3.1 reads them; `--names`
+ * prints port names.
+ */
 export function diffFlows(sw: Switch, a: string, b: string, o: OfctlOptions): CommandResult {
   const log: string[] = [];
   const brA = sw.bridge(a);
   const brB = sw.bridge(b);
-  const names = brA ?? brB;
-  if (!names) return failure(`ovs-ofctl: ${a} is not a bridge or a socket`);
+  const anyBridge = brA ?? brB;
+  if (!anyBridge) return failure(`ovs-ofctl: ${a} is not a bridge or a socket`);
+  const names = o.names ? bridgePortNames(anyBridge) : undefined;
+  const fileClient = { ...o, portNames: o.names && brA !== undefined };
   try {
     const load = (src: string, br: Bridge | undefined): Map<string, FlowVersion> =>
-      br ? fromSwitch(br, o) : fromFile(prepareFlowFile(names, src, o, log));
+      br ? fromSwitch(br, o, names) : fromFile(prepareFlowFile(brA ?? anyBridge, src, fileClient, log), names);
     const va = load(a, brA);
     const vb = load(b, brB);
     const keys = [...new Set([...va.keys(), ...vb.keys()])];
@@ -181,8 +180,8 @@ export function diffFlows(sw: Switch, a: string, b: string, o: OfctlOptions): Co
       const x = va.get(k);
       const y = vb.get(k);
       if (x && y && equalVersions(x, y)) continue;
-      if (x) lines.push(`-${formatVersion(x)}`);
-      if (y) lines.push(`+${formatVersion(y)}`);
+      if (x) lines.push(`-${formatVersion(x, names)}`);
+      if (y) lines.push(`+${formatVersion(y, names)}`);
     }
     return lines.length === 0 ? output([], log) : { stdout: lines, stderr: log, ok: false, exitCode: 2 };
   } catch (e) {

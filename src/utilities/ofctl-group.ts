@@ -9,39 +9,62 @@
 import { Match } from "../flowtable/match.js";
 import { formatGroup } from "../actions/group-text.js";
 import type { GroupModCommand } from "../actions/group-types.js";
-import { OFPG_ALL } from "../actions/group-types.js";
+import { BUCKET_ALL, BUCKET_FIRST, BUCKET_LAST, OFPG_ALL } from "../actions/group-types.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { GroupModError } from "../datapath/group-table.js";
 import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
 import { OFPP_NONE } from "../flowtable/ports.js";
+import { P, P_OF10_STD_ANY, P_OF10_NXM_ANY, protocolsToString } from "../flowtable/openflow-protocols.js";
 import type { CommandResult } from "./command-result.js";
-import { output } from "./command-result.js";
+import { failure, output } from "./command-result.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { applyGroupMod, protocolOfVersion, receiveGroupMod } from "../vswitchd/group-meter-mods.js";
 import { OfctlReplyError } from "./ofctl.js";
 import type { Switch } from "../vswitchd/switch.js";
 
-const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = { add: "ADD", modify: "MOD", add_or_mod: "ADD_OR_MOD", delete: "DEL" };
+const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = {
+  add: "ADD",
+  modify: "MOD",
+  add_or_mod: "ADD_OR_MOD",
+  delete: "DEL",
+  insert_bucket: "INSERT_BUCKET",
+  remove_bucket: "REMOVE_BUCKET",
+};
 
 /** add-group / mod-group / del-groups with one group_mod. */
 export function groupMod(sw: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
   const received = receiveGroupMod(br, text, command, o.version);
   const protocol = protocolOfVersion(o.version);
+  const bucketCommand = command === "insert_bucket" || command === "remove_bucket";
+  if (bucketCommand && o.version !== 10 && o.version < 15) {
+    // Only OpenFlow 1.5 and the Nicira extension carry bucket commands. Recorded from OVS 3.1:
+    // an insert with buckets gets as far as encoding, anything else stops at the flow format choice.
+    if (command === "insert_bucket" && received.buckets.length > 0) return failure("ovs-ofctl: insert-bucket needs OpenFlow 1.5 or later ('-O OpenFlow15')");
+    return failure(`ovs-ofctl: none of the usable flow formats (${protocolsToString(P_OF10_STD_ANY | P_OF10_NXM_ANY | P.OF15_OXM)}) is among the allowed flow formats (${protocolsToString(o.flowFormats)})`);
+  }
   try {
-    applyGroupMod(br, received, sw.now);
+    applyGroupMod(br, received, sw.now, sw.vlog.get("ofproto_dpif"));
   } catch (e) {
     if (e instanceof GroupModError) {
       const name = o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD";
       throw new OfctlReplyError([
         `${header("OFPT_ERROR", o.version, 6)} ${e.ofperr}`,
         header(name, o.version, 6),
-        ` ${COMMAND_TEXT[command]} ${formatGroup(received, o.version, protocol, undefined, command === "delete")}`,
+        ` ${COMMAND_TEXT[command]} ${bucketCommand ? `command_bucket_id:${bucketIdText(received.commandBucketId ?? BUCKET_ALL)},` : ""}${formatGroup(received, o.version, protocol, undefined, command === "delete" || bucketCommand)}`,
       ]);
     }
     throw e;
   }
   return output([]);
+}
+
+/** ofp_print_bucket_id's words for a command bucket id. */
+function bucketIdText(id: number): string {
+  if (id === BUCKET_FIRST) return "first";
+  if (id === BUCKET_LAST) return "last";
+  if (id === BUCKET_ALL) return "all";
+  return String(id);
 }
 
 /** dump-groups [GROUP]: OVS 1.1-1.4 requests carry no group id, so every group prints. */
@@ -84,7 +107,9 @@ export function dumpGroupStats(sw: Switch, br: Bridge, arg: string | undefined, 
       outPort: OFPP_NONE,
       outGroup: g.groupId,
     }).length;
-    let s = ` group_id=${g.groupId},duration=${duration(sw.now - g.created)},ref_count=${refs},packet_count=${g.packets},byte_count=${g.bytes}`;
+    // OpenFlow 1.1 and 1.2 group stats carry no duration (ofp11_group_stats).
+    const dur = o.version === 11 || o.version === 12 ? "" : `duration=${duration(sw.now - g.created)},`;
+    let s = ` group_id=${g.groupId},${dur}ref_count=${refs},packet_count=${g.packets},byte_count=${g.bytes}`;
     g.bucketStats.forEach((b, i) => {
       s += `,bucket${i}:packet_count=${b.packets},byte_count=${b.bytes}`;
     });

@@ -11,9 +11,10 @@
  * process, recorded from OVS 3.1): a flow_mod is xid 6, plus 2 when the flow
  * needs OpenFlow 1.0's table-id extension and 2 more when it needs NXM
  * (each a request to change the connection's flow format first); over
- * OpenFlow 1.1+ always 6. A flow dump or aggregate is xid 4 over OpenFlow 1.0
- * (2 from 1.1) and 4 more when a match argument is given (ovs-ofctl opens a
- * second connection to learn port names); `show` is 2, its port
+ * OpenFlow 1.1+ always 6. A flow dump or aggregate is xid 4 over NXM (2 over
+ * OpenFlow 1.0's own format and from 1.1) and 4 more when a match argument is
+ * given (ovs-ofctl opens a second connection to learn port names, unless
+ * `--no-names`); `show` is 2, its port
  * description 3 (1.3+), its GET_CONFIG 4 (5 from 1.3); dump-ports 2.
  */
 import { formatActions } from "../actions/action-text.js";
@@ -57,9 +58,14 @@ export function flowModXid(protocol: number): number {
   return 6 + tid + nxm;
 }
 
-/** The xid of a flow stats / aggregate request. */
-export function dumpXid(v: OfVersion, withMatch: boolean): number {
-  return (v === 10 ? 4 : 2) + (withMatch ? 4 : 0);
+/** The xid of a flow stats / aggregate request over `protocol` (NXM over OpenFlow 1.0 costs a flow-format request first). */
+export function dumpXid(protocol: number, withMatch: boolean): number {
+  return ((protocol & P_OF10_NXM_ANY) !== 0 ? 4 : 2) + (withMatch ? 4 : 0);
+}
+
+/** The name of a flow stats (or aggregate, `kind` "AGGREGATE") reply over `protocol`. */
+export function dumpReplyName(protocol: number, kind: "FLOW" | "AGGREGATE"): string {
+  return `${(protocol & P_OF10_NXM_ANY) !== 0 ? "NXST" : "OFPST"}_${kind} reply`;
 }
 
 const COMMAND_NAMES: Record<FlowModCommand, string> = {
@@ -71,8 +77,8 @@ const COMMAND_NAMES: Record<FlowModCommand, string> = {
 };
 
 
-/** ofputil_flow_mod_format at verbosity 1 (what ovs-ofctl prints with an error). */
-function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined): string {
+/** ofputil_flow_mod_format at verbosity 1 (what ovs-ofctl prints with an error, and parse-flows). */
+export function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined): string {
   const { parsed, flowMod: fm, protocol } = sent;
   const v = versionOfProtocol(protocol);
   const command = fm.command;
@@ -109,7 +115,8 @@ function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined): s
   return `${s}actions=${formatActions(fm.actions, names)}`;
 }
 
-function requestName(protocol: number): string {
+/** The flow_mod message a flow format sends: NXT_FLOW_MOD over NXM, else OFPT_FLOW_MOD. */
+export function requestName(protocol: number): string {
   return (protocol & P_OF10_NXM_ANY) !== 0 ? "NXT_FLOW_MOD" : "OFPT_FLOW_MOD";
 }
 

@@ -80,6 +80,22 @@ export function showBridge(br: Bridge, dpid: string, v: OfVersion): string[] {
   return out;
 }
 
+/**
+ * dump-ports-desc SWITCH [PORT]: the ports as `show` lists them. Only
+ * OpenFlow 1.5's request names a port; older ones ask for every port.
+ */
+export function dumpPortsDesc(br: Bridge, v: OfVersion, portArg: string | undefined, portNames = true): CommandResult {
+  let ports = sortedPorts(br);
+  if (portArg !== undefined && v >= 15) {
+    const n = parsePort(portArg, { numberOf: (name) => (portNames ? br.portByName(name)?.ofport : undefined), nameOf: () => undefined });
+    if (n === undefined) return failure(`ovs-ofctl: ${br.name}: unknown port \`${portArg}'`);
+    ports = ports.filter((p) => p.ofport === n);
+  }
+  // As dump-ports: a port given by name costs a features request (and its xids) first.
+  const byName = portArg !== undefined && v >= 15 && !/^\d+$/.test(portArg) && reservedPortNumber(portArg) === undefined;
+  return output([header("OFPST_PORT_DESC reply", v, byName ? 4 : 2), ...ports.flatMap((p) => portDescLines(p, v))]);
+}
+
 /** `%u.%03u s` as ofp-print prints a port's duration. */
 function durationText(ms: number): string {
   const sec = Math.floor(ms / 1000);
@@ -106,12 +122,15 @@ function portStatsLines(p: BridgePort, v: OfVersion, now: number): string[] {
   return out;
 }
 
-/** `dump-ports BRIDGE [PORT]`. Ports print in the order of OVS's port hash table. */
-export function dumpPorts(br: Bridge, rt: BridgeRuntime, v: OfVersion, portArg: string | undefined, now: number): CommandResult {
+/**
+ * `dump-ports BRIDGE [PORT]`. Ports print in the order of OVS's port hash
+ * table. `portNames` false (`--no-names`): PORT must be a number or a reserved name.
+ */
+export function dumpPorts(br: Bridge, rt: BridgeRuntime, v: OfVersion, portArg: string | undefined, now: number, portNames = true): CommandResult {
   const stderr: string[] = [];
   let ports = rt.portsInHashOrder().flatMap((live) => br.port(live.ofport) ?? []);
   if (portArg !== undefined) {
-    const n = parsePort(portArg, { numberOf: (name) => br.portByName(name)?.ofport, nameOf: () => undefined });
+    const n = parsePort(portArg, { numberOf: (name) => (portNames ? br.portByName(name)?.ofport : undefined), nameOf: () => undefined });
     if (n === undefined) return failure(`ovs-ofctl: ${br.name}: unknown port \`${portArg}'`);
     if (portArg === String(OFPP_LOCAL)) {
       stderr.push("ofp_port|WARN|referring to port LOCAL as 65534 is deprecated for compatibility with OpenFlow 1.1 and later");

@@ -77,6 +77,7 @@ const ROW_IDS: Partial<Record<TableName, { via?: TableName; nameCol: string; ref
   IPFIX: [{ via: "Bridge", nameCol: "name", refCol: "ipfix" }],
   QoS: [{ via: "Port", nameCol: "name", refCol: "qos" }],
   SSL: [{ via: "Open_vSwitch", nameCol: "", refCol: "ssl" }],
+  Flow_Sample_Collector_Set: [{ nameCol: "id" }],
 };
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

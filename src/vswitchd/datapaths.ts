@@ -17,6 +17,7 @@
 import type { Bridge } from "../datapath/bridge.js";
 import type { Datapath } from "../datapath/dpif.js";
 import { DEFAULT_FLOW_LIMIT, DEFAULT_MAX_IDLE_MS, DpifNetdev } from "../datapath/dpif-netdev.js";
+import type { DpifLog, DpifNetdevState } from "../datapath/dpif-netdev.js";
 import { BridgeUpcall } from "../datapath/upcall.js";
 import type { RecircIds } from "../actions/xlate/xlate-context.js";
 
@@ -27,12 +28,20 @@ export interface DatapathOwner {
   /** The bridges whose ofproto runs on `dp`. */
   bridgesOf(dp: Datapath): Bridge[];
   readonly recircIds: RecircIds;
+  /** Where the datapaths log (the `dpif_netdev` module of the switch's vlog). */
+  readonly dpifLog: DpifLog;
 }
 
 /** The switch-wide datapath settings of `other_config`. */
 export interface DatapathLimits {
   readonly flowLimit: number;
   readonly maxIdle: number;
+}
+
+/** The datapaths' megaflow side as data (snapshots): each cache that exists (by datapath type) with its upcall's epoch, and the limits. */
+export interface DatapathsState {
+  readonly limits: DatapathLimits;
+  readonly dpifs: readonly { readonly type: string; readonly epoch: number; readonly dpif: DpifNetdevState }[];
 }
 
 export class Datapaths {
@@ -47,9 +56,34 @@ export class Datapaths {
     if (d === undefined) {
       d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds), this.limits.flowLimit);
       d.maxIdle = this.limits.maxIdle;
+      d.log = this.owner.dpifLog;
       this.dpifs.set(dp, d);
     }
     return d;
+  }
+
+  save(): DatapathsState {
+    const dpifs = [...this.dpifs].map(([dp, d]) => ({ type: dp.type, epoch: d.upcall instanceof BridgeUpcall ? d.upcall.epoch : 0, dpif: d.save() }));
+    return { limits: this.limits, dpifs };
+  }
+
+  /** Takes the state `save` gave, the open datapaths and their bridges being restored already. */
+  restore(s: DatapathsState): void {
+    this.limits = s.limits;
+    this.dpifs.clear();
+    const open = this.owner.openDatapaths();
+    for (const saved of s.dpifs) {
+      const dp = open.find((o) => o.type === saved.type);
+      if (dp === undefined) continue;
+      const d = this.dpif(dp);
+      d.restore(saved.dpif);
+      if (d.upcall instanceof BridgeUpcall) d.upcall.epoch = saved.epoch;
+    }
+  }
+
+  /** The cache of `dp` if it has one (none is created). */
+  existing(dp: Datapath): DpifNetdev | undefined {
+    return this.dpifs.get(dp);
   }
 
   /** Every open datapath's cache (created when missing). */

@@ -17,7 +17,7 @@ import type { FlowModCommand, ParsedFlow } from "../flowtable/flow-mod-parse.js"
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
 import { submitFlow } from "../flowtable/flow-mod-submit.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
-import { protocolsForVersion } from "../flowtable/openflow-protocols.js";
+import { P_ANY, protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { OFPP_LOCAL } from "../flowtable/ports.js";
 
@@ -62,9 +62,29 @@ export class FlowModError extends OpenFlowError {
   }
 }
 
-/** A flow line parsed and sent as ovs-ofctl would: what the switch receives, or the error. */
-export function prepareFlowMod(br: Bridge, text: string, command: FlowModCommand, version: OfVersion, log: string[]): SentFlowMod {
-  const names = bridgeNames(br);
+/** How ovs-ofctl was told to talk: the flow formats it may use (`-F`) and whether it reads port names (not with `--no-names`). */
+export interface OfctlClient {
+  /** Flow formats allowed, within those of the OpenFlow version (default: any). */
+  readonly flowFormats?: number;
+  /** Whether `in_port=p1` and `output:p1` name ports (default: true). */
+  readonly portNames?: boolean;
+}
+
+/** The port names ovs-ofctl reads in flows: the bridge's, or none with `--no-names`. */
+export function clientNames(br: Bridge, client: OfctlClient): PortNameMap {
+  return client.portNames === false ? { numberOf: () => undefined, nameOf: () => undefined } : bridgeNames(br);
+}
+
+/** A flow line parsed and sent as ovs-ofctl would (as `client` says): what the switch receives, or the error. */
+export function prepareFlowMod(
+  br: Bridge,
+  text: string,
+  command: FlowModCommand,
+  version: OfVersion,
+  log: string[],
+  client: OfctlClient = {},
+): SentFlowMod {
+  const names = clientNames(br, client);
   let parsed: ParsedFlow = parseFlow(text, command, names);
   let actions: ActionList = [];
   if (parsed.actions !== null) {
@@ -78,7 +98,7 @@ export function prepareFlowMod(br: Bridge, text: string, command: FlowModCommand
     actions = fa.actions;
     parsed = { ...parsed, usableProtocols: parsed.usableProtocols & fa.usableProtocols };
   }
-  const sub = submitFlow(parsed, actions, protocolsForVersion(`OpenFlow${version}`));
+  const sub = submitFlow(parsed, actions, protocolsForVersion(`OpenFlow${version}`) & (client.flowFormats ?? P_ANY));
   log.push(...sub.log.map((l) => `ofp_match|INFO|${l}`));
   if (!sub.ok) {
     if ("ofctlError" in sub) throw new FlowParseError(sub.ofctlError, text);

@@ -19,6 +19,8 @@ import { OFPP_NONE } from "../flowtable/ports.js";
 import { OFPG_ANY } from "../flowtable/flow-mod-parse.js";
 import type { OfVersion } from "./flow-mod-text.js";
 import { bridgeNames } from "./flow-mod-text.js";
+import type { VlogModule } from "./vlog.js";
+import { logSelectGroupConstruction } from "./vlog-group.js";
 
 /** The flow format group actions travel in for an OpenFlow version. */
 export function protocolOfVersion(v: OfVersion): number {
@@ -46,11 +48,16 @@ export function receiveGroupMod(br: Bridge, text: string, command: GroupModComma
   return { ...sent, buckets: sent.buckets.map((b) => ({ ...b, actions: actionsAsDumped(b.actions, protocol, Match.catchall()) })) };
 }
 
-/** Applies a group_mod; the flows that output to a deleted group go too. */
-export function applyGroupMod(br: Bridge, mod: GroupMod, now: number): void {
+/**
+ * Applies a group_mod; the flows that output to a deleted group go too. A select group
+ * added or modified is constructed anew, which `log` (ofproto_dpif) hears at DBG.
+ */
+export function applyGroupMod(br: Bridge, mod: GroupMod, now: number, log: VlogModule): void {
   for (const id of br.groupTable.apply(mod, now)) {
     br.tables.apply(defaultFlowMod({ command: "delete", match: Match.catchall(), priority: 0, tableId: TABLE_ALL, outGroup: id, actions: [] }), now);
   }
+  const g = mod.command === "delete" ? undefined : br.groupTable.get(mod.groupId);
+  if (g !== undefined && g.type === "select") logSelectGroupConstruction(log, g);
 }
 
 /** Applies a meter_mod; the flows that run a deleted meter go too. */

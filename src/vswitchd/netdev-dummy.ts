@@ -32,10 +32,16 @@ export const ETH_TOTAL_MIN = 60;
  */
 export const MAX_PACKET_LEN = 1 << 20;
 
-/** The dummy-netdev port named `name` (the ports netdev-dummy/receive can feed), with its bridge. */
+/**
+ * The dummy-netdev port named `name` (the ports netdev-dummy/receive can feed), with its bridge.
+ * The sandbox runs `ovs-vswitchd --enable-dummy=system`, which backs `system` netdevs (an
+ * interface added without a type) with netdev-dummy, so they are fed as dummy ones; `tap`,
+ * tunnel and patch ports are not.
+ */
 export function findDummyPort(sw: Switch, name: string): { bridge: Bridge; port: BridgePort } | undefined {
   const found = sw.findPort(name);
-  return found !== undefined && found.port.netdevType.startsWith("dummy") ? found : undefined;
+  const type = found?.port.netdevType ?? "";
+  return found !== undefined && (type.startsWith("dummy") || type === "system") ? found : undefined;
 }
 
 /** Datapath port numbers by port name, across the bridges of `bridge`'s datapath. */

@@ -9,7 +9,7 @@
  * tunnel and patch configuration. A deleted port's MACs leave every bridge's
  * MAC table (bundle_flush_macs).
  */
-import type { XlateBridge, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateIpfix, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
 import { Bridge } from "../datapath/bridge.js";
 import { BridgePort } from "../datapath/bridge-port.js";
 import type { ConfigDb, Row } from "../datapath/config-db.js";
@@ -20,6 +20,7 @@ import { configurePrefixes } from "../flowtable/prefix-fields.js";
 import { parseSubfield } from "../flowtable/subfield.js";
 import type { Subfield } from "../flowtable/subfield.js";
 import { NO_TABLE_LIMIT } from "../flowtable/table-eviction.js";
+import { configureMirrors } from "./mirror-config.js";
 import type { TableLimit } from "../flowtable/table-eviction.js";
 
 export class Ofprotos {
@@ -52,6 +53,18 @@ export class Ofprotos {
     return this.runtimes.get(name);
   }
 
+  /**
+   * A snapshot's bridges: reconciled with `db` on a restored vswitchd (fresh bridges, whose
+   * flows and tables the caller then restores), kept in the order `names` gives.
+   */
+  restore(db: ConfigDb, now: number, names: readonly string[]): void {
+    this.sync(db, now);
+    const order = [...names.filter((n) => this.bridges.has(n)), ...[...this.bridges.keys()].filter((n) => !names.includes(n))];
+    const bridges = order.map((n) => [n, this.bridges.get(n) as Bridge] as const);
+    this.bridges.clear();
+    for (const [n, br] of bridges) this.bridges.set(n, br);
+  }
+
   /** Reconciles the bridges with DB version `db` (after vswitchd has opened its ports). */
   sync(db: ConfigDb, now: number): void {
     this.db = db;
@@ -80,6 +93,7 @@ export class Ofprotos {
       br.datapathType = String(r.cols.get("datapath_type")?.first() ?? "");
       br.failMode = failMode;
       br.hasControllers = hasControllers;
+      br.ipfix = ipfixOf(db, r);
       if (this.flowMode.get(name) !== mode) {
         br.flush(this.now, hasControllers);
         this.flowMode.set(name, mode);
@@ -87,6 +101,7 @@ export class Ofprotos {
       this.syncMacTable(br, r);
       this.syncFlowTables(br, r);
       this.syncPorts(br, r, rt);
+      configureMirrors(db, br, r);
     }
     for (const name of [...this.bridges.keys()]) {
       if (!names.has(name)) {
@@ -151,6 +166,7 @@ export class Ofprotos {
       const p = db.row("Port", String(pu));
       if (!p) continue;
       const vlan = vlanConfig(p);
+      const queueDscp = queueDscpOf(db, p);
       for (const iu of p.cols.get("interfaces")?.keys ?? []) {
         const iface = db.row("Interface", String(iu));
         const name = String(iface?.cols.get("name")?.first() ?? "");
@@ -163,7 +179,8 @@ export class Ofprotos {
           old.name === name &&
           old.created === live.created &&
           sameMap(old.options, options) &&
-          JSON.stringify(old.vlan) === JSON.stringify(vlan);
+          JSON.stringify(old.vlan) === JSON.stringify(vlan) &&
+          JSON.stringify([...old.queueDscp]) === JSON.stringify([...queueDscp]);
         ports.push(
           same
             ? old
@@ -179,6 +196,7 @@ export class Ofprotos {
                   vlan,
                   created: live.created,
                   datapathType: rt.dpType,
+                  queueDscp,
                 },
                 lookup,
               ),
@@ -189,6 +207,29 @@ export class Ofprotos {
     // OVS's bundle_flush_macs(all_ofprotos): a deleted port's MACs leave every bridge's table.
     for (const other of this.bridges.values()) if (other !== br) for (const e of gone) other.macTable.forget(e.mac, e.vlan);
   }
+}
+
+/**
+ * Bridge row `br`'s IPFIX exporting (bridge.c's bridge_configure_ipfix), null when none: it has
+ * one when its own IPFIX, or a Flow_Sample_Collector_Set naming it, refers to an IPFIX row with
+ * at least one target. Each such collector set is a flow exporter, sampling egress tunnels
+ * unless its IPFIX's other_config:enable-tunnel-sampling is false.
+ */
+function ipfixOf(db: ConfigDb, br: Row): XlateIpfix | null {
+  const valid = (ref: unknown): Row | undefined => {
+    const row = ref === undefined ? undefined : db.row("IPFIX", String(ref));
+    return (row?.cols.get("targets")?.size ?? 0) > 0 ? row : undefined;
+  };
+  const tunnelSampling = new Set<number>();
+  let exporters = 0;
+  for (const f of db.rows("Flow_Sample_Collector_Set")) {
+    const ipfix = String(f.cols.get("bridge")?.first()) === br.uuid ? valid(f.cols.get("ipfix")?.first()) : undefined;
+    if (ipfix === undefined) continue;
+    exporters++;
+    const option = ipfix.cols.get("other_config")?.get("enable-tunnel-sampling");
+    if (option === undefined || String(option).toLowerCase() !== "false") tunnelSampling.add(Number(f.cols.get("id")?.first() ?? 0));
+  }
+  return exporters > 0 || valid(br.cols.get("ipfix")?.first()) !== undefined ? { tunnelSampling } : null;
 }
 
 function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
@@ -206,6 +247,22 @@ function vlanConfig(p: Row): XlateVlanConfig {
   const modes = ["access", "trunk", "native-tagged", "native-untagged", "dot1q-tunnel"] as const;
   const mode = modes.find((m) => m === modeAtom) ?? (tag !== null ? "access" : "trunk");
   return { mode, tag, trunks };
+}
+
+/**
+ * A Port row's QoS queues that carry a `dscp` (vswitchd's iface_configure_qos, when the QoS
+ * has a type): skb_priority (the netdev datapath's priority of queue N is N) -> the DSCP
+ * shifted into the TOS byte, as ofproto-dpif's set_queues keeps it.
+ */
+function queueDscpOf(db: ConfigDb, p: Row): Map<number, number> {
+  const out = new Map<number, number>();
+  const qos = db.row("QoS", String(p.cols.get("qos")?.first() ?? ""));
+  if (qos === undefined || String(qos.cols.get("type")?.first() ?? "") === "") return out;
+  for (const [id, qu] of qos.cols.get("queues")?.pairs() ?? []) {
+    const dscp = db.row("Queue", String(qu))?.cols.get("dscp")?.first();
+    if (typeof dscp === "number") out.set(Number(id), (dscp << 2) & 0xfc);
+  }
+  return out;
 }
 
 /** A Flow_Table row's flow limit. */

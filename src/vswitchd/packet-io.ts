@@ -45,7 +45,7 @@ export const MAX_RECIRC_DEPTH = 6;
 /** Received packets kept for `takeReceived` (oldest dropped first past this). */
 export const MAX_RECEIVED_PACKETS = 4096;
 /** What a recirculated packet keeps besides its bytes: the tunnel metadata tnl_pop sets. */
-const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags, XM.tunTos, XM.tunTtl, XM.tunTpSrc, XM.tunTpDst];
+const TUNNEL_METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags, XM.tunTos, XM.tunTtl, XM.tunTpSrc, XM.tunTpDst, M.tunIpv6Src, M.tunIpv6Dst, M.tunErspanVer, M.tunErspanDir, M.tunErspanHwid, M.tunErspanIdx];
 
 export type ControllerCookie = Extract<UserspaceCookie, { readonly kind: "controller" }>;
 
@@ -91,6 +91,13 @@ export interface PacketIoOwner {
   dpif(dp: Datapath): DpifNetdev;
 }
 
+/** What the packet path keeps between packets, as data (snapshots): counters and the records tests read. */
+export interface PacketIoState {
+  readonly nUnattached: number;
+  readonly unhandled: readonly string[];
+  readonly received: readonly ReceivedPacket[];
+}
+
 export class PacketIo {
   /** Frames output to a port with nothing attached (a bridge's internal port...). */
   nUnattached = 0;
@@ -103,8 +110,25 @@ export class PacketIo {
   /** Takes what is output to a tunnel vport with no sink of its own (the host's tunnel devices). */
   private vportSink: VportSink | null = null;
   private received: ReceivedPacket[] = [];
+  /** Packets whose actions are running (execute at depth 0), for `busy`. */
+  private executing = 0;
 
   constructor(private readonly owner: PacketIoOwner) {}
+
+  save(): PacketIoState {
+    return { nUnattached: this.nUnattached, unhandled: [...this.unhandled], received: [...this.received] };
+  }
+
+  restore(s: PacketIoState): void {
+    this.nUnattached = s.nUnattached;
+    this.unhandled = [...s.unhandled];
+    this.received = [...s.received];
+  }
+
+  /** What the caller attached that a snapshot cannot hold: ports with a sink, a vport sink, a tap, a recirculation hook. */
+  attachments(): { ports: string[]; vports: boolean; tap: boolean; recirculate: boolean } {
+    return { ports: [...this.sinks.keys()].sort(), vports: this.vportSink !== null, tap: this.tap !== null, recirculate: this.onRecirculate !== null };
+  }
 
   setTap(tap: DatapathTap | null): void {
     this.tap = tap;
@@ -173,7 +197,7 @@ export class PacketIo {
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = odpPort;
-    const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now());
+    const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now(), true);
     this.execute(bridge, packet, actions, false, 0, odpPort, flow);
     return true;
   }
@@ -187,7 +211,7 @@ export class PacketIo {
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = port.odpPort;
-    const odpActions = this.owner.dpif(dp).receive(key, bytes, this.owner.now());
+    const odpActions = this.owner.dpif(dp).receive(key, bytes, this.owner.now(), true);
     this.received.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
     if (this.received.length > MAX_RECEIVED_PACKETS) this.received.shift();
     return odpActions;
@@ -199,10 +223,25 @@ export class PacketIo {
    * recirculation keeps the packet's md.tunnel (a conntrack pass of a decapsulated packet resumes on its tunnel port).
    */
   execute(bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort = 0, tunnelMd: Uint32Array | null = null): void {
+    if (depth !== 0) return this.executeActions(bridge, packet, actions, pruneOutputs, depth, inPort, tunnelMd);
+    this.executing++;
+    try {
+      this.executeActions(bridge, packet, actions, pruneOutputs, depth, inPort, tunnelMd);
+    } finally {
+      this.executing--;
+    }
+  }
+
+  /** Whether a packet's actions are running (its outputs reach sinks now): no snapshot then. */
+  get busy(): boolean {
+    return this.executing > 0;
+  }
+
+  private executeActions(bridge: Bridge, packet: Packet, actions: readonly OdpAction[], pruneOutputs: boolean, depth: number, inPort: number, tunnelMd: Uint32Array | null): void {
     const dp = this.owner.datapathOf(bridge.name);
     if (dp === undefined) return;
     const tap = pruneOutputs ? null : this.tap;
-    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now() });
+    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now(), greSeqnos: dp.greSeqnos });
     if (r.unhandled.length > 0) this.unhandled.push(...r.unhandled);
     for (const o of r.outputs) {
       const name = this.creditOutput(dp, o.odpPort, o.packet.size);
@@ -217,6 +256,8 @@ export class PacketIo {
       for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
     }
     for (const d of r.recirculations) this.recirculate(bridge, dp, d, depth + 1, tunnelMd);
+    // The upcalls of this packet and of its recirculations install their megaflows now, after execution (handle_packet_upcall).
+    if (depth === 0) this.owner.dpif(dp).release(this.owner.now());
   }
 
   /**
@@ -246,14 +287,14 @@ export class PacketIo {
     // tnl_pop: the tunnel fields it decapsulated; recirc(N): those the packet arrived with.
     const md = d.recircId === undefined || tunnelMd === null ? d.metadata : tunnelMd;
     for (const m of TUNNEL_METADATA) writeMember(flow, m, readMember(md, m));
-    // miniflow_extract reads ct_state, ct_zone and ct_mark from the packet's metadata.
+    // miniflow_extract reads ct_state, ct_zone, ct_mark and ct_label from the packet's metadata.
     writeCtFlowFields(d.packet, flow);
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = d.inPort;
     key[XM.recircId.word] = d.recircId ?? 0;
     key[XM.dpHash.word] = d.packet.dpHash;
-    const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now());
+    const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now(), true);
     this.execute(bridge, d.packet, actions, false, depth, d.inPort, md);
   }
 }

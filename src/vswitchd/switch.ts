@@ -57,6 +57,7 @@ import { formatFlowLine, selectFlows } from "./flow-dump.js";
 import type { OfVersion } from "./flow-mod-text.js";
 import { applyFlowMod, prepareFlowMod } from "./flow-mod-text.js";
 import { Ofprotos } from "./ofprotos.js";
+import { refreshMirrorStats } from "./mirror-config.js";
 import type { BridgeOptions, DbValue, PortOptions } from "./ovsdb-ops.js";
 import { addBridge, addPort, datumOf, deleteBridge, deletePort, findRecord, valueOf } from "./ovsdb-ops.js";
 import type { PortSink, VportSink } from "./packet-io.js";
@@ -65,6 +66,11 @@ import { PacketIo } from "./packet-io.js";
 import type { Trace, TraceOptions } from "./trace.js";
 import { parseCtNext, parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
 import { formatConntrackEntry } from "../datapath/conntrack/ct-entry.js";
+import type { LoadSnapshotOptions, SwitchSnapshot } from "./snapshot.js";
+import type { SwitchParts } from "./snapshot-save.js";
+import { saveSwitch } from "./snapshot-save.js";
+import { loadSwitch } from "./snapshot-load.js";
+import { Vlog } from "./vlog.js";
 
 /**
  * Most steps one `advance` (`time/warp TOTAL STEP`) runs. OVS has no limit,
@@ -192,6 +198,8 @@ export class Switch {
   readonly datapaths: Datapaths;
   /** Packets in and out, attachments, the datapath tap. @internal */
   readonly io: PacketIo;
+  /** ovs-vswitchd's log (`vlog/set`, the text of ovs-vswitchd.log): vlog.ts. Not part of snapshots. */
+  readonly vlog: Vlog = new Vlog(() => this.clock);
   private current: ConfigDb;
   private readonly ofprotos: Ofprotos;
   private readonly monitors = new Set<DbMonitor>();
@@ -213,6 +221,7 @@ export class Switch {
    */
   constructor(options: SwitchOptions = {}) {
     for (const [k, v] of Object.entries(options.datapathFeatures ?? {})) this.vswitchd.datapathFeatures.set(k, v);
+    this.vswitchd.log = this.vlog.get("bridge");
     const init = initialDb();
     this.ovsUuid = init.ovsUuid;
     this.tunnels = new TunnelEnv(() => this.tunnelViews());
@@ -222,6 +231,7 @@ export class Switch {
       openDatapaths: () => this.vswitchd.openDatapaths(),
       bridgesOf: (dp) => this.bridgesOf(dp),
       recircIds: this.recircIds,
+      dpifLog: this.vlog.get("dpif_netdev"),
     });
     this.io = new PacketIo({
       now: () => this.clock,
@@ -230,6 +240,42 @@ export class Switch {
       datapathOf: (name) => this.ofprotos.runtime(name)?.datapath,
       dpif: (dp) => this.datapaths.dpif(dp),
     });
+  }
+
+  /**
+   * The switch's whole state as a snapshot document (snapshot.ts, docs/snapshots.md): plain
+   * JSON data, the same text for the same state. Saving changes nothing.
+   */
+  saveSnapshot(): SwitchSnapshot {
+    return saveSwitch(this.parts());
+  }
+
+  /**
+   * A new switch with the state of snapshot `s` (a SwitchSnapshot, or what `JSON.parse` gave
+   * of one): it continues exactly as the saved switch would have. `options`: the
+   * constructor's, and the sinks to attach (functions are not saved). Throws SnapshotError
+   * naming the JSON path of the first bad field.
+   */
+  static loadSnapshot(s: unknown, options: LoadSnapshotOptions = {}): Switch {
+    const sw = new Switch(options);
+    loadSwitch(sw.parts(), s, options);
+    return sw;
+  }
+
+  private parts(): SwitchParts {
+    return {
+      sw: this,
+      ofprotos: this.ofprotos,
+      db: () => this.current,
+      setDb: (db) => {
+        this.current = db;
+      },
+      clock: () => this.clock,
+      setClock: (ms) => {
+        this.clock = ms;
+      },
+      monitors: () => this.monitors.size,
+    };
   }
 
   /** Virtual time, ms since the switch started. */
@@ -358,9 +404,27 @@ export class Switch {
     this.datapaths.pushStats(this.clock);
     const end = this.clock + msecs;
     while (this.clock < end) {
+      const before = this.clock;
       this.advanceClock(Math.min(step, end - this.clock));
       this.datapaths.revalidate(this.clock);
+      this.runStatsUpdate(before);
     }
+  }
+
+  /**
+   * ovs-vswitchd's run_stats_update, for a clock step from `before`: when the step passes a
+   * multiple of other_config:stats-update-interval (5000 ms at least, OVS's floor and default),
+   * the Mirror rows get their counters (mirror-config.ts). OVS's timer runs from its last
+   * update; multiples of the interval from 0 are the same times for a switch whose clock
+   * moves only by time/warp, and need no state.
+   */
+  private runStatsUpdate(before: number): void {
+    const ovs = this.current.rows("Open_vSwitch")[0];
+    const set = Number(ovs?.cols.get("other_config")?.get("stats-update-interval") ?? 5000);
+    const interval = Math.max(Number.isInteger(set) ? set : 5000, 5000);
+    if (Math.floor(before / interval) === Math.floor(this.clock / interval)) return;
+    const db = refreshMirrorStats(this.current, this.ofprotos.bridges.values());
+    if (db !== this.current) this.commit(db);
   }
 
   /** Sets the clock forward to `ms` (a simulation's event loop owns time). @internal */
@@ -529,7 +593,7 @@ export class Switch {
     const br = this.requireBridge(bridge);
     const mod = receiveGroupMod(br, text, command, options.version ?? 15);
     this.datapaths.pushStats(this.clock);
-    applyGroupMod(br, mod, this.clock);
+    applyGroupMod(br, mod, this.clock, this.vlog.get("ofproto_dpif"));
   }
 
   /** `ovs-ofctl add-group BRIDGE GROUP` (`group_id=1,type=select,bucket=actions=output:1,...`). */

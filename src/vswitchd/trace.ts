@@ -29,13 +29,14 @@ import { XLATE_ERRORS } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { formatActions } from "../actions/action-text.js";
 import type { Datapath } from "../datapath/dpif.js";
+import { isTunnelType } from "../datapath/dpif.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
 import { tnlPortReceive } from "../datapath/tnl-port-receive.js";
 import { flowCompose } from "../datapath/packet/compose.js";
 import { flowOfPacket } from "../datapath/packet/packet-flow.js";
 import type { Packet } from "../datapath/packet/packet.js";
 import { parseExactFlow } from "../flowtable/exact-flow-parse.js";
-import { M, readSmall, writeMember } from "../flowtable/flow-layout.js";
+import { M, tunnelDstIsSet, writeMember } from "../flowtable/flow-layout.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { TraceError } from "./errors.js";
@@ -239,11 +240,14 @@ export function parseTraceFlow(sw: Switch, bridgeName: string, text: string): Ui
  */
 export function parseTraceOdpFlow(sw: Switch, dp: Datapath | undefined, text: string): { bridge: string; flow: Uint32Array } | { error: string } {
   const odpNames = new Map((dp?.ports() ?? []).map((p) => [p.name, p.odpPort]));
-  const odp = parseOdpFlow(text, odpNames);
+  const odp = parseOdpFlow(text, odpNames, sw.vlanLimit());
   if (!odp.ok) return { error: odp.error };
   if (dp === undefined) throw new TraceError("Cannot find the datapath");
+  const recircId = odp.flow[XM.recircId.word] ?? 0;
+  // xlate_lookup_ofproto_: a recirculated packet's port comes from its frozen state.
+  if (recircId !== 0 && sw.recircIds.state(recircId) === undefined) throw new TraceError(`no recirculation data for recirc_id 0x${recircId.toString(16)}`);
   const inPort = odp.odpInPort ?? 0xffffffff;
-  if (readSmall(odp.flow, M.tunDst) !== 0) {
+  if (tunnelDstIsSet(odp.flow)) {
     // xlate_lookup_ofproto_: a tunnel packet's port is found by its tunnel key (tnl_port_receive).
     const candidates = sw.bridgesOf(dp).flatMap((bridge) => bridge.ports().filter((p) => p.tunnel !== null && p.odpPort === inPort).map((port) => ({ bridge, port })));
     const found = tnlPortReceive(candidates, odp.flow);
@@ -254,7 +258,8 @@ export function parseTraceOdpFlow(sw: Switch, dp: Datapath | undefined, text: st
   for (const rt of sw.vswitchd.runtimes()) {
     if (rt.datapath !== dp) continue;
     for (const live of rt.ports.values()) {
-      if (live.odpPort !== inPort || live.type === "patch") continue;
+      // A tunnel vport's packet without tunnel metadata belongs to no tunnel port (odp_port_to_ofport finds none).
+      if (live.odpPort !== inPort || live.type === "patch" || isTunnelType(live.type)) continue;
       writeMember(odp.flow, M.inPort, BigInt(live.ofport));
       return { bridge: rt.name, flow: odp.flow };
     }

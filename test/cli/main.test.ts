@@ -52,7 +52,7 @@ describe("ovsim run", () => {
   it("--help prints the run usage and exits 0 (not read as a file)", () => {
     const r = ovsim(["run", "--help"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^usage: ovsim run SCRIPT\.\.\.\n/);
+    expect(r.stdout).toMatch(/^usage: ovsim run \[--load SNAP\] \[--save SNAP\] SCRIPT\.\.\.\n/);
     expect(r.stdout).toContain('"-" reads the script from standard input');
     expect(r.stderr).toBe("");
   });
@@ -61,7 +61,7 @@ describe("ovsim run", () => {
     const r = ovsim(["run"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^ovsim run: missing SCRIPT/);
-    expect(r.stderr).toContain("usage: ovsim run SCRIPT...");
+    expect(r.stderr).toContain("usage: ovsim run [--load SNAP] [--save SNAP] SCRIPT...");
     expect(r.stderr).not.toContain("unknown command");
   });
 

@@ -1,5 +1,7 @@
 /**
- * Every fixtures/ofctl/*.ovs and fixtures/appctl/*.ovs script prints, line for
+ * Every fixtures/ofctl/*.ovs, fixtures/appctl/*.ovs, fixtures/ofctl-options/*.ovs
+ * (ovs-ofctl's global options) and fixtures/sandbox/*.ovs (the sandbox's ports
+ * and datapaths) script prints, line for
  * line, what real Open vSwitch 3.1 printed for it (*.ovs.out, recorded by
  * each folder's record.sh), modulo the values OVS makes random or
  * time-dependent (see switch-normalise.ts). Scripts name flow files relative
@@ -10,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { runScript } from "../../src/utilities/run-script.js";
 import { normaliseSwitchTranscript } from "./switch-normalise.js";
 
-const dirs = ["ofctl", "appctl"].map((d) => new URL(`../../fixtures/${d}/`, import.meta.url));
+const dirs = ["ofctl", "appctl", "ofctl-options", "sandbox"].map((d) => new URL(`../../fixtures/${d}/`, import.meta.url));
 const scripts = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ovs")).map((name) => ({ dir, name })));
 
 describe("ovs-ofctl and ovs-appctl scripts against real OVS", () => {

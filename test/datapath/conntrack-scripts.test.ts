@@ -13,9 +13,5 @@ describe("conntrack scripts against real OVS", () => {
   // fixtures/conntrack/record.sh keeps standard output only.
   replayRecordedScripts(new URL("../../fixtures/conntrack/", import.meta.url), 40, {
     stdoutOnly: true,
-    pending: new Map([
-      ["ct-label", "ct_label (128 bits) is not a member of ovsim's flow key yet: flows matching it are refused"],
-      ["ct-label-masked", "ct_label (128 bits) is not a member of ovsim's flow key yet: flows matching it are refused"],
-    ]),
   });
 });

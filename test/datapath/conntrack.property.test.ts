@@ -17,6 +17,11 @@
  *    ct(nat), with exactly the original packet's addresses and ports swapped
  *    (so its bytes, checksums included, equal a packet built that way).
  * 5. NAT never gives two live connections the same reply tuple.
+ * 6. A connection's label is what its commits wrote, each `value | old & ~mask`
+ *    (OVS's set_label), and every later packet of the connection, either
+ *    direction, carries it as its ct_label, in its metadata and in the flow key
+ *    a recirculation reads (writeCtFlowFields); other connections' packets
+ *    carry 0.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -24,12 +29,15 @@ import type { OdpCtAction, OdpNat } from "../../src/actions/xlate/odp-ct.js";
 import { CT_DEFAULTS } from "../../src/actions/xlate/odp-ct.js";
 import { Conntrack } from "../../src/datapath/conntrack/conntrack.js";
 import { CS } from "../../src/datapath/conntrack/ct-consts.js";
+import { labelValue } from "../../src/datapath/conntrack/ct-label.js";
+import { writeCtFlowFields } from "../../src/datapath/conntrack/ct-metadata.js";
 import { formatConntrackEntry } from "../../src/datapath/conntrack/ct-entry.js";
 import { DpMeters } from "../../src/datapath/dp-meter.js";
 import { odpExecute } from "../../src/datapath/odp-execute.js";
 import { buildEthernet, buildIpv4, icmpMessage, tcpSegment, udpDatagram } from "../../src/datapath/packet/build.js";
 import type { Packet } from "../../src/datapath/packet/packet.js";
 import { toHex } from "../../src/datapath/packet/packet.js";
+import { FLOW_WORDS, M, readMember } from "../../src/flowtable/flow-layout.js";
 import { propertyRuns } from "../../src/testing/runs.js";
 
 type Proto = "udp" | "tcp" | "icmp";
@@ -204,6 +212,48 @@ describe("conntrack properties", () => {
         const replies = c.dump(0).map((e) => formatConntrackEntry(e).replace(/^.*reply=/, ""));
         expect(new Set(replies).size).toBe(replies.length);
       }),
+      { numRuns: propertyRuns(100) },
+    );
+  });
+
+  const u128 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+  /** A label write: a random value under a mask of whole bytes, single bits or all ones. */
+  const labelWrite = fc.record({
+    value: u128,
+    mask: fc.oneof(u128, fc.integer({ min: 0, max: 127 }).map((b) => 1n << BigInt(b)), fc.constant((1n << 128n) - 1n)),
+  });
+
+  it("6. every later packet of a connection carries the label its commits wrote", () => {
+    fc.assert(
+      fc.property(
+        tuple,
+        zone,
+        fc.array(fc.record({ write: labelWrite, reply: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
+        (t0, z, writes, later) => {
+          const t: Tuple = { ...t0, proto: t0.proto === "tcp" ? "udp" : t0.proto };
+          const c = new Conntrack();
+          let model = 0n;
+          const key = new Uint32Array(FLOW_WORDS);
+          writes.forEach(({ write, reply }, i) => {
+            // The first commit comes from the original direction (a reply alone would be another connection).
+            const dir = i > 0 && reply;
+            const md = c.execute(packet(t, { reply: dir, seq: 1000 }), ct({ commit: true, zone: z, label: { value: write.value & write.mask, mask: write.mask } }), i);
+            model = (write.value & write.mask) | (model & ~write.mask);
+            expect(labelValue(md.ctLabel)).toBe(model);
+          });
+          for (const [i, reply] of later.entries()) {
+            const md = c.execute(packet(t, { reply, seq: 1000 }), ct({ zone: z }), writes.length + i);
+            expect(labelValue(md.ctLabel)).toBe(model);
+            writeCtFlowFields(md, key);
+            expect(readMember(key, M.ctLabel)).toBe(model);
+          }
+          // Another connection (the source port moved, or another zone) has no label.
+          const other = c.execute(packet({ ...t, sport: (t.sport % 65535) + 1 }), ct({ zone: z }), 99);
+          writeCtFlowFields(other, key);
+          expect(readMember(key, M.ctLabel)).toBe(0n);
+        },
+      ),
       { numRuns: propertyRuns(100) },
     );
   });

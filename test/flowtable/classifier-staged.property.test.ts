@@ -39,8 +39,8 @@ const rulesArb = fc
 
 type Spec = { key: Uint32Array; mask: Uint32Array; priority: number };
 
-function build(specs: Spec[], stages: number[]): Classifier<number> {
-  const cls = new Classifier<number>(N, { stages });
+function build(specs: Spec[], stages: number[], wordOrder?: number[]): Classifier<number> {
+  const cls = new Classifier<number>(N, wordOrder === undefined ? { stages } : { stages, wordOrder });
   specs.forEach((s, i) => cls.insert(new ClassifierRule(s.key, s.mask, s.priority, i)));
   return cls;
 }
@@ -95,6 +95,46 @@ describe("staged lookup", () => {
     );
   });
 
+  it("with its words in another stage order: sound, never wider than unstaged, the same rule", () => {
+    const order = fc.shuffledSubarray([0, 1, 2, 3, 4, 5], { minLength: N, maxLength: N });
+    fc.assert(
+      fc.property(rulesArb, order, fc.option(fc.nat()), words(valueWord), words(valueWord), (specs, wordOrder, from, noise, random) => {
+        const staged = build(specs, STAGES, wordOrder);
+        const flat = build(specs, [0, N]);
+        const key = probeKey(specs, from, noise);
+        const wc = new Uint32Array(N);
+        const wcFlat = new Uint32Array(N);
+        const got = staged.lookup(key, wc);
+        expect(got?.value ?? null).toBe(flat.lookup(key, wcFlat)?.value ?? null);
+        for (let i = 0; i < N; i++) expect((wc[i]! & ~wcFlat[i]!) >>> 0).toBe(0);
+        const other = random.map((v, i) => (key[i]! & wc[i]!) | (v & ~wc[i]!));
+        expect(staged.lookup(other, null)).toBe(got);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("looks ct_label up in the metadata stage, as OVS (it is last in the layout)", () => {
+    const cls = new Classifier<string>(FLOW_WORDS);
+    const mask = new Uint32Array(FLOW_WORDS);
+    mask[W.DL_TYPE_VLAN_TCI] = 0xffff0000;
+    mask.fill(0xffffffff, W.CT_LABEL, W.CT_LABEL + 4);
+    mask[W.TP_SRC_DST] = 0xffff;
+    const key = new Uint32Array(FLOW_WORDS);
+    key[W.DL_TYPE_VLAN_TCI] = 0x08000000;
+    key[W.CT_LABEL + 3] = 0x1234;
+    key[W.TP_SRC_DST] = 80;
+    cls.insert(new ClassifierRule(key, mask, 10, "r"));
+    // The label differs: only the label is un-wildcarded, not dl_type or tp_dst.
+    const miss = key.slice();
+    miss[W.CT_LABEL + 3] = 0x1235;
+    const wc = new Uint32Array(FLOW_WORDS);
+    expect(cls.lookup(miss, wc)).toBeNull();
+    const only = new Uint32Array(FLOW_WORDS);
+    only.fill(0xffffffff, W.CT_LABEL, W.CT_LABEL + 4);
+    expect(wc).toEqual(only);
+  });
+
   it("stops at a stage whose prefix no rule has (flow keys: metadata before L2)", () => {
     const cls = new Classifier<string>(FLOW_WORDS);
     expect(cls.stages).toEqual(STAGE_BOUNDARIES);
@@ -137,5 +177,11 @@ describe("staged lookup", () => {
     expect(() => new Classifier<number>(4, { stages: [0, 2] })).toThrow(RangeError);
     expect(() => new Classifier<number>(4, { stages: [1, 4] })).toThrow(RangeError);
     expect(() => new Classifier<number>(4, { stages: [0, 2, 2, 4] })).toThrow(RangeError);
+  });
+
+  it("rejects a word order that is not a permutation of the word indexes", () => {
+    expect(() => new Classifier<number>(4, { wordOrder: [0, 1, 2] })).toThrow(RangeError);
+    expect(() => new Classifier<number>(4, { wordOrder: [0, 1, 2, 2] })).toThrow(RangeError);
+    expect(() => new Classifier<number>(4, { wordOrder: [0, 1, 2, 4] })).toThrow(RangeError);
   });
 });

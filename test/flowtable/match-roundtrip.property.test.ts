@@ -17,11 +17,15 @@
  *     (fixtures/flowtable/semantics/frag-ambiguous.ovs). For matches holding
  *     them, the weaker property is tested: printing is stable,
  *     format(parse(format(m))) === format(m).
- *     And one more OVS quirk: an IPv6 mask (ipv6_src, ipv6_dst, nd_target) that
+ *     And one more OVS quirk: an IPv6 mask (ipv6_src, ipv6_dst, nd_target, tun_ipv6_*) that
  *     is not a CIDR prefix prints as `addr/mask`; when the mask's text starts with
  *     a decimal digit (`::/0:1::`, `1000::/1000::`) OVS's parser reads it as a
  *     `/prefix` and refuses the text (fixtures/flowtable/semantics/ipv6-mask.ovs).
  *     For those matches the test checks that ovsim refuses the text too.
+ *     And the ERSPAN fields, as OVS's format_flow_tunnel prints them: tun_erspan_ver
+ *     without its mask, tun_erspan_idx only when the version is 1, tun_erspan_dir and
+ *     tun_erspan_hwid only when it is 2 (fixtures/tunnels/erspan-match-print.ovs); for
+ *     matches that lose bits that way, the weaker property (stable text) is tested.
  * (b) Printing is a fixed point on real OVS output: each flow OVS printed in
  *     fixtures/flowtable/match-golden.json, added again through the same path
  *     as the golden test and printed, gives exactly the same text.
@@ -67,7 +71,7 @@ function fieldsSet(m: Match): string[] {
 
 /** True when a non-CIDR IPv6 mask of `m` prints starting with a decimal digit (see above). */
 function hasUnparseableIpv6Mask(m: Match): boolean {
-  return [FIELDS.ipv6_src, FIELDS.ipv6_dst, FIELDS.nd_target].some((f) => {
+  return [FIELDS.ipv6_src, FIELDS.ipv6_dst, FIELDS.nd_target, FIELDS.tun_ipv6_src, FIELDS.tun_ipv6_dst].some((f) => {
     const { mask } = m.getField(f);
     return mask !== 0n && cidrBits(mask, 128) < 0 && /^\d/.test(formatIpv6(mask));
   });
@@ -75,6 +79,17 @@ function hasUnparseableIpv6Mask(m: Match): boolean {
 
 function reparse(text: string): { match: Match; priority: number } {
   return parseFlow(`${text}${text === "" ? "" : ","}actions=drop`, "add");
+}
+
+/** The matches whose ERSPAN fields OVS prints only in part (see (a) above). */
+function hasErspanPrintedInPart(m: Match): boolean {
+  const ver = m.getField(FIELDS.tun_erspan_ver);
+  const set = (f: (typeof FIELDS)["tun_erspan_idx"]): boolean => m.getField(f).mask !== 0n;
+  return (
+    (ver.mask !== 0n && ver.mask !== 0xfn) ||
+    (set(FIELDS.tun_erspan_idx) && ver.value !== 1n) ||
+    ((set(FIELDS.tun_erspan_dir) || set(FIELDS.tun_erspan_hwid)) && ver.value !== 2n)
+  );
 }
 
 /** The matches OVS itself prints ambiguously: ip_frag 2/2 ("later") and 0/1 ("no"). */
@@ -95,7 +110,7 @@ describe("(a) formatMatch then parseFlow gives back the same match", () => {
         const parsed = reparse(text);
         expect(parsed.priority).toBe(priority);
         expect(formatMatch(parsed.match, priority)).toBe(text);
-        if (!hasAmbiguousFrag(m) && !parsed.match.equals(m)) expect({ text, diff: fieldDiff(m, parsed.match) }).toEqual({ text, diff: [] });
+        if (!hasAmbiguousFrag(m) && !hasErspanPrintedInPart(m) && !parsed.match.equals(m)) expect({ text, diff: fieldDiff(m, parsed.match) }).toEqual({ text, diff: [] });
       }),
       { numRuns: RUNS },
     );

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { runLine } from "../../src/utilities/run-script.js";
 import { MAX_WARP_STEPS, Switch } from "../../src/vswitchd/switch.js";
 import type { Snapshot } from "./fuzz-support.js";
-import { expectNoBugWords, expectUnchanged, expectWellFormed, fuzzLine, logInput, params, RUNS, snapshot, timeoutFor } from "./fuzz-support.js";
+import { expectNoBugWords, expectUnchanged, expectWellFormed, fuzzLine, isRefusal, logInput, params, RUNS, snapshot, timeoutFor } from "./fuzz-support.js";
 
 /** The switch every line runs on (fresh every RESET_EVERY lines, so that accepted lines do not pile up state). */
 const SETUP = [
@@ -136,7 +136,7 @@ function fuzzProgram(program: "ovs-vsctl" | "ovs-ofctl" | "ovs-appctl"): void {
           expect(steps.n, `clock steps for ${line.slice(0, 200)}`).toBeLessThanOrEqual(MAX_WARP_STEPS);
           const printed = [...r.stdout, ...r.stderr].reduce((k, l) => k + l.length + 1, 0);
           expect(printed, `output size for ${line.slice(0, 200)}`).toBeLessThanOrEqual(bound);
-          if (!r.ok && r.exitCode !== 2 && !mayChangeWhenRefused(line)) {
+          if (isRefusal(line, r) && !mayChangeWhenRefused(line)) {
             refused++;
             const after = snapshot(sw);
             expectUnchanged(line, before, after);

@@ -26,6 +26,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { OvsimError } from "../../src/flowtable/errors.js";
 import type { CommandResult } from "../../src/utilities/command-result.js";
+import { exitCodeOf } from "../../src/utilities/command-result.js";
 import { shellWords } from "../../src/utilities/shell-words.js";
 import type { Switch } from "../../src/vswitchd/switch.js";
 
@@ -404,14 +405,22 @@ export function expectNoBugWords(input: string, lines: readonly string[]): void 
 const REFUSAL = /^(ovs-vsctl: |ovs-ofctl: |ovs-appctl: |ovsim: |OFPT_ERROR)/;
 
 /**
+ * Whether a failed result is a refusal. Exit status 2 from ovs-vsctl or ovs-ofctl is an answer
+ * (`ovs-vsctl br-exists`, `ovs-ofctl diff-flows`); from ovs-appctl it is the server's error, a
+ * refusal like any other.
+ */
+export function isRefusal(line: string, r: CommandResult): boolean {
+  return !r.ok && (exitCodeOf(r) !== 2 || /^\s*ovs-appctl\b/.test(line));
+}
+
+/**
  * Property (a) for a command line's result. `seen`: every input that reached
  * the switch so far (a value stored by an earlier line may be printed now).
  */
 export function expectWellFormed(line: string, r: CommandResult, seen = line): void {
   expect(Array.isArray(r.stdout) && Array.isArray(r.stderr), `result shape for ${line.slice(0, 200)}`).toBe(true);
   for (const l of [...r.stdout, ...r.stderr]) expect(typeof l, `non-string output line for ${line.slice(0, 200)}`).toBe("string");
-  if (!r.ok && r.exitCode !== 2) {
-    // Exit status 2 is an answer, not a refusal (`ovs-vsctl br-exists`, `ovs-ofctl diff-flows`).
+  if (isRefusal(line, r)) {
     const said = [...r.stderr, ...r.stdout].some((l) => REFUSAL.test(l));
     expect(said, `a refusal without an OVS-style message for ${JSON.stringify(line.slice(0, 300))}: ${JSON.stringify(r.stderr.slice(0, 3))}`).toBe(true);
   }

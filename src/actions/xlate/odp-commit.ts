@@ -45,7 +45,7 @@
  * the tunnel code as tnl_push).
  */
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { M, readSmall, tunnelDstIsSet } from "../../flowtable/flow-layout.js";
 import type { OdpAction } from "./odp-actions.js";
 import {
   countCommonMplsLabels,
@@ -282,7 +282,7 @@ function commitAttr(
     else getField(b, wc, MASK, off, true);
   }
   // A tunnelled packet keeps its ECN bits unless translation changed them.
-  if (s.tosField >= 0 && readSmall(base, M.tunDst) !== 0) {
+  if (s.tosField >= 0 && tunnelDstIsSet(base)) {
     const off = offsets[s.tosField] as number;
     if ((((KEY[off] ?? 0) ^ (BASE[off] ?? 0)) & IP_ECN_MASK) === 0) MASK[off] = (MASK[off] ?? 0) & ~IP_ECN_MASK;
   }

@@ -9,7 +9,14 @@
  *     vxlan(flags=0x8000000,vni=0x64)),out_port(100))
  *
  * `size` (the header's byte length) and `type` (OVS_VPORT_TYPE_*) follow from
- * the structure. Geneve TLV options and ERSPAN/GTP-U headers are not modelled yet.
+ * the structure. ERSPAN (netdev_erspan_build_header) is GRE with a sequence
+ * number and the ERSPAN ethertype, then the ERSPAN header: version 1 (type II)
+ * with its 20-bit index, version 2 (type III) with direction and hardware id:
+ *
+ *   ...ipv4(...,proto=47,...),erspan(ver=1,sid=0x7b,idx=0x3)
+ *   ...ipv4(...,proto=47,...),erspan(ver=2,sid=0x237,dir=1,hwid=0x7)
+ *
+ * Geneve TLV options and GTP-U headers are not modelled yet.
  */
 import { formatEthernet, formatIpv4, formatIpv6 } from "../../flowtable/field-values.js";
 
@@ -73,7 +80,21 @@ export interface TnlGreHeader {
   readonly seq: number | null;
 }
 
-export type TnlEncapHeader = TnlVxlanHeader | TnlGeneveHeader | TnlGreHeader;
+export interface TnlErspanHeader {
+  readonly type: "erspan";
+  /** ERSPAN version: 1 (type II) or 2 (type III). */
+  readonly ver: 1 | 2;
+  /** The 10-bit session id (the tunnel's tun_id). */
+  readonly sid: number;
+  /** Version 1: the 20-bit port index. */
+  readonly idx: number;
+  /** Version 2: the direction bit (0 ingress, 1 egress). */
+  readonly dir: number;
+  /** Version 2: the 6-bit hardware id. */
+  readonly hwid: number;
+}
+
+export type TnlEncapHeader = TnlVxlanHeader | TnlGeneveHeader | TnlGreHeader | TnlErspanHeader;
 
 export interface OdpTnlPushAction {
   readonly type: "tnl_push";
@@ -87,7 +108,7 @@ export interface OdpTnlPushAction {
 }
 
 /** OVS_VPORT_TYPE_* numbers printed as `type=`. */
-const VPORT_TYPE = { gre: 3, vxlan: 4, geneve: 5, ip6gre: 109 } as const;
+const VPORT_TYPE = { gre: 3, vxlan: 4, geneve: 5, erspan: 107, ip6erspan: 108, ip6gre: 109 } as const;
 
 const ETH_HEADER_LEN = 14;
 const IPV4_HEADER_LEN = 20;
@@ -96,6 +117,11 @@ const UDP_HEADER_LEN = 8;
 const VXLAN_HEADER_LEN = 8;
 const GENEVE_HEADER_LEN = 8;
 const GRE_BASE_LEN = 4;
+/** ERSPAN's GRE header (flags, protocol, sequence number: ERSPAN_GREHDR_LEN) and its own. */
+const ERSPAN_GRE_LEN = 8;
+const ERSPAN_BASE_LEN = 4;
+const ERSPAN_V1_MDSIZE = 4;
+const ERSPAN_V2_MDSIZE = 8;
 
 function hex(n: number): string {
   return n.toString(16);
@@ -117,12 +143,16 @@ export function tnlHeaderLength(a: OdpTnlPushAction): number {
       l4 = GRE_BASE_LEN + 4 * options;
       break;
     }
+    case "erspan":
+      l4 = ERSPAN_GRE_LEN + ERSPAN_BASE_LEN + (a.encap.ver === 1 ? ERSPAN_V1_MDSIZE : ERSPAN_V2_MDSIZE);
+      break;
   }
   return ETH_HEADER_LEN + l3 + l4;
 }
 
 function vportType(a: OdpTnlPushAction): number {
   if (a.encap.type === "gre") return a.ip.version === 6 ? VPORT_TYPE.ip6gre : VPORT_TYPE.gre;
+  if (a.encap.type === "erspan") return a.ip.version === 6 ? VPORT_TYPE.ip6erspan : VPORT_TYPE.erspan;
   return VPORT_TYPE[a.encap.type];
 }
 
@@ -143,6 +173,10 @@ function formatEncap(e: TnlEncapHeader): string {
       if (e.seq !== null) s += `,seq=0x${hex(e.seq)}`;
       return `${s})`;
     }
+    case "erspan":
+      return e.ver === 1
+        ? `erspan(ver=1,sid=0x${hex(e.sid)},idx=0x${hex(e.idx)})`
+        : `erspan(ver=2,sid=0x${hex(e.sid)},dir=${e.dir},hwid=0x${hex(e.hwid)})`;
   }
 }
 

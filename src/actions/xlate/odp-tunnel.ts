@@ -15,7 +15,9 @@
  *
  *   set(tunnel(tun_id=0x5,src=192.0.2.1,dst=192.0.2.2,ttl=64,tp_dst=4789,flags(df|key)))
  *
- * Not modelled: Geneve options, GBP, ERSPAN and GTP-U metadata.
+ * An ERSPAN key (version 1 or 2) adds `erspan(ver=1,idx=0x7)` /
+ * `erspan(ver=2,dir=1,hwid=0x4)` before the flags, as tun_key_to_attr does for
+ * an ERSPAN vport. Not modelled: Geneve options, GBP and GTP-U metadata.
  */
 import { formatIpv4, formatIpv6 } from "../../flowtable/field-values.js";
 
@@ -39,6 +41,11 @@ export interface TunnelKey {
   readonly tpDst: number;
   /** TNL_F bits. */
   readonly flags: number;
+  /** ERSPAN metadata: version (1 or 2; 0: none), v1's index, v2's direction and hardware id. */
+  readonly erspanVer: number;
+  readonly erspanIdx: number;
+  readonly erspanDir: number;
+  readonly erspanHwid: number;
 }
 
 /** `set(tunnel(...))`: the packet's tunnel metadata from here on. */
@@ -60,6 +67,10 @@ export function tunnelKey(k: Partial<TunnelKey>): TunnelKey {
     tpSrc: k.tpSrc ?? 0,
     tpDst: k.tpDst ?? 0,
     flags: k.flags ?? 0,
+    erspanVer: k.erspanVer ?? 0,
+    erspanIdx: k.erspanIdx ?? 0,
+    erspanDir: k.erspanDir ?? 0,
+    erspanHwid: k.erspanHwid ?? 0,
   };
 }
 
@@ -80,7 +91,11 @@ export function sameTunnelKey(a: TunnelKey | null, b: TunnelKey | null): boolean
     a.ttl === b.ttl &&
     a.tpSrc === b.tpSrc &&
     a.tpDst === b.tpDst &&
-    a.flags === b.flags
+    a.flags === b.flags &&
+    a.erspanVer === b.erspanVer &&
+    a.erspanIdx === b.erspanIdx &&
+    a.erspanDir === b.erspanDir &&
+    a.erspanHwid === b.erspanHwid
   );
 }
 
@@ -104,6 +119,9 @@ export function formatTunnelKey(k: TunnelKey): string {
   parts.push(`ttl=${k.ttl}`);
   if (k.tpSrc !== 0) parts.push(`tp_src=${k.tpSrc}`);
   if (k.tpDst !== 0) parts.push(`tp_dst=${k.tpDst}`);
+  const alt = (v: number): string => (v === 0 ? "0" : `0x${v.toString(16)}`);
+  if (k.erspanVer === 1) parts.push(`erspan(ver=1,idx=${alt(k.erspanIdx)})`);
+  if (k.erspanVer === 2) parts.push(`erspan(ver=2,dir=${k.erspanDir},hwid=${alt(k.erspanHwid)})`);
   const flags = (k.flags & (TNL_F.OAM | TNL_F.DF | TNL_F.CSUM)) | (idPresent ? TNL_F.KEY : 0);
   const names = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
   parts.push(`flags(${names.length === 0 ? "0" : names.join("|")})`);

@@ -59,6 +59,11 @@ import {
 import { groupHooks, xlateGroupAction } from "./xlate-group.js";
 import { freezeUnrollActions, frozenMetadata, frozenPort } from "./xlate-freeze.js";
 import { xlateLearn } from "./xlate-learn.js";
+import { loadSubfield, multipathExecute } from "./xlate-multipath.js";
+import { bundleExecute, memberEnabled } from "./xlate-bundle.js";
+import { xlateCheckPktLarger } from "./xlate-check-pkt-larger.js";
+import { xlateSample } from "./xlate-sample.js";
+import { stackPop, stackPush, XlateStack } from "./xlate-stack.js";
 import { flood, xlateNormal } from "./xlate-output.js";
 
 // ---- MPLS (the label stack: flow-mpls.ts; set_mpls_* and dec_mpls_ttl touch the outermost entry only)
@@ -155,7 +160,8 @@ function xlateDecMplsTtl(ctx: XlateCtx): boolean {
   return true;
 }
 
-type XlateFn<A extends Action> = (a: A, ctx: XlateCtx, last: boolean) => boolean;
+/** `list` and `at`: the list being translated and a's index in it (check_pkt_larger translates the rest). */
+type XlateFn<A extends Action> = (a: A, ctx: XlateCtx, last: boolean, list: ActionList, at: number) => boolean;
 type XlateOps = { readonly [T in ActionType]: XlateFn<ActionOf<T>> };
 
 const VLAN_CFI = 0x1000;
@@ -228,7 +234,7 @@ export function doXlateActions(list: ActionList, ctx: XlateCtx, isLast: boolean)
       break;
     }
     if (ctx.trace !== null) ctx.report("action", formatActions([a]));
-    if ((XLATE[a.type] as XlateFn<Action>)(a, ctx, last)) return;
+    if ((XLATE[a.type] as XlateFn<Action>)(a, ctx, last, list, i)) return;
     // This action froze translation: it and the rest run after recirculation.
     if (ctx.error === null && ctx.exit && ctx.freezing && ctx.frozen.length === 0) {
       freezeUnrollActions(list, i, ctx);
@@ -245,9 +251,14 @@ function reversible(list: ActionList): boolean {
   return true;
 }
 
-/** OVS's clone_xlate_actions (clone and patch ports): flow and action set come back afterwards. */
+/** A datapath sample's probability out of UINT32_MAX: always. */
+const SAMPLE_ALWAYS = 0xffffffff;
+
+/** OVS's clone_xlate_actions (clone and patch ports): flow, action set and stack come back afterwards. */
 export function cloneXlateActions(list: ActionList, ctx: XlateCtx, last: boolean): void {
   const savedFlow = ctx.flow.slice();
+  const savedStack = ctx.stack;
+  ctx.stack = new XlateStack(savedStack.contents());
   const savedSet = ctx.actionSet;
   const savedActset = ctx.actsetOutput;
   const savedHasGroup = ctx.actionSetHasGroup;
@@ -259,17 +270,22 @@ export function cloneXlateActions(list: ActionList, ctx: XlateCtx, last: boolean
     ctx.commit();
     const savedBase = ctx.base.slice();
     const oldConntracked = ctx.conntracked;
-    const outer = ctx.odp;
-    ctx.odp = [];
-    doXlateActions(list, ctx, true);
-    ctx.executeActionSet();
-    const inner = ctx.odp;
-    ctx.odp = outer;
-    if (inner.length > 0) outer.push({ type: "clone", actions: inner });
+    // The datapath's clone, else a sample of probability 100% (nested samples deep enough), else nothing.
+    const dpClone = ctx.bridge.cloneAction ?? true;
+    if (dpClone || (ctx.bridge.sampleNesting ?? 10) > 3) {
+      const outer = ctx.odp;
+      ctx.odp = [];
+      doXlateActions(list, ctx, true);
+      ctx.executeActionSet();
+      const inner = ctx.odp;
+      ctx.odp = outer;
+      if (inner.length > 0) outer.push(dpClone ? { type: "clone", actions: inner } : { type: "sample", probability: SAMPLE_ALWAYS, actions: inner });
+    } else ctx.reportError("Failed to compose clone action");
     ctx.conntracked = oldConntracked;
     ctx.base.set(savedBase);
   }
   ctx.flow.set(savedFlow);
+  ctx.stack = savedStack;
   ctx.actionSet = savedSet;
   ctx.actsetOutput = savedActset;
   ctx.actionSetHasGroup = savedHasGroup;
@@ -342,11 +358,14 @@ function xlateCt(a: ActionOf<"ct">, ctx: XlateCtx, last: boolean): boolean {
     maskSubfield(ctx.wc, a.zoneSrc);
   }
   const oldMarkMask = ctx.wc[M.ctMark.word] ?? 0;
+  const oldLabelMask = ctx.wc.slice(M.ctLabel.word, M.ctLabel.word + 4);
   ctx.commit();
   ctx.ctNat = null;
   ctx.wc[M.ctMark.word] = 0;
+  ctx.wc.fill(0, M.ctLabel.word, M.ctLabel.word + 4);
   doXlateActions(a.actions, ctx, last);
   const markMask = ctx.wc[M.ctMark.word] ?? 0;
+  const labelMask = readMember(ctx.wc, M.ctLabel);
   const nat = ctx.ctNat;
   ctx.odp.push({
     ...CT_DEFAULTS,
@@ -354,10 +373,12 @@ function xlateCt(a: ActionOf<"ct">, ctx: XlateCtx, last: boolean): boolean {
     forceCommit: a.commit && a.force,
     zone,
     mark: markMask !== 0 ? { value: readSmall(ctx.flow, M.ctMark) & markMask, mask: markMask } : null,
+    label: labelMask !== 0n ? { value: readMember(ctx.flow, M.ctLabel) & labelMask, mask: labelMask } : null,
     helper: a.alg === 21 ? "ftp" : a.alg === 69 ? "tftp" : null,
     nat: nat === null ? null : odpNat(nat),
   });
   ctx.wc[M.ctMark.word] = oldMarkMask;
+  ctx.wc.set(oldLabelMask, M.ctLabel.word);
   if (a.table !== 255) {
     ctx.conntracked = true;
     // OVS's compose_recirculate_and_fork: the frozen state resumes with a lookup in `table`.
@@ -369,9 +390,11 @@ function xlateCt(a: ActionOf<"ct">, ctx: XlateCtx, last: boolean): boolean {
       metadata: frozenMetadata(ctx.flow),
       port: frozenPort(ctx.flow),
       conntracked: true,
+      stack: ctx.stack.contents(),
+      mirrors: ctx.mirrors,
     });
     ctx.odp.push({ type: "recirc", id });
-    ctx.recircs.push({ id, bridge: ctx.bridge, table: a.table, flow: ctx.flow.slice(), zone });
+    ctx.recircs.push({ id, bridge: ctx.bridge, table: a.table, flow: ctx.flow.slice(), zone, nat });
     ctx.report("detail", `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${a.table}.`);
   }
   ctx.ctNat = null;
@@ -567,6 +590,15 @@ export const XLATE: XlateOps = {
     reportSubfield(ctx, a.dst);
     return false;
   },
+  stack_push: (a, ctx) => {
+    stackPush(ctx.stack, a.subfield, ctx.flow, ctx.wc);
+    return false;
+  },
+  stack_pop: (a, ctx) => {
+    if (stackPop(ctx.stack, a.subfield, ctx.flow, ctx.wc)) reportSubfield(ctx, a.subfield);
+    else ctx.reportError("stack underflow");
+    return false;
+  },
   set_field: (a, ctx) => {
     const f = a.field;
     if (prereqsOk(f.prereq, ctx.flow, ctx.wc)) {
@@ -698,6 +730,28 @@ export const XLATE: XlateOps = {
     writeMember(ctx.flow, M.metadata, (old & ~a.mask) | (a.metadata & a.mask));
     return false;
   },
+  multipath: (a, ctx) => {
+    multipathExecute(a, ctx.flow, ctx.wc);
+    reportSubfield(ctx, a.dst);
+    return false;
+  },
+  // OVS's xlate_bundle_action.
+  bundle: (a, ctx, last) => {
+    const port = bundleExecute(a, ctx.flow, ctx.wc, (p) => memberEnabled(ctx.bridge, p));
+    if (a.dst === null) {
+      xlateOutput(ctx, port, 0, false, last, false);
+    } else {
+      loadSubfield(a.dst, BigInt(port), ctx.flow, ctx.wc);
+      reportSubfield(ctx, a.dst);
+    }
+    return false;
+  },
+  sample: (a, ctx) => {
+    xlateSample(a, ctx);
+    return false;
+  },
+  // The rest of the list is translated inside check_pkt_len's branches (when the datapath has it).
+  check_pkt_larger: (a, ctx, _last, list, at) => xlateCheckPktLarger(a, list.slice(at + 1), ctx, doXlateActions),
 };
 
 // ---- the action set

@@ -6,6 +6,7 @@
  */
 import type { ActionList } from "../action-types.js";
 import type { XlateGroup } from "./xlate-group.js";
+import type { XlateMirrors } from "./xlate-mirror.js";
 import type { XlateNativeTunnel } from "./xlate-tunnel.js";
 import type { FlowTables } from "../../flowtable/flow-tables.js";
 
@@ -18,9 +19,18 @@ export interface XlateVlanConfig {
   readonly trunks: readonly number[];
 }
 
+/** An ERSPAN tunnel's `options:erspan_ver` / `erspan_idx` / `erspan_dir` / `erspan_hwid`: a value, or "flow" (from the flow's tun_erspan_*). */
+export interface XlateErspanConfig {
+  /** 1 or 2 (anything else: no header can be built); "flow" makes the other three "flow" too. */
+  readonly ver: number | "flow";
+  readonly idx: number | "flow";
+  readonly dir: number | "flow";
+  readonly hwid: number | "flow";
+}
+
 /** Tunnel configuration of a tunnel port (Interface.options). */
 export interface XlateTunnelConfig {
-  readonly type: "vxlan" | "gre" | "geneve";
+  readonly type: "vxlan" | "gre" | "geneve" | "erspan";
   readonly remoteIp: string | "flow";
   readonly localIp: string | "flow" | null;
   /** `key` / `out_key`: a number, or "flow" (tun_id comes from the flow). */
@@ -39,6 +49,17 @@ export interface XlateTunnelConfig {
   readonly csum?: boolean;
   /** `options:df_default` (default true): the outer header's don't-fragment bit (the df flag). */
   readonly dfDefault?: boolean;
+  /** An ERSPAN port's options (absent for the other types). */
+  readonly erspan?: XlateErspanConfig;
+}
+
+/** What translation needs of a bridge's IPFIX exporting (OVS's struct dpif_ipfix). */
+export interface XlateIpfix {
+  /**
+   * The collector set ids of the flow exporters that sample egress tunnels (their IPFIX's
+   * other_config:enable-tunnel-sampling, default true).
+   */
+  readonly tunnelSampling: ReadonlySet<number>;
 }
 
 export interface XlatePort {
@@ -56,6 +77,17 @@ export interface XlatePort {
   readonly noFlood: boolean;
   readonly noForward: boolean;
   readonly noReceive: boolean;
+  /**
+   * Optional (added with bundle): OVS's port `may_enable`, whether the port's link is up
+   * (not `mod-port ... down`, not administratively down). Absent: true.
+   */
+  readonly mayEnable?: boolean;
+  /**
+   * Optional (added with QoS queues): the DSCP (already shifted into the TOS byte) that
+   * output to this port sets for each skb_priority, from the `dscp` of its QoS's Queue rows
+   * (OVS's xport->skb_priorities; the netdev datapath's priority of queue N is N). Absent: none.
+   */
+  readonly queueDscp?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -90,7 +122,7 @@ export interface XlateBridge {
   readonly tables: FlowTables<ActionList>;
   readonly failMode: "standalone" | "secure";
   port(ofport: number): XlatePort | undefined;
-  /** Every port, in OpenFlow port number order (FLOOD, ALL). */
+  /** Every port, in OpenFlow port number order (FLOOD and ALL: xlate-output.ts floodOrder). */
   ports(): readonly XlatePort[];
   /**
    * Optional (added with translation): OFPP_NORMAL. Absent, NORMAL
@@ -105,6 +137,12 @@ export interface XlateBridge {
    * "No match." and a drop, as on a bridge without controllers.
    */
   readonly packetInOnMiss?: boolean;
+  /**
+   * Optional (added with sample): the bridge's IPFIX exporting (OVS's xbridge->ipfix), null when
+   * it exports none (no Flow_Sample_Collector_Set with an IPFIX target names it, and its own
+   * IPFIX has no target). Absent or null: sample actions translate to nothing.
+   */
+  readonly ipfix?: XlateIpfix | null;
   /** Optional (added with groups): the group with this id. Absent: every group is missing. */
   group?(id: number): XlateGroup | undefined;
   /** Optional (added with meters): OpenFlow meter `id`'s datapath meter id; undefined when no such meter. */
@@ -119,9 +157,32 @@ export interface XlateBridge {
    */
   readonly tunnelPushPop?: boolean;
   /**
+   * Optional (added with check_pkt_larger): whether the datapath has the check_pkt_len action
+   * (the `check_pkt_len` datapath feature). Without it check_pkt_larger sets its bit from the
+   * packet being translated and the flow goes to the slow path. Absent: true.
+   */
+  readonly checkPktLen?: boolean;
+  /**
+   * Optional (added with dpif/set-dp-features): whether the datapath has the clone action
+   * (feature `clone`); without it a clone of irreversible actions is a 100% `sample`, if the
+   * datapath nests samples deeper than 3 (`sampleNesting`), else an error. Absent: true, 10.
+   */
+  readonly cloneAction?: boolean;
+  readonly sampleNesting?: number;
+  /**
    * Optional (added with kernel tunnels): counts packets sent (`tx`) or received (`rx`)
    * through tunnel port `port`, as OVS's netdev_vport_inc_tx / inc_rx do during
    * translation with stats (the upcall's packet, then pushed megaflow stats).
    */
   countTunnel?(port: XlatePort, dir: "rx" | "tx", packets: number, bytes: number): void;
+  /**
+   * Optional (added with mirrors): the bridge's port mirrors (xlate-mirror.ts), null when it has
+   * none (OVS's mbridge_has_mirrors). Absent or null: nothing is mirrored.
+   */
+  readonly mirrors?: XlateMirrors | null;
+  /**
+   * Optional (added with mirrors): the ports in OVS's bundle list order (the order they were
+   * created in), where an output VLAN mirror sends its copies. Absent: `ports()`.
+   */
+  bundles?(): readonly XlatePort[];
 }

@@ -12,11 +12,12 @@
  *
  * Limits (OVS's, with its texts): MAX_DEPTH nested resubmits (64) and
  * MAX_RESUBMITS resubmits in all (64 * 64); a breach sets `error` and stops
- * every action list, so translation always terminates. Patch ports swallow
+ * every action list, so translation always terminates; so does a resubmit
+ * with 64 kB or more on the push / pop stack (xlate-stack.ts). Patch ports swallow
  * their peer's error, as OVS does ("out bridge errors do not propagate back").
  */
 import type { FlowEntry } from "../../flowtable/flow-entry.js";
-import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { M, readMember, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
 import type { ActionList, NatAction, PacketInReason } from "../action-types.js";
 import type { DpHashAlg, OdpAction } from "./odp-actions.js";
 import { commitOdpActions } from "./odp-commit.js";
@@ -24,15 +25,20 @@ import { XM, XLATE_FLOW_WORDS } from "./odp-metadata.js";
 import { TraceNode } from "./trace.js";
 import type { TraceNodeType } from "./trace.js";
 import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
-import { isIpAny, maskMember } from "./xlate-fields.js";
+import { isIpAny, maskMember, unwildcard } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_NONE } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
-import { finishFreezing } from "./xlate-freeze.js";
+import { finishFreezing, frozenStateKey } from "./xlate-freeze.js";
+import { MAX_STACK_BYTES, XlateStack } from "./xlate-stack.js";
 import type { TunnelKey } from "./odp-tunnel.js";
 import { terminateNativeTunnel, tunnelOutput } from "./xlate-tunnel.js";
+import { mirrorEgressPacket } from "./xlate-mirror.js";
+
+/** The DSCP bits of the IP TOS byte (OVS's IP_DSCP_MASK). */
+const IP_DSCP_MASK = 0xfc;
 
 /** OVS's MAX_DEPTH: nested resubmits before "over max translation depth". */
 export const MAX_DEPTH = 64;
@@ -45,6 +51,7 @@ export const XLATE_ERRORS = {
   no_recirculation_context: "No recirculation context",
   too_many_resubmits: "Too many resubmits",
   too_many_mpls_labels: "Too many MPLS labels",
+  stack_too_deep: "Stack too deep",
 } as const;
 export type XlateErrorCode = keyof typeof XLATE_ERRORS;
 
@@ -78,6 +85,14 @@ export interface PacketIn {
 }
 
 /** Recirculation ids: one counter per vswitchd, as OVS's `next_id` (ofproto-dpif-rid.c). */
+/** Recirculation ids as data (snapshots): the next id, each id's frozen state, the ids by state key, datapath flows' references. */
+export interface RecircIdsState {
+  readonly next: number;
+  readonly states: readonly (readonly [number, FrozenState])[];
+  readonly byKey: readonly (readonly [string, number])[];
+  readonly refs: readonly (readonly [number, number])[];
+}
+
 export class RecircIds {
   private next = 1;
   private readonly states = new Map<number, FrozenState>();
@@ -102,6 +117,20 @@ export class RecircIds {
   state(id: number): FrozenState | undefined {
     return this.states.get(id);
   }
+  save(): RecircIdsState {
+    return { next: this.next, states: [...this.states], byKey: [...this.byKey], refs: [...this.refs] };
+  }
+
+  restore(s: RecircIdsState): void {
+    this.next = s.next;
+    this.states.clear();
+    for (const [id, st] of s.states) this.states.set(id, st);
+    this.byKey.clear();
+    for (const [k, id] of s.byKey) this.byKey.set(k, id);
+    this.refs.clear();
+    for (const [id, n] of s.refs) this.refs.set(id, n);
+  }
+
   /** A datapath flow takes (+1) or drops (-1) a reference to `id`. */
   ref(id: number, delta: number): void {
     this.refs.set(id, Math.max(0, (this.refs.get(id) ?? 0) + delta));
@@ -116,6 +145,8 @@ export interface Recirculation {
   /** The flow at the ct action (metadata kept), before conntrack. */
   readonly flow: Uint32Array;
   readonly zone: number;
+  /** The ct action's NAT, which ofproto/trace simulates on resuming (trace-nat.ts), or null. */
+  readonly nat: NatAction | null;
 }
 
 export interface XlateOptions {
@@ -135,6 +166,13 @@ export interface XlateOptions {
   readonly recircIds?: RecircIds;
   /** Resume a recirculation: start at this table with this id (ofproto/trace's recirc sections). */
   readonly resume?: { readonly table: number; readonly recircId: number };
+  /**
+   * A revalidator's translation of an installed megaflow (OVS's xin->xcache):
+   * without side effects, a learn still writes its result_dst (xlate-learn.ts).
+   */
+  readonly revalidation?: boolean;
+  /** The size of the packet being translated (OVS's xin->packet), when there is one. */
+  readonly packetSize?: number;
 }
 
 /** Packets and bytes to credit each rule a translation hits with. */
@@ -163,8 +201,14 @@ export class XlateCtx {
   rule: FlowEntry<ActionList> | null = null;
   /** The OpenFlow 1.1+ action set (write_actions). */
   actionSet: ActionList = [];
-  /** OVS's flow->actset_output: the action set's output port, OFPP_UNSET if none (or a group). */
-  actsetOutput = OFPP_UNSET;
+  /** OVS's flow->actset_output (a flow member: tables match it): the action set's output port, OFPP_UNSET if none (or a group). */
+  get actsetOutput(): number {
+    return readSmall(this.flow, M.actsetOutput);
+  }
+  set actsetOutput(port: number) {
+    const w = M.actsetOutput.word;
+    this.flow[w] = (((this.flow[w] ?? 0) & 0xffff) | ((port & 0xffff) << M.actsetOutput.shift)) >>> 0;
+  }
   actionSetHasGroup = false;
   /** The bridge translation started in (OVS's xin->ofproto: its miss rules print as misses). */
   readonly firstBridge: XlateBridge;
@@ -179,6 +223,8 @@ export class XlateCtx {
   error: XlateErrorCode | null = null;
   /** OVS's ctx->was_mpls: a pop_mpls left a packet whose L3+ the flow does not know (recirculate before using it). */
   wasMpls = false;
+  /** The stack of push / pop (xlate-stack.ts). */
+  stack = new XlateStack();
   conntracked = false;
   /** The nat a ct action's nested actions asked for (OVS's ct_nat_action). */
   ctNat: NatAction | null = null;
@@ -192,11 +238,21 @@ export class XlateCtx {
   allowSideEffects: boolean;
   /** The packet's own tunnel destination (IPv4, 0: none): OVS's orig_tunnel_ipv6_dst. */
   readonly origTunnelDst: number;
+  /** The IPv6 tunnel destination the packet arrived with (0n: none). */
+  readonly origTunnelIpv6Dst: bigint;
   /** The tunnel key last committed with `set(tunnel(...))` (OVS's base_flow.tunnel), null: none yet. */
   committedTunnel: TunnelKey | null = null;
   readonly now: number;
   resubmitStats: XlateStats | null;
   readonly recircIds: RecircIds;
+  /** The size of the packet being translated, null when there is none (a trace, a revalidation). */
+  readonly packetSize: number | null;
+  /** XlateOptions.revalidation. */
+  readonly revalidation: boolean;
+  /** OVS's ctx->mirrors: the mirrors (bits) this packet was sent to in this bridge, with their duplicates (xlate-mirror.ts). */
+  mirrors = 0;
+  /** OVS's ctx->mirror_snaplen: while a mirror's copy is output, its snaplen (0: whole packets). */
+  mirrorSnaplen = 0;
   /** The action that recirculation ids of this translation are shared by (state key → id). */
   private readonly recircByState = new Map<string, number>();
 
@@ -206,8 +262,10 @@ export class XlateCtx {
     this.flow = flow;
     this.base = flow.slice();
     this.origTunnelDst = readSmall(flow, M.tunDst);
+    this.origTunnelIpv6Dst = readMember(flow, M.tunIpv6Dst);
     // The datapath does not keep tunnel metadata unless translation sets it again.
     this.base.fill(0, M.tunId.word, M.tunDst.word + 1);
+    this.base.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
     this.base[M.tunFlags.word] = (this.base[M.tunFlags.word] ?? 0) & 0xffff0000;
     this.base[XM.tunTos.word] = 0;
     this.base[XM.tunTpSrc.word] = 0;
@@ -220,6 +278,8 @@ export class XlateCtx {
     this.now = o.now ?? 0;
     this.resubmitStats = o.resubmitStats ?? null;
     this.recircIds = o.recircIds ?? new RecircIds();
+    this.packetSize = o.packetSize ?? null;
+    this.revalidation = o.revalidation ?? false;
   }
 
   // ---- trace
@@ -253,6 +313,9 @@ export class XlateCtx {
     } else if (this.resubmits >= MAX_RESUBMITS) {
       this.reportError(`over ${MAX_RESUBMITS} resubmit actions`);
       this.error = "too_many_resubmits";
+    } else if (this.stack.bytes >= MAX_STACK_BYTES) {
+      this.reportError("resubmits yielded over 64 kB of stack");
+      this.error = "stack_too_deep";
     } else {
       return true;
     }
@@ -357,7 +420,7 @@ export class XlateCtx {
     const key = `${kind}|${this.bridge.name}|${table}|${this.flow.slice(0, M.dlSrc.word).join(",")}|${this.conntracked ? 1 : 0}`;
     let id = this.recircByState.get(key);
     if (id === undefined) {
-      id = state === undefined ? this.recircIds.alloc() : this.recircIds.freeze(`${key}|${state.metadata.join(",")}|${state.actionSet.length}`, state);
+      id = state === undefined ? this.recircIds.alloc() : this.recircIds.freeze(frozenStateKey(state), state);
       this.recircByState.set(key, id);
     }
     return id;
@@ -414,23 +477,46 @@ export class XlateCtx {
       this.report("detail", "OFPPC_NO_FWD set, skipping output");
       return;
     }
+    if (this.mirrorSnaplen !== 0 && port.odpPort === null) {
+      this.report("warn", "Mirror truncate to ODPP_NONE, skipping output");
+      return;
+    }
     if (port.patchPeer !== null) {
       this.patchPortOutput(port, last);
       return;
     }
+    // The port's QoS queues: the packet's skb_priority picks the DSCP it leaves with (this output only).
+    const tos = readSmall(this.flow, M.nwTos);
+    const queueDscp = port.queueDscp;
+    if (queueDscp !== undefined && queueDscp.size > 0) {
+      maskMember(this.wc, XM.skbPriority);
+      const dscp = queueDscp.get(readSmall(this.flow, XM.skbPriority));
+      if (dscp !== undefined) {
+        unwildcard(this.wc, M.nwTos, BigInt(IP_DSCP_MASK));
+        writeMember(this.flow, M.nwTos, BigInt((tos & ~IP_DSCP_MASK) | dscp));
+      }
+    }
+    this.outputToPort(port, ofport, last);
+    writeMember(this.flow, M.nwTos, BigInt(tos));
+  }
+
+  /** compose_output_action__ past patch ports: a tunnel, or the port's datapath port. */
+  private outputToPort(port: XlatePort, ofport: number, last: boolean): void {
     if (port.tunnel !== null) {
-      tunnelOutput(this, port, last);
+      if (tunnelOutput(this, port, last)) mirrorEgressPacket(this, ofport);
       return;
     }
     if (port.odpPort === null) return;
     this.commit();
     const tunnels = this.bridge.nativeTunnel;
     const pop = tunnels !== undefined && this.bridge.tunnelPushPop !== false ? terminateNativeTunnel(this, tunnels, port) : null;
-    if (pop !== null) {
-      this.odp.push({ type: "tnl_pop", port: pop });
-      return;
+    if (pop !== null) this.odp.push({ type: "tnl_pop", port: pop });
+    else {
+      // A mirror's copy: the datapath truncates it to the mirror's snaplen for this output only.
+      if (this.mirrorSnaplen > 0 && this.mirrorSnaplen < 0xffff) this.odp.push({ type: "trunc", maxLen: this.mirrorSnaplen });
+      this.odp.push({ type: "output", port: port.odpPort });
     }
-    this.odp.push({ type: "output", port: port.odpPort });
+    mirrorEgressPacket(this, ofport);
   }
 
   /** OVS's patch_port_output: translation goes on in the peer bridge, then the flow comes back. */
@@ -447,6 +533,9 @@ export class XlateCtx {
     const savedActionSet = this.actionSet;
     const savedActset = this.actsetOutput;
     const savedHasGroup = this.actionSetHasGroup;
+    // The peer bridge starts with an empty stack (OVS 3.1.0's patch_port_output).
+    const savedStack = this.stack;
+    this.stack = new XlateStack();
     this.actsetOutput = OFPP_UNSET;
     this.actionSetHasGroup = false;
     const savedTunMask = this.wc.slice(M.tunId.word, M.tunFlags.word + 1);
@@ -454,11 +543,16 @@ export class XlateCtx {
     const oldConntracked = this.conntracked;
     const oldTrace = this.trace;
     const oldBridge = this.bridge;
+    // Another bridge's mirrors are its own: the packet starts there mirrored to none of them.
+    const oldMirrors = this.mirrors;
+    const independentMirrors = peer.bridge !== oldBridge;
+    if (independentMirrors) this.mirrors = 0;
     this.actionSet = [];
     const f = this.flow;
     f[M.inPort.word] = peer.ofport;
     f.fill(0, M.metadata.word, M.metadata.word + 2);
     f.fill(0, M.tunId.word, M.tunDst.word + 1);
+    f.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
     f[M.tunFlags.word] = (f[M.tunFlags.word] ?? 0) & 0xffff0000;
     // The outer TOS / TTL / UDP ports are tunnel metadata too (OVS clears all of flow->tunnel).
     f[XM.tunTos.word] = 0;
@@ -466,6 +560,7 @@ export class XlateCtx {
     this.wc[XM.tunTos.word] = 0;
     this.wc[XM.tunTpSrc.word] = 0;
     this.wc.fill(0, M.tunId.word, M.tunDst.word + 1);
+    this.wc.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
     this.wc[M.tunFlags.word] = (this.wc[M.tunFlags.word] ?? 0) & 0xffff0000;
     f.fill(0, M.regs[0]!.word, M.regs[0]!.word + 16);
     this.clearConntrack();
@@ -479,6 +574,7 @@ export class XlateCtx {
       else this.executeActionSet();
     }
     this.trace = oldTrace;
+    if (independentMirrors) this.mirrors = oldMirrors;
     this.bridge = oldBridge;
     this.wc.set(savedTunMask, M.tunId.word);
     this.wc[XM.tunTos.word] = savedOuterMask[0] ?? 0;
@@ -487,6 +583,7 @@ export class XlateCtx {
     this.actionSet = savedActionSet;
     this.actsetOutput = savedActset;
     this.actionSetHasGroup = savedHasGroup;
+    this.stack = savedStack;
     this.conntracked = oldConntracked;
     this.exit = false;
     this.error = null;
@@ -494,9 +591,10 @@ export class XlateCtx {
 
   clearConntrack(): void {
     this.conntracked = false;
-    this.flow[M.ctState.word] = 0;
+    this.flow[M.ctState.word] = ((this.flow[M.ctState.word] ?? 0) & ~0xff) >>> 0;
     writeCtZone(this.flow, 0);
     this.flow[M.ctMark.word] = 0;
+    this.flow.fill(0, M.ctLabel.word, M.ctLabel.word + 4);
   }
 
   /** OVS's xlate_action_set: runs the written actions as "--. Executing action set:". */
@@ -519,12 +617,17 @@ export class XlateCtx {
     maskMember(this.wc, M.dlType);
     const t = readSmall(this.flow, M.dlType);
     if (t === 0x0800 || t === 0x86dd) this.wc[M.nwFrag.word] = ((this.wc[M.nwFrag.word] ?? 0) | 3) >>> 0;
-    if (readSmall(this.flow, M.tunDst) !== 0) {
-      // tnl_wc_init: tun_id, addresses, tos exact; of the flags only df, csum and key; the
-      // inner ECN when the outer one is CE (tnl_process_ecn reads it).
+    if (tunnelDstIsSet(this.flow)) {
+      // tnl_wc_init: tun_id, the addresses (IPv4, else IPv6), tos exact; of the flags only df,
+      // csum and key; the inner ECN when the outer one is CE (tnl_process_ecn reads it).
       maskMember(this.wc, M.tunId);
-      maskMember(this.wc, M.tunSrc);
-      maskMember(this.wc, M.tunDst);
+      if (readSmall(this.flow, M.tunDst) !== 0) {
+        maskMember(this.wc, M.tunSrc);
+        maskMember(this.wc, M.tunDst);
+      } else {
+        maskMember(this.wc, M.tunIpv6Src);
+        maskMember(this.wc, M.tunIpv6Dst);
+      }
       maskMember(this.wc, XM.tunTos);
       this.wc[M.tunFlags.word] = ((this.wc[M.tunFlags.word] ?? 0) | (TNL_WC_FLAGS << M.tunFlags.shift)) >>> 0;
       if ((t === 0x0800 || t === 0x86dd) && (readSmall(this.flow, XM.tunTos) & IP_ECN_MASK) === IP_ECN_MASK) {
@@ -544,7 +647,7 @@ const IP_ECN_MASK = 0x03;
  * (false: its actions are not run).
  */
 export function tnlProcessEcn(flow: Uint32Array): boolean {
-  if (readSmall(flow, M.tunDst) === 0) return true;
+  if (!tunnelDstIsSet(flow)) return true;
   const t = readSmall(flow, M.dlType);
   if ((t !== 0x0800 && t !== 0x86dd) || (readSmall(flow, XM.tunTos) & IP_ECN_MASK) !== IP_ECN_MASK) return true;
   const tos = readSmall(flow, M.nwTos);

@@ -42,9 +42,18 @@ export function isIpAny(flow: Uint32Array): boolean {
   return t === ETH_TYPE.IP || t === ETH_TYPE.IPV6;
 }
 
-/** The field's value in field units (OVS's mf_get_value). */
+/** OVS's OFPP_MAX and OFPP11_OFFSET: reserved ports, and where OpenFlow 1.1 puts them. */
+const OFPP_MAX = 0xff00n;
+const OFPP11_OFFSET = 0xffff0000n;
+
+/**
+ * The field's value in field units (OVS's mf_get_value). A 32-bit port field
+ * (in_port_oxm, actset_output) holds an OpenFlow 1.0 port: it reads as OpenFlow
+ * 1.1 numbers it (ofputil_port_to_ofp11: reserved ports at 0xffffff00 and up).
+ */
 export function getField(flow: Uint32Array, f: FieldSpec): bigint {
-  return (readMember(flow, f.member) & f.memberMask) >> BigInt(f.shift);
+  const v = (readMember(flow, f.member) & f.memberMask) >> BigInt(f.shift);
+  return f.format === "ofp_port" && f.nBytes === 4 && v >= OFPP_MAX ? v + OFPP11_OFFSET : v;
 }
 
 /** OVS's mf_set_flow_value: writes the whole field. */

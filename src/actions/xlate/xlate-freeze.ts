@@ -14,12 +14,14 @@
  * dp_hash, translation thaws the state and runs the frozen actions; the group
  * then picks `dpHashTable(group)[dp_hash & mask]`.
  */
-import { M, readSmall } from "../../flowtable/flow-layout.js";
+import { M, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST } from "../../flowtable/flow-layout.js";
 import { XM } from "./odp-metadata.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList } from "../action-types.js";
 import type { XlateBridge } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
+import type { StackEntry } from "./xlate-stack.js";
+import { stackKey } from "./xlate-stack.js";
 
 /** One frozen action, or OVS's OFPACT_UNROLL_XLATE (restore table id and cookie). */
 export type FrozenEntry = { readonly kind: "unroll"; readonly table: number; readonly cookie: bigint } | { readonly kind: "action"; readonly action: Action };
@@ -35,6 +37,10 @@ export interface FrozenState {
   /** in_port and the tunnel words of the flow when frozen (frozen_metadata's in_port and tunnel): frozenPort(). */
   readonly port: Uint32Array;
   readonly conntracked: boolean;
+  /** The push / pop stack (OVS's frozen_state stack), bottom first. */
+  readonly stack: readonly StackEntry[];
+  /** The mirrors the packet was already sent to (OVS's frozen_state mirrors, xlate-mirror.ts); absent: none. */
+  readonly mirrors?: number;
 }
 
 const META_FIRST = M.metadata.word;
@@ -87,10 +93,14 @@ export function frozenMetadata(flow: Uint32Array): Uint32Array {
   return flow.slice(META_FIRST, META_FIRST + META_WORDS);
 }
 
-/** in_port, tun_id..tun_dst, tun_flags, the outer TOS/TTL and UDP ports of `flow`: what frozen_metadata keeps besides metadata and registers. */
+/**
+ * in_port, tun_flags, the outer TOS/TTL and UDP ports, the IPv6 and ERSPAN tunnel words and
+ * tun_id..tun_dst of `flow`: what frozen_metadata keeps besides metadata and registers.
+ */
 export function frozenPort(flow: Uint32Array): Uint32Array {
   const t = flow.subarray(M.tunId.word, M.tunDst.word + 1);
-  return Uint32Array.of(flow[M.inPort.word] ?? 0, readSmall(flow, M.tunFlags), flow[XM.tunTos.word] ?? 0, flow[XM.tunTpSrc.word] ?? 0, ...t);
+  const extra = flow.subarray(TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+  return Uint32Array.of(flow[M.inPort.word] ?? 0, readSmall(flow, M.tunFlags), flow[XM.tunTos.word] ?? 0, flow[XM.tunTpSrc.word] ?? 0, ...extra, ...t);
 }
 
 /** Restores frozen metadata into `flow` (frozen_metadata_to_flow): metadata, registers, and in_port and the tunnel (a state frozen in a patch peer resumes on its port there). */
@@ -101,7 +111,20 @@ export function thawMetadata(state: FrozenState, flow: Uint32Array): void {
   flow[M.tunFlags.word] = (((flow[M.tunFlags.word] ?? 0) & 0xffff0000) | (p[1] ?? 0)) >>> 0;
   flow[XM.tunTos.word] = p[2] ?? 0;
   flow[XM.tunTpSrc.word] = p[3] ?? 0;
-  flow.set(p.subarray(4), M.tunId.word);
+  const extraEnd = 4 + TUNNEL_EXTRA_END - TUNNEL_EXTRA_FIRST;
+  flow.set(p.subarray(4, extraEnd), TUNNEL_EXTRA_FIRST);
+  flow.set(p.subarray(extraEnd), M.tunId.word);
+}
+
+/**
+ * What makes two frozen states equal (recirc_alloc_id_ctx's frozen_state_equal): the bridge, the table
+ * to resume at, the frozen actions and action set, the frozen metadata (metadata, registers, in_port
+ * and the tunnel: packets from two ports never share an id), whether conntrack ran and the push / pop
+ * stack. The rest of
+ * the flow (ct_state, pkt_mark, the headers) is not part of it: the packet brings that back itself.
+ */
+export function frozenStateKey(state: FrozenState): string {
+  return [state.bridge.name, state.table, formatFrozen(state.actions), formatActions(state.actionSet), state.metadata.join(","), state.port.join(","), state.conntracked ? 1 : 0, stackKey(state.stack), state.mirrors ?? 0].join("|");
 }
 
 /** OVS's finish_freezing: commit, allocate the state's recirc id, emit `hash(...),recirc(N)`. */
@@ -115,12 +138,10 @@ export function finishFreezing(ctx: XlateCtx): void {
     metadata: frozenMetadata(ctx.flow),
     port: frozenPort(ctx.flow),
     conntracked: ctx.conntracked,
+    stack: ctx.stack.contents(),
+    mirrors: ctx.mirrors,
   };
-  // OVS's frozen_metadata also holds in_port and the tunnel: packets from two ports never share an id.
-  const f = ctx.flow;
-  const where = [f[M.inPort.word], ...f.subarray(M.tunId.word, M.tunDst.word + 1), readSmall(f, M.tunFlags)].join(",");
-  const key = [ctx.bridge.name, formatFrozen(state.actions), formatActions(state.actionSet), state.metadata.join(","), where, state.conntracked ? 1 : 0].join("|");
-  const id = ctx.recircIds.freeze(key, state);
+  const id = ctx.recircIds.freeze(frozenStateKey(state), state);
   if (ctx.freezeHash !== null) ctx.odp.push({ type: "hash", alg: ctx.freezeHash.alg, basis: ctx.freezeHash.basis });
   ctx.odp.push({ type: "recirc", id });
   ctx.freezing = false;

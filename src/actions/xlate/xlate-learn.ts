@@ -7,14 +7,33 @@
  *
  * Side effects: only when allowed (a real packet). ofproto/trace, like OVS,
  * suppresses them: the megaflow still depends on the learned-from fields.
+ *
+ * `limit=N` (OVS's ofproto_flow_mod_learn): a flow that would be new — no
+ * flow with the same match and priority, timeouts, flags, cookie and actions
+ * is there to refresh — is not installed when its table already holds N or
+ * more flows with the learn's cookie (any flows, learned or not: OVS counts by
+ * cookie). `result_dst=F[b]` then gets 0, and 1 whenever the flow was
+ * installed or refreshed; a flow_mod error (a full table) still writes 1, as
+ * OVS only reports the error. Learning a flow that is already there only
+ * restarts its hard timeout (the tables do not change).
+ *
+ * Revalidation (XlateOptions.revalidation, no side effects): the learn
+ * installs nothing and result_dst gets what the limit check finds now, which
+ * is what the upcall found while nothing changed (ovsim retranslates every
+ * megaflow each round, OVS only those a change may have touched). Not
+ * modelled: once a change has it retranslated, OVS's revalidator writes 1
+ * whatever the limit (its xcache path never checks it).
  */
 import { allOnes } from "../../flowtable/field-values.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
-import { defaultFlowMod, NO_FLOW_MOD_FLAGS } from "../../flowtable/flow-tables.js";
+import type { FlowEntry } from "../../flowtable/flow-entry.js";
+import type { FlowTables } from "../../flowtable/flow-tables.js";
+import { defaultFlowMod, looseSelector, NO_FLOW_MOD_FLAGS } from "../../flowtable/flow-tables.js";
 import { Match } from "../../flowtable/match.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_MAX } from "../../flowtable/ports.js";
 import type { Subfield } from "../../flowtable/subfield.js";
+import { formatSubfield } from "../../flowtable/subfield.js";
 import { OpenFlowError } from "../../flowtable/errors.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList, LearnAction } from "../action-types.js";
@@ -90,28 +109,72 @@ function describe(fm: FlowMod<ActionList>): string {
   return `${s} actions=${formatActions(fm.actions)}`;
 }
 
+/** OVS's ofproto_flow_mod_init_for_learn: the flow identical to `fm`, if any (learning it again only refreshes it). */
+function findIdentical(tables: FlowTables<ActionList>, fm: FlowMod<ActionList>): FlowEntry<ActionList> | undefined {
+  const sel = { ...looseSelector(fm.match, fm.tableId), strict: { priority: fm.priority } };
+  const old = tables.select(sel)[0];
+  const same =
+    old !== undefined &&
+    old.idleTimeout === fm.idleTimeout &&
+    old.hardTimeout === fm.hardTimeout &&
+    old.importance === 0 &&
+    old.flags.sendFlowRem === fm.flags.sendFlowRem &&
+    !old.flags.noPacketCounts &&
+    !old.flags.noByteCounts &&
+    (!fm.modifyCookie || old.cookie === fm.newCookie) &&
+    formatActions(old.actions) === formatActions(fm.actions);
+  return same ? old : undefined;
+}
+
+/** OVS's learn limit check for a new flow: `limit` or more flows with the learned cookie in the learned table. */
+function overLimit(tables: FlowTables<ActionList>, fm: FlowMod<ActionList>, limit: number): boolean {
+  if (limit === 0) return false;
+  const sel = { ...looseSelector(Match.catchall(), fm.tableId), cookie: fm.newCookie ?? 0n, cookieMask: MAX_U64 };
+  return tables.select(sel).length >= limit;
+}
+
+/** Installs or refreshes the learned flow; OVS's error text when the flow_mod fails. */
+function learnFlow(ctx: XlateCtx, fm: FlowMod<ActionList>, identical: FlowEntry<ActionList> | undefined, blocked: boolean): string | null {
+  if (identical !== undefined) {
+    // OVS's ofproto_flow_mod_learn_refresh: the same rule, its hard timeout restarted; the
+    // tables do not change, so nothing is revalidated.
+    identical.modified = ctx.now;
+    return null;
+  }
+  if (blocked) return null;
+  try {
+    ctx.bridge.tables.apply(fm, ctx.now);
+    ctx.learned.push(fm);
+    return null;
+  } catch (e) {
+    if (!(e instanceof OpenFlowError)) throw e;
+    return e.message;
+  }
+}
+
 /** OVS's xlate_learn_action. */
 export function xlateLearn(learn: LearnAction, ctx: XlateCtx): void {
   for (const spec of learn.specs) {
     if (spec.kind === "match_field" || spec.kind === "load_field" || spec.kind === "output") maskSubfield(ctx.wc, spec.src);
   }
-  if (!ctx.allowSideEffects) {
+  if (!ctx.allowSideEffects && !ctx.revalidation) {
     ctx.report("warn", "suppressing side effects, so learn action ignored");
     return;
   }
+  // A revalidation installs nothing: only a result_dst needs the flow worked out.
+  if (!ctx.allowSideEffects && learn.resultDst === null) return;
   const fm = learnFlowMod(learn, ctx.flow);
   ctx.report("detail", describe(fm));
-  let ok = true;
-  try {
-    ctx.bridge.tables.apply(fm, ctx.now);
-    ctx.learned.push(fm);
-  } catch (e) {
-    if (!(e instanceof OpenFlowError)) throw e;
-    ok = false;
-    ctx.reportError(`LEARN action execution failed (${e.message}).`);
-  }
+  const identical = findIdentical(ctx.bridge.tables, fm);
+  const blocked = identical === undefined && overLimit(ctx.bridge.tables, fm, learn.limit);
+  const success = !blocked;
+  // Without side effects (a revalidation) nothing is installed: the result is what the upcall found.
+  const error = ctx.allowSideEffects ? learnFlow(ctx, fm, identical, blocked) : null;
   if (learn.resultDst !== null) {
-    writeSubfield(ctx.flow, learn.resultDst, ok ? 1n : 0n);
+    writeSubfield(ctx.flow, learn.resultDst, success ? 1n : 0n);
     maskSubfield(ctx.wc, learn.resultDst);
+    ctx.report("detail", `${formatSubfield(learn.resultDst)} is now ${success ? "0x1" : "0"}`);
   }
+  if (!success) ctx.report("detail", "Limit exceeded, learn failed");
+  if (error !== null) ctx.reportError(`LEARN action execution failed (${error}).`);
 }

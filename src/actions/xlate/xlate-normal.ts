@@ -31,7 +31,11 @@
  *    datapath push_vlan / pop_vlan / set(vlan) actions come from the commit
  *    at output; the flow's VLAN headers are restored afterwards.
  *
- * Not modelled: bonds and LACP, mirrors, multicast snooping (OVS's default is
+ * Mirrors (xlate-mirror.ts): a frame received on a mirror's output port
+ * drops, floods skip mirror output ports, and a MAC learned on one drops;
+ * mirroring itself reuses this file's VLAN handling and output_normal.
+ *
+ * Not modelled: bonds and LACP, multicast snooping (OVS's default is
  * off), STP/RSTP port states, protected ports, priority tags
  * (other_config:priority-tags), a dot1q-tunnel port's other_config:qinq-ethtype
  * and cvlans (802.1ad and all C-VLANs assumed).
@@ -73,7 +77,7 @@ interface XvlanHdr {
   vid: number;
   pcp: number;
 }
-type Xvlan = [XvlanHdr, XvlanHdr];
+export type Xvlan = [XvlanHdr, XvlanHdr];
 
 function emptyXvlan(): Xvlan {
   return [
@@ -87,7 +91,7 @@ function copyXvlan(x: Xvlan): Xvlan {
 }
 
 /** A bundle's VLAN settings as ofproto-dpif's bundle_set derives them from the Port row. */
-interface Bundle {
+export interface Bundle {
   readonly port: XlatePort | null;
   readonly name: string;
   readonly mode: XlateVlanConfig["mode"];
@@ -99,7 +103,7 @@ interface Bundle {
 
 const bundles = new WeakMap<XlateVlanConfig, Bundle>();
 
-function bundleOf(port: XlatePort): Bundle {
+export function bundleOf(port: XlatePort): Bundle {
   const cached = bundles.get(port.vlan);
   if (cached !== undefined && cached.port === port) return cached;
   const b = makeBundle(port);
@@ -125,13 +129,13 @@ function makeBundle(port: XlatePort): Bundle {
 }
 
 /** OVS's ofpp_none_bundle: the input bundle of OFPP_NONE / OFPP_CONTROLLER. */
-const NONE_BUNDLE: Bundle = { port: null, name: "OFPP_NONE", mode: "trunk", vlan: -1, trunks: null };
+export const NONE_BUNDLE: Bundle = { port: null, name: "OFPP_NONE", mode: "trunk", vlan: -1, trunks: null };
 
 function trunksVlan(b: Bundle, vid: number): boolean {
   return b.mode !== "access" && (b.trunks === null || b.trunks.has(vid));
 }
 
-function includesVlan(b: Bundle, x: Xvlan): boolean {
+export function includesVlan(b: Bundle, x: Xvlan): boolean {
   switch (b.mode) {
     case "access":
       return x[0].vid === b.vlan && x[1].vid === 0;
@@ -177,7 +181,7 @@ function tpidOf(flow: Uint32Array, i: 0 | 1): number {
 }
 
 /** OVS's xvlan_extract: the VLAN headers the flow carries (those with CFI set). */
-function extractXvlan(flow: Uint32Array): Xvlan {
+export function extractXvlan(flow: Uint32Array): Xvlan {
   const x = emptyXvlan();
   const tcis = [readSmall(flow, M.vlanTci), readSmall(flow, M.vlanTci1)];
   for (let i = 0; i < 2; i++) {
@@ -210,7 +214,7 @@ function putXvlan(flow: Uint32Array, x: Xvlan): void {
 }
 
 /** OVS's input_vid_is_valid, with its trace errors. */
-function inputVidIsValid(api: XlateNormalApi, vid: number, b: Bundle): boolean {
+export function inputVidIsValid(api: Pick<XlateNormalApi, "note">, vid: number, b: Bundle): boolean {
   if (b === NONE_BUNDLE) return true;
   switch (b.mode) {
     case "access":
@@ -235,7 +239,7 @@ function inputVidIsValid(api: XlateNormalApi, vid: number, b: Bundle): boolean {
 }
 
 /** OVS's xvlan_input_translate: the VLANs of the frame inside the bridge. */
-function inputTranslate(b: Bundle, inX: Xvlan): Xvlan {
+export function inputTranslate(b: Bundle, inX: Xvlan): Xvlan {
   switch (b.mode) {
     case "access": {
       const x = emptyXvlan();
@@ -271,7 +275,7 @@ function outputTranslate(b: Bundle, x: Xvlan): Xvlan {
 }
 
 /** OVS's output_normal: VLAN headers for `out`, output, VLAN headers back. */
-function outputNormal(api: XlateNormalApi, out: Bundle, x: Xvlan): void {
+export function outputNormal(api: Pick<XlateNormalApi, "flow" | "output">, out: Bundle, x: Xvlan): void {
   if (out.port === null) return;
   const flow = api.flow;
   const saved = [flow[M.vlanTci.word] ?? 0, flow[M.vlanTci1.word] ?? 0, flow[XM.vlanTpid.word] ?? 0];
@@ -294,10 +298,15 @@ function maskGratuitousArp(flow: Uint32Array, wc: Uint32Array): void {
   }
 }
 
+/** OVS's xbundle_mirror_out: the mirrors that output to `port` (0: none). */
+function mirrorOut(api: XlateNormalApi, port: XlatePort): number {
+  return api.bridge.mirrors?.outMirrors(port.ofport) ?? 0;
+}
+
 /** OVS's xlate_normal_flood. */
 function flood(api: XlateNormalApi, sw: NormalSwitch, inBundle: Bundle, x: Xvlan): void {
   for (const p of sw.bundles()) {
-    if (p === inBundle.port || p.noFlood) continue;
+    if (p === inBundle.port || p.noFlood || mirrorOut(api, p) !== 0) continue;
     const b = bundleOf(p);
     if (includesVlan(b, x)) outputNormal(api, b, x);
   }
@@ -325,6 +334,12 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
   if ((dlType === ETH_TYPE_VLAN_8021Q || dlType === ETH_TYPE_VLAN_8021AD) && (readSmall(flow, M.vlanTci) & VLAN_CFI) === 0) {
     if (api.allowSideEffects) api.note("error", `dropping packet with partial VLAN tag received on port ${inBundle.name}`);
     api.note("warn", "partial VLAN tag, dropping");
+    return;
+  }
+
+  if (inXport !== undefined && mirrorOut(api, inXport) !== 0) {
+    if (api.allowSideEffects) api.note("error", `dropping packet received on port ${inBundle.name}, which is reserved exclusively for mirroring`);
+    api.note("warn", "input port is mirror output port, dropping");
     return;
   }
 
@@ -358,7 +373,8 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
     return;
   }
   const outPort = sw.port(learned);
-  if (outPort === undefined) api.note("warn", "learned port is unknown, dropping");
+  if (outPort !== undefined && mirrorOut(api, outPort) !== 0) api.note("warn", "learned port is a mirror port, dropping");
+  else if (outPort === undefined) api.note("warn", "learned port is unknown, dropping");
   else if (outPort === inBundle.port) api.note("detail", "learned port is input port, dropping");
   else {
     api.note("detail", "forwarding to learned port");

@@ -3,23 +3,32 @@
  *
  * OVS floods in the iteration order of its port hash map (an `hmap` keyed by
  * `hash_int(ofport, 0)`), not in port-number order, and datapath actions
- * show that order. `floodOrder` replays OVS's hmap (insert at the head of the
- * bucket, grow and rehash as `hmap_insert` does) with the ports inserted in
- * creation order, taken to be LOCAL first and then ascending port numbers
- * (true for ports added one by one with ascending numbers; checked against
- * real OVS in fixtures/xlate/flood*.ovs).
+ * show that order. Every reconfiguration builds that map afresh
+ * (xlate_txn_start copies the old configuration: xlate_xbundle_copy inserts
+ * each bundle's ports in the order of the bridge's bundle list, and a new port
+ * comes last), so the ports are inserted in bundle list order
+ * (`XlateBridge.bundles`, NORMAL's order). `floodOrder` replays the xports hmap
+ * (insert at the head of the bucket, grow and rehash as `hmap_insert` does)
+ * from that order. A bridge without bundles takes LOCAL first, then ascending
+ * port numbers. Checked against real OVS in fixtures/xlate/flood*.ovs and
+ * fixtures/conformance/port-ofport-request.ovs (ports requested as 17, 3, then 1).
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
 import { OFPP_LOCAL } from "../../flowtable/ports.js";
 import { hashInt } from "../../flowtable/hash.js";
 import { HmapOrder } from "../../flowtable/hmap-order.js";
-import type { XlateNormalApi, XlatePort } from "./xlate-bridge.js";
+import type { XlateBridge, XlateNormalApi, XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
 
 
-/** Ports in OVS's xports hmap iteration order (see above). */
-export function floodOrder(ports: readonly XlatePort[]): XlatePort[] {
-  const inserted = [...ports].sort((a, b) => (a.ofport === OFPP_LOCAL ? -1 : b.ofport === OFPP_LOCAL ? 1 : a.ofport - b.ofport));
+/** The ports of `bridge` in OVS's xports hmap iteration order (see above). */
+export function floodOrder(bridge: XlateBridge): XlatePort[] {
+  const ports = bridge.ports();
+  const byOfport = new Map(ports.map((p) => [p.ofport, p]));
+  const known = (bridge.bundles?.() ?? []).flatMap((b) => (byOfport.get(b.ofport) === b ? [b] : []));
+  const listed = new Set(known);
+  const rest = ports.filter((p) => !listed.has(p)).sort((a, b) => (a.ofport === OFPP_LOCAL ? -1 : b.ofport === OFPP_LOCAL ? 1 : a.ofport - b.ofport));
+  const inserted = [...known, ...rest];
   const order = new HmapOrder<XlatePort>();
   for (const p of inserted) order.insert(p, hashInt(p.ofport, 0));
   return order.values();
@@ -29,7 +38,7 @@ export function floodOrder(ports: readonly XlatePort[]): XlatePort[] {
 export function flood(ctx: XlateCtx, all: boolean, last: boolean): void {
   const inPort = readSmall(ctx.flow, M.inPort);
   let prev: XlatePort | null = null;
-  for (const p of floodOrder(ctx.bridge.ports())) {
+  for (const p of floodOrder(ctx.bridge)) {
     if (p.ofport === inPort) continue;
     if (all || !p.noFlood) {
       if (prev !== null) ctx.composeOutput(prev.ofport, false);

@@ -17,7 +17,7 @@
  * followed, for each conntrack recirculation (`ct(table=N)`), by a section
  * that resumes the packet at table N with ct_state=trk|new.
  */
-import { FLOW_WORDS, M, readSmall } from "../../flowtable/flow-layout.js";
+import { FLOW_WORDS, M, readMember, readSmall, tunnelDstIsSet } from "../../flowtable/flow-layout.js";
 import { formatFlow } from "../../flowtable/flow-print.js";
 import { Match } from "../../flowtable/match.js";
 import { CT_STATE_NAMES } from "../../flowtable/flag-names.js";
@@ -26,8 +26,9 @@ import { OFPP_UNSET } from "../../flowtable/ports.js";
 import { formatOdpActions } from "./odp-actions.js";
 import { XM } from "./odp-metadata.js";
 import { formatTraceNodes } from "./trace.js";
+import { simulateNat } from "./trace-nat.js";
 import type { XlateBridge } from "./xlate-bridge.js";
-import type { XlateOptions } from "./xlate-context.js";
+import type { Recirculation, XlateOptions } from "./xlate-context.js";
 import { XLATE_ERRORS } from "./xlate-context.js";
 import type { XlateResult } from "./xlate.js";
 import { recirculationFlow, xlate } from "./xlate.js";
@@ -80,8 +81,9 @@ export function formatMegaflow(r: XlateResult): string {
   let text = formatMatch(new Match(key, mask));
   // tnl_wc_init makes the outer TOS exact for a tunnel packet; it lives in the translation
   // flow's metadata words, so it is written where OVS's match_format prints it.
-  if (readSmall(r.initialFlow, M.tunDst) !== 0 && readSmall(mask, M.tunDst) !== 0 && readSmall(r.wc, XM.tunTos) !== 0) {
-    text = text.replace(/(^|,)tun_flags=/, `$1tun_tos=${readSmall(r.initialFlow, XM.tunTos)},tun_flags=`);
+  const tunnelMasked = readSmall(mask, M.tunDst) !== 0 || readMember(mask, M.tunIpv6Dst) !== 0n;
+  if (tunnelDstIsSet(r.initialFlow) && tunnelMasked && readSmall(r.wc, XM.tunTos) !== 0) {
+    text = text.replace(/(^|,)(tun_erspan_ver|tun_flags)=/, `$1tun_tos=${readSmall(r.initialFlow, XM.tunTos)},$2=`);
   }
   const hashMask = readSmall(r.wc, XM.dpHash);
   const hashValue = readSmall(r.initialFlow, XM.dpHash) & hashMask;
@@ -144,7 +146,12 @@ export function ofprotoTraceRun(
   const first = xlate(bridge, flow, { ...options, trace: true });
   const results = [first];
   const out = formatTrace(first);
+  // Each queued recirculation holds its id (oftrace_add_recirc_node), so an equal frozen state shares it.
+  const hold = (rcs: readonly Recirculation[], delta: number): void => {
+    for (const rc of rcs) options.recircIds?.ref(rc.id, delta);
+  };
   const queue = [...first.recirculations];
+  hold(queue, 1);
   let n = 0;
   const next = [...ctNext];
   while (queue.length > 0 && n++ <= MAX_RECIRCULATIONS) {
@@ -158,12 +165,17 @@ export function ofprotoTraceRun(
         ? `recirc(${hexAlt(rc.id)}) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)`
         : `recirc(${hexAlt(rc.id)}) - resume conntrack with ct_state=${formatCtStateFlags(state)}`,
     );
+    const flow = recirculationFlow(rc, state);
+    if (rc.nat !== null) out.push(...simulateNat(flow, rc.nat));
     out.push(rule, "");
-    const r = xlate(rc.bridge, recirculationFlow(rc, state), { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
+    const r = xlate(rc.bridge, flow, { ...options, trace: true, resume: { table: rc.table, recircId: rc.id } });
     results.push(r);
     out.push(...formatTrace(r));
+    hold(r.recirculations, 1);
     queue.push(...r.recirculations);
+    hold([rc], -1);
   }
+  hold(queue, -1);
   return { lines: out, first, results };
 }
 

@@ -4,9 +4,9 @@
  * tunnel fields, for both ways a tunnel leaves the switch (xlate-tunnel.ts:
  * native `tnl_push`, or the kernel's `set(tunnel(...))` to the vport):
  *
- * - tun_src / tun_dst: local_ip / remote_ip unless "flow" (an IPv6 address
- *   zeroes the IPv4 field and is kept aside, as the flow has no IPv6 tunnel
- *   addresses); tp_dst: the port's UDP port (0 for GRE);
+ * - tun_src / tun_dst, tun_ipv6_src / tun_ipv6_dst: local_ip / remote_ip
+ *   unless "flow" (an address of one family zeroes the other's field);
+ *   tp_dst: the port's UDP port (0 for GRE);
  * - tun_id: out_key unless "flow";
  * - TTL and TOS: the option's value, or with "inherit" the inner IP header's
  *   TTL / DSCP (un-wildcarded; 64 / 0 for a non-IP packet); ECN always follows
@@ -20,7 +20,7 @@
  */
 import { parseIpv4, parseIpv6 } from "../../flowtable/field-values.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, readMember, readSmall } from "../../flowtable/flow-layout.js";
+import { M, readMember, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, writeMember } from "../../flowtable/flow-layout.js";
 import { XM } from "./odp-metadata.js";
 import type { TunnelKey } from "./odp-tunnel.js";
 import { TNL_F, tunnelKey } from "./odp-tunnel.js";
@@ -32,12 +32,6 @@ const IP_ECN_MASK = 0x03;
 const IP_DSCP_MASK = 0xfc;
 const IP_ECN_ECT_0 = 0x02;
 const DEFAULT_TTL = 64;
-
-/** What tnl_port_send decided beyond the flow's fields: the IPv6 addresses the flow cannot hold. */
-export interface TunnelSent {
-  readonly ipv6Src: bigint;
-  readonly ipv6Dst: bigint;
-}
 
 export function writeSmall(flow: Uint32Array, m: FlowMember, v: number): void {
   const mask = m.bits === 32 ? 0xffffffff : ((1 << m.bits) - 1) << m.shift;
@@ -53,12 +47,13 @@ function addressOf(s: string | null): { v4: number; v6: bigint } {
   return { v4: 0, v6: v6 ?? 0n };
 }
 
-/** The tunnel words of a flow: tun_id, tun_src, tun_dst, tun_flags and the outer TOS/TTL/ports. */
+/** The tunnel words of a flow: tun_id, tun_src, tun_dst, the IPv6 and ERSPAN words, tun_flags and the outer TOS/TTL/ports. */
 const TUNNEL_WORDS: readonly number[] = [
   M.tunId.word,
   M.tunId.word + 1,
   M.tunSrc.word,
   M.tunDst.word,
+  ...Array.from({ length: TUNNEL_EXTRA_END - TUNNEL_EXTRA_FIRST }, (_, i) => TUNNEL_EXTRA_FIRST + i),
   XM.tunTos.word,
   XM.tunTpSrc.word,
 ];
@@ -84,20 +79,18 @@ export function copyTunnel(from: Uint32Array, to: Uint32Array): void {
 }
 
 /** OVS's tnl_port_send: fills the flow's tunnel fields (and pkt_mark) from `port`'s configuration. */
-export function tnlPortSend(ctx: XlateCtx, port: XlatePort): TunnelSent {
+export function tnlPortSend(ctx: XlateCtx, port: XlatePort): void {
   const cfg = port.tunnel!; // the caller checked port.tunnel
   const flow = ctx.flow;
-  let ipv6Src = 0n;
-  let ipv6Dst = 0n;
   if (cfg.localIp !== "flow") {
     const a = addressOf(cfg.localIp);
     writeSmall(flow, M.tunSrc, a.v4);
-    ipv6Src = a.v6;
+    writeMember(flow, M.tunIpv6Src, a.v6);
   }
   if (cfg.remoteIp !== "flow") {
     const a = addressOf(cfg.remoteIp);
     writeSmall(flow, M.tunDst, a.v4);
-    ipv6Dst = a.v6;
+    writeMember(flow, M.tunIpv6Dst, a.v6);
   }
   writeSmall(flow, XM.tunTpDst, cfg.type === "gre" ? 0 : cfg.dstPort);
   if (cfg.outKey !== "flow") {
@@ -129,25 +122,40 @@ export function tnlPortSend(ctx: XlateCtx, port: XlatePort): TunnelSent {
     (cfg.csum === true ? TNL_F.CSUM : 0) |
     (keyPresent ? TNL_F.KEY : 0);
   writeSmall(flow, M.tunFlags, flags);
+  // Every tunnel port writes its ERSPAN options (0 for the other types) unless "flow".
+  const e = cfg.erspan;
+  const erspanOption = (v: number | "flow" | undefined, m: FlowMember): void => {
+    if (v !== "flow") writeMember(flow, m, BigInt(v ?? 0));
+  };
+  erspanOption(e?.ver, M.tunErspanVer);
+  erspanOption(e?.idx, M.tunErspanIdx);
+  erspanOption(e?.dir, M.tunErspanDir);
+  erspanOption(e?.hwid, M.tunErspanHwid);
   if (cfg.egressPktMark !== null) {
     writeSmall(flow, M.pktMark, cfg.egressPktMark);
     maskMember(ctx.wc, M.pktMark);
   }
-  return { ipv6Src, ipv6Dst };
 }
 
-/** The tunnel key the flow's tunnel fields (after tnl_port_send) stand for. */
-export function tunnelKeyOfFlow(flow: Uint32Array, sent: TunnelSent): TunnelKey {
+/**
+ * The tunnel key the flow's tunnel fields (after tnl_port_send) stand for; `erspan`: the
+ * port is an ERSPAN one (tun_key_to_attr puts ERSPAN metadata only for those).
+ */
+export function tunnelKeyOfFlow(flow: Uint32Array, erspan = false): TunnelKey {
   return tunnelKey({
     tunId: readMember(flow, M.tunId),
     ipv4Src: readSmall(flow, M.tunSrc),
     ipv4Dst: readSmall(flow, M.tunDst),
-    ipv6Src: readSmall(flow, M.tunSrc) === 0 ? sent.ipv6Src : 0n,
-    ipv6Dst: readSmall(flow, M.tunDst) === 0 ? sent.ipv6Dst : 0n,
+    ipv6Src: readSmall(flow, M.tunSrc) === 0 ? readMember(flow, M.tunIpv6Src) : 0n,
+    ipv6Dst: readSmall(flow, M.tunDst) === 0 ? readMember(flow, M.tunIpv6Dst) : 0n,
     tos: readSmall(flow, XM.tunTos),
     ttl: readSmall(flow, XM.tunTtl),
     tpSrc: readSmall(flow, XM.tunTpSrc),
     tpDst: readSmall(flow, XM.tunTpDst),
     flags: readSmall(flow, M.tunFlags) & (TNL_F.OAM | TNL_F.DF | TNL_F.CSUM | TNL_F.KEY),
+    erspanVer: erspan ? readSmall(flow, M.tunErspanVer) : 0,
+    erspanIdx: readSmall(flow, M.tunErspanIdx),
+    erspanDir: readSmall(flow, M.tunErspanDir),
+    erspanHwid: readSmall(flow, M.tunErspanHwid),
   });
 }

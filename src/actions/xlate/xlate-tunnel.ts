@@ -31,7 +31,9 @@
  *    goes into the underlay bridge as if from its output device, OVS's
  *    tnl_send_arp_request);
  * 4. `tnl_push(...)` with the outer headers, inside `clone(...)` unless it
- *    is the last action, then translation goes on in the underlay bridge
+ *    is the last action; a truncated output (output_trunc) ends with
+ *    `recirc(0)`: the datapath runs the encapsulated packet through again
+ *    from the output device. Otherwise translation goes on in the underlay bridge
  *    from its output device with the outer headers in the flow (and in the
  *    base flow, so they commit nothing), side effects off and its megaflow
  *    bits discarded, as a patch port.
@@ -40,12 +42,12 @@
  * through `XlateBridge.nativeTunnel`.
  */
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, readMember, readSmall } from "../../flowtable/flow-layout.js";
-import { formatEthernet, formatIpv4 } from "../../flowtable/field-values.js";
+import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
+import { formatEthernet, formatIpv4, formatIpv6 } from "../../flowtable/field-values.js";
 import type { OdpAction } from "./odp-actions.js";
 import { XM } from "./odp-metadata.js";
 import { sameTunnelKey, TNL_F, tunnelDstIsSet } from "./odp-tunnel.js";
-import type { SavedTunnel, TunnelSent } from "./xlate-tunnel-send.js";
+import type { SavedTunnel } from "./xlate-tunnel-send.js";
 import { copyTunnel, restoreTunnel, saveTunnel, tnlPortSend, tunnelKeyOfFlow, writeSmall } from "./xlate-tunnel-send.js";
 import type { OdpTnlPushAction, TnlEncapHeader } from "./odp-tnl-push.js";
 import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
@@ -55,10 +57,13 @@ import { ETH_TYPE, IPPROTO } from "../../flowtable/protocols.js";
 
 /** Where a tunnel destination is reached: the underlay bridge's port, its MAC, the next hop. */
 export interface XlateTunnelRoute {
-  /** IP to resolve (the gateway, else the destination). */
+  /** IP to resolve (the gateway, else the destination); 0 for an IPv6 route. */
   readonly nextHop: number;
-  /** The route's source address. */
+  /** The route's source address; 0 for an IPv6 route. */
   readonly src: number;
+  /** An IPv6 route's next hop and source address (0n for an IPv4 route). */
+  readonly nextHop6: bigint;
+  readonly src6: bigint;
   /** Output device name (as `ovs/route/show` prints it). */
   readonly dev: string;
   readonly bridge: XlateBridge;
@@ -75,14 +80,20 @@ export interface XlateNativeTunnel {
    * must itself be on a local route, else null.
    */
   route(dst: number, mark: number, src: number): XlateTunnelRoute | null;
+  /** ovs_router_lookup of an IPv6 destination (OVS 3.1.0 looks IPv6 tunnels up without their local_ip). */
+  route6(dst: bigint, mark: number): XlateTunnelRoute | null;
   /** The MAC of `ip` in the neighbour cache of bridge `bridge`, or null. */
   neighbour(bridge: string, ip: number): number | null;
+  /** The MAC of IPv6 address `ip` in the neighbour cache of bridge `bridge`, or null. */
+  neighbour6(bridge: string, ip: bigint): number | null;
   /** Whether `port` (a device) has an IP address (OVS's xport_has_ip). */
   hasIp(port: XlatePort): boolean;
   /** The tunnel termination points (OVS's lib/tnl-ports.c map), in lookup order. */
   tnlPorts(): readonly TnlPortEntry[];
   /** Learns `ip` at `mac` in bridge `bridge`'s neighbour cache (tnl_neigh_set). */
   learnNeighbour(bridge: string, ip: number, mac: number): void;
+  /** Learns IPv6 address `ip` at `mac` in bridge `bridge`'s neighbour cache. */
+  learnNeighbour6(bridge: string, ip: bigint, mac: number): void;
   /**
    * OVS's tnl_send_arp_request: a broadcast ARP request for `ip` from the route's device MAC
    * and `srcIp` goes through `route.bridge`'s tables as if received on the route's device
@@ -98,7 +109,9 @@ export interface TnlPortEntry {
   readonly odpPort: number;
   /** The device's MAC (48-bit number). */
   readonly mac: number;
+  /** The device's IPv4 address, or 0 for an IPv6 one (`ip6`). */
   readonly ip: number;
+  readonly ip6: bigint;
   readonly proto: number;
   /** UDP destination port; 0 for GRE (not matched). */
   readonly tpDst: number;
@@ -109,31 +122,36 @@ function writeMac(flow: Uint32Array, m: FlowMember, mac: number): void {
   flow[m.word + 1] = mac >>> 0;
 }
 
-/** Whether the tunnel's destination is the packet's own tunnel destination (both unset counts). */
-function toOwnAddress(ctx: XlateCtx, sent: TunnelSent): boolean {
+/**
+ * Whether the tunnel's destination is the packet's own tunnel destination (both unset
+ * counts): OVS compares the IPv6 forms, an IPv4 address as its mapped IPv6 one.
+ */
+function toOwnAddress(ctx: XlateCtx): boolean {
   const dst = readSmall(ctx.flow, M.tunDst);
   if (dst !== 0) return dst === ctx.origTunnelDst;
-  return sent.ipv6Dst === 0n && ctx.origTunnelDst === 0;
+  return ctx.origTunnelDst === 0 && readMember(ctx.flow, M.tunIpv6Dst) === ctx.origTunnelIpv6Dst;
 }
 
-/** Output to tunnel port `port` (see the file comment). */
-export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): void {
-  if (port.tunnel === null || port.odpPort === null) return;
+/** Output to tunnel port `port` (see the file comment); false when tunnelling decided against it. */
+export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): boolean {
+  if (port.tunnel === null || port.odpPort === null) return false;
+  // OVS's `truncate` argument: output_trunc emitted its `trunc(N)` just before this output.
+  const truncate = ctx.odp[ctx.odp.length - 1]?.type === "trunc";
   const saved = saveTunnel(ctx.flow);
-  const sent = tnlPortSend(ctx, port);
-  if (toOwnAddress(ctx, sent)) {
+  tnlPortSend(ctx, port);
+  if (toOwnAddress(ctx)) {
     ctx.report("warn", "Not tunneling to our own address");
-    return;
+    return false;
   }
   const stats = ctx.resubmitStats;
   if (stats !== null) ctx.bridge.countTunnel?.(port, "tx", stats.packets, stats.bytes);
   const env = ctx.bridge.nativeTunnel;
   if (env !== undefined && ctx.bridge.tunnelPushPop !== false) {
-    nativeTunnelOutput(ctx, env, port, sent, saved, last);
-    return;
+    nativeTunnelOutput(ctx, env, port, saved, last, truncate);
+    return true;
   }
   ctx.report("detail", "output to kernel tunnel");
-  const key = tunnelKeyOfFlow(ctx.flow, sent);
+  const key = tunnelKeyOfFlow(ctx.flow, port.tunnel.type === "erspan");
   if (tunnelDstIsSet(key) && !sameTunnelKey(key, ctx.committedTunnel)) {
     ctx.committedTunnel = key;
     copyTunnel(ctx.flow, ctx.base);
@@ -141,20 +159,34 @@ export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): voi
   }
   restoreTunnel(ctx.flow, saved);
   ctx.commit();
+  // A mirror's copy is truncated to its snaplen, as any other datapath output.
+  if (ctx.mirrorSnaplen > 0 && ctx.mirrorSnaplen < 0xffff) ctx.odp.push({ type: "trunc", maxLen: ctx.mirrorSnaplen });
   ctx.odp.push({ type: "output", port: port.odpPort });
+  return true;
 }
 
-/** The tunnel header tnl_port_build_header makes: a checksum field (UDP 0xffff, GRE's option) when the csum flag is set. */
-function encapHeader(port: XlatePort, tunId: bigint, tunFlags: number): TnlEncapHeader {
+/** ERSPAN's 10-bit session id (ERSPAN_SID_MASK): a larger tun_id cannot be carried. */
+const ERSPAN_SID_MASK = 0x3ff;
+
+/**
+ * The tunnel header tnl_port_build_header makes: a checksum field (UDP 0xffff, GRE's option)
+ * when the csum flag is set; null when none can be built (an ERSPAN port with a tun_id past
+ * the session id's 10 bits, or an ERSPAN version other than 1 and 2).
+ */
+function encapHeader(port: XlatePort, flow: Uint32Array, ipv6: boolean): TnlEncapHeader | null {
   const cfg = port.tunnel!; // the caller checked port.tunnel
+  const tunId = readMember(flow, M.tunId);
+  const tunFlags = readSmall(flow, M.tunFlags);
   const low = Number(tunId & 0xffffffffn) >>> 0;
   const keyPresent = (tunFlags & TNL_F.KEY) !== 0;
   const csum = (tunFlags & TNL_F.CSUM) !== 0;
+  // UDP over IPv6 always carries a checksum (udp_build_header).
+  const udpCsum = csum || ipv6 ? 0xffff : 0;
   switch (cfg.type) {
     case "vxlan":
-      return { type: "vxlan", udp: { src: 0, dst: cfg.dstPort, csum: csum ? 0xffff : 0 }, flags: 0x08000000, vni: low & 0xffffff };
+      return { type: "vxlan", udp: { src: 0, dst: cfg.dstPort, csum: udpCsum }, flags: 0x08000000, vni: low & 0xffffff };
     case "geneve":
-      return { type: "geneve", udp: { src: 0, dst: cfg.dstPort, csum: csum ? 0xffff : 0 }, oam: false, critical: false, vni: low & 0xffffff };
+      return { type: "geneve", udp: { src: 0, dst: cfg.dstPort, csum: udpCsum }, oam: false, critical: false, vni: low & 0xffffff };
     case "gre":
       return {
         type: "gre",
@@ -164,11 +196,31 @@ function encapHeader(port: XlatePort, tunId: bigint, tunFlags: number): TnlEncap
         key: keyPresent ? low : null,
         seq: null,
       };
+    case "erspan": {
+      // tnl_port_send wrote the fixed options into the flow's tun_erspan_*; "flow" ones are the flow's own.
+      const ver = readSmall(flow, M.tunErspanVer);
+      if ((low & ~ERSPAN_SID_MASK) !== 0 || (ver !== 1 && ver !== 2)) return null;
+      return {
+        type: "erspan",
+        ver,
+        sid: low,
+        idx: readSmall(flow, M.tunErspanIdx),
+        dir: readSmall(flow, M.tunErspanDir),
+        hwid: readSmall(flow, M.tunErspanHwid),
+      };
+    }
   }
 }
 
 /** OVS's native_tunnel_output, after tnl_port_send (`saved`: the flow's tunnel fields before it). */
-function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePort, sent: TunnelSent, saved: SavedTunnel, last: boolean): void {
+function nativeTunnelOutput(
+  ctx: XlateCtx,
+  env: XlateNativeTunnel,
+  port: XlatePort,
+  saved: SavedTunnel,
+  last: boolean,
+  truncate: boolean,
+): void {
   if (port.tunnel === null || port.odpPort === null) return;
   const flow = ctx.flow;
   ctx.report("detail", "output to native tunnel");
@@ -178,19 +230,23 @@ function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePo
   const savedFlow = ctx.flow.slice();
   restoreTunnel(savedFlow, saved);
   const dst = readSmall(flow, M.tunDst);
-  // An IPv6 tunnel destination: ovsim's routes are IPv4 only.
-  const route = sent.ipv6Dst !== 0n && dst === 0 ? null : env.route(dst, readSmall(flow, M.pktMark), readSmall(flow, M.tunSrc));
+  const mark = readSmall(flow, M.pktMark);
+  // An IPv6 destination (remote_ip or tun_ipv6_dst): OVS's router keeps both families.
+  const dst6 = readMember(flow, M.tunIpv6Dst);
+  const v6 = dst === 0 && dst6 !== 0n;
+  const route = v6 ? env.route6(dst6, mark) : env.route(dst, mark, readSmall(flow, M.tunSrc));
   if (route === null) {
     ctx.report("warn", "native tunnel routing failed");
     ctx.flow.set(savedFlow);
     return;
   }
-  const nextHop = formatIpv4(BigInt(route.nextHop));
+  const nextHop = v6 ? formatIpv6(route.nextHop6) : formatIpv4(BigInt(route.nextHop));
   ctx.report("detail", `tunneling to ${nextHop} via ${route.dev}`);
-  const dmac = env.neighbour(route.bridge.name, route.nextHop);
+  const dmac = v6 ? env.neighbour6(route.bridge.name, route.nextHop6) : env.neighbour(route.bridge.name, route.nextHop);
   if (dmac === null) {
-    ctx.report("detail", `neighbor cache miss for ${nextHop} on bridge ${route.bridge.name}, sending ARP request`);
-    if (ctx.allowSideEffects) env.requestNeighbour(route, route.src, route.nextHop);
+    ctx.report("detail", `neighbor cache miss for ${nextHop} on bridge ${route.bridge.name}, sending ${v6 ? "ND" : "ARP"} request`);
+    // OVS's tnl_send_nd_request is not modelled: an IPv6 miss sends nothing.
+    if (ctx.allowSideEffects && !v6) env.requestNeighbour(route, route.src, route.nextHop);
     ctx.flow.set(savedFlow);
     return;
   }
@@ -198,24 +254,36 @@ function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePo
   const src = tunSrc !== 0 ? tunSrc : route.src;
   ctx.report(
     "detail",
-    `tunneling from ${formatEthernet(BigInt(route.mac))} ${formatIpv4(BigInt(src))} to ${formatEthernet(BigInt(dmac))} ${nextHop}`,
+    `tunneling from ${formatEthernet(BigInt(route.mac))} ${v6 ? formatIpv6(route.src6) : formatIpv4(BigInt(src))} to ${formatEthernet(BigInt(dmac))} ${nextHop}`,
   );
+  const encap = encapHeader(port, flow, v6);
+  if (encap === null) {
+    ctx.report("warn", "native tunnel header build failed");
+    ctx.flow.set(savedFlow);
+    return;
+  }
+  const proto = port.tunnel.type === "gre" || port.tunnel.type === "erspan" ? IPPROTO.GRE : IPPROTO.UDP;
+  const tos = readSmall(flow, XM.tunTos);
+  const ttl = readSmall(flow, XM.tunTtl);
   const push: OdpTnlPushAction = {
     type: "tnl_push",
     tnlPort: port.odpPort,
-    eth: { dst: dmac, src: route.mac, ethType: ETH_TYPE.IP },
-    ip: {
-      version: 4,
-      src,
-      dst,
-      proto: port.tunnel.type === "gre" ? IPPROTO.GRE : IPPROTO.UDP,
-      tos: readSmall(flow, XM.tunTos),
-      ttl: readSmall(flow, XM.tunTtl),
-      fragOff: (readSmall(flow, M.tunFlags) & TNL_F.DF) !== 0 ? 0x4000 : 0,
-    },
-    encap: encapHeader(port, readMember(flow, M.tunId), readSmall(flow, M.tunFlags)),
+    eth: { dst: dmac, src: route.mac, ethType: v6 ? ETH_TYPE.IPV6 : ETH_TYPE.IP },
+    ip: v6
+      ? { version: 6, src: route.src6, dst: dst6, label: 0, proto, tclass: tos, hlimit: ttl }
+      : { version: 4, src, dst, proto, tos, ttl, fragOff: (readSmall(flow, M.tunFlags) & TNL_F.DF) !== 0 ? 0x4000 : 0 },
+    encap,
     outPort: route.port.odpPort ?? 0,
   };
+  if (truncate) {
+    // The truncated packet is not translated through the underlay bridge: it recirculates
+    // (recirc(0)) from the output device, so that the stats count what is really sent.
+    const outer: OdpAction[] = [push, { type: "recirc", id: 0 }];
+    if (last) ctx.odp.push(...outer);
+    else ctx.odp.push({ type: "clone", actions: outer });
+    ctx.flow.set(savedFlow);
+    return;
+  }
   const outer: OdpAction[] = [push];
   const savedOdp = ctx.odp;
   ctx.odp = outer;
@@ -223,8 +291,9 @@ function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePo
   const savedWc = ctx.wc.slice();
   const savedSide = ctx.allowSideEffects;
   const savedStats = ctx.resubmitStats;
-  propagate(ctx.base, push, route, dst);
-  propagate(ctx.flow, push, route, dst);
+  const src6 = readMember(flow, M.tunIpv6Src);
+  propagate(ctx.base, push, src6);
+  propagate(ctx.flow, push, src6);
   ctx.allowSideEffects = false;
   ctx.resubmitStats = null;
   ctx.underlayOutput(route.bridge, route.port.ofport, last);
@@ -239,25 +308,27 @@ function nativeTunnelOutput(ctx: XlateCtx, env: XlateNativeTunnel, port: XlatePo
   else ctx.odp.push({ type: "clone", actions: outer });
 }
 
-/** OVS's propagate_tunnel_data_to_flow__: the outer headers as the underlay bridge sees them. */
-function propagate(f: Uint32Array, push: OdpTnlPushAction, route: XlateTunnelRoute, dst: number): void {
+/**
+ * OVS's propagate_tunnel_data_to_flow__: the outer headers as the underlay bridge sees them
+ * (`ipv6Src`: the tunnel's own IPv6 source, local_ip, kept over the route's).
+ */
+function propagate(f: Uint32Array, push: OdpTnlPushAction, ipv6Src: bigint): void {
   writeMac(f, M.dlDst, push.eth.dst);
   writeMac(f, M.dlSrc, push.eth.src);
   writeSmall(f, M.vlanTci, 0);
   writeSmall(f, M.vlanTci1, 0);
-  writeSmall(f, M.nwDst, dst);
-  writeSmall(f, M.nwSrc, push.ip.version === 4 ? push.ip.src : route.src);
-  f.fill(0, M.ipv6Src.word, M.ipv6Src.word + 4);
-  f.fill(0, M.ipv6Dst.word, M.ipv6Dst.word + 4);
+  const ip = push.ip;
+  writeSmall(f, M.nwDst, ip.version === 4 ? ip.dst : 0);
+  writeSmall(f, M.nwSrc, ip.version === 4 ? ip.src : 0);
+  writeMember(f, M.ipv6Src, ip.version === 6 ? (ipv6Src !== 0n ? ipv6Src : ip.src) : 0n);
+  writeMember(f, M.ipv6Dst, ip.version === 6 ? ip.dst : 0n);
   writeSmall(f, M.nwFrag, 0);
-  if (push.ip.version === 4) {
-    writeSmall(f, M.nwTos, push.ip.tos);
-    writeSmall(f, M.nwTtl, push.ip.ttl);
-    writeSmall(f, M.nwProto, push.ip.proto);
-  }
-  writeSmall(f, M.tpDst, push.encap.type === "gre" ? 0 : push.encap.udp.dst);
+  writeSmall(f, M.nwTos, ip.version === 4 ? ip.tos : ip.tclass);
+  writeSmall(f, M.nwTtl, ip.version === 4 ? ip.ttl : ip.hlimit);
+  writeSmall(f, M.nwProto, ip.proto);
+  writeSmall(f, M.tpDst, push.encap.type === "gre" || push.encap.type === "erspan" ? 0 : push.encap.udp.dst);
   writeSmall(f, M.tpSrc, 0);
-  writeSmall(f, M.dlType, ETH_TYPE.IP);
+  writeSmall(f, M.dlType, ip.version === 4 ? ETH_TYPE.IP : ETH_TYPE.IPV6);
 }
 
 function readMac(flow: Uint32Array, m: FlowMember): number {
@@ -282,15 +353,16 @@ export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, por
   const flow = ctx.flow;
   const wc = ctx.wc;
   const l2: readonly FlowMember[] = [M.dlDst, M.dlType, M.vlanTci];
-  const l3: readonly FlowMember[] = [M.nwDst, M.nwProto, M.nwFrag];
   const entries = env.tnlPorts();
   // Native tunnelling is on only while the datapath has a tunnel port (OVS's backer tnl_count).
   if (entries.length === 0) return null;
   for (const e of entries) {
+    const v6 = e.ip === 0;
     const stages: FlowMember[] = [...l2];
-    const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === ETH_TYPE.IP && readSmall(flow, M.vlanTci) === 0;
-    if (l2ok) stages.push(...l3);
-    const l3ok = l2ok && readSmall(flow, M.nwDst) === e.ip && readSmall(flow, M.nwProto) === e.proto && (readSmall(flow, M.nwFrag) & 3) === 0;
+    const l2ok = readMac(flow, M.dlDst) === e.mac && readSmall(flow, M.dlType) === (v6 ? ETH_TYPE.IPV6 : ETH_TYPE.IP) && readSmall(flow, M.vlanTci) === 0;
+    if (l2ok) stages.push(v6 ? M.ipv6Dst : M.nwDst, M.nwProto, M.nwFrag);
+    const dstOk = v6 ? readMember(flow, M.ipv6Dst) === e.ip6 : readSmall(flow, M.nwDst) === e.ip;
+    const l3ok = l2ok && dstOk && readSmall(flow, M.nwProto) === e.proto && (readSmall(flow, M.nwFrag) & 3) === 0;
     if (l3ok && e.tpDst !== 0) stages.push(M.tpDst);
     const ok = l3ok && (e.tpDst === 0 || readSmall(flow, M.tpDst) === e.tpDst);
     for (const m of stages) {
@@ -298,7 +370,10 @@ export function terminateNativeTunnel(ctx: XlateCtx, env: XlateNativeTunnel, por
       else maskMember(wc, m);
     }
     if (!ok) continue;
-    if (ctx.allowSideEffects) env.learnNeighbour(ctx.bridge.name, readSmall(flow, M.nwSrc), readMac(flow, M.dlSrc));
+    if (ctx.allowSideEffects) {
+      if (v6) env.learnNeighbour6(ctx.bridge.name, readMember(flow, M.ipv6Src), readMac(flow, M.dlSrc));
+      else env.learnNeighbour(ctx.bridge.name, readSmall(flow, M.nwSrc), readMac(flow, M.dlSrc));
+    }
     return e.odpPort;
   }
   if (readSmall(flow, M.dlType) === ETH_TYPE.ARP) snoopArp(ctx, env);

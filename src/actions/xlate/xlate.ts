@@ -16,7 +16,9 @@
  * same datapath actions.
  */
 import type { FlowTables, FlowMod } from "../../flowtable/flow-tables.js";
-import { M, MPLS_LSE_WORDS, readSmall } from "../../flowtable/flow-layout.js";
+import type { FlowMember } from "../../flowtable/flow-layout.js";
+import { M, MPLS_LSE_WORDS, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
+import { OFPP_UNSET } from "../../flowtable/ports.js";
 import type { Action, ActionList } from "../action-types.js";
 import { isMplsFlow } from "./flow-mpls.js";
 import type { OdpAction } from "./odp-actions.js";
@@ -28,6 +30,8 @@ import type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./xl
 import { tnlProcessEcn, XlateCtx } from "./xlate-context.js";
 import type { FrozenState } from "./xlate-freeze.js";
 import { finishFreezing, formatFrozen, thawMetadata } from "./xlate-freeze.js";
+import { XlateStack } from "./xlate-stack.js";
+import { isMirrorOutput, mirrorIngressPacket } from "./xlate-mirror.js";
 
 export interface XlateResult {
   readonly bridge: XlateBridge;
@@ -77,11 +81,17 @@ function clearMember(wc: Uint32Array, word: number, n: number): void {
   wc.fill(0, word, word + n);
 }
 
+/** Wildcards a member that shares its word (OVS's `wc->masks.actset_output = 0`). */
+function wildcardMember(wc: Uint32Array, m: FlowMember): void {
+  wc[m.word] = ((wc[m.word] ?? 0) & ~(((1 << m.bits) - 1) << m.shift)) >>> 0;
+}
+
 /** OVS's xlate_wc_finish. */
 function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
   const wc = ctx.wc;
   clearMember(wc, M.metadata.word, 2);
   clearMember(wc, M.regs[0]!.word, 16);
+  wildcardMember(wc, M.actsetOutput);
   wc[M.conjId.word] = 0;
   const f = ctx.flow;
   const dlType = readSmall(f, M.dlType);
@@ -103,9 +113,10 @@ function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
     wc[M.vlanTci1.word] = 0;
     wc[XM.vlanTpid.word] = (wc[XM.vlanTpid.word] ?? 0) & 0xffff0000;
   }
-  if (readSmall(initial, M.tunDst) === 0) {
+  if (!tunnelDstIsSet(initial)) {
     clearMember(wc, M.tunId.word, 4);
     wc[M.tunFlags.word] = (wc[M.tunFlags.word] ?? 0) & 0xffff0000;
+    wc.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
   }
 }
 
@@ -123,6 +134,9 @@ function optimize(odp: OdpAction[]): OdpAction[] {
  */
 export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: XlateOptions = {}): XlateResult {
   const f = xlateFlowOf(flow);
+  // OVS's xlate_in_init: the action set starts empty, whatever the flow said.
+  const aw = M.actsetOutput.word;
+  f[aw] = (((f[aw] ?? 0) & ~(0xffff << M.actsetOutput.shift)) | (OFPP_UNSET << M.actsetOutput.shift)) >>> 0;
   const initial = f.slice();
   const resume = options.resume;
   const recircId = resume?.recircId ?? readSmall(f, XM.recircId);
@@ -147,7 +161,9 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
       thawMetadata(frozen, ctx.base);
       ctx.tableId = frozen.table;
       ctx.conntracked = true;
+      ctx.mirrors = frozen.mirrors ?? 0;
       ctx.actionSet = frozen.actionSet.slice();
+      ctx.stack = new XlateStack(frozen.stack);
     } else {
       thaw(ctx, frozen);
     }
@@ -167,14 +183,18 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
     if (inXport !== undefined && inXport.tunnel !== null && ctx.resubmitStats !== null) {
       bridge.countTunnel?.(inXport, "rx", ctx.resubmitStats.packets, ctx.resubmitStats.bytes);
     }
-    if (tnlProcessEcn(ctx.flow) && (inXport === undefined || !inXport.noReceive)) {
+    if (inXport !== undefined && isMirrorOutput(ctx, inPort)) {
+      ctx.reportError(`dropping packet received on port ${inXport.name}, which is reserved exclusively for mirroring`);
+    } else if (tnlProcessEcn(ctx.flow) && (inXport === undefined || !inXport.noReceive)) {
       if (typeof r === "string") {
         ctx.ruleCookie = 0n;
+        mirrorIngressPacket(ctx);
         doXlateActions(r === "miss" ? [] : MISS, ctx, true);
       } else {
         if (ctx.resubmitStats !== null) r.credit(ctx.resubmitStats.packets, ctx.resubmitStats.bytes, ctx.now);
         ctx.rule = r;
         ctx.ruleCookie = r.cookie;
+        mirrorIngressPacket(ctx);
         doXlateActions(r.actions, ctx, true);
       }
       if (ctx.error === null) finishPipeline(ctx);
@@ -188,6 +208,9 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
   if (readSmall(mf, M.vlanTci) === 0) mf[M.vlanTci.word] = ((mf[M.vlanTci.word] ?? 0) | (0x1fff << M.vlanTci.shift)) >>> 0;
   mf[M.vlanTci1.word] = ((mf[M.vlanTci1.word] ?? 0) | (0x1000 << M.vlanTci1.shift)) >>> 0;
   mf[M.tunDst.word] = 0xffffffff;
+  writeMember(mf, M.tunIpv6Dst, (1n << 128n) - 1n);
+  // Packets reach the datapath without an action set: never part of a datapath flow, even after an error.
+  wildcardMember(mf, M.actsetOutput);
   mf[XM.recircId.word] = 0xffffffff;
   return {
     bridge,
@@ -226,8 +249,12 @@ function thaw(ctx: XlateCtx, state: FrozenState): void {
   thawMetadata(state, ctx.base);
   ctx.tableId = state.table;
   ctx.conntracked = state.conntracked;
+  ctx.mirrors = state.mirrors ?? 0;
   ctx.actionSet = state.actionSet.slice();
+  ctx.stack = new XlateStack(state.stack);
   ctx.ruleCookie = 0n;
+  // The frozen mirrors hold those the packet went to before it was frozen: it is not mirrored twice.
+  mirrorIngressPacket(ctx);
   const n = state.actions.length;
   let i = 0;
   while (i < n && ctx.error === null && !ctx.exit) {
@@ -260,7 +287,7 @@ const MISS: ActionList = [
 /** The flow ofproto/trace resumes a conntrack recirculation with (ct_state=trk|new, the ct zone). */
 export function recirculationFlow(r: Recirculation, ctState: number = CS_TRACKED | CS_NEW): Uint32Array {
   const f = r.flow.slice();
-  f[M.ctState.word] = ctState;
+  f[M.ctState.word] = (((f[M.ctState.word] ?? 0) & ~0xff) | (ctState & 0xff)) >>> 0;
   const w = M.ctZone.word;
   f[w] = (((f[w] ?? 0) & 0xffff) | (r.zone << 16)) >>> 0;
   return f;

@@ -74,6 +74,8 @@ import { ctMatchIsZero, ctMatchesEntry, ctMatchFiveTuple } from "./ct-match.js";
 import { natPacket } from "./nat-packet.js";
 import type { NatInfo } from "./nat-tuple.js";
 import { natGetUniqueTuple, natInfoOf } from "./nat-tuple.js";
+import type { ConnState } from "./conn-snapshot.js";
+import { restoreConn, saveConn } from "./conn-snapshot.js";
 
 const NAT_BITS = CS.SRC_NAT | CS.DST_NAT;
 
@@ -100,6 +102,18 @@ export interface ConntrackOptions {
   readonly tcpSeqCheck?: boolean;
   /** Connections past which no new one is committed (default 3,000,000). */
   readonly maxConns?: number;
+}
+
+/** A connection tracker as data (snapshots): its connections in commit order, expired ones not yet swept included. */
+export interface ConntrackState {
+  readonly conns: readonly ConnState[];
+  /** Timeout policies by id, in seconds by CT_TM. */
+  readonly policies: readonly (readonly [number, readonly number[]])[];
+  /** The NAT port picker's state. */
+  readonly rng: number;
+  readonly tcpSeqCheck: boolean;
+  readonly maxConns: number;
+  readonly warnings: readonly string[];
 }
 
 export class Conntrack {
@@ -402,6 +416,28 @@ export class Conntrack {
     x ^= x << 5;
     this.rng = x >>> 0;
     return this.rng;
+  }
+
+  save(): ConntrackState {
+    return {
+      conns: [...this.table.conns].map(saveConn),
+      policies: [...this.policies].map(([id, t]) => [id, [...t]] as const),
+      rng: this.rng,
+      tcpSeqCheck: this.tcpSeqCheck,
+      maxConns: this.maxConns,
+      warnings: [...this.warnings],
+    };
+  }
+
+  /** Takes the state `save` gave, on a tracker with no connections. */
+  restore(s: ConntrackState): void {
+    for (const c of s.conns) this.table.add(restoreConn(c));
+    this.policies.clear();
+    for (const [id, t] of s.policies) this.policies.set(id, [...t]);
+    this.rng = s.rng;
+    this.tcpSeqCheck = s.tcpSeqCheck;
+    this.maxConns = s.maxConns;
+    this.warnings.splice(0, this.warnings.length, ...s.warnings);
   }
 
   /** The live connections (of `zone` if given), in commit order (OVS's conntrack_dump_*). */

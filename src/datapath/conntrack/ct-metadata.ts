@@ -5,22 +5,25 @@
  * tuple ct_nw_src / ct_nw_dst / ct_ipv6_src / ct_ipv6_dst / ct_nw_proto /
  * ct_tp_src / ct_tp_dst). With ct_state 0 all of them read as 0.
  *
- * ovsim's flow key holds ct_state, ct_zone and ct_mark (flow-layout.ts);
- * ct_label and the original tuple are not members of it yet, so they are
- * read from the packet (`ctOrigTuple`, `Packet.ctLabel`).
+ * ovsim's flow key holds ct_state, ct_zone, ct_mark and ct_label
+ * (flow-layout.ts); the original tuple is not a member of it yet, so it is
+ * read from the packet (`ctOrigTuple`).
  */
 import { M, W } from "../../flowtable/flow-layout.js";
 import { ConnKey } from "./conn-key.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "./ct-consts.js";
 import type { CtMetadata } from "./conntrack.js";
 
-/** Writes ct_state, ct_zone and ct_mark of `md` into flow key `flow` (zeros when untracked). No allocation. */
+/** Writes ct_state, ct_zone, ct_mark and ct_label of `md` into flow key `flow` (zeros when untracked). No allocation. */
 export function writeCtFlowFields(md: CtMetadata, flow: Uint32Array): void {
   const tracked = md.ctState !== 0;
-  flow[M.ctState.word] = md.ctState & 0xff;
+  flow[M.ctState.word] = (((flow[M.ctState.word] ?? 0) & ~0xff) | (md.ctState & 0xff)) >>> 0;
   const w = W.TUN_FLAGS_CT_ZONE;
   flow[w] = (((tracked ? md.ctZone & 0xffff : 0) << M.ctZone.shift) | ((flow[w] ?? 0) & 0xffff)) >>> 0;
   flow[M.ctMark.word] = tracked ? md.ctMark >>> 0 : 0;
+  const label = tracked ? md.ctLabel : null;
+  if (label === null) flow.fill(0, M.ctLabel.word, M.ctLabel.word + 4);
+  else flow.set(label, M.ctLabel.word);
 }
 
 /** The original-direction tuple fields (OVS's ct_nw_* / ct_ipv6_* / ct_tp_* match fields). */

@@ -11,7 +11,7 @@ import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layo
 import { DEFAULT_VLAN_LIMIT, extractFlow, MAX_VLAN_HEADERS } from "./extract.js";
 import type { Packet } from "./packet.js";
 
-const METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags, M.pktMark, M.ctState, M.ctZone, M.ctMark, XM.skbPriority];
+const METADATA: readonly FlowMember[] = [M.tunId, M.tunSrc, M.tunDst, M.tunFlags, M.tunIpv6Src, M.tunIpv6Dst, M.tunErspanVer, M.tunErspanDir, M.tunErspanHwid, M.tunErspanIdx, M.pktMark, M.ctState, M.ctZone, M.ctMark, M.ctLabel, XM.skbPriority];
 
 /** The translation flow of `packet` with `flow`'s metadata (OVS's pkt_metadata_from_flow + flow_extract). */
 export function flowOfPacket(packet: Packet, flow: Uint32Array, vlanLimit: number = DEFAULT_VLAN_LIMIT): Uint32Array {
