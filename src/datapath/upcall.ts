@@ -25,10 +25,16 @@ import { tnlPortReceive } from "./tnl-port-receive.js";
 /** What a flow the datapath cannot run itself installs: `userspace(pid=0,slow_path(action))`. */
 const SLOW_PATH_ACTION: OdpAction = { type: "userspace", pid: 0, cookie: { kind: "slow_path", reasons: ["action"] }, actions: false, tunnelOutPort: null };
 
-function hasUserspace(actions: readonly OdpAction[]): boolean {
+/**
+ * Whether the actions send the packet to the controller anywhere, nested actions included (OVS's
+ * SLOW_CONTROLLER: such a flow is slow-pathed, each packet translated anew). Other userspace
+ * actions (an IPFIX flow_sample) stay in the megaflow.
+ */
+function sendsToController(actions: readonly OdpAction[]): boolean {
   for (const a of actions) {
-    if (a.type === "userspace") return true;
-    if (a.type === "clone" && hasUserspace(a.actions)) return true;
+    if (a.type === "userspace" && a.cookie?.kind === "controller") return true;
+    if ((a.type === "clone" || a.type === "sample") && sendsToController(a.actions)) return true;
+    if (a.type === "check_pkt_len" && (sendsToController(a.greater) || sendsToController(a.lessEqual))) return true;
   }
   return false;
 }
@@ -152,7 +158,7 @@ export class BridgeUpcall implements DpifUpcall {
     const mask = r.megaflowMask.slice();
     mask[W.IN_PORT] = 0xffffffff;
     // A slow flow's datapath actions send every packet up (OVS's compose_slow_path, SLOW_ACTION).
-    const slowPath = r.slow || hasUserspace(r.odpActions);
+    const slowPath = r.slow || sendsToController(r.odpActions);
     return r.slow ? { actions: [SLOW_PATH_ACTION], mask, slowPath, packetActions: r.odpActions } : { actions: r.odpActions, mask, slowPath };
   }
 }
