@@ -89,7 +89,7 @@ export function decodeData(data: unknown, path = "$"): unknown {
     }
     if (k === "$field") {
       const f = typeof v === "string" ? fieldByName(v) : undefined;
-      if (f === undefined || f.name !== v) throw new SnapshotError(`no such field: ${String(v)}`, `${path}.$field`);
+      if (f === undefined || f.name !== v) throw new SnapshotError(`no such field: ${JSON.stringify(v) ?? typeof v}`, `${path}.$field`);
       return f;
     }
   }
