@@ -51,6 +51,7 @@ export type { DbMonitor, FlowModOptions, FlowView, PortEvent, PortInfo, SwitchOp
 export type { BridgeOptions, DbValue, PortOptions } from "./vswitchd/ovsdb-ops.js";
 export type { Trace, TraceOptions, TraceOutput, TraceRule, TraceStep } from "./vswitchd/trace.js";
 export type { PortSink, ReceivedPacket, DatapathTap, VportSink } from "./vswitchd/packet-io.js";
+export type { PacketOut } from "./vswitchd/packet-out.js";
 // Snapshots of one switch (docs/snapshots.md).
 export { SNAPSHOT_VERSION, SnapshotError } from "./vswitchd/snapshot.js";
 export type { LoadSnapshotOptions, SnapshotAttachments, SwitchSnapshot } from "./vswitchd/snapshot.js";

@@ -25,6 +25,7 @@ import { multipath } from "./multipath-action.js";
 import { bundle } from "./bundle-action.js";
 import { sample } from "./sample-action.js";
 import { checkPktLarger } from "./check-pkt-larger-action.js";
+import { debugRecirc, debugSlow } from "./debug-actions.js";
 import { clone, conjunction, ctClear, exit, finTimeout, note, popQueue, setQueue, setTunnel } from "./misc-actions.js";
 import { controller, enqueue, group, output, outputReg, outputTrunc } from "./output-actions.js";
 import { clearActions, gotoTable, meter, resubmit, writeActions, writeMetadata } from "./table-actions.js";
@@ -83,6 +84,8 @@ export const ACTION_OPS: ActionOps = {
   output_trunc: outputTrunc,
   clone,
   check_pkt_larger: checkPktLarger,
+  debug_recirc: debugRecirc,
+  debug_slow: debugSlow,
   meter,
   clear_actions: clearActions,
   write_actions: writeActions,

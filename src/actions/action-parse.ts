@@ -184,3 +184,18 @@ export function parseActionText(text: string, names?: PortNameMap): ParseOutcome
   const actions = parseList(text, ctx, true, null, 0);
   return { actions, usableProtocols: ctx.usable };
 }
+
+/**
+ * Parses an action list as OVS's `ofpacts_parse_actions` (a packet-out's
+ * actions): instructions are refused (`goto_table instruction not allowed here`).
+ */
+export function parseApplyActionText(text: string, names?: PortNameMap): ParseOutcome {
+  const ctx: ParseContext = {
+    names,
+    text,
+    usable: P_ANY,
+    parseNested: () => [],
+  };
+  const actions = parseList(text, ctx, false, null, 0);
+  return { actions, usableProtocols: ctx.usable };
+}

@@ -49,11 +49,13 @@ export interface EnqueueAction {
 }
 
 /**
- * The packet-in reasons a `controller(...)` action may name, and
- * "explicit_miss" (OFPR_EXPLICIT_MISS), which only ofproto-dpif's internal
- * table-254 miss flow carries; OVS prints it as an empty name (`reason=`).
+ * The packet-in reasons a `controller(...)` action may name, and the two
+ * misses no action text names (OVS prints both as `reason=`):
+ * "explicit_miss" (OFPR_EXPLICIT_MISS, what a table-miss flow's packet-in
+ * becomes) and "implicit_miss" (OFPR_IMPLICIT_MISS, the reason of
+ * ofproto-dpif's internal table-254 miss flow, its miss_rule).
  */
-export type PacketInReason = "no_match" | "action" | "invalid_ttl" | "action_set" | "group" | "packet_out" | "explicit_miss";
+export type PacketInReason = "no_match" | "action" | "invalid_ttl" | "action_set" | "group" | "packet_out" | "explicit_miss" | "implicit_miss";
 
 /** `controller(...)` with anything beyond max_len (else it is an output to CONTROLLER). */
 export interface ControllerAction {
@@ -304,6 +306,16 @@ export interface CtClearAction {
   readonly type: "ct_clear";
 }
 
+/** OVS's OFPACT_DEBUG_RECIRC (debug-actions.ts). */
+export interface DebugRecircAction {
+  readonly type: "debug_recirc";
+}
+
+/** OVS's OFPACT_DEBUG_SLOW (debug-actions.ts). */
+export interface DebugSlowAction {
+  readonly type: "debug_slow";
+}
+
 export interface MeterAction {
   readonly type: "meter";
   readonly meterId: number;
@@ -433,7 +445,9 @@ export type Action =
   | MultipathAction
   | BundleAction
   | SampleAction
-  | CheckPktLargerAction;
+  | CheckPktLargerAction
+  | DebugRecircAction
+  | DebugSlowAction;
 
 export type ActionType = Action["type"];
 

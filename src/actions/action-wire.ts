@@ -16,6 +16,7 @@ import type { CheckContext, WireContext, WireVersion } from "./action-op.js";
 import { opOf } from "./action-ops.js";
 import type { Action, ActionList } from "./action-types.js";
 import { FlowView } from "./flow-view.js";
+import { withProgramLog } from "../flowtable/program-log.js";
 
 export { WireDecodeError } from "./action-op.js";
 
@@ -49,5 +50,6 @@ function wireFrom(list: ActionList, version: WireVersion, flow: FlowView, match:
  * Throws WireDecodeError with the ofperr the receiver answers when it refuses them.
  */
 export function wireActions(list: ActionList, version: WireVersion, match: Match): ActionList {
-  return wireFrom(list, version, FlowView.of(match), match);
+  // The checks here only follow the flow through the actions: nothing of theirs is logged.
+  return withProgramLog(null, () => wireFrom(list, version, FlowView.of(match), match));
 }

@@ -19,6 +19,7 @@ import { hashFieldsOf } from "./hash-fields.js";
 import { checkOutputPort } from "./output-actions.js";
 import { atoi } from "./parse-util.js";
 import { checkDest } from "./subfield-check.js";
+import { programWarn } from "../flowtable/program-log.js";
 
 /** OVS's BUNDLE_MAX_MEMBERS: members past it are ignored. */
 const BUNDLE_MAX_MEMBERS = 2048;
@@ -99,9 +100,15 @@ export const bundle: ActionOp<BundleAction> = {
     for (const port of a.members) {
       if (port !== OFPP_NONE) {
         const e = checkOutputPort(port);
-        if (e !== null) return e;
+        if (e !== null) {
+          programWarn("bundle", `invalid member ${port}`);
+          return e;
+        }
       }
-      if (port === OFPP_CONTROLLER) return "OFPBAC_BAD_OUT_PORT";
+      if (port === OFPP_CONTROLLER) {
+        programWarn("bundle", "unsupported controller member");
+        return "OFPBAC_BAD_OUT_PORT";
+      }
     }
     return null;
   },

@@ -7,6 +7,7 @@
 import { parseIntString } from "../flowtable/field-values.js";
 import { parseFieldValue } from "../flowtable/field-parse.js";
 import { fieldByName } from "../flowtable/fields.js";
+import { programWarn } from "../flowtable/program-log.js";
 import { formatSubfield, parseSubfield, parseSubfieldPrefix } from "../flowtable/subfield.js";
 import type { ActionOp, ParseContext } from "./action-op.js";
 import { fail } from "./action-op.js";
@@ -64,7 +65,10 @@ export const setField: ActionOp<SetFieldAction> = {
   },
   check: (a, ctx) => {
     const f = ctx.flow;
-    if (!f.prereqOk(a.field.prereq) || (a.field.name === "vlan_vid" && !f.hasVlan)) return "OFPBAC_MATCH_INCONSISTENT";
+    if (!f.prereqOk(a.field.prereq) || (a.field.name === "vlan_vid" && !f.hasVlan)) {
+      programWarn("ofp_actions", `set_field ${a.field.name} lacks correct prerequisites`);
+      return "OFPBAC_MATCH_INCONSISTENT";
+    }
     if (a.field.name === "vlan_tci") f.tci = Number(a.value);
     return null;
   },

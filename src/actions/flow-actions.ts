@@ -13,6 +13,7 @@
 import { FlowParseError } from "../flowtable/errors.js";
 import type { Match } from "../flowtable/match.js";
 import type { PortNameMap } from "../flowtable/ports.js";
+import { withProgramLog } from "../flowtable/program-log.js";
 import { checkActions, checkConsistency } from "./action-check.js";
 import { parseActionText, verifyDecoded } from "./action-parse.js";
 import type { Action, ActionList } from "./action-types.js";
@@ -85,13 +86,21 @@ export function receiveFlowActions(
   if (verifyDecoded(stored) !== null) {
     return { ok: false, ofperr: version === 10 ? "NXBRC_UNENCODABLE_ERROR" : "OFPBAC_UNSUPPORTED_ORDER" };
   }
-  const error = checkConsistency(stored, match, tableId, protocol);
+  // The switch's own check logs in ovs-vswitchd, not in the sending program's log.
+  const error = withProgramLog(null, () => checkConsistency(stored, match, tableId, protocol));
   if (error !== null) return { ok: false, ofperr: error };
-  for (const a of flatten(stored)) {
-    if (a.type === "group" && !resources.hasGroup(a.groupId)) return { ok: false, ofperr: "OFPBAC_BAD_OUT_GROUP" };
-    if (a.type === "meter" && !resources.hasMeter(a.meterId)) return { ok: false, ofperr: "OFPMMFC_INVALID_METER" };
-  }
+  const missing = missingResource(stored, resources);
+  if (missing !== null) return { ok: false, ofperr: missing };
   return { ok: true, actions: stored };
+}
+
+/** ofproto_check_ofpacts: the error for actions naming a group or meter the switch lacks, or null. */
+export function missingResource(actions: ActionList, resources: SwitchResources): string | null {
+  for (const a of flatten(actions)) {
+    if (a.type === "group" && !resources.hasGroup(a.groupId)) return "OFPBAC_BAD_OUT_GROUP";
+    if (a.type === "meter" && !resources.hasMeter(a.meterId)) return "OFPMMFC_INVALID_METER";
+  }
+  return null;
 }
 
 /** The actions as a dump over `protocol` shows them (what ovs-ofctl decodes from the reply). */

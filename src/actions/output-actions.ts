@@ -181,7 +181,7 @@ export const controller: ActionOp<ControllerAction> = {
       return `CONTROLLER:${a.maxLen}`;
     }
     const parts: string[] = [];
-    if (a.reason !== "action") parts.push(`reason=${a.reason === "explicit_miss" ? "" : a.reason}`);
+    if (a.reason !== "action") parts.push(`reason=${a.reason === "explicit_miss" || a.reason === "implicit_miss" ? "" : a.reason}`);
     if (a.maxLen !== 0xffff) parts.push(`max_len=${a.maxLen}`);
     if (a.controllerId !== 0) parts.push(`id=${a.controllerId}`);
     if (a.userdata.length > 0) parts.push(`userdata=${formatHexBytes(a.userdata)}`);

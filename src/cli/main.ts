@@ -182,7 +182,8 @@ async function run(args: string[]): Promise<number> {
     const out = runScript(text, shared);
     for (const { command, result } of out.lines) {
       if (process.env["OVSIM_TRACE"]) process.stdout.write(`### ${command}\n`);
-      for (const l of result.stdout) process.stdout.write(`${l}\n`);
+      // A command whose output ends without a newline (ovs-dpctl normalize-actions) prints so.
+      result.stdout.forEach((l, i) => process.stdout.write(result.noFinalNewline === true && i === result.stdout.length - 1 ? l : `${l}\n`));
       for (const l of result.stderr) process.stderr.write(`${l}\n`);
     }
     ok &&= out.ok;

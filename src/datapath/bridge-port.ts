@@ -57,7 +57,8 @@ export class BridgePort implements XlatePort {
   readonly type: string;
   /** The netdev type as `dpif/show` prints it. */
   readonly netdevType: string;
-  readonly mac: string;
+  /** The netdev's Ethernet address; the LOCAL port's follows the bridge's (bridge-hwaddr.ts). */
+  mac: string;
   /** Interface options (peer, remote_ip, key, ...). */
   readonly options: ReadonlyMap<string, string>;
   readonly vlan: XlateVlanConfig;
@@ -107,6 +108,10 @@ export class BridgePort implements XlatePort {
 
   get noReceive(): boolean {
     return (this.config & OFPPC.NO_RECV) !== 0;
+  }
+
+  get noPacketIn(): boolean {
+    return (this.config & OFPPC.NO_PACKET_IN) !== 0;
   }
 
   /** Link down: an administratively downed port (a patch port without a usable peer still shows its link up). */
@@ -241,6 +246,8 @@ export function netdevConfig(type: string, options: ReadonlyMap<string, string>)
     if (port !== 0 && dflt !== undefined && port !== dflt) out.set("dst_port", String(port));
   }
   if (options.get("csum") === "true") out.set("csum", "true");
+  // netdev-vport.c set_tunnel_config: `seq` only for the GRE types (has_seq).
+  if (type.includes("gre") && options.get("seq") === "true") out.set("seq", "true");
   if (options.get("df_default") === "false") out.set("df_default", "false");
   const mark = options.get("egress_pkt_mark");
   if (mark !== undefined) out.set("egress_pkt_mark", String(strtoul10(mark)));

@@ -18,17 +18,18 @@
 import type { XlateNativeTunnel } from "../actions/xlate/xlate-tunnel.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
-import type { XlateBridge, XlateIpfix, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
-import type { NormalSwitch } from "../actions/xlate/xlate-normal.js";
+import type { FragHandling, XlateBridge, XlateIpfix, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
+import type { NormalBond, NormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { FlowEntry } from "../flowtable/flow-entry.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
-import { defaultFlowMod, FlowTables, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
+import { defaultFlowMod, FlowTables, N_TABLES, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
 import { TABLE_ALL } from "../flowtable/flow-mod-parse.js";
 import { Match } from "../flowtable/match.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
 import { OFPP_NORMAL } from "../flowtable/ports.js";
+import { TunMetadataTable } from "../flowtable/tun-metadata-table.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { MacEntry } from "./mac-learning.js";
 import { MacLearningTable } from "./mac-learning.js";
@@ -37,6 +38,8 @@ import { GroupTable } from "./group-table.js";
 import type { DpMeters } from "./dp-meter.js";
 import { MeterTable } from "./meter-table.js";
 import { MirrorTable } from "./mirrors.js";
+import { TableConfigs } from "./table-config.js";
+import type { TableMiss } from "./table-config.js";
 import type { XlateMirrors } from "../actions/xlate/xlate-mirror.js";
 
 export type FailMode = "standalone" | "secure";
@@ -66,6 +69,8 @@ export class Bridge implements XlateBridge, NormalSwitch {
   readonly mirrorTable = new MirrorTable();
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
   forwardBpdu = false;
+  /** The tunnel metadata (Geneve TLV) map: OVS's ofproto->metadata_tab, changed by NXT_TLV_TABLE_MOD (src/vswitchd/tlv-table-mod.ts). */
+  tunMetadata: TunMetadataTable = TunMetadataTable.EMPTY;
   /** The switch's routes and neighbours for native tunnels (XlateBridge.nativeTunnel); none: tunnels output to their vport. */
   nativeTunnel: XlateNativeTunnel | undefined = undefined;
   /** The features of the bridge's datapath (dpif.ts `Datapath`), set by the switch; none: native tunnelling. */
@@ -87,6 +92,15 @@ export class Bridge implements XlateBridge, NormalSwitch {
   private bundleOrder: BridgePort[] = [];
   /** The internal `priority=2,recirc_id=0` flow (printed with its recirc_id match). */
   private recircDrop: FlowEntry<ActionList> | null = null;
+  /** Fragment handling (OFPT_SET_CONFIG, `ovs-ofctl set-frags`), for translation (XlateBridge.fragHandling). */
+  fragHandling: FragHandling = "normal";
+  /** The internal `reg0=0x3` flow, ofproto-dpif's drop_frags_rule (XlateBridge.dropFragsRule). */
+  dropFragsRule: FlowEntry<ActionList> | null = null;
+  /** Table-miss and vacancy settings from OpenFlow table_mods (table-config.ts). */
+  readonly tableConfig = new TableConfigs();
+  /** Per table, packets looked up there with a rule found (ofproto's n_matched) and without (n_missed). */
+  readonly tableMatched = new Float64Array(N_TABLES);
+  readonly tableMissed = new Float64Array(N_TABLES);
 
   /** `meters`: the bridge's datapath's meters (dpif.ts `Datapath.meters`); a set of its own when it has none. */
   constructor(name: string, now: number, meters?: DpMeters) {
@@ -134,7 +148,18 @@ export class Bridge implements XlateBridge, NormalSwitch {
     return this.dpFeatures?.sampleNesting ?? 10;
   }
 
-  /** A tunnel port's rx / tx counters, counted in translation (XlateBridge.countTunnel). */
+  /** Table `tableId`'s table-miss config (XlateBridge.tableMiss). */
+  tableMiss(tableId: number): TableMiss {
+    return this.tableConfig.missOf(tableId);
+  }
+
+  /** A table lookup made with stats (XlateBridge.countTableLookup). */
+  countTableLookup(tableId: number, matched: boolean, packets: number): void {
+    const counts = matched ? this.tableMatched : this.tableMissed;
+    counts[tableId] = (counts[tableId] ?? 0) + packets;
+  }
+
+  /** A tunnel or patch port's rx / tx counters, counted in translation (XlateBridge.countTunnel). */
   countTunnel(port: XlatePort, dir: "rx" | "tx", packets: number, bytes: number): void {
     const p = this.portMap.get(port.ofport);
     if (p === undefined || p.name !== port.name) return;
@@ -174,6 +199,14 @@ export class Bridge implements XlateBridge, NormalSwitch {
   queuePacketIn(p: PacketIn): void {
     this.packetIns.push(p);
     if (this.packetIns.length > MAX_QUEUED_PACKET_INS) this.packetIns.shift();
+  }
+
+  /** The bonds of this bridge's ports (set by vswitchd's bonds, src/vswitchd/bonds.ts); null: no bonds. */
+  bondLookup: ((ofport: number) => NormalBond | null) | null = null;
+
+  /** NORMAL's view of the bond port `ofport` is a member of (NormalSwitch.bondOf). */
+  bondOf(ofport: number): NormalBond | null {
+    return this.bondLookup === null ? null : this.bondLookup(ofport);
   }
 
   /** OFPP_NORMAL: the MAC learning switch (xlate-normal.ts). */
@@ -220,6 +253,8 @@ export class Bridge implements XlateBridge, NormalSwitch {
   restoreFlows(entries: readonly FlowEntry<ActionList>[], nextId: number, version: number, recircDropId: number | null): void {
     this.tables.restore(entries, nextId, version);
     this.recircDrop = entries.find((e) => e.id === recircDropId) ?? null;
+    const dropFrags = parseFlow("reg0=3,actions=drop", "add").match;
+    this.dropFragsRule = entries.find((e) => e.tableId === TABLE_INTERNAL && e.priority === 0 && e.match.equals(dropFrags)) ?? null;
   }
 
   /** The id of the internal recirc_id=0 flow (snapshots). */
@@ -261,11 +296,11 @@ export class Bridge implements XlateBridge, NormalSwitch {
   private installInternalFlows(now: number): void {
     const reg0 = (id: number): Match => parseFlow(`reg0=${id},actions=drop`, "add").match;
     const miss: ActionList = [
-      { type: "controller", maxLen: 0xffff, reason: "explicit_miss", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+      { type: "controller", maxLen: 0xffff, reason: "implicit_miss", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
     ];
     this.tables.installInternal(flowMod("add", reg0(1), 0, TABLE_INTERNAL, miss), now);
     this.tables.installInternal(flowMod("add", reg0(2), 0, TABLE_INTERNAL, []), now);
-    this.tables.installInternal(flowMod("add", reg0(3), 0, TABLE_INTERNAL, []), now);
+    this.dropFragsRule = this.tables.installInternal(flowMod("add", reg0(3), 0, TABLE_INTERNAL, []), now);
     this.recircDrop = this.tables.installInternal(flowMod("add", Match.catchall(), 2, TABLE_INTERNAL, []), now);
   }
 }

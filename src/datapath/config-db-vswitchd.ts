@@ -23,6 +23,7 @@ import { HmapOrder } from "../flowtable/hmap-order.js";
 import type { HmapOrderState } from "../flowtable/hmap-order.js";
 import { OFPORT_LOCAL, OfportAllocator, ovsHashString, shashOrder } from "./ofport-allocation.js";
 import type { OfportAllocatorState } from "./ofport-allocation.js";
+import { pickDatapathId, pickLocalHwAddr } from "./bridge-hwaddr.js";
 
 export const DATAPATH_TYPES = ["dummy", "netdev", "system"];
 export const IFACE_TYPES = [
@@ -452,6 +453,10 @@ export class Vswitchd {
   /** Status columns of a bridge's interfaces and the bridge. */
   private writeStatus(db0: ConfigDb, br: Row, rt: BridgeRuntime, plan: BridgePlan): ConfigDb {
     let db = db0;
+    // bridge_configure_datapath_id: the LOCAL port takes the bridge's address (bridge-hwaddr.ts).
+    const ea = pickLocalHwAddr(db, br, (name) => rt.ports.get(name), macFromUuid(br.uuid));
+    const local = rt.ports.get(rt.name);
+    if (local && local.ofport === OFPORT_LOCAL && local.mac !== ea) rt.ports.set(rt.name, { ...local, mac: ea });
     for (const iface of plan.wanted.values()) {
       const name = str(iface.cols.get("name"));
       const live = rt.ports.get(name);
@@ -479,9 +484,7 @@ export class Vswitchd {
         set("statistics", Datum.EMPTY_MAP);
       }
     }
-    const dpidReq = br.cols.get("other_config")?.get("datapath-id");
-    const dpid = typeof dpidReq === "string" && /^[0-9a-fA-F]{16}$/.test(dpidReq) ? dpidReq.toLowerCase() : null;
-    db = db.set("Bridge", br.uuid, "datapath_id", Datum.scalar(dpid ?? `0000${macFromUuid(br.uuid).replace(/:/g, "")}`));
+    db = db.set("Bridge", br.uuid, "datapath_id", Datum.scalar(pickDatapathId(br, ea)));
     db = db.set("Bridge", br.uuid, "datapath_version", Datum.scalar("<built-in>"));
     return db;
   }

@@ -18,8 +18,13 @@
  * An MPLS packet prints `mpls(label=..,tc=..,ttl=..,bos=..[,label=..])`, one
  * group per label stack entry of the key.
  *
- * Not printed yet: ct_*, tcp_flags (no megaflow of ovsim's
- * translations has them today but tcp_flags).
+ * `tcp_flags(...)` follows a TCP packet's `tcp(...)` when its mask has bits
+ * (format_flags_masked: `+syn-ack` for a partial mask, `syn|ack` for an
+ * exact one).
+ *
+ * `formatOdpKey` prints a packet's whole key without a mask, as
+ * odp_flow_key_format does (dp_netdev_upcall's "miss upcall" log): every
+ * attribute the key has, each field's value, flags as `ack|syn` or `0`.
  */
 import type { OdpKeyAttr, OdpSetAction, OdpValue } from "../actions/xlate/odp-set.js";
 import { formatOdpKeyAttr, hexAlt } from "../actions/xlate/odp-set.js";
@@ -30,6 +35,9 @@ import type { FlowMember } from "../flowtable/flow-layout.js";
 import { M, readMember, tunnelDstIsSet } from "../flowtable/flow-layout.js";
 import { formatIpv4, formatIpv6 } from "../flowtable/field-values.js";
 import type { Megaflow } from "./megaflow-cache.js";
+import { DP_KEY_WORDS } from "./megaflow-cache.js";
+import { TCP_FLAG_NAMES } from "../flowtable/flag-names.js";
+import { packetFieldsMask } from "../flowtable/flow-print.js";
 
 const VLAN_CFI = 0x1000;
 
@@ -37,11 +45,20 @@ function num(words: Uint32Array, m: FlowMember): number {
   return Number(readMember(words, m));
 }
 
-/** An attribute printed as a masked set prints: fields with mask bits only. */
+/**
+ * Whether the key is printed verbose (odp_flow_format's `verbose`, as
+ * lib/dpif.c's log_flow_message prints a flow): every attribute and field
+ * the key has, an empty mask as `/0`. Set only while formatMegaflowKey runs.
+ */
+let verboseFormat = false;
+/** Whether the key is printed alone (formatOdpKey): its attributes are those of its values, not of a mask. */
+let keyOnlyFormat = false;
+
+/** An attribute printed as a masked set prints: fields with mask bits only (all of them, verbose). */
 function attr(name: OdpKeyAttr, values: OdpValue[], masks: OdpValue[]): string | null {
-  if (masks.every((m) => m === 0 || m === 0n)) return null;
+  if (!verboseFormat && masks.every((m) => m === 0 || m === 0n)) return null;
   const a: OdpSetAction = { type: "set", attr: name, masked: true, values, masks };
-  return formatOdpKeyAttr(a);
+  return formatOdpKeyAttr(a, verboseFormat);
 }
 
 function vals(key: Uint32Array, mask: Uint32Array, members: readonly FlowMember[], wide: readonly boolean[]): { v: OdpValue[]; m: OdpValue[] } {
@@ -99,6 +116,43 @@ function formatMpls(key: Uint32Array, mask: Uint32Array): string | null {
   return `mpls(${parts.join(",")})`;
 }
 
+/** OVS's format_flags: the set bits' names joined by `|`, `0` when none. */
+function formatFlagBits(flags: number, names: ReadonlyMap<number, string>): string {
+  if (flags === 0) return "0";
+  const out: string[] = [];
+  let bad = 0;
+  for (let bit = 1; bit !== 0 && bit <= flags; bit <<= 1) {
+    if ((flags & bit) === 0) continue;
+    const n = names.get(bit);
+    if (n === undefined) bad |= bit;
+    else out.push(n);
+  }
+  if (bad !== 0) out.push(`0x${bad.toString(16)}`);
+  return out.join("|");
+}
+
+/** OVS's format_flags_masked: exact as format_flags, else `+name-name` over the mask's bits. */
+function formatFlagsMasked(flags: number, mask: number, max: number, names: ReadonlyMap<number, string>): string {
+  if (mask === max) return formatFlagBits(flags, names);
+  if (mask === 0) return "0/0";
+  let out = "";
+  for (let bit = 1; bit !== 0 && bit <= mask; bit <<= 1) {
+    if ((mask & bit) !== 0) out += `${(flags & bit) !== 0 ? "+" : "-"}${names.get(bit) ?? "[Unknown]"}`;
+  }
+  return out;
+}
+
+/** `tcp_flags(...)` of a TCP key, or null when its mask is empty. */
+function formatTcpFlags(flags: number, mask: number): string | null {
+  if (mask === 0 && !verboseFormat) return null;
+  return `tcp_flags(${formatFlagsMasked(flags, mask, 0x0fff, TCP_FLAG_NAMES)})`;
+}
+
+/** ICMP type and code are 8 bits in the datapath key (ovs_key_icmp): the flow's 16-bit masks narrowed. */
+function icmpMasks(m: OdpValue[]): OdpValue[] {
+  return m.map((x) => Number(x) & 0xff);
+}
+
 function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
   const dlType = num(key, M.dlType);
   const proto = num(key, M.nwProto);
@@ -117,12 +171,18 @@ function l3AndL4(key: Uint32Array, mask: Uint32Array, out: string[]): void {
     }
     if ((num(key, M.nwFrag) & 2) !== 0) return;
     const tp = vals(key, mask, [M.tpSrc, M.tpDst], []);
-    if (proto === 6) push(attr("tcp", tp.v, tp.m));
+    if (proto === 6) {
+      push(attr("tcp", tp.v, tp.m));
+      // The key has the attribute when the flow's flags or their mask are not zero (odp_flow_key_from_flow).
+      const flags = num(key, M.tcpFlags) & 0x0fff;
+      const flagsMask = keyOnlyFormat ? 0 : num(mask, M.tcpFlags) & 0x0fff;
+      if (flags !== 0 || flagsMask !== 0) push(formatTcpFlags(flags, keyOnlyFormat ? 0x0fff : flagsMask));
+    }
     else if (proto === 17) push(attr("udp", tp.v, tp.m));
     else if (proto === 132) push(attr("sctp", tp.v, tp.m));
-    else if (proto === 1 && dlType === 0x0800) push(attr("icmp", tp.v, tp.m));
+    else if (proto === 1 && dlType === 0x0800) push(attr("icmp", tp.v, icmpMasks(tp.m)));
     else if (proto === 58 && dlType === 0x86dd) {
-      push(attr("icmpv6", tp.v, tp.m));
+      push(attr("icmpv6", tp.v, icmpMasks(tp.m)));
       const type = num(key, M.tpSrc) & 0xff;
       if (type === 135 || type === 136) {
         const nd = vals(key, mask, [M.ndTarget, M.arpSha, M.arpTha], [true]);
@@ -187,19 +247,36 @@ function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): str
  * The megaflow's key and mask as odp_flow_format prints them (not verbose);
  * `geneve`: the key's in_port is a Geneve vport (its tunnel prints `geneve()`).
  */
-export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = false): string {
+export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = false, keyOnly = false, verbose = false): string {
+  verboseFormat = verbose;
+  keyOnlyFormat = keyOnly;
+  try {
+    return formatKey(key, mask, geneve, keyOnly, verbose);
+  } finally {
+    verboseFormat = false;
+    keyOnlyFormat = false;
+  }
+}
+
+/** `value` or `value/mask` of a u32 metadata attribute (%#x), null when the mask is empty and not verbose. */
+function metaU32(name: string, v: number, m: number, verbose: boolean): string | null {
+  if (m === 0 && !verbose) return null;
+  return `${name}(${hexAlt(v)}${m === 0xffffffff ? "" : `/${hexAlt(m)}`})`;
+}
+
+function formatKey(key: Uint32Array, mask: Uint32Array, geneve: boolean, keyOnly: boolean, verbose: boolean): string {
   const out: string[] = [];
   const tunnel = formatTunnel(key, mask, geneve);
   if (tunnel !== null) out.push(tunnel);
-  const prio = num(mask, XM.skbPriority);
-  if (prio !== 0) out.push(`skb_priority(${hexAlt(num(key, XM.skbPriority))}${prio === 0xffffffff ? "" : `/${hexAlt(prio)}`})`);
-  const mark = num(mask, M.pktMark);
-  if (mark !== 0) out.push(`skb_mark(${hexAlt(num(key, M.pktMark))}${mark === 0xffffffff ? "" : `/${hexAlt(mark)}`})`);
-  out.push(...formatConntrackKey(key, mask));
+  const push = (s: string | null): void => {
+    if (s !== null) out.push(s);
+  };
+  push(metaU32("skb_priority", num(key, XM.skbPriority), num(mask, XM.skbPriority), verbose));
+  push(metaU32("skb_mark", num(key, M.pktMark), num(mask, M.pktMark), verbose));
+  out.push(...formatConntrackKey(key, mask, keyOnly, verbose));
   out.push(`recirc_id(${hexAlt(num(key, XM.recircId))})`);
-  const hashMask = num(mask, XM.dpHash);
   // OVS prints the installing packet's whole dp_hash with the mask.
-  if (hashMask !== 0) out.push(`dp_hash(${hexAlt(num(key, XM.dpHash))}${hashMask === 0xffffffff ? "" : `/${hexAlt(hashMask)}`})`);
+  push(metaU32("dp_hash", num(key, XM.dpHash), num(mask, XM.dpHash), verbose));
   out.push(`in_port(${num(key, M.inPort)})`);
   out.push("packet_type(ns=0,id=0)");
   const eth = vals(key, mask, [M.dlSrc, M.dlDst], []);
@@ -235,8 +312,14 @@ export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = 
   return out.join(",");
 }
 
+/** OVS's odp_format_ufid: a megaflow's ufid as `ufid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (ovsim's: its insertion number). */
+export function formatUfid(seq: number, mega: boolean): string {
+  const hex = (seq >>> 0).toString(16).padStart(8, "0");
+  return `${mega ? "mega_" : ""}ufid:${hex}-0000-0000-0000-${mega ? "0001" : "0000"}00000000`;
+}
+
 /** `used:` as dpctl prints it: seconds since the last hit, or never. */
-function formatUsed(used: number, now: number): string {
+export function formatUsed(used: number, now: number): string {
   return used < 0 ? "never" : `${((now - used) / 1000).toFixed(3)}s`;
 }
 
@@ -244,21 +327,26 @@ function formatUsed(used: number, now: number): string {
 const ODP_CT_STATE_NAMES = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"] as const;
 
 /** `ct_state(+new+trk)`, `ct_zone(0x5)`, `ct_mark(0x1/0xff)`, `ct_label(0x1/0x1)`: the conntrack attributes the megaflow matches. */
-function formatConntrackKey(key: Uint32Array, mask: Uint32Array): string[] {
+function formatConntrackKey(key: Uint32Array, mask: Uint32Array, keyOnly: boolean, verbose = false): string[] {
   const out: string[] = [];
   const stateMask = num(mask, M.ctState);
-  if (stateMask !== 0) {
+  if (keyOnly) {
+    out.push(`ct_state(${formatFlagBits(num(key, M.ctState), ODP_CT_STATE_BITS)})`);
+  } else if (verbose) {
+    // The attribute is 32 bits: ovsim's 8-bit mask is never exact.
+    out.push(`ct_state(${hexAlt(num(key, M.ctState))}/${hexAlt(stateMask)})`);
+  } else if (stateMask !== 0) {
     const state = num(key, M.ctState);
     const flags = ODP_CT_STATE_NAMES.map((n, i) => ((stateMask >> i) & 1 ? `${(state >> i) & 1 ? "+" : "-"}${n}` : "")).join("");
     out.push(`ct_state(${flags})`);
   }
   for (const [name, m, full] of [["ct_zone", M.ctZone, 0xffff], ["ct_mark", M.ctMark, 0xffffffff]] as const) {
     const mk = num(mask, m);
-    if (mk !== 0) out.push(`${name}(${hexAlt(num(key, m))}${mk === full ? "" : `/${hexAlt(mk)}`})`);
+    if (mk !== 0 || verbose) out.push(`${name}(${hexAlt(num(key, m))}${mk === full ? "" : `/${hexAlt(mk)}`})`);
   }
   // format_u128: hex without leading zeros, `/mask` unless all ones.
   const labelMask = readMember(mask, M.ctLabel);
-  if (labelMask !== 0n) {
+  if (labelMask !== 0n || verbose) {
     const hex = (v: bigint): string => (v === 0n ? "0" : `0x${v.toString(16)}`);
     out.push(`ct_label(${hex(readMember(key, M.ctLabel))}${labelMask === U128_ONES ? "" : `/${hex(labelMask)}`})`);
   }
@@ -266,6 +354,27 @@ function formatConntrackKey(key: Uint32Array, mask: Uint32Array): string[] {
 }
 
 const U128_ONES = (1n << 128n) - 1n;
+
+const ODP_CT_STATE_BITS: ReadonlyMap<number, string> = new Map(ODP_CT_STATE_NAMES.map((n, i) => [1 << i, n]));
+
+/**
+ * The mask of every field a packet with datapath key `key` has
+ * (flow_wildcards_init_for_packet): the datapath metadata (skb_priority,
+ * recirc_id, dp_hash) exact, and the packet's own fields. A datapath flow
+ * put without a mask matches this (odp_flow_key_to_mask), and so do the
+ * flows installed while megaflows are disabled.
+ */
+export function exactKeyMask(key: Uint32Array): Uint32Array {
+  const mask = new Uint32Array(DP_KEY_WORDS);
+  mask.set(packetFieldsMask(key));
+  for (const m of [XM.skbPriority, XM.recircId, XM.dpHash]) mask[m.word] = 0xffffffff;
+  return mask;
+}
+
+/** A packet's whole datapath key without a mask (odp_flow_key_format), as the "miss upcall" log prints it. */
+export function formatOdpKey(key: Uint32Array, geneve = false): string {
+  return formatMegaflowKey(key, exactKeyMask(key), geneve, true);
+}
 
 /** One line of `dpctl/dump-flows`. */
 export function formatMegaflow(m: Megaflow, now: number, geneve = false): string {

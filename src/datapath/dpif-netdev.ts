@@ -68,10 +68,15 @@
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
+import { XM } from "../actions/xlate/odp-metadata.js";
 import type { Datapath } from "./dpif.js";
 import type { Megaflow, MegaflowCacheState } from "./megaflow-cache.js";
 import { MegaflowCache } from "./megaflow-cache.js";
-import { formatMegaflowKey } from "./dpif-netdev-format.js";
+import { exactKeyMask, formatMegaflowKey, formatUfid } from "./dpif-netdev-format.js";
+import type { Packet } from "./packet/packet.js";
+import { missUpcallMessage } from "./upcall-log.js";
+import type { RevalidatorLog } from "./flow-dump-log.js";
+import { REVALIDATOR_THREAD, flowDelMessage, flowPutMessage } from "./flow-dump-log.js";
 
 /** What translation answers the datapath. */
 export interface UpcallResult {
@@ -96,6 +101,8 @@ export interface DpifUpcall {
   revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null;
   /** A datapath flow takes (+1) or drops (-1) a reference to recirculation id `id` (its frozen state stays shared while held). */
   refRecirc?(id: number, delta: number): void;
+  /** Whether recirculation id `id` is referenced (absent: always). OVS's should_install_flow installs no flow for a recirculated packet whose id nobody holds. */
+  recircHeld?(id: number): boolean;
 }
 
 function forEachRecirc(actions: readonly OdpAction[], f: (id: number) => void): void {
@@ -140,11 +147,6 @@ export interface DpifLog {
 
 const SILENT: DpifLog = { dbg: false, debug: () => undefined };
 
-/** OVS's odp_format_ufid: a megaflow's ufid as `ufid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (ovsim's: its insertion number). */
-function formatUfid(seq: number, mega: boolean): string {
-  const hex = (seq >>> 0).toString(16).padStart(8, "0");
-  return `${mega ? "mega_" : ""}ufid:${hex}-0000-0000-0000-${mega ? "0001" : "0000"}00000000`;
-}
 
 /** An upcall's megaflow waiting to be installed (`receive` with `hold`). */
 interface HeldInstall {
@@ -191,8 +193,16 @@ export class DpifNetdev {
   private dirty: Megaflow[] = [];
   /** Upcalls of `receive(..., hold)` whose megaflows wait for `release`, in upcall order. */
   private held: HeldInstall[] = [];
-  /** The `dpif_netdev` log module (`flow_add:` / `flow_mod:` at DBG, as log_netdev_flow_change). */
+  /** The `dpif_netdev` log module (`miss upcall:`, `flow_add:` / `flow_mod:` at DBG). */
   log: DpifLog = SILENT;
+  /**
+   * False after `upcall/disable-megaflows`: an upcall installs an exact-match
+   * flow (its key with exactKeyMask, as a put without a mask), not the megaflow
+   * translation computed.
+   */
+  megaflows = true;
+  /** The `dpif` module, where a revalidator's put logs (`put[modify]`), or null. */
+  putLog: RevalidatorLog | null = null;
 
   constructor(datapath: Datapath, upcall: DpifUpcall, configuredFlowLimit: number = DEFAULT_FLOW_LIMIT) {
     this.datapath = datapath;
@@ -206,7 +216,7 @@ export class DpifNetdev {
    * A packet with datapath key `key` (DP_KEY_WORDS words, in_port = datapath
    * port) and `bytes` bytes arrives: returns the datapath actions to execute.
    */
-  receive(key: Uint32Array, bytes: number, now: number, hold = false): readonly OdpAction[] {
+  receive(key: Uint32Array, bytes: number, now: number, hold = false, packet: Packet | null = null): readonly OdpAction[] {
     const gen = this.upcall.generation();
     if (gen !== this.validGen) this.seenStale = true;
     const m = this.cacheEnabled ? this.lookupValid(key, gen, now) : null;
@@ -221,14 +231,25 @@ export class DpifNetdev {
       }
       return m.slowPath ? this.upcall.slowPath(key, bytes, now) : m.actions;
     }
+    // OVS's should_install_flow: a recirculated packet whose recirculation id nobody holds (a
+    // packet-out's: its references go with the packet-out) is translated and executed, but
+    // installs no flow and counts as lost, not missed.
+    const recircId = key[XM.recircId.word] ?? 0;
+    if (recircId !== 0 && this.upcall.recircHeld?.(recircId) === false) {
+      if (this.dirty.length > 0) this.pushStats(now);
+      const lost = this.upcall.upcall(key, bytes, now);
+      return lost === null ? NO_ACTIONS : (lost.packetActions ?? lost.actions);
+    }
     this.datapath.nMissed++;
+    if (this.log.dbg) this.log.debug(missUpcallMessage(this.datapath.name, key, packet));
     if (this.dirty.length > 0) this.pushStats(now);
     const translatedAt = this.upcall.generation();
     const r = this.upcall.upcall(key, bytes, now);
     if (r === null) return NO_ACTIONS;
     if (this.cacheEnabled) {
       this.refs(r.actions, 1);
-      const install: HeldInstall = { key, mask: r.mask, actions: r.actions, slowPath: r.slowPath, translatedAt };
+      const mask = this.megaflows ? r.mask : exactKeyMask(key);
+      const install: HeldInstall = { key, mask, actions: r.actions, slowPath: r.slowPath, translatedAt };
       if (hold) this.held.push(install);
       else this.install(install, now);
     }
@@ -330,10 +351,8 @@ export class DpifNetdev {
     const maxIdle = nFlows > this.flowLimit ? OVERFLOW_MAX_IDLE_MS : this.maxIdle;
     for (const m of this.cache.flows()) {
       const used = m.used >= 0 ? m.used : m.created;
-      if (killAll || used < now - maxIdle) {
-        this.revalidateOne(m, now);
-        this.delete(m);
-      }
+      // Its stats pushed (revalidateOne deletes it when translation no longer fits it), then gone.
+      if ((killAll || used < now - maxIdle) && this.revalidateOne(m, now)) this.delete(m, now);
     }
     this.revalidateChanged(now);
     const grown = nFlows > 2 * FLOW_LIMIT_FLOOR ? this.flowLimit + FLOW_LIMIT_FLOOR : this.flowLimit;
@@ -343,8 +362,17 @@ export class DpifNetdev {
   /** `revalidator/purge`: deletes every megaflow (stats pushed first). */
   purge(now: number): void {
     this.pushStats(now);
+    // revalidator_purge runs in the thread that asks (the main one): its deletions log from there.
+    if (this.putLog?.dbg === true) for (const m of this.cache.flows()) this.putLog.debug(flowDelMessage(this.datapath, m, now));
     this.clearCache();
     this.dirty = [];
+  }
+
+  /** dpif_flow_flush (`dpctl/del-flows`): every megaflow goes, stats not yet pushed lost with it. */
+  flush(): void {
+    this.clearCache();
+    this.dirty = [];
+    if (this.putLog?.dbg === true) this.putLog.debug(`${this.datapath.type}@${this.datapath.name}: flow_flush success`);
   }
 
   private refs(actions: readonly OdpAction[], delta: number): void {
@@ -379,6 +407,7 @@ export class DpifNetdev {
       }
     }
     this.pushStats(now);
+    if (this.putLog?.dbg === true) for (const m of this.cache.flows()) this.putLog.debugIn(REVALIDATOR_THREAD, flowDelMessage(this.datapath, m, now));
     this.clearCache();
     this.validGen = this.upcall.generation();
     this.seenStale = false;
@@ -392,8 +421,9 @@ export class DpifNetdev {
     m.pushedBytes = m.bytes;
     m.dirty = false;
     const r = this.upcall.revalidate(m.flow, packets, bytes, now);
-    if (r === null || !covers(m.subtable.mask, r.mask)) {
-      this.delete(m);
+    // An exact-match flow (megaflows disabled) covers whatever translation looks at for its packet.
+    if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask))) {
+      this.delete(m, now);
       return false;
     }
     if (r.slowPath !== m.slowPath || formatOdpActions(r.actions) !== formatOdpActions(m.actions)) {
@@ -403,6 +433,7 @@ export class DpifNetdev {
       m.actions = r.actions;
       m.slowPath = r.slowPath;
       if (this.log.dbg) this.logFlowChange(m, old);
+      if (this.putLog?.dbg === true) this.putLog.debugIn(REVALIDATOR_THREAD, flowPutMessage(this.datapath, m, "modify"));
     }
     return true;
   }
@@ -414,7 +445,9 @@ export class DpifNetdev {
     this.log.debug(`${head} ${formatMegaflowKey(m.flow, m.subtable.mask)}${old}, actions:${formatOdpActions(m.actions)}`);
   }
 
-  private delete(m: Megaflow): void {
+  /** A revalidator deletes megaflow `m` (logged as the dpif module's `flow_del`, from its thread). */
+  private delete(m: Megaflow, now: number): void {
+    if (this.putLog?.dbg === true) this.putLog.debugIn(REVALIDATOR_THREAD, flowDelMessage(this.datapath, m, now));
     this.refs(m.actions, -1);
     this.cache.remove(m);
   }

@@ -204,6 +204,14 @@ export class Datapath {
     this.byNumber.delete(p.odpPort);
   }
 
+  /** Gives port `name` number `odpPort` (dpif-dummy/change-port-number; the caller checked it is free). */
+  renumberPort(name: string, odpPort: number): void {
+    const p = this.byName.get(name);
+    if (p === undefined) return;
+    this.byNumber.delete(p.odpPort);
+    this.insert({ ...p, odpPort });
+  }
+
   /** A tunnel port starts using the vport `vport` (created on first use); returns its number. */
   attachTunnel(vport: string, type: string): number {
     this.vportUsers.set(vport, (this.vportUsers.get(vport) ?? 0) + 1);

@@ -39,9 +39,17 @@ import { parseEthernet, parseIpv4, parseIpv6 } from "../flowtable/field-values.j
 import type { FlowMember } from "../flowtable/flow-layout.js";
 import { FLOW_MAX_MPLS_LABELS, M, readSmall, writeMember } from "../flowtable/flow-layout.js";
 import { CT_STATE_NAMES, TCP_FLAG_NAMES } from "../flowtable/flag-names.js";
+import { ovsScanInt } from "../flowtable/c-strto.js";
+import type { GeneveOption } from "../flowtable/tun-metadata-match.js";
 
 export type OdpFlowResult =
-  | { readonly ok: true; readonly flow: Uint32Array; readonly odpInPort: number | null }
+  | {
+      readonly ok: true;
+      readonly flow: Uint32Array;
+      readonly odpInPort: number | null;
+      /** The tunnel's Geneve options (`geneve({class=..,type=..,len=..,VALUE}...)`), as the datapath hands them up (OVS's UDPIF form): a bridge's TLV map places them. */
+      readonly geneve: readonly GeneveOption[];
+    }
   | { readonly ok: false; readonly error: string };
 
 const FLOW_DL_TYPE_NONE = 0x05ff;
@@ -223,8 +231,38 @@ function value(kind: Kind, s: string): bigint | null {
   }
 }
 
+/** `{class=C,type=T,len=L[,VALUE]}...` (odp-util's scan_geneve): each option, its value as `len` bytes. */
+function parseGeneveOptions(body: string): GeneveOption[] | null {
+  const out: GeneveOption[] = [];
+  const re = /\{class=([^,}]+),type=([^,}]+),len=([^,}]+)(?:,([^}]*))?\}/y;
+  let at = 0;
+  while (at < body.length) {
+    re.lastIndex = at;
+    const m = re.exec(body);
+    if (m === null) return null;
+    const optionClass = cNumber(m[1] ?? "");
+    const optionType = cNumber(m[2] ?? "");
+    const len = cNumber(m[3] ?? "");
+    if (optionClass === null || optionType === null || len === null || len > 124n) return null;
+    const value = new Uint8Array(Number(len));
+    const text = (m[4] ?? "").split("/")[0] ?? "";
+    if (text !== "") {
+      let v = cNumber(text);
+      if (v === null) return null;
+      for (let i = value.length - 1; i >= 0; i--) {
+        value[i] = Number(v & 0xffn);
+        v >>= 8n;
+      }
+    }
+    out.push({ optionClass: Number(optionClass & 0xffffn), optionType: Number(optionType & 0xffn), value });
+    at = re.lastIndex;
+  }
+  return out;
+}
+
 class Parser {
   readonly flow = new Uint32Array(XLATE_FLOW_WORDS);
+  readonly geneve: GeneveOption[] = [];
   odpInPort: number | null = null;
   dlTypeSeen = false;
   private pos = 0;
@@ -311,6 +349,13 @@ class Parser {
         flags |= v;
         continue;
       }
+      const g = /^geneve\((.*)\)$/.exec(item);
+      if (g !== null) {
+        const opts = parseGeneveOptions(g[1] ?? "");
+        if (opts === null) return false;
+        this.geneve.push(...opts);
+        continue;
+      }
       if (/^[a-z_]+\(.*\)$/.test(item)) continue;
       const eq = item.indexOf("=");
       if (eq < 0) return false;
@@ -334,7 +379,9 @@ class Parser {
   private apply(name: string, body: string): boolean {
     if (this.beyondLimit) return true;
     if (name === "in_port") {
-      const v = cNumber(body) ?? (this.portNames.has(body) ? BigInt(this.portNames.get(body) ?? 0) : null);
+      // odp-util's scan_port: ovs_scan's `%i` into a uint32 (wrapping, a sign allowed), else a port name.
+      const t = body.trim();
+      const v = /^[+-]?(0x[0-9a-f]+|\d+)$/i.test(t) ? ovsScanInt(t, 32) : this.portNames.has(body) ? BigInt(this.portNames.get(body) ?? 0) : null;
       if (v === null) return false;
       this.odpInPort = Number(v);
       return true;
@@ -440,5 +487,5 @@ export function parseOdpFlow(s: string, portNames: ReadonlyMap<string, number>, 
     throw e;
   }
   if (!p.dlTypeSeen) writeMember(p.flow, M.dlType, BigInt(FLOW_DL_TYPE_NONE));
-  return { ok: true, flow: p.flow, odpInPort: p.odpInPort };
+  return { ok: true, flow: p.flow, odpInPort: p.odpInPort, geneve: p.geneve };
 }

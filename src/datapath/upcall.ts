@@ -16,7 +16,9 @@ import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { RecircIds } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { xlate } from "../actions/xlate/xlate.js";
+import { XM } from "../actions/xlate/odp-metadata.js";
 import { W } from "../flowtable/flow-layout.js";
+import { OFPP_CONTROLLER, OFPP_NONE } from "../flowtable/ports.js";
 import type { Bridge } from "./bridge.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
@@ -109,6 +111,10 @@ export class BridgeUpcall implements DpifUpcall {
     this.recircIds.ref(id, delta);
   }
 
+  recircHeld(id: number): boolean {
+    return this.recircIds.held(id);
+  }
+
   upcall(key: Uint32Array, bytes: number, now: number): UpcallResult | null {
     const r = this.translate(key, true, { packets: 1, bytes }, now, false, bytes);
     if (r === null) return null;
@@ -141,10 +147,11 @@ export class BridgeUpcall implements DpifUpcall {
     packetSize: number | null = null,
   ): XlateResult | null {
     const found = this.receivingPort(key);
-    if (found === undefined) return null;
+    const bridge = found?.bridge ?? this.packetOutBridge(key);
+    if (bridge === undefined) return null;
     const flow = key.slice();
-    flow[W.IN_PORT] = found.port.ofport;
-    return xlate(found.bridge, flow, {
+    flow[W.IN_PORT] = found?.port.ofport ?? OFPP_NONE;
+    return xlate(bridge, flow, {
       allowSideEffects: sideEffects,
       revalidation,
       now,
@@ -152,6 +159,19 @@ export class BridgeUpcall implements DpifUpcall {
       ...(stats !== null ? { resubmitStats: stats } : {}),
       ...(packetSize !== null ? { packetSize } : {}),
     });
+  }
+
+  /**
+   * xlate_lookup_ofproto_ for a recirculated packet on no port: a frozen state whose in_port is
+   * OFPP_NONE or OFPP_CONTROLLER (a packet-out's) names its bridge, and the thaw restores the
+   * in_port. Any other frozen in_port needs the packet's datapath port, as in OVS 3.1.
+   */
+  private packetOutBridge(key: Uint32Array): Bridge | undefined {
+    const id = key[XM.recircId.word] ?? 0;
+    const state = id === 0 ? undefined : this.recircIds.state(id);
+    const inPort = state?.port[0];
+    if (state === undefined || (inPort !== OFPP_NONE && inPort !== OFPP_CONTROLLER)) return undefined;
+    return this.bridges.find((b) => b.name === state.bridge.name);
   }
 
   private result(r: XlateResult): UpcallResult {

@@ -112,3 +112,18 @@ export function ovsScanInt(s: string, bits: number): bigint {
   for (; i < s.length; i++) v = BigInt.asUintN(64, v * base + BigInt(parseInt(s[i] as string, 16)));
   return BigInt.asUintN(bits, negative ? -v : v);
 }
+
+/**
+ * OVS's own scanf reading `%d` into an `int` (lib/util.c ovs_scan): an
+ * optional sign and decimal digits, accumulated with wraparound and stored
+ * in 32 bits, signed (`[99999999999]` reads as 1215752191). Linear in the
+ * digits.
+ */
+export function ovsScanDecimalInt(s: string): number {
+  let i = 0;
+  const negative = s[0] === "-";
+  if (s[0] === "-" || s[0] === "+") i++;
+  let v = 0;
+  for (; i < s.length; i++) v = (v * 10 + (s.charCodeAt(i) - 48)) % 0x1_0000_0000;
+  return (negative ? -v : v) | 0;
+}

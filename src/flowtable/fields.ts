@@ -46,7 +46,9 @@ export type Prereq =
   | "nd"
   | "nd_solicit"
   | "nd_advert"
-  | "mpls";
+  | "mpls"
+  /** OVS's MFP_CT_VALID: ct_state says conntrack found a connection (is_ct_valid). */
+  | "ct";
 
 /** How OpenFlow 1.0's fixed match can carry a field: not at all, exactly, or with a CIDR mask. */
 export type Of10Support = "none" | "exact" | "cidr";
@@ -198,6 +200,14 @@ export const FIELDS = {
   ct_zone: field("ct_zone", 2, "hexadecimal", M.ctZone, { nxm: "NXM_NX_CT_ZONE", writable: false }),
   ct_mark: field("ct_mark", 4, "hexadecimal", M.ctMark, { nxm: "NXM_NX_CT_MARK", maskable: true }),
   ct_label: field("ct_label", 16, "hexadecimal", M.ctLabel, { nxm: "NXM_NX_CT_LABEL", maskable: true }),
+  // The conntrack original direction tuple (read-only, set by ct; prerequisite: a valid connection).
+  ct_nw_proto: field("ct_nw_proto", 1, "decimal", M.ctNwProto, { nxm: "NXM_NX_CT_NW_PROTO", prereq: "ct", writable: false }),
+  ct_nw_src: field("ct_nw_src", 4, "ipv4", M.ctNwSrc, { nxm: "NXM_NX_CT_NW_SRC", prereq: "ct", maskable: true, writable: false }),
+  ct_nw_dst: field("ct_nw_dst", 4, "ipv4", M.ctNwDst, { nxm: "NXM_NX_CT_NW_DST", prereq: "ct", maskable: true, writable: false }),
+  ct_ipv6_src: field("ct_ipv6_src", 16, "ipv6", M.ctIpv6Src, { nxm: "NXM_NX_CT_IPV6_SRC", prereq: "ct", maskable: true, writable: false }),
+  ct_ipv6_dst: field("ct_ipv6_dst", 16, "ipv6", M.ctIpv6Dst, { nxm: "NXM_NX_CT_IPV6_DST", prereq: "ct", maskable: true, writable: false }),
+  ct_tp_src: field("ct_tp_src", 2, "decimal", M.ctTpSrc, { nxm: "NXM_NX_CT_TP_SRC", prereq: "ct", maskable: true, writable: false }),
+  ct_tp_dst: field("ct_tp_dst", 2, "decimal", M.ctTpDst, { nxm: "NXM_NX_CT_TP_DST", prereq: "ct", maskable: true, writable: false }),
   ...regs(),
   ...xregs(),
   ...xxregs(),

@@ -7,6 +7,7 @@
  */
 import type { FlowEntry } from "./flow-entry.js";
 import { formatMatch } from "./match-format.js";
+import type { TunMdView } from "./match-format.js";
 import type { Match } from "./match.js";
 import type { PortNameMap } from "./ports.js";
 
@@ -23,6 +24,8 @@ export interface FlowFormatOptions<A> {
   /** The match to print instead of the entry's (the narrower one an OpenFlow 1.0 reply carries). */
   readonly match?: Match;
   readonly formatActions: (actions: A) => string;
+  /** How the tun_metadata fields print (the switch's TLV map: tun-metadata-match.ts switchTunMdView). */
+  readonly tunMd?: TunMdView;
 }
 
 /** OVS's `ofp_print_duration`: seconds with 3 decimals when there are fractions. */
@@ -57,7 +60,7 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
       if (hardAge !== Math.floor((o.now - e.created) / 1000)) s += `hard_age=${hardAge}, `;
     }
   }
-  const match = formatMatch(o.match ?? e.match, e.priority, o.names);
+  const match = formatMatch(o.match ?? e.match, e.priority, o.names, o.tunMd);
   if (match !== "") s += `${match} `;
   return `${s}actions=${o.formatActions(e.actions)}`;
 }

@@ -88,10 +88,26 @@ export const W = {
   // ---- ct_label (OVS's flow->ct_label, 128 bits): in OVS's metadata segment,
   // last here for the same reason as MPLS_LSE1/2.
   CT_LABEL: 69, // 4 words
+  // ---- Tunnel metadata (Geneve options, OVS's flow->tunnel.metadata): the map of
+  // options present (64 bits: tun_metadata63..32, then 31..0) and the 256-byte
+  // option space, where the bridge's TLV map places each tun_metadata<N>
+  // (src/flowtable/tun-metadata-match.ts). Metadata stage, last for the same
+  // reason as MPLS_LSE1/2. A key that carries no options has them all zero.
+  TUN_MD_PRESENT: 73, // 2 words
+  TUN_MD_OPTS: 75, // 64 words
+  // ---- The conntrack original direction tuple (OVS's flow->ct_nw_src, ct_nw_dst,
+  // ct_ipv6_src, ct_ipv6_dst, ct_tp_src, ct_tp_dst, ct_nw_proto): metadata stage,
+  // last for the same reason as MPLS_LSE1/2. Zero unless conntrack found a connection.
+  CT_NW_SRC: 139,
+  CT_NW_DST: 140,
+  CT_IPV6_SRC: 141, // 4 words
+  CT_IPV6_DST: 145, // 4 words
+  CT_TP_SRC_DST: 149, // ct_tp_src 16..31, ct_tp_dst 0..15
+  CT_NW_PROTO: 150, // ct_nw_proto 0..7
 } as const;
 
 /** Number of 32-bit words in a flow key (and in a mask). */
-export const FLOW_WORDS = 73;
+export const FLOW_WORDS = 151;
 
 /** OVS's FLOW_MAX_MPLS_LABELS: the label stack entries a flow key holds. */
 export const FLOW_MAX_MPLS_LABELS = 3;
@@ -103,19 +119,28 @@ export const MPLS_LSE_WORDS: readonly number[] = [W.MPLS_LSE0, W.MPLS_LSE1, W.MP
 export const FLOW_L3_L4_END = W.TCP_FLAGS + 1;
 
 /**
- * The key's words in lookup-stage order: the words before DL_SRC, then ct_label's (a
- * metadata member in OVS, added last to the layout), then the others in layout order.
+ * The key's words in lookup-stage order, each stage's words as OVS's struct flow places
+ * its members (added last to the layout, see W): metadata = the words before DL_SRC,
+ * ct_label's, the tunnel metadata's and ct_nw_proto; L2 = DL_SRC..NW_SRC; L3 =
+ * NW_SRC..ARP_SHA and the conntrack tuple's addresses (ct_nw_src..ct_ipv6_dst sit beside
+ * nw_src / ipv6_src in OVS); L4 = the rest, with ct_tp_src / ct_tp_dst.
  * Only the classifier's staged lookup reads this order: a megaflow mask depends on it.
  */
-export const STAGE_WORD_ORDER: readonly number[] = [
-  ...wordRange(0, W.DL_SRC),
-  ...wordRange(W.CT_LABEL, W.CT_LABEL + 4),
-  ...wordRange(W.DL_SRC, W.CT_LABEL),
-  ...wordRange(W.CT_LABEL + 4, FLOW_WORDS),
-];
+const STAGE_METADATA: readonly number[] = [...wordRange(0, W.DL_SRC), ...wordRange(W.CT_LABEL, W.CT_LABEL + 4), ...wordRange(W.TUN_MD_PRESENT, W.CT_NW_SRC), W.CT_NW_PROTO];
+const STAGE_L2: readonly number[] = wordRange(W.DL_SRC, W.NW_SRC);
+const STAGE_L3: readonly number[] = [...wordRange(W.NW_SRC, W.ARP_SHA), ...wordRange(W.CT_NW_SRC, W.CT_TP_SRC_DST)];
+const STAGE_L4: readonly number[] = [...wordRange(W.ARP_SHA, W.CT_LABEL), W.CT_TP_SRC_DST];
+
+export const STAGE_WORD_ORDER: readonly number[] = [...STAGE_METADATA, ...STAGE_L2, ...STAGE_L3, ...STAGE_L4];
 
 /** Positions in STAGE_WORD_ORDER where each lookup stage starts; the last entry is FLOW_WORDS. */
-export const STAGE_BOUNDARIES: readonly number[] = [0, W.DL_SRC + 4, W.NW_SRC + 4, W.ARP_SHA + 4, FLOW_WORDS];
+export const STAGE_BOUNDARIES: readonly number[] = [
+  0,
+  STAGE_METADATA.length,
+  STAGE_METADATA.length + STAGE_L2.length,
+  STAGE_METADATA.length + STAGE_L2.length + STAGE_L3.length,
+  FLOW_WORDS,
+];
 
 function wordRange(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
@@ -175,6 +200,13 @@ export const M = {
   tunErspanDir: member("tun_erspan_dir", W.TUN_ERSPAN, 16, 8),
   tunErspanHwid: member("tun_erspan_hwid", W.TUN_ERSPAN, 8, 8),
   tunErspanIdx: member("tun_erspan_idx", W.TUN_ERSPAN_IDX, 0, 32),
+  ctNwSrc: member("ct_nw_src", W.CT_NW_SRC, 0, 32),
+  ctNwDst: member("ct_nw_dst", W.CT_NW_DST, 0, 32),
+  ctIpv6Src: member("ct_ipv6_src", W.CT_IPV6_SRC, 0, 128),
+  ctIpv6Dst: member("ct_ipv6_dst", W.CT_IPV6_DST, 0, 128),
+  ctTpSrc: member("ct_tp_src", W.CT_TP_SRC_DST, 16, 16),
+  ctTpDst: member("ct_tp_dst", W.CT_TP_SRC_DST, 0, 16),
+  ctNwProto: member("ct_nw_proto", W.CT_NW_PROTO, 0, 8),
 } as const;
 
 /** The words of the IPv6 and ERSPAN tunnel metadata (TUN_IPV6_SRC .. TUN_ERSPAN_IDX), contiguous. */

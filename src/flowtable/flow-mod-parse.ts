@@ -32,6 +32,7 @@ import {
 } from "./openflow-protocols.js";
 import { ETH_TYPE, PROTOCOL_SHORTHANDS } from "./protocols.js";
 import { parseSubfieldPrefix } from "./subfield.js";
+import { addTunMdField, parseTunMetadata, tunMetadataIndex } from "./tun-metadata-match.js";
 
 export type FlowModCommand = "add" | "modify" | "modify_strict" | "delete" | "delete_strict";
 
@@ -225,6 +226,15 @@ export function parseFlow(text: string, purpose: FlowTextPurpose, names?: PortNa
     }
     if (name === "no_readonly_table" || name === "allow_hidden_fields") continue;
 
+    const tunMd = tunMetadataIndex(name);
+    if (tunMd !== undefined) {
+      const f = parseTunMetadata(tunMd, value === "" ? "0/0" : value);
+      if (typeof f === "string") throw new FlowParseError(f, text, value);
+      const error = addTunMdField(match.tunMd, f);
+      if (error !== null) throw new FlowParseError(error, text, name);
+      usable &= P_NXM_OXM_ANY;
+      continue;
+    }
     const field = fieldByName(name);
     if (field) {
       const p = parseFieldValue(field, value === "" ? "0/0" : value, names);

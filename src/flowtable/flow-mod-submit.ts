@@ -10,6 +10,9 @@ import type { FlowModCommand, FlowModFlags, ParsedFlow } from "./flow-mod-parse.
 import { TABLE_ALL } from "./flow-mod-parse.js";
 import { normalizationLog } from "./match-normalize.js";
 import { transmitMatch } from "./match-transmit.js";
+import type { Match } from "./match.js";
+import { M } from "./flow-layout.js";
+import type { TunMetadataTable } from "./tun-metadata-table.js";
 import { chooseDumpProtocol, chooseProtocol, matchProtocolOf, P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "./openflow-protocols.js";
 
 /** OVS_BE64_MAX: the all-ones cookie, "no cookie" in a modify. */
@@ -62,12 +65,24 @@ export type SubmitResult<A> =
   | { ok: false; ofctlError: string; log: string[] }
   | { ok: false; ofperr: string; protocol: number; log: string[] };
 
-export function submitFlow<A>(parsed: ParsedFlow, actions: A, allowedProtocols: number): SubmitResult<A> {
+/**
+ * ofputil_decode_flow_mod: conntrack original-tuple addresses of the other IP version than
+ * the match's dl_type (ct_nw_src without `ip`, ct_ipv6_src without `ipv6`).
+ */
+function ctTupleMismatch(match: Match): boolean {
+  const dlType = match.memberMask(M.dlType) === 0n ? -1 : Number(match.memberValue(M.dlType));
+  const v4 = match.memberMask(M.ctNwSrc) !== 0n || match.memberMask(M.ctNwDst) !== 0n;
+  const v6 = match.memberMask(M.ctIpv6Src) !== 0n || match.memberMask(M.ctIpv6Dst) !== 0n;
+  return (v4 && dlType !== 0x0800) || (v6 && dlType !== 0x86dd);
+}
+
+export function submitFlow<A>(parsed: ParsedFlow, actions: A, allowedProtocols: number, tunTable?: TunMetadataTable): SubmitResult<A> {
   const log = normalizationLog(parsed.match);
   const choice = chooseProtocol(parsed.usableProtocols, allowedProtocols);
   if (!choice.ok) return { ok: false, ofctlError: choice.error, log };
-  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
+  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol), tunTable);
   if (!sent.ok) return { ok: false, ofperr: sent.ofperr, protocol: choice.protocol, log };
+  if (ctTupleMismatch(sent.match)) return { ok: false, ofperr: "OFPBAC_MATCH_INCONSISTENT", protocol: choice.protocol, log };
   const command = parsed.purpose === "stats" ? "delete" : parsed.purpose;
   const flowMod: FlowMod<A> = {
     command,
@@ -93,14 +108,14 @@ export type StatsRequestResult =
  * flow-format choice for dumps (NXM before OpenFlow 1.0's match) and the same
  * match delivery as a flow_mod, giving the selector the switch applies.
  */
-export function submitStatsRequest(parsed: ParsedFlow, allowedProtocols: number): StatsRequestResult {
+export function submitStatsRequest(parsed: ParsedFlow, allowedProtocols: number, tunTable?: TunMetadataTable): StatsRequestResult {
   // A stats request needs no table-id extension to name a table (parse_ofp_flow_stats_request_str).
   let usable = parsed.usableProtocols;
   if ((usable & P.OF10_STD_TID) !== 0) usable |= P.OF10_STD;
   if ((usable & P.OF10_NXM_TID) !== 0) usable |= P.OF10_NXM;
   const choice = chooseDumpProtocol(usable, allowedProtocols);
   if (!choice.ok) return { ok: false, ofctlError: choice.error };
-  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol));
+  const sent = transmitMatch(parsed.match, matchProtocolOf(choice.protocol), tunTable);
   if (!sent.ok) return { ok: false, ofperr: sent.ofperr };
   const selector: FlowSelector = {
     tableId: parsed.tableId,

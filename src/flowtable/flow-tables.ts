@@ -167,6 +167,12 @@ export class FlowTables<A> {
   private deadCookies: (readonly [number, bigint])[] = [];
   /** Each table's flow limit and eviction (table-eviction.ts); absent: none. */
   private readonly limits = new Map<number, TableLimit>();
+  /**
+   * Tables whose eviction an OpenFlow 1.4 table_mod turned on (ofproto.c's EVICTION_OPENFLOW
+   * bit, `ovs-ofctl mod-table T evict`): a full table evicts when this or its Flow_Table's
+   * `overflow_policy=evict` (EVICTION_CLIENT) says so.
+   */
+  private readonly openflowEviction = new Set<number>();
   /** Per table, its soft rules (`ops.isSoft`), kept as flows come and go. */
   private readonly softCounts = new Int32Array(N_TABLES);
 
@@ -225,8 +231,9 @@ export class FlowTables<A> {
     if (limit.maxFlows === Infinity && !limit.evict && limit.groups.length === 0) this.limits.delete(tableId);
     else this.limits.set(tableId, limit);
     const removed: FlowRemoved<A>[] = [];
+    const effective = this.tableLimit(tableId);
     while (cls.size > limit.maxFlows) {
-      const victim = chooseFlowToEvict(this.entriesOf(cls), limit);
+      const victim = chooseFlowToEvict(this.entriesOf(cls), effective);
       if (victim === null) break;
       this.removeEntry(victim);
       removed.push({ entry: victim, reason: "eviction", time: now });
@@ -240,9 +247,43 @@ export class FlowTables<A> {
     return this.ops.isSoft === undefined ? undefined : (this.softCounts[tableId] ?? 0) > 0;
   }
 
-  /** Table `tableId`'s flow limit. */
+  /** Table `tableId`'s flow limit (its eviction on when either bit is). */
   tableLimit(tableId: number): TableLimit {
-    return this.limits.get(tableId) ?? NO_TABLE_LIMIT;
+    const limit = this.limits.get(tableId) ?? NO_TABLE_LIMIT;
+    return !limit.evict && this.openflowEviction.has(tableId) ? { ...limit, evict: true } : limit;
+  }
+
+  /** Whether an OpenFlow table_mod turned table `tableId`'s eviction on (a table description's `eviction=on`). */
+  evictionByOpenflow(tableId: number): boolean {
+    return this.openflowEviction.has(tableId);
+  }
+
+  /** The tables whose eviction an OpenFlow table_mod turned on, ascending (snapshots). */
+  evictionByOpenflowTables(): number[] {
+    return [...this.openflowEviction].sort((a, b) => a - b);
+  }
+
+  /** Takes a snapshot's `evictionByOpenflowTables` (the flows are the snapshot's own: nothing is evicted). */
+  restoreEvictionByOpenflow(tableIds: readonly number[]): void {
+    this.openflowEviction.clear();
+    for (const t of tableIds) this.openflowEviction.add(t);
+  }
+
+  /** An OpenFlow table_mod's eviction setting for table `tableId` (a table over its limit evicts down to it, as ofproto_evict). */
+  setEvictionByOpenflow(tableId: number, on: boolean, now: number): FlowRemoved<A>[] {
+    if (on) this.openflowEviction.add(tableId);
+    else this.openflowEviction.delete(tableId);
+    const limit = this.tableLimit(tableId);
+    const cls = this.table(tableId);
+    const removed: FlowRemoved<A>[] = [];
+    while (cls.size > limit.maxFlows) {
+      const victim = chooseFlowToEvict(this.entriesOf(cls), limit);
+      if (victim === null) break;
+      this.removeEntry(victim);
+      removed.push({ entry: victim, reason: "eviction", time: now });
+    }
+    removed.push(...this.flushLearnedCookies(now));
+    return removed;
   }
 
   /** The prefix fields of table `tableId`. */
@@ -433,8 +474,9 @@ export class FlowTables<A> {
 
   /** Room for one more flow in a table at its limit: a flow evicted, or OFPFMFC_TABLE_FULL. */
   private makeRoom(tableId: number, cls: Classifier<FlowEntry<A>>, now: number): FlowRemoved<A>[] {
-    const limit = this.limits.get(tableId);
-    if (limit === undefined || cls.size < limit.maxFlows) return [];
+    if (!this.limits.has(tableId)) return [];
+    const limit = this.tableLimit(tableId);
+    if (cls.size < limit.maxFlows) return [];
     const victim = chooseFlowToEvict(this.entriesOf(cls), limit);
     if (victim === null) throw new OpenFlowError("OFPFMFC_TABLE_FULL");
     this.removeEntry(victim);

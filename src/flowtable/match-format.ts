@@ -19,6 +19,7 @@ import { CT_STATE_NAMES, TCP_FLAG_NAMES, TUN_FLAG_NAMES } from "./flag-names.js"
 import type { PortNameMap } from "./ports.js";
 import { formatPort } from "./ports.js";
 import { ETH_TYPE, IPPROTO } from "./protocols.js";
+import { formatTunMd } from "./tun-metadata-match.js";
 
 /** OpenFlow's default flow priority: not printed. */
 export const OFP_DEFAULT_PRIORITY = 0x8000;
@@ -121,8 +122,17 @@ function formatFrag(out: Out, match: Match): void {
   }
 }
 
+/**
+ * How a printer sees a match's tun_metadata fields (tun-metadata-match.ts):
+ * the parts to print, in order. The default prints the fields ovs-ofctl
+ * parsed (`Match.tunMd`); a switch's matches need its TLV map to be read.
+ */
+export type TunMdView = (match: Match) => readonly string[];
+
+const parsedTunMd: TunMdView = (match) => (match.tunMd.length === 0 ? [] : formatTunMd(match.tunMd));
+
 /** Appends the tunnel fields (OVS's format_flow_tunnel). */
-function formatTunnel(out: Out, match: Match): void {
+function formatTunnel(out: Out, match: Match, tunMd: TunMdView): void {
   const id = memberOf(match, M.tunId);
   putHexMasked(out, "tun_id", id.v, id.m, 64);
   putIpv4(out, "tun_src", M.tunSrc, match);
@@ -147,13 +157,14 @@ function formatTunnel(out: Out, match: Match): void {
       formatFlagsMasked(Number(flags.v) & FLOW_TNL_F_MASK, Number(flags.m) & FLOW_TNL_F_MASK, FLOW_TNL_F_MASK, TUN_FLAG_NAMES),
     );
   }
+  for (const part of tunMd(match)) out.word(part);
 }
 
 /**
  * Formats `match` as ovs-ofctl prints it; `priority` is printed first unless it
  * is the default (32768). Returns "" for a catch-all match at default priority.
  */
-export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORITY, names?: PortNameMap): string {
+export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORITY, names?: PortNameMap, tunMd: TunMdView = parsedTunMd): string {
   const out = new Out();
   if (priority !== OFP_DEFAULT_PRIORITY) out.put("priority", String(priority));
 
@@ -181,6 +192,19 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
   putHexMasked(out, "ct_mark", ctMark.v, ctMark.m, 32);
   const ctLabel = memberOf(match, M.ctLabel);
   putHexMasked(out, "ct_label", ctLabel.v, ctLabel.m, 128);
+  // The conntrack original direction tuple; its ports only with its protocol.
+  putIpv4(out, "ct_nw_src", M.ctNwSrc, match);
+  putIpv6(out, "ct_ipv6_src", M.ctIpv6Src, match);
+  putIpv4(out, "ct_nw_dst", M.ctNwDst, match);
+  putIpv6(out, "ct_ipv6_dst", M.ctIpv6Dst, match);
+  const ctNwProto = memberOf(match, M.ctNwProto);
+  if (ctNwProto.m !== 0n) {
+    out.put("ct_nw_proto", ctNwProto.v.toString());
+    const ctTpSrc = memberOf(match, M.ctTpSrc);
+    putBe16Masked(out, "ct_tp_src", ctTpSrc.v, ctTpSrc.m);
+    const ctTpDst = memberOf(match, M.ctTpDst);
+    putBe16Masked(out, "ct_tp_dst", ctTpDst.v, ctTpDst.m);
+  }
 
   const dlType = memberOf(match, M.dlType);
   const proto = memberOf(match, M.nwProto);
@@ -230,7 +254,7 @@ export function formatMatch(match: Match, priority: number = OFP_DEFAULT_PRIORIT
     const r = memberOf(match, M.regs[i] as FlowMember);
     putHexMasked(out, `reg${i}`, r.v, r.m, 32);
   }
-  formatTunnel(out, match);
+  formatTunnel(out, match, tunMd);
   const md = memberOf(match, M.metadata);
   putHexMasked(out, "metadata", md.v, md.m, 64);
   const inPort = memberOf(match, M.inPort);

@@ -20,12 +20,14 @@ import { Match } from "./match.js";
 import { normalizeMatch } from "./match-normalize.js";
 import { prereqOk } from "./prereqs.js";
 import { ETH_TYPE, IPPROTO } from "./protocols.js";
+import { placeTunMd } from "./tun-metadata-match.js";
+import type { TunMetadataTable } from "./tun-metadata-table.js";
 
 export type MatchProtocol = "of10" | "nxm" | "oxm";
 
 export type TransmitResult =
   | { ok: true; match: Match; /** OpenFlow 1.0 forces exact-match flows to priority 65535. */ priority: number | null }
-  | { ok: false; ofperr: "OFPBMC_BAD_PREREQ" | "OFPBMC_BAD_VALUE" };
+  | { ok: false; ofperr: "OFPBMC_BAD_PREREQ" | "OFPBMC_BAD_VALUE" | "NXFMFC_INVALID_TLV_FIELD" };
 
 /** One NXM/OXM entry: a field, and the member bits it carries. */
 export interface Entry {
@@ -130,6 +132,16 @@ export function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
   put(entry(FIELDS.ct_zone));
   put(entry(FIELDS.ct_mark));
   put(entry(FIELDS.ct_label));
+  // nx_put_raw: the original direction tuple; its protocol and ports only with a protocol.
+  put(entry(FIELDS.ct_nw_src));
+  put(entry(FIELDS.ct_ipv6_src));
+  put(entry(FIELDS.ct_nw_dst));
+  put(entry(FIELDS.ct_ipv6_dst));
+  if (m.memberValue(M.ctNwProto) !== 0n) {
+    put(entry(FIELDS.ct_nw_proto));
+    put(entry(FIELDS.ct_tp_src));
+    put(entry(FIELDS.ct_tp_dst));
+  }
   put(entry(FIELDS.metadata));
   return out;
 }
@@ -171,20 +183,27 @@ function validValueBits(f: FieldSpec): number {
   return f === FIELDS.vlan_vid ? 13 : f.nBits;
 }
 
-/** The match the switch ends up with after `match` was sent over `protocol`. */
-export function transmitMatch(match: Match, protocol: MatchProtocol): TransmitResult {
+/**
+ * The match the switch ends up with after `match` was sent over `protocol`;
+ * `tunTable`: the switch's TLV map, which places the tun_metadata fields
+ * (none: the receiver is a program without one, which keeps them as sent).
+ */
+export function transmitMatch(match: Match, protocol: MatchProtocol, tunTable?: TunMetadataTable): TransmitResult {
   if (protocol === "of10") {
     const r = of10RoundTrip(match);
     return { ok: true, match: r.match, priority: r.exact ? 0xffff : null };
   }
   const received = new Match();
   for (const e of nxmEntries(match, protocol)) {
-    if (!prereqOk(e.field.prereq, received.key)) return { ok: false, ofperr: "OFPBMC_BAD_PREREQ" };
+    if (!prereqOk(e.field.prereq, received.key, received.mask)) return { ok: false, ofperr: "OFPBMC_BAD_PREREQ" };
     const value = match.memberValue(e.member);
     if ((((value & e.bits) >> BigInt(e.field.shift)) >> BigInt(validValueBits(e.field))) !== 0n) {
       return { ok: false, ofperr: "OFPBMC_BAD_VALUE" };
     }
     received.setMemberBits(e.member, e.bits, value, match.memberMask(e.member));
   }
+  // A program without a TLV map (ovs-ofctl decoding its own message) keeps the fields as sent.
+  if (tunTable === undefined) received.tunMd.push(...match.tunMd);
+  else if (placeTunMd(match.tunMd, tunTable, received.key, received.mask) !== null) return { ok: false, ofperr: "NXFMFC_INVALID_TLV_FIELD" };
   return { ok: true, match: received, priority: null };
 }

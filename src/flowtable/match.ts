@@ -12,6 +12,7 @@ import type { FieldSpec } from "./fields.js";
 import type { FlowMember } from "./flow-layout.js";
 import { FLOW_WORDS, readMember, writeMember } from "./flow-layout.js";
 import { allOnes } from "./field-values.js";
+import type { TunMdField } from "./tun-metadata-match.js";
 
 /** OpenFlow 1.0's "no VLAN" value for `dl_vlan`. */
 export const OFP10_VLAN_NONE = 0xffffn;
@@ -21,10 +22,17 @@ export class Match {
   readonly key: Uint32Array;
   /** 1 bits are the bits that must match. */
   readonly mask: Uint32Array;
+  /**
+   * The tun_metadata fields as ovs-ofctl parsed them, before a switch placed
+   * them in the key by its TLV map (OVS's match->tun_md; tun-metadata-match.ts).
+   * Empty in a switch's matches, whose key words hold them.
+   */
+  readonly tunMd: TunMdField[];
 
-  constructor(key?: Uint32Array, mask?: Uint32Array) {
+  constructor(key?: Uint32Array, mask?: Uint32Array, tunMd?: TunMdField[]) {
     this.key = key ?? new Uint32Array(FLOW_WORDS);
     this.mask = mask ?? new Uint32Array(FLOW_WORDS);
+    this.tunMd = tunMd ?? [];
   }
 
   /** The match that matches every packet. */
@@ -33,7 +41,7 @@ export class Match {
   }
 
   clone(): Match {
-    return new Match(this.key.slice(), this.mask.slice());
+    return new Match(this.key.slice(), this.mask.slice(), [...this.tunMd]);
   }
 
   equals(other: Match): boolean {

@@ -3,6 +3,7 @@
  * numbers (OVS's `ofp_port_t`), the reserved ports by name, and an optional
  * name map (a bridge's port names) for `in_port=eth0`.
  */
+import { programWarn, programWarnOnce } from "./program-log.js";
 
 export const OFPP_MAX = 0xff00;
 export const OFPP_UNSET = 0xfff7;
@@ -47,12 +48,14 @@ export function reservedPortName(port: number): string | undefined {
  * none of these.
  */
 export function parsePort(s: string, names?: PortNameMap): number | undefined {
-  if (s.startsWith("-")) return undefined;
+  if (s.startsWith("-")) {
+    programWarn("ofp_port", `Negative value ${s} is not a valid port number.`);
+    return undefined;
+  }
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n <= 0xffff) return n;
-    if (n >= OFPP11_OFFSET + OFPP_MAX && n <= 0xffffffff) return n - OFPP11_OFFSET;
-    return undefined;
+    if (n > 0xffffffff) return undefined;
+    return portFromNumber(n);
   }
   const upper = s.toUpperCase();
   if (upper === "NONE") return OFPP_NONE;
@@ -60,6 +63,29 @@ export function parsePort(s: string, names?: PortNameMap): number | undefined {
   if (reserved) return reserved[1];
   const unquoted = s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
   return names?.numberOf(unquoted);
+}
+
+/**
+ * A decimal port number as `ofputil_port_from_string` takes it, with its
+ * warnings (module ofp_port): numbers of reserved ports are deprecated, and
+ * numbers between the 16-bit and the OpenFlow 1.1 ranges are refused.
+ */
+function portFromNumber(n: number): number | undefined {
+  if (n < OFPP_MAX) return n;
+  if (n < OFPP_IN_PORT) {
+    programWarn("ofp_port", `port ${n} is a reserved OF1.0 port number that will be translated to ${n + OFPP11_OFFSET} when talking to an OF1.1 or later controller`);
+    return n;
+  }
+  if (n <= OFPP_NONE) {
+    const name = reservedPortName(n) ?? String(n);
+    programWarnOnce("ofp_port", "reserved-port-number", `referring to port ${name} as ${n} is deprecated for compatibility with OpenFlow 1.1 and later`);
+    return n;
+  }
+  if (n < OFPP11_OFFSET + OFPP_MAX) {
+    programWarn("ofp_port", `port ${n} is outside the supported range 0 through ffff or 0xffffff00 through 0xffffffff`);
+    return undefined;
+  }
+  return n - OFPP11_OFFSET;
 }
 
 /** OVS's `ofputil_format_port`. */

@@ -8,6 +8,10 @@ import { M, readSmall } from "./flow-layout.js";
 import { ETH_TYPE, IPPROTO, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT } from "./protocols.js";
 
 const FRAG_LATER = 2;
+/** CS_NEW | CS_ESTABLISHED | CS_RELATED | CS_REPLY_DIR | CS_SRC_NAT | CS_DST_NAT. */
+const CT_VALID_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x40 | 0x80;
+const CS_INVALID = 0x10;
+const CS_TRACKED = 0x20;
 
 function dlType(k: Uint32Array): number {
   return readSmall(k, M.dlType);
@@ -32,8 +36,8 @@ function isNd(k: Uint32Array): boolean {
   return type === ND_NEIGHBOR_SOLICIT || type === ND_NEIGHBOR_ADVERT;
 }
 
-/** True when the flow `key` meets `prereq`. */
-export function prereqOk(prereq: Prereq, key: Uint32Array): boolean {
+/** True when the flow `key` (a match's key, with its `mask` when there is one) meets `prereq`. */
+export function prereqOk(prereq: Prereq, key: Uint32Array, mask?: Uint32Array): boolean {
   switch (prereq) {
     case "none":
     case "ethernet":
@@ -66,5 +70,12 @@ export function prereqOk(prereq: Prereq, key: Uint32Array): boolean {
       return isNd(key) && readSmall(key, M.tpSrc) === ND_NEIGHBOR_SOLICIT;
     case "nd_advert":
       return isNd(key) && readSmall(key, M.tpSrc) === ND_NEIGHBOR_ADVERT;
+    case "ct": {
+      // is_ct_valid: a state only a found connection has (new, est, rel, rpl, snat, dnat), or a
+      // match on +trk with an explicit -inv.
+      const state = readSmall(key, M.ctState);
+      if ((state & CT_VALID_BITS) !== 0) return true;
+      return mask !== undefined && (state & CS_TRACKED) !== 0 && (readSmall(mask, M.ctState) & CS_INVALID) !== 0 && (state & CS_INVALID) === 0;
+    }
   }
 }

@@ -4,6 +4,7 @@
  * (`reg0[0..3]=5`) and by the actions that move bits around (load, move, learn).
  */
 import type { FieldSpec } from "./fields.js";
+import { ovsScanDecimalInt } from "./c-strto.js";
 import { fieldBySubfieldName } from "./fields.js";
 
 export interface Subfield {
@@ -31,21 +32,22 @@ export function parseSubfieldPrefix(s: string): { ok: true; sf: Subfield; rest: 
     if (rest.startsWith("[]")) {
       rest = rest.slice(2);
     } else if (range) {
-      start = Number(range[1]);
-      end = Number(range[2]);
+      start = ovsScanDecimalInt(range[1] as string);
+      end = ovsScanDecimalInt(range[2] as string);
       rest = rest.slice(range[0].length);
     } else if (bit) {
-      start = end = Number(bit[1]);
+      start = end = ovsScanDecimalInt(bit[1] as string);
       rest = rest.slice(bit[0].length);
     } else {
       return { ok: false, error: `${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]` };
     }
   }
   if (start > end) return { ok: false, error: `${s}: starting bit ${start} is after ending bit ${end}` };
-  if (start >= field.nBits) {
+  // OVS compares the C ints with the unsigned width: a negative bit is past it.
+  if (start < 0 || start >= field.nBits) {
     return { ok: false, error: `${s}: starting bit ${start} is not valid because field is only ${field.nBits} bits wide` };
   }
-  if (end >= field.nBits) {
+  if (end < 0 || end >= field.nBits) {
     return { ok: false, error: `${s}: ending bit ${end} is not valid because field is only ${field.nBits} bits wide` };
   }
   return { ok: true, sf: { field, ofs: start, nBits: end - start + 1 }, rest };

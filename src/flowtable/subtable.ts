@@ -11,11 +11,14 @@
  *   alongside in `maskWords`): hashing and comparing touch only those, so a 56-word key with
  *   a 3-word mask costs 3 words per probe. A key's hash is the finished sum of its words'
  *   column values (hash.ts), which a lookup computes once for all subtables (`cols`);
- * - each distinct masked key is one *entry* at a slot of an open-addressing table: its hash
- *   in `hashes` (linear probing from the home slot `hash & (nSlots - 1)` scans this dense
- *   array, 16 slots a cache line, and reads a record only on an equal hash, so a miss
- *   usually reads no record at all), its priority and key in the slot's record in `records`
- *   (one flat Int32Array: no pointers to chase);
+ * - each distinct masked key is one *entry*, numbered densely 0..nEntries-1: its priority
+ *   and key in the entry's record in `records` (one flat Int32Array: no pointers to chase).
+ *   An open-addressing table of *slots* finds it: each slot is two words of `slots`, the
+ *   entry's hash and its number. Linear probing from the home slot `hash & (nSlots - 1)`
+ *   scans these pairs (8 a cache line) and reads a record only on an equal hash. The slots
+ *   stay at most a quarter full (records do not live in them, so empty slots cost 8 bytes),
+ *   so that a probe for an absent key, what most probes of a lookup are, usually ends at its
+ *   home slot: one load and one branch;
  * - a record holds the key as its words' *column values* (hash.ts mixColumn), not as the
  *   masked words: mixColumn is a bijection of the masked word for a given word index, so
  *   two keys are equal on the mask exactly when their column values are equal, and the
@@ -23,7 +26,7 @@
  *   entry then reads only those values and the record (no key, index or mask words), the
  *   stage prefix hashes are sums of stored values, and the masked words come back through
  *   unmixColumn when a rule's key is rebuilt (rare: dumps, removal).
- * - the rules of an entry hang off `rules[slot]`: the highest-priority rule, whose `lower`
+ * - the rules of an entry hang off `rules[e]`: the highest-priority rule, whose `lower`
  *   link leads to the others in strictly descending priority (OVS's cls_match list). A
  *   lookup reads the entry's priority from its record and touches the rule object only for
  *   the final answer.
@@ -54,19 +57,21 @@
  *
  * Compact keys (ClassifierOptions.compactKeys). A rule keeps its own 56-word key only while
  * outside a classifier; inside one, its key lives in the record and `rule.key` rebuilds it
- * (keyOf, through unmixColumn). A rule finds its slot without its key: by its stored hash
- * and identity (slotOf).
+ * (keyOf, through unmixColumn). A rule finds its entry without its key: by its stored hash
+ * and identity (entryOf).
  *
- * Sizes. nSlots is a power of two >= MIN_SLOTS; the table doubles past MAX_LOAD and halves
- * below MIN_LOAD, rehashing every entry into fresh arrays (so the arrays are plain typed
- * arrays: parts would save no copying); the stage indexes size themselves. Removal shifts the rest of a
- * probe run back into the hole (no tombstones).
+ * Sizes. nSlots is a power of two >= MIN_SLOTS; the slots double past MAX_LOAD and halve
+ * below MIN_LOAD, rehashing every (hash, entry) pair into a fresh array; the records grow by
+ * doubling their capacity in entries, and shrink by halving below a quarter of it (records
+ * move only then). The stage indexes size themselves. Removal shifts the rest of a probe run
+ * back into the hole (no tombstones) and moves the last entry into the removed one's number,
+ * so that entries stay dense.
  *
  * Invariants:
- * - every entry sits in the probe run that starts at its home slot: no empty slot lies
- *   between the home slot and the entry's slot (cyclically); empty slots have hash EMPTY
- *   and `rules[slot] === null`;
- * - an entry's record priority is the priority of `rules[slot]`, its list's head;
+ * - every entry has exactly one slot, in the probe run that starts at its home slot: no
+ *   empty slot lies between the home slot and the entry's slot (cyclically); empty slots
+ *   have hash EMPTY; `rules[e]` is null exactly for e >= nEntries;
+ * - an entry's record priority is the priority of `rules[e]`, its list's head;
  * - a rule here has `home === this` and `hash` = its entry's hash;
  * - each stage index counts exactly the entries' prefix hashes for its stage; the ports
  *   trie holds each rule's masked ports once (when the mask has ports);
@@ -83,22 +88,24 @@ import { PriorityCounts } from "./priority-counts.js";
 import { StageIndex } from "./stage-index.js";
 
 /** Smallest slot count. */
-const MIN_SLOTS = 8;
+const MIN_SLOTS = 16;
 /**
- * Grow past 3 entries per 4 slots. Linear probing scans only the dense `hashes` array (a
- * cache line holds 16 slots), so a full-ish table costs little on the probe path, and fewer
- * slots mean fewer (mostly empty) records between the ones a lookup reads.
+ * Grow past 1 entry per 4 slots. Most probes of a lookup are for absent keys; at this load
+ * such a probe finds its home slot empty 3 times in 4 (a quarter of the cost of one at 3/4,
+ * whose runs average 8 slots), and a slot costs only 8 bytes (the records are elsewhere).
  */
-const MAX_LOAD = 3 / 4;
-/** Shrink below 3 entries per 16 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
-const MIN_LOAD = 3 / 16;
+const MAX_LOAD = 1 / 4;
+/** Shrink below 1 entry per 16 slots (the gap to MAX_LOAD keeps resizes from thrashing). */
+const MIN_LOAD = 1 / 16;
+/** Smallest record capacity, in entries. */
+const MIN_CAPACITY = 4;
 /** Record layout: word offsets of the entry's priority and first column value. */
 const R_PRIORITY = 0;
 const R_KEY = 1;
-/** The `hashes` value of an empty slot (entry hashes are never 0: see slotHash). */
+/** The hash word of an empty slot (entry hashes are never 0: see slotHash). */
 const EMPTY = 0;
 
-/** An entry's hash as stored in `hashes`: the word hash, with 0 (EMPTY) moved to 1. */
+/** An entry's hash as stored in a slot: the word hash, with 0 (EMPTY) moved to 1. */
 function slotHash(h: number): number {
   return h === EMPTY ? 1 : h;
 }
@@ -142,17 +149,19 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** Whether rules here drop their own key array (see ClassifierOptions.compactKeys). */
   readonly compactKeys: boolean;
-  /** Number of entries (distinct masked keys). */
+  /** Number of entries (distinct masked keys): entries are numbered 0..nEntries-1. */
   private nEntries: number;
   /** nSlots - 1. */
   private slotMask: number;
-  /** Each slot's entry hash, EMPTY for an empty slot: what linear probing scans. */
-  private hashes: Int32Array;
-  /** One record of `stride` words per slot: [priority, column values] (unused when empty). */
+  /** Two words per slot: the entry's hash (EMPTY for an empty slot) and its number. */
+  private slots: Int32Array;
+  /** One record of `stride` words per entry: [priority, column values]. */
   private records: Int32Array;
+  /** Each entry's hash (a slotHash), to find its slot again. */
+  private entryHashes: Int32Array;
   /** Words per record. */
   private readonly stride: number;
-  /** Each slot's highest-priority rule (null for empty slots). */
+  /** Each entry's highest-priority rule (null past nEntries). */
   private rules: FlexArray<ClassifierRule<T> | null>;
   /** One index of key-prefix hashes per entry of stageEnds (see "Staged probes"). */
   private readonly stageIndex: StageIndex[];
@@ -200,11 +209,12 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.maxPriority = -1;
     this.nRules = 0;
     this.nEntries = 0;
-    this.slotMask = 0;
+    this.slotMask = MIN_SLOTS - 1;
     this.stride = R_KEY + words.length;
-    this.hashes = new Int32Array(0);
-    this.records = new Int32Array(0);
-    this.rules = new FlexArray<ClassifierRule<T> | null>(0, null);
+    this.slots = new Int32Array(2 * MIN_SLOTS);
+    this.records = new Int32Array(MIN_CAPACITY * this.stride);
+    this.entryHashes = new Int32Array(MIN_CAPACITY);
+    this.rules = new FlexArray<ClassifierRule<T> | null>(MIN_CAPACITY, null);
     this.stageIndex = Array.from(this.stageEnds, () => new StageIndex());
     this.triePlens = new Int32Array(0);
     this.stageTries = new Int32Array(this.stageEnds.length + 1);
@@ -214,7 +224,6 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.portsTrie = new PrefixTrie();
     this.priorities = new PriorityCounts();
     this.packed = new Int32Array(words.length);
-    this.resize(MIN_SLOTS);
   }
 
   // ---- probes (hot path: no allocation; `!` on typed-array reads is sound because indices
@@ -324,23 +333,26 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   }
 
   /**
-   * Linear probing from the home slot of `hash` (a slotHash): the slot whose key has the
+   * Linear probing from the home slot of `hash` (a slotHash): the entry whose key has the
    * given column values, or -1 at the first empty slot. The values, in packed order, are
-   * `vals[at[i]]`, or `vals[base + i]` when `at` is null. Scans the dense `hashes` (16 slots
-   * a cache line); reads a record only when its hash is equal, so a miss usually reads no
-   * record at all.
+   * `vals[at[i]]`, or `vals[base + i]` when `at` is null. Scans the slots (8 a cache line);
+   * reads a record only when its hash is equal, so a miss usually reads no record at all.
    */
   private probe(vals: Int32Array, at: Int32Array | null, base: number, hash: number): number {
-    const hashes = this.hashes;
+    const slots = this.slots;
     const slotMask = this.slotMask;
-    for (let e = hash & slotMask; ; e = (e + 1) & slotMask) {
-      const h = hashes[e]!;
-      if (h === hash && this.valuesMatch(e, vals, at, base)) return e;
-      if (h === EMPTY) return -1;
+    for (let i = hash & slotMask; ; i = (i + 1) & slotMask) {
+      const h = slots[2 * i]!;
+      if (h === hash) {
+        const e = slots[2 * i + 1]!;
+        if (this.valuesMatch(e, vals, at, base)) return e;
+      } else if (h === EMPTY) {
+        return -1;
+      }
     }
   }
 
-  /** Whether slot e's record holds the column values probe describes. */
+  /** Whether entry e's record holds the column values probe describes. */
   private valuesMatch(e: number, vals: Int32Array, at: Int32Array | null, base: number): boolean {
     const n = this.packed.length;
     const rec = this.records;
@@ -354,12 +366,12 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     return i === n;
   }
 
-  /** The priority of slot `e`'s best rule (e from find). */
+  /** The priority of entry `e`'s best rule (e from find). */
   priorityAt(e: number): number {
     return this.records[e * this.stride + R_PRIORITY]!;
   }
 
-  /** Slot `e`'s best rule (e from find). */
+  /** Entry `e`'s best rule (e from find). */
   ruleAt(e: number): ClassifierRule<T> {
     return this.rules.get(e)!;
   }
@@ -425,7 +437,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** Removes `rule` (by identity). Returns false if it is not here. */
   remove(rule: ClassifierRule<T>): boolean {
-    const e = this.slotOf(rule);
+    const e = this.entryOf(rule);
     if (e < 0) return false;
     let prev: ClassifierRule<T> | null = null;
     let cur: ClassifierRule<T> = this.rules.get(e)!;
@@ -458,10 +470,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** A fresh copy of the full-width key of `rule` (which is here), from its record. */
   keyOf(rule: ClassifierRule<T>): Uint32Array {
-    return this.keyAt(this.slotOf(rule));
+    return this.keyAt(this.entryOf(rule));
   }
 
-  /** A fresh full-width key rebuilt from slot e's record (its column values unmixed). */
+  /** A fresh full-width key rebuilt from entry e's record (its column values unmixed). */
   private keyAt(e: number): Uint32Array {
     const key = new Uint32Array(this.mask.length);
     const rec = this.records;
@@ -472,30 +484,39 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     return key;
   }
 
-  /** Every rule: each key's list in descending priority, keys in slot order. */
+  /** Every rule: each key's list in descending priority, keys in entry order. */
   *[Symbol.iterator](): IterableIterator<ClassifierRule<T>> {
-    const nSlots = this.slotMask + 1;
-    for (let e = 0; e < nSlots; e++) {
+    for (let e = 0; e < this.nEntries; e++) {
       for (let r = this.rules.get(e); r !== null; r = r.lower) yield r;
     }
   }
 
   /**
-   * The slot of `rule`, found by its stored hash and identity (no key needed), or -1 when
+   * The entry of `rule`, found by its stored hash and identity (no key needed), or -1 when
    * the rule is not here.
    */
-  private slotOf(rule: ClassifierRule<T>): number {
+  private entryOf(rule: ClassifierRule<T>): number {
     if (rule.home !== this) return -1;
     const hash = rule.hash;
-    for (let e = hash & this.slotMask; ; e = (e + 1) & this.slotMask) {
-      const h = this.hashes[e]!;
+    const slots = this.slots;
+    for (let i = hash & this.slotMask; ; i = (i + 1) & this.slotMask) {
+      const h = slots[2 * i]!;
       if (h === EMPTY) return -1;
       if (h !== hash) continue;
+      const e = slots[2 * i + 1]!;
       for (let r = this.rules.get(e); r !== null; r = r.lower) if (r === rule) return e;
     }
   }
 
-  /** Takes `rule` (in slot e's list) out of this subtable's care: it gets its key back. */
+  /** The slot holding entry `e` (which exists). */
+  private slotOfEntry(e: number): number {
+    const slots = this.slots;
+    let i = this.entryHashes[e]! & this.slotMask;
+    while (slots[2 * i + 1] !== e || slots[2 * i] === EMPTY) i = (i + 1) & this.slotMask;
+    return i;
+  }
+
+  /** Takes `rule` (in entry e's list) out of this subtable's care: it gets its key back. */
   private detach(rule: ClassifierRule<T>, e: number): void {
     if (rule.fullKey === null) rule.fullKey = this.keyAt(e);
     rule.home = null;
@@ -520,7 +541,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     return slotHash(finishColumnHash(h));
   }
 
-  /** Makes `rule` the head of slot `e`'s list (its record priority follows). */
+  /** Makes `rule` the head of entry `e`'s list (its record priority follows). */
   private setHead(e: number, rule: ClassifierRule<T>): void {
     this.rules.set(e, rule);
     this.records[e * this.stride + R_PRIORITY] = rule.priority;
@@ -528,55 +549,65 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** A new entry for `key` (`rule`'s), with `rule` as its only rule. */
   private addEntry(rule: ClassifierRule<T>, key: Uint32Array): void {
-    const nSlots = this.slotMask + 1;
-    if (this.nEntries + 1 > nSlots * MAX_LOAD) this.resize(nSlots * 2);
+    if (this.nEntries + 1 > (this.slotMask + 1) * MAX_LOAD) this.resizeSlots((this.slotMask + 1) * 2);
+    if (this.nEntries === this.entryHashes.length) this.resizeRecords(this.nEntries * 2);
     const hash = this.hashOf(key);
-    const e = this.emptySlot(hash);
+    const e = this.nEntries++;
+    const i = this.emptySlot(hash);
+    this.slots[2 * i] = hash;
+    this.slots[2 * i + 1] = e;
     const rec = this.records;
     const o = e * this.stride;
-    this.hashes[e] = hash;
     rec[o + R_PRIORITY] = rule.priority;
     rec.set(this.packed, o + R_KEY);
+    this.entryHashes[e] = hash;
     this.rules.set(e, rule);
     this.count(rec, o, 1);
-    this.nEntries++;
   }
 
   /** The first empty slot from `hash`'s home slot on. */
   private emptySlot(hash: number): number {
-    let e = hash & this.slotMask;
-    while (this.hashes[e] !== EMPTY) e = (e + 1) & this.slotMask;
-    return e;
+    let i = hash & this.slotMask;
+    while (this.slots[2 * i] !== EMPTY) i = (i + 1) & this.slotMask;
+    return i;
   }
 
   /**
-   * Empties slot `e`, then shifts later entries of the same probe run back into the hole
-   * (Knuth's algorithm R), so that no probe ever has to skip deleted slots.
+   * Removes entry `e`: empties its slot, then shifts later slots of the same probe run back
+   * into the hole (Knuth's algorithm R), so that no probe ever has to skip deleted slots;
+   * then the last entry takes number `e`, so that entries stay dense.
    */
   private removeEntry(e: number): void {
-    const records = this.records;
-    const hashes = this.hashes;
-    const stride = this.stride;
+    const slots = this.slots;
     const slotMask = this.slotMask;
-    this.count(records, e * stride, -1);
-    let hole = e;
-    for (let j = (e + 1) & slotMask; ; j = (j + 1) & slotMask) {
-      const h = hashes[j]!;
+    const stride = this.stride;
+    this.count(this.records, e * stride, -1);
+    let hole = this.slotOfEntry(e);
+    for (let j = (hole + 1) & slotMask; ; j = (j + 1) & slotMask) {
+      const h = slots[2 * j]!;
       if (h === EMPTY) break;
       const home = h & slotMask;
-      // Entry j may move to the hole unless its home lies cyclically in (hole, j].
+      // Slot j may move to the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
-      records.copyWithin(hole * stride, j * stride, (j + 1) * stride);
-      hashes[hole] = h;
-      this.rules.set(hole, this.rules.get(j));
+      slots[2 * hole] = h;
+      slots[2 * hole + 1] = slots[2 * j + 1]!;
       hole = j;
     }
-    hashes[hole] = EMPTY;
-    this.rules.set(hole, null);
-    this.nEntries--;
+    slots[2 * hole] = EMPTY;
+    slots[2 * hole + 1] = 0;
+    const last = --this.nEntries;
+    if (e !== last) {
+      slots[2 * this.slotOfEntry(last) + 1] = e;
+      this.records.copyWithin(e * stride, last * stride, (last + 1) * stride);
+      this.entryHashes[e] = this.entryHashes[last]!;
+      this.rules.set(e, this.rules.get(last));
+    }
+    this.rules.set(last, null);
     const nSlots = slotMask + 1;
-    if (nSlots > MIN_SLOTS && this.nEntries < nSlots * MIN_LOAD) this.resize(nSlots / 2);
+    if (nSlots > MIN_SLOTS && this.nEntries < nSlots * MIN_LOAD) this.resizeSlots(nSlots / 2);
+    const cap = this.entryHashes.length;
+    if (cap > MIN_CAPACITY && this.nEntries * 4 < cap) this.resizeRecords(cap / 2);
   }
 
   /** Counts the record at rec[o]'s key prefixes into (+1) or out of (-1) the stage indexes. */
@@ -591,24 +622,33 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     }
   }
 
-  /** Rehashes into `nSlots` slots. */
-  private resize(nSlots: number): void {
-    const old = this.records;
-    const oldHashes = this.hashes;
-    const oldRules = this.rules;
-    const stride = this.stride;
-    this.records = new Int32Array(nSlots * stride);
-    this.hashes = new Int32Array(nSlots);
-    this.rules = new FlexArray<ClassifierRule<T> | null>(nSlots, null);
-    this.slotMask = nSlots - 1;
-    for (let e = 0; e < oldHashes.length; e++) {
-      const h = oldHashes[e]!;
+  /** Rehashes the slots into `nSlots` slots (entries keep their numbers). */
+  private resizeSlots(nSlots: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(2 * nSlots);
+    const slotMask = nSlots - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const h = old[j]!;
       if (h === EMPTY) continue;
-      const to = this.emptySlot(h);
-      this.records.set(old.subarray(e * stride, (e + 1) * stride), to * stride);
-      this.hashes[to] = h;
-      this.rules.set(to, oldRules.get(e));
+      let i = h & slotMask;
+      while (slots[2 * i] !== EMPTY) i = (i + 1) & slotMask;
+      slots[2 * i] = h;
+      slots[2 * i + 1] = old[j + 1]!;
     }
+    this.slots = slots;
+    this.slotMask = slotMask;
+  }
+
+  /** Gives the records room for `capacity` entries (at least nEntries). */
+  private resizeRecords(capacity: number): void {
+    const n = this.nEntries;
+    const records = new Int32Array(capacity * this.stride);
+    records.set(this.records.subarray(0, n * this.stride));
+    const hashes = new Int32Array(capacity);
+    hashes.set(this.entryHashes.subarray(0, n));
+    this.records = records;
+    this.entryHashes = hashes;
+    this.rules.resize(capacity);
   }
 }
 

@@ -106,9 +106,27 @@ const fieldSettings = fc.array(
   { maxLength: 8 },
 );
 
-/** Builds the match: context first, then each field whose prerequisites the match so far meets. */
-function buildMatch(c: MatchContext, settings: ReadonlyArray<{ field: FieldSpec; value: bigint; mask: bigint }>): Match {
+/**
+ * ct_state values of a valid connection (+trk with new, est, rpl...), which the conntrack
+ * original-tuple fields need (their "ct" prerequisite).
+ */
+const CT_VALID_STATES = fc.record({
+  state: fc.constantFrom(0x21n, 0x22n, 0x2an, 0x26n, 0x61n),
+  proto: fc.option(fc.constantFrom(6n, 17n, 1n, 58n, 132n)),
+});
+
+/** The conntrack tuple's ports: OVS carries (and prints) them only with ct_nw_proto. */
+const CT_PORT_FIELDS: ReadonlySet<FieldSpec> = new Set([FIELDS.ct_tp_src, FIELDS.ct_tp_dst]);
+
+/** Builds the match: context first (with `ct`, a valid ct_state), then each field whose prerequisites the match so far meets. */
+function buildMatch(
+  c: MatchContext,
+  settings: ReadonlyArray<{ field: FieldSpec; value: bigint; mask: bigint }>,
+  ct: { readonly state: bigint; readonly proto: bigint | null } | null = null,
+): Match {
   const m = Match.catchall();
+  if (ct !== null) m.setFieldExact(FIELDS.ct_state, ct.state);
+  if (ct !== null && ct.proto !== null) m.setFieldExact(FIELDS.ct_nw_proto, ct.proto);
   if (c.dlType !== null) m.setFieldExact(FIELDS.eth_type, BigInt(c.dlType));
   if (c.nwProto !== null) m.setFieldExact(FIELDS.nw_proto, BigInt(c.nwProto));
   if (c.ndType !== null) {
@@ -118,6 +136,12 @@ function buildMatch(c: MatchContext, settings: ReadonlyArray<{ field: FieldSpec;
   for (const s of settings) {
     if (CONTEXT_FIELDS.has(s.field) || (c.ndType !== null && ND_CONTEXT_FIELDS.has(s.field))) continue;
     if (!prereqOk(s.field.prereq, m.key)) continue;
+    if (s.field === FIELDS.ct_state && ct !== null) continue;
+    // The tuple's addresses go with their IP version's dl_type; its ports with ct_nw_proto.
+    if ((s.field === FIELDS.ct_nw_src || s.field === FIELDS.ct_nw_dst) && c.dlType !== ETH_TYPE.IP) continue;
+    if ((s.field === FIELDS.ct_ipv6_src || s.field === FIELDS.ct_ipv6_dst) && c.dlType !== ETH_TYPE.IPV6) continue;
+    if (CT_PORT_FIELDS.has(s.field) && m.getField(FIELDS.ct_nw_proto).value === 0n) continue;
+    if (s.field === FIELDS.ct_nw_proto && s.value === 0n) continue;
     m.setField(s.field, s.value, s.mask);
   }
   return m;
@@ -125,6 +149,8 @@ function buildMatch(c: MatchContext, settings: ReadonlyArray<{ field: FieldSpec;
 
 /** A Match over the whole registry (see the file comment). */
 export function registryMatches(): fc.Arbitrary<Match> {
-  return fc.record({ c: context, settings: fieldSettings }).map(({ c, settings }) => buildMatch(c, settings));
+  return fc
+    .record({ c: context, settings: fieldSettings, ct: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: CT_VALID_STATES }) })
+    .map(({ c, settings, ct }) => buildMatch(c, settings, ct));
 }
 

@@ -31,7 +31,9 @@ import { packetFromHex } from "../datapath/packet/packet.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { ETH_TOTAL_MIN, MAX_PACKET_LEN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
 import type { Switch } from "../vswitchd/switch.js";
-import { dpctlDumpFlows, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
+import { changeDummyPortNumber } from "../vswitchd/dpif-dummy.js";
+import { dpctlPutFlow } from "./appctl-dpctl-put.js";
+import { dpctlDelFlows, dpctlDumpFlows, dpctlGetFlow, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
 import { serverError } from "./appctl-bridge.js";
 import type { AppctlCommand } from "./appctl-command.js";
 import type { CommandResult } from "./command-result.js";
@@ -85,15 +87,51 @@ export function netdevDummySetAdminState(sw: Switch, args: readonly string[]): C
   sw.datapaths.pushStats(sw.now);
   for (const p of ports) p.config = state === "down" ? p.config | OFPPC.PORT_DOWN : p.config & ~OFPPC.PORT_DOWN;
   sw.datapaths.noteConfigChange();
+  // ovs-vswitchd's next main-loop pass notices the carrier change (bond_run).
+  sw.bonds.run();
   return output(["OK"]);
+}
+
+/**
+ * `netdev-dummy/conn-state [NETDEV]`: a dummy netdev's stream link state (netdev-dummy-stream.ts),
+ * "unknown" for a name that is no dummy netdev; without NETDEV, every dummy netdev whose state
+ * is known.
+ */
+export function netdevDummyConnState(sw: Switch, args: readonly string[]): CommandResult {
+  if (args.length > 0) {
+    const name = args[0] ?? "";
+    const found = findDummyPort(sw, name);
+    return output([`${name}: ${found === undefined ? "unknown" : sw.streams.connState(found.port)}`]);
+  }
+  const lines: string[] = [];
+  for (const b of sw.bridges.values()) {
+    for (const p of b.ports()) {
+      if (findDummyPort(sw, p.name)?.port !== p) continue;
+      const state = sw.streams.connState(p);
+      if (state !== "unknown") lines.push(`${p.name}: ${state}`);
+    }
+  }
+  return output(lines);
+}
+
+/** `dpif-dummy/change-port-number DP PORT NUMBER` (src/vswitchd/dpif-dummy.ts). */
+function dpifDummyChangePortNumber(sw: Switch, [dp = "", port = "", n = ""]: readonly string[]): CommandResult {
+  const error = changeDummyPortNumber(sw, dp, port, n);
+  return error === null ? output([]) : serverError(error);
 }
 
 /** The commands of this file and appctl-dpif.ts for appctl.ts's table. */
 export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = [
   ["netdev-dummy/receive", { usage: "name [--qid queue_id] packet|flow [--len packet_len]", minArgs: 2, maxArgs: Number.MAX_SAFE_INTEGER, run: netdevDummyReceive }],
   ["netdev-dummy/set-admin-state", { usage: "[netdev] up|down", minArgs: 1, maxArgs: 2, run: netdevDummySetAdminState }],
+  ["netdev-dummy/conn-state", { usage: "[netdev]", minArgs: 0, maxArgs: 1, run: netdevDummyConnState }],
+  ["dpif-dummy/change-port-number", { usage: "dp port new-number", minArgs: 3, maxArgs: 3, run: dpifDummyChangePortNumber }],
   ["revalidator/wait", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorWait(sw) }],
   ["revalidator/purge", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => revalidatorPurge(sw) }],
   ["dpctl/dump-flows", { usage: "[-m] [--names] [dp] [filter=..] [type=..] [pmd=..]", minArgs: 0, maxArgs: 4, run: (sw, args) => dpctlDumpFlows(sw, args) }],
+  ["dpctl/add-flow", { usage: "[dp] flow actions", minArgs: 2, maxArgs: 3, run: (sw, args) => dpctlPutFlow(sw, args, "create") }],
+  ["dpctl/mod-flow", { usage: "[dp] flow actions", minArgs: 2, maxArgs: 3, run: (sw, args) => dpctlPutFlow(sw, args, "modify") }],
+  ["dpctl/get-flow", { usage: "[dp] ufid", minArgs: 1, maxArgs: 2, run: (sw, args) => dpctlGetFlow(sw, args) }],
+  ["dpctl/del-flows", { usage: "[dp] [file]", minArgs: 0, maxArgs: 2, run: (sw, args) => dpctlDelFlows(sw, args) }],
   ["dpif/dump-flows", { usage: "[-m] [--names | --no-names] bridge", minArgs: 1, maxArgs: 4, run: (sw, args) => dpifDumpFlows(sw, args) }],
 ];

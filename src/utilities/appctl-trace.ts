@@ -28,7 +28,10 @@
  * Not modelled: `--l7`, `--l7-len`, `-names`: refused with an
  * ovsim message.
  */
+import { parseApplyActionText } from "../actions/action-parse.js";
+import type { ActionList } from "../actions/action-types.js";
 import type { Packet } from "../datapath/packet/packet.js";
+import { FlowParseError } from "../flowtable/errors.js";
 import { packetFromHex } from "../datapath/packet/packet.js";
 import { TraceError } from "../vswitchd/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -40,7 +43,7 @@ import { output } from "./command-result.js";
 
 const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "-names", "--names"]);
 
-export function ofprotoTraceCommand(sw: Switch, argv: readonly string[]): CommandResult {
+export function ofprotoTraceCommand(sw: Switch, argv: readonly string[], actions?: ActionList): CommandResult {
   const args: string[] = [];
   const ctNext: number[] = [];
   let generate = false;
@@ -70,7 +73,8 @@ export function ofprotoTraceCommand(sw: Switch, argv: readonly string[]): Comman
     } else if (args.length > 2) return serverError(hex.error);
   }
   if (args.length === 0) return serverError("Syntax error");
-  const options: TraceOptions = packet === null ? { generate, ctNext } : { generate, ctNext, packet };
+  const given = actions === undefined ? {} : { actions };
+  const options: TraceOptions = packet === null ? { generate, ctNext, ...given } : { generate, ctNext, packet, ...given };
   try {
     // The datapath ("dpif backer") the arguments name, if any.
     const datapaths = sw.vswitchd.openDatapaths();
@@ -90,4 +94,24 @@ export function ofprotoTraceCommand(sw: Switch, argv: readonly string[]): Comman
     if (e instanceof TraceError) return serverError(e.message);
     throw e;
   }
+}
+
+/**
+ * `ovs-appctl ofproto/trace-packet-out [-consistent] {[DPNAME] ODP_FLOW | BRIDGE BR_FLOW}
+ * [-generate|PACKET] ACTIONS` (OVS's ofproto_unixctl_trace_actions): the trace of a
+ * packet-out, ACTIONS (the last argument) translated in place of table 0. `-consistent`
+ * is accepted; ovsim checks no flow/action consistency here.
+ */
+export function ofprotoTracePacketOutCommand(sw: Switch, argv: readonly string[]): CommandResult {
+  const args = argv[0] === "-consistent" ? argv.slice(1) : [...argv];
+  const text = args.pop();
+  if (text === undefined || args.length === 0) return serverError("Syntax error");
+  let actions: ActionList;
+  try {
+    actions = parseApplyActionText(text).actions;
+  } catch (e) {
+    if (e instanceof FlowParseError) return serverError(e.message);
+    throw e;
+  }
+  return ofprotoTraceCommand(sw, args, actions);
 }

@@ -21,12 +21,16 @@ import {
   ofprotoList,
   serverError,
 } from "./appctl-bridge.js";
-import { ofprotoTraceCommand } from "./appctl-trace.js";
+import { ofprotoTraceCommand, ofprotoTracePacketOutCommand } from "./appctl-trace.js";
 import { dpctlDumpDps, dpctlShow } from "./appctl-dpctl.js";
 import { CONNTRACK_COMMANDS } from "./appctl-conntrack.js";
 import { NETDEV_COMMANDS } from "./appctl-netdev.js";
+import { BOND_COMMANDS } from "./appctl-bond.js";
 import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import { VLOG_COMMANDS } from "./appctl-vlog.js";
+import { UPCALL_COMMANDS } from "./appctl-upcall.js";
+import { COVERAGE_COMMANDS } from "./appctl-coverage.js";
+import { normalizeActionsResult } from "./dpctl.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { LimitError } from "../flowtable/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -53,24 +57,35 @@ function timeWarp(sw: Switch, first: string, second: string | undefined): Comman
   return output(["warped"]);
 }
 
+/** `dpctl/normalize-actions` through the daemon: unixctl ends a reply with a newline; its error is the server's. */
+function appctlNormalize(args: readonly string[]): CommandResult {
+  const { noFinalNewline: _, ...r } = normalizeActionsResult("ovs-vswitchd", args);
+  return r.ok ? r : { ...serverError(r.stderr[0] ?? ""), stdout: r.stdout };
+}
+
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
   ["time/stop", { usage: "", minArgs: 0, maxArgs: 0, run: () => output([]) }],
   ["dpif/show", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
   ["dpif/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
   ["dpctl/show", { usage: "[-s] [dp...]", minArgs: 0, maxArgs: Infinity, run: (sw, args) => dpctlShow(sw, args) }],
   ["dpctl/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpctlDumpDps(sw) }],
+  ["dpctl/normalize-actions", { usage: "actions", minArgs: 2, maxArgs: Infinity, run: (_sw, args) => appctlNormalize(args) }],
   ["dpif/show-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => dpifShowDpFeatures(sw, br) }],
   ["dpif/set-dp-features", { usage: "bridge", minArgs: 1, maxArgs: 3, run: (sw, args) => dpifSetDpFeatures(sw, args) }],
   ["ofproto/trace", { usage: "{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]", minArgs: 1, maxArgs: Infinity, run: (sw, args) => ofprotoTraceCommand(sw, args) }],
+  ["ofproto/trace-packet-out", { usage: "[-consistent] {[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet] actions", minArgs: 2, maxArgs: Infinity, run: (sw, args) => ofprotoTracePacketOutCommand(sw, args) }],
   ["ofproto/list", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => ofprotoList(sw) }],
   ["bridge/dump-flows", { usage: "[--offload-stats] bridge", minArgs: 1, maxArgs: 2, run: (sw, args) => bridgeDumpFlows(sw, args) }],
   ["fdb/show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbShow(sw, br) }],
   ["fdb/flush", { usage: "[bridge]", minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
   ["fdb/stats-show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
   ...NETDEV_COMMANDS,
+  ...BOND_COMMANDS,
   ...CONNTRACK_COMMANDS,
   ...TUNNEL_COMMANDS,
   ...VLOG_COMMANDS,
+  ...UPCALL_COMMANDS,
+  ...COVERAGE_COMMANDS,
   [
     "time/warp",
     {

@@ -6,6 +6,8 @@ export interface CommandResult {
   readonly ok: boolean;
   /** The exit status when it is not simply 0 / 1 (ovs-vsctl br-exists exits 2); absent: ok ? 0 : 1. */
   readonly exitCode?: number;
+  /** The last stdout line ends without a newline (ovs-dpctl normalize-actions prints so). */
+  readonly noFinalNewline?: boolean;
 }
 
 export function output(lines: string[], stderr: string[] = []): CommandResult {

@@ -18,6 +18,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { FlowParseError } from "../flowtable/errors.js";
+import { fileArgument } from "./standard-input.js";
 
 /** Largest flow file ovsim reads: 64 MiB, a few hundred thousand flows (Neutron's largest tables have tens of thousands). */
 export const MAX_FLOW_FILE_BYTES = 64 * 1024 * 1024;
@@ -43,12 +44,12 @@ function tooLarge(path: string): FlowParseError {
   return new FlowParseError(`${path}: file too large (ovsim reads flow files of at most ${MAX_FLOW_FILE_BYTES} bytes)`, path);
 }
 
-/** The text of flow file `path`, or a FlowParseError (see the file comment). */
+/** The text of flow file `path` (`-`: the line's standard input), or a FlowParseError (see the file comment). */
 export function readFlowFile(path: string): string {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(fileArgument(path), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     // A name with a NUL byte is not an errno error: C would see a shorter name, most likely missing.
     const reason = STRERROR.get(errnoCode(e) ?? "ENOENT") ?? errnoCode(e) ?? "No such file or directory";

@@ -17,10 +17,16 @@ import { formatActions } from "../actions/action-text.js";
 import { actionsAsDumped } from "../actions/flow-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError } from "../flowtable/errors.js";
+import type { ActionList } from "../actions/action-types.js";
+import type { FlowMod } from "../flowtable/flow-tables.js";
 import { defaultFlowMod } from "../flowtable/flow-tables.js";
+import { BUNDLE_RESOURCES, bundleReplaceFlows } from "./ofctl-bundle.js";
 import { formatMatch } from "../flowtable/match-format.js";
 import type { Match } from "../flowtable/match.js";
 import type { PortNameMap } from "../flowtable/ports.js";
+import type { TunMdField } from "../flowtable/tun-metadata-match.js";
+import { commonTunMdView, tunMdFieldsOf } from "../flowtable/tun-metadata-match.js";
+import { TunMetadataTable } from "../flowtable/tun-metadata-table.js";
 import { chooseDumpProtocol, P_ANY, protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
@@ -42,6 +48,8 @@ interface FlowVersion {
   readonly actions: string;
   /** For a file's flow: the flow_mod that adds it. */
   readonly sent: SentFlowMod | null;
+  /** The tun_metadata fields as ovs-ofctl holds them (read by the source bridge's TLV map). */
+  readonly tunMd: readonly TunMdField[];
 }
 
 function keyOf(v: FlowVersion): string {
@@ -58,10 +66,10 @@ function equalVersions(a: FlowVersion, b: FlowVersion): boolean {
   );
 }
 
-/** ovs-ofctl's fte_version_format (ports named with `names`, `--names`). */
-function formatVersion(v: FlowVersion, names: PortNameMap | undefined): string {
+/** ovs-ofctl's fte_version_format (ports named with `names`, `--names`; tun_metadata fields by `tunMd`). */
+function formatVersion(v: FlowVersion, names: PortNameMap | undefined, tunMd: (fields: readonly TunMdField[]) => string[]): string {
   let s = v.tableId !== 0 ? `table=${v.tableId} ` : "";
-  s += formatMatch(v.match, v.priority, names);
+  s += formatMatch(v.match, v.priority, names, () => tunMd(v.tunMd));
   if (v.cookie !== 0n) s += ` cookie=0x${v.cookie.toString(16)}`;
   if (v.idleTimeout !== 0) s += ` idle_timeout=${v.idleTimeout}`;
   if (v.hardTimeout !== 0) s += ` hard_timeout=${v.hardTimeout}`;
@@ -83,6 +91,7 @@ function fromSwitch(br: Bridge, o: OfctlOptions, names?: PortNameMap): Map<strin
       importance: o.version >= 14 ? f.importance : 0,
       actions: formatActions(actionsAsDumped(f.actions, protocol, f.match), names),
       sent: null,
+      tunMd: tunMdFieldsOf(f.match, br.tunMetadata),
     };
     out.set(keyOf(v), v);
   }
@@ -100,7 +109,7 @@ function checkDumpProtocol(sent: readonly SentFlowMod[], o: OfctlOptions): void 
   if (!choice.ok) throw new FlowParseError(choice.error, "");
 }
 
-function fromFile(sentFlows: readonly SentFlowMod[], names?: PortNameMap): Map<string, FlowVersion> {
+function fromFile(sentFlows: readonly SentFlowMod[], names?: PortNameMap, tunTable: TunMetadataTable = TunMetadataTable.EMPTY): Map<string, FlowVersion> {
   const out = new Map<string, FlowVersion>();
   for (const sent of sentFlows) {
     const fm = sent.flowMod;
@@ -114,6 +123,7 @@ function fromFile(sentFlows: readonly SentFlowMod[], names?: PortNameMap): Map<s
       importance: fm.importance,
       actions: formatActions(actionsAsDumped(fm.actions, sent.protocol, fm.match), names),
       sent,
+      tunMd: tunMdFieldsOf(fm.match, tunTable),
     };
     out.set(keyOf(v), v);
   }
@@ -129,23 +139,27 @@ function readError(e: unknown, log: string[]): CommandResult | null {
 
 export function replaceFlows(sw: Switch, br: Bridge, path: string, o: OfctlOptions, log: string[]): CommandResult {
   try {
-    const sentFlows = prepareFlowFile(br, path, o, log);
+    // With --bundle the groups and meters of the flows are checked at the commit.
+    const sentFlows = prepareFlowFile(br, path, o, log, false, "add", o.bundle ? BUNDLE_RESOURCES : undefined);
     checkDumpProtocol(sentFlows, o);
     const file = fromFile(sentFlows);
     const current = fromSwitch(br, o);
+    const deletes: FlowMod<ActionList>[] = [];
     for (const [key, v] of current) {
       if (file.has(key)) continue;
-      br.tables.apply(
-        defaultFlowMod({ command: "delete_strict", match: v.match, priority: v.priority, tableId: v.tableId, newCookie: null, actions: [] }),
-        sw.now,
-      );
+      deletes.push(defaultFlowMod({ command: "delete_strict", match: v.match, priority: v.priority, tableId: v.tableId, newCookie: null, actions: [] }));
     }
+    const adds: SentFlowMod[] = [];
     for (const [key, v] of file) {
       const old = current.get(key);
       // --readd sends the flows that did not change too (their counters start again).
       if (!o.readd && old && equalVersions(old, v)) continue;
-      if (v.sent) applyFlowMod(br, v.sent, sw.now);
+      if (v.sent) adds.push(v.sent);
     }
+    // --bundle: the deletes and adds in one atomic bundle (ofctl-bundle.ts).
+    if (o.bundle) return bundleReplaceFlows(sw, br, deletes, adds, o, log);
+    for (const d of deletes) br.tables.apply(d, sw.now);
+    for (const sent of adds) applyFlowMod(br, sent, sw.now);
     return output([], log);
   } catch (e) {
     const r = readError(e, log);
@@ -169,19 +183,20 @@ export function diffFlows(sw: Switch, a: string, b: string, o: OfctlOptions): Co
   const fileClient = { ...o, portNames: o.names && brA !== undefined };
   try {
     const load = (src: string, br: Bridge | undefined): Map<string, FlowVersion> =>
-      br ? fromSwitch(br, o, names) : fromFile(prepareFlowFile(brA ?? anyBridge, src, fileClient, log), names);
+      br ? fromSwitch(br, o, names) : fromFile(prepareFlowFile(brA ?? anyBridge, src, fileClient, log), names, (brA ?? anyBridge).tunMetadata);
     const va = load(a, brA);
     const vb = load(b, brB);
     const keys = [...new Set([...va.keys(), ...vb.keys()])];
     const all = keys.map((k) => ({ k, v: (va.get(k) ?? vb.get(k)) as FlowVersion }));
     all.sort((x, y) => x.v.tableId - y.v.tableId || y.v.priority - x.v.priority);
+    const tunMd = commonTunMdView([...va.values(), ...vb.values()].map((v) => v.tunMd));
     const lines: string[] = [];
     for (const { k } of all) {
       const x = va.get(k);
       const y = vb.get(k);
       if (x && y && equalVersions(x, y)) continue;
-      if (x) lines.push(`-${formatVersion(x, names)}`);
-      if (y) lines.push(`+${formatVersion(y, names)}`);
+      if (x) lines.push(`-${formatVersion(x, names, tunMd)}`);
+      if (y) lines.push(`+${formatVersion(y, names, tunMd)}`);
     }
     return lines.length === 0 ? output([], log) : { stdout: lines, stderr: log, ok: false, exitCode: 2 };
   } catch (e) {

@@ -8,15 +8,18 @@
  */
 import { Match } from "../flowtable/match.js";
 import { formatGroup } from "../actions/group-text.js";
-import type { GroupModCommand } from "../actions/group-types.js";
+import { checkGroupMod, hasDuplicateBucketId } from "../actions/group-check.js";
+import { programWarn } from "../flowtable/program-log.js";
+import type { GroupMod, GroupModCommand } from "../actions/group-types.js";
 import { BUCKET_ALL, BUCKET_FIRST, BUCKET_LAST, OFPG_ALL } from "../actions/group-types.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { GroupModError } from "../datapath/group-table.js";
 import { OFPG_ANY, TABLE_ALL } from "../flowtable/flow-mod-parse.js";
 import { OFPP_NONE } from "../flowtable/ports.js";
-import { P, P_OF10_STD_ANY, P_OF10_NXM_ANY, protocolsToString } from "../flowtable/openflow-protocols.js";
+import { P, P_ANY, P_OF10_STD_ANY, P_OF10_NXM_ANY, P_OF13_UP, protocolsToString } from "../flowtable/openflow-protocols.js";
 import type { CommandResult } from "./command-result.js";
 import { failure, output } from "./command-result.js";
+import type { OfVersion } from "./ofctl-messages.js";
 import { header } from "./ofctl-messages.js";
 import type { OfctlOptions } from "./ofctl.js";
 import { applyGroupMod, protocolOfVersion, receiveGroupMod } from "../vswitchd/group-meter-mods.js";
@@ -32,27 +35,61 @@ const COMMAND_TEXT: Readonly<Record<GroupModCommand, string>> = {
   remove_bucket: "REMOVE_BUCKET",
 };
 
-/** add-group / mod-group / del-groups with one group_mod. */
-export function groupMod(sw: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions): CommandResult {
-  const received = receiveGroupMod(br, text, command, o.version);
-  const protocol = protocolOfVersion(o.version);
+/**
+ * What ovs-ofctl itself refuses before it sends a group_mod over `o.version`
+ * (its own words), or null. Only OpenFlow 1.5 and the Nicira extension carry
+ * bucket commands. Recorded from OVS 3.1: an insert with buckets gets as far
+ * as encoding, anything else stops at the flow format choice.
+ */
+export function groupModClientError(received: GroupMod, command: GroupModCommand, o: OfctlOptions): string | null {
   const bucketCommand = command === "insert_bucket" || command === "remove_bucket";
-  if (bucketCommand && o.version !== 10 && o.version < 15) {
-    // Only OpenFlow 1.5 and the Nicira extension carry bucket commands. Recorded from OVS 3.1:
-    // an insert with buckets gets as far as encoding, anything else stops at the flow format choice.
-    if (command === "insert_bucket" && received.buckets.length > 0) return failure("ovs-ofctl: insert-bucket needs OpenFlow 1.5 or later ('-O OpenFlow15')");
-    return failure(`ovs-ofctl: none of the usable flow formats (${protocolsToString(P_OF10_STD_ANY | P_OF10_NXM_ANY | P.OF15_OXM)}) is among the allowed flow formats (${protocolsToString(o.flowFormats)})`);
+  if (!bucketCommand || o.version === 10 || o.version >= 15) return null;
+  if (command === "insert_bucket" && received.buckets.length > 0) return "ovs-ofctl: insert-bucket needs OpenFlow 1.5 or later ('-O OpenFlow15')";
+  // A bundle needs OpenFlow 1.3+ (bundle_group_mod__ narrows the usable formats).
+  const usable = (P_OF10_STD_ANY | P_OF10_NXM_ANY | P.OF15_OXM) & (o.bundle ? P_OF13_UP : P_ANY);
+  return `ovs-ofctl: none of the usable flow formats (${protocolsToString(usable)}) is among the allowed flow formats (${protocolsToString(o.flowFormats)})`;
+}
+
+/**
+ * The group_mod as ofp-print shows the request (`OFPT_GROUP_MOD (OF1.5) (xid=0x6):` and its
+ * body line), or with `decodeError` the switch's decode error in its place (OVS then hex-dumps
+ * the message, which ovsim does not print).
+ */
+export function groupModRequestLines(received: GroupMod, o: OfctlOptions, xid: number, decodeError: string | null): string[] {
+  const name = header(o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD", o.version, xid);
+  if (decodeError !== null) {
+    // ovs-ofctl decodes the request again to print it, and logs what it meets there.
+    if (hasDuplicateBucketId(received)) programWarn("ofp_group", "Duplicate bucket id");
+    return [`${name} ***decode error: ${decodeError}***`];
+  }
+  const command = received.command;
+  const bucketCommand = command === "insert_bucket" || command === "remove_bucket";
+  const protocol = protocolOfVersion(o.version);
+  return [
+    name,
+    ` ${COMMAND_TEXT[command]} ${bucketCommand ? `command_bucket_id:${bucketIdText(received.commandBucketId ?? BUCKET_ALL)},` : ""}${formatGroup(received, o.version, protocol, undefined, command === "delete" || bucketCommand)}`,
+  ];
+}
+
+/**
+ * add-group / mod-group / del-groups with one group_mod; `nth`: its place among a file's
+ * group_mods (each goes with its barrier, so its xid is 6 + 2 * nth).
+ */
+export function groupMod(sw: Switch, br: Bridge, text: string, command: GroupModCommand, o: OfctlOptions, nth = 0): CommandResult {
+  const xid = 6 + 2 * nth;
+  const received = receiveGroupMod(br, text, command, o.version);
+  const refused = groupModClientError(received, command, o);
+  if (refused !== null) return failure(refused);
+  // The switch decodes the message first (ofputil_check_group_mod), then applies it.
+  const decodeError = checkGroupMod(received);
+  if (decodeError !== null) {
+    throw new OfctlReplyError([`${header("OFPT_ERROR", o.version, xid)} ${decodeError}`, ...groupModRequestLines(received, o, xid, decodeError)]);
   }
   try {
     applyGroupMod(br, received, sw.now, sw.vlog.get("ofproto_dpif"));
   } catch (e) {
     if (e instanceof GroupModError) {
-      const name = o.version === 10 ? "NXT_GROUP_MOD" : "OFPT_GROUP_MOD";
-      throw new OfctlReplyError([
-        `${header("OFPT_ERROR", o.version, 6)} ${e.ofperr}`,
-        header(name, o.version, 6),
-        ` ${COMMAND_TEXT[command]} ${bucketCommand ? `command_bucket_id:${bucketIdText(received.commandBucketId ?? BUCKET_ALL)},` : ""}${formatGroup(received, o.version, protocol, undefined, command === "delete" || bucketCommand)}`,
-      ]);
+      throw new OfctlReplyError([`${header("OFPT_ERROR", o.version, xid)} ${e.ofperr}`, ...groupModRequestLines(received, o, xid, null)]);
     }
     throw e;
   }
@@ -118,14 +155,29 @@ export function dumpGroupStats(sw: Switch, br: Bridge, arg: string | undefined, 
   return output([header(name, o.version, 6), ...lines]);
 }
 
-const GROUP_ACTIONS = "output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue";
+/**
+ * The actions a group may use, as ovs-ofctl prints the reply: OVS offers every
+ * action (ofproto's group features), the reply carries them as a bitmap of
+ * the version's own OpenFlow action types, and ovs-ofctl names the actions
+ * those types decode to, in OVS's ofpact order (ofpact_bitmap_format). So
+ * each version shows its own action set (recorded from OVS 3.1; OpenFlow 1.2
+ * to 1.5 share one).
+ */
+function groupActions(v: OfVersion): string {
+  if (v === 10) return "output enqueue set_vlan_vid set_vlan_pcp strip_vlan mod_dl_src mod_dl_dst mod_nw_src mod_nw_dst mod_nw_tos mod_tp_src mod_tp_dst";
+  if (v === 11) {
+    return "output group set_vlan_vid set_vlan_pcp strip_vlan push_vlan mod_dl_src mod_dl_dst mod_nw_src mod_nw_dst mod_nw_tos mod_nw_ecn mod_nw_ttl mod_tp_src mod_tp_dst dec_ttl set_mpls_label set_mpls_tc set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue";
+  }
+  return "output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue";
+}
 
 /** dump-group-features: OVS's fixed group table capabilities. */
 export function dumpGroupFeatures(o: OfctlOptions): CommandResult {
-  const name = o.version === 10 ? "NXST_GROUP_FEATURES reply" : "OFPST_GROUP_FEATURES reply";
+  // OpenFlow 1.1 has no group features request: OVS sends the Nicira one over it as over 1.0.
+  const name = o.version <= 11 ? "NXST_GROUP_FEATURES reply" : "OFPST_GROUP_FEATURES reply";
   const lines = [header(name, o.version, 2), " Group table:", "    Types:  0xf", "    Capabilities:  0x7"];
   for (const t of ["all", "select", "indirect", "fast failover"]) {
-    lines.push(`    ${t} group:`, "       max_groups=0xffffff00", `       actions: ${GROUP_ACTIONS}`);
+    lines.push(`    ${t} group:`, "       max_groups=0xffffff00", `       actions: ${groupActions(o.version)}`);
   }
   return output(lines);
 }

@@ -18,7 +18,9 @@
  * description 3 (1.3+), its GET_CONFIG 4 (5 from 1.3); dump-ports 2.
  */
 import { formatActions } from "../actions/action-text.js";
-import { formatMatch } from "../flowtable/match-format.js";
+import { formatMatch, OFP_DEFAULT_PRIORITY } from "../flowtable/match-format.js";
+import { nxPutMatch } from "../flowtable/nxm-put.js";
+import { nxMatchToString } from "../flowtable/nxm-text.js";
 import { P, P_OF10_NXM_ANY, P_OF10_STD_ANY } from "../flowtable/openflow-protocols.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { formatPort, OFPP_NONE } from "../flowtable/ports.js";
@@ -78,7 +80,7 @@ const COMMAND_NAMES: Record<FlowModCommand, string> = {
 
 
 /** ofputil_flow_mod_format at verbosity 1 (what ovs-ofctl prints with an error, and parse-flows). */
-export function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined): string {
+export function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefined, verbosity = 0): string {
   const { parsed, flowMod: fm, protocol } = sent;
   const v = versionOfProtocol(protocol);
   const command = fm.command;
@@ -87,7 +89,14 @@ export function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefi
   const tableId = v === 10 ? ((protocol & (P.OF10_STD_TID | P.OF10_NXM_TID)) !== 0 ? parsed.tableId : 0) : fm.tableId;
   if (tableId !== 0) s += ` table:${tableId}`;
   s += " ";
-  s += formatMatch(fm.match, fm.priority, names);
+  // With -mmm ofp-print shows an NXT_FLOW_MOD's nx_match as its entries (nx_match_to_string), then the priority apart.
+  const rawNxm = verbosity >= 3 && requestName(protocol) === "NXT_FLOW_MOD";
+  if (rawNxm) {
+    const nxm = nxPutMatch(fm.match, parsed.cookie, parsed.cookieMask);
+    s += nxMatchToString(nxm.bytes, 0, nxm.matchLen);
+  } else {
+    s += formatMatch(fm.match, fm.priority, names);
+  }
   if (!s.endsWith(" ")) s += " ";
   let newCookie: bigint;
   let cookie = parsed.cookie;
@@ -104,6 +113,7 @@ export function formatFlowModBody(sent: SentFlowMod, names: PortNameMap | undefi
   if (fm.idleTimeout !== 0) s += `idle:${fm.idleTimeout} `;
   if (fm.hardTimeout !== 0) s += `hard:${fm.hardTimeout} `;
   if (fm.importance !== 0) s += `importance:${fm.importance} `;
+  if (rawNxm && fm.priority !== OFP_DEFAULT_PRIORITY) s += `pri:${fm.priority} `;
   if (fm.outPort !== OFPP_NONE) s += `out_port:${formatPort(fm.outPort, names)} `;
   const f = fm.flags;
   if (f.sendFlowRem) s += "send_flow_rem ";
@@ -131,9 +141,11 @@ export function flowModErrorLines(
   sent: SentFlowMod,
   names: PortNameMap | undefined,
   decodeError: string | null,
+  nth = 0,
 ): string[] {
   const v = versionOfProtocol(sent.protocol);
-  const xid = flowModXid(sent.protocol);
+  // Each flow_mod of a command goes with its barrier: the nth (from 0) is 2 * nth after the first.
+  const xid = flowModXid(sent.protocol) + 2 * nth;
   const body = decodeError === null ? formatFlowModBody(sent, names) : ` ***decode error: ${decodeError}***`;
   return [`${header("OFPT_ERROR", v, xid)} ${ofperr}`, `${header(requestName(sent.protocol), v, xid)}${body}`];
 }

@@ -27,6 +27,7 @@
  * are whole words (getopt_long's unique abbreviations are not read).
  */
 import { fieldByName } from "../flowtable/fields.js";
+import { tunMetadataIndex } from "../flowtable/tun-metadata-match.js";
 import { P, P_ANY, P_ANY_OXM, P_OF10_NXM_ANY, P_OF10_STD_ANY, protocolsForVersion, protocolsToString } from "../flowtable/openflow-protocols.js";
 import type { SortCriterion } from "../vswitchd/flow-sort.js";
 import type { OfVersion } from "./ofctl-messages.js";
@@ -49,6 +50,10 @@ export interface OfctlOptions {
   readd: boolean;
   /** `--may-create`: mod-group adds the group when it is missing (OFPGC11_ADD_OR_MOD). */
   mayCreate: boolean;
+  /** `--bundle`: flow and group commands send their mods in one atomic bundle (ofctl-bundle.ts). */
+  bundle: boolean;
+  /** `-m`/`--more`, once per time given (OVS's verbosity): parse-nxm/parse-oxm dump their bytes. */
+  more: number;
 }
 
 /** What parsing the options gave: the options and the command's words, `-h`, `-V`'s lines, or an error line. */
@@ -178,6 +183,7 @@ function apply(r: Reading, name: string, value: string | undefined): string | nu
       return null;
     case "bundle":
       r.bundle = true;
+      r.o.bundle = true;
       return null;
     case "timeout":
       return /^\d+$/.test(value ?? "") && Number(value) > 0 && Number(value) <= 0xffffffff ? null : `value ${value ?? ""} on -t or --timeout is invalid`;
@@ -197,11 +203,19 @@ function apply(r: Reading, name: string, value: string | undefined): string | nu
     }
     case "sort":
     case "rsort": {
+      const tunMetadata = value === undefined ? undefined : tunMetadataIndex(value);
+      if (tunMetadata !== undefined) {
+        r.sort.push({ field: null, descending: name === "rsort", tunMetadata });
+        return null;
+      }
       const field = value === undefined || value.toLowerCase() === "priority" ? null : fieldByName(value);
       if (field === undefined) return `${value ?? ""}: unknown field name`;
       r.sort.push({ field, descending: name === "rsort" });
       return null;
     }
+    case "more":
+      r.o.more++;
+      return null;
     case "color": {
       const c = value?.toLowerCase();
       if (c === undefined || COLOR_OFF.has(c)) return null;
@@ -243,7 +257,7 @@ function settle(r: Reading): string | null {
  * command's words, as getopt_long permutes them; `--` ends them).
  */
 export function parseOfctlArgs(argv: readonly string[]): ParsedOfctlArgs {
-  const o: OfctlOptions = { strict: false, noStats: false, version: 10, flowFormats: P_ANY, names: false, portNames: true, sort: [], readd: false, mayCreate: false };
+  const o: OfctlOptions = { strict: false, noStats: false, version: 10, flowFormats: P_ANY, names: false, portNames: true, sort: [], readd: false, mayCreate: false, bundle: false, more: 0 };
   const r: Reading = { o, versions: new Set([10]), formats: P_ANY, bundle: false, sort: [] };
   const args: string[] = [];
   const fail = (message: string): ParsedOfctlArgs => ({ kind: "error", message: `ovs-ofctl: ${message}` });

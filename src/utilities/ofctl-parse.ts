@@ -54,7 +54,7 @@ function printFlowMods(flows: readonly OfflineFlow[], o: OfctlOptions): CommandR
       return;
     }
     const flowMod = { ...sub.flowMod, actions: actionsAsDumped(f.actions, protocol, sub.flowMod.match) };
-    stdout.push(`${header(requestName(protocol), v, i + 1)}${formatFlowModBody({ parsed: f.parsed, flowMod, protocol }, undefined)}`);
+    stdout.push(`${header(requestName(protocol), v, i + 1)}${formatFlowModBody({ parsed: f.parsed, flowMod, protocol }, undefined, o.more)}`);
   });
   return { stdout, stderr: [], ok: true };
 }

@@ -76,7 +76,7 @@ export function showBridge(br: Bridge, dpid: string, v: OfVersion): string[] {
   }
   if (v >= 13) out.push(header("OFPST_PORT_DESC reply", v, 3));
   for (const p of sortedPorts(br)) out.push(...portDescLines(p, v));
-  out.push(`${header("OFPT_GET_CONFIG_REPLY", v, v >= 13 ? 5 : 4)} frags=normal miss_send_len=0`);
+  out.push(`${header("OFPT_GET_CONFIG_REPLY", v, v >= 13 ? 5 : 4)} frags=${br.fragHandling} miss_send_len=0`);
   return out;
 }
 
@@ -127,48 +127,49 @@ function portStatsLines(p: BridgePort, v: OfVersion, now: number): string[] {
  * table. `portNames` false (`--no-names`): PORT must be a number or a reserved name.
  */
 export function dumpPorts(br: Bridge, rt: BridgeRuntime, v: OfVersion, portArg: string | undefined, now: number, portNames = true): CommandResult {
-  const stderr: string[] = [];
   let ports = rt.portsInHashOrder().flatMap((live) => br.port(live.ofport) ?? []);
   if (portArg !== undefined) {
     const n = parsePort(portArg, { numberOf: (name) => (portNames ? br.portByName(name)?.ofport : undefined), nameOf: () => undefined });
     if (n === undefined) return failure(`ovs-ofctl: ${br.name}: unknown port \`${portArg}'`);
-    if (portArg === String(OFPP_LOCAL)) {
-      stderr.push("ofp_port|WARN|referring to port LOCAL as 65534 is deprecated for compatibility with OpenFlow 1.1 and later");
-    }
     ports = ports.filter((p) => p.ofport === n);
   }
   // A port given by name costs ovs-ofctl a features request (and its xids) to look the name up.
   const byName = portArg !== undefined && !/^\d+$/.test(portArg) && reservedPortNumber(portArg) === undefined;
   const lines = [`${header("OFPST_PORT reply", v, byName ? 4 : 2)} ${ports.length} ports`];
   for (const p of ports) lines.push(...portStatsLines(p, v, now));
-  return output(lines, stderr);
+  return output(lines);
 }
 
-const MOD_PORT_COMMANDS: ReadonlyArray<readonly [string, number, boolean]> = [
+/** mod-port's flags: name, the OFPPC bit, the value the name sets it to (`no`/`no-` before a name inverts it). */
+const MOD_PORT_FLAGS: ReadonlyArray<readonly [string, number, boolean]> = [
   ["up", OFPPC.PORT_DOWN, false],
   ["down", OFPPC.PORT_DOWN, true],
   ["stp", OFPPC.NO_STP, false],
-  ["no-stp", OFPPC.NO_STP, true],
   ["receive", OFPPC.NO_RECV, false],
-  ["no-receive", OFPPC.NO_RECV, true],
   ["receive-stp", OFPPC.NO_RECV_STP, false],
-  ["no-receive-stp", OFPPC.NO_RECV_STP, true],
-  ["forward", OFPPC.NO_FWD, false],
-  ["no-forward", OFPPC.NO_FWD, true],
   ["flood", OFPPC.NO_FLOOD, false],
-  ["no-flood", OFPPC.NO_FLOOD, true],
+  ["forward", OFPPC.NO_FWD, false],
   ["packet-in", OFPPC.NO_PACKET_IN, false],
-  ["no-packet-in", OFPPC.NO_PACKET_IN, true],
 ];
+/** The config bits an OpenFlow 1.0 port_mod carries (OFPPC10_ALL). */
+const OF10_CONFIG = OFPPC.PORT_DOWN | OFPPC.NO_STP | OFPPC.NO_RECV | OFPPC.NO_RECV_STP | OFPPC.NO_FLOOD | OFPPC.NO_FWD | OFPPC.NO_PACKET_IN;
 
-/** `mod-port BRIDGE PORT ACTION`. */
-export function modPort(br: Bridge, portArg: string, action: string): CommandResult {
+/**
+ * `mod-port BRIDGE PORT ACTION`: ACTION is a flag name, any case, perhaps
+ * after `no-` or `no` (inverted). The port_mod carries only the bits its
+ * OpenFlow version has: OpenFlow 1.1 and later drop stp, receive-stp, flood.
+ */
+export function modPort(br: Bridge, portArg: string, action: string, v: OfVersion = 10): CommandResult {
   const n = parsePort(portArg, { numberOf: (name) => br.portByName(name)?.ofport, nameOf: () => undefined });
   const port = n === undefined ? undefined : br.port(n);
   if (!port) return failure(`ovs-ofctl: ${br.name}: couldn't find port \`${portArg}'`);
-  const cmd = MOD_PORT_COMMANDS.find(([name]) => name === action.toLowerCase());
-  if (!cmd) return failure(`ovs-ofctl: unknown mod-port command '${action}'`);
-  const [, bit, set] = cmd;
-  port.config = set ? port.config | bit : port.config & ~bit;
+  const lower = action.toLowerCase();
+  const not = lower.startsWith("no");
+  const command = lower.startsWith("no-") ? lower.slice(3) : not ? lower.slice(2) : lower;
+  const flag = MOD_PORT_FLAGS.find(([name]) => name === command);
+  if (!flag) return failure(`ovs-ofctl: unknown mod-port command '${action}'`);
+  const [, bit, on] = flag;
+  const mask = bit & (v === 10 ? OF10_CONFIG : OF11_CONFIG);
+  port.config = on !== not ? port.config | mask : port.config & ~mask;
   return output([]);
 }

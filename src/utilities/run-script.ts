@@ -13,7 +13,11 @@ import type { CommandResult } from "./command-result.js";
 import { failure } from "./command-result.js";
 import { runAppctl } from "./appctl.js";
 import { runOfctl } from "./ofctl.js";
+import { runDpctl } from "./dpctl.js";
+import { runOvstest } from "./ovstest.js";
+import { runOvsPcap } from "./ovs-pcap.js";
 import { shellWords, ShellSyntaxError } from "./shell-words.js";
+import { withStandardInput } from "./standard-input.js";
 import { runVsctl } from "./vsctl.js";
 import { Switch } from "../vswitchd/switch.js";
 
@@ -27,7 +31,8 @@ export interface ScriptOutput {
   readonly ok: boolean;
 }
 
-export function runLine(sw: Switch, line: string): CommandResult {
+/** Runs one line; `stdin`, a file holding the line's standard input (what `-` file arguments read). */
+export function runLine(sw: Switch, line: string, stdin?: string): CommandResult {
   let words: string[];
   try {
     words = shellWords(line);
@@ -44,8 +49,11 @@ export function runLine(sw: Switch, line: string): CommandResult {
   // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
   if (changes) sw.datapaths.pushStats(sw.now);
   if (program === "ovs-vsctl") r = runVsctl(sw, args);
-  else if (program === "ovs-ofctl") r = runOfctl(sw, args);
+  else if (program === "ovs-ofctl") r = withStandardInput(stdin, () => runOfctl(sw, args));
   else if (program === "ovs-appctl") r = runAppctl(sw, args);
+  else if (program === "ovs-dpctl") r = runDpctl(sw, args);
+  else if (program === "ovstest") r = runOvstest(args);
+  else if (program === "ovs-pcap") r = runOvsPcap(args);
   else r = failure(`ovsim: ${program}: command not supported`);
   if (changes) sw.datapaths.noteConfigChange();
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;

@@ -129,6 +129,8 @@ export class VsctlContext implements SymbolTable {
   readonly newIfaces: string[] = [];
   /** `--id=@name` symbols: name -> uuid, and whether a row was created for it. */
   readonly symbols = new Map<string, { uuid: string; created: boolean }>();
+  /** Rows this transaction inserted: their read-only columns may still be set (ovsdb_idl_is_mutable). */
+  readonly inserted = new Set<string>();
   private cacheFor: ConfigDb | null = null;
   private cacheValue: VsCache | null = null;
 
@@ -160,6 +162,7 @@ export class VsctlContext implements SymbolTable {
   insert(t: TableName, values: Readonly<{ [col: string]: Datum }> = {}): string {
     const { db, uuid } = this.db.insert(t, values);
     this.db = db;
+    this.inserted.add(uuid);
     return uuid;
   }
 

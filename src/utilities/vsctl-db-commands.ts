@@ -164,7 +164,8 @@ function checkMutable(t: TableName, c: ColumnSchema): void {
 export function setColumn(ctx: VsctlContext, t: TableName, row: Row, arg: string): void {
   const kv = parseColumnKeyValue(t, arg, ["="]);
   const c = kv.column;
-  checkMutable(t, c);
+  // ovsdb_idl_is_mutable: a row this transaction inserted takes any column.
+  if (!ctx.inserted.has(row.uuid)) checkMutable(t, c);
   if (kv.key !== null) {
     if (c.type.value === null) throw new VsctlError(`cannot specify key to set for non-map column ${c.name}`);
     const k = check(atomFromString(c.type.key, kv.key, ctx))[0] as Atom;
@@ -447,6 +448,7 @@ export function cmdCreate(ctx: VsctlContext, inv: CommandInvocation): string[] {
   }
   const { db, uuid } = ctx.db.insert(t, {}, reserved);
   ctx.db = db;
+  ctx.inserted.add(uuid);
   const row = ctx.db.row(t, uuid) as Row;
   for (const a of inv.args.slice(1)) setColumn(ctx, t, row, a);
   return [uuid];

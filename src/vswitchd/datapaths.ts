@@ -20,6 +20,8 @@ import { DEFAULT_FLOW_LIMIT, DEFAULT_MAX_IDLE_MS, DpifNetdev } from "../datapath
 import type { DpifLog, DpifNetdevState } from "../datapath/dpif-netdev.js";
 import { BridgeUpcall } from "../datapath/upcall.js";
 import type { RecircIds } from "../actions/xlate/xlate-context.js";
+import type { RevalidatorLog } from "../datapath/flow-dump-log.js";
+import { logFlowDump } from "../datapath/flow-dump-log.js";
 
 /** What the datapaths need of their switch. */
 export interface DatapathOwner {
@@ -30,6 +32,8 @@ export interface DatapathOwner {
   readonly recircIds: RecircIds;
   /** Where the datapaths log (the `dpif_netdev` module of the switch's vlog). */
   readonly dpifLog: DpifLog;
+  /** Where the revalidators log their dumps (the `dpif` module). */
+  readonly revalidatorLog?: RevalidatorLog;
 }
 
 /** The switch-wide datapath settings of `other_config`. */
@@ -41,12 +45,24 @@ export interface DatapathLimits {
 /** The datapaths' megaflow side as data (snapshots): each cache that exists (by datapath type) with its upcall's epoch, and the limits. */
 export interface DatapathsState {
   readonly limits: DatapathLimits;
+  /** The debugging switches (upcall/*, revalidator/pause, odp-execute/action-impl-set); absent in older snapshots: the defaults. */
+  readonly debug?: DatapathDebugState;
   readonly dpifs: readonly { readonly type: string; readonly epoch: number; readonly dpif: DpifNetdevState }[];
+}
+
+/** The debugging switches of the datapaths as data (snapshots). */
+export interface DatapathDebugState {
+  readonly megaflows: boolean;
+  readonly dumpWithUfid: boolean;
+  readonly revalidatorsPaused: boolean;
+  readonly odpExecuteImpl: "scalar" | "autovalidator";
 }
 
 export class Datapaths {
   private readonly dpifs = new Map<Datapath, DpifNetdev>();
   private limits: DatapathLimits = { flowLimit: DEFAULT_FLOW_LIMIT, maxIdle: DEFAULT_MAX_IDLE_MS };
+  /** ofproto-dpif-upcall.c's enable_megaflows (`upcall/disable-megaflows`, `enable-megaflows`), for every datapath. */
+  private megaflows = true;
 
   constructor(private readonly owner: DatapathOwner) {}
 
@@ -57,6 +73,8 @@ export class Datapaths {
       d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds), this.limits.flowLimit);
       d.maxIdle = this.limits.maxIdle;
       d.log = this.owner.dpifLog;
+      d.megaflows = this.megaflows;
+      d.putLog = this.owner.revalidatorLog ?? null;
       this.dpifs.set(dp, d);
     }
     return d;
@@ -64,12 +82,17 @@ export class Datapaths {
 
   save(): DatapathsState {
     const dpifs = [...this.dpifs].map(([dp, d]) => ({ type: dp.type, epoch: d.upcall instanceof BridgeUpcall ? d.upcall.epoch : 0, dpif: d.save() }));
-    return { limits: this.limits, dpifs };
+    const debug: DatapathDebugState = { megaflows: this.megaflows, dumpWithUfid: this.dumpWithUfid, revalidatorsPaused: this.revalidatorsPaused, odpExecuteImpl: this.odpExecuteImpl };
+    return { limits: this.limits, debug, dpifs };
   }
 
   /** Takes the state `save` gave, the open datapaths and their bridges being restored already. */
   restore(s: DatapathsState): void {
     this.limits = s.limits;
+    this.megaflows = s.debug?.megaflows ?? true;
+    this.dumpWithUfid = s.debug?.dumpWithUfid ?? true;
+    this.revalidatorsPaused = s.debug?.revalidatorsPaused ?? false;
+    this.odpExecuteImpl = s.debug?.odpExecuteImpl ?? "scalar";
     this.dpifs.clear();
     const open = this.owner.openDatapaths();
     for (const saved of s.dpifs) {
@@ -114,9 +137,42 @@ export class Datapaths {
     for (const d of this.dpifs.values()) d.pushStats(now);
   }
 
-  /** A revalidator round on every datapath. */
+  /**
+   * `revalidator/pause` / `resume` (udpif_pause_revalidators): while paused no
+   * revalidator round runs (no idle flow goes, no stats are pushed by a round);
+   * the packet path still revalidates a stale megaflow it hits.
+   */
+  revalidatorsPaused = false;
+  /**
+   * The active odp-execute implementation (`odp-execute/action-impl-set`): OVS 3.1's `scalar`
+   * or `autovalidator` (every other implementation checked against scalar). ovsim has one
+   * implementation of the actions, so either choice executes the same.
+   */
+  odpExecuteImpl: "scalar" | "autovalidator" = "scalar";
+  /** ofproto-dpif-upcall.c's enable_ufid (`upcall/disable-ufid`): revalidators dump flows by ufid alone (terse) or with their key. */
+  dumpWithUfid = true;
+
+  /** A revalidator round on every datapath (none while the revalidators are paused). */
   revalidate(now: number): void {
-    for (const d of this.all()) d.revalidate(now);
+    if (this.revalidatorsPaused) return;
+    const log = this.owner.revalidatorLog;
+    for (const d of this.all()) {
+      if (log?.dbg === true) logFlowDump(log, d.datapath, d.flows(now), now, this.dumpWithUfid);
+      d.revalidate(now);
+    }
+  }
+
+  /** `upcall/enable-megaflows` / `disable-megaflows`: the switch, then every datapath flushed (udpif_flush_all_datapaths). */
+  setMegaflows(enabled: boolean, now: number): void {
+    this.megaflows = enabled;
+    // udpif_flush restarts the revalidators, which dump tersely again (udpif_start_threads).
+    this.dumpWithUfid = true;
+    // udpif_flush: the revalidators purge their flows, then the datapath is flushed.
+    for (const d of this.all()) {
+      d.megaflows = enabled;
+      d.purge(now);
+      d.flush();
+    }
   }
 
   /** `revalidator/purge`: every datapath flow goes. */

@@ -12,6 +12,7 @@ import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
 import type { FlowEntry } from "../flowtable/flow-entry.js";
 import { formatFlowStats } from "../flowtable/flow-format.js";
+import { switchTunMdView } from "../flowtable/tun-metadata-match.js";
 import { parseFlow } from "../flowtable/flow-mod-parse.js";
 import { submitStatsRequest } from "../flowtable/flow-mod-submit.js";
 import { of10ReplyMatch } from "../flowtable/of10-reply-match.js";
@@ -28,7 +29,7 @@ export function selectFlows(
   client: OfctlClient = {},
 ): { flows: FlowEntry<ActionList>[]; protocol: number } {
   const allowed = protocolsForVersion(`OpenFlow${version}`) & (client.flowFormats ?? P_ANY);
-  const sent = submitStatsRequest(parseFlow(text, "stats", clientNames(br, client)), allowed);
+  const sent = submitStatsRequest(parseFlow(text, "stats", clientNames(br, client)), allowed, br.tunMetadata);
   if (!sent.ok) throw "ofctlError" in sent ? new FlowParseError(sent.ofctlError, text) : new OpenFlowError(sent.ofperr);
   return { flows: br.tables.select(sent.selector), protocol: sent.protocol };
 }
@@ -68,6 +69,7 @@ export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: n
     ...(of10 || o.ages === false ? { withAges: false } : {}),
     ...(of10 ? { match: of10ReplyMatch(f.match) } : {}),
     formatActions: (a) => formatActions(actionsAsDumped(a, protocol, f.match), names),
+    tunMd: switchTunMdView(br.tunMetadata),
   });
   return br.isRecircDropFlow(f) ? line.replace("priority=2 actions=", "priority=2,recirc_id=0 actions=") : line;
 }

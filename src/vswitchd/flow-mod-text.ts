@@ -75,7 +75,10 @@ export function clientNames(br: Bridge, client: OfctlClient): PortNameMap {
   return client.portNames === false ? { numberOf: () => undefined, nameOf: () => undefined } : bridgeNames(br);
 }
 
-/** A flow line parsed and sent as ovs-ofctl would (as `client` says): what the switch receives, or the error. */
+/**
+ * A flow line parsed and sent as ovs-ofctl would (as `client` says): what the switch receives, or the error.
+ * `resources`: the groups and meters its actions may name (a bundle checks them at commit instead).
+ */
 export function prepareFlowMod(
   br: Bridge,
   text: string,
@@ -83,6 +86,7 @@ export function prepareFlowMod(
   version: OfVersion,
   log: string[],
   client: OfctlClient = {},
+  resources: SwitchResources = resourcesOf(br),
 ): SentFlowMod {
   const names = clientNames(br, client);
   let parsed: ParsedFlow = parseFlow(text, command, names);
@@ -98,17 +102,18 @@ export function prepareFlowMod(
     actions = fa.actions;
     parsed = { ...parsed, usableProtocols: parsed.usableProtocols & fa.usableProtocols };
   }
-  const sub = submitFlow(parsed, actions, protocolsForVersion(`OpenFlow${version}`) & (client.flowFormats ?? P_ANY));
+  const sub = submitFlow(parsed, actions, protocolsForVersion(`OpenFlow${version}`) & (client.flowFormats ?? P_ANY), br.tunMetadata);
   log.push(...sub.log.map((l) => `ofp_match|INFO|${l}`));
   if (!sub.ok) {
     if ("ofctlError" in sub) throw new FlowParseError(sub.ofctlError, text);
     const sent: SentFlowMod = { parsed, flowMod: { ...dummyFlowMod(parsed, command), actions }, protocol: sub.protocol };
-    throw new FlowModError(sub.ofperr, sent, sub.ofperr);
+    // ovs-ofctl, which has no TLV map, decodes its request whatever the switch's map lacks.
+    throw new FlowModError(sub.ofperr, sent, sub.ofperr === "NXFMFC_INVALID_TLV_FIELD" ? null : sub.ofperr);
   }
   let flowMod = sub.flowMod;
   if (parsed.actions !== null) {
     // The switch decodes the actions for the chosen format and checks them again.
-    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, resourcesOf(br));
+    const received = receiveFlowActions(actions, sub.protocol, flowMod.match, flowMod.tableId, resources);
     if (!received.ok) {
       const sent: SentFlowMod = {
         parsed,

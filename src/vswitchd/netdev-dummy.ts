@@ -66,8 +66,9 @@ export function receiveOdpFlow(sw: Switch, bridge: Bridge, port: BridgePort, flo
   const composed = composedLength(parsed.flow, len !== 0 ? 0 : undefined);
   if (len !== 0 && composed > len) return "";
   const bytes = len !== 0 ? len : composed;
-  const actions = sw.io.deliver(bridge, port, composedFlow(parsed.flow, port.ofport), bytes);
-  sw.io.execute(bridge, composedPacket(parsed.flow, len), actions, false, 0, port.odpPort ?? 0);
+  const packet = composedPacket(parsed.flow, len);
+  const actions = sw.io.deliver(bridge, port, composedFlow(parsed.flow, port.ofport), bytes, packet);
+  sw.io.execute(bridge, packet, actions, false, 0, port.odpPort ?? 0);
   return null;
 }
 

@@ -146,6 +146,8 @@ export class Ofprotos {
       const row = rows.get(t);
       const names = row === undefined ? null : (row.cols.get("prefixes")?.keys ?? []).map(String);
       br.tables.setPrefixFields(t, configurePrefixes(br.name, names).fields);
+      // oftable_set_name at level 2: a row's name replaces an OpenFlow one for good.
+      if (row !== undefined && String(row.cols.get("name")?.first() ?? "") !== "") br.tableConfig.setOpenflowName(t, "");
       br.tables.setTableLimit(t, row === undefined ? NO_TABLE_LIMIT : tableLimitOf(row), this.now);
     }
   }
@@ -178,9 +180,12 @@ export class Ofprotos {
           old !== undefined &&
           old.name === name &&
           old.created === live.created &&
+          old.odpPort === live.odpPort &&
           sameMap(old.options, options) &&
           JSON.stringify(old.vlan) === JSON.stringify(vlan) &&
           JSON.stringify([...old.queueDscp]) === JSON.stringify([...queueDscp]);
+        // A netdev whose address changes stays the same port (the LOCAL port follows other_config:hwaddr).
+        if (same && old.mac !== live.mac) old.mac = live.mac;
         ports.push(
           same
             ? old

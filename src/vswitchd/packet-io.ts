@@ -36,6 +36,8 @@ import { odpExecute } from "../datapath/odp-execute.js";
 import { writeTunnelFields } from "../datapath/odp-tnl-pop.js";
 import type { OdpRecirculation } from "../datapath/odp-execute.js";
 import { extractFlow } from "../datapath/packet/extract.js";
+import type { PcapAppend } from "./dummy-pcap.js";
+import { DummyPcapFiles } from "./dummy-pcap.js";
 import type { Packet } from "../datapath/packet/packet.js";
 import type { FlowMember } from "../flowtable/flow-layout.js";
 import { M, readMember, W, writeMember } from "../flowtable/flow-layout.js";
@@ -106,10 +108,16 @@ export class PacketIo {
   private tap: DatapathTap | null = null;
   /** Called for each packet sent through a datapath again (tnl_pop, recirc): a simulation's packet budget. */
   onRecirculate: (() => void) | null = null;
+  /** netdev-dummy's stream links (netdev-dummy-stream.ts): takes a frame output to a port without a sink, true when the port is linked. */
+  linkSend: ((port: string, bytes: Uint8Array) => boolean) | null = null;
+  /** Called when a packet's actions have all run (depth 0): the links deliver what was sent meanwhile. */
+  onIdle: (() => void) | null = null;
   private readonly sinks = new Map<string, PortSink>();
   /** Takes what is output to a tunnel vport with no sink of its own (the host's tunnel devices). */
   private vportSink: VportSink | null = null;
   private received: ReceivedPacket[] = [];
+  /** What dummy ports with capture options received and sent (dummy-pcap.ts), until taken (takePcapWrites). */
+  private readonly pcapFiles = new DummyPcapFiles();
   /** Packets whose actions are running (execute at depth 0), for `busy`. */
   private executing = 0;
 
@@ -171,7 +179,7 @@ export class PacketIo {
   receive(bridge: Bridge, port: BridgePort, packet: Packet): void {
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(packet, port.ofport, flow, this.owner.vlanLimit());
-    const actions = this.deliver(bridge, port, flow, packet.size);
+    const actions = this.deliver(bridge, port, flow, packet.size, packet);
     this.execute(bridge, packet, actions, false, 0, port.odpPort ?? 0);
   }
 
@@ -197,21 +205,22 @@ export class PacketIo {
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = odpPort;
-    const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now(), true);
+    const actions = this.owner.dpif(dp).receive(key, packet.size, this.owner.now(), true, packet);
     this.execute(bridge, packet, actions, false, 0, odpPort, flow);
     return true;
   }
 
-  /** The datapath pass of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length: its datapath actions. */
-  deliver(bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number): readonly OdpAction[] {
+  /** The datapath pass of a packet with `flow` (in_port = the OpenFlow port) and `bytes` length: its datapath actions. `packet`: its bytes, when the caller has them (for the datapath's log). */
+  deliver(bridge: Bridge, port: BridgePort, flow: Uint32Array, bytes: number, packet: Packet | null = null): readonly OdpAction[] {
     port.stats.rxPackets++;
     port.stats.rxBytes += bytes;
+    if (packet !== null) this.pcapFiles.received(port, packet, this.owner.now());
     const dp = this.owner.datapathOf(bridge.name);
     if (dp === undefined || port.odpPort === null) return [];
     const key = new Uint32Array(DP_KEY_WORDS);
     key.set(flow.subarray(0, DP_KEY_WORDS));
     key[W.IN_PORT] = port.odpPort;
-    const odpActions = this.owner.dpif(dp).receive(key, bytes, this.owner.now(), true);
+    const odpActions = this.owner.dpif(dp).receive(key, bytes, this.owner.now(), true, packet);
     this.received.push({ bridge: bridge.name, odpInPort: port.odpPort, flow, bytes, odpActions });
     if (this.received.length > MAX_RECEIVED_PACKETS) this.received.shift();
     return odpActions;
@@ -230,9 +239,17 @@ export class PacketIo {
     } finally {
       this.executing--;
     }
+    if (this.executing === 0) this.onIdle?.();
   }
 
   /** Whether a packet's actions are running (its outputs reach sinks now): no snapshot then. */
+  /** The capture files of dummy ports (options:pcap, rxq_pcap, tx_pcap) and the frames to append to each since the last call. */
+  takePcapWrites(): PcapAppend[] {
+    const ports: BridgePort[] = [];
+    for (const br of this.owner.bridges()) ports.push(...br.ports());
+    return this.pcapFiles.take(ports);
+  }
+
   get busy(): boolean {
     return this.executing > 0;
   }
@@ -244,12 +261,13 @@ export class PacketIo {
     const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now(), greSeqnos: dp.greSeqnos });
     if (r.unhandled.length > 0) this.unhandled.push(...r.unhandled);
     for (const o of r.outputs) {
-      const name = this.creditOutput(dp, o.odpPort, o.packet.size);
+      const name = this.creditOutput(dp, o.odpPort, o.packet);
       tap?.output(dp, o.odpPort, o.packet);
       if (pruneOutputs || name === undefined) continue;
       const sink = this.sinks.get(name);
       if (sink !== undefined) sink(o.packet.data(), o.tunnel);
       else if (this.vportSink !== null && isTunnelType(dp.portByNumber(o.odpPort)?.type ?? "")) this.vportSink(name, o.packet.data(), o.tunnel);
+      else if (this.linkSend !== null && this.linkSend(name, o.packet.data().slice())) continue;
       else this.nUnattached++;
     }
     if (tap !== null) {
@@ -266,14 +284,15 @@ export class PacketIo {
    * ports of its type and UDP port) is the datapath port's name (`vxlan_sys_4789`): its
    * tunnel ports count their packets in translation (XlateBridge.countTunnel), as OVS's.
    */
-  private creditOutput(dp: Datapath, odpPort: number, bytes: number): string | undefined {
+  private creditOutput(dp: Datapath, odpPort: number, packet: Packet): string | undefined {
     for (const br of this.owner.bridges()) {
       if (this.owner.datapathOf(br.name) !== dp) continue;
       const p = br.ports().find((q) => q.odpPort === odpPort);
       if (p === undefined) continue;
       if (p.tunnel !== null) break;
       p.stats.txPackets++;
-      p.stats.txBytes += bytes;
+      p.stats.txBytes += packet.size;
+      this.pcapFiles.sent(p, packet, this.owner.now());
       return p.name;
     }
     return dp.portByNumber(odpPort)?.name;
@@ -294,7 +313,7 @@ export class PacketIo {
     key[W.IN_PORT] = d.inPort;
     key[XM.recircId.word] = d.recircId ?? 0;
     key[XM.dpHash.word] = d.packet.dpHash;
-    const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now(), true);
+    const actions = this.owner.dpif(dp).receive(key, d.packet.size, this.owner.now(), true, d.packet);
     this.execute(bridge, d.packet, actions, false, depth, d.inPort, md);
   }
 }

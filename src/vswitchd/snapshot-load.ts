@@ -20,6 +20,7 @@ import type { SwitchParts } from "./snapshot-save.js";
 import type { LoadSnapshotOptions } from "./snapshot.js";
 import { SNAPSHOT_VERSION, SnapshotError } from "./snapshot.js";
 import { defineOwn } from "../flowtable/own-property.js";
+import { TunMetadataTable } from "../flowtable/tun-metadata-table.js";
 
 function readDb(i: In, ovsUuid: string): ConfigDbState {
   const tables: { [T in TableName]?: { uuid: string; cols: { [col: string]: DatumState } }[] } = {};
@@ -104,10 +105,20 @@ export function loadSwitch(p: SwitchParts, doc: unknown, options: LoadSnapshotOp
         Object.assign(port.stats, ps.stats);
       }
       br.restoreBundleOrder(s.bundleOrder);
+      br.tunMetadata = TunMetadataTable.restore(s.tunMetadata);
       br.macTable.restore(s.mac);
       br.groupTable.restore(s.groups);
       br.meterTable.restore(s.meters);
       br.packetIns.splice(0, br.packetIns.length, ...s.packetIns);
+      if (s.openflowConfig !== null) {
+        br.fragHandling = s.openflowConfig.frags;
+        br.tables.restoreEvictionByOpenflow(s.openflowConfig.evictionTables);
+        br.tableConfig.restore(s.openflowConfig.tables);
+        for (const [t, matched, missed] of s.openflowConfig.lookups) {
+          br.tableMatched[t] = matched;
+          br.tableMissed[t] = missed;
+        }
+      }
       if (!br.mirrorTable.restore(s.mirrors)) throw new SnapshotError("not the mirrors the config DB configures", `${bridges[i]!.path}.mirrors`);
     });
     sw.tunnels.restore(tunnels);

@@ -1,12 +1,15 @@
 /**
  * Reading a snapshot's bridges (snapshot-load.ts): flows with their counters,
  * times and ids, the tables' subtable order, ports' config and counters,
- * NORMAL's flood order, the MAC table, groups, meters and packet-ins, each
+ * NORMAL's flood order, the MAC table, groups, meters and packet-ins, the
+ * fragment handling and table_mod settings (optional: older snapshots lack them), each
  * field checked at its path; action lists are decoded and printed once.
  */
 import type { ActionList } from "../actions/action-types.js";
 import type { GroupBucket, GroupProps, GroupType } from "../actions/group-types.js";
 import type { PacketIn } from "../actions/xlate/xlate-context.js";
+import type { FragHandling } from "../actions/xlate/xlate-bridge.js";
+import type { TableConfigState, TableMiss } from "../datapath/table-config.js";
 import { Group } from "../datapath/group-table.js";
 import type { MacTableState } from "../datapath/mac-learning.js";
 import type { MeterBand, MeterTableState } from "../datapath/meter-table.js";
@@ -15,6 +18,8 @@ import { FlowEntry } from "../flowtable/flow-entry.js";
 import { FLOW_WORDS } from "../flowtable/flow-layout.js";
 import { N_TABLES } from "../flowtable/flow-tables.js";
 import { Match } from "../flowtable/match.js";
+import type { TunMetadataEntry } from "../flowtable/tun-metadata-table.js";
+import { TLV_MAX_OPT_SIZE, TUN_METADATA_NUM_OPTS, TUN_METADATA_TOT_OPT_SIZE } from "../flowtable/tun-metadata-table.js";
 import type { In } from "./snapshot-read.js";
 import { actionsAt, hmap, objects, U16, U32 } from "./snapshot-read.js";
 
@@ -35,6 +40,70 @@ export interface BridgeSnapshot {
   readonly packetIns: PacketIn[];
   /** Each mirror's index and counters (its configuration comes back from the DB). */
   readonly mirrors: MirrorSlotState[];
+  /** Fragment handling and table_mod settings; null in a snapshot saved before they were. */
+  readonly openflowConfig: BridgeOpenflowConfig | null;
+  /** The TLV map's entries (none in a snapshot saved before it was). */
+  readonly tunMetadata: TunMetadataEntry[];
+}
+
+/** The bridge's TLV map: each entry's index, option, length and the chunks of option space it holds. */
+function readTunMetadata(b: In): TunMetadataEntry[] {
+  const o = b.value as { readonly [k: string]: unknown };
+  if (!Object.hasOwn(o, "tunMetadata")) return [];
+  return b
+    .get("tunMetadata")
+    .arr()
+    .map((e) => ({
+      index: e.get("index").int(0, TUN_METADATA_NUM_OPTS - 1),
+      optionClass: e.get("optionClass").int(0, 0xffff),
+      optionType: e.get("optionType").int(0, 0xff),
+      optionLen: e.get("optionLen").int(0, TLV_MAX_OPT_SIZE),
+      chunks: e
+        .get("chunks")
+        .arr()
+        .map((c) => ({ offset: c.get("offset").int(0, TUN_METADATA_TOT_OPT_SIZE - 4), len: c.get("len").int(0, TUN_METADATA_TOT_OPT_SIZE) })),
+    }));
+}
+
+/** What OpenFlow set_config and table_mods configured of a bridge. */
+export interface BridgeOpenflowConfig {
+  readonly frags: FragHandling;
+  readonly evictionTables: number[];
+  readonly tables: TableConfigState[];
+  /** [table, packets matched, packets missed] per table with lookups. */
+  readonly lookups: [number, number, number][];
+}
+
+const FRAG_MODES: readonly FragHandling[] = ["normal", "drop", "nx-match"];
+const TABLE_MISSES: readonly TableMiss[] = ["default", "controller", "continue", "drop"];
+
+function readOpenflowConfig(b: In): BridgeOpenflowConfig | null {
+  const o = b.value as { readonly [k: string]: unknown };
+  if (!Object.hasOwn(o, "openflowConfig")) return null;
+  const c = b.get("openflowConfig");
+  const frags = c.get("frags").str();
+  if (!(FRAG_MODES as readonly string[]).includes(frags)) c.get("frags").fail("not normal, drop or nx-match");
+  return {
+    frags: frags as FragHandling,
+    evictionTables: c.get("evictionTables").arr().map((t) => t.int(0, N_TABLES - 1)),
+    tables: c.get("tables").arr().map((t) => {
+      const miss = t.get("miss").str();
+      if (!(TABLE_MISSES as readonly string[]).includes(miss)) t.get("miss").fail("not default, controller, continue or drop");
+      const v = t.get("vacancy");
+      return {
+        table: t.get("table").int(0, N_TABLES - 1),
+        miss: miss as TableMiss,
+        vacancy: { on: v.get("on").bool(), down: v.get("down").int(0, 100), up: v.get("up").int(0, 100) },
+        name: t.get("name").str(),
+      };
+    }),
+    lookups: c.get("lookups").arr().map((l): [number, number, number] => {
+      const a = l.arr();
+      const [t, m, x] = a;
+      if (a.length !== 3 || t === undefined || m === undefined || x === undefined) return l.fail("not [table, matched, missed]");
+      return [t.int(0, N_TABLES - 1), m.int(0), x.int(0)];
+    }),
+  };
 }
 
 function readFlow(f: In): FlowEntry<ActionList> {
@@ -157,5 +226,7 @@ export function readBridge(b: In): BridgeSnapshot {
     },
     packetIns: objects(b.get("packetIns")),
     mirrors: b.get("mirrors").arr().map((m) => ({ key: m.get("key").str(), index: m.get("index").int(0, 31), packets: m.get("packets").int(0), bytes: m.get("bytes").int(0) })),
+    openflowConfig: readOpenflowConfig(b),
+    tunMetadata: readTunMetadata(b),
   };
 }

@@ -9,7 +9,7 @@ import type { RecircIdsState } from "../actions/xlate/xlate-context.js";
 import type { FrozenState } from "../actions/xlate/xlate-freeze.js";
 import type { DpifNetdevState } from "../datapath/dpif-netdev.js";
 import type { TunnelEnvState } from "../datapath/tunnel-env.js";
-import type { DatapathsState } from "./datapaths.js";
+import type { DatapathDebugState, DatapathsState } from "./datapaths.js";
 import type { PacketIoState } from "./packet-io.js";
 import type { In } from "./snapshot-read.js";
 import { objects, u128, U32 } from "./snapshot-read.js";
@@ -48,10 +48,23 @@ export function readRecircIds(i: In): SavedRecircIds {
   };
 }
 
+/** The datapaths' debugging switches, when the snapshot has them (older ones do not). */
+function readDatapathDebug(i: In): DatapathDebugState | undefined {
+  const v = i.value;
+  if (v === null || typeof v !== "object" || !Object.hasOwn(v, "debug")) return undefined;
+  const d = i.get("debug");
+  const implIn = d.get("odpExecuteImpl");
+  const text = implIn.str();
+  const impl = text === "scalar" || text === "autovalidator" ? text : implIn.fail("not an odp-execute implementation");
+  return { megaflows: d.get("megaflows").bool(), dumpWithUfid: d.get("dumpWithUfid").bool(), revalidatorsPaused: d.get("revalidatorsPaused").bool(), odpExecuteImpl: impl };
+}
+
 export function readDatapaths(i: In): DatapathsState {
   const l = i.get("limits");
+  const debug = readDatapathDebug(i);
   return {
     limits: { flowLimit: l.get("flowLimit").int(0), maxIdle: l.get("maxIdle").int(0) },
+    ...(debug === undefined ? {} : { debug }),
     dpifs: i.get("dpifs").arr().map((d) => {
       const s = d.get("dpif");
       const c = s.get("cache");

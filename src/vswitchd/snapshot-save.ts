@@ -63,6 +63,14 @@ function saveBridge(br: Bridge, path: string): Json {
     },
     ports: br.ports().map((p) => ({ name: p.name, config: p.config, stats: { ...p.stats } })),
     bundleOrder: br.bundles().map((p) => p.name),
+    // The TLV map (absent in older snapshots: an empty map).
+    tunMetadata: br.tunMetadata.save().map((e) => ({
+      index: e.index,
+      optionClass: e.optionClass,
+      optionType: e.optionType,
+      optionLen: e.optionLen,
+      chunks: e.chunks.map((c) => ({ offset: c.offset, len: c.len })),
+    })),
     mac: encodeData(br.macTable.save(), `${path}.mac`),
     groups: br.groupTable.groups().map((g, i) => ({
       groupId: g.groupId,
@@ -77,6 +85,16 @@ function saveBridge(br: Bridge, path: string): Json {
     meters: encodeData(br.meterTable.save(), `${path}.meters`),
     mirrors: br.mirrorTable.save().map((m) => ({ ...m })),
     packetIns: encodeData(br.packetIns, `${path}.packetIns`),
+    // OFPT_SET_CONFIG's fragment handling and table_mods' settings (absent in older snapshots).
+    openflowConfig: {
+      frags: br.fragHandling,
+      evictionTables: br.tables.evictionByOpenflowTables(),
+      tables: br.tableConfig.save().map((t) => ({ table: t.table, miss: t.miss, vacancy: { ...t.vacancy }, name: t.name })),
+      // Per table with lookups: [table, packets matched, packets missed] (dump-tables' counters).
+      lookups: [...br.tableMatched.keys()]
+        .filter((t) => br.tableMatched[t] !== 0 || br.tableMissed[t] !== 0)
+        .map((t) => [t, br.tableMatched[t] ?? 0, br.tableMissed[t] ?? 0]),
+    },
   };
 }
 

@@ -63,6 +63,8 @@ import { addBridge, addPort, datumOf, deleteBridge, deletePort, findRecord, valu
 import type { PortSink, VportSink } from "./packet-io.js";
 import type { TunnelKey } from "../actions/xlate/odp-tunnel.js";
 import { PacketIo } from "./packet-io.js";
+import type { PacketOut } from "./packet-out.js";
+import { packetOut } from "./packet-out.js";
 import type { Trace, TraceOptions } from "./trace.js";
 import { parseCtNext, parseTraceFlow, parseTraceOdpFlow, traceFlow } from "./trace.js";
 import { formatConntrackEntry } from "../datapath/conntrack/ct-entry.js";
@@ -71,6 +73,8 @@ import type { SwitchParts } from "./snapshot-save.js";
 import { saveSwitch } from "./snapshot-save.js";
 import { loadSwitch } from "./snapshot-load.js";
 import { Vlog } from "./vlog.js";
+import { DummyStreams } from "./netdev-dummy-stream.js";
+import { Bonds } from "./bonds.js";
 
 /**
  * Most steps one `advance` (`time/warp TOTAL STEP`) runs. OVS has no limit,
@@ -198,6 +202,10 @@ export class Switch {
   readonly datapaths: Datapaths;
   /** Packets in and out, attachments, the datapath tap. @internal */
   readonly io: PacketIo;
+  /** netdev-dummy's stream links between dummy ports (netdev-dummy-stream.ts). @internal */
+  readonly streams: DummyStreams;
+  /** Bonds: Port rows of several interfaces, their members and active member (bonds.ts). @internal */
+  readonly bonds: Bonds;
   /** ovs-vswitchd's log (`vlog/set`, the text of ovs-vswitchd.log): vlog.ts. Not part of snapshots. */
   readonly vlog: Vlog = new Vlog(() => this.clock);
   private current: ConfigDb;
@@ -232,6 +240,7 @@ export class Switch {
       bridgesOf: (dp) => this.bridgesOf(dp),
       recircIds: this.recircIds,
       dpifLog: this.vlog.get("dpif_netdev"),
+      revalidatorLog: this.vlog.get("dpif"),
     });
     this.io = new PacketIo({
       now: () => this.clock,
@@ -239,6 +248,20 @@ export class Switch {
       bridges: () => this.ofprotos.bridges.values(),
       datapathOf: (name) => this.ofprotos.runtime(name)?.datapath,
       dpif: (dp) => this.datapaths.dpif(dp),
+    });
+    this.streams = new DummyStreams({ bridges: () => this.ofprotos.bridges.values(), version: () => this.current, receive: (b, p, packet) => this.io.receive(b, p, packet) });
+    this.io.linkSend = (port, bytes) => this.streams.send(port, bytes);
+    this.io.onIdle = () => this.streams.drain();
+    this.bonds = new Bonds({
+      db: () => this.current,
+      now: () => this.clock,
+      bridges: () => this.ofprotos.bridges.values(),
+      allocRecircId: () => this.recircIds.alloc(),
+      freeRecircId: () => undefined,
+      changed: () => this.datapaths.noteConfigChange(),
+      send: (bridge, port, bytes) => {
+        if (port.odpPort !== null) this.io.execute(bridge, new Packet(bytes), [{ type: "output", port: port.odpPort }], false, 0);
+      },
     });
   }
 
@@ -351,6 +374,7 @@ export class Switch {
     this.ofprotos.sync(this.current, this.clock);
     this.datapaths.noteConfigChange();
     this.datapaths.configure(this.datapathLimits());
+    this.bonds.run();
     if (this.monitors.size === 0) return;
     const changes = diff(before, this.current);
     if (changes.length > 0) for (const m of [...this.monitors]) m(changes, this.current, before);
@@ -375,6 +399,7 @@ export class Switch {
         this.expireFlows(br.tables);
         br.macTable.run(this.clock);
       }
+      this.bonds.run();
     }
   }
 
@@ -650,6 +675,16 @@ export class Switch {
   }
 
   /**
+   * An OpenFlow packet-out to bridge `bridge` (`ovs-ofctl packet-out`): `po.actions` run on
+   * `po.packet` as if it came in on `po.inPort` (packet-out.ts). Throws OpenFlowError with the
+   * switch's answer (a group or meter the actions name is missing).
+   */
+  packetOut(bridge: string, po: PacketOut): void {
+    this.requireBridge(bridge);
+    packetOut(this, bridge, po);
+  }
+
+  /**
    * A packet arrives on datapath tunnel vport `vport` (`vxlan_sys_4789`, `gre_sys`,
    * `genev_sys_6081`) with its tunnel key, as a kernel tunnel device hands a decapsulated
    * packet to the datapath: the tunnel port is found by the key (in_key, remote_ip =
@@ -766,12 +801,8 @@ export class Switch {
     this.datapaths.noteConfigChange();
   }
 
-  /** The bridges as native tunnelling sees them: a bridge's own port takes `other_config:hwaddr` when set. */
+  /** The bridges as native tunnelling sees them (a bridge's own port has the bridge's address, bridge-hwaddr.ts). */
   private *tunnelViews(): Iterable<{ bridge: Bridge; macOf(port: BridgePort): string }> {
-    for (const br of this.ofprotos.bridges.values()) {
-      const row = this.current.rows("Bridge").find((r) => String(r.cols.get("name")?.first() ?? "") === br.name);
-      const hw = row?.cols.get("other_config")?.get("hwaddr");
-      yield { bridge: br, macOf: (port) => (port.name === br.name && hw !== undefined ? String(hw) : port.mac) };
-    }
+    for (const br of this.ofprotos.bridges.values()) yield { bridge: br, macOf: (port) => port.mac };
   }
 }

@@ -28,6 +28,7 @@ import { CT_STATE_NAMES } from "../flowtable/flag-names.js";
 import { XLATE_ERRORS } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { formatActions } from "../actions/action-text.js";
+import type { ActionList } from "../actions/action-types.js";
 import type { Datapath } from "../datapath/dpif.js";
 import { isTunnelType } from "../datapath/dpif.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
@@ -41,6 +42,7 @@ import { formatMatch } from "../flowtable/match-format.js";
 import type { PortNameMap } from "../flowtable/ports.js";
 import { TraceError } from "./errors.js";
 import type { Switch } from "./switch.js";
+import { applyGeneveOptions } from "../flowtable/tun-metadata-match.js";
 
 /** The rule a table lookup matched. */
 export interface TraceRule {
@@ -99,6 +101,8 @@ export interface TraceOptions {
   readonly packet?: Packet;
   /** Translate with side effects, executing a packet composed from the flow (`-generate`). */
   readonly generate?: boolean;
+  /** `ofproto/trace-packet-out`: these actions instead of the bridge's table 0 (a packet-out's). */
+  readonly actions?: ActionList;
 }
 
 /** The table lookups under `nodes`, in the order they ran (resubmits and patch ports nest them). */
@@ -140,7 +144,7 @@ function typedTrace(sw: Switch, r: XlateResult, recirculations: readonly Trace[]
   outputsOf(sw, sw.ofproto(r.bridge.name)?.datapath, r.odpActions, outputs);
   return {
     bridge: r.bridge.name,
-    flow: formatTraceFlow(r.initialFlow, r.recircId),
+    flow: formatTraceFlow(r.initialFlow, r.recircId, r.bridge.tunMetadata),
     steps,
     finalFlow: formatFinalFlow(r),
     megaflow: formatMegaflow(r),
@@ -161,7 +165,8 @@ export function traceFlow(sw: Switch, bridgeName: string, flowIn: Uint32Array, o
   const generate = options.generate === true;
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, sw.vlanLimit());
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
-  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null }, options.ctNext);
+  const actions = options.actions === undefined ? {} : { actions: options.actions };
+  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null, ...actions }, options.ctNext);
   const executed = packet ?? (generate ? flowCompose(flow) : null);
   if (executed !== null) sw.io.execute(bridge, executed, run.first.odpActions, true, 0);
   const [first, ...rest] = run.results;
@@ -253,6 +258,7 @@ export function parseTraceOdpFlow(sw: Switch, dp: Datapath | undefined, text: st
     const found = tnlPortReceive(candidates, odp.flow);
     if (found === undefined) throw new TraceError("no OpenFlow tunnel port for this packet");
     writeMember(odp.flow, M.inPort, BigInt(found.port.ofport));
+    applyGeneveOptions(odp.flow, odp.geneve, found.bridge.tunMetadata);
     return { bridge: found.bridge.name, flow: odp.flow };
   }
   for (const rt of sw.vswitchd.runtimes()) {

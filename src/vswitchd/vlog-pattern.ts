@@ -15,6 +15,8 @@ export interface VlogMessage {
   readonly msgNum: number;
   /** Wall time (`%d`, `%D`), ms since 1970-01-01T00:00:00Z. */
   readonly wallMs: number;
+  /** The thread that logs (`%t`, `%T`: `(revalidator5)`), when not the main one. */
+  readonly thread?: string;
 }
 
 const PROGRAM_NAME = "ovs-vswitchd";
@@ -118,9 +120,10 @@ export function formatVlogMessage(pattern: string, m: VlogMessage): string {
         field = String(m.wallMs);
         break;
       case "t":
-        field = "main";
+        field = m.thread ?? "main";
         break;
       case "T":
+        if (m.thread !== undefined) field = `(${m.thread})`;
         break;
       default:
         field = c;

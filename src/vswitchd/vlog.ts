@@ -89,6 +89,11 @@ export class VlogModule {
     this.vlog.log(this, VLL_DBG, message);
   }
 
+  /** VLOG_DBG from another thread than the main one (`%T` shows it; each thread numbers its own messages). */
+  debugIn(thread: string, message: string): void {
+    this.vlog.log(this, VLL_DBG, message, thread);
+  }
+
   /** VLOG_INFO. */
   info(message: string): void {
     this.vlog.log(this, VLL_INFO, message);
@@ -97,6 +102,11 @@ export class VlogModule {
   /** VLOG_WARN. */
   warn(message: string): void {
     this.vlog.log(this, VLL_WARN, message);
+  }
+
+  /** VLOG_ERR. */
+  err(message: string): void {
+    this.vlog.log(this, VLL_ERR, message);
   }
 }
 
@@ -127,6 +137,8 @@ export class Vlog {
   /** Syslog facility (`FACILITY:name`), 0 = unset (LOG_LOCAL0 is used). */
   facility = 0;
   private msgNum = 0;
+  /** The message numbers of the other threads (revalidators), by thread name. */
+  private readonly threadMsgNums = new Map<string, number>();
   /** The file's lines not yet taken, oldest first from `fileHead`, `fileBytes` characters in all. */
   private fileText: string[] = [];
   private fileHead = 0;
@@ -197,17 +209,24 @@ export class Vlog {
    * check `module.enabled(level)` first, so `message` is only built when
    * someone will read it.
    */
-  log(module: VlogModule, level: VlogLevel, message: string): void {
+  log(module: VlogModule, level: VlogLevel, message: string, thread?: string): void {
     if (module.minLevel < level) return;
     const toFile = this.fileOpen && (module.levels[VLF_FILE] ?? VLL_OFF) >= level;
-    this.msgNum++;
+    // OVS's msg_num is per thread: the main thread's is `msgNum`.
+    let msgNum: number;
+    if (thread === undefined) msgNum = ++this.msgNum;
+    else {
+      msgNum = (this.threadMsgNums.get(thread) ?? 0) + 1;
+      this.threadMsgNums.set(thread, msgNum);
+    }
     if (!toFile) return;
     const line = formatVlogMessage(this.patterns[VLF_FILE] ?? "", {
       module: module.name,
       level: VLOG_LEVEL_NAMES[level],
       message,
-      msgNum: this.msgNum,
+      msgNum,
       wallMs: this.now(),
+      ...(thread === undefined ? {} : { thread }),
     });
     this.fileText.push(`${line}\n`);
     this.fileBytes += line.length + 1;

@@ -47,8 +47,11 @@ import { loadRecording, recordedScripts } from "../support/recordings.js";
 
 const dir = new URL("../../fixtures/actions-ext/", import.meta.url);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** OVS's log lines (timestamps stripped by record.sh) and hex dumps: not printed by ovsim. */
-const OVS_ONLY = /^([a-z_]+\|(WARN|ERR|INFO|DBG)\||[0-9a-f]{8}  )/;
+/** Hex dumps: not printed by ovsim. */
+const OVS_ONLY = /^[0-9a-f]{8}  /;
+const LOG_LINE = /^[a-z_]+\|(WARN|ERR|INFO|DBG)\|/;
+/** ovs-ofctl's log lines lose their time and number, as record.sh strips them. */
+const unstamped = (l: string): string => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|\d{5}\|/, "");
 
 /** A datapath flow's `used:` time is wall-clock time in OVS, virtual time in ovsim. */
 const untimed = (l: string): string => l.replace(/, used:\d+\.\d+s,/, ", used:T,");
@@ -62,9 +65,12 @@ describe.each(recordedScripts(dir))("as real OVS does (fixtures/actions-ext/%s.o
   });
 
   it.each(recording.map((r, i) => [i, r.command] as const))("command %i: %s", (i) => {
-    const want = recording[i]!.output.filter((l) => !UUID.test(l) && !OVS_ONLY.test(l)).map(untimed);
+    const output = recording[i]!.output;
+    // ovs-ofctl's decoding of a flow_mod echoed in an error logs too: not modelled.
+    const decodeError = output.some((l) => l.includes("***decode error"));
+    const want = output.filter((l) => !UUID.test(l) && !OVS_ONLY.test(l) && !(decodeError && LOG_LINE.test(l))).map(untimed);
     const { stdout, stderr } = out.lines[i]!.result;
-    const got = [...stdout, ...stderr].filter((l) => !UUID.test(l)).map(untimed);
+    const got = [...stdout, ...stderr].filter((l) => !UUID.test(l)).map((l) => untimed(unstamped(l)));
     while (got[got.length - 1] === "") got.pop();
     if (/dump-flows/.test(recording[i]!.command)) expect([...got].sort()).toEqual([...want].sort());
     else expect(got).toEqual(want);

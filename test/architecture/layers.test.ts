@@ -2,7 +2,7 @@
  * The layers of docs/architecture.md, checked on the import graph of src/:
  * dependencies point one way, from the command line down to the flow table.
  *
- *   flowtable → actions → datapath → vswitchd, bench → utilities → sim, ryu, agent, diagram → cloud → cli
+ *   flowtable → actions → datapath → vswitchd, bench, ovstest → utilities → sim, ryu, agent, diagram → cloud → cli
  *
  * A folder may import its own layer and the layers below it; sim, ryu, agent and
  * diagram (one level) do not import each other; src/index.ts, the public
@@ -18,6 +18,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   datapath: 2,
   vswitchd: 3,
   bench: 3,
+  ovstest: 3,
   utilities: 4,
   sim: 5,
   ryu: 5,

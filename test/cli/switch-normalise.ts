@@ -7,6 +7,7 @@
  * - MACs other than netdev-dummy's `aa:55:aa:55:..` -> <mac> (bridge, patch and
  *   tunnel ports get random ones);
  * - durations (`duration=0.192s` in port and flow stats) -> duration=<t>.
+ * - a uuid alone on its line (what `ovs-vsctl create` prints) -> <uuid>.
  *
  * netdev-dummy's own MACs are deterministic and compared as they are.
  *
@@ -23,6 +24,7 @@ export function normaliseSwitchOutput(text: string): string {
         .replace(/dpid:[0-9a-f]{16}/, "dpid:<dpid>")
         .replace(/addr:[0-9a-f:]{17}/, (m) => (m.startsWith("addr:aa:55:aa:55:") ? m : "addr:<mac>"))
         .replace(/duration=\d+(?:\.\d+)?s/g, "duration=<t>")
+        .replace(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "<uuid>")
         .replace(/^(\s*"?)([0-9a-f]{2}(?::[0-9a-f]{2}){5})("?)$/, (m, a: string, mac: string, b: string) =>
           mac.startsWith("aa:55:aa:55:") ? m : `${a}<mac>${b}`,
         ),

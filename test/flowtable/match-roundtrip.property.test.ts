@@ -71,7 +71,7 @@ function fieldsSet(m: Match): string[] {
 
 /** True when a non-CIDR IPv6 mask of `m` prints starting with a decimal digit (see above). */
 function hasUnparseableIpv6Mask(m: Match): boolean {
-  return [FIELDS.ipv6_src, FIELDS.ipv6_dst, FIELDS.nd_target, FIELDS.tun_ipv6_src, FIELDS.tun_ipv6_dst].some((f) => {
+  return [FIELDS.ipv6_src, FIELDS.ipv6_dst, FIELDS.nd_target, FIELDS.tun_ipv6_src, FIELDS.tun_ipv6_dst, FIELDS.ct_ipv6_src, FIELDS.ct_ipv6_dst].some((f) => {
     const { mask } = m.getField(f);
     return mask !== 0n && cidrBits(mask, 128) < 0 && /^\d/.test(formatIpv6(mask));
   });

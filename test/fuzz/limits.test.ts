@@ -23,7 +23,7 @@ function comparable(command: string, lines: readonly string[]): readonly string[
 }
 
 describe("OVS's own bounds, both sides, as real OVS answers (limits-at-the-limit.ovs)", () => {
-  it("action nesting (99 / 100), --len (59 / 60), time/warp's arguments, field widths (2^32 - 1 / 2^32, 2^64 - 1 / 2^64)", () => {
+  it("action nesting (99 / 100), --len (59 / 60), time/warp's arguments, field widths (2^32 - 1 / 2^32, 2^64 - 1 / 2^64), subfield bits and datapath in_port (C ints: negative, wrapped)", () => {
     const recording = loadRecording("limits-at-the-limit", dir);
     const out = runScript(readFileSync(new URL("limits-at-the-limit.ovs", dir), "utf8"));
     expect(out.lines.map((l) => l.command)).toEqual(recording.map((r) => r.command));

@@ -33,7 +33,7 @@ const test: OvsTest = {
   file: "x",
   script: "/dev/null",
   recording,
-  entry: { n: 1, title: "t", keywords: [], script: "001-t.sh", checks: [check(1, "check", "ignore"), check(2, "ignore", "check", "ignore"), check(3, "save", "ignore")] },
+  entry: { n: 1, title: "t", keywords: [], script: "001-t.sh", checks: [check(1, "check", "ignore"), check(2, "ignore", "check", "ignore"), check(3, "expout", "ignore")] },
 };
 
 const run = (patch: (c: TestRun["checks"]) => TestRun["checks"]): OvsimRun => ({
@@ -50,6 +50,12 @@ describe("judging a converted OVS test", () => {
     expect(judge(test, run((c) => c)).pass).toBe(true);
     expect(judge(test, run((c) => c.map((x) => (x.id === 1 ? { ...x, stderr: "other\n" } : x)))).pass).toBe(true);
     expect(judge(test, run((c) => c.map((x) => (x.id === 2 ? { ...x, status: 2, stdout: "x\n" } : x)))).pass).toBe(true);
+  });
+
+  it("compares output an .at only saves ([stdout]) through the later checks alone, as autotest does", () => {
+    const saving: OvsTest = { ...test, entry: { ...test.entry, checks: test.entry.checks.map((c) => (c.id === 3 ? { ...c, stdout: { mode: "save" } } : c)) } };
+    expect(judge(saving, run((c) => c.map((x) => (x.id === 3 ? { ...x, stdout: "bigger\n" } : x)))).pass).toBe(true);
+    expect(judge(test, run((c) => c.map((x) => (x.id === 3 ? { ...x, stdout: "bigger\n" } : x)))).pass).toBe(false);
   });
 
   it("fails a different checked stdout, stderr, digest, status, or check sequence", () => {

@@ -3,7 +3,8 @@
 # OVS test may call becomes a shell function that asks ovsim, in the Node
 # process that started this shell, to run it. A request is written on fd 3:
 # NUL-terminated fields PROGRAM, CWD, ARGC, ARGV..., then "1" if the command
-# reads standard input (an ovs-ofctl argument "-"; the input is first copied
+# reads standard input (an ovs-ofctl argument "-", or a command such as
+# parse-nx-match that reads it; the input is first copied
 # to $OVSIM_IO.in) or "0". The answer on fd 4 is the exit status,
 # NUL-terminated; the command's stdout and stderr are then in $OVSIM_IO.out
 # and $OVSIM_IO.err. Everything else (sed, grep, sort, pipes, files) is the
@@ -11,7 +12,12 @@
 ovsim_call () {
     local st stdin=0 a
     if test "$1" = ovs-ofctl; then
-        for a; do if test "X$a" = X-; then stdin=1; fi; done
+        for a; do
+            case $a in
+                # ovs-ofctl's test commands that read standard input without a "-".
+                -|parse-nx-match|parse-nxm|parse-oxm|parse-ofp10-match|parse-ofp11-match) stdin=1 ;;
+            esac
+        done
     fi
     if test $stdin = 1; then cat > "$OVSIM_IO.in"; fi
     printf '%s\0' "$1" "$PWD" "$(($# - 1))" "${@:2}" "$stdin" >&3

@@ -166,13 +166,14 @@ function formatField(field: OdpKeyField, v: OdpValue, m: OdpValue, verbose: bool
 }
 
 /** `attr(field=value,...)` as inside OVS's `set(...)`. */
-export function formatOdpKeyAttr(a: OdpSetAction): string {
+export function formatOdpKeyAttr(a: OdpSetAction, verbose = false): string {
   const fields: readonly OdpKeyField[] = ODP_KEY_FIELDS[a.attr];
   const parts: string[] = [];
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i] as OdpKeyField;
     const m = a.masked ? (a.masks[i] ?? 0) : fullMask(field);
-    const s = formatField(field, a.values[i] ?? 0, m, !a.masked);
+    // verbose (odp_flow_format's): fields with an empty mask print too, as `value/0`.
+    const s = formatField(field, a.values[i] ?? 0, m, verbose || !a.masked);
     if (s !== null) parts.push(s);
   }
   return `${a.attr}(${parts.join(",")})`;

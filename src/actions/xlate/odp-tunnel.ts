@@ -20,6 +20,7 @@
  * an ERSPAN vport. Not modelled: Geneve options, GBP and GTP-U metadata.
  */
 import { formatIpv4, formatIpv6 } from "../../flowtable/field-values.js";
+import type { GeneveOption } from "../../flowtable/tun-metadata-match.js";
 
 /** FLOW_TNL_F_* bits of `TunnelKey.flags` (and of the flow's tun_flags). */
 export const TNL_F = { OAM: 1 << 0, DF: 1 << 1, CSUM: 1 << 2, KEY: 1 << 3 } as const;
@@ -46,6 +47,8 @@ export interface TunnelKey {
   readonly erspanIdx: number;
   readonly erspanDir: number;
   readonly erspanHwid: number;
+  /** Geneve options (OVS's tun_metadata_to_geneve: the flow's mapped options, by field index). */
+  readonly geneve: readonly GeneveOption[];
 }
 
 /** `set(tunnel(...))`: the packet's tunnel metadata from here on. */
@@ -71,7 +74,28 @@ export function tunnelKey(k: Partial<TunnelKey>): TunnelKey {
     erspanIdx: k.erspanIdx ?? 0,
     erspanDir: k.erspanDir ?? 0,
     erspanHwid: k.erspanHwid ?? 0,
+    geneve: k.geneve ?? [],
   };
+}
+
+function sameGeneve(a: readonly GeneveOption[], b: readonly GeneveOption[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((o, i) => {
+      const p = b[i] as GeneveOption;
+      return o.optionClass === p.optionClass && o.optionType === p.optionType && o.value.length === p.value.length && o.value.every((x, j) => x === p.value[j]);
+    })
+  );
+}
+
+/** format_geneve_opts: `{class=%#x,type=%#x,len=N[,VALUE]}` each. */
+function formatGeneve(opts: readonly GeneveOption[]): string {
+  const alt = (v: number): string => (v === 0 ? "0" : `0x${v.toString(16)}`);
+  const hex = (b: Uint8Array): string => {
+    const s = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("").replace(/^0+/, "");
+    return s === "" ? "0" : `0x${s}`;
+  };
+  return opts.map((o) => `{class=${alt(o.optionClass)},type=${alt(o.optionType)},len=${o.value.length}${o.value.length > 0 ? `,${hex(o.value)}` : ""}}`).join("");
 }
 
 /** Whether the key has a destination (OVS's flow_tnl_dst_is_set). */
@@ -95,7 +119,8 @@ export function sameTunnelKey(a: TunnelKey | null, b: TunnelKey | null): boolean
     a.erspanVer === b.erspanVer &&
     a.erspanIdx === b.erspanIdx &&
     a.erspanDir === b.erspanDir &&
-    a.erspanHwid === b.erspanHwid
+    a.erspanHwid === b.erspanHwid &&
+    sameGeneve(a.geneve, b.geneve)
   );
 }
 
@@ -119,6 +144,7 @@ export function formatTunnelKey(k: TunnelKey): string {
   parts.push(`ttl=${k.ttl}`);
   if (k.tpSrc !== 0) parts.push(`tp_src=${k.tpSrc}`);
   if (k.tpDst !== 0) parts.push(`tp_dst=${k.tpDst}`);
+  if (k.geneve.length > 0) parts.push(`geneve(${formatGeneve(k.geneve)})`);
   const alt = (v: number): string => (v === 0 ? "0" : `0x${v.toString(16)}`);
   if (k.erspanVer === 1) parts.push(`erspan(ver=1,idx=${alt(k.erspanIdx)})`);
   if (k.erspanVer === 2) parts.push(`erspan(ver=2,dir=${k.erspanDir},hwid=${alt(k.erspanHwid)})`);

@@ -235,7 +235,10 @@ export function doXlateActions(list: ActionList, ctx: XlateCtx, isLast: boolean)
     }
     if (ctx.trace !== null) ctx.report("action", formatActions([a]));
     if ((XLATE[a.type] as XlateFn<Action>)(a, ctx, last, list, i)) return;
-    // This action froze translation: it and the rest run after recirculation.
+    // This action froze translation: it and the rest run after recirculation. A resubmit or
+    // goto_table that froze inside is not run again (OVS's `continue` past this check): the next
+    // turn of the loop freezes only the actions after it.
+    if (a.type === "resubmit" || a.type === "goto_table") continue;
     if (ctx.error === null && ctx.exit && ctx.freezing && ctx.frozen.length === 0) {
       freezeUnrollActions(list, i, ctx);
       break;
@@ -323,7 +326,7 @@ export function xlateOutput(
       flood(ctx, true, last);
       break;
     case OFPP_CONTROLLER:
-      ctx.controller(controllerLen, groupBucket ? "group" : ctx.inActionSet ? "action_set" : "action", 0, []);
+      ctx.controller(controllerLen, ctx.inPacketOut ? "packet_out" : groupBucket ? "group" : ctx.inActionSet ? "action_set" : "action", 0, []);
       break;
     case OFPP_NONE:
       break;
@@ -502,12 +505,7 @@ export const XLATE: XlateOps = {
   resubmit: (a, ctx, last) => {
     const inPort = a.inPort === OFPP_IN_PORT ? readSmall(ctx.flow, M.inPort) : a.inPort;
     const table = a.table === 255 ? ctx.tableId : a.table;
-    if (a.withCt) {
-      // ovsim keeps no conntrack original-direction tuple (ct_nw_proto is always 0).
-      ctx.reportError("resubmit(ct) with non-tracked or non-IP packet!");
-      return false;
-    }
-    ctx.tableAction(inPort, table, false, last, doXlateActions);
+    ctx.tableAction(inPort, table, false, last, doXlateActions, a.withCt);
     return false;
   },
   goto_table: (a, ctx, last) => {
@@ -694,6 +692,18 @@ export const XLATE: XlateOps = {
       ctx.clearConntrack();
       ctx.odp.push({ type: "ct_clear" });
     }
+    return false;
+  },
+  // OVS's ctx_trigger_freeze: the actions after debug_recirc run after a recirculation.
+  debug_recirc: (_a, ctx, _last, list, at) => {
+    ctx.exit = true;
+    ctx.freezing = true;
+    freezeUnrollActions(list, at + 1, ctx);
+    return true;
+  },
+  // OVS's SLOW_ACTION: the datapath flow sends every packet to the userspace slow path.
+  debug_slow: (_a, ctx) => {
+    ctx.slow = true;
     return false;
   },
   // OVS's xlate_meter_action: the meter's datapath meter, if the bridge has one.

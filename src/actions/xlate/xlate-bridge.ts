@@ -9,6 +9,8 @@ import type { XlateGroup } from "./xlate-group.js";
 import type { XlateMirrors } from "./xlate-mirror.js";
 import type { XlateNativeTunnel } from "./xlate-tunnel.js";
 import type { FlowTables } from "../../flowtable/flow-tables.js";
+import type { FlowEntry } from "../../flowtable/flow-entry.js";
+import type { TunMetadataTable } from "../../flowtable/tun-metadata-table.js";
 
 /** Port VLAN configuration, for NORMAL (OVS's Port.vlan_mode / tag / trunks). */
 export interface XlateVlanConfig {
@@ -77,6 +79,8 @@ export interface XlatePort {
   readonly noFlood: boolean;
   readonly noForward: boolean;
   readonly noReceive: boolean;
+  /** Optional: `mod-port ... no-packet-in` (OFPPC_NO_PACKET_IN). Absent: false. */
+  readonly noPacketIn?: boolean;
   /**
    * Optional (added with bundle): OVS's port `may_enable`, whether the port's link is up
    * (not `mod-port ... down`, not administratively down). Absent: true.
@@ -117,9 +121,14 @@ export interface XlateNormalApi {
   note(kind: "detail" | "warn" | "error", text: string): void;
 }
 
+/** OpenFlow's fragment handling modes as ofproto-dpif supports them (not "reassemble"). */
+export type FragHandling = "normal" | "drop" | "nx-match";
+
 export interface XlateBridge {
   readonly name: string;
   readonly tables: FlowTables<ActionList>;
+  /** The bridge's TLV map, which places and prints tun_metadata fields (none: an empty map). */
+  readonly tunMetadata?: TunMetadataTable;
   readonly failMode: "standalone" | "secure";
   port(ofport: number): XlatePort | undefined;
   /** Every port, in OpenFlow port number order (FLOOD and ALL: xlate-output.ts floodOrder). */
@@ -137,6 +146,20 @@ export interface XlateBridge {
    * "No match." and a drop, as on a bridge without controllers.
    */
   readonly packetInOnMiss?: boolean;
+  /**
+   * Optional: the bridge's fragment handling (OFPT_SET_CONFIG, `ovs-ofctl set-frags`; ofproto-dpif's
+   * rule_dpif_lookup_from_table). "normal" (absent): an IP fragment is looked up with transport
+   * ports 0; "drop": it meets `dropFragsRule` instead of the tables; "nx-match": as it is.
+   */
+  readonly fragHandling?: FragHandling;
+  /**
+   * Optional: table `tableId`'s table-miss config from OpenFlow 1.1/1.2 table_mods (ofproto's
+   * miss_config): "continue" goes on to the next table, "controller" sends a packet-in, "drop"
+   * drops; "default" (absent) sends a packet-in only when `packetInOnMiss`.
+   */
+  tableMiss?(tableId: number): "default" | "controller" | "continue" | "drop";
+  /** Optional: ofproto-dpif's drop_frags_rule (the internal `reg0=0x3` flow), for "drop". */
+  readonly dropFragsRule?: FlowEntry<ActionList> | null;
   /**
    * Optional (added with sample): the bridge's IPFIX exporting (OVS's xbridge->ipfix), null when
    * it exports none (no Flow_Sample_Collector_Set with an IPFIX target names it, and its own
@@ -171,10 +194,15 @@ export interface XlateBridge {
   readonly sampleNesting?: number;
   /**
    * Optional (added with kernel tunnels): counts packets sent (`tx`) or received (`rx`)
-   * through tunnel port `port`, as OVS's netdev_vport_inc_tx / inc_rx do during
+   * through tunnel or patch port `port`, as OVS's netdev_vport_inc_tx / inc_rx do during
    * translation with stats (the upcall's packet, then pushed megaflow stats).
    */
   countTunnel?(port: XlatePort, dir: "rx" | "tx", packets: number, bytes: number): void;
+  /**
+   * Optional: counts a table lookup made with stats (rule_dpif_lookup_from_table's n_matched /
+   * n_missed, which `ovs-ofctl dump-tables` shows as matched and lookup).
+   */
+  countTableLookup?(tableId: number, matched: boolean, packets: number): void;
   /**
    * Optional (added with mirrors): the bridge's port mirrors (xlate-mirror.ts), null when it has
    * none (OVS's mbridge_has_mirrors). Absent or null: nothing is mirrored.

@@ -30,12 +30,15 @@ import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_NONE } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
+import { tupleSwap } from "./ct-tuple-swap.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
 import { finishFreezing, frozenStateKey } from "./xlate-freeze.js";
 import { MAX_STACK_BYTES, XlateStack } from "./xlate-stack.js";
 import type { TunnelKey } from "./odp-tunnel.js";
 import { terminateNativeTunnel, tunnelOutput } from "./xlate-tunnel.js";
 import { mirrorEgressPacket } from "./xlate-mirror.js";
+import { vswitchdTunMdView } from "../../flowtable/tun-metadata-match.js";
+import type { TunMetadataTable } from "../../flowtable/tun-metadata-table.js";
 
 /** The DSCP bits of the IP TOS byte (OVS's IP_DSCP_MASK). */
 const IP_DSCP_MASK = 0xfc;
@@ -131,6 +134,15 @@ export class RecircIds {
     for (const [id, n] of s.refs) this.refs.set(id, n);
   }
 
+  /**
+   * Whether anything holds a reference to `id` (recirc_id_node_try_ref_rcu): a datapath flow or
+   * an upcall being handled for a frozen state's id; an id allocated without a frozen state (a
+   * bond's, a controller action's) is its owner's, held as long as it lives.
+   */
+  held(id: number): boolean {
+    return (this.refs.get(id) ?? 0) > 0 || !this.states.has(id);
+  }
+
   /** A datapath flow takes (+1) or drops (-1) a reference to `id`. */
   ref(id: number, delta: number): void {
     this.refs.set(id, Math.max(0, (this.refs.get(id) ?? 0) + delta));
@@ -173,6 +185,13 @@ export interface XlateOptions {
   readonly revalidation?: boolean;
   /** The size of the packet being translated (OVS's xin->packet), when there is one. */
   readonly packetSize?: number;
+  /**
+   * OVS's xin->ofpacts: translate these actions instead of looking the flow up in table 0 (a
+   * packet-out's actions, ofproto/trace-packet-out).
+   */
+  readonly actions?: ActionList;
+  /** OVS's in_packet_out (a packet-out, not its trace): output to CONTROLLER is a packet-in with reason packet_out. */
+  readonly inPacketOut?: boolean;
 }
 
 /** Packets and bytes to credit each rule a translation hits with. */
@@ -182,6 +201,11 @@ export interface XlateStats {
 }
 
 type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";
+
+/** A table's table-miss config (XlateBridge.tableMiss). */
+type TableMissConfig = "default" | "controller" | "continue" | "drop";
+/** Tables 0-253 are OpenFlow's; table 254 is the bridge's internal one (a miss never continues there). */
+const LAST_OPENFLOW_TABLE = 254;
 
 const OFPP_UNSET = 0xfff7;
 
@@ -245,6 +269,8 @@ export class XlateCtx {
   readonly now: number;
   resubmitStats: XlateStats | null;
   readonly recircIds: RecircIds;
+  /** OVS's in_packet_out: translating a packet-out's actions (XlateOptions.inPacketOut). */
+  readonly inPacketOut: boolean;
   /** The size of the packet being translated, null when there is none (a trace, a revalidation). */
   readonly packetSize: number | null;
   /** XlateOptions.revalidation. */
@@ -278,6 +304,7 @@ export class XlateCtx {
     this.now = o.now ?? 0;
     this.resubmitStats = o.resubmitStats ?? null;
     this.recircIds = o.recircIds ?? new RecircIds();
+    this.inPacketOut = o.inPacketOut ?? false;
     this.packetSize = o.packetSize ?? null;
     this.revalidation = o.revalidation ?? false;
   }
@@ -325,23 +352,53 @@ export class XlateCtx {
   /**
    * OVS's rule_dpif_lookup_from_table: looks `tableId` up with in_port =
    * `inPort` (restored afterwards); a miss is OVS's no_packet_in_rule
-   * (drop) or, when `mayPacketIn` and the bridge wants packet-ins on misses,
-   * its miss_rule (a packet-in).
+   * (drop) or, when `mayPacketIn`, its miss_rule (a packet-in) as the
+   * table's miss config says: "controller" (or "continue" past the last
+   * table) unless the input port is no-packet-in, "default" when the bridge
+   * wants packet-ins on misses. `mayPacketIn` lookups (table 0, goto_table,
+   * patch ports; not resubmit) honour "continue".
    */
   lookup(tableId: number, inPort: number, mayPacketIn: boolean): LookupResult {
     const oldInPort = this.flow[M.inPort.word] ?? 0;
     this.flow[M.inPort.word] = inPort;
-    // OVS's frag_handling "normal" (rule_dpif_lookup_from_table): an IP fragment,
-    // first or later, is looked up as if its transport ports were 0.
+    // OVS's frag_handling (rule_dpif_lookup_from_table): with "normal" an IP fragment, first
+    // or later, is looked up as if its transport ports were 0; with "drop" it meets the
+    // drop_frags_rule; with "nx-match" it is looked up as it is.
     const tpWord = M.tpSrc.word;
     const oldTp = this.flow[tpWord] ?? 0;
-    const isFrag = (readSmall(this.flow, M.nwFrag) & 1) !== 0 && isIpAny(this.flow);
+    const frag = this.bridge.fragHandling ?? "normal";
+    const isFrag = frag !== "nx-match" && (readSmall(this.flow, M.nwFrag) & 1) !== 0 && isIpAny(this.flow);
+    const dropFrags = this.bridge.dropFragsRule;
+    if (isFrag && frag === "drop" && dropFrags) {
+      this.flow[M.inPort.word] = oldInPort;
+      if (this.resubmitStats !== null) this.bridge.countTableLookup?.(tableId, true, this.resubmitStats.packets);
+      return dropFrags;
+    }
     if (isFrag) this.flow[tpWord] = (oldTp & ~((0xffff << M.tpSrc.shift) | (0xffff << M.tpDst.shift))) >>> 0;
-    const rule = lookupWithConjunctions(this.bridge.tables, tableId, this.flow, this.wc);
+    // A miss in a table whose table-miss config (OpenFlow 1.1/1.2 table_mod) is "continue" goes
+    // on to the next table, when the lookup honours the config (not for resubmit); translation
+    // goes on in the last table looked up (this.tableId, as OVS's &ctx->table_id).
+    let table = tableId;
+    let missConfig: TableMissConfig = "continue";
+    let rule = lookupWithConjunctions(this.bridge.tables, table, this.flow, this.wc);
+    for (;;) {
+      if (this.resubmitStats !== null) this.bridge.countTableLookup?.(table, rule !== null, this.resubmitStats.packets);
+      if (rule !== null || !mayPacketIn) break;
+      missConfig = this.bridge.tableMiss?.(table) ?? "default";
+      if (missConfig !== "continue" || table + 1 >= LAST_OPENFLOW_TABLE) break;
+      table++;
+      rule = lookupWithConjunctions(this.bridge.tables, table, this.flow, this.wc);
+    }
+    this.tableId = table;
     this.flow[tpWord] = oldTp;
     this.flow[M.inPort.word] = oldInPort;
     if (rule !== null) return rule;
-    if (mayPacketIn && this.bridge.packetInOnMiss === true && this.bridge.port(oldInPort) !== undefined) return "miss_packet_in";
+    if (!mayPacketIn) return "miss";
+    if (missConfig === "continue" || missConfig === "controller") {
+      const port = this.bridge.port(oldInPort);
+      return port !== undefined && port.noPacketIn !== true ? "miss_packet_in" : "miss";
+    }
+    if (missConfig === "default" && this.bridge.packetInOnMiss === true && this.bridge.port(oldInPort) !== undefined) return "miss_packet_in";
     return "miss";
   }
 
@@ -355,7 +412,8 @@ export class XlateCtx {
     const first = this.bridge === this.firstBridge;
     if (r === "miss") text = first ? `${id}. No match.` : `${id}. reg0=0x2, priority 0`;
     else if (r === "miss_packet_in") text = first ? `${id}. No match, and a "packet-in" is called for.` : `${id}. reg0=0x1, priority 0`;
-    else text = `${id}. ${describeRule(r)}`;
+    else if (r === this.firstBridge.dropFragsRule) text = `${id}. Packets are IP fragments and the fragment handling mode is "drop".`;
+    else text = `${id}. ${describeRule(r, this.bridge.tunMetadata)}`;
     const node = new TraceNode("table", text);
     node.lookup = { tableId, rule: typeof r === "string" ? null : r };
     this.trace.push(node);
@@ -367,7 +425,7 @@ export class XlateCtx {
    * `run` translates the found rule's actions (do_xlate_actions, or the
    * patch-port clone wrapper).
    */
-  tableAction(inPort: number, tableId: number, mayPacketIn: boolean, last: boolean, run: RunActions): void {
+  tableAction(inPort: number, tableId: number, mayPacketIn: boolean, last: boolean, run: RunActions, withCtOrig = false): void {
     // Recirculate before matching in a table a packet that was MPLS.
     if (this.wasMpls) {
       this.exit = true;
@@ -377,8 +435,20 @@ export class XlateCtx {
     if (!this.resourceCheck()) return;
     const oldTable = this.tableId;
     this.tableId = tableId;
+    // resubmit(,N,ct): the lookup sees the conntrack original tuple (ct-tuple-swap.ts).
+    if (withCtOrig) {
+      const dlType = readSmall(this.flow, M.dlType);
+      if (readSmall(this.flow, M.ctNwProto) === 0 || (dlType !== 0x0800 && dlType !== 0x86dd)) {
+        this.reportError("resubmit(ct) with non-tracked or non-IP packet!");
+        this.tableId = oldTable;
+        return;
+      }
+      tupleSwap(this.flow, this.wc);
+    }
     const r = this.lookup(tableId, inPort, mayPacketIn);
+    if (withCtOrig) tupleSwap(this.flow, this.wc);
     const oldTrace = this.trace;
+    // xlate_table_action reports the table asked for, even when a miss continued past it.
     this.reportTable(r, tableId);
     this.recurse(r, tableId <= oldTable, last, run);
     this.trace = oldTrace;
@@ -523,7 +593,15 @@ export class XlateCtx {
   private patchPortOutput(port: XlatePort, last: boolean): void {
     const peer = port.patchPeer;
     if (peer === null) return;
+    const bridge = this.bridge;
     this.underlayOutput(peer.bridge, peer.ofport, last);
+    // The packet leaves by this patch port and enters by its peer: their tx / rx counters.
+    const stats = this.resubmitStats;
+    const inPeer = peer.bridge.port(peer.ofport);
+    if (stats !== null) {
+      bridge.countTunnel?.(port, "tx", stats.packets, stats.bytes);
+      if (inPeer !== undefined) peer.bridge.countTunnel?.(inPeer, "rx", stats.packets, stats.bytes);
+    }
   }
 
   /** Translation goes on in `peerBridge` from its port `peerOfport` (a patch peer, or a tunnel's underlay device). */
@@ -570,8 +648,8 @@ export class XlateCtx {
     const inPeer = peer.bridge.port(peer.ofport);
     if (inPeer === undefined || !inPeer.noReceive) {
       this.tableAction(peer.ofport, 0, true, last, cloneActions);
+      if (!this.freezing) this.executeActionSet();
       if (this.freezing) finishFreezing(this);
-      else this.executeActionSet();
     }
     this.trace = oldTrace;
     if (independentMirrors) this.mirrors = oldMirrors;
@@ -661,9 +739,9 @@ function writeCtZone(flow: Uint32Array, zone: number): void {
   flow[w] = (((flow[w] ?? 0) & 0xffff) | (zone << 16)) >>> 0;
 }
 
-/** The actions of OVS's miss_rule: a packet-in with reason no_match (OpenFlow's implicit miss). */
+/** The actions of OVS's miss_rule: a packet-in with reason OFPR_IMPLICIT_MISS (no_match on the wire). */
 const MISS_ACTIONS: ActionList = [
-  { type: "controller", maxLen: 0xffff, reason: "no_match", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+  { type: "controller", maxLen: 0xffff, reason: "implicit_miss", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
 ];
 
 /** How a rule's actions get translated (do_xlate_actions, or the patch-port wrapper). */
@@ -686,8 +764,8 @@ function isTableMiss(e: FlowEntry<ActionList>): boolean {
 }
 
 /** A rule in a trace: `<match>, priority N[, cookie 0x..]` (minimatch_format + xlate_report_table). */
-function describeRule(e: FlowEntry<ActionList>): string {
-  let s = formatMatch(e.match, 0x8000);
+function describeRule(e: FlowEntry<ActionList>, tunTable: TunMetadataTable | undefined): string {
+  let s = formatMatch(e.match, 0x8000, undefined, tunTable === undefined ? undefined : vswitchdTunMdView(tunTable));
   if (s !== "" && !s.endsWith(" ")) s += ", ";
   s += `priority ${e.priority}`;
   if (e.cookie !== 0n) s += `, cookie 0x${e.cookie.toString(16)}`;

@@ -15,6 +15,8 @@
  * then picks `dpHashTable(group)[dp_hash & mask]`.
  */
 import { M, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST } from "../../flowtable/flow-layout.js";
+import { FIELDS } from "../../flowtable/fields.js";
+import { OFPP_IN_PORT } from "../../flowtable/ports.js";
 import { XM } from "./odp-metadata.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList } from "../action-types.js";
@@ -46,13 +48,9 @@ export interface FrozenState {
 const META_FIRST = M.metadata.word;
 const META_WORDS = 2 + 16;
 
-function hex(v: bigint): string {
-  return v === 0n ? "0" : `0x${v.toString(16)}`;
-}
-
-/** ofpacts_format of frozen actions (`unroll_xlate(table=0, cookie=0),group:1`). */
+/** ofpacts_format of frozen actions (`unroll_xlate(table=0, cookie=0),group:1`: format_UNROLL_XLATE's decimal cookie). */
 export function formatFrozen(entries: readonly FrozenEntry[]): string {
-  return entries.map((e) => (e.kind === "unroll" ? `unroll_xlate(table=${e.table}, cookie=${hex(e.cookie)})` : formatActions([e.action]))).join(",");
+  return entries.map((e) => (e.kind === "unroll" ? `unroll_xlate(table=${e.table}, cookie=${e.cookie})` : formatActions([e.action]))).join(",");
 }
 
 /** OVS's freeze_put_unroll_xlate. */
@@ -81,6 +79,17 @@ export function freezeUnrollActions(list: ActionList, from: number, ctx: XlateCt
       case "resubmit":
         if (a.table === 0xff) putUnroll(ctx);
         break;
+      // Instructions become the equivalent actions: goto_table a resubmit, write_metadata a set_field.
+      case "goto_table":
+        ctx.frozen.push({ kind: "action", action: { type: "resubmit", inPort: OFPP_IN_PORT, table: a.table, withCt: false } });
+        continue;
+      case "write_metadata":
+        ctx.frozen.push({ kind: "action", action: { type: "set_field", field: FIELDS.metadata, value: a.metadata, mask: a.mask, raw: "set_field" } });
+        continue;
+      // Not needed after thawing.
+      case "note":
+      case "conjunction":
+        continue;
       default:
         break;
     }

@@ -19,7 +19,9 @@
  *   hash method; `selection_method=hash` with fields scores each live bucket
  *   as (hash_int(bucket_id, basis) & 0xffff) * weight from a hash of the
  *   listed fields and takes the best (the last on a tie), printing
- *   `-> bucket N: score S`.
+ *   `-> bucket N: score S`; the default method (`hash` without fields, or
+ *   weights too uneven for dp_hash) scores them likewise from the flow's
+ *   symmetric L4 hash (basis 0), its fields un-wildcarded.
  *
  * Each bucket's actions run as an action set (OVS's
  * ofpacts_execute_action_set), under a `bucket N` trace node.
@@ -34,6 +36,7 @@ import { getField, maskFieldMasked, prereqsOk } from "./xlate-fields.js";
 import { readSmall } from "../../flowtable/flow-layout.js";
 import { XM } from "./odp-metadata.js";
 import { finishFreezing } from "./xlate-freeze.js";
+import { flowHashFields, flowMaskHashFields } from "./flow-hash-fields.js";
 
 /** What translation needs of a group (src/datapath's Group implements it). */
 export interface XlateGroup {
@@ -222,10 +225,10 @@ function pickSelect(ctx: XlateCtx, g: XlateGroup): GroupBucket | null {
     }
     return null;
   }
-  // OVS's default method hashes the symmetric L4 fields in the slow path: ovsim
-  // does not model that hash; the first live bucket stands in for it.
-  ctx.report("warn", "ovsim: the default select hash is not modelled; using the first live bucket");
-  return firstLiveBucket(ctx, g, 0);
+  // OVS's pick_default_select_group: the symmetric L4 hash of the flow (its fields un-wildcarded)
+  // scores the buckets.
+  flowMaskHashFields(ctx.flow, ctx.wc, "symmetric_l4");
+  return bestLiveBucket(ctx, g, flowHashFields(ctx.flow, "symmetric_l4", 0));
 }
 
 function xlateBucket(ctx: XlateCtx, b: GroupBucket, last: boolean): void {

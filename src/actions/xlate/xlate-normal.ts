@@ -65,6 +65,37 @@ export interface NormalSwitch {
   bundles(): readonly XlatePort[];
   /** Bridge other_config:forward-bpdu. */
   readonly forwardBpdu: boolean;
+  /** The bond port `ofport` is a member of (ofproto/bond.c), or null: the port is its own bundle. */
+  bondOf?(ofport: number): NormalBond | null;
+}
+
+/**
+ * A bond as NORMAL sees it: one bundle of several member ports. Frames it admits
+ * (bond_check_admissibility) are learned on the member they came in by; a frame to the
+ * bond (flooded, or to a MAC learned on any member) leaves by the member the bond chooses.
+ */
+export interface NormalBond {
+  readonly name: string;
+  /** Whether a frame received on member `ofport` is accepted (`multicast`: its dl_dst is). */
+  admits(ofport: number, multicast: boolean): boolean;
+  /** The member a frame leaves by (bond_choose_output_member), or null: none can carry it. */
+  outputMember(): number | null;
+}
+
+/** The member `out` is sent by when it belongs to a bond (null: the bond drops it), else `out`. */
+function bondOutput(sw: NormalSwitch, out: XlatePort): XlatePort | null {
+  const bond = sw.bondOf?.(out.ofport) ?? null;
+  if (bond === null) return out;
+  const m = bond.outputMember();
+  return m === null ? null : (sw.port(m) ?? null);
+}
+
+/** Whether ports `a` and `b` are one bundle (the same port, or members of one bond). */
+function sameBundle(sw: NormalSwitch, a: XlatePort | null, b: XlatePort): boolean {
+  if (a === null) return false;
+  if (a === b) return true;
+  const ba = sw.bondOf?.(a.ofport) ?? null;
+  return ba !== null && ba === (sw.bondOf?.(b.ofport) ?? null);
 }
 
 const VLAN_CFI = 0x1000;
@@ -305,9 +336,18 @@ function mirrorOut(api: XlateNormalApi, port: XlatePort): number {
 
 /** OVS's xlate_normal_flood. */
 function flood(api: XlateNormalApi, sw: NormalSwitch, inBundle: Bundle, x: Xvlan): void {
+  const bondsDone = new Set<NormalBond>();
   for (const p of sw.bundles()) {
-    if (p === inBundle.port || p.noFlood || mirrorOut(api, p) !== 0) continue;
-    const b = bundleOf(p);
+    if (sameBundle(sw, inBundle.port, p) || p.noFlood || mirrorOut(api, p) !== 0) continue;
+    // A bond is one bundle: it floods once, by its output member.
+    const bond = sw.bondOf?.(p.ofport) ?? null;
+    if (bond !== null) {
+      if (bondsDone.has(bond)) continue;
+      bondsDone.add(bond);
+    }
+    const out = bondOutput(sw, p);
+    if (out === null) continue;
+    const b = bundleOf(out);
     if (includesVlan(b, x)) outputNormal(api, b, x);
   }
 }
@@ -357,6 +397,12 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
     return;
   }
 
+  const inBond = inXport === undefined ? null : (sw.bondOf?.(inXport.ofport) ?? null);
+  if (inXport !== undefined && inBond !== null && !inBond.admits(inXport.ofport, isMulticast(dst))) {
+    api.note("detail", "bonding refused admissibility, dropping");
+    return;
+  }
+
   maskGratuitousArp(flow, wc);
   const table = sw.macTable;
   if (api.allowSideEffects && inXport !== undefined) {
@@ -375,9 +421,10 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
   const outPort = sw.port(learned);
   if (outPort !== undefined && mirrorOut(api, outPort) !== 0) api.note("warn", "learned port is a mirror port, dropping");
   else if (outPort === undefined) api.note("warn", "learned port is unknown, dropping");
-  else if (outPort === inBundle.port) api.note("detail", "learned port is input port, dropping");
+  else if (sameBundle(sw, inBundle.port, outPort)) api.note("detail", "learned port is input port, dropping");
   else {
     api.note("detail", "forwarding to learned port");
-    outputNormal(api, bundleOf(outPort), x);
+    const out = bondOutput(sw, outPort);
+    if (out !== null) outputNormal(api, bundleOf(out), x);
   }
 }

@@ -32,8 +32,10 @@ import type { Recirculation, XlateOptions } from "./xlate-context.js";
 import { XLATE_ERRORS } from "./xlate-context.js";
 import type { XlateResult } from "./xlate.js";
 import { recirculationFlow, xlate } from "./xlate.js";
+import { vswitchdTunMdView } from "../../flowtable/tun-metadata-match.js";
+import type { TunMetadataTable } from "../../flowtable/tun-metadata-table.js";
 
-const META = /^(pkt_mark|ct_state|ct_zone|ct_mark|ct_label)=/;
+const META = /^(pkt_mark|ct_state|ct_zone|ct_mark|ct_label|ct_nw_src|ct_ipv6_src|ct_nw_dst|ct_ipv6_dst|ct_nw_proto|ct_tp_src|ct_tp_dst)=/;
 
 function hexAlt(v: number): string {
   return v === 0 ? "0" : `0x${v.toString(16)}`;
@@ -61,10 +63,10 @@ function withMeta(text: string, recircId: number | null, skbPriority: number | n
 }
 
 /** OVS's flow_format of a translation flow (skb_priority and recirc_id included). */
-export function formatTraceFlow(flow: Uint32Array, recircId = 0): string {
+export function formatTraceFlow(flow: Uint32Array, recircId = 0, tunTable?: TunMetadataTable): string {
   const skb = readSmall(flow, XM.skbPriority);
   const dpHash = readSmall(flow, XM.dpHash);
-  let text = formatFlow(flow.subarray(0, FLOW_WORDS));
+  let text = formatFlow(flow.subarray(0, FLOW_WORDS), undefined, tunTable === undefined ? undefined : vswitchdTunMdView(tunTable));
   // The outer TOS and TTL live in the translation flow's metadata words; flow_format prints them with the tunnel.
   const tos = readSmall(flow, XM.tunTos);
   const ttl = readSmall(flow, XM.tunTtl);
@@ -78,7 +80,8 @@ export function formatMegaflow(r: XlateResult): string {
   const mask = r.wc.slice(0, FLOW_WORDS);
   for (let i = 0; i < FLOW_WORDS; i++) key[i] = (r.initialFlow[i] ?? 0) & (mask[i] ?? 0);
   const skbMask = readSmall(r.wc, XM.skbPriority);
-  let text = formatMatch(new Match(key, mask));
+  const tunTable = r.bridge.tunMetadata;
+  let text = formatMatch(new Match(key, mask), undefined, undefined, tunTable === undefined ? undefined : vswitchdTunMdView(tunTable));
   // tnl_wc_init makes the outer TOS exact for a tunnel packet; it lives in the translation
   // flow's metadata words, so it is written where OVS's match_format prints it.
   const tunnelMasked = readSmall(mask, M.tunDst) !== 0 || readMember(mask, M.tunIpv6Dst) !== 0n;
@@ -99,12 +102,12 @@ function sameFlow(a: Uint32Array, b: Uint32Array): boolean {
 
 /** The trace's Final flow, or null when it is unchanged. */
 export function formatFinalFlow(r: XlateResult): string | null {
-  return sameFlow(r.initialFlow, r.finalFlow) && r.actsetOutput === OFPP_UNSET ? null : formatTraceFlow(r.finalFlow, r.recircId);
+  return sameFlow(r.initialFlow, r.finalFlow) && r.actsetOutput === OFPP_UNSET ? null : formatTraceFlow(r.finalFlow, r.recircId, r.bridge.tunMetadata);
 }
 
 /** One translation's ofproto/trace text (no recirculations), as lines. */
 export function formatTrace(r: XlateResult): string[] {
-  let s = `Flow: ${formatTraceFlow(r.initialFlow, r.recircId)}\n`;
+  let s = `Flow: ${formatTraceFlow(r.initialFlow, r.recircId, r.bridge.tunMetadata)}\n`;
   s += formatTraceNodes(r.trace);
   s += `\nFinal flow: ${formatFinalFlow(r) ?? "unchanged"}\n`;
   s += `Megaflow: ${formatMegaflow(r)}\n`;

@@ -27,6 +27,7 @@ import { TNL_F, tunnelKey } from "./odp-tunnel.js";
 import type { XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { isIpAny, maskMember } from "./xlate-fields.js";
+import type { GeneveOption } from "../../flowtable/tun-metadata-match.js";
 
 const IP_ECN_MASK = 0x03;
 const IP_DSCP_MASK = 0xfc;
@@ -139,10 +140,12 @@ export function tnlPortSend(ctx: XlateCtx, port: XlatePort): void {
 
 /**
  * The tunnel key the flow's tunnel fields (after tnl_port_send) stand for; `erspan`: the
- * port is an ERSPAN one (tun_key_to_attr puts ERSPAN metadata only for those).
+ * port is an ERSPAN one (tun_key_to_attr puts ERSPAN metadata only for those); `geneve`:
+ * the options a Geneve port sends (geneveOptionsOfFlow).
  */
-export function tunnelKeyOfFlow(flow: Uint32Array, erspan = false): TunnelKey {
+export function tunnelKeyOfFlow(flow: Uint32Array, erspan = false, geneve: readonly GeneveOption[] = []): TunnelKey {
   return tunnelKey({
+    geneve,
     tunId: readMember(flow, M.tunId),
     ipv4Src: readSmall(flow, M.tunSrc),
     ipv4Dst: readSmall(flow, M.tunDst),

@@ -54,6 +54,7 @@ import type { XlateBridge, XlatePort } from "./xlate-bridge.js";
 import type { XlateCtx } from "./xlate-context.js";
 import { maskMember } from "./xlate-fields.js";
 import { ETH_TYPE, IPPROTO } from "../../flowtable/protocols.js";
+import { geneveOptionsOfFlow } from "../../flowtable/tun-metadata-match.js";
 
 /** Where a tunnel destination is reached: the underlay bridge's port, its MAC, the next hop. */
 export interface XlateTunnelRoute {
@@ -151,7 +152,8 @@ export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): boo
     return true;
   }
   ctx.report("detail", "output to kernel tunnel");
-  const key = tunnelKeyOfFlow(ctx.flow, port.tunnel.type === "erspan");
+  const geneve = port.tunnel.type === "geneve" && ctx.bridge.tunMetadata !== undefined ? geneveOptionsOfFlow(ctx.flow, ctx.bridge.tunMetadata) : [];
+  const key = tunnelKeyOfFlow(ctx.flow, port.tunnel.type === "erspan", geneve);
   if (tunnelDstIsSet(key) && !sameTunnelKey(key, ctx.committedTunnel)) {
     ctx.committedTunnel = key;
     copyTunnel(ctx.flow, ctx.base);

@@ -26,6 +26,7 @@ import { XM, xlateFlowOf } from "./odp-metadata.js";
 import type { TraceNode } from "./trace.js";
 import type { XlateBridge } from "./xlate-bridge.js";
 import { doXlateActions } from "./xlate-actions.js";
+import { freezeUnrollActions } from "./xlate-freeze.js";
 import type { PacketIn, Recirculation, XlateErrorCode, XlateOptions } from "./xlate-context.js";
 import { tnlProcessEcn, XlateCtx } from "./xlate-context.js";
 import type { FrozenState } from "./xlate-freeze.js";
@@ -176,9 +177,11 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
     ctx.conntracked = true;
   }
   const inPort = readSmall(f, M.inPort);
-  const r = resume === undefined && recircId !== 0 && !lookupAfterThaw ? "thawed" : ctx.lookup(ctx.tableId, inPort, true);
+  // OVS's xin->ofpacts (a packet-out): these actions instead of a table 0 lookup.
+  const given = resume === undefined && recircId === 0 ? options.actions : undefined;
+  const r = resume === undefined && recircId !== 0 && !lookupAfterThaw ? "thawed" : given !== undefined ? { given } : ctx.lookup(ctx.tableId, inPort, true);
   if (r !== "thawed") {
-    ctx.reportTable(r, ctx.tableId);
+    if (typeof r === "string" || !("given" in r)) ctx.reportTable(r, ctx.tableId);
     const inXport = bridge.port(inPort);
     if (inXport !== undefined && inXport.tunnel !== null && ctx.resubmitStats !== null) {
       bridge.countTunnel?.(inXport, "rx", ctx.resubmitStats.packets, ctx.resubmitStats.bytes);
@@ -186,7 +189,10 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
     if (inXport !== undefined && isMirrorOutput(ctx, inPort)) {
       ctx.reportError(`dropping packet received on port ${inXport.name}, which is reserved exclusively for mirroring`);
     } else if (tnlProcessEcn(ctx.flow) && (inXport === undefined || !inXport.noReceive)) {
-      if (typeof r === "string") {
+      if (typeof r !== "string" && "given" in r) {
+        mirrorIngressPacket(ctx);
+        doXlateActions(r.given, ctx, true);
+      } else if (typeof r === "string") {
         ctx.ruleCookie = 0n;
         mirrorIngressPacket(ctx);
         doXlateActions(r === "miss" ? [] : MISS, ctx, true);
@@ -232,8 +238,9 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
 
 /** The end of a pass: the action set, or the recirculation of a frozen translation. */
 function finishPipeline(ctx: XlateCtx): void {
+  if (!ctx.freezing) ctx.executeActionSet();
+  // The action set may freeze too (a dp_hash select group in it).
   if (ctx.freezing) finishFreezing(ctx);
-  else ctx.executeActionSet();
 }
 
 /**
@@ -252,7 +259,6 @@ function thaw(ctx: XlateCtx, state: FrozenState): void {
   ctx.mirrors = state.mirrors ?? 0;
   ctx.actionSet = state.actionSet.slice();
   ctx.stack = new XlateStack(state.stack);
-  ctx.ruleCookie = 0n;
   // The frozen mirrors hold those the packet went to before it was frozen: it is not mirrored twice.
   mirrorIngressPacket(ctx);
   const n = state.actions.length;
@@ -260,7 +266,7 @@ function thaw(ctx: XlateCtx, state: FrozenState): void {
   while (i < n && ctx.error === null && !ctx.exit) {
     const e = state.actions[i]!;
     if (e.kind === "unroll") {
-      ctx.report("action", `unroll_xlate(table=${e.table}, cookie=${e.cookie === 0n ? "0" : `0x${e.cookie.toString(16)}`})`);
+      ctx.report("action", `unroll_xlate(table=${e.table}, cookie=${e.cookie})`);
       ctx.tableId = e.table;
       ctx.ruleCookie = e.cookie;
       ctx.report("thaw", `restored state: table=${e.table}, cookie=${e.cookie === 0n ? "0" : `0x${e.cookie.toString(16)}`}`);
@@ -276,12 +282,21 @@ function thaw(ctx: XlateCtx, state: FrozenState): void {
     }
     doXlateActions(run, ctx, j === n);
     i = j;
+    // Translation froze again: the rest of the frozen list is frozen too, its unroll_xlate
+    // entries copied as they are (OVS runs them as one action list: freeze_unroll_actions).
+    if (ctx.error === null && ctx.exit && ctx.freezing) {
+      for (; i < n; i++) {
+        const e = state.actions[i]!;
+        if (e.kind === "unroll") ctx.frozen.push(e);
+        else freezeUnrollActions([e.action], 0, ctx);
+      }
+    }
   }
   if (ctx.error === null) finishPipeline(ctx);
 }
 
 const MISS: ActionList = [
-  { type: "controller", maxLen: 0xffff, reason: "no_match", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
+  { type: "controller", maxLen: 0xffff, reason: "implicit_miss", controllerId: 0, userdata: [], pause: false, meterId: 0xffffffff },
 ];
 
 /** The flow ofproto/trace resumes a conntrack recirculation with (ct_state=trk|new, the ct zone). */

@@ -5,11 +5,11 @@
  * tuple ct_nw_src / ct_nw_dst / ct_ipv6_src / ct_ipv6_dst / ct_nw_proto /
  * ct_tp_src / ct_tp_dst). With ct_state 0 all of them read as 0.
  *
- * ovsim's flow key holds ct_state, ct_zone, ct_mark and ct_label
- * (flow-layout.ts); the original tuple is not a member of it yet, so it is
- * read from the packet (`ctOrigTuple`).
+ * The flow key holds all of them (flow-layout.ts). As miniflow_extract, the
+ * original tuple goes into the key only when it is of the packet's own IP
+ * version, and its addresses and ports only with a protocol.
  */
-import { M, W } from "../../flowtable/flow-layout.js";
+import { M, readSmall, W } from "../../flowtable/flow-layout.js";
 import { ConnKey } from "./conn-key.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "./ct-consts.js";
 import type { CtMetadata } from "./conntrack.js";
@@ -24,7 +24,37 @@ export function writeCtFlowFields(md: CtMetadata, flow: Uint32Array): void {
   const label = tracked ? md.ctLabel : null;
   if (label === null) flow.fill(0, M.ctLabel.word, M.ctLabel.word + 4);
   else flow.set(label, M.ctLabel.word);
+  writeCtOrigTuple(md, flow);
 }
+
+/** ct_nw_proto, ct_nw_src / ct_nw_dst or ct_ipv6_src / ct_ipv6_dst, ct_tp_src / ct_tp_dst of `md` into `flow` (zeros without a tuple). No allocation. */
+function writeCtOrigTuple(md: CtMetadata, flow: Uint32Array): void {
+  flow.fill(0, W.CT_NW_SRC, W.CT_NW_PROTO + 1);
+  const k = md.ctOrig;
+  if (md.ctState === 0 || !(k instanceof ConnKey)) return;
+  const dlType = readSmall(flow, M.dlType);
+  if (dlType !== (k.isIpv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6)) return;
+  const proto = k.proto & 0xff;
+  flow[W.CT_NW_PROTO] = proto;
+  if (proto === 0) return;
+  const w = k.w;
+  if (k.isIpv4) {
+    flow[W.CT_NW_SRC] = w[0] ?? 0;
+    flow[W.CT_NW_DST] = w[5] ?? 0;
+  } else {
+    for (let i = 0; i < 4; i++) {
+      flow[W.CT_IPV6_SRC + i] = w[i] ?? 0;
+      flow[W.CT_IPV6_DST + i] = w[5 + i] ?? 0;
+    }
+  }
+  const icmp = proto === (k.isIpv4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  const tpSrc = icmp ? k.icmpType : k.srcPort;
+  const tpDst = icmp ? k.icmpCode : k.dstPort;
+  flow[W.CT_TP_SRC_DST] = (((tpSrc & 0xffff) << 16) | (tpDst & 0xffff)) >>> 0;
+}
+
+const ETH_TYPE_IP = 0x0800;
+const ETH_TYPE_IPV6 = 0x86dd;
 
 /** The original-direction tuple fields (OVS's ct_nw_* / ct_ipv6_* / ct_tp_* match fields). */
 export interface CtOrigTuple {

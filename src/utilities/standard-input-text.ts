@@ -1,0 +1,13 @@
+/**
+ * The whole standard input of the running line as text, for the commands that
+ * read it without a `-` argument (`ovs-ofctl parse-nx-match < nx-match.txt`):
+ * the file runLine was given for it (standard-input.ts), or nothing (an empty
+ * input, as a terminal at end of file gives).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { fileArgument } from "./standard-input.js";
+
+export function standardInputText(): string {
+  const path = fileArgument("-");
+  return path !== "-" && existsSync(path) ? readFileSync(path, "latin1") : "";
+}
