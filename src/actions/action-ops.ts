@@ -8,6 +8,7 @@ import type { ActionOp } from "./action-op.js";
 import type { Action, ActionOf, ActionType } from "./action-types.js";
 import { ct, nat } from "./ct-actions.js";
 import { regMove, setField } from "./field-actions.js";
+import { deleteField } from "./delete-field-action.js";
 import {
   decTtl,
   setEthDst,
@@ -66,6 +67,7 @@ export const ACTION_OPS: ActionOps = {
   dec_mpls_ttl: decMplsTtl,
   push_mpls: pushMpls,
   pop_mpls: popMpls,
+  delete_field: deleteField,
   set_tunnel: setTunnel,
   set_queue: setQueue,
   pop_queue: popQueue,

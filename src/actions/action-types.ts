@@ -170,6 +170,12 @@ export interface RegMoveAction {
   readonly dst: Subfield;
 }
 
+/** `delete_field:F` (NXAST_DELETE_FIELD): takes tun_metadata<N>'s option off the packet (delete-field-action.ts). */
+export interface DeleteFieldAction {
+  readonly type: "delete_field";
+  readonly field: FieldSpec;
+}
+
 /** `push:F[a..b]` / `pop:F[a..b]` (NXAST_STACK_PUSH / NXAST_STACK_POP): bits onto or off the translation's stack. */
 export interface StackAction<T extends "stack_push" | "stack_pop" = "stack_push" | "stack_pop"> {
   readonly type: T;
@@ -419,6 +425,7 @@ export type Action =
   | StackAction<"stack_pop">
   | SetFieldAction
   | DecTtlAction
+  | DeleteFieldAction
   | SetMplsLabelAction
   | SetMplsTcAction
   | SetMplsTtlAction

@@ -8,6 +8,7 @@ import { parseIntString } from "../flowtable/field-values.js";
 import { parseFieldValue } from "../flowtable/field-parse.js";
 import { fieldByName } from "../flowtable/fields.js";
 import { programWarn } from "../flowtable/program-log.js";
+import { tunMetadataFieldByName } from "../flowtable/tun-metadata-field.js";
 import { formatSubfield, parseSubfield, parseSubfieldPrefix } from "../flowtable/subfield.js";
 import type { ActionOp, ParseContext } from "./action-op.js";
 import { fail } from "./action-op.js";
@@ -46,7 +47,7 @@ export const setField: ActionOp<SetFieldAction> = {
   instruction: "apply_actions",
   parse: (arg, ctx) => {
     const { value, key } = splitArrow(ctx, arg);
-    const field = fieldByName(key);
+    const field = fieldByName(key) ?? (key.startsWith("tun_metadata") ? tunMetadataFieldByName(key) : undefined);
     if (field === undefined) fail(ctx, `${key} is not a valid OXM field name`);
     if (!field.writable) fail(ctx, `${key} is read-only`);
     const p = parseFieldValue(field, value, ctx.names);

@@ -10,6 +10,7 @@
  *    that the groups and meters the actions name exist. A failure there is an
  *    OFPT_ERROR reply.
  */
+import { unmapTunMetadataActions } from "./tun-metadata-actions.js";
 import { FlowParseError } from "../flowtable/errors.js";
 import type { Match } from "../flowtable/match.js";
 import type { PortNameMap } from "../flowtable/ports.js";
@@ -106,7 +107,8 @@ export function missingResource(actions: ActionList, resources: SwitchResources)
 /** The actions as a dump over `protocol` shows them (what ovs-ofctl decodes from the reply). */
 export function actionsAsDumped(actions: ActionList, protocol: number, match: Match): ActionList {
   try {
-    return wireActions(actions, wireVersionOf(protocol), match);
+    // ovs-ofctl has no TLV map: it reads tun_metadata<N> as the generic field.
+    return unmapTunMetadataActions(wireActions(actions, wireVersionOf(protocol), match));
   } catch (e) {
     if (e instanceof WireDecodeError) return actions;
     throw e;

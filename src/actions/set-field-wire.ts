@@ -42,7 +42,8 @@ function experimenterOnly(f: SetFieldAction["field"]): boolean {
 
 /** NXAST_REG_LOAD(2) encoding and its decoding. */
 function toNxast(sf: SetFieldAction): ActionList {
-  if (sf.raw === "reg_load2" || !hasNxmHeader(sf.field) || experimenterOnly(sf.field)) {
+  // A variable-length field (tun_metadata<N>) cannot go as NXAST_REG_LOAD either.
+  if (sf.raw === "reg_load2" || !hasNxmHeader(sf.field) || experimenterOnly(sf.field) || sf.field.tunMetadata !== undefined) {
     const out: SetFieldAction = { ...sf, field: decodedField(sf), raw: "reg_load2" };
     decodeWritable(out);
     return [out];

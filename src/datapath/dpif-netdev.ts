@@ -69,6 +69,7 @@
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM } from "../actions/xlate/odp-metadata.js";
+import { W } from "../flowtable/flow-layout.js";
 import type { Datapath } from "./dpif.js";
 import type { Megaflow, MegaflowCacheState } from "./megaflow-cache.js";
 import { MegaflowCache } from "./megaflow-cache.js";
@@ -98,7 +99,8 @@ export interface DpifUpcall {
   /** A hit of a slow-path megaflow: translate with side effects (packet-ins), crediting nothing. */
   slowPath(key: Uint32Array, bytes: number, now: number): readonly OdpAction[];
   /** Revalidation: translate `key`; with packets > 0 push them (credit + side effects). null = the port is gone. */
-  revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null;
+  /** `tcpFlags`: the megaflow's hits' TCP flags, ORed (fin_timeout reads them). */
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags?: number): UpcallResult | null;
   /** A datapath flow takes (+1) or drops (-1) a reference to recirculation id `id` (its frozen state stays shared while held). */
   refRecirc?(id: number, delta: number): void;
   /** Whether recirculation id `id` is referenced (absent: always). OVS's should_install_flow installs no flow for a recirculated packet whose id nobody holds. */
@@ -224,6 +226,7 @@ export class DpifNetdev {
       this.datapath.nHit++;
       m.packets++;
       m.bytes += bytes;
+      m.tcpFlags |= (key[W.TCP_FLAGS] ?? 0) & 0xffff;
       m.used = now;
       if (!m.dirty) {
         m.dirty = true;
@@ -420,7 +423,7 @@ export class DpifNetdev {
     m.pushedPackets = m.packets;
     m.pushedBytes = m.bytes;
     m.dirty = false;
-    const r = this.upcall.revalidate(m.flow, packets, bytes, now);
+    const r = this.upcall.revalidate(m.flow, packets, bytes, now, m.tcpFlags);
     // An exact-match flow (megaflows disabled) covers whatever translation looks at for its packet.
     if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask))) {
       this.delete(m, now);

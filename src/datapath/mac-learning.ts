@@ -12,18 +12,28 @@
  * - The table holds at most `maxEntries` (other_config:mac-table-size, default
  *   8192); a new MAC in a full table evicts "fairly" (evict_mac_entry_fairly):
  *   the least recently used entry of the port holding the most entries (a
- *   refresh or a move makes an entry its port's most recent). OVS breaks a
- *   tie between ports through its heap; ovsim takes the port whose LRU entry
- *   is oldest.
+ *   refresh or a move makes an entry its port's most recent). Which of
+ *   several equally used ports loses one is the top of OVS's ports-by-usage
+ *   heap, kept as OVS keeps it (port-usage-heap.ts).
  * - Entries are kept in least-recently-used order: `fdb/show` prints them so.
  * - Multicast source MACs and VLANs in `flood_vlans` are never learned.
  *
  * Expiry happens in `run(now)`, as in ovs-vswitchd's main loop; callers run
  * it before they read (Switch advances the clock through it).
  *
+ * Static entries (`fdb/add`, mac_learning_add_static_entry) never expire, are
+ * not refreshed or moved by learning (a packet from the MAC on another port
+ * only bumps the coverage counter mac_learning_static_none_move) and survive
+ * fdb/flush; `fdb/add` on an existing entry makes it static (and most recently
+ * used) on the given port. They still count towards the table's size and
+ * per-port usage, so eviction may take one, as OVS's does. `staticEntries` is
+ * OVS's counter: fdb/add of a new or dynamic entry adds one, fdb/del takes one.
+ *
  * Gratuitous-ARP locking only matters for bond ports, which ovsim does not
- * model, and static entries (fdb/add) are not modelled.
+ * model.
  */
+
+import { PortUsageHeap } from "./port-usage-heap.js";
 
 export const MAC_DEFAULT_AGING_S = 300;
 export const MAC_DEFAULT_MAX_ENTRIES = 8192;
@@ -37,8 +47,10 @@ export interface MacEntry {
   readonly vlan: number;
   /** OpenFlow port the MAC was last seen on. */
   port: number;
-  /** Virtual time (whole seconds) at which the entry expires. */
+  /** Virtual time (whole seconds) at which the entry expires; meaningless for a static entry. */
   expires: number;
+  /** Added by fdb/add: never ages, not moved by learning (OVS's MAC_ENTRY_AGE_STATIC_ENTRY). */
+  isStatic: boolean;
 }
 
 /** OVS's time_now(): whole seconds of the virtual clock. */
@@ -63,8 +75,12 @@ export interface MacTableState {
   readonly totalExpired: number;
   readonly totalEvicted: number;
   readonly totalMoved: number;
+  readonly staticEntries: number;
+  readonly staticNoneMove: number;
   readonly version: number;
   readonly entries: readonly MacEntry[];
+  /** The ports-by-usage heap's array order (absent in older snapshots). */
+  readonly portOrder?: readonly number[];
 }
 
 export class MacLearningTable {
@@ -77,6 +93,10 @@ export class MacLearningTable {
   totalExpired = 0;
   totalEvicted = 0;
   totalMoved = 0;
+  /** Current static entries (fdb/stats-show), counted as OVS counts them. */
+  staticEntries = 0;
+  /** Coverage counter mac_learning_static_none_move: a static MAC seen on another port. */
+  staticNoneMove = 0;
   /**
    * Bumped whenever what lookups answer changes (an entry learned, moved,
    * expired, evicted or forgotten; not a refresh): the datapath revalidates
@@ -85,6 +105,8 @@ export class MacLearningTable {
   version = 0;
   /** Insertion order of a Map = LRU order: oldest first. */
   private readonly entries = new Map<string, MacEntry>();
+  /** Ports by how many entries they hold, for fair eviction. */
+  private readonly usage = new PortUsageHeap();
 
   get size(): number {
     return this.entries.size;
@@ -94,7 +116,7 @@ export class MacLearningTable {
     const t = normalizeAgingTime(s);
     if (t === this.idleTime) return;
     const delta = t - this.idleTime;
-    for (const e of this.entries.values()) e.expires += delta;
+    for (const e of this.entries.values()) if (!e.isStatic) e.expires += delta;
     this.idleTime = t;
   }
 
@@ -111,8 +133,11 @@ export class MacLearningTable {
       totalExpired: this.totalExpired,
       totalEvicted: this.totalEvicted,
       totalMoved: this.totalMoved,
+      staticEntries: this.staticEntries,
+      staticNoneMove: this.staticNoneMove,
       version: this.version,
       entries: [...this.entries.values()].map((e) => ({ ...e })),
+      portOrder: this.usage.order(),
     };
   }
 
@@ -124,9 +149,16 @@ export class MacLearningTable {
     this.totalExpired = s.totalExpired;
     this.totalEvicted = s.totalEvicted;
     this.totalMoved = s.totalMoved;
+    this.staticEntries = s.staticEntries;
+    this.staticNoneMove = s.staticNoneMove;
     this.version = s.version;
     this.entries.clear();
-    for (const e of s.entries) this.entries.set(keyOf(e.mac, e.vlan), { ...e });
+    const counts = new Map<number, number>();
+    for (const e of s.entries) {
+      this.entries.set(keyOf(e.mac, e.vlan), { ...e });
+      if (e.port !== -1) counts.set(e.port, (counts.get(e.port) ?? 0) + 1);
+    }
+    this.usage.restore(s.portOrder ?? [], counts);
   }
 
   /** The port (MAC, VLAN) was last seen on, or null. */
@@ -155,19 +187,23 @@ export class MacLearningTable {
     const now = seconds(nowMs);
     const key = keyOf(mac, vlan);
     let e = this.entries.get(key);
+    if (e?.isStatic) {
+      if (e.port !== port) this.staticNoneMove++;
+      return false;
+    }
     // OVS's fast path: an entry refreshed this second on the same port needs nothing.
     if (e && e.port === port && e.expires - now === this.idleTime) return false;
     if (e) this.entries.delete(key);
     else {
       if (this.entries.size >= this.maxEntries) this.evictOne();
-      e = { mac, vlan, port: -1, expires: 0 };
+      e = { mac, vlan, port: -1, expires: 0, isStatic: false };
       this.totalLearned++;
     }
     this.entries.set(key, e);
     e.expires = now + this.idleTime;
     if (e.port === port) return false;
     if (e.port !== -1) this.totalMoved++;
-    e.port = port;
+    this.setPort(e, port);
     this.version++;
     return true;
   }
@@ -177,8 +213,8 @@ export class MacLearningTable {
     const now = seconds(nowMs);
     let n = 0;
     for (const [key, e] of this.entries) {
-      if (now >= e.expires) {
-        this.entries.delete(key);
+      if (!e.isStatic && now >= e.expires) {
+        this.remove(key, e);
         n++;
       }
     }
@@ -187,10 +223,47 @@ export class MacLearningTable {
     return n;
   }
 
-  /** Forgets every entry (fdb/flush). */
+  /** Forgets every dynamic entry (fdb/flush, mac_learning_flush); static ones stay. */
   flush(): void {
-    this.entries.clear();
+    for (const [key, e] of this.entries) if (!e.isStatic) this.remove(key, e);
     this.version++;
+  }
+
+  /**
+   * Makes (MAC, VLAN) a static entry on `port` (mac_learning_add_static_entry):
+   * a new entry (evicting if the table is full) or an existing one converted
+   * and moved, made most recently used either way. Not counted as learned or moved.
+   */
+  addStatic(mac: number, vlan: number, port: number): void {
+    const key = keyOf(mac, vlan);
+    let e = this.entries.get(key);
+    if (e) this.entries.delete(key);
+    else {
+      if (this.entries.size >= this.maxEntries) this.evictOne();
+      e = { mac, vlan, port: -1, expires: 0, isStatic: false };
+    }
+    this.entries.set(key, e);
+    if (!e.isStatic) this.staticEntries++;
+    e.isStatic = true;
+    e.expires = 0;
+    this.setPort(e, port);
+    this.version++;
+  }
+
+  /**
+   * Removes the static entry (MAC, VLAN) (mac_learning_del_static_entry);
+   * false if there is none, or if the MAC is multicast or the VLAN is not
+   * learned on (OVS's lookup sees no entry then).
+   */
+  delStatic(mac: number, vlan: number): boolean {
+    if (!this.mayLearn(mac, vlan)) return false;
+    const key = keyOf(mac, vlan);
+    const e = this.entries.get(key);
+    if (!e?.isStatic) return false;
+    this.remove(key, e);
+    this.staticEntries--;
+    this.version++;
+    return true;
   }
 
   /** Forgets the entries of one port (a port that goes away); returns them. */
@@ -198,7 +271,7 @@ export class MacLearningTable {
     const gone: MacEntry[] = [];
     for (const [key, e] of this.entries) {
       if (e.port === port) {
-        this.entries.delete(key);
+        this.remove(key, e);
         gone.push(e);
       }
     }
@@ -208,29 +281,45 @@ export class MacLearningTable {
 
   /** Forgets (MAC, VLAN) wherever it was learned (mac_learning_expire; not counted as expired). */
   forget(mac: number, vlan: number): void {
-    if (this.entries.delete(keyOf(mac, vlan))) this.version++;
-  }
-
-  /** Entries in LRU order (oldest first) with their age in seconds at `nowMs`. */
-  list(nowMs: number): { entry: MacEntry; age: number }[] {
-    const now = seconds(nowMs);
-    return [...this.entries.values()].map((entry) => ({ entry, age: this.idleTime - (entry.expires - now) }));
-  }
-
-  private evictOne(): void {
-    // The map is in LRU order, so each port's first entry is its least recently used.
-    const perPort = new Map<number, { count: number; first: string }>();
-    for (const [key, e] of this.entries) {
-      const p = perPort.get(e.port);
-      if (p === undefined) perPort.set(e.port, { count: 1, first: key });
-      else p.count++;
-    }
-    let victim: { count: number; first: string } | null = null;
-    for (const p of perPort.values()) if (victim === null || p.count > victim.count) victim = p;
-    if (victim === null) return;
-    this.entries.delete(victim.first);
-    this.totalEvicted++;
+    const key = keyOf(mac, vlan);
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    this.remove(key, e);
     this.version++;
+  }
+
+  /** Entries in LRU order (oldest first) with their age in seconds at `nowMs` ("static" for a static entry). */
+  list(nowMs: number): { entry: MacEntry; age: number | "static" }[] {
+    const now = seconds(nowMs);
+    return [...this.entries.values()].map((entry) => ({ entry, age: entry.isStatic ? "static" : this.idleTime - (entry.expires - now) }));
+  }
+
+  /** Moves `e` to `port` (mac_entry_set_port): the usage heap follows. */
+  private setPort(e: MacEntry, port: number): void {
+    if (e.port === port) return;
+    if (e.port !== -1) this.usage.decrement(e.port);
+    e.port = port;
+    this.usage.increment(port);
+  }
+
+  /** Drops an entry (mac_learning_expire). */
+  private remove(key: string, e: MacEntry): void {
+    this.entries.delete(key);
+    if (e.port !== -1) this.usage.decrement(e.port);
+  }
+
+  /** evict_mac_entry_fairly: the least recently used entry of the heap's top port. */
+  private evictOne(): void {
+    const port = this.usage.max();
+    if (port === undefined) return;
+    // The map is in LRU order, so the port's first entry is its least recently used.
+    for (const [key, e] of this.entries) {
+      if (e.port !== port) continue;
+      this.remove(key, e);
+      this.totalEvicted++;
+      this.version++;
+      return;
+    }
   }
 }
 

@@ -45,6 +45,8 @@ export class Megaflow implements HashNode<Megaflow> {
   /** Datapath stats: packets that hit it (the upcall packet is not counted, as dpif-netdev). */
   packets: number;
   bytes: number;
+  /** The TCP flags of the packets that hit it, ORed (dpif-netdev's flow stats tcp_flags). */
+  tcpFlags = 0;
   /** Virtual ms of the last hit, -1 = never. */
   used: number;
   /** Virtual ms it was installed. */
@@ -145,6 +147,7 @@ export interface MegaflowState {
   readonly created: number;
   readonly pushedPackets: number;
   readonly pushedBytes: number;
+  readonly tcpFlags: number;
   readonly dirty: boolean;
   readonly validGen: number;
 }
@@ -242,6 +245,7 @@ export class MegaflowCache {
         created: m.created,
         pushedPackets: m.pushedPackets,
         pushedBytes: m.pushedBytes,
+        tcpFlags: m.tcpFlags,
         dirty: m.dirty,
         validGen: m.validGen,
       })),
@@ -267,6 +271,7 @@ export class MegaflowCache {
       m.used = f.used;
       m.pushedPackets = f.pushedPackets;
       m.pushedBytes = f.pushedBytes;
+      m.tcpFlags = f.tcpFlags;
       m.dirty = f.dirty;
       m.validGen = f.validGen;
       st.table.insert(m);

@@ -129,8 +129,8 @@ export class BridgeUpcall implements DpifUpcall {
     return r.odpActions;
   }
 
-  revalidate(key: Uint32Array, packets: number, bytes: number, now: number): UpcallResult | null {
-    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes } : null, now, true);
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags = 0): UpcallResult | null {
+    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes, tcpFlags } : null, now, true);
     return r === null ? null : this.result(r);
   }
 
@@ -141,7 +141,7 @@ export class BridgeUpcall implements DpifUpcall {
   private translate(
     key: Uint32Array,
     sideEffects: boolean,
-    stats: { packets: number; bytes: number } | null,
+    stats: { packets: number; bytes: number; tcpFlags?: number } | null,
     now: number,
     revalidation = false,
     packetSize: number | null = null,

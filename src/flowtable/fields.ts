@@ -15,6 +15,8 @@
  */
 import type { FlowMember } from "./flow-layout.js";
 import { M, W } from "./flow-layout.js";
+import type { TunMdRef } from "./tun-metadata-field.js";
+import { tunMetadataFieldByName } from "./tun-metadata-field.js";
 
 /** How a field's value is written and read in ovs-ofctl syntax (OVS's MFS_*). */
 export type FieldFormat =
@@ -76,6 +78,8 @@ export interface FieldSpec {
   readonly memberMask: bigint;
   readonly shift: number;
   readonly impliedBits: bigint;
+  /** tun_metadata<N> only: a variable-length field, read and written through the TLV table (tun-metadata-field.ts). */
+  readonly tunMetadata?: TunMdRef;
 }
 
 interface Opts {
@@ -514,7 +518,7 @@ export function fieldByName(name: string): FieldSpec | undefined {
 
 /** Looks a field up by any name subfield syntax accepts, NXM/OXM names included. */
 export function fieldBySubfieldName(name: string): FieldSpec | undefined {
-  return bySubfieldName.get(name);
+  return bySubfieldName.get(name) ?? tunMetadataFieldByName(name);
 }
 
 /** reg<i>, for code that walks the registers. */

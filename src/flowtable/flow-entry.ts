@@ -84,6 +84,15 @@ export class FlowEntry<A> {
     return null;
   }
 
+  /**
+   * OVS's ofproto_rule_reduce_timeouts (the fin_timeout action): a non-zero
+   * `idle` (`hard`) lowers an idle (hard) timeout that is 0 or greater to it.
+   */
+  reduceTimeouts(idle: number, hard: number): void {
+    if (idle !== 0 && (this.idleTimeout === 0 || this.idleTimeout > idle)) this.idleTimeout = idle;
+    if (hard !== 0 && (this.hardTimeout === 0 || this.hardTimeout > hard)) this.hardTimeout = hard;
+  }
+
   /** The earliest virtual time at which `expiry` can become non-null, or Infinity. */
   nextExpiry(): number {
     let t = Infinity;

@@ -10,7 +10,7 @@
  */
 import { strToInt, strToU64 } from "./c-strto.js";
 import { FlowParseError } from "./errors.js";
-import { allOnes, cidrBits } from "./field-values.js";
+import { allOnes, cidrBits, parseIntString } from "./field-values.js";
 import { parseFieldValue } from "./field-parse.js";
 import type { FieldSpec } from "./fields.js";
 import { FIELDS, fieldByName } from "./fields.js";
@@ -33,6 +33,7 @@ import {
 import { ETH_TYPE, PROTOCOL_SHORTHANDS } from "./protocols.js";
 import { parseSubfieldPrefix } from "./subfield.js";
 import { addTunMdField, parseTunMetadata, tunMetadataIndex } from "./tun-metadata-match.js";
+import { TLV_MAX_OPT_SIZE } from "./tun-metadata-table.js";
 
 export type FlowModCommand = "add" | "modify" | "modify_strict" | "delete" | "delete_strict";
 
@@ -330,11 +331,32 @@ export function parseFlow(text: string, purpose: FlowTextPurpose, names?: PortNa
 }
 
 /** `reg0[0..3]=5`: sets those bits of the field exactly (OVS's `parse_subfield`). */
+/**
+ * `tun_metadata<N>[a..b]=V` (OVS's parse_subfield into the generic 124-byte
+ * field, then tun_metadata_set_match with no table): the value and the
+ * subfield's bits as a value/mask pair, each field at most once.
+ */
+function parseTunMdSubfieldMatch(match: Match, index: number, ofs: number, nBits: number, name: string, value: string, text: string): void {
+  const p = parseIntString(value, 0, TLV_MAX_OPT_SIZE);
+  if (typeof p === "string" || p.end !== value.length) throw new FlowParseError(`${name}: cannot parse integer value: ${value}`, text, value);
+  if (p.value >> BigInt(nBits) !== 0n) {
+    throw new FlowParseError(`${name}: value 0x${p.value.toString(16)} does not fit into ${nBits} bits`, text, value);
+  }
+  const f = parseTunMetadata(index, `0x${(p.value << BigInt(ofs)).toString(16)}/0x${(allOnes(nBits) << BigInt(ofs)).toString(16)}`);
+  if (typeof f === "string") throw new FlowParseError(f, text, value);
+  const error = addTunMdField(match.tunMd, f);
+  if (error !== null) throw new FlowParseError(error, text, name);
+}
+
 function parseSubfieldMatch(match: Match, name: string, value: string, text: string): void {
   const r = parseSubfieldPrefix(name);
   if (!r.ok) throw new FlowParseError(r.error, text, name);
   if (r.rest !== "") throw new FlowParseError("unexpected input following field syntax", text, name);
   const { field, ofs, nBits } = r.sf;
+  if (field.tunMetadata !== undefined) {
+    parseTunMdSubfieldMatch(match, field.tunMetadata.index, ofs, nBits, name, value, text);
+    return;
+  }
   const v = strToU64(value);
   if (v === undefined || v >= 1n << BigInt(field.nBytes * 8)) {
     throw new FlowParseError(`${name}: cannot parse integer value: ${value}`, text, value);

@@ -34,7 +34,8 @@ type Decoded = Pick<
  *   without `cookie=` sets the cookies of the flows it modifies to 0.
  * - OpenFlow 1.1+ carries a cookie and mask that select flows: a modify never
  *   changes cookies and (from 1.2) never adds a missing flow; only a delete may
- *   name all tables, so ovs-ofctl sends table 0 for other commands.
+ *   name all tables (from 1.2: in 1.1 a delete without a table also goes to
+ *   table 0), so ovs-ofctl sends table 0 for other commands.
  * - OpenFlow 1.0 and 1.1 say an add always resets counters, so the switch sets
  *   `reset_counts` on every add it receives through them.
  * - Only an OpenFlow 1.4+ add carries `importance`.
@@ -52,7 +53,8 @@ function decodeAsSwitch(parsed: ParsedFlow, command: FlowModCommand, protocol: n
     return { ...base, newCookie, modifyCookie: newCookie !== null && newCookie !== COOKIE_NONE };
   }
   const isDelete = command === "delete" || command === "delete_strict";
-  const tableId = parsed.tableId === TABLE_ALL && !isDelete ? 0 : parsed.tableId;
+  // OpenFlow 1.1 forbids table 255 outright: ovs-ofctl sends table 0 even for a delete.
+  const tableId = parsed.tableId === TABLE_ALL && (!isDelete || protocol === P.OF11_STD) ? 0 : parsed.tableId;
   if (command === "add" || (protocol === P.OF11_STD && isModify && parsed.cookieMask === 0n)) {
     return { ...base, tableId, cookie: 0n, cookieMask: 0n, newCookie, modifyCookie: false };
   }

@@ -89,7 +89,7 @@ export function fdbShow(sw: Switch, name: string): CommandResult {
   const lines = [" port  VLAN  MAC                Age"];
   for (const { entry, age } of br.macTable.list(sw.now)) {
     const port = entry.port === OFPP_LOCAL ? "LOCAL" : String(entry.port);
-    lines.push(`${port.padStart(5)}  ${String(entry.vlan).padStart(4)}  ${formatMac(entry.mac)}  ${String(age).padStart(3)}`);
+    lines.push(`${port.padStart(5)}  ${String(entry.vlan).padStart(4)}  ${formatMac(entry.mac)}  ${age === "static" ? "static" : String(age).padStart(3)}`);
   }
   return output(lines);
 }
@@ -111,7 +111,7 @@ export function fdbStatsShow(sw: Switch, name: string): CommandResult {
   return output([
     `Statistics for bridge "${name}":`,
     `  Current/maximum MAC entries in the table: ${ml.size}/${ml.maxEntries}`,
-    "  Current static MAC entries in the table : 0",
+    `  Current static MAC entries in the table : ${ml.staticEntries}`,
     `  Total number of learned MAC entries     : ${ml.totalLearned}`,
     `  Total number of expired MAC entries     : ${ml.totalExpired}`,
     `  Total number of evicted MAC entries     : ${ml.totalEvicted}`,

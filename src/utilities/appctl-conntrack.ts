@@ -12,30 +12,32 @@ import type { Conntrack } from "../datapath/conntrack/conntrack.js";
 import { formatConntrackEntry } from "../datapath/conntrack/ct-entry.js";
 import { emptyCtMatch, parseCtTuple } from "../datapath/conntrack/ct-match.js";
 import type { Switch } from "../vswitchd/switch.js";
+import type { Datapath } from "../datapath/dpif.js";
+import { ctDpifFlush } from "../vswitchd/ct-dpif-flush.js";
 import type { AppctlCommand } from "./appctl-command.js";
 import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 
 /** The tracker of the datapath `args` names (its first argument without `=` or `-`), or OVS's error. */
-function trackerOf(sw: Switch, args: string[]): { ct: Conntrack; rest: string[] } | CommandResult {
+function trackerOf(sw: Switch, args: string[]): { ct: Conntrack; dp: Datapath; rest: string[] } | CommandResult {
   const dps = sw.vswitchd.openDatapaths();
   const named = args.findIndex((a) => !a.startsWith("-") && !a.includes("=") && /^([a-z]+@)?ovs-[a-z]+$/.test(a));
   if (named >= 0) {
     const n = args[named] ?? "";
     const dp = dps.find((d) => n === d.name || n === `${d.type}@${d.name}`);
     if (dp === undefined) return serverError(`ovs-vswitchd: opening datapath (No such device)`);
-    return { ct: dp.conntrack, rest: args.filter((_, i) => i !== named) };
+    return { ct: dp.conntrack, dp, rest: args.filter((_, i) => i !== named) };
   }
   if (dps.length === 0) return serverError("ovs-vswitchd: no datapaths exist (No such device)");
   if (dps.length > 1) return serverError("ovs-vswitchd: multiple datapaths, specify one (Invalid argument)");
-  return { ct: dps[0]!.conntrack, rest: args };
+  return { ct: dps[0]!.conntrack, dp: dps[0]!, rest: args };
 }
 
-function withTracker(run: (sw: Switch, ct: Conntrack, args: string[]) => CommandResult): (sw: Switch, args: string[]) => CommandResult {
+function withTracker(run: (sw: Switch, ct: Conntrack, args: string[], dp: Datapath) => CommandResult): (sw: Switch, args: string[]) => CommandResult {
   return (sw, args) => {
     const t = trackerOf(sw, args);
-    return "ct" in t ? run(sw, t.ct, t.rest) : t;
+    return "ct" in t ? run(sw, t.ct, t.rest, t.dp) : t;
   };
 }
 
@@ -58,7 +60,7 @@ function dumpConntrack(sw: Switch, ct: Conntrack, args: string[]): CommandResult
   return output(ct.dump(sw.now, zone).map((e) => formatConntrackEntry(e, { verbose, stats })));
 }
 
-function flushConntrack(sw: Switch, ct: Conntrack, args: string[]): CommandResult {
+function flushConntrack(sw: Switch, _ct: Conntrack, args: string[], dp: Datapath): CommandResult {
   let rest = args;
   let zone: number | undefined;
   if (rest[0]?.startsWith("zone=") === true) {
@@ -74,7 +76,7 @@ function flushConntrack(sw: Switch, ct: Conntrack, args: string[]): CommandResul
     const err = parseCtTuple(t, m, which);
     if (err !== null) return serverError(`ovs-vswitchd: ${err} (Invalid argument)`);
   }
-  if (!ct.flush(sw.now, zone, m)) return serverError("ovs-vswitchd: failed to flush conntrack (No such file or directory)");
+  if (!ctDpifFlush(sw.vlog.get("ct_dpif"), dp, sw.now, zone, m)) return serverError("ovs-vswitchd: failed to flush conntrack (No such file or directory)");
   return output([]);
 }
 

@@ -30,6 +30,7 @@ import { TUNNEL_COMMANDS } from "./appctl-tunnel.js";
 import { VLOG_COMMANDS } from "./appctl-vlog.js";
 import { UPCALL_COMMANDS } from "./appctl-upcall.js";
 import { COVERAGE_COMMANDS } from "./appctl-coverage.js";
+import { fdbAdd, fdbDel } from "./appctl-fdb-static.js";
 import { normalizeActionsResult } from "./dpctl.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { LimitError } from "../flowtable/errors.js";
@@ -77,6 +78,8 @@ const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlComma
   ["ofproto/list", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => ofprotoList(sw) }],
   ["bridge/dump-flows", { usage: "[--offload-stats] bridge", minArgs: 1, maxArgs: 2, run: (sw, args) => bridgeDumpFlows(sw, args) }],
   ["fdb/show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbShow(sw, br) }],
+  ["fdb/add", { usage: "bridge port vlan mac", minArgs: 4, maxArgs: 4, run: (sw, args) => fdbAdd(sw, args) }],
+  ["fdb/del", { usage: "bridge vlan mac", minArgs: 3, maxArgs: 3, run: (sw, args) => fdbDel(sw, args) }],
   ["fdb/flush", { usage: "[bridge]", minArgs: 0, maxArgs: 1, run: (sw, [br]) => fdbFlush(sw, br) }],
   ["fdb/stats-show", { usage: "bridge", minArgs: 1, maxArgs: 1, run: (sw, [br = ""]) => fdbStatsShow(sw, br) }],
   ...NETDEV_COMMANDS,

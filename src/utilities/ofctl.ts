@@ -12,6 +12,7 @@
  * parse-ofp11-match (ofctl-match-parse.ts), check-vlan, ofp-parse and
  * parse-pcap.
  */
+import { ctFlushCommand, ctFlushZoneCommand } from "./ofctl-ct-flush.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
 import type { SwitchResources } from "../actions/flow-actions.js";
@@ -292,6 +293,8 @@ function runOfctlCommand(sw: Switch, argv: string[]): CommandResult {
   if (cmd === "check-vlan") return checkVlanCommand(brName, rest[0] ?? "");
   if (cmd === "ofp-parse") return ofpParseCommand(brName, o.more);
   if (cmd === "parse-pcap") return parsePcapCommand(args.slice(1));
+  if (cmd === "ct-flush-zone") return ctFlushZoneCommand(sw, args.slice(1));
+  if (cmd === "ct-flush") return ctFlushCommand(sw, args.slice(1));
   if (cmd === "add-tlv-map" && rest.length === 0) return failure("ovs-ofctl: 'add-tlv-map' command requires at least 2 arguments");
   const br = sw.bridge(brName);
   if (!br) return failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);

@@ -45,7 +45,7 @@ export function runLine(sw: Switch, line: string, stdin?: string): CommandResult
   const [program, ...args] = words;
   let r: CommandResult;
   const sub = args.find((a) => !a.startsWith("-")) ?? "";
-  const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(sub)) || (program === "ovs-appctl" && sub === "fdb/flush");
+  const changes = program === "ovs-vsctl" || (program === "ovs-ofctl" && !READ_ONLY_OFCTL.test(sub)) || (program === "ovs-appctl" && (sub === "fdb/flush" || sub === "fdb/add" || sub === "fdb/del"));
   // Pending megaflow stats first, so that their side effects come before the change (appctl-dpif.ts).
   if (changes) sw.datapaths.pushStats(sw.now);
   if (program === "ovs-vsctl") r = runVsctl(sw, args);

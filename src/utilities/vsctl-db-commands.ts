@@ -273,7 +273,8 @@ function relop(a: Datum, b: Datum, op: string): boolean {
   }
 }
 
-function checkCondition(ctx: VsctlContext, t: TableName, row: Row, arg: string): boolean {
+/** OVS's check_condition: whether `row` satisfies `COLUMN[:KEY]OP VALUE` (find, wait-until). */
+export function checkCondition(ctx: VsctlContext, t: TableName, row: Row, arg: string): boolean {
   const kv = parseColumnKeyValue(t, arg, RELOPS);
   const c = kv.column;
   const op = kv.op as string;

@@ -57,6 +57,7 @@ export const VSCTL_USAGE: readonly string[] = [
   "  clear TBL REC COL           clear values from COLumn in RECord in TBL",
   "  create TBL COL[:KEY]=VALUE  create and initialize new record",
   "  destroy TBL REC             delete RECord from TBL",
+  "  wait-until TBL REC [COL[:KEY]=VALUE]  wait until condition is true",
   "",
   "Options:",
   "  --no-wait                   do not wait for ovs-vswitchd to reconfigure",

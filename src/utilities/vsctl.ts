@@ -12,6 +12,7 @@
 import { Datum } from "../datapath/config-db-types.js";
 import type { CommandResult } from "./command-result.js";
 import { cmdAdd, cmdClear, cmdCreate, cmdDestroy, cmdFind, cmdGet, cmdList, cmdRemove, cmdSet } from "./vsctl-db-commands.js";
+import { cmdWaitUntil } from "./vsctl-wait-until.js";
 import type { CommandInvocation } from "./vsctl-context.js";
 import { VsctlContext, VsctlError, str } from "./vsctl-context.js";
 import { showLines } from "./vsctl-show.js";
@@ -62,6 +63,7 @@ const COMMAND_TABLE = {
   get: { min: 2, max: INF, options: "--if-exists,--id=", run: cmdGet },
   list: { min: 1, max: INF, options: "--if-exists,--columns=", run: cmdList },
   find: { min: 1, max: INF, options: "--columns=", run: cmdFind },
+  "wait-until": { min: 2, max: INF, options: "", run: cmdWaitUntil },
   set: { min: 3, max: INF, options: "--if-exists", run: cmdSet },
   add: { min: 4, max: INF, options: "--if-exists", run: cmdAdd },
   remove: { min: 4, max: INF, options: "--if-exists", run: cmdRemove },

@@ -173,6 +173,7 @@ export const OVS_COVERAGE_COUNTERS: ReadonlySet<string> = new Set([
 /** The counters ovsim counts, each read from the switch. */
 const COUNTED_BY_OVSIM: ReadonlyMap<string, (sw: Switch) => number> = new Map([
   ["upcall_flow_limit_hit", (sw: Switch) => sw.datapaths.all().reduce((n, d) => n + d.nFlowLimitHit, 0)],
+  ["mac_learning_static_none_move", (sw: Switch) => [...sw.bridges.values()].reduce((n, b) => n + b.macTable.staticNoneMove, 0)],
 ]);
 
 /** A counter's total, "unknown" (not an OVS counter) or "unmodelled" (ovsim does not count its events). */

@@ -8,6 +8,7 @@
  * ovs-ofctl itself refuses) or a FlowModError (what the switch answers with
  * an OFPT_ERROR, with the request as sent).
  */
+import { mapTunMetadataActions } from "../actions/tun-metadata-actions.js";
 import type { ActionList } from "../actions/action-types.js";
 import type { SwitchResources } from "../actions/flow-actions.js";
 import { actionsAsDumped, parseFlowActions, receiveFlowActions } from "../actions/flow-actions.js";
@@ -127,7 +128,13 @@ export function prepareFlowMod(
           : received.ofperr;
       throw new FlowModError(received.ofperr, sent, decode);
     }
-    flowMod = { ...flowMod, actions: received.actions };
+    // The switch names tun_metadata<N> by its TLV map (src/actions/tun-metadata-actions.ts); ovs-ofctl decodes its request whole.
+    const mapped = mapTunMetadataActions(received.actions, br.tunMetadata);
+    if (!mapped.ok) {
+      const sent: SentFlowMod = { parsed, flowMod: { ...flowMod, actions: actionsAsDumped(actions, sub.protocol, flowMod.match) }, protocol: sub.protocol };
+      throw new FlowModError(mapped.ofperr, sent, null);
+    }
+    flowMod = { ...flowMod, actions: mapped.actions };
   }
   return { parsed, flowMod, protocol: sub.protocol };
 }

@@ -21,7 +21,7 @@ import { Match } from "../flowtable/match.js";
 import type { TunMetadataEntry } from "../flowtable/tun-metadata-table.js";
 import { TLV_MAX_OPT_SIZE, TUN_METADATA_NUM_OPTS, TUN_METADATA_TOT_OPT_SIZE } from "../flowtable/tun-metadata-table.js";
 import type { In } from "./snapshot-read.js";
-import { actionsAt, hmap, objects, U16, U32 } from "./snapshot-read.js";
+import { actionsAt, has, hmap, objects, U16, U32 } from "./snapshot-read.js";
 
 /** A bridge as a snapshot holds it, read and checked: ready to give to the restored bridge. */
 export interface BridgeSnapshot {
@@ -180,13 +180,18 @@ export function readBridge(b: In): BridgeSnapshot {
       totalExpired: mac.get("totalExpired").int(0),
       totalEvicted: mac.get("totalEvicted").int(0),
       totalMoved: mac.get("totalMoved").int(0),
+      // Static entries (fdb/add): optional, older snapshots lack them.
+      staticEntries: has(mac, "staticEntries") ? mac.get("staticEntries").int(0) : 0,
+      staticNoneMove: has(mac, "staticNoneMove") ? mac.get("staticNoneMove").int(0) : 0,
       version: mac.get("version").int(0),
       entries: mac.get("entries").arr().map((e) => ({
         mac: e.get("mac").int(0, 0xffffffffffff),
-        vlan: e.get("vlan").int(0, 4095),
+        vlan: e.get("vlan").int(0, 0xffff), // fdb/add takes any uint16
         port: e.get("port").int(-1, U32),
         expires: e.get("expires").int(),
+        isStatic: has(e, "isStatic") ? e.get("isStatic").bool() : false,
       })),
+      ...(has(mac, "portOrder") ? { portOrder: mac.get("portOrder").arr().map((p) => p.int(0, U32)) } : {}),
     },
     groups: g.arr().map((x) => {
       const type = x.get("type").str();

@@ -12,7 +12,7 @@ import type { TunnelEnvState } from "../datapath/tunnel-env.js";
 import type { DatapathDebugState, DatapathsState } from "./datapaths.js";
 import type { PacketIoState } from "./packet-io.js";
 import type { In } from "./snapshot-read.js";
-import { objects, u128, U32 } from "./snapshot-read.js";
+import { has, objects, u128, U32 } from "./snapshot-read.js";
 import { SnapshotError } from "./snapshot.js";
 import { VLL_DBG, VLL_OFF } from "./vlog.js";
 import type { VlogLevel, VlogState } from "./vlog.js";
@@ -93,6 +93,8 @@ export function readDatapaths(i: In): DatapathsState {
               created: f.get("created").num(),
               pushedPackets: f.get("pushedPackets").int(0),
               pushedBytes: f.get("pushedBytes").int(0),
+              // Optional: older snapshots lack it.
+              tcpFlags: has(f, "tcpFlags") ? f.get("tcpFlags").int(0, 0xfff) : 0,
               dirty: f.get("dirty").bool(),
               validGen: f.get("validGen").int(),
             };

@@ -134,3 +134,9 @@ export function u128(i: In): bigint {
   if (typeof v !== "bigint" || v >= 1n << 128n) i.fail("not a 128-bit value");
   return v as bigint;
 }
+
+/** Whether an object in the snapshot has `key` (for fields older snapshots lack). */
+export function has(x: In, key: string): boolean {
+  const o = x.value as { readonly [k: string]: unknown };
+  return o !== null && typeof o === "object" && Object.hasOwn(o, key);
+}

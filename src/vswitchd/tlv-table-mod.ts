@@ -7,6 +7,7 @@
  * that a flow still uses (NXTTMFC_INVALID_TLV_DEL, OVS's vl_mff_map reference
  * counts), and only then installs the new table.
  */
+import { namesTunMetadata } from "../actions/tun-metadata-actions.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { tunMdPresent } from "../flowtable/tun-metadata-match.js";
 import type { TlvMapping, TlvTableCommand } from "../flowtable/tun-metadata-table.js";
@@ -23,10 +24,10 @@ export function tlvMappingsDecodeError(mappings: readonly TlvMapping[]): string 
 
 /**
  * Whether some flow of `br` uses tun_metadata<index> (OVS counts references
- * from matches and actions; ovsim's actions do not name these fields yet).
+ * from matches and actions).
  */
 function fieldInUse(br: Bridge, index: number): boolean {
-  return br.tables.entries().some((f) => tunMdPresent(f.match.mask, index));
+  return br.tables.entries().some((f) => tunMdPresent(f.match.mask, index) || namesTunMetadata(f.actions, index));
 }
 
 /** Applies a table mod to `br`; returns the OpenFlow error the switch answers, or null. */

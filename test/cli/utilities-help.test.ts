@@ -37,7 +37,7 @@ describe("ovs-vsctl --help", () => {
       "Other options:",
     ]);
     // What ovsim does not implement is not offered.
-    for (const missing of ["emer-reset", "set-manager", "set-ssl", "add-aa-mapping", "wait-until"]) {
+    for (const missing of ["emer-reset", "set-manager", "set-ssl", "add-aa-mapping"]) {
       expect(r.stdout.join("\n")).not.toContain(missing);
       expect(runLine(new Switch(), `ovs-vsctl ${missing}`).stderr[0]).toMatch(/unknown command/);
     }

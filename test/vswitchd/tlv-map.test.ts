@@ -6,7 +6,9 @@
  * NXTTMFC errors with the echoed request, the decode errors' log lines and hex
  * dumps, and the mapping text's parse (numbers wrapping to their width);
  * tun_metadata<N> in matches: ovs-ofctl's parse, the switch's placement by its
- * map, printing, --sort, diff-flows' common table, maps in use by flows.
+ * map, printing, --sort, diff-flows' common table, maps in use by flows;
+ * tun_metadata<N> in actions (actions.ovs): set_field / load / move /
+ * delete_field, the switch's mapped widths and errors, trace and megaflow.
  * Every command prints what OVS printed, line for line; ovs-ofctl's log lines
  * carry a time and number in ovsim, which record.sh strips from OVS's.
  */

@@ -96,6 +96,14 @@ describe("the file log", () => {
     expect(got.join("\n") + "\n").toBe(readFileSync(new URL("select-group-log.out", dir), "utf8"));
   });
 
+  it("says what each conntrack flush flushes, as OVS's ct_dpif (fixtures/vlog/ct-flush-log.sh)", () => {
+    const sw = new Switch();
+    const lines = readFileSync(new URL("ct-flush-log.sh", dir), "utf8").split("\n").filter((l) => l !== "");
+    for (const line of lines.slice(0, -1)) expect(runLine(sw, line).ok, line).toBe(true);
+    const got = sw.vlog.takeFileText().split("\n").filter((l) => l.includes("|ct_dpif|DBG|")).map((l) => l.replace(/^.*ct_dpif/, "ct_dpif"));
+    expect(got.join("\n") + "\n").toBe(readFileSync(new URL("ct-flush-log.out", dir), "utf8"));
+  });
+
   it("has bridge's INFO lines by default, in OVS's file pattern", () => {
     const sw = new Switch();
     withFlows(sw);

@@ -8,6 +8,7 @@
  * A row returns true to stop the current action list (OVS's `return` from
  * do_xlate_actions: a dec_ttl exception, a missing group).
  */
+import { deleteTunMetadata } from "../../flowtable/tun-metadata-field.js";
 import { FLOW_L3_L4_END, FLOW_MAX_MPLS_LABELS, M, W, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import {
   OFPP_ALL,
@@ -65,6 +66,10 @@ import { xlateCheckPktLarger } from "./xlate-check-pkt-larger.js";
 import { xlateSample } from "./xlate-sample.js";
 import { stackPop, stackPush, XlateStack } from "./xlate-stack.js";
 import { flood, xlateNormal } from "./xlate-output.js";
+
+/** TCP flag bits (lib/packets.h). */
+const TCP_FIN = 0x001;
+const TCP_RST = 0x004;
 
 // ---- MPLS (the label stack: flow-mpls.ts; set_mpls_* and dec_mpls_ttl touch the outermost entry only)
 
@@ -588,6 +593,11 @@ export const XLATE: XlateOps = {
     reportSubfield(ctx, a.dst);
     return false;
   },
+  delete_field: (a, ctx) => {
+    deleteTunMetadata(ctx.flow, a.field);
+    if (ctx.trace !== null) ctx.report("detail", `delete ${a.field.name}`);
+    return false;
+  },
   stack_push: (a, ctx) => {
     stackPush(ctx.stack, a.subfield, ctx.flow, ctx.wc);
     return false;
@@ -660,9 +670,15 @@ export const XLATE: XlateOps = {
     }
     return false;
   },
-  fin_timeout: (_a, ctx) => {
-    // Timeouts shrink only for a real packet with FIN or RST: no packet bytes here.
+  fin_timeout: (a, ctx) => {
+    // OVS's xlate_fin_timeout: a packet's translation (side effects allowed), or a megaflow's
+    // stats push, whose TCP flags have FIN or RST lowers the running rule's timeouts
+    // (ofproto_rule_reduce_timeouts; OVS's XC_FIN_TIMEOUT for the push).
     maskMember(ctx.wc, M.nwProto);
+    const tcpFlags = ctx.resubmitStats?.tcpFlags ?? readSmall(ctx.flow, M.tcpFlags);
+    if (ctx.allowSideEffects && ctx.rule !== null && (tcpFlags & (TCP_FIN | TCP_RST)) !== 0) {
+      ctx.rule.reduceTimeouts(a.idleTimeout, a.hardTimeout);
+    }
     return false;
   },
   note: () => false,

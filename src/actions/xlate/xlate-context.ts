@@ -198,6 +198,8 @@ export interface XlateOptions {
 export interface XlateStats {
   readonly packets: number;
   readonly bytes: number;
+  /** The TCP flags of the packets, ORed (a megaflow's pushed stats); absent: the translated flow's. */
+  readonly tcpFlags?: number;
 }
 
 type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";

@@ -17,6 +17,7 @@ import type { FieldSpec, Prereq } from "../../flowtable/fields.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import { prereqOk } from "../../flowtable/prereqs.js";
+import { readTunMetadata, writeTunMetadata } from "../../flowtable/tun-metadata-field.js";
 import type { Subfield } from "../../flowtable/subfield.js";
 import { ETH_TYPE } from "../../flowtable/protocols.js";
 
@@ -52,12 +53,14 @@ const OFPP11_OFFSET = 0xffff0000n;
  * 1.1 numbers it (ofputil_port_to_ofp11: reserved ports at 0xffffff00 and up).
  */
 export function getField(flow: Uint32Array, f: FieldSpec): bigint {
+  if (f.tunMetadata !== undefined) return readTunMetadata(flow, f);
   const v = (readMember(flow, f.member) & f.memberMask) >> BigInt(f.shift);
   return f.format === "ofp_port" && f.nBytes === 4 && v >= OFPP_MAX ? v + OFPP11_OFFSET : v;
 }
 
 /** OVS's mf_set_flow_value: writes the whole field. */
 export function setFieldValue(flow: Uint32Array, f: FieldSpec, value: bigint): void {
+  if (f.tunMetadata !== undefined) return writeTunMetadata(flow, f, value & f.memberMask);
   const m = f.member;
   const bits = f.memberMask;
   const v = ((value << BigInt(f.shift)) & bits) | f.impliedBits;
@@ -72,6 +75,8 @@ export function setFieldMasked(flow: Uint32Array, f: FieldSpec, value: bigint, m
 
 /** OVS's mf_mask_field_masked: ORs `mask` (field units) into `wc`. */
 export function maskFieldMasked(wc: Uint32Array, f: FieldSpec, mask: bigint): void {
+  // A tun_metadata mask is written as a value: its bytes and the present bit (mf_mask_field_masked).
+  if (f.tunMetadata !== undefined) return writeTunMetadata(wc, f, readTunMetadata(wc, f) | (mask & f.memberMask));
   const bits = ((mask << BigInt(f.shift)) & f.memberMask) | (mask !== 0n ? f.impliedBits : 0n);
   unwildcard(wc, f.member, bits);
 }
@@ -148,6 +153,7 @@ export function writeSubfield(flow: Uint32Array, sf: Subfield, value: bigint): v
 /** Un-wildcards the subfield's bits in `wc`. */
 export function maskSubfield(wc: Uint32Array, sf: Subfield): void {
   const mask = ((1n << BigInt(sf.nBits)) - 1n) << BigInt(sf.ofs);
+  if (sf.field.tunMetadata !== undefined) return maskFieldMasked(wc, sf.field, mask);
   unwildcard(wc, sf.field.member, (mask << BigInt(sf.field.shift)) & sf.field.memberMask);
 }
 

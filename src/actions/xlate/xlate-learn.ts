@@ -34,6 +34,7 @@ import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_MAX } from "../../flowtable/ports.js";
 import type { Subfield } from "../../flowtable/subfield.js";
 import { formatSubfield } from "../../flowtable/subfield.js";
+import { readTunMetadata, writeTunMetadata } from "../../flowtable/tun-metadata-field.js";
 import { OpenFlowError } from "../../flowtable/errors.js";
 import { formatActions } from "../action-text.js";
 import type { Action, ActionList, LearnAction } from "../action-types.js";
@@ -44,6 +45,14 @@ const MAX_U64 = 0xffffffffffffffffn;
 
 function writeMatchSubfield(m: Match, sf: Subfield, v: bigint): void {
   const f = sf.field;
+  if (f.tunMetadata !== undefined) {
+    // tun_metadata_set_match on a mapped field: the option's bytes, and its present bit in key and mask.
+    const bits = allOnes(sf.nBits) << BigInt(sf.ofs);
+    const mask = readTunMetadata(m.mask, f) | bits;
+    writeTunMetadata(m.mask, f, mask);
+    writeTunMetadata(m.key, f, ((readTunMetadata(m.key, f) & ~bits) | ((v << BigInt(sf.ofs)) & bits)) & mask);
+    return;
+  }
   const shift = BigInt(f.shift) + BigInt(sf.ofs);
   const bits = (allOnes(sf.nBits) << shift) & f.memberMask;
   m.setMemberBits(f.member, bits, v << shift, bits);

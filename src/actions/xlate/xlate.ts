@@ -17,8 +17,9 @@
  */
 import type { FlowTables, FlowMod } from "../../flowtable/flow-tables.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, MPLS_LSE_WORDS, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
+import { M, MPLS_LSE_WORDS, W, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
 import { OFPP_UNSET } from "../../flowtable/ports.js";
+import { TUN_MD_OPTS_WORDS } from "../../flowtable/tun-metadata-match.js";
 import type { Action, ActionList } from "../action-types.js";
 import { isMplsFlow } from "./flow-mpls.js";
 import type { OdpAction } from "./odp-actions.js";
@@ -118,6 +119,8 @@ function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
     clearMember(wc, M.tunId.word, 4);
     wc[M.tunFlags.word] = (wc[M.tunFlags.word] ?? 0) & 0xffff0000;
     wc.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+    // Tunnel metadata (Geneve options and their present bits) is flow->tunnel too.
+    wc.fill(0, W.TUN_MD_PRESENT, W.TUN_MD_OPTS + TUN_MD_OPTS_WORDS);
   }
 }
 
