@@ -9,10 +9,10 @@
  * size; dumped from verbosity 2). Another message type is refused with a
  * message naming it, rather than printed wrong.
  */
-import { readFileSync } from "node:fs";
 import type { CommandResult } from "./command-result.js";
 import { hexDump } from "./hex-dump.js";
 import { fileArgument } from "./standard-input.js";
+import { readBinaryFile } from "./host-files.js";
 
 const OFPT_HELLO = 0;
 const OFPT_ECHO_REQUEST = 2;
@@ -83,7 +83,7 @@ function printMessage(msg: Uint8Array, verbosity: number): string[] | null {
 export function ofpParseCommand(file: string, more: number): CommandResult {
   let data: Uint8Array;
   try {
-    data = readFileSync(fileArgument(file));
+    data = readBinaryFile(fileArgument(file));
   } catch {
     return { stdout: [], stderr: [`ovs-ofctl: ${file}: open (No such file or directory)`], ok: false };
   }

@@ -6,7 +6,6 @@
  * A file that cannot be opened or read is reported and the next one read;
  * the command then fails.
  */
-import { readFileSync } from "node:fs";
 import { decodePcap } from "../datapath/pcap.js";
 import { extractFlow } from "../datapath/packet/extract.js";
 import { Packet } from "../datapath/packet/packet.js";
@@ -14,6 +13,7 @@ import { FLOW_WORDS } from "../flowtable/flow-layout.js";
 import { formatFlow } from "../flowtable/flow-print.js";
 import { programWarn } from "../flowtable/program-log.js";
 import type { CommandResult } from "./command-result.js";
+import { readBinaryFile } from "./host-files.js";
 
 /** OFPP_ANY (OpenFlow 1.0 numbering): the in_port of every parsed packet. */
 const OFPP_ANY = 0xffff;
@@ -25,7 +25,7 @@ export function parsePcapCommand(files: readonly string[]): CommandResult {
   for (const file of files) {
     let data: Uint8Array;
     try {
-      data = readFileSync(file);
+      data = readBinaryFile(file);
     } catch {
       programWarn("pcap", `${file}: failed to open pcap file for reading (No such file or directory)`);
       stderr.push(`ovs-ofctl: ${file}: open failed (No such file or directory)`);

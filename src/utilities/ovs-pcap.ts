@@ -4,8 +4,8 @@
  * its global header, a record header or a packet (the packets before the
  * error are printed).
  */
-import { readFileSync } from "node:fs";
 import type { CommandResult } from "./command-result.js";
+import { readBinaryFile } from "./host-files.js";
 
 const USAGE = [
   "ovs-pcap: print pcap file packet data as hex",
@@ -34,7 +34,7 @@ export function runOvsPcap(argv: readonly string[]): CommandResult {
   if (args.length !== 1) return { stdout: [], stderr: ["ovs-pcap: exactly 1 non-option argument required (use --help for help)"], ok: false };
   let data: Uint8Array;
   try {
-    data = readFileSync(args[0] ?? "");
+    data = readBinaryFile(args[0] ?? "");
   } catch {
     return { stdout: [], stderr: [`Traceback (most recent call last): FileNotFoundError: [Errno 2] No such file or directory: '${args[0] ?? ""}'`], ok: false };
   }

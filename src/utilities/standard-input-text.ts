@@ -4,10 +4,10 @@
  * the file runLine was given for it (standard-input.ts), or nothing (an empty
  * input, as a terminal at end of file gives).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { fileArgument } from "./standard-input.js";
+import { readTextFileIfPresent } from "./host-files.js";
 
 export function standardInputText(): string {
   const path = fileArgument("-");
-  return path !== "-" && existsSync(path) ? readFileSync(path, "latin1") : "";
+  return path === "-" ? "" : (readTextFileIfPresent(path) ?? "");
 }
