@@ -113,6 +113,30 @@ export const clearActions: ActionOp<ClearActionsAction> = {
 };
 
 /**
+ * The actions that set or move a field (OVS's OFPACT_SET_FIELD class in
+ * ofpacts_execute_action_set): an action set runs them all, in order.
+ */
+export const SET_OR_MOVE_ACTIONS: ReadonlySet<ActionType> = new Set<ActionType>([
+  "set_field",
+  "reg_move",
+  "set_eth_src",
+  "set_eth_dst",
+  "set_ip_dscp",
+  "set_ip_ecn",
+  "set_ip_ttl",
+  "set_ipv4_src",
+  "set_ipv4_dst",
+  "set_l4_src_port",
+  "set_l4_dst_port",
+  "set_mpls_label",
+  "set_mpls_tc",
+  "set_mpls_ttl",
+  "set_tunnel",
+  "set_vlan_pcp",
+  "set_vlan_vid",
+]);
+
+/**
  * The actions an OpenFlow 1.1+ action set may hold (OVS's
  * ofpact_is_allowed_in_actions_set): the switch refuses a Write-Actions with any
  * other (`push`, `learn`, `note`...) with OFPBAC_BAD_TYPE.
@@ -129,24 +153,8 @@ const ALLOWED_IN_ACTION_SET: ReadonlySet<ActionType> = new Set<ActionType>([
   "resubmit",
   "output",
   "group",
-  "set_field",
-  "reg_move",
-  "set_eth_src",
-  "set_eth_dst",
-  "set_ip_dscp",
-  "set_ip_ecn",
-  "set_ip_ttl",
-  "set_ipv4_src",
-  "set_ipv4_dst",
-  "set_l4_src_port",
-  "set_l4_dst_port",
-  "set_mpls_label",
-  "set_mpls_tc",
-  "set_mpls_ttl",
   "set_queue",
-  "set_tunnel",
-  "set_vlan_pcp",
-  "set_vlan_vid",
+  ...SET_OR_MOVE_ACTIONS,
 ]);
 
 export const writeActions: ActionOp<WriteActionsAction> = {

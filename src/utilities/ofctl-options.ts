@@ -252,6 +252,14 @@ function settle(r: Reading): string | null {
   return null;
 }
 
+/** The options that answer at once instead of running a command (`--help`, `--version`, `--option`), long or short. */
+function answerOption(name: string): ParsedOfctlArgs | null {
+  if (name === "help") return { kind: "help" };
+  if (name === "version") return { kind: "print", lines: [...VERSION_LINES] };
+  if (name === "option") return { kind: "print", lines: [...OPTION_LINES] };
+  return null;
+}
+
 /**
  * Reads ovs-ofctl's options from `argv` (options may come before or among the
  * command's words, as getopt_long permutes them; `--` ends them).
@@ -278,9 +286,8 @@ export function parseOfctlArgs(argv: readonly string[]): ParsedOfctlArgs {
         if (i + 1 >= argv.length) return fail(`option '--${name}' requires an argument`);
         value = argv[++i];
       }
-      if (name === "help") return { kind: "help" };
-      if (name === "version") return { kind: "print", lines: [...VERSION_LINES] };
-      if (name === "option") return { kind: "print", lines: [...OPTION_LINES] };
+      const done = answerOption(name);
+      if (done !== null) return done;
       const err = apply(r, name, value);
       if (err !== null) return fail(err);
       continue;
@@ -299,9 +306,8 @@ export function parseOfctlArgs(argv: readonly string[]): ParsedOfctlArgs {
           if (spec.arg === "required" && value === undefined) return fail(`option requires an argument -- '${c}'`);
           j = a.length;
         }
-        if (name === "help") return { kind: "help" };
-        if (name === "version") return { kind: "print", lines: [...VERSION_LINES] };
-      if (name === "option") return { kind: "print", lines: [...OPTION_LINES] };
+        const done = answerOption(name);
+        if (done !== null) return done;
         const err = apply(r, name, value);
         if (err !== null) return fail(err);
       }

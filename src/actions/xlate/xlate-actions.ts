@@ -66,6 +66,7 @@ import { xlateCheckPktLarger } from "./xlate-check-pkt-larger.js";
 import { xlateSample } from "./xlate-sample.js";
 import { stackPop, stackPush, XlateStack } from "./xlate-stack.js";
 import { flood, xlateNormal } from "./xlate-output.js";
+import { SET_OR_MOVE_ACTIONS } from "../table-actions.js";
 
 /** TCP flag bits (lib/packets.h). */
 const TCP_FIN = 0x001;
@@ -782,26 +783,6 @@ export const XLATE: XlateOps = {
 
 // ---- the action set
 
-const SET_OR_MOVE = new Set<ActionType>([
-  "set_field",
-  "reg_move",
-  "set_eth_src",
-  "set_eth_dst",
-  "set_ip_dscp",
-  "set_ip_ecn",
-  "set_ip_ttl",
-  "set_ipv4_src",
-  "set_ipv4_dst",
-  "set_l4_src_port",
-  "set_l4_dst_port",
-  "set_mpls_label",
-  "set_mpls_tc",
-  "set_mpls_ttl",
-  "set_tunnel",
-  "set_vlan_pcp",
-  "set_vlan_vid",
-]);
-
 /** OVS's ofpacts_execute_action_set: OpenFlow's action-set order. */
 export function executeActionSetOrder(set: ActionList): ActionList {
   const out: Action[] = [];
@@ -820,7 +801,7 @@ export function executeActionSetOrder(set: ActionList): ActionList {
   lastOf("push_vlan");
   lastOf("dec_ttl");
   lastOf("dec_mpls_ttl");
-  for (const a of set) if (SET_OR_MOVE.has(a.type)) out.push(a);
+  for (const a of set) if (SET_OR_MOVE_ACTIONS.has(a.type)) out.push(a);
   lastOf("set_queue");
   if (!lastOf("group") && !lastOf("output") && !lastOf("resubmit") && !lastOf("ct")) return [];
   return out;
