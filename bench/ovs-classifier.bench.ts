@@ -205,7 +205,7 @@ function acceptance(): OvsClassifierSummary["acceptance"] {
 export function summary(): OvsClassifierSummary {
   return {
     method:
-      "OVS test-classifier benchmark workload, replayed with OVS's own random generator (13 fields x 2 values, priorities i*129 shuffled, 8192 lookup flows, " +
+      "OVS test-classifier benchmark workload, replayed with OVS's own random generator (13 fields x 2 values, priorities i*129 shuffled, 8192 lookup flows in one array, each looked up where it lies as OVS's pointer into its array of struct flow: Classifier.lookupAt, " +
       `precomputed random flow sequence), fresh processes per cell part; M lookups per second, median of ${ROUNDS} rounds of ~${ROUND_MS} ms per process, min / median / max over the processes`,
     ovsHere: results.cells.some((c) => c.ovsHereMlps !== null) ? ovsBaselineVersion() : null,
     cells: results.cells,

@@ -143,7 +143,12 @@ export interface Workload {
   readonly rules: ClassifierRule<number>[];
   /** Field subset of each subtable (bit i = OVS_FIELDS[i] exact). */
   readonly subsets: readonly number[];
-  /** N_FLOWS lookup flows (views of one contiguous buffer). */
+  /**
+   * The N_FLOWS lookup flows, one after the other, FLOW_WORDS words each: OVS's array of
+   * struct flow. Flow i starts at word i * FLOW_WORDS (Classifier.lookupAt).
+   */
+  readonly store: Uint32Array;
+  /** The same flows as views of `store`, one Uint32Array per flow (for Classifier.lookup). */
   readonly flows: Uint32Array[];
   /** The first SEQ_LEN indices into `flows` of OVS's lookup loop. */
   readonly seq: Int32Array;
@@ -171,8 +176,9 @@ export function makeWorkload(shape: WorkloadShape): Workload {
   }
 
   // One contiguous buffer, as OVS's benchmark keeps its lookup flows in one array of struct
-  // flow: a separate Uint32Array per flow would scatter the flows over the heap and time
-  // allocator layout rather than lookups.
+  // flow and passes a pointer into it: the timed loops pass the buffer and the flow's offset
+  // (Classifier.lookupAt). A Uint32Array per flow, or a view per flow, adds a dependent load
+  // of that object before each lookup, a cache miss of its own at random (docs/bench.md).
   const store = new Uint32Array(N_FLOWS * FLOW_WORDS);
   const flows = Array.from({ length: N_FLOWS }, (_, i) => {
     // 12 random bits for 13 fields: the last one drawn, nw_tos, always takes its first value.
@@ -213,7 +219,7 @@ export function makeWorkload(shape: WorkloadShape): Workload {
   // lookup_classifier reseeds with 1 and draws one flow index per lookup.
   const lookups = new OvsRandom(1);
   const seq = Int32Array.from({ length: SEQ_LEN }, () => lookups.range(N_FLOWS));
-  return { rules, subsets, flows, seq };
+  return { rules, subsets, store, flows, seq };
 }
 
 /**

@@ -10,3 +10,11 @@ export function readBinaryFile(path: string): Uint8Array {
 export function readTextFileIfPresent(_path: string): string | undefined {
   return undefined;
 }
+
+export function resolveHostPath(path: string): string {
+  return path;
+}
+
+export function writeTextFile(_path: string, _text: string): void {}
+
+export function appendTextFile(_path: string, _text: string): void {}

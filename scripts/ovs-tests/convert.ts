@@ -121,7 +121,9 @@ function outputExpectation(arg: string | undefined, file: "stdout" | "stderr"): 
 export function convertFile(text: string, defs: ReadonlyMap<string, string> = new Map()): { tests: OpenTest[]; bodies: string[]; prepare: string; defs: ReadonlyMap<string, string> } {
   const tests: OpenTest[] = [];
   const current = (): OpenTest | undefined => tests[tests.length - 1];
-  const check = (args: string[], m4: M4, unquoted: boolean): string => {
+  // `sameShell`: the command runs in the test's shell, not a subshell (OVS_WAIT_UNTIL is no
+  // AT_CHECK: what its condition sets, as PARSE_LISTENING_PORT's port variable, stays set).
+  const check = (args: string[], m4: M4, unquoted: boolean, sameShell = false): string => {
     const t = current();
     const [cmd = "", status = "", out, err] = args.map((a) => unquadrigraph(m4.expand(a)));
     if (t === undefined) return "";
@@ -137,14 +139,15 @@ export function convertFile(text: string, defs: ReadonlyMap<string, string> = ne
     };
     t.checks.push(e);
     t.plain += `${cmd}\n`;
-    return `at_begin ${id} ${e.stdout.mode} ${e.stderr.mode}; (eval ${ansiC(cmd)}) >"$at_out" 2>"$at_err" </dev/null; at_end $?\n`;
+    const run = sameShell ? `{ eval ${ansiC(cmd)}; }` : `(eval ${ansiC(cmd)})`;
+    return `at_begin ${id} ${e.stdout.mode} ${e.stderr.mode}; ${run} >"$at_out" 2>"$at_err" </dev/null; at_end $?\n`;
   };
   const wait = (cond: string, m4: M4): string => {
     const c = unquadrigraph(m4.expand(cond));
     const t = current();
     if (t !== undefined) t.plain += `${c}\n`;
     // OVS_WAIT's output goes to the test's log, unchecked; only its success counts.
-    return `ovs_wait_cond () {\n${c}\n}\n${check(["ovs_wait", "0", "ignore", "ignore"], m4, false)}`;
+    return `ovs_wait_cond () {\n${c}\n}\n${check(["ovs_wait", "0", "ignore", "ignore"], m4, false, true)}`;
   };
   const builtins: Record<string, Builtin> = {
     AT_SETUP: (a, m4) => {

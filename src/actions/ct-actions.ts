@@ -10,6 +10,7 @@ import type { ActionOp, ParseContext } from "./action-op.js";
 import { fail, WireDecodeError } from "./action-op.js";
 import type { Action, ActionList, CtAction, NatAction, NatRange } from "./action-types.js";
 import { parseTable } from "./parse-util.js";
+import { formatTableId } from "../flowtable/table-names.js";
 import { checkSource } from "./subfield-check.js";
 
 /** NX_CT_RECIRC_NONE. */
@@ -177,7 +178,7 @@ export const ct: ActionOp<CtAction> = {
       if (key === "commit") commit = true;
       else if (key === "force") force = true;
       else if (key === "table") {
-        const t = parseTable(value);
+        const t = parseTable(value, ctx.names);
         if (t === undefined) fail(ctx, `unknown table ${value}`);
         if (t === RECIRC_NONE) fail(ctx, "invalid table 0xff");
         table = t;
@@ -209,7 +210,7 @@ export const ct: ActionOp<CtAction> = {
     const parts: string[] = [];
     if (a.commit) parts.push("commit");
     if (a.force) parts.push("force");
-    if (a.table !== RECIRC_NONE) parts.push(`table=${a.table}`);
+    if (a.table !== RECIRC_NONE) parts.push(`table=${formatTableId(a.table, ctx.names?.tables)}`);
     if (a.zoneSrc !== null) parts.push(`zone=${formatSubfield(a.zoneSrc)}`);
     else if (a.zoneImm !== 0) parts.push(`zone=${a.zoneImm}`);
     let rest: ActionList = a.actions;

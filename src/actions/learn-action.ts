@@ -19,6 +19,7 @@ import { fail } from "./action-op.js";
 import type { LearnAction, LearnSpec } from "./action-types.js";
 import { formatFieldValue, hasNxmHeader } from "./field-text.js";
 import { FlowView } from "./flow-view.js";
+import { formatTableId } from "../flowtable/table-names.js";
 import { atoi, hex, parseTable, strtoullLoose } from "./parse-util.js";
 import { checkDest, checkSource } from "./subfield-check.js";
 
@@ -145,7 +146,7 @@ export const learn: ActionOp<LearnAction> = {
     const u16 = (v: string): number => atoi(v) & 0xffff;
     for (const [name, value] of keyValuePairs(arg)) {
       if (name === "table") {
-        const t = parseTable(value);
+        const t = parseTable(value, ctx.names);
         if (t === undefined) fail(ctx, `unknown table "${value}"`);
         if (t === 255) fail(ctx, `${orig}: table id 255 not valid for \`learn' action`);
         table = t;
@@ -185,7 +186,7 @@ export const learn: ActionOp<LearnAction> = {
     };
   },
   format: (a, ctx) => {
-    const parts = [`table=${a.table}`];
+    const parts = [`table=${formatTableId(a.table, ctx.names?.tables)}`];
     if (a.idleTimeout !== PERMANENT) parts.push(`idle_timeout=${a.idleTimeout}`);
     if (a.hardTimeout !== PERMANENT) parts.push(`hard_timeout=${a.hardTimeout}`);
     if (a.finIdleTimeout !== 0) parts.push(`fin_idle_timeout=${a.finIdleTimeout}`);

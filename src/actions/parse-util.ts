@@ -4,6 +4,8 @@
  * `str_to_ip`; `ofputil_table_from_string`; `ofpbuf_put_hex`), with OVS's
  * error texts. Each returns the value or throws through `fail`.
  */
+import type { PortNameMap } from "../flowtable/ports.js";
+import { parseTableId } from "../flowtable/table-names.js";
 import { strToInt, strToU64, strtoull } from "../flowtable/c-strto.js";
 import { parseIpv4Strict } from "../flowtable/field-values.js";
 import type { ParseContext } from "./action-op.js";
@@ -35,12 +37,9 @@ export function strToU32(ctx: ParseContext, s: string): number {
   return Number(strToU64Or(ctx, s) & 0xffffffffn);
 }
 
-/** OVS's `ofputil_table_from_string` (decimal table numbers 0..255); undefined if not a table. */
-export function parseTable(s: string): number | undefined {
-  if (s.startsWith("-")) return undefined;
-  if (!/^\s*\+?\d+$/.test(s)) return undefined;
-  const v = Number(s.trim());
-  return v <= 255 ? v : undefined;
+/** OVS's `ofputil_table_from_string` (decimal table numbers 0..255, or a name `names` knows); undefined if not a table. */
+export function parseTable(s: string, names?: PortNameMap): number | undefined {
+  return parseTableId(s, names?.tables);
 }
 
 /**

@@ -20,6 +20,7 @@ import type {
   WriteMetadataAction,
 } from "./action-types.js";
 import { hex, parseTable, strToU32, strToU64Or } from "./parse-util.js";
+import { formatTableId } from "../flowtable/table-names.js";
 
 const TABLE_CURRENT = 255;
 /** OFPM13_MAX: the highest meter id. */
@@ -44,7 +45,7 @@ export const resubmit: ActionOp<ResubmitAction> = {
     }
     let table = TABLE_CURRENT;
     if (tableText !== undefined && tableText !== "") {
-      const t = parseTable(tableText);
+      const t = parseTable(tableText, ctx.names);
       if (t === undefined) fail(ctx, `${tableText}: resubmit to unknown table`);
       table = t;
     }
@@ -61,7 +62,7 @@ export const resubmit: ActionOp<ResubmitAction> = {
   format: (a, ctx) => {
     const port = a.inPort === OFPP_IN_PORT ? "" : formatPort(a.inPort, ctx.names);
     if (a.inPort !== OFPP_IN_PORT && a.table === TABLE_CURRENT) return `resubmit:${port}`;
-    return `resubmit(${port},${a.table === TABLE_CURRENT ? "" : a.table}${a.withCt ? ",ct" : ""})`;
+    return `resubmit(${port},${a.table === TABLE_CURRENT ? "" : formatTableId(a.table, ctx.names?.tables)}${a.withCt ? ",ct" : ""})`;
   },
   check: (a, ctx) => {
     if (!a.withCt) return null;
@@ -78,11 +79,11 @@ export const gotoTable: ActionOp<GotoTableAction> = {
   name: "goto_table",
   instruction: "goto_table",
   parse: (arg, ctx) => {
-    const t = parseTable(arg);
+    const t = parseTable(arg, ctx.names);
     if (t === undefined) fail(ctx, `unknown table "${arg}"`);
     return { type: "goto_table", table: t };
   },
-  format: (a) => `goto_table:${a.table}`,
+  format: (a, ctx) => `goto_table:${formatTableId(a.table, ctx.names?.tables)}`,
   check: (a, ctx) => (ctx.tableId !== 255 && a.table <= ctx.tableId ? "OFPBIC_BAD_TABLE_ID" : null),
   wire: (a, ctx) =>
     ctx.version === 10 ? [{ type: "resubmit", inPort: OFPP_IN_PORT, table: a.table, withCt: false }] : [a],

@@ -148,7 +148,7 @@ function parseKey(options: ReadonlyMap<string, string>, name: string): { present
 
 /** The header a tunnel type pushes: ip6gre and ip6erspan are GRE and ERSPAN (over IPv6, from their remote_ip). */
 function tunnelKind(type: string): XlateTunnelConfig["type"] | null {
-  if (type === "vxlan" || type === "gre" || type === "geneve" || type === "erspan") return type;
+  if (type === "vxlan" || type === "gre" || type === "geneve" || type === "erspan" || type === "stt" || type === "lisp") return type;
   if (type === "ip6gre") return "gre";
   if (type === "ip6erspan") return "erspan";
   return null;
@@ -202,6 +202,26 @@ function erspanConfig(options: ReadonlyMap<string, string>): XlateErspanConfig {
   const ver = read("erspan_ver", atoi, 0xff);
   if (ver === "flow") return { ver, idx: "flow", dir: "flow", hwid: "flow" };
   return { ver, idx: read("erspan_idx", strtol16, 0xfffff), dir: read("erspan_dir", atoi, 0xff), hwid: read("erspan_hwid", strtol16, 0x3f) };
+}
+
+/**
+ * netdev-dummy's `options:ifindex` (set_config's smap_get_int: a whole decimal int, else none):
+ * what netdev_get_ifindex answers for a dummy netdev, or null when it has none.
+ */
+export function dummyIfindex(options: ReadonlyMap<string, string>): number | null {
+  const v = options.get("ifindex");
+  if (v === undefined || !/^[-+]?\d+$/.test(v.trim())) return null;
+  const n = Number(v.trim());
+  return n >= 0 && n <= 0x7fffffff ? n : null;
+}
+
+/** What a netdev-dummy port's get_config adds to `dpif/show` (its ifindex when set); nothing for other netdevs. */
+export function dummyNetdevConfig(netdevType: string, options: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!netdevType.startsWith("dummy")) return out;
+  const ifindex = dummyIfindex(options);
+  if (ifindex !== null) out.set("ifindex", String(ifindex));
+  return out;
 }
 
 /**

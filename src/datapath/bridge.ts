@@ -18,7 +18,7 @@
 import type { XlateNativeTunnel } from "../actions/xlate/xlate-tunnel.js";
 import type { ActionList } from "../actions/action-types.js";
 import { actionSemantics } from "../actions/action-semantics.js";
-import type { FragHandling, XlateBridge, XlateIpfix, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
+import type { FragHandling, XlateBridge, XlateIpfix, XlateNetflow, XlateNormalApi, XlatePort } from "../actions/xlate/xlate-bridge.js";
 import type { NormalBond, NormalSwitch } from "../actions/xlate/xlate-normal.js";
 import type { PacketIn } from "../actions/xlate/xlate-context.js";
 import { xlateNormalSwitch } from "../actions/xlate/xlate-normal.js";
@@ -36,11 +36,12 @@ import { MacLearningTable } from "./mac-learning.js";
 import type { Group } from "./group-table.js";
 import { GroupTable } from "./group-table.js";
 import type { DpMeters } from "./dp-meter.js";
-import { MeterTable } from "./meter-table.js";
+import { MeterTable, OFPM13_SLOWPATH } from "./meter-table.js";
 import { MirrorTable } from "./mirrors.js";
 import { TableConfigs } from "./table-config.js";
 import type { TableMiss } from "./table-config.js";
 import type { XlateMirrors } from "../actions/xlate/xlate-mirror.js";
+import type { XlateSflow } from "../actions/xlate/xlate-sflow.js";
 
 export type FailMode = "standalone" | "secure";
 
@@ -65,6 +66,15 @@ export class Bridge implements XlateBridge, NormalSwitch {
   readonly meterTable: MeterTable;
   /** The bridge's IPFIX exporting (XlateBridge.ipfix), set by the switch from the config DB; null: none. */
   ipfix: XlateIpfix | null = null;
+
+  /** XlateBridge.slowpathMeterId: the datapath id of OpenFlow meter `slowpath` (OFPM13_SLOWPATH), else UINT32_MAX. */
+  slowpathMeterId(): number {
+    return this.meterTable.get(OFPM13_SLOWPATH)?.dpId ?? 0xffffffff;
+  }
+  /** The bridge's NetFlow exporting (XlateBridge.netflow), set by the switch from the config DB; null: none. */
+  netflow: XlateNetflow | null = null;
+  /** The bridge's sFlow agent (XlateBridge.sflow), set by the switch from the config DB; null: none. */
+  sflow: XlateSflow | null = null;
   /** The bridge's port mirrors (mirrors.ts), configured by the switch from its Mirror rows. */
   readonly mirrorTable = new MirrorTable();
   /** Bridge other_config:forward-bpdu: NORMAL forwards frames to reserved MACs. */
@@ -203,6 +213,20 @@ export class Bridge implements XlateBridge, NormalSwitch {
 
   /** The bonds of this bridge's ports (set by vswitchd's bonds, src/vswitchd/bonds.ts); null: no bonds. */
   bondLookup: ((ofport: number) => NormalBond | null) | null = null;
+
+  /**
+   * Rules of table 254 the classifier does not hold: balance-tcp bonds' post-recirculation rules
+   * (set by vswitchd's bonds, src/vswitchd/bonds.ts), each with its match text; null: none.
+   */
+  internalRules: {
+    lookup(tableId: number, flow: Uint32Array, wc: Uint32Array): FlowEntry<ActionList> | null;
+    list(): readonly { readonly entry: FlowEntry<ActionList>; readonly match: string }[];
+  } | null = null;
+
+  /** XlateBridge.internalLookup: the internal rules first (bonds' post-recirculation rules). */
+  internalLookup(tableId: number, flow: Uint32Array, wc: Uint32Array): FlowEntry<ActionList> | null {
+    return this.internalRules === null ? null : this.internalRules.lookup(tableId, flow, wc);
+  }
 
   /** NORMAL's view of the bond port `ofport` is a member of (NormalSwitch.bondOf). */
   bondOf(ofport: number): NormalBond | null {

@@ -13,6 +13,8 @@
  * which OVS derives from the random bridge uuid) are derived from ovsim's
  * deterministic uuids.
  */
+import { DEFAULT_MTU, updateMtus } from "./port-mtu.js";
+import { CoverageCounts } from "./coverage-counts.js";
 import type { ConfigDb, Row } from "./config-db.js";
 import type { Atom } from "./config-db-types.js";
 import { Datum } from "./config-db-types.js";
@@ -100,6 +102,9 @@ export interface LivePort {
   readonly netdevType: string;
   /** Virtual time the port was opened (OpenFlow 1.3 port stats duration). */
   readonly created: number;
+  /** Its netdev's MTU (port-mtu.ts; absent: not yet set, or no MTU), and whether it is the user's (`mtu_request`). */
+  readonly mtu?: number;
+  readonly userMtu?: boolean;
 }
 
 
@@ -135,6 +140,8 @@ export interface BridgeRuntimeState {
   readonly alloc: OfportAllocatorState;
   readonly ports: readonly LivePort[];
   readonly portOrder: HmapOrderState<number>;
+  /** The bridge's minimum MTU (port-mtu.ts); absent in older snapshots. */
+  readonly minMtu?: number;
 }
 
 /** What vswitchd holds, as data (snapshots): bridges in creation order, hash orders, datapaths, netdev-dummy's device counter. */
@@ -146,6 +153,8 @@ export interface VswitchdState {
   readonly datapaths: readonly DatapathState[];
   readonly dummyCount: number;
   readonly datapathFeatures: readonly (readonly [string, string])[];
+  /** The coverage counts (coverage-counts.ts), by name; absent in older snapshots. */
+  readonly coverage?: readonly (readonly [string, number])[];
 }
 
 /** Where vswitchd logs: ovs-vswitchd's `bridge` log module (src/vswitchd/vlog.ts). */
@@ -164,6 +173,8 @@ export class BridgeRuntime {
   readonly ports = new Map<string, LivePort>();
   /** The bridge's `ofproto->ports` hmap, by hash of the OpenFlow port number (dump-ports order). */
   readonly portOrder = new HmapOrder<number>();
+  /** The MTU the bridge's overridden (internal) ports follow, 0 before the first (port-mtu.ts). */
+  minMtu = 0;
 
   constructor(uuid: string, name: string, dpType: string, datapath: Datapath) {
     this.uuid = uuid;
@@ -207,8 +218,12 @@ export class Vswitchd {
    * `tnl_push_pop` "false" makes a host's datapaths kernel-like for tunnels.
    */
   readonly datapathFeatures = new Map<string, string>();
+  /** Told the name of each port closed (its ofport gone), the bridge's own port included. */
+  portClosed: (name: string) => void = () => undefined;
   /** The `bridge` log module: `bridge BR: added interface IFACE on port N` (bridge.c's iface_create). */
   log: VswitchdLog = { info: () => undefined };
+  /** ovs-vswitchd's coverage counts of the events layers below the switch count (coverage-counts.ts). */
+  readonly coverage = new CoverageCounts();
 
   save(): VswitchdState {
     return {
@@ -219,12 +234,14 @@ export class Vswitchd {
         alloc: rt.alloc.save(),
         ports: [...rt.ports.values()].map((p) => ({ ...p })),
         portOrder: rt.portOrder.save(),
+        minMtu: rt.minMtu,
       })),
       bridgeOrder: this.bridgeOrder.save(),
       ofprotoOrder: this.ofprotoOrder.save(),
       datapaths: [...this.datapaths.values()].map((dp) => dp.save()),
       dummyCount: this.dummyCount,
       datapathFeatures: [...this.datapathFeatures],
+      coverage: this.coverage.save(),
     };
   }
 
@@ -238,6 +255,7 @@ export class Vswitchd {
       rt.alloc.restore(b.alloc);
       for (const p of b.ports) rt.ports.set(p.name, { ...p });
       rt.portOrder.restore(b.portOrder);
+      rt.minMtu = b.minMtu ?? 0;
       this.bridges.set(b.uuid, rt);
     }
     this.bridgeOrder.restore(s.bridgeOrder);
@@ -245,6 +263,7 @@ export class Vswitchd {
     this.dummyCount = s.dummyCount;
     this.datapathFeatures.clear();
     for (const [k, v] of s.datapathFeatures) this.datapathFeatures.set(k, v);
+    this.coverage.restore(s.coverage ?? []);
   }
 
   private dummyMac(): string {
@@ -309,6 +328,13 @@ export class Vswitchd {
     const plans = new Map<string, BridgePlan>();
     for (const rt of order) plans.set(rt.uuid, this.deletePorts(db, wanted.get(rt.uuid) as Row, rt, now));
     for (const rt of order) this.addPorts(wanted.get(rt.uuid) as Row, rt, plans.get(rt.uuid) as BridgePlan, now);
+    for (const rt of order) {
+      const ifaces = (plans.get(rt.uuid) as BridgePlan).wanted;
+      updateMtus(rt, (name) => {
+        const req = ifaces.get(name)?.cols.get("mtu_request")?.keys[0];
+        return typeof req === "number" ? req : null;
+      });
+    }
     for (const rt of order) db = this.writeStatus(db, wanted.get(rt.uuid) as Row, rt, plans.get(rt.uuid) as BridgePlan);
     if (ovs) {
       const set = (col: string, d: Datum): void => {
@@ -349,6 +375,7 @@ export class Vswitchd {
 
   private closePort(rt: BridgeRuntime, live: LivePort, now: number): void {
     rt.ports.delete(live.name);
+    this.portClosed(live.name);
     rt.portOrder.remove(live.ofport);
     if (live.ofport !== OFPORT_LOCAL) rt.alloc.free(live.ofport, now);
     if (live.dpPortName === null) return;
@@ -474,7 +501,7 @@ export class Vswitchd {
         set("link_state", Datum.scalar("up"));
         set("ifindex", Datum.scalar(0));
         set("link_resets", Datum.scalar(0));
-        set("mtu", vport ? Datum.EMPTY_SET : Datum.scalar(1500));
+        set("mtu", vport ? Datum.EMPTY_SET : Datum.scalar(live.mtu ?? DEFAULT_MTU));
         set("mac_in_use", Datum.scalar(live.mac));
         set("statistics", Datum.map((vport ? VPORT_STATS : DUMMY_STATS).map((k): [Atom, Atom] => [k, 0])));
       } else {

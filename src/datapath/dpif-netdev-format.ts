@@ -36,6 +36,7 @@ import { M, readMember, tunnelDstIsSet } from "../flowtable/flow-layout.js";
 import { formatIpv4, formatIpv6 } from "../flowtable/field-values.js";
 import type { Megaflow } from "./megaflow-cache.js";
 import { DP_KEY_WORDS } from "./megaflow-cache.js";
+import type { KeyRoot } from "./megaflow-cache.js";
 import { TCP_FLAG_NAMES } from "../flowtable/flag-names.js";
 import { packetFieldsMask } from "../flowtable/flow-print.js";
 
@@ -234,6 +235,16 @@ function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): str
   const tos = num(key, XM.tunTos);
   const tosMask = num(mask, XM.tunTos);
   if (tos !== 0 && tosMask !== 0) parts.push(`tos=${masked(tos, tosMask, 0xff, hex)}`);
+  // TTL is always in the key, the UDP ports when set; each prints when its mask has bits
+  // (a flow put by hand may match them; translation never does).
+  const dec = (v: number, m: number, full: number): string => (m === full ? String(v) : `${v}/${hexAlt(m)}`);
+  const ttlMask = num(mask, XM.tunTtl);
+  if (ttlMask !== 0) parts.push(`ttl=${dec(num(key, XM.tunTtl), ttlMask, 0xff)}`);
+  for (const [name, m] of [["tp_src", XM.tunTpSrc], ["tp_dst", XM.tunTpDst]] as const) {
+    const v = num(key, m);
+    const vm = num(mask, m);
+    if (v !== 0 && vm !== 0) parts.push(`${name}=${dec(v, vm, 0xffff)}`);
+  }
   if (geneve) parts.push("geneve()");
   const flagsMask = num(mask, M.tunFlags);
   if (flagsMask !== 0) {
@@ -247,11 +258,11 @@ function formatTunnel(key: Uint32Array, mask: Uint32Array, geneve: boolean): str
  * The megaflow's key and mask as odp_flow_format prints them (not verbose);
  * `geneve`: the key's in_port is a Geneve vport (its tunnel prints `geneve()`).
  */
-export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = false, keyOnly = false, verbose = false): string {
+export function formatMegaflowKey(key: Uint32Array, mask: Uint32Array, geneve = false, keyOnly = false, verbose = false, root: KeyRoot = "packet_type"): string {
   verboseFormat = verbose;
   keyOnlyFormat = keyOnly;
   try {
-    return formatKey(key, mask, geneve, keyOnly, verbose);
+    return formatKey(key, mask, geneve, keyOnly, verbose, root);
   } finally {
     verboseFormat = false;
     keyOnlyFormat = false;
@@ -264,7 +275,14 @@ function metaU32(name: string, v: number, m: number, verbose: boolean): string |
   return `${name}(${hexAlt(v)}${m === 0xffffffff ? "" : `/${hexAlt(m)}`})`;
 }
 
-function formatKey(key: Uint32Array, mask: Uint32Array, geneve: boolean, keyOnly: boolean, verbose: boolean): string {
+/**
+ * `root` other than `packet_type`: a flow put by hand without `packet_type(...)`:
+ * odp_flow_format leaves the wildcarded packet_type out and prints the Ethernet attribute the
+ * key has even when wildcarded (`eth()`; a key of L3 packets has none), and recirc_id only
+ * when its mask has bits (not verbose).
+ */
+function formatKey(key: Uint32Array, mask: Uint32Array, geneve: boolean, keyOnly: boolean, verbose: boolean, root: KeyRoot = "packet_type"): string {
+  const packetTypeWild = root !== "packet_type";
   const out: string[] = [];
   const tunnel = formatTunnel(key, mask, geneve);
   if (tunnel !== null) out.push(tunnel);
@@ -274,14 +292,16 @@ function formatKey(key: Uint32Array, mask: Uint32Array, geneve: boolean, keyOnly
   push(metaU32("skb_priority", num(key, XM.skbPriority), num(mask, XM.skbPriority), verbose));
   push(metaU32("skb_mark", num(key, M.pktMark), num(mask, M.pktMark), verbose));
   out.push(...formatConntrackKey(key, mask, keyOnly, verbose));
-  out.push(`recirc_id(${hexAlt(num(key, XM.recircId))})`);
+  const recircMask = num(mask, XM.recircId);
+  if (!packetTypeWild || recircMask !== 0 || verbose) out.push(`recirc_id(${hexAlt(num(key, XM.recircId))}${packetTypeWild && recircMask !== 0xffffffff ? `/${hexAlt(recircMask)}` : ""})`);
   // OVS prints the installing packet's whole dp_hash with the mask.
   push(metaU32("dp_hash", num(key, XM.dpHash), num(mask, XM.dpHash), verbose));
   out.push(`in_port(${num(key, M.inPort)})`);
-  out.push("packet_type(ns=0,id=0)");
+  if (!packetTypeWild || verbose) out.push("packet_type(ns=0,id=0)");
   const eth = vals(key, mask, [M.dlSrc, M.dlDst], []);
   const e = attr("eth", eth.v, eth.m);
   if (e !== null) out.push(e);
+  else if (root === "eth") out.push("eth()");
   const tci = num(key, M.vlanTci);
   const inner: string[] = [];
   const dlTypeMask = num(mask, M.dlType);
@@ -379,6 +399,6 @@ export function formatOdpKey(key: Uint32Array, geneve = false): string {
 /** One line of `dpctl/dump-flows`. */
 export function formatMegaflow(m: Megaflow, now: number, geneve = false): string {
   const stats = `packets:${m.packets}, bytes:${m.bytes}, used:${formatUsed(m.used, now)}`;
-  return `${formatMegaflowKey(m.flow, m.subtable.mask, geneve)}, ${stats}, actions:${formatOdpActions(m.actions)}`;
+  return `${formatMegaflowKey(m.flow, m.subtable.mask, geneve, false, false, m.keyRoot)}, ${stats}, actions:${formatOdpActions(m.actions)}`;
 }
 

@@ -73,6 +73,7 @@ import { W } from "../flowtable/flow-layout.js";
 import type { Datapath } from "./dpif.js";
 import type { Megaflow, MegaflowCacheState } from "./megaflow-cache.js";
 import { MegaflowCache } from "./megaflow-cache.js";
+import type { KeyRoot } from "./megaflow-cache.js";
 import { exactKeyMask, formatMegaflowKey, formatUfid } from "./dpif-netdev-format.js";
 import type { Packet } from "./packet/packet.js";
 import { missUpcallMessage } from "./upcall-log.js";
@@ -88,6 +89,8 @@ export interface UpcallResult {
   readonly slowPath: boolean;
   /** What the upcalled packet itself executes, when not `actions` (a slow-path flow installs `userspace(...slow_path(...))`). */
   readonly packetActions?: readonly OdpAction[];
+  /** xout's avoid_caching: the actions depend on a learn that only a packet could redo (a revalidation deletes the flow). */
+  readonly avoidCaching?: boolean;
 }
 
 /** The ofproto side of a datapath (upcall.ts implements it over bridges). */
@@ -100,7 +103,12 @@ export interface DpifUpcall {
   slowPath(key: Uint32Array, bytes: number, now: number): readonly OdpAction[];
   /** Revalidation: translate `key`; with packets > 0 push them (credit + side effects). null = the port is gone. */
   /** `tcpFlags`: the megaflow's hits' TCP flags, ORed (fin_timeout reads them). */
-  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags?: number): UpcallResult | null;
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags?: number, used?: number): UpcallResult | null;
+  /**
+   * Optional (added with NetFlow): the datapath flow of `key` was deleted, or is about to be
+   * translated anew after a change (OVS clears its xlate cache then): netflow_flow_clear.
+   */
+  flowCleared?(key: Uint32Array, deleted: boolean): void;
   /** A datapath flow takes (+1) or drops (-1) a reference to recirculation id `id` (its frozen state stays shared while held). */
   refRecirc?(id: number, delta: number): void;
   /** Whether recirculation id `id` is referenced (absent: always). OVS's should_install_flow installs no flow for a recirculated packet whose id nobody holds. */
@@ -110,7 +118,9 @@ export interface DpifUpcall {
 function forEachRecirc(actions: readonly OdpAction[], f: (id: number) => void): void {
   for (const a of actions) {
     if (a.type === "recirc") f(a.id);
-    else if (a.type === "clone") forEachRecirc(a.actions, f);
+    // A controller action's frozen state (xlate_controller_action): the flow holds it too, as OVS's ukey holds xout's recircs.
+    else if (a.type === "userspace" && a.cookie?.kind === "controller") f(a.cookie.recircId);
+    else if (a.type === "clone" || a.type === "sample") forEachRecirc(a.actions, f);
   }
 }
 
@@ -149,6 +159,20 @@ export interface DpifLog {
 
 const SILENT: DpifLog = { dbg: false, debug: () => undefined };
 
+
+/** A datapath flow put by hand (`dpctl/add-flow`, `dpctl/mod-flow`: dpif-flow-put.ts). */
+export interface DpifFlowPut {
+  /** The key as given, unmasked, in_port the datapath port (DP_KEY_WORDS words). */
+  readonly key: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly actions: readonly OdpAction[];
+  /** DPIF_FP_CREATE / DPIF_FP_MODIFY. */
+  readonly create: boolean;
+  readonly modify: boolean;
+  /** The key's identity (what OVS hashes the flow's ufid from). */
+  readonly putKey: string;
+  readonly keyRoot: KeyRoot;
+}
 
 /** An upcall's megaflow waiting to be installed (`receive` with `hold`). */
 interface HeldInstall {
@@ -191,6 +215,8 @@ export class DpifNetdev {
   private validGen: number;
   /** A packet arrived after a change the whole cache is not yet validated against. */
   private seenStale = false;
+  /** The megaflows whose OVS ukey would have an xlate cache (see revalidateOne). */
+  private readonly xcached = new WeakSet<Megaflow>();
   /** Megaflows hit since their stats were last pushed. */
   private dirty: Megaflow[] = [];
   /** Upcalls of `receive(..., hold)` whose megaflows wait for `release`, in upcall order. */
@@ -371,6 +397,49 @@ export class DpifNetdev {
     this.dirty = [];
   }
 
+  /**
+   * dpif_netdev_flow_put of a flow put by hand (dpif-flow-put.ts parsed and checked it): the
+   * megaflow its *unmasked* key hits is the flow it names (flow_put_on_pmd); none: a create
+   * installs it, a modify alone fails; one: a modify replaces its actions (its stats stay), a
+   * create alone fails. The new megaflow counts as validated now: a packet hitting it takes its
+   * actions as given, and the next revalidator round translates its key as any megaflow's
+   * (OVS's revalidator gives a flow without a ukey one, due for revalidation).
+   */
+  putFlow(p: DpifFlowPut, now: number): "File exists" | "No such file or directory" | null {
+    const existing = this.cache.lookup(p.key);
+    if (existing === null) {
+      if (!p.create) return "No such file or directory";
+      this.refs(p.actions, 1);
+      const m = this.cache.insert(p.key, p.mask, p.actions, false, now);
+      m.validGen = this.upcall.generation();
+      m.putKey = p.putKey;
+      m.keyRoot = p.keyRoot;
+      if (this.log.dbg) this.logFlowChange(m, null);
+      return null;
+    }
+    if (!p.modify) return "File exists";
+    this.refs(p.actions, 1);
+    this.refs(existing.actions, -1);
+    const old = existing.actions;
+    existing.actions = p.actions;
+    existing.slowPath = false;
+    if (this.log.dbg) this.logFlowChange(existing, old);
+    return null;
+  }
+
+  /**
+   * dpif_netdev_flow_del by the ufid `dpctl/del-flow` derives from the key it is given: the
+   * flow put by hand with that very key, its unpushed stats lost; false: none (ENOENT).
+   */
+  delPutFlow(putKey: string): boolean {
+    const m = this.cache.flows().find((f) => f.putKey === putKey);
+    if (m === undefined) return false;
+    this.refs(m.actions, -1);
+    this.dirty = this.dirty.filter((d) => d !== m);
+    this.cache.remove(m);
+    return true;
+  }
+
   /** dpif_flow_flush (`dpctl/del-flows`): every megaflow goes, stats not yet pushed lost with it. */
   flush(): void {
     this.clearCache();
@@ -385,7 +454,14 @@ export class DpifNetdev {
 
   private clearCache(): void {
     for (const m of this.cache.flows()) this.refs(m.actions, -1);
+    const gone = this.cache.flows();
     this.cache.clear();
+    for (const m of gone) this.upcall.flowCleared?.(m.flow, true);
+  }
+
+  /** A revalidator pass woken by a change (udpif_revalidate): the megaflows are revalidated now, if anything changed since they were. */
+  revalidateIfChanged(now: number): void {
+    if (this.upcall.generation() !== this.validGen || this.seenStale) this.revalidateChanged(now);
   }
 
   /**
@@ -423,9 +499,22 @@ export class DpifNetdev {
     m.pushedPackets = m.packets;
     m.pushedBytes = m.bytes;
     m.dirty = false;
-    const r = this.upcall.revalidate(m.flow, packets, bytes, now, m.tcpFlags);
+    // OVS's ukey xlate cache, which only NetFlow observes: none after the upcall; the first
+    // revalidation that translates (after a change, or to push packets) builds it; a later one
+    // after a change clears it first (netflow_flow_clear: the flow's NetFlow record expires).
+    if (m.validGen !== this.upcall.generation()) {
+      if (this.xcached.has(m)) this.upcall.flowCleared?.(m.flow, false);
+      this.xcached.add(m);
+    } else if (packets > 0) {
+      this.xcached.add(m);
+    }
+    // OVS's need_revalidate (the ukey's reval_seq behind): only then is the key translated anew,
+    // and only such a translation's avoid_caching (a limited learn that could not learn without
+    // side effects) deletes the flow; an up-to-date one just pushes its stats.
+    const needRevalidate = m.validGen !== this.upcall.generation();
+    const r = this.upcall.revalidate(m.flow, packets, bytes, now, m.tcpFlags, m.used >= 0 ? m.used : now);
     // An exact-match flow (megaflows disabled) covers whatever translation looks at for its packet.
-    if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask))) {
+    if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask)) || (needRevalidate && r.avoidCaching === true)) {
       this.delete(m, now);
       return false;
     }
@@ -445,7 +534,7 @@ export class DpifNetdev {
   private logFlowChange(m: Megaflow, oldActions: readonly OdpAction[] | null): void {
     const head = `${oldActions === null ? "flow_add" : "flow_mod"}: ${formatUfid(m.seq, false)} ${formatUfid(m.seq, true)}`;
     const old = oldActions === null ? "" : `, old_actions:${formatOdpActions(oldActions)}`;
-    this.log.debug(`${head} ${formatMegaflowKey(m.flow, m.subtable.mask)}${old}, actions:${formatOdpActions(m.actions)}`);
+    this.log.debug(`${head} ${formatMegaflowKey(m.flow, m.subtable.mask, false, false, false, m.keyRoot)}${old}, actions:${formatOdpActions(m.actions)}`);
   }
 
   /** A revalidator deletes megaflow `m` (logged as the dpif module's `flow_del`, from its thread). */
@@ -453,5 +542,6 @@ export class DpifNetdev {
     if (this.putLog?.dbg === true) this.putLog.debugIn(REVALIDATOR_THREAD, flowDelMessage(this.datapath, m, now));
     this.refs(m.actions, -1);
     this.cache.remove(m);
+    this.upcall.flowCleared?.(m.flow, true);
   }
 }

@@ -33,6 +33,7 @@ import { Conntrack } from "./conntrack/conntrack.js";
 import type { ConntrackState } from "./conntrack/conntrack.js";
 import { DpMeters } from "./dp-meter.js";
 import type { DpMetersState } from "./dp-meter.js";
+import { OvsRandom } from "./dp-random.js";
 
 /** OVS's ODPP_NONE. */
 const ODPP_NONE = 0xffffffff;
@@ -124,6 +125,8 @@ export class Datapath {
   readonly conntrack = new Conntrack();
   /** The GRE sequence number each tunnel vport (by datapath port) puts on its next ERSPAN packet (its netdev's gre_seqno). */
   readonly greSeqnos = new Map<number, number>();
+  /** What its `sample` actions draw from (dp-random.ts). */
+  readonly random = new OvsRandom();
   /**
    * Run-time values of the datapath's features set by `dpif/set-dp-features` (ofproto-dpif's
    * rt_support), by feature name ("tnl_push_pop" -> "false"); a feature not here has its

@@ -30,6 +30,8 @@ const MPLS_BOS_MASK = 0x100;
 const FRAG_ANY = 1;
 const FRAG_LATER = 2;
 const TCP_SYN_FIN_RST = 0x02 | 0x01 | 0x04;
+/** IPv6 extension headers parse_ipv6_ext_hdrs__ walks: hop-by-hop, routing, fragment, AH, destination options. */
+const IPV6_EXT_HEADERS: ReadonlySet<number> = new Set([0, 43, 44, 51, 60]);
 /** netdev-dummy composes packets with this much L7 payload. */
 export const DUMMY_L7_LEN = 64;
 
@@ -119,12 +121,18 @@ export function composedFlow(flow: Uint32Array, inPort: number): Uint32Array {
   }
   if (dlType === 0x0800 || dlType === 0x86dd) {
     if (dlType === 0x0800) copy(out, flow, M.nwSrc, M.nwDst);
-    else copy(out, flow, M.ipv6Src, M.ipv6Dst, M.ipv6Label);
+    else copy(out, flow, M.ipv6Src, M.ipv6Dst);
+    // An IPv6 packet is composed with no extension header, its L4 header right after (none for
+    // a later fragment): a next header naming an extension header has nothing to walk, and
+    // extraction stops with the addresses alone (parse_ipv6_ext_hdrs__ fails: no label,
+    // protocol, TOS, TTL or fragment bits); otherwise it is never a fragment.
+    if (dlType === 0x86dd && IPV6_EXT_HEADERS.has(readSmall(flow, M.nwProto))) return out;
+    if (dlType === 0x86dd) copy(out, flow, M.ipv6Label);
     copy(out, flow, M.nwProto, M.nwTos, M.nwTtl);
     let frag = readSmall(flow, M.nwFrag);
     // The packet says "a fragment" (MF) and "not the first" (offset): LATER alone reads as no fragment.
     if ((frag & FRAG_ANY) === 0) frag = 0;
-    writeMember(out, M.nwFrag, BigInt(frag & 3));
+    writeMember(out, M.nwFrag, BigInt(dlType === 0x86dd ? 0 : frag & 3));
     if ((frag & FRAG_LATER) !== 0) return out;
     const proto = readSmall(flow, M.nwProto);
     if (proto === 6) copy(out, flow, M.tpSrc, M.tpDst, M.tcpFlags);

@@ -48,7 +48,7 @@ function formatNamed(a: OdpAction, names: ReadonlyMap<number, string>): string {
 
 /** One dumped flow. */
 export function formatDumpedFlow(m: Megaflow, now: number, o: FlowDumpOptions): string {
-  let key = formatMegaflowKey(m.flow, m.subtable.mask, o.geneve, false, o.verbose);
+  let key = formatMegaflowKey(m.flow, m.subtable.mask, o.geneve, false, o.verbose, m.keyRoot);
   const actions = o.names === null ? formatOdpActionsNamed(m.actions, new Map()) : formatOdpActionsNamed(m.actions, o.names);
   if (o.names !== null) {
     const names = o.names;

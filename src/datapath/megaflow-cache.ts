@@ -22,6 +22,15 @@ import { mhashAdd, hashFinish } from "../flowtable/hash.js";
 import type { HashNode } from "../flowtable/hash-table.js";
 import { HashTable } from "../flowtable/hash-table.js";
 
+/**
+ * How a datapath flow's key names the packet's root: `packet_type` matched exactly (every
+ * upcall's megaflow; a put that names it); `eth`: a put with `eth(...)` but no packet_type
+ * (wildcarded: dumps print `eth()` even when its fields are); `ethertype`: a put with no
+ * `eth(...)`, a flow of L3 packets whose packet_type is wildcarded, so Ethernet packets match
+ * it too (dumps print neither).
+ */
+export type KeyRoot = "packet_type" | "eth" | "ethertype";
+
 /** Words of a datapath key and mask: a translation flow (flow key + skb_priority, VLAN TPIDs). */
 export const DP_KEY_WORDS = XLATE_FLOW_WORDS;
 /** Lookups between two re-rankings of the subtables (OVS: once a second per pmd). */
@@ -58,6 +67,14 @@ export class Megaflow implements HashNode<Megaflow> {
   dirty: boolean;
   /** The translation generation it was last validated at (dpif-netdev.ts, "Revalidation"). */
   validGen: number;
+  /**
+   * Put by hand (`dpctl/add-flow`, dpif-flow-put.ts): its key as given, the
+   * identity `dpctl/del-flow` finds it by (OVS's ufid hashed from the key),
+   * else null (an upcall's).
+   */
+  putKey: string | null = null;
+  /** How its key names the packet's root (megaflow-cache.ts KeyRoot): upcalls' match packet_type exactly. */
+  keyRoot: KeyRoot = "packet_type";
 
   constructor(subtable: MegaflowSubtable, key: Uint32Array, hash: number, flow: Uint32Array, actions: readonly OdpAction[], slowPath: boolean, seq: number, now: number) {
     this.hash = hash;
@@ -150,6 +167,8 @@ export interface MegaflowState {
   readonly tcpFlags: number;
   readonly dirty: boolean;
   readonly validGen: number;
+  readonly putKey?: string | null;
+  readonly keyRoot?: KeyRoot;
 }
 
 /** A megaflow cache as data (snapshots): subtables in rank order with their hits, the counters, the megaflows by seq. */
@@ -248,6 +267,7 @@ export class MegaflowCache {
         tcpFlags: m.tcpFlags,
         dirty: m.dirty,
         validGen: m.validGen,
+        ...(m.putKey === null ? {} : { putKey: m.putKey, keyRoot: m.keyRoot }),
       })),
     };
   }
@@ -274,6 +294,8 @@ export class MegaflowCache {
       m.tcpFlags = f.tcpFlags;
       m.dirty = f.dirty;
       m.validGen = f.validGen;
+      m.putKey = f.putKey ?? null;
+      m.keyRoot = f.keyRoot ?? "packet_type";
       st.table.insert(m);
       this.count++;
       bySeq.set(m.seq, m);

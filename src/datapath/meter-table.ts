@@ -4,8 +4,8 @@
  * (dp-meter.ts: the token buckets and their counters live there).
  *
  * Semantics: ADD of an existing id is OFPMMFC_METER_EXISTS, MODIFY of a
- * missing one OFPMMFC_UNKNOWN_METER, id 0 or above OFPM13_MAX
- * OFPMMFC_INVALID_METER, more than MAX_BANDS bands OFPMMFC_OUT_OF_BANDS (all
+ * missing one OFPMMFC_UNKNOWN_METER, id 0 or above OFPM13_MAX (but for
+ * `slowpath` and `controller`) OFPMMFC_INVALID_METER, more than MAX_BANDS bands OFPMMFC_OUT_OF_BANDS (all
  * checked by ofproto before the datapath is asked); the userspace datapath
  * implements only drop bands, so a dscp_remark band is OFPMMFC_BAD_BAND
  * (dpif_netdev_meter_set answers ENODEV). DELETE of a missing id is no
@@ -37,6 +37,10 @@ export type { MeterVerdict } from "./dp-meter.js";
 
 /** OFPM13_MAX: the highest meter id. */
 export const OFPM13_MAX = 0xffff0000;
+/** OFPM13_SLOWPATH: the meter of packets sent to the slow path (sampling upcalls). */
+export const OFPM13_SLOWPATH = 0xfffffffd;
+/** OFPM13_CONTROLLER: the meter of packets sent to controllers. */
+export const OFPM13_CONTROLLER = 0xfffffffe;
 /** OFPM13_ALL. */
 export const OFPM13_ALL = 0xffffffff;
 
@@ -185,7 +189,10 @@ export class MeterTable {
       for (const id of gone) this.remove(id);
       return gone;
     }
-    if (mm.meterId === 0 || mm.meterId > OFPM13_MAX) throw new MeterModError("OFPMMFC_INVALID_METER");
+    // Above OFPM13_MAX only the slow-path and controller meters exist (handle_meter_mod).
+    if (mm.meterId === 0 || (mm.meterId > OFPM13_MAX && mm.meterId !== OFPM13_SLOWPATH && mm.meterId !== OFPM13_CONTROLLER)) {
+      throw new MeterModError("OFPMMFC_INVALID_METER");
+    }
     if (mm.bands.length > MAX_BANDS) throw new MeterModError("OFPMMFC_OUT_OF_BANDS");
     const old = this.byId.get(mm.meterId);
     if (mm.command === "add" && old !== undefined) throw new MeterModError("OFPMMFC_METER_EXISTS");

@@ -7,7 +7,7 @@
  */
 import { FlowParseError } from "../flowtable/errors.js";
 import type { MeterBand, MeterFlags, MeterMod, MeterModCommand } from "./meter-table.js";
-import { OFPM13_ALL, OFPM13_MAX } from "./meter-table.js";
+import { OFPM13_ALL, OFPM13_CONTROLLER, OFPM13_MAX, OFPM13_SLOWPATH } from "./meter-table.js";
 
 function fail(message: string, text: string): never {
   throw new FlowParseError(message, text);
@@ -65,8 +65,8 @@ export function parseMeterMod(text: string, command: MeterModCommand): MeterMod 
     if (value === null) fail(`field ${name} missing value`, text);
     if (name !== "meter") fail(`unknown keyword ${name}`, text);
     if (value === "all") meterId = OFPM13_ALL;
-    else if (value === "controller") meterId = 0xfffffffd;
-    else if (value === "slowpath") meterId = 0xfffffffe;
+    else if (value === "controller") meterId = OFPM13_CONTROLLER;
+    else if (value === "slowpath") meterId = OFPM13_SLOWPATH;
     else {
       meterId = u32(value, text);
       if (meterId > OFPM13_MAX || meterId === 0) fail(`invalid value for ${name}`, text);
@@ -106,7 +106,7 @@ export function parseMeterMod(text: string, command: MeterModCommand): MeterMod 
 
 export function meterIdText(id: number, sep: string): string {
   if (id <= OFPM13_MAX) return `meter${sep}${id}`;
-  const name = id === 0xfffffffe ? "slowpath" : id === 0xfffffffd ? "controller" : id === OFPM13_ALL ? "all" : "unknown";
+  const name = id === OFPM13_SLOWPATH ? "slowpath" : id === OFPM13_CONTROLLER ? "controller" : id === OFPM13_ALL ? "all" : "unknown";
   return `meter${sep}${name}`;
 }
 

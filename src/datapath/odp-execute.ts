@@ -24,7 +24,9 @@
  * packet's ct metadata is updated and, with nat, its bytes rewritten; a
  * recirculation then carries ct_state, ct_zone, ct_mark and ct_label in its metadata
  * and the whole ct metadata on its packet), check_pkt_len (the branch for
- * the packet's length, run as a clone). Every other action (sample; ct and
+ * the packet's length, run as a clone), sample (its actions as a clone, for a
+ * draw of the caller's random numbers below its probability). Every other action
+ * (a sample of less than 100% without random numbers; ct and
  * ct_clear without a tracker) is left to a later step
  * and reported in `unhandled`, the packet going on unchanged, so a caller
  * can tell.
@@ -93,6 +95,8 @@ export interface OdpExecuteEnv {
   readonly conntrack?: Conntrack;
   /** Each tunnel vport's next GRE sequence number (ERSPAN), by datapath port; without it every packet carries 0. */
   readonly greSeqnos?: Map<number, number>;
+  /** random_uint32, for `sample` actions of less than 100% (without it they are unhandled). */
+  readonly random?: () => number;
 }
 
 /** A packet a `userspace(...)` action sends up to ovs-vswitchd, as the actions before it made it. */
@@ -109,7 +113,15 @@ export interface OdpExecuteResult {
   readonly recirculations: OdpRecirculation[];
   /** Action types met that this executor does not perform yet. */
   readonly unhandled: string[];
+  /**
+   * The packets the actions dropped, by lib/dpif-netdev.c's coverage counter of the reason
+   * (`datapath_drop_meter`: a meter band dropped it), one entry a packet.
+   */
+  readonly drops: DatapathDropCounter[];
 }
+
+/** lib/dpif-netdev.c's drop reasons, as the coverage counters it raises name them. */
+export type DatapathDropCounter = "datapath_drop_meter" | "datapath_drop_invalid_port" | "datapath_drop_recirc_error";
 
 function put16(b: Uint8Array, i: number, v: number): void {
   b[i] = (v >>> 8) & 0xff;
@@ -401,6 +413,20 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         if (d !== null) r.recirculations.push({ inPort: a.port, packet: d.packet, metadata: d.metadata });
         break;
       }
+      case "sample": {
+        // odp_execute_sample: the nested actions run as a clone, for a draw below the probability.
+        if (a.probability === 0) break;
+        if (a.probability !== 0xffffffff) {
+          if (env?.random === undefined) {
+            r.unhandled.push(a.type);
+            break;
+          }
+          if (env.random() >= a.probability) break;
+        }
+        run(pkt, a.actions, r, inPort, env, tunnel);
+        owned = false;
+        break;
+      }
       case "clone":
         run(pkt, a.actions, r, inPort, env, tunnel);
         // The clone's outputs may share these bytes.
@@ -467,12 +493,17 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
         break;
       case "meter":
         if (env === undefined) r.unhandled.push(a.type);
-        else if (env.meters.run(a.id, env.now, pkt.size) === "drop") return;
+        else if (env.meters.run(a.id, env.now, pkt.size) === "drop") {
+          r.drops.push("datapath_drop_meter");
+          return;
+        }
         break;
       case "drop":
         return;
-      default:
-        r.unhandled.push(a.type);
+      default: {
+        const never: never = a;
+        r.unhandled.push(String((never as { type: string }).type));
+      }
     }
   }
 }
@@ -483,7 +514,7 @@ function run(p: Packet, actions: readonly OdpAction[], r: OdpExecuteResult, inPo
  * `env`: the datapath's meters and the time (without it `meter` is unhandled).
  */
 export function odpExecute(packet: Packet, actions: readonly OdpAction[], inPort = 0, env?: OdpExecuteEnv): OdpExecuteResult {
-  const r: OdpExecuteResult = { outputs: [], upcalls: [], recirculations: [], unhandled: [] };
+  const r: OdpExecuteResult = { outputs: [], upcalls: [], recirculations: [], unhandled: [], drops: [] };
   run(packet, actions, r, inPort, env, null);
   return r;
 }

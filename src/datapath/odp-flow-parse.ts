@@ -21,9 +21,20 @@
  * `other_config:vlan-limit` are not read: the flow's dl_type stays that
  * header's TPID and the rest of its level (its `encap`) is parsed but unused.
  *
- * Values may carry a `/mask` (ignored: a trace needs the key). The result is a
+ * Values may carry a `/mask`: a trace needs only the key, a flow put
+ * (`dpctl/add-flow`, dpif-flow-put.ts) takes the mask too, built as
+ * odp_flow_from_string builds it: a field given without a mask is exact, one
+ * not given in a given attribute is wildcarded, an attribute not given is
+ * wildcarded, except recirc_id, exact when not given (odp_flow_key_to_mask).
+ * The key's values stay unmasked, as dpif-netdev keeps them. The result is a
  * translation flow whose in_port is still the *datapath* port number; the
  * caller maps it to a bridge and OpenFlow port (xlate_lookup_ofproto).
+ *
+ * A nested attribute whose payload outgrows a Netlink attribute (more than
+ * 65531 bytes: `tunnel(dst=..,dst=..,...)` with thousands of fields) fails as
+ * OVS's does, "syntax error at" the attribute, errno E2BIG ("Argument list too
+ * long"); other errors are EINVAL ("Invalid argument"). Only tunnel() counts
+ * its payload (each field one Netlink attribute of OVS's size).
  * Without `eth_type` the flow's dl_type is 0x05ff (OVS's FLOW_DL_TYPE_NONE).
  * Errors are OVS's: "syntax error at" the top-level attribute that failed;
  * nesting is bounded as OVS bounds it (MAX_ODP_NESTED: inside 31 encaps is
@@ -49,16 +60,32 @@ export type OdpFlowResult =
       readonly odpInPort: number | null;
       /** The tunnel's Geneve options (`geneve({class=..,type=..,len=..,VALUE}...)`), as the datapath hands them up (OVS's UDPIF form): a bridge's TLV map places them. */
       readonly geneve: readonly GeneveOption[];
+      /** The mask the text gives (see above), in_port's included. */
+      readonly mask: Uint32Array;
+      /** The attributes given, encaps' included, by name (`eth`, `ipv4`, `packet_type`...). */
+      readonly present: ReadonlySet<string>;
     }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly errno: "Invalid argument" | "Argument list too long" };
 
 const FLOW_DL_TYPE_NONE = 0x05ff;
 const VLAN_CFI = 0x1000;
 
 class OdpSyntaxError extends Error {
-  constructor(readonly at: number) {
+  constructor(
+    readonly at: number,
+    readonly tooBig = false,
+  ) {
     super("syntax error");
   }
+}
+
+/** nl_attr_oversized: a payload above UINT16_MAX less a Netlink header. */
+const NL_ATTR_MAX_PAYLOAD = 0xffff - 4;
+
+/** Netlink size (header + payload, 4-aligned) of one tunnel() field (tun_key_to_attr's attribute types). */
+function tunnelFieldSize(key: string): number {
+  const payload = key === "tun_id" ? 8 : key === "ipv6_src" || key === "ipv6_dst" ? 16 : key === "src" || key === "dst" ? 4 : 2;
+  return 4 + ((payload + 3) & ~3);
 }
 
 /** C's strtoul(s, 0): 0x hex, leading-0 octal, else decimal; the whole string must be used. */
@@ -147,6 +174,16 @@ const STRUCTS: ReadonlyMap<string, Members> = new Map(
   } satisfies Record<string, Record<string, readonly [FlowMember, Kind]>>).map(([name, m]) => [name, members(m)]),
 );
 
+/** The members of a tunnel's type-specific metadata, by the names odp-util prints them with. */
+const TUNNEL_OPTIONS: ReadonlyMap<string, ReadonlyMap<string, FlowMember>> = new Map([
+  ["erspan", new Map([["ver", M.tunErspanVer], ["idx", M.tunErspanIdx], ["dir", M.tunErspanDir], ["hwid", M.tunErspanHwid]])],
+  ["gbp", new Map([["id", M.tunGbpId], ["flags", M.tunGbpFlags]])],
+  ["gtpu", new Map([["flags", M.tunGtpuFlags], ["msgtype", M.tunGtpuMsgtype]])],
+]);
+
+/** A port number as ovs_scan's `%i` reads one whole (a sign, then hex or decimal digits). */
+const ODP_PORT_NUMBER = /^[+-]?(0x[0-9a-f]+|\d+)$/i;
+
 /** `ufid:` and a UUID (odp_ufid_from_string), and the length of the two. */
 const UFID = /^ufid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const UFID_TEXT_LEN = "ufid:".length + 36;
@@ -213,6 +250,10 @@ const MPLS_KEYS: ReadonlyMap<string, readonly [number, number]> = new Map<string
 
 function value(kind: Kind, s: string): bigint | null {
   const v = s.includes("/") ? s.slice(0, s.indexOf("/")) : s;
+  return scalarValue(kind, v);
+}
+
+function scalarValue(kind: Kind, v: string): bigint | null {
   switch (kind) {
     case "num":
       return cNumber(v);
@@ -262,6 +303,8 @@ function parseGeneveOptions(body: string): GeneveOption[] | null {
 
 class Parser {
   readonly flow = new Uint32Array(XLATE_FLOW_WORDS);
+  readonly mask = new Uint32Array(XLATE_FLOW_WORDS);
+  readonly present = new Set<string>();
   readonly geneve: GeneveOption[] = [];
   odpInPort: number | null = null;
   dlTypeSeen = false;
@@ -296,7 +339,7 @@ class Parser {
       try {
         this.attr(depth);
       } catch (e) {
-        if (depth === 1 && e instanceof OdpSyntaxError) throw new OdpSyntaxError(start);
+        if (depth === 1 && e instanceof OdpSyntaxError) throw new OdpSyntaxError(start, e.tooBig);
         throw e;
       }
     }
@@ -309,6 +352,7 @@ class Parser {
     if (m === null) throw new OdpSyntaxError(start);
     const name = m[0].slice(0, -1);
     this.pos += m[0].length;
+    this.present.add(name);
     if (name === "encap") {
       this.attrs(depth + 1);
       if (this.s[this.pos] !== ")") throw new OdpSyntaxError(start);
@@ -334,19 +378,25 @@ class Parser {
 
   /**
    * `tunnel(tun_id=..,src=..,dst=..,tos=..,ttl=..,tp_src=..,tp_dst=..,flags(..))`: a tun_id
-   * sets the key flag (its attribute's presence, odp_tun_key_from_attr); IPv6 addresses,
-   * Geneve / VXLAN-GBP / ERSPAN options are read and ignored.
+   * sets the key flag (its attribute's presence, odp_tun_key_from_attr); Geneve options
+   * are kept for the bridge's TLV map, ERSPAN / VXLAN-GBP / GTP-U metadata set their members.
    */
   private tunnel(body: string): boolean {
     const struct = STRUCTS.get("tunnel");
     if (struct === undefined) return false;
     let flags = 0;
+    let flagsMask = 0;
+    let size = 0;
     for (const item of topLevelItems(body)) {
       const f = /^flags\((.*)\)$/.exec(item);
       if (f !== null) {
         const v = tunnelFlags(f[1] ?? "");
         if (v === null) return false;
         flags |= v;
+        // `+df-csum` masks the flags it names; `df|key` all of them (parse_odp_flags).
+        const named = [...(f[1] ?? "").matchAll(/[+-]([a-z]+)/g)].reduce((acc, x) => acc | (TUNNEL_FLAGS.get(x[1] ?? "") ?? 0), 0);
+        flagsMask |= /[+-]/.test(f[1] ?? "") ? named : 0xf;
+        size += 4 * [2, 4, 1].filter((bit) => (v & bit) !== 0).length;
         continue;
       }
       const g = /^geneve\((.*)\)$/.exec(item);
@@ -356,6 +406,11 @@ class Parser {
         this.geneve.push(...opts);
         continue;
       }
+      const sub = /^(erspan|gtpu|vxlan)\((.*)\)$/.exec(item);
+      if (sub !== null) {
+        if (!this.tunnelOptions(sub[1] ?? "", sub[2] ?? "")) return false;
+        continue;
+      }
       if (/^[a-z_]+\(.*\)$/.test(item)) continue;
       const eq = item.indexOf("=");
       if (eq < 0) return false;
@@ -363,27 +418,78 @@ class Parser {
       const spec = struct.get(k);
       if (spec === undefined) continue;
       if (!this.set(spec[0], spec[1], item.slice(eq + 1))) return false;
-      if (k === "tun_id") flags |= TUNNEL_FLAGS.get("key") ?? 0;
+      size += tunnelFieldSize(k);
+      if (size > NL_ATTR_MAX_PAYLOAD) throw new OdpSyntaxError(this.pos, true);
+      if (k === "tun_id") {
+        flags |= TUNNEL_FLAGS.get("key") ?? 0;
+        flagsMask |= TUNNEL_FLAGS.get("key") ?? 0;
+      }
     }
     writeMember(this.flow, M.tunFlags, BigInt(flags));
+    writeMember(this.mask, M.tunFlags, BigInt(flagsMask));
+    return true;
+  }
+
+  /** Marks `member` matched: all its bits, or `bits` of them. */
+  private exact(member: FlowMember, bits?: bigint): void {
+    writeMember(this.mask, member, bits ?? (1n << BigInt(member.bits)) - 1n);
+  }
+
+  /**
+   * A tunnel's type-specific metadata: `erspan(ver=1,idx=0x7)` / `erspan(ver=2,dir=1,hwid=0x7)`,
+   * `vxlan(gbp(id=10,flags=0x1))`, `gtpu(flags=0x30,msgtype=255)` (odp-util's
+   * scan_erspan_metadata, scan_vxlan_gbp, scan_gtpu_metadata).
+   */
+  private tunnelOptions(kind: string, body: string): boolean {
+    if (kind === "vxlan") {
+      const gbp = /^gbp\((.*)\)$/.exec(body.trim());
+      return gbp !== null && this.tunnelOptions("gbp", gbp[1] ?? "");
+    }
+    const fields = TUNNEL_OPTIONS.get(kind);
+    if (fields === undefined) return false;
+    for (const item of topLevelItems(body)) {
+      const eq = item.indexOf("=");
+      const member = eq < 0 ? undefined : fields.get(item.slice(0, eq));
+      if (member === undefined || !this.set(member, "num", item.slice(eq + 1))) return false;
+    }
     return true;
   }
 
   private set(member: FlowMember, kind: Kind, text: string): boolean {
     const v = value(kind, text);
     if (v === null) return false;
-    writeMember(this.flow, member, v & ((1n << BigInt(member.bits)) - 1n));
+    const width = (1n << BigInt(member.bits)) - 1n;
+    writeMember(this.flow, member, v & width);
+    const slash = text.indexOf("/");
+    if (slash < 0) {
+      this.exact(member);
+      return true;
+    }
+    const m = kind === "frag" ? cNumber(text.slice(slash + 1)) : scalarValue(kind, text.slice(slash + 1));
+    if (m === null) return false;
+    this.exact(member, m & width);
     return true;
   }
 
   private apply(name: string, body: string): boolean {
     if (this.beyondLimit) return true;
+    if (name === "in_port" && body.includes("/")) {
+      // Masked: `in_port(1/0xff)` (the key's in_port is the caller's to write, as odpInPort).
+      const [k = "", mk = ""] = body.split("/");
+      const v = ODP_PORT_NUMBER.test(k.trim()) ? ovsScanInt(k.trim(), 32) : null;
+      const mv = cNumber(mk);
+      if (v === null || mv === null) return false;
+      this.odpInPort = Number(v);
+      this.exact(M.inPort, mv & 0xffffffffn);
+      return true;
+    }
     if (name === "in_port") {
       // odp-util's scan_port: ovs_scan's `%i` into a uint32 (wrapping, a sign allowed), else a port name.
       const t = body.trim();
-      const v = /^[+-]?(0x[0-9a-f]+|\d+)$/i.test(t) ? ovsScanInt(t, 32) : this.portNames.has(body) ? BigInt(this.portNames.get(body) ?? 0) : null;
+      const v = ODP_PORT_NUMBER.test(t) ? ovsScanInt(t, 32) : this.portNames.has(body) ? BigInt(this.portNames.get(body) ?? 0) : null;
       if (v === null) return false;
       this.odpInPort = Number(v);
+      this.exact(M.inPort);
       return true;
     }
     const scalar = SCALARS.get(name);
@@ -392,22 +498,43 @@ class Parser {
       if (name === "eth_type") this.dlTypeSeen = true;
       return this.set(spec[0], spec[1], body);
     }
+    if (name === "tcp_flags" && /^[+-]/.test(body)) {
+      // The masked form (parse_odp_flags): `+syn-ack` sets syn, masks both.
+      let v = 0n;
+      let mk = 0n;
+      for (const m of body.matchAll(/([+-])([a-z]+)|(.)/g)) {
+        const bit = [...TCP_FLAG_NAMES].find(([, n]) => n === m[2])?.[0];
+        if (m[3] !== undefined || bit === undefined) return false;
+        mk |= BigInt(bit);
+        if (m[1] === "+") v |= BigInt(bit);
+      }
+      writeMember(this.flow, M.tcpFlags, v);
+      this.exact(M.tcpFlags, mk);
+      return true;
+    }
     if (name === "tcp_flags") return this.set(M.tcpFlags, "tcpflags", body);
     if (name === "ct_state") {
       const v = flagBits(body.split("/")[0] ?? "", CT_STATE_NAMES);
       if (v === null) return false;
       writeMember(this.flow, M.ctState, v);
+      const mk = body.includes("/") ? flagBits(body.split("/")[1] ?? "", CT_STATE_NAMES) : null;
+      this.exact(M.ctState, mk ?? undefined);
       return true;
     }
     if (name === "vlan") {
       let tci = VLAN_CFI;
+      let tciMask = VLAN_CFI;
       for (const kv of body.split(",")) {
         const [k = "", v = ""] = kv.split("=");
         const n = cNumber(v.split("/")[0] ?? "");
         if (n === null) return false;
-        if (k === "vid") tci |= Number(n) & 0xfff;
-        else if (k === "pcp") tci |= (Number(n) & 7) << 13;
-        else if (k === "cfi") tci = Number(n) !== 0 ? tci | VLAN_CFI : tci & ~VLAN_CFI;
+        if (k === "vid") {
+          tci |= Number(n) & 0xfff;
+          tciMask |= 0xfff;
+        } else if (k === "pcp") {
+          tci |= (Number(n) & 7) << 13;
+          tciMask |= 0xe000;
+        } else if (k === "cfi") tci = Number(n) !== 0 ? tci | VLAN_CFI : tci & ~VLAN_CFI;
         else if (k !== "tpid") return false;
       }
       if (this.vlans >= this.vlanLimit) {
@@ -416,6 +543,7 @@ class Parser {
       }
       const i = this.vlans++;
       writeMember(this.flow, i === 0 ? M.vlanTci : M.vlanTci1, BigInt(tci));
+      writeMember(this.mask, i === 0 ? M.vlanTci : M.vlanTci1, BigInt(tciMask));
       // The eth_type before was the TPID; the encap's eth_type is the packet's.
       writeMember(this.flow, i === 0 ? XM.vlanTpid : XM.vlanTpid1, this.dlTypeSeen ? BigInt(readSmall(this.flow, M.dlType)) : 0n);
       this.dlTypeSeen = false;
@@ -464,7 +592,11 @@ class Parser {
       if (v === null || v > BigInt(spec[1])) return false;
       lses[idx] = ((lses[idx] ?? 0) | (Number(v) << spec[0])) >>> 0;
     }
-    lses.forEach((lse, i) => writeMember(this.flow, [M.mplsLse, M.mplsLse1, M.mplsLse2][i]!, BigInt(lse)));
+    lses.forEach((lse, i) => {
+      const member = [M.mplsLse, M.mplsLse1, M.mplsLse2][i]!;
+      writeMember(this.flow, member, BigInt(lse));
+      if (i <= idx) this.exact(member);
+    });
     return true;
   }
 
@@ -483,9 +615,11 @@ export function parseOdpFlow(s: string, portNames: ReadonlyMap<string, number>, 
   try {
     p.attrs(1);
   } catch (e) {
-    if (e instanceof OdpSyntaxError) return { ok: false, error: p.syntaxErrorAt(e.at) };
+    if (e instanceof OdpSyntaxError) return { ok: false, error: p.syntaxErrorAt(e.at), errno: e.tooBig ? "Argument list too long" : "Invalid argument" };
     throw e;
   }
   if (!p.dlTypeSeen) writeMember(p.flow, M.dlType, BigInt(FLOW_DL_TYPE_NONE));
-  return { ok: true, flow: p.flow, odpInPort: p.odpInPort, geneve: p.geneve };
+  // odp_flow_key_to_mask: recirc_id not given is matched exactly.
+  if (!p.present.has("recirc_id")) writeMember(p.mask, XM.recircId, 0xffffffffn);
+  return { ok: true, flow: p.flow, odpInPort: p.odpInPort, geneve: p.geneve, mask: p.mask, present: p.present };
 }

@@ -47,6 +47,12 @@ export class TnlNeighCache {
     for (const e of entries6) this.entries6.set(e.ip, { ...e });
   }
 
+  /** tnl_neigh_flush: forgets the entries learned on device `name` (a port that goes). */
+  flushDevice(name: string): void {
+    for (const [ip, e] of this.entries) if (e.bridge === name) this.entries.delete(ip);
+    for (const [ip, e] of this.entries6) if (e.bridge === name) this.entries6.delete(ip);
+  }
+
   flush(): void {
     this.entries.clear();
     this.entries6.clear();

@@ -12,7 +12,7 @@
  * allocation per packet.
  */
 import type { OdpAction } from "../actions/xlate/odp-actions.js";
-import type { PacketIn } from "../actions/xlate/xlate-context.js";
+import type { PacketIn, XlateOptions } from "../actions/xlate/xlate-context.js";
 import { RecircIds } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { xlate } from "../actions/xlate/xlate.js";
@@ -23,6 +23,8 @@ import type { Bridge } from "./bridge.js";
 import type { BridgePort } from "./bridge-port.js";
 import type { DpifUpcall, UpcallResult } from "./dpif-netdev.js";
 import { tnlPortReceive } from "./tnl-port-receive.js";
+import type { UpcallLogs } from "./upcall-trace-log.js";
+import { logFailedUpcall } from "./upcall-trace-log.js";
 
 /** What a flow the datapath cannot run itself installs: `userspace(pid=0,slow_path(action))`. */
 const SLOW_PATH_ACTION: OdpAction = { type: "userspace", pid: 0, cookie: { kind: "slow_path", reasons: ["action"] }, actions: false, tunnelOutPort: null };
@@ -51,6 +53,8 @@ export class BridgeUpcall implements DpifUpcall {
   private portsEpoch = -1;
   /** Datapath tunnel vport -> every tunnel port sharing it (vxlan_sys_4789...). */
   private tunnels = new Map<number, Array<{ bridge: Bridge; port: BridgePort }>>();
+  /** Where a packet's translation logs (the switch's ofproto_dpif_xlate and ofproto_dpif_upcall); null: nowhere. */
+  logs: UpcallLogs | null = null;
 
   constructor(bridges: readonly Bridge[] = [], recircIds: RecircIds = new RecircIds()) {
     this.recircIds = recircIds;
@@ -129,9 +133,20 @@ export class BridgeUpcall implements DpifUpcall {
     return r.odpActions;
   }
 
-  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags = 0): UpcallResult | null {
-    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes, tcpFlags } : null, now, true);
+  revalidate(key: Uint32Array, packets: number, bytes: number, now: number, tcpFlags = 0, used = now): UpcallResult | null {
+    const r = this.translate(key, packets > 0, packets > 0 ? { packets, bytes, tcpFlags, used } : null, now, true);
     return r === null ? null : this.result(r);
+  }
+
+  /** netflow_flow_clear for the bridge the key's packets enter (the datapath flow went or is translated anew). */
+  flowCleared(key: Uint32Array, deleted: boolean): void {
+    if ((key[XM.recircId.word] ?? 0) !== 0) return;
+    const found = this.receivingPort(key);
+    const netflow = found?.bridge.netflow;
+    if (found === undefined || netflow === undefined || netflow === null) return;
+    const flow = key.slice();
+    flow[W.IN_PORT] = found.port.ofport;
+    netflow.flowClear(flow, deleted);
   }
 
   private queuePacketIn(pin: PacketIn): void {
@@ -141,7 +156,7 @@ export class BridgeUpcall implements DpifUpcall {
   private translate(
     key: Uint32Array,
     sideEffects: boolean,
-    stats: { packets: number; bytes: number; tcpFlags?: number } | null,
+    stats: { packets: number; bytes: number; tcpFlags?: number; used?: number } | null,
     now: number,
     revalidation = false,
     packetSize: number | null = null,
@@ -151,14 +166,19 @@ export class BridgeUpcall implements DpifUpcall {
     if (bridge === undefined) return null;
     const flow = key.slice();
     flow[W.IN_PORT] = found?.port.ofport ?? OFPP_NONE;
-    return xlate(bridge, flow, {
+    // A packet's translation logs (upcall-trace-log.ts); a revalidator's has no packet and logs nothing.
+    const logs = packetSize !== null ? this.logs : null;
+    const options: XlateOptions = {
       allowSideEffects: sideEffects,
       revalidation,
       now,
       recircIds: this.recircIds,
-      ...(stats !== null ? { resubmitStats: stats } : {}),
       ...(packetSize !== null ? { packetSize } : {}),
-    });
+      ...(logs !== null ? { log: logs.xlate } : {}),
+    };
+    const r = xlate(bridge, logs !== null ? flow.slice() : flow, { ...options, ...(stats !== null ? { resubmitStats: stats } : {}) });
+    if (logs !== null && r.error !== null) logFailedUpcall(logs, bridge, flow, r, options);
+    return r;
   }
 
   /**
@@ -179,6 +199,7 @@ export class BridgeUpcall implements DpifUpcall {
     mask[W.IN_PORT] = 0xffffffff;
     // A slow flow's datapath actions send every packet up (OVS's compose_slow_path, SLOW_ACTION).
     const slowPath = r.slow || sendsToController(r.odpActions);
-    return r.slow ? { actions: [SLOW_PATH_ACTION], mask, slowPath, packetActions: r.odpActions } : { actions: r.odpActions, mask, slowPath };
+    const avoid = r.avoidCaching ? { avoidCaching: true } : {};
+    return r.slow ? { actions: [SLOW_PATH_ACTION], mask, slowPath, packetActions: r.odpActions, ...avoid } : { actions: r.odpActions, mask, slowPath, ...avoid };
   }
 }

@@ -70,6 +70,17 @@
  * they change nothing. Property tests check all this against random rules
  * (classifier*.property.test.ts), with tries in classifier-tries.property.test.ts.
  *
+ * Keys at an offset (lookupAt). OVS's callers pass a `const struct flow *`, often a pointer
+ * into an array of flows (the benchmark's lookup flows, a batch of packets). The JavaScript
+ * counterpart of that pointer is an array and an offset: `lookupAt(words, offset, wc)` reads
+ * the key from `words[offset..]`. A key that is its own Uint32Array (or a subarray view of a
+ * shared buffer: the same thing to V8, an object pointing at its data) costs one more
+ * dependent load per lookup, the typed array object's, before any key word can be read;
+ * with many keys read at random that object is itself a cache miss. In OVS's benchmark
+ * workload (8192 random lookup flows) that load was a fifth to a third of a 1k-rule lookup
+ * (docs/bench.md, "where the time goes"). A key that is already in cache, as the datapath's
+ * one scratch key per packet, gains nothing from it.
+ *
  * Rules are shared, not copied: do not change a rule's key, mask or priority while it is in
  * a classifier, and keep a rule in at most one classifier. Do not insert or remove while
  * iterating `rules()`.
@@ -306,6 +317,23 @@ export class Classifier<T> {
    * tied at the highest priority, any one may be returned. Does not allocate.
    */
   lookup(key: Uint32Array, wc: Uint32Array | null): ClassifierRule<T> | null {
+    return this.lookupIn(key, 0, wc);
+  }
+
+  /**
+   * As `lookup`, for the key held in `words[offset .. offset + nWords)`: many keys kept in
+   * one array, as OVS's callers keep an array of `struct flow` and pass a pointer into it
+   * (see "Keys at an offset"). `wc` is a separate array of nWords words, as for `lookup`.
+   */
+  lookupAt(words: Uint32Array, offset: number, wc: Uint32Array | null): ClassifierRule<T> | null {
+    if (!Number.isInteger(offset) || offset < 0 || offset + this.nWords > words.length) {
+      throw new RangeError(`classifier key at offset ${offset} does not fit in ${words.length} words (keys have ${this.nWords})`);
+    }
+    return this.lookupIn(words, offset, wc);
+  }
+
+  /** lookup and lookupAt: the key is `words[o .. o + nWords)`. */
+  private lookupIn(words: Uint32Array, o: number, wc: Uint32Array | null): ClassifierRule<T> | null {
     if (this.colsDirty) this.numberColumns();
     const sorted = this.sorted;
     const n = sorted.length;
@@ -316,7 +344,7 @@ export class Classifier<T> {
     let ready = 0;
     const tries = this.tries;
     if (wc !== null) tries.beginLookup();
-    this.touch(key);
+    this.touch(words, o);
     let best: Subtable<T> | null = null;
     let bestEntry = -1;
     let bestPriority = -1;
@@ -326,12 +354,16 @@ export class Classifier<T> {
       // The column values this subtable is the first to need, and their sum.
       let fresh = 0;
       for (const need = st.colsNeeded; ready < need; ready++) {
-        const v = mixColumn(key[colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
+        const v = mixColumn(words[o + colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
         vals[ready] = v;
         fresh = (fresh + v) | 0;
       }
       const e =
-        wc !== null ? st.findColsWc(vals, key, wc, tries) : st.ownsColumns ? st.findSum(vals, ready - st.cols.length, fresh) : st.findCols(vals);
+        wc !== null
+          ? st.findColsWc(vals, words, o, wc, tries)
+          : st.ownsColumns
+            ? st.findSum(vals, ready - st.cols.length, fresh)
+            : st.findCols(vals);
       if (e < 0) continue;
       const p = st.priorityAt(e);
       if (p > bestPriority) {
@@ -357,7 +389,7 @@ export class Classifier<T> {
     const vals = this.colVals;
     const tries = this.tries;
     if (wc !== null) tries.beginLookup();
-    this.touch(key);
+    this.touch(key, 0);
     let ready = 0;
     for (let i = 0; i < sorted.length; i++) {
       const st = sorted[i]!;
@@ -365,7 +397,7 @@ export class Classifier<T> {
       for (const need = st.colsNeeded; ready < need; ready++) {
         vals[ready] = mixColumn(key[this.colWord[ready]!]! & this.colMask[ready]!, this.colSalt[ready]!);
       }
-      const e = wc !== null ? st.findColsWc(vals, key, wc, tries) : st.findCols(vals);
+      const e = wc !== null ? st.findColsWc(vals, key, 0, wc, tries) : st.findCols(vals);
       if (e >= 0 && st.priorityAt(e) > floor) floor = visit(st.ruleAt(e));
     }
   }
@@ -376,10 +408,10 @@ export class Classifier<T> {
    * costs about one memory latency, the misses overlapping, instead of one per cache line
    * as the column values are computed subtable by subtable.
    */
-  private touch(key: Uint32Array): void {
+  private touch(key: Uint32Array, o: number): void {
     const words = this.touchWords;
     let x = 0;
-    for (let i = 0; i < words.length; i++) x |= key[words[i]!]!;
+    for (let i = 0; i < words.length; i++) x |= key[o + words[i]!]!;
     this.touched = x;
   }
 

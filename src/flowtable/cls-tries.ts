@@ -146,13 +146,13 @@ export class ClsTries {
 
   /**
    * OVS's check_tries: whether the subtable with prefix lengths `plens` can be skipped for
-   * `key`, looking at the tries whose bit is set in `which` (those of the stage at hand).
+   * the key at `key[o..]`, looking at the tries whose bit is set in `which` (those of the stage at hand).
    * On true, `wc` holds the bits the skip depended on (see the header).
    */
-  check(plens: Int32Array, which: number, key: Uint32Array, wc: Uint32Array): boolean {
+  check(plens: Int32Array, which: number, key: Uint32Array, o: number, wc: Uint32Array): boolean {
     for (let j = 0; which !== 0; j++, which >>>= 1) {
       if ((which & 1) === 0) continue;
-      if (this.doneIn[j] !== this.lookupNo) this.lookUp(j, key);
+      if (this.doneIn[j] !== this.lookupNo) this.lookUp(j, key, o);
       const maskbits = this.maskbits[j]!;
       const plen = plens[j]!;
       if (maskbits < 0 || bitAt(this.matchPlens[j]!, 0, plen - 1) !== 0) continue;
@@ -167,11 +167,11 @@ export class ClsTries {
   }
 
   /** Trie j's answer for `key`, for the rest of this lookup (OVS's on-demand trie_lookup). */
-  private lookUp(j: number, key: Uint32Array): void {
+  private lookUp(j: number, key: Uint32Array, o: number): void {
     this.doneIn[j] = this.lookupNo;
     const field = this.fields[j]!;
     const pre = field.prereq;
-    if (pre !== null && ((key[pre.word]! & pre.mask) >>> 0) !== pre.value) {
+    if (pre !== null && ((key[o + pre.word]! & pre.mask) >>> 0) !== pre.value) {
       this.maskbits[j] = -1; // all prefix lengths may match: no skipping
       return;
     }
@@ -179,10 +179,10 @@ export class ClsTries {
     const match = this.matchPlens[j]!;
     if (field.bits === 32) {
       match[0] = 0;
-      this.maskbits[j] = trie.lookup32(key[field.word]!, match);
+      this.maskbits[j] = trie.lookup32(key[o + field.word]!, match);
     } else {
       for (let w = 0; w < field.bits >>> 5; w++) match[w] = 0;
-      this.maskbits[j] = trie.lookup(key, field.word, field.bits, match);
+      this.maskbits[j] = trie.lookup(key, o + field.word, field.bits, match);
     }
   }
 }

@@ -6,7 +6,8 @@
  * checked in order against the flow built so far, so `tcp,tp_src=5` is fine and
  * `tp_src=5,tcp` is "prerequisites not met for setting tp_src". `tp_src` is
  * `tcp_src`'s alias, as in OVS: `udp,tp_src=5` is refused too. A flow that
- * names no `in_port` gets OFPP_NONE (printed `ANY`).
+ * names no `in_port` gets OFPP_NONE (printed `ANY`). The key is a translation flow's
+ * length: `skb_priority`, `tun_tos` and `tun_ttl` live past the flow key proper.
  *
  * Errors are OVS's texts, prefixed by the whole flow string as OVS does.
  */
@@ -14,7 +15,7 @@ import { allOnes } from "./field-values.js";
 import { parseFieldValue } from "./field-parse.js";
 import type { FieldSpec } from "./fields.js";
 import { fieldByName } from "./fields.js";
-import { FLOW_WORDS, M, readMember, readSmall, writeMember } from "./flow-layout.js";
+import { DATAPATH_METADATA_WORDS, FLOW_WORDS, M, readMember, readSmall, writeMember } from "./flow-layout.js";
 import { keyValuePairs } from "./flow-mod-parse.js";
 import type { PortNameMap } from "./ports.js";
 import { OFPP_NONE } from "./ports.js";
@@ -41,7 +42,8 @@ function setFieldValue(key: Uint32Array, f: FieldSpec, value: bigint): void {
 }
 
 export function parseExactFlow(s: string, names?: PortNameMap): ExactFlowResult {
-  const key = new Uint32Array(FLOW_WORDS);
+  // The flow key and the datapath metadata words after it (skb_priority, tun_tos, tun_ttl).
+  const key = new Uint32Array(FLOW_WORDS + DATAPATH_METADATA_WORDS);
   const fail = (msg: string): ExactFlowResult => ({ ok: false, error: `${s}: ${msg}` });
   for (const [k, value] of keyValuePairs(s)) {
     const proto = PROTOCOL_SHORTHANDS.get(k);

@@ -14,7 +14,7 @@
  * whenever the field is matched exactly, as OVS sets VLAN_CFI for `dl_vlan`.
  */
 import type { FlowMember } from "./flow-layout.js";
-import { M, W } from "./flow-layout.js";
+import { DPM, M, W } from "./flow-layout.js";
 import type { TunMdRef } from "./tun-metadata-field.js";
 import { tunMetadataFieldByName } from "./tun-metadata-field.js";
 
@@ -80,6 +80,14 @@ export interface FieldSpec {
   readonly impliedBits: bigint;
   /** tun_metadata<N> only: a variable-length field, read and written through the TLV table (tun-metadata-field.ts). */
   readonly tunMetadata?: TunMdRef;
+  /**
+   * Datapath metadata no OpenFlow flow format carries (meta-flow.h's "NXM: none.
+   * OXM: none." with no OpenFlow 1.0/1.1 form: tun_tos, tun_ttl, skb_priority):
+   * matching it leaves no usable protocol (usable_protocols_exact is
+   * OFPUTIL_P_NONE). Its member lies past the flow key (flow-layout.ts's DPM), so
+   * only translation flows (ofproto/trace) hold its value.
+   */
+  readonly datapathOnly?: true;
 }
 
 interface Opts {
@@ -94,6 +102,7 @@ interface Opts {
   memberMask?: bigint;
   shift?: number;
   impliedBits?: bigint;
+  datapathOnly?: true;
 }
 
 function field(name: string, nBytes: number, format: FieldFormat, member: FlowMember, o: Opts = {}): FieldSpec {
@@ -114,6 +123,7 @@ function field(name: string, nBytes: number, format: FieldFormat, member: FlowMe
     memberMask: o.memberMask ?? (1n << BigInt(member.bits)) - 1n,
     shift: o.shift ?? 0,
     impliedBits: o.impliedBits ?? 0n,
+    ...(o.datapathOnly === true ? { datapathOnly: true as const } : {}),
   };
 }
 
@@ -176,6 +186,15 @@ export const FIELDS = {
     maskable: true,
     memberMask: 0x1n,
   }),
+  // VXLAN Group Based Policy (the GBP extension's group policy id and flags).
+  tun_gbp_id: field("tun_gbp_id", 2, "decimal", M.tunGbpId, { nxm: "NXM_NX_TUN_GBP_ID", maskable: true }),
+  tun_gbp_flags: field("tun_gbp_flags", 1, "hexadecimal", M.tunGbpFlags, { nxm: "NXM_NX_TUN_GBP_FLAGS", maskable: true }),
+  // The outer IP header's TTL and TOS: internal, not programmable from a controller.
+  tun_ttl: field("tun_ttl", 1, "decimal", DPM.tunTtl, { writable: false, datapathOnly: true }),
+  tun_tos: field("tun_tos", 1, "decimal", DPM.tunTos, { writable: false, datapathOnly: true }),
+  // GTP-U's header flags and message type, read-only.
+  tun_gtpu_flags: field("tun_gtpu_flags", 1, "hexadecimal", M.tunGtpuFlags, { oxm: "NXOXM_ET_GTPU_FLAGS", maskable: true, writable: false }),
+  tun_gtpu_msgtype: field("tun_gtpu_msgtype", 1, "decimal", M.tunGtpuMsgtype, { oxm: "NXOXM_ET_GTPU_MSGTYPE", maskable: true, writable: false }),
   metadata: field("metadata", 8, "hexadecimal", M.metadata, { oxm: "OXM_OF_METADATA", maskable: true }),
   in_port: field("in_port", 2, "ofp_port", M.inPort, { nxm: "NXM_OF_IN_PORT", of10: "exact", memberMask: 0xffffn }),
   /**
@@ -195,6 +214,8 @@ export const FIELDS = {
     writable: false,
     memberMask: 0xffffn,
   }),
+  /** The packet's queue (set_queue); semi-internal: matched by no OpenFlow flow format. */
+  skb_priority: field("skb_priority", 4, "hexadecimal", DPM.skbPriority, { writable: false, datapathOnly: true }),
   pkt_mark: field("pkt_mark", 4, "hexadecimal", M.pktMark, { nxm: "NXM_NX_PKT_MARK", maskable: true }),
   ct_state: field("ct_state", 4, "ct_state", M.ctState, {
     nxm: "NXM_NX_CT_STATE",

@@ -10,6 +10,7 @@ import { formatMatch } from "./match-format.js";
 import type { TunMdView } from "./match-format.js";
 import type { Match } from "./match.js";
 import type { PortNameMap } from "./ports.js";
+import { formatTableId } from "./table-names.js";
 
 export interface FlowFormatOptions<A> {
   /** False for `--no-stats`. */
@@ -39,7 +40,8 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
   let s = "";
   if (o.showStats || e.cookie !== 0n) s += `cookie=0x${e.cookie.toString(16)}, `;
   if (o.showStats) s += `duration=${formatDuration(o.now - e.created)}, `;
-  if (o.showStats || e.tableId !== 0) s += `table=${e.tableId}, `;
+  // A named table is printed even when it is table 0 (ofputil_flow_stats_format).
+  if (o.showStats || e.tableId !== 0 || o.names?.tables?.nameOf(e.tableId) !== undefined) s += `table=${formatTableId(e.tableId, o.names?.tables)}, `;
   if (o.showStats) s += `n_packets=${e.nPackets}, n_bytes=${e.nBytes}, `;
   if (e.idleTimeout !== 0) s += `idle_timeout=${e.idleTimeout}, `;
   if (e.hardTimeout !== 0) s += `hard_timeout=${e.hardTimeout}, `;
@@ -52,12 +54,13 @@ export function formatFlowStats<A>(e: FlowEntry<A>, o: FlowFormatOptions<A>): st
   }
   if (o.ofVersion >= 14 && e.importance !== 0) s += `importance=${e.importance}, `;
   if (o.showStats) {
-    // Ages are whole seconds; OpenFlow 1.0/NXM and 1.5 (OXS) replies carry them, 1.1-1.4 do not.
+    // Ages are whole seconds; NXM replies carry both, OpenFlow 1.5's OXS stats only the idle
+    // time (no hard age: ofputil_decode_flow_stats_reply leaves it -1), 1.1-1.4 neither.
     if (o.withAges ?? (o.ofVersion < 11 || o.ofVersion >= 15)) {
       const idleAge = Math.floor((o.now - e.used) / 1000);
       const hardAge = Math.floor((o.now - e.modified) / 1000);
       s += `idle_age=${idleAge}, `;
-      if (hardAge !== Math.floor((o.now - e.created) / 1000)) s += `hard_age=${hardAge}, `;
+      if (o.ofVersion < 15 && hardAge !== Math.floor((o.now - e.created) / 1000)) s += `hard_age=${hardAge}, `;
     }
   }
   const match = formatMatch(o.match ?? e.match, e.priority, o.names, o.tunMd);

@@ -104,10 +104,34 @@ export const W = {
   CT_IPV6_DST: 145, // 4 words
   CT_TP_SRC_DST: 149, // ct_tp_src 16..31, ct_tp_dst 0..15
   CT_NW_PROTO: 150, // ct_nw_proto 0..7
+  // ---- VXLAN Group Policy and GTP-U tunnel metadata (OVS's flow->tunnel.gbp_id,
+  // gbp_flags, gtpu_flags, gtpu_msgtype): metadata stage, last for the same reason
+  // as MPLS_LSE1/2.
+  TUN_GBP: 151, // gbp_id (bits 16..31), gbp_flags (bits 0..7)
+  TUN_GTPU: 152, // gtpu_flags (bits 8..15), gtpu_msgtype (bits 0..7)
 } as const;
 
 /** Number of 32-bit words in a flow key (and in a mask). */
-export const FLOW_WORDS = 151;
+export const FLOW_WORDS = 153;
+
+/**
+ * Datapath metadata that OVS keeps in struct flow but that no OpenFlow flow
+ * format can carry (meta-flow.h: "NXM: none. OXM: none"): the outer TOS and TTL
+ * of a tunnelled packet and skb_priority. They are match fields all the same
+ * (ofproto/trace reads `skb_priority=2`, `parse-flow` parses `tun_tos=0` and then
+ * finds no usable protocol), so the field registry names them; their words come
+ * after the flow key, in the words a translation flow adds
+ * (src/actions/xlate/odp-metadata.ts places the rest). A flow key or match of
+ * FLOW_WORDS words simply has none of them.
+ */
+export const DATAPATH_METADATA_WORDS = 6;
+export const DPM = {
+  skbPriority: { name: "skb_priority", word: FLOW_WORDS, shift: 0, bits: 32 },
+  /** The tunnel's outer IP TOS (flow->tunnel.ip_tos). */
+  tunTos: { name: "tun_tos", word: FLOW_WORDS + 4, shift: 8, bits: 8 },
+  /** The tunnel's outer IP TTL (flow->tunnel.ip_ttl). */
+  tunTtl: { name: "tun_ttl", word: FLOW_WORDS + 4, shift: 0, bits: 8 },
+} as const satisfies Record<string, FlowMember>;
 
 /** OVS's FLOW_MAX_MPLS_LABELS: the label stack entries a flow key holds. */
 export const FLOW_MAX_MPLS_LABELS = 3;
@@ -126,7 +150,7 @@ export const FLOW_L3_L4_END = W.TCP_FLAGS + 1;
  * nw_src / ipv6_src in OVS); L4 = the rest, with ct_tp_src / ct_tp_dst.
  * Only the classifier's staged lookup reads this order: a megaflow mask depends on it.
  */
-const STAGE_METADATA: readonly number[] = [...wordRange(0, W.DL_SRC), ...wordRange(W.CT_LABEL, W.CT_LABEL + 4), ...wordRange(W.TUN_MD_PRESENT, W.CT_NW_SRC), W.CT_NW_PROTO];
+const STAGE_METADATA: readonly number[] = [...wordRange(0, W.DL_SRC), ...wordRange(W.CT_LABEL, W.CT_LABEL + 4), ...wordRange(W.TUN_MD_PRESENT, W.CT_NW_SRC), W.CT_NW_PROTO, W.TUN_GBP, W.TUN_GTPU];
 const STAGE_L2: readonly number[] = wordRange(W.DL_SRC, W.NW_SRC);
 const STAGE_L3: readonly number[] = [...wordRange(W.NW_SRC, W.ARP_SHA), ...wordRange(W.CT_NW_SRC, W.CT_TP_SRC_DST)];
 const STAGE_L4: readonly number[] = [...wordRange(W.ARP_SHA, W.CT_LABEL), W.CT_TP_SRC_DST];
@@ -207,11 +231,18 @@ export const M = {
   ctTpSrc: member("ct_tp_src", W.CT_TP_SRC_DST, 16, 16),
   ctTpDst: member("ct_tp_dst", W.CT_TP_SRC_DST, 0, 16),
   ctNwProto: member("ct_nw_proto", W.CT_NW_PROTO, 0, 8),
+  tunGbpId: member("tun_gbp_id", W.TUN_GBP, 16, 16),
+  tunGbpFlags: member("tun_gbp_flags", W.TUN_GBP, 0, 8),
+  tunGtpuFlags: member("tun_gtpu_flags", W.TUN_GTPU, 8, 8),
+  tunGtpuMsgtype: member("tun_gtpu_msgtype", W.TUN_GTPU, 0, 8),
 } as const;
 
-/** The words of the IPv6 and ERSPAN tunnel metadata (TUN_IPV6_SRC .. TUN_ERSPAN_IDX), contiguous. */
-export const TUNNEL_EXTRA_FIRST = W.TUN_IPV6_SRC;
-export const TUNNEL_EXTRA_END = W.TUN_ERSPAN_IDX + 1;
+/**
+ * The words of the tunnel metadata beyond tun_id / tun_src / tun_dst / tun_flags:
+ * IPv6 addresses, ERSPAN, VXLAN-GBP and GTP-U (what translation clears, freezes
+ * and restores with the rest of the tunnel).
+ */
+export const TUNNEL_EXTRA_WORDS: readonly number[] = [...wordRange(W.TUN_IPV6_SRC, W.TUN_ERSPAN_IDX + 1), W.TUN_GBP, W.TUN_GTPU];
 
 /** OVS's flow_tnl_dst_is_set: the key holds a tunnel destination, IPv4 or IPv6. */
 export function tunnelDstIsSet(words: Uint32Array): boolean {

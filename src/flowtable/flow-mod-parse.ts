@@ -34,6 +34,8 @@ import { ETH_TYPE, PROTOCOL_SHORTHANDS } from "./protocols.js";
 import { parseSubfieldPrefix } from "./subfield.js";
 import { addTunMdField, parseTunMetadata, tunMetadataIndex } from "./tun-metadata-match.js";
 import { TLV_MAX_OPT_SIZE } from "./tun-metadata-table.js";
+import { parseTableId } from "./table-names.js";
+import { MASK_IS_VALUE } from "./nxm-pull.js";
 
 export type FlowModCommand = "add" | "modify" | "modify_strict" | "delete" | "delete_strict";
 
@@ -240,9 +242,13 @@ export function parseFlow(text: string, purpose: FlowTextPurpose, names?: PortNa
     if (field) {
       const p = parseFieldValue(field, value === "" ? "0/0" : value, names);
       if (!p.ok) throw new FlowParseError(p.error, text, value);
-      match.setField(field, p.value, p.mask);
+      // mf_set as OVS 3.1 has it: the ERSPAN and GTP-U setters take the value as the mask (0 wildcards).
+      if (MASK_IS_VALUE.has(field) && p.mask !== 0n) match.setMemberBits(field.member, allOnes(field.member.bits), p.value & p.mask, p.value);
+      else match.setField(field, p.value, p.mask);
       if (!fieldOf10Ok(field, p.mask)) usable &= ~P_OF10_STD_ANY;
       if (!fieldOf11Ok(field, p.mask)) usable &= ~P.OF11_STD;
+      // mf_set: a field no flow format carries leaves none usable, unless wildcarded.
+      if (field.datapathOnly === true && p.mask !== 0n) usable = 0;
       continue;
     }
     if (name.includes("[")) {
@@ -253,8 +259,8 @@ export function parseFlow(text: string, purpose: FlowTextPurpose, names?: PortNa
     if (value === "") throw new FlowParseError(`field ${name} missing value`, text, name);
 
     if (name === "table") {
-      const t = /^\d+$/.test(value) ? Number(value) : NaN;
-      if (!(t <= 255)) throw new FlowParseError(`unknown table "${value}"`, text, value);
+      const t = parseTableId(value, names?.tables);
+      if (t === undefined) throw new FlowParseError(`unknown table "${value}"`, text, value);
       tableId = t;
       if (t !== TABLE_ALL) usable &= P_TID;
     } else if ((fields & F_OUT_PORT) !== 0 && name === "out_port") {

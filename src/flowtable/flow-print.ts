@@ -28,7 +28,7 @@ export function packetFieldsMask(key: Uint32Array): Uint32Array {
   if (tunnelDstIsSet(key)) {
     if ((readSmall(key, M.tunFlags) & FLOW_TNL_F_KEY) !== 0) mask(M.tunId);
     mask(M.tunSrc, M.tunDst, M.tunIpv6Src, M.tunIpv6Dst, M.tunFlags);
-    mask(M.tunErspanVer, M.tunErspanIdx, M.tunErspanDir, M.tunErspanHwid);
+    mask(M.tunGbpId, M.tunGbpFlags, M.tunErspanVer, M.tunErspanIdx, M.tunErspanDir, M.tunErspanHwid, M.tunGtpuFlags, M.tunGtpuMsgtype);
     // The options present, each whole (which bytes are whose is the bridge's TLV map's).
     if (hasTunMd(key)) {
       wc[W.TUN_MD_PRESENT] = key[W.TUN_MD_PRESENT] ?? 0;
@@ -89,15 +89,12 @@ export function formatFlow(key: Uint32Array, names?: PortNameMap, tunMd?: TunMdV
   for (let i = 0; i < FLOW_WORDS; i++) masked[i] = (key[i] ?? 0) & (wc[i] ?? 0);
   const text = formatMatch(new Match(masked, wc), undefined, names, tunMd);
   if (!tunnelDstIsSet(key)) return text;
-  return text
-    .replace(/(tun_ipv6_dst=[^,]*,)/, `$1${UNMODELLED_GBP_TOS_TTL}`)
-    .replace(/(tun_erspan_ver=[^,]*,(?:tun_erspan_(?:idx|dir|hwid)=[^,]*,)*)/, `$1${UNMODELLED_GTPU}`);
+  return text.replace(/(tun_gbp_flags=[^,]*,)/, `$1${OUTER_TOS_TTL}`);
 }
 
 /**
- * The tunnel fields OVS's flow_format prints for a tunnel packet that ovsim
- * does not model (GBP, GTP-U) or does not keep in the flow key (the outer
- * TOS/TTL), as OVS prints their zero values, where OVS prints them.
+ * The outer TOS and TTL, which OVS's flow_format prints after the GBP fields of a
+ * tunnel packet: they live past the flow key (flow-layout.ts's DPM), so they are
+ * written here as zero and a translation flow's printer puts their values in.
  */
-const UNMODELLED_GBP_TOS_TTL = "tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,";
-const UNMODELLED_GTPU = "gtpu_flags=0,gtpu_msgtype=0,";
+const OUTER_TOS_TTL = "tun_tos=0,tun_ttl=0,";

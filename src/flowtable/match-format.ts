@@ -139,9 +139,14 @@ function formatTunnel(out: Out, match: Match, tunMd: TunMdView): void {
   putIpv4(out, "tun_dst", M.tunDst, match);
   putIpv6(out, "tun_ipv6_src", M.tunIpv6Src, match);
   putIpv6(out, "tun_ipv6_dst", M.tunIpv6Dst, match);
-  // The ERSPAN fields print their values alone, each only for its version (C's %#x: 0 is "0").
-  const ver = memberOf(match, M.tunErspanVer);
   const alt = (v: bigint): string => (v === 0n ? "0" : `0x${v.toString(16)}`);
+  const gbpId = memberOf(match, M.tunGbpId);
+  putBe16Masked(out, "tun_gbp_id", gbpId.v, gbpId.m);
+  // The GBP flags and, below, the ERSPAN and GTP-U fields print their values alone (C's %#x: 0 is "0").
+  const gbpFlags = memberOf(match, M.tunGbpFlags);
+  if (gbpFlags.m !== 0n) out.put("tun_gbp_flags", alt(gbpFlags.v));
+  // The ERSPAN fields, each only for its version.
+  const ver = memberOf(match, M.tunErspanVer);
   if (ver.m !== 0n) out.put("tun_erspan_ver", String(ver.v));
   const idx = memberOf(match, M.tunErspanIdx);
   if (idx.m !== 0n && ver.v === 1n) out.put("tun_erspan_idx", alt(idx.v));
@@ -149,6 +154,11 @@ function formatTunnel(out: Out, match: Match, tunMd: TunMdView): void {
   if (dir.m !== 0n && ver.v === 2n) out.put("tun_erspan_dir", String(dir.v));
   const hwid = memberOf(match, M.tunErspanHwid);
   if (hwid.m !== 0n && ver.v === 2n) out.put("tun_erspan_hwid", alt(hwid.v));
+  // GTP-U's, under the names format_flow_tunnel gives them.
+  const gtpuFlags = memberOf(match, M.tunGtpuFlags);
+  if (gtpuFlags.m !== 0n) out.put("gtpu_flags", alt(gtpuFlags.v));
+  const gtpuMsgtype = memberOf(match, M.tunGtpuMsgtype);
+  if (gtpuMsgtype.m !== 0n) out.put("gtpu_msgtype", String(gtpuMsgtype.v));
   const flags = memberOf(match, M.tunFlags);
   const FLOW_TNL_F_MASK = 0xf;
   if ((Number(flags.m) & FLOW_TNL_F_MASK) !== 0) {

@@ -21,6 +21,7 @@ import { normalizeMatch } from "./match-normalize.js";
 import { prereqOk } from "./prereqs.js";
 import { ETH_TYPE, IPPROTO } from "./protocols.js";
 import { placeTunMd } from "./tun-metadata-match.js";
+import { MASK_IS_VALUE } from "./nxm-pull.js";
 import type { TunMetadataTable } from "./tun-metadata-table.js";
 
 export type MatchProtocol = "of10" | "nxm" | "oxm";
@@ -122,10 +123,14 @@ export function nxmEntries(m: Match, protocol: "nxm" | "oxm"): Entry[] {
   put(entry(FIELDS.tun_dst));
   put(entry(FIELDS.tun_ipv6_src));
   put(entry(FIELDS.tun_ipv6_dst));
+  put(entry(FIELDS.tun_gbp_id));
+  put(entry(FIELDS.tun_gbp_flags));
   put(entry(FIELDS.tun_erspan_idx));
   put(entry(FIELDS.tun_erspan_ver));
   put(entry(FIELDS.tun_erspan_dir));
   put(entry(FIELDS.tun_erspan_hwid));
+  put(entry(FIELDS.tun_gtpu_flags));
+  put(entry(FIELDS.tun_gtpu_msgtype));
   for (let i = 0; i < 16; i++) put(entry(regField(i)));
   put(entry(FIELDS.pkt_mark));
   put(entry(FIELDS.ct_state));
@@ -200,7 +205,11 @@ export function transmitMatch(match: Match, protocol: MatchProtocol, tunTable?: 
     if ((((value & e.bits) >> BigInt(e.field.shift)) >> BigInt(validValueBits(e.field))) !== 0n) {
       return { ok: false, ofperr: "OFPBMC_BAD_VALUE" };
     }
-    received.setMemberBits(e.member, e.bits, value, match.memberMask(e.member));
+    if (MASK_IS_VALUE.has(e.field)) {
+      // mf_set of the ERSPAN and GTP-U fields in OVS 3.1: the received value becomes the mask.
+      const v = value & match.memberMask(e.member) & e.bits;
+      received.setMemberBits(e.member, e.bits, v, v);
+    } else received.setMemberBits(e.member, e.bits, value, match.memberMask(e.member));
   }
   // A program without a TLV map (ovs-ofctl decoding its own message) keeps the fields as sent.
   if (tunTable === undefined) received.tunMd.push(...match.tunMd);

@@ -104,8 +104,14 @@ const VALID_BITS: ReadonlyMap<FieldSpec, bigint> = new Map([
 
 /** "Low N bits" fields: OVS's flow keeps the whole wire value and mask, the member wide (see the header). */
 export const LOW_BITS: ReadonlySet<FieldSpec> = new Set([FIELDS.tcp_flags, FIELDS.tun_erspan_idx]);
-/** Fields whose mask OVS 3.1 sets to the received value (match_set_tun_erspan_*_masked). */
-export const MASK_IS_VALUE: ReadonlySet<FieldSpec> = new Set([FIELDS.tun_erspan_ver, FIELDS.tun_erspan_dir, FIELDS.tun_erspan_hwid]);
+/** Fields whose mask OVS 3.1 sets to the received value (match_set_tun_erspan_*_masked, match_set_tun_gtpu_*_masked). */
+export const MASK_IS_VALUE: ReadonlySet<FieldSpec> = new Set([
+  FIELDS.tun_erspan_ver,
+  FIELDS.tun_erspan_dir,
+  FIELDS.tun_erspan_hwid,
+  FIELDS.tun_gtpu_flags,
+  FIELDS.tun_gtpu_msgtype,
+]);
 /** Fields carried as OpenFlow 1.1+ 32-bit ports, kept in OpenFlow 1.0 numbering. */
 const OFP11_PORTS: ReadonlySet<FieldSpec> = new Set([FIELDS.in_port_oxm, FIELDS.actset_output]);
 

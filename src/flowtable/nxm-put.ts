@@ -191,7 +191,9 @@ function putRaw(w: Writer, m: Match, cookie: bigint, cookieMask: bigint): void {
   }
 
   for (const f of [FIELDS.tun_id, FIELDS.tun_flags, FIELDS.tun_src, FIELDS.tun_dst, FIELDS.tun_ipv6_src, FIELDS.tun_ipv6_dst]) putMasked(w, m, f);
+  for (const f of [FIELDS.tun_gbp_id, FIELDS.tun_gbp_flags]) putMasked(w, m, f);
   for (const f of [FIELDS.tun_erspan_idx, FIELDS.tun_erspan_ver, FIELDS.tun_erspan_dir, FIELDS.tun_erspan_hwid]) putMasked(w, m, f);
+  for (const f of [FIELDS.tun_gtpu_flags, FIELDS.tun_gtpu_msgtype]) putMasked(w, m, f);
 
   if (w.version < 15) {
     for (let i = 0; i < 16; i++) putMasked(w, m, regField(i));

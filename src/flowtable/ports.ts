@@ -3,6 +3,8 @@
  * numbers (OVS's `ofp_port_t`), the reserved ports by name, and an optional
  * name map (a bridge's port names) for `in_port=eth0`.
  */
+import type { TableNameMap } from "./table-names.js";
+import { namemapName } from "./table-names.js";
 import { programWarn, programWarnOnce } from "./program-log.js";
 
 export const OFPP_MAX = 0xff00;
@@ -34,6 +36,8 @@ const RESERVED: ReadonlyArray<readonly [string, number]> = [
 export interface PortNameMap {
   numberOf(name: string): number | undefined;
   nameOf(port: number): string | undefined;
+  /** The switch's flow table names (table-names.ts), which OVS passes beside its port names. */
+  readonly tables?: TableNameMap;
 }
 
 /** The printed name of a reserved port, or undefined for an ordinary one. */
@@ -88,7 +92,10 @@ function portFromNumber(n: number): number | undefined {
   return n - OFPP11_OFFSET;
 }
 
-/** OVS's `ofputil_format_port`. */
+/** OVS's `ofputil_format_port` (a name quoted as namemap_put_name quotes it). */
 export function formatPort(port: number, names?: PortNameMap): string {
-  return reservedPortName(port) ?? names?.nameOf(port) ?? String(port);
+  const reserved = reservedPortName(port);
+  if (reserved !== undefined) return reserved;
+  const name = names?.nameOf(port);
+  return name === undefined ? String(port) : namemapName(name);
 }

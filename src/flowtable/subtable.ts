@@ -259,13 +259,13 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   }
 
   /**
-   * As findCols for `key`, staged (OVS's find_match_wc, see "Staged probes"), ORing into
-   * `wc` the bits the answer depended on: the mask words of every stage it looked at, all
+   * As findCols for the key at `key[o..]`, staged (OVS's find_match_wc, see "Staged
+   * probes"), ORing into `wc` the bits the answer depended on: the mask words of every stage it looked at, all
    * of them when it finds the entry; fewer when the prefix tries rule the subtable out
    * before a stage, when no entry has the key's prefix after one, or when the ports trie
    * narrows a miss. `tries` is the classifier's, between beginLookup and the answer.
    */
-  findColsWc(vals: Int32Array, key: Uint32Array, wc: Uint32Array, tries: ClsTries): number {
+  findColsWc(vals: Int32Array, key: Uint32Array, o: number, wc: Uint32Array, tries: ClsTries): number {
     const cols = this.cols;
     const n = cols.length;
     const ends = this.stageEnds;
@@ -280,7 +280,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       const end = ends[s]!;
       for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
       if (!this.stageIndex[s]!.has(finishColumnHash(h))) {
-        const skip = stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, wc);
+        const skip = stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, o, wc);
         this.orMaskInto(wc, skip ? start : end);
         return -1;
       }
@@ -292,8 +292,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
       this.orMaskInto(wc, n);
       return e;
     }
-    if (stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, wc)) this.orMaskInto(wc, start);
-    else if (this.portsWord >= 0) this.orMissWithPorts(key, wc);
+    if (stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, o, wc)) this.orMaskInto(wc, start);
+    else if (this.portsWord >= 0) this.orMissWithPorts(key, o, wc);
     else this.orMaskInto(wc, n);
     return -1;
   }
@@ -305,10 +305,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    * key agreeing on those has ports no entry has. As OVS, the narrowed ports are computed
    * first and written back over the fold.
    */
-  private orMissWithPorts(key: Uint32Array, wc: Uint32Array): void {
+  private orMissWithPorts(key: Uint32Array, o: number, wc: Uint32Array): void {
     const pw = this.portsWord;
     const portsMask = this.mask[pw]!;
-    const mbits = this.portsTrie.lookup32((key[pw]! & portsMask) >>> 0, null);
+    const mbits = this.portsTrie.lookup32((key[o + pw]! & portsMask) >>> 0, null);
     const ports = ((portsMask & (mbits === 0 ? 0 : 0xffffffff << (32 - mbits))) | wc[pw]!) >>> 0;
     this.orMaskInto(wc, this.indices.length);
     wc[pw] = ports;

@@ -3,30 +3,12 @@
  * lib/random.c (a 32-bit xorshift whose seed a test may set): deterministic, so that a
  * failing run repeats exactly. Not for anything but tests.
  */
+import { OvsRandom } from "../datapath/dp-random.js";
 
-/** OVS's random_uint32 / random_range / random_set_seed over one xorshift32 state. */
-export class TestRandom {
-  /** The xorshift state, never 0. */
-  private state: number;
-
+/** OVS's random_uint32 / random_set_seed (OvsRandom), with random_range and a shuffle. */
+export class TestRandom extends OvsRandom {
   constructor(seed = 1) {
-    this.state = 1;
-    this.setSeed(seed);
-  }
-
-  /** Restarts the sequence (OVS's random_set_seed); a zero seed is taken as 1. */
-  setSeed(seed: number): void {
-    this.state = seed >>> 0 || 1;
-  }
-
-  /** A uniformly distributed 32-bit unsigned integer. */
-  uint32(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
+    super(seed);
   }
 
   /** An integer in 0..max-1 (max > 0). */

@@ -5,10 +5,10 @@
  * dpif/show-dp-features, dpif/set-dp-features.
  */
 import { formatActions } from "../actions/action-text.js";
-import { netdevConfig } from "../datapath/bridge-port.js";
+import { dummyNetdevConfig, netdevConfig } from "../datapath/bridge-port.js";
 import { formatMac } from "../datapath/mac-learning.js";
 import { formatMatch } from "../flowtable/match-format.js";
-import { N_TABLES } from "../flowtable/flow-tables.js";
+import { N_TABLES, TABLE_INTERNAL } from "../flowtable/flow-tables.js";
 import { OFPG_ANY } from "../flowtable/flow-mod-parse.js";
 import { Match } from "../flowtable/match.js";
 import { OFPP_LOCAL, OFPP_NONE } from "../flowtable/ports.js";
@@ -45,7 +45,7 @@ export function dpifShow(sw: Switch): CommandResult {
       const br = sw.bridge(rt.name);
       for (const live of [...rt.ports.values()].sort((a, b) => strcmp(a.name, b.name))) {
         const options = br?.port(live.ofport)?.options ?? new Map<string, string>();
-        const config = [...netdevConfig(live.type, options)].sort(([a], [b]) => strcmp(a, b));
+        const config = [...netdevConfig(live.type, options), ...dummyNetdevConfig(live.netdevType, options)].sort(([a], [b]) => strcmp(a, b));
         const cfg = config.map(([k, v], i) => `${i === 0 ? ":" : ","} ${k}=${v}`).join("");
         lines.push(`    ${live.name} ${live.ofport}/${live.odpPort ?? "none"}: (${live.netdevType}${cfg})`);
       }
@@ -77,6 +77,12 @@ export function bridgeDumpFlows(sw: Switch, args: string[]): CommandResult {
       let match = formatMatch(f.match, f.priority);
       if (br.isRecircDropFlow(f)) match += ",recirc_id=0";
       lines.push(`${s}${match},actions=${formatActions(f.actions)}`);
+    }
+    // Rules the bridge keeps outside its classifier (bonds' post-recirculation rules in table 254).
+    if (t === TABLE_INTERNAL) {
+      for (const { entry: f, match } of br.internalRules?.list() ?? []) {
+        lines.push(`table_id=${t}, duration=${Math.floor((sw.now - f.created) / 1000)}s, n_packets=${f.nPackets}, n_bytes=${f.nBytes}, ${match},actions=${formatActions(f.actions)}`);
+      }
     }
   }
   return output(lines);

@@ -12,17 +12,16 @@
  *   match` (dpif_netdev, ERR) and the command fails with `updating flow
  *   table (Invalid argument)`.
  *
- * ovsim's datapath installs flows only from upcalls (their key, the mask
- * translation computed, their revalidation): a flow that passes these
- * checks is refused with a message saying so, rather than installed with a
- * mask ovsim's ODP parser does not read.
+ * A flow that passes them lives in the datapath's megaflow cache as any
+ * other (src/datapath/dpif-flow-put.ts); `dpctl/del-flow` deletes one.
  */
-import { parseActions } from "../datapath/dpctl-normalize.js";
 import type { Datapath } from "../datapath/dpif.js";
-import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
+import type { FlowPutError } from "../datapath/dpif-flow-put.js";
+import { delFlow, putFlow } from "../datapath/dpif-flow-put.js";
 import type { Switch } from "../vswitchd/switch.js";
 import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
+import { output } from "./command-result.js";
 
 function notFound(...why: string[]): CommandResult {
   const lines = [...why, "datapath not found (Invalid argument)"].map((l) => `ovs-vswitchd: ${l}`);
@@ -42,27 +41,27 @@ function openDatapath(sw: Switch, dpArg: string | undefined): Datapath | Command
   return dps[0];
 }
 
-/** Whether the flow text matches in_port exactly: given, and without a partial mask. */
-function inPortExact(flowText: string): boolean {
-  const m = /(?:^|[,\s)])in_port\(([^)]*)\)/.exec(flowText);
-  if (m === null) return false;
-  const mask = (m[1] ?? "").split("/")[1];
-  return mask === undefined || /^(0x)?f{8}$/i.test(mask.trim()) || mask.trim() === "4294967295";
+/** OVS's answer to a put or delete that failed: the error (and a hint), then appctl's line. */
+function answer(sw: Switch, e: FlowPutError): CommandResult {
+  if (e === null) return output([]);
+  if (e.log !== undefined) sw.vlog.get("dpif_netdev").err(e.log);
+  const r = serverError(`ovs-vswitchd: ${e.error}`);
+  return e.hint === undefined ? r : { ...r, stderr: [r.stderr[0] ?? "", e.hint, ...r.stderr.slice(1)] };
 }
 
 /** `dpctl/add-flow` (`put[create]`) and `dpctl/mod-flow` (`put[modify]`). */
 export function dpctlPutFlow(sw: Switch, args: readonly string[], op: "create" | "modify"): CommandResult {
   const dp = openDatapath(sw, args.length === 3 ? args[0] : undefined);
   if (!("type" in dp)) return dp;
-  const flowText = (args.at(-2) ?? "").replace(/^\s*ufid:\S+\s*/, "");
-  const actionsText = args.at(-1) ?? "";
   const ports = new Map(dp.ports().map((p) => [p.name, p.odpPort] as const));
-  const parsed = parseOdpFlow(flowText, ports);
-  if (!parsed.ok) return serverError(`ovs-vswitchd: parsing flow key (${parsed.error}) (Invalid argument)`);
-  if (parseActions(actionsText, new Map()) === null) return serverError("ovs-vswitchd: parsing actions (Invalid argument)");
-  if (!inPortExact(flowText)) {
-    sw.vlog.get("dpif_netdev").err(`failed to put[${op}] flow: in_port is not an exact match`);
-    return serverError("ovs-vswitchd: updating flow table (Invalid argument)");
-  }
-  return serverError(`dpctl/${op === "create" ? "add" : "mod"}-flow: ovsim installs datapath flows only from upcalls`);
+  const req = { keyText: args.at(-2) ?? "", actionsText: args.at(-1) ?? "", create: op === "create", modify: op === "modify", ports, opName: op };
+  return answer(sw, putFlow(sw.datapaths.dpif(dp), req, sw.now));
+}
+
+/** `dpctl/del-flow [DP] FLOW`. */
+export function dpctlDelFlow(sw: Switch, args: readonly string[]): CommandResult {
+  const dp = openDatapath(sw, args.length === 2 ? args[0] : undefined);
+  if (!("type" in dp)) return dp;
+  const ports = new Map(dp.ports().map((p) => [p.name, p.odpPort] as const));
+  return answer(sw, delFlow(sw.datapaths.dpif(dp), args.at(-1) ?? "", ports));
 }

@@ -32,7 +32,7 @@ import { strtoll10 } from "../flowtable/c-strto.js";
 import { ETH_TOTAL_MIN, MAX_PACKET_LEN, findDummyPort, receiveOdpFlow } from "../vswitchd/netdev-dummy.js";
 import type { Switch } from "../vswitchd/switch.js";
 import { changeDummyPortNumber } from "../vswitchd/dpif-dummy.js";
-import { dpctlPutFlow } from "./appctl-dpctl-put.js";
+import { dpctlDelFlow, dpctlPutFlow } from "./appctl-dpctl-put.js";
 import { dpctlDelFlows, dpctlDumpFlows, dpctlGetFlow, dpifDumpFlows, revalidatorPurge, revalidatorWait } from "./appctl-dpif.js";
 import { serverError } from "./appctl-bridge.js";
 import type { AppctlCommand } from "./appctl-command.js";
@@ -132,6 +132,7 @@ export const NETDEV_COMMANDS: ReadonlyArray<readonly [string, AppctlCommand]> = 
   ["dpctl/add-flow", { usage: "[dp] flow actions", minArgs: 2, maxArgs: 3, run: (sw, args) => dpctlPutFlow(sw, args, "create") }],
   ["dpctl/mod-flow", { usage: "[dp] flow actions", minArgs: 2, maxArgs: 3, run: (sw, args) => dpctlPutFlow(sw, args, "modify") }],
   ["dpctl/get-flow", { usage: "[dp] ufid", minArgs: 1, maxArgs: 2, run: (sw, args) => dpctlGetFlow(sw, args) }],
+  ["dpctl/del-flow", { usage: "[dp] flow", minArgs: 1, maxArgs: 2, run: (sw, args) => dpctlDelFlow(sw, args) }],
   ["dpctl/del-flows", { usage: "[dp] [file]", minArgs: 0, maxArgs: 2, run: (sw, args) => dpctlDelFlows(sw, args) }],
   ["dpif/dump-flows", { usage: "[-m] [--names | --no-names] bridge", minArgs: 1, maxArgs: 4, run: (sw, args) => dpifDumpFlows(sw, args) }],
 ];

@@ -25,8 +25,10 @@
  * `--ct-next FLAGS` (repeatable) gives the ct_state each conntrack
  * recirculation resumes with, in order.
  *
- * Not modelled: `--l7`, `--l7-len`, `-names`: refused with an
- * ovsim message.
+ * `--names` (or `-names`) prints ports by name: OpenFlow ports in flows, rules and
+ * actions, datapath ports in the datapath actions.
+ *
+ * Not modelled: `--l7`, `--l7-len`: refused with an ovsim message.
  */
 import { parseApplyActionText } from "../actions/action-parse.js";
 import type { ActionList } from "../actions/action-types.js";
@@ -41,12 +43,13 @@ import { serverError } from "./appctl-bridge.js";
 import type { CommandResult } from "./command-result.js";
 import { output } from "./command-result.js";
 
-const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len", "-names", "--names"]);
+const UNSUPPORTED_OPTIONS = new Set(["--l7", "--l7-len"]);
 
 export function ofprotoTraceCommand(sw: Switch, argv: readonly string[], actions?: ActionList): CommandResult {
   const args: string[] = [];
   const ctNext: number[] = [];
   let generate = false;
+  let names = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--ct-next") {
@@ -59,6 +62,7 @@ export function ofprotoTraceCommand(sw: Switch, argv: readonly string[], actions
         throw e;
       }
     } else if (a === "-generate" || a === "--generate") generate = true;
+    else if (a === "-names" || a === "--names") names = true;
     else if (UNSUPPORTED_OPTIONS.has(a)) return serverError(`ovsim: ofproto/trace option ${a} is not supported`);
     else if (a.startsWith("-")) return serverError(`${a}: unknown option`);
     else if (args.length >= 3) return serverError("too many arguments");
@@ -73,7 +77,7 @@ export function ofprotoTraceCommand(sw: Switch, argv: readonly string[], actions
     } else if (args.length > 2) return serverError(hex.error);
   }
   if (args.length === 0) return serverError("Syntax error");
-  const given = actions === undefined ? {} : { actions };
+  const given = { ...(actions === undefined ? {} : { actions }), ...(names ? { names } : {}) };
   const options: TraceOptions = packet === null ? { generate, ctNext, ...given } : { generate, ctNext, packet, ...given };
   try {
     // The datapath ("dpif backer") the arguments name, if any.

@@ -94,6 +94,7 @@ function routeAdd6(sw: Switch, p: { ip: bigint; plen: number }, dev: string, gwT
     gw = g;
   }
   if (!sw.tunnels.routes.add6(p.ip, p.plen, dev, gw)) return serverError("Error while inserting route.");
+  sw.tunnelConfChanged();
   return output(["OK"]);
 }
 
@@ -110,6 +111,8 @@ const routeAdd: Handler = (sw, [prefix = "", dev = "", gwText]) => {
     gw = Number(g);
   }
   if (!sw.tunnels.routes.add(p.ip, p.plen, dev, gw)) return serverError("Error while inserting route.");
+  // ovs_router_insert__ moves tnl_conf_seq: the backers revalidate.
+  sw.tunnelConfChanged();
   return output(["OK"]);
 };
 
@@ -118,9 +121,14 @@ const routeDel: Handler = (sw, [prefix = ""]) => {
   if (typeof p === "string") {
     const p6 = parseCidr6(prefix);
     if (typeof p6 === "string") return serverError("Invalid parameters");
-    return sw.tunnels.routes.remove6(p6.ip, p6.plen) ? output(["OK"]) : serverError("Not found");
+    if (!sw.tunnels.routes.remove6(p6.ip, p6.plen)) return serverError("Not found");
+    sw.tunnelConfChanged();
+    return output(["OK"]);
   }
-  return sw.tunnels.routes.remove(p.ip, p.plen) ? output(["OK"]) : serverError("Not found");
+  if (!sw.tunnels.routes.remove(p.ip, p.plen)) return serverError("Not found");
+  // ovs_router_del moves tnl_conf_seq: the backers revalidate.
+  sw.tunnelConfChanged();
+  return output(["OK"]);
 };
 
 const routeShow: Handler = (sw) => {
@@ -163,13 +171,18 @@ const arpSet: Handler = (sw, [br = "", ipText = "", macText = ""]) => {
   if (ip === null) return serverError("bad IP address");
   const mac = parseMac(macText);
   if (mac === null) return serverError("bad MAC address");
+  // tnl_neigh_set moves tnl_conf_seq (the backers revalidate) for a new entry or a new MAC.
+  const known = "v4" in ip ? sw.tunnels.neighbours.lookup(br, ip.v4) : sw.tunnels.neighbours.lookup6(br, ip.v6);
   if ("v4" in ip) sw.tunnels.neighbours.set(br, ip.v4, mac);
   else sw.tunnels.neighbours.set6(br, ip.v6, mac);
+  if (known !== mac) sw.tunnelConfChanged();
   return output(["OK"]);
 };
 
 const arpFlush: Handler = (sw) => {
+  const had = sw.tunnels.neighbours.list().length + sw.tunnels.neighbours.list6().length > 0;
   sw.tunnels.neighbours.flush();
+  if (had) sw.tunnelConfChanged();
   return output(["OK"]);
 };
 

@@ -32,6 +32,7 @@ import { UPCALL_COMMANDS } from "./appctl-upcall.js";
 import { COVERAGE_COMMANDS } from "./appctl-coverage.js";
 import { fdbAdd, fdbDel } from "./appctl-fdb-static.js";
 import { normalizeActionsResult } from "./dpctl.js";
+import { daemonAppctl } from "./ovstest-daemon.js";
 import { strtoll10 } from "../flowtable/c-strto.js";
 import { LimitError } from "../flowtable/errors.js";
 import type { Switch } from "../vswitchd/switch.js";
@@ -65,7 +66,18 @@ function appctlNormalize(args: readonly string[]): CommandResult {
 }
 
 const COMMANDS: ReadonlyMap<string, AppctlCommand> = new Map<string, AppctlCommand>([
-  ["time/stop", { usage: "", minArgs: 0, maxArgs: 0, run: () => output([]) }],
+  [
+    "time/stop",
+    {
+      usage: "",
+      minArgs: 0,
+      maxArgs: 0,
+      run: (sw) => {
+        sw.timeStopped = true;
+        return output([]);
+      },
+    },
+  ],
   ["dpif/show", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifShow(sw) }],
   ["dpif/dump-dps", { usage: "", minArgs: 0, maxArgs: 0, run: (sw) => dpifDumpDps(sw) }],
   ["dpctl/show", { usage: "[-s] [dp...]", minArgs: 0, maxArgs: Infinity, run: (sw, args) => dpctlShow(sw, args) }],
@@ -132,14 +144,21 @@ const VALUED_OPTIONS = new Set(["-t", "--target", "-T", "--timeout"]);
 export function runAppctl(sw: Switch, argv: string[]): CommandResult {
   // ovs-appctl's own options (-t/--target, -T/--timeout, -e, -h) come before the command; what follows is the command's.
   let first = 0;
+  let target: string | undefined;
   for (; first < argv.length; first++) {
     const a = argv[first] ?? "";
     if (!a.startsWith("-")) break;
     if (a === "-h" || a === "--help") return output([...APPCTL_USAGE]);
+    if (a === "-t" || a === "--target") target = argv[first + 1];
+    else if (a.startsWith("--target=")) target = a.slice("--target=".length);
+    else if (a.startsWith("-t") && a.length > 2) target = a.slice(2);
     if (VALUED_OPTIONS.has(a)) first++;
   }
   const [name, ...rest] = argv.slice(first);
   if (name === undefined) return failure("ovs-appctl: at least one non-option argument is required (use --help for help)");
+  // A daemon of the simulated host (an ovstest collector) answers its own commands.
+  const daemon = target === undefined ? undefined : daemonAppctl(sw, target, name, rest);
+  if (daemon !== undefined) return daemon;
   if (name === LIST_COMMANDS) return rest.length > 0 ? serverError(`"${name}" command takes at most 0 arguments`) : listCommands();
   const cmd = COMMANDS.get(name);
   if (!cmd) return serverError(`"${name}" is not a valid command (use "list-commands" to see a list of valid commands)`);

@@ -31,6 +31,7 @@ import { tunMetadataIndex } from "../flowtable/tun-metadata-match.js";
 import { P, P_ANY, P_ANY_OXM, P_OF10_NXM_ANY, P_OF10_STD_ANY, protocolsForVersion, protocolsToString } from "../flowtable/openflow-protocols.js";
 import type { SortCriterion } from "../vswitchd/flow-sort.js";
 import type { OfVersion } from "./ofctl-messages.js";
+import type { TableNameMap } from "../flowtable/table-names.js";
 
 
 export interface OfctlOptions {
@@ -54,6 +55,8 @@ export interface OfctlOptions {
   bundle: boolean;
   /** `-m`/`--more`, once per time given (OVS's verbosity): parse-nxm/parse-oxm dump their bytes. */
   more: number;
+  /** The switch's flow table names (its table features'), once a bridge is named: `table=zero` in flows. */
+  tableNames?: TableNameMap;
 }
 
 /** What parsing the options gave: the options and the command's words, `-h`, `-V`'s lines, or an error line. */

@@ -12,6 +12,8 @@
  * parse-ofp11-match (ofctl-match-parse.ts), check-vlan, ofp-parse and
  * parse-pcap.
  */
+import { tableNameMap } from "../flowtable/table-names.js";
+import { bridgeOfTarget } from "./ofctl-target.js";
 import { ctFlushCommand, ctFlushZoneCommand } from "./ofctl-ct-flush.js";
 import type { Bridge } from "../datapath/bridge.js";
 import { FlowParseError, OpenFlowError } from "../flowtable/errors.js";
@@ -53,6 +55,7 @@ import { bridgePortNames, formatFlowLine, selectFlows } from "../vswitchd/flow-d
 import { sortFlows } from "../vswitchd/flow-sort.js";
 import { applyFlowMod, FlowModError, prepareFlowMod } from "../vswitchd/flow-mod-text.js";
 import type { Switch } from "../vswitchd/switch.js";
+import { dumpIpfix } from "./ofctl-ipfix.js";
 
 export type { OfctlOptions };
 
@@ -90,7 +93,7 @@ function dumpFlows(sw: Switch, br: Bridge, text: string | undefined, o: OfctlOpt
   const collected = o.noStats || o.names || o.sort.length > 0;
   const sorted = o.sort.length > 0 ? sortFlows(flows, o.sort, br.tunMetadata) : flows;
   // OpenFlow 1.5 replies carry ages in their own stats (OXS); older ones only in the reply ovs-ofctl prints as is.
-  const lo = { noStats: o.noStats, version: o.version, names: o.names, ages: !collected || o.version >= 15 };
+  const lo = { noStats: o.noStats, version: o.version, names: o.names, ages: !collected || o.version >= 15, ...(o.tableNames === undefined ? {} : { tables: o.tableNames }) };
   const lines = sorted.map((f) => ` ${formatFlowLine(br, f, protocol, lo, sw.now)}`);
   if (collected) return lines;
   return [header(dumpReplyName(protocol, "FLOW"), o.version, dumpXid(protocol, text !== undefined && o.portNames)), ...lines];
@@ -278,7 +281,8 @@ function runOfctlCommand(sw: Switch, argv: string[]): CommandResult {
   if (parsed.kind === "help") return output([...USAGE]);
   if (parsed.kind === "print") return output(parsed.lines);
   if (parsed.kind === "error") return failure(parsed.message);
-  const { options: o, args } = parsed;
+  const { options, args } = parsed;
+  let o = options;
   const [cmd, brName = "", ...rest] = args;
   if (cmd === undefined) return failure("ovs-ofctl: missing command name; use --help for help");
   const arityError = ofctlArityError(cmd, args.length - 1);
@@ -296,8 +300,10 @@ function runOfctlCommand(sw: Switch, argv: string[]): CommandResult {
   if (cmd === "ct-flush-zone") return ctFlushZoneCommand(sw, args.slice(1));
   if (cmd === "ct-flush") return ctFlushCommand(sw, args.slice(1));
   if (cmd === "add-tlv-map" && rest.length === 0) return failure("ovs-ofctl: 'add-tlv-map' command requires at least 2 arguments");
-  const br = sw.bridge(brName);
+  const br = sw.bridge(bridgeOfTarget(brName));
   if (!br) return failure(`ovs-ofctl: ${brName} is not a bridge or a socket`);
+  // get_table_map: the names the switch's table features give.
+  o = { ...o, tableNames: tableNameMap((t) => flowTableName(sw, br.name, t) || br.tableConfig.openflowName(t)) };
   const arg = rest[0];
   const log: string[] = [];
   try {
@@ -339,8 +345,13 @@ function runOfctlCommand(sw: Switch, argv: string[]): CommandResult {
         return dumpTlvMap(br, o.version);
       case "dump-ports-desc":
         return dumpPortsDesc(br, o.version, arg, o.portNames);
-      case "mod-port":
-        return modPort(br, arg ?? "", rest[1] ?? "", o.version);
+      case "mod-port": {
+        const before = br.ports().map((p) => p.config);
+        const r = modPort(br, arg ?? "", rest[1] ?? "", o.version);
+        // ofproto-dpif's port_reconfigured: a changed port config bit revalidates the backer.
+        if (br.ports().some((p, i) => p.config !== before[i])) sw.portReconfigured(br.name);
+        return r;
+      }
       case "queue-stats":
       case "queue-get-config": {
         const rt = sw.ofproto(br.name);
@@ -396,6 +407,9 @@ function runOfctlCommand(sw: Switch, argv: string[]): CommandResult {
         return meterFeatures(o);
       case "packet-out":
         return packetOutCommand(sw, br, rest, o);
+      case "dump-ipfix-bridge":
+      case "dump-ipfix-flow":
+        return dumpIpfix(sw, br.name, cmd === "dump-ipfix-bridge" ? "bridge" : "flow", o.version);
       default:
         return failure(`ovs-ofctl: unknown command '${cmd}'; use --help for help`);
     }

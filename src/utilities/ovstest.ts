@@ -3,10 +3,15 @@
  * equivalent of: `ovstest test-classifier [--versioned] COMMAND` runs OVS's classifier
  * checks on ovsim's classifier (src/ovstest/test-classifier.ts). As OVS's, it prints nothing
  * and exits 0 when every check holds; a failed check prints its step and the differing
- * lookup on standard error and exits 1. Other test programs (test-sflow, test-netflow, ...)
- * are not in ovsim.
+ * lookup on standard error and exits 1. `ovstest test-netflow` is OVS's NetFlow collector, a
+ * daemon of the simulated host (ovstest-netflow.ts, ovstest-daemon.ts), as is `ovstest
+ * test-sflow`, OVS's sFlow collector (ovstest-sflow.ts). Other test programs are not in ovsim.
  */
 import type { CommandResult } from "./command-result.js";
+import type { LineIo } from "./ovstest-daemon.js";
+import { testNetflow } from "./ovstest-netflow.js";
+import { testSflow } from "./ovstest-sflow.js";
+import type { Switch } from "../vswitchd/switch.js";
 import { failure, output } from "./command-result.js";
 import { ClassifierCheckError } from "../ovstest/cls-compare.js";
 import { isTestClassifierCommand, MINIFLOW_COMMANDS, runTestClassifier, testClassifierCommands, VersionsNotModelled } from "../ovstest/test-classifier.js";
@@ -35,10 +40,15 @@ function testClassifier(args: readonly string[]): CommandResult {
   return output([]);
 }
 
-/** Runs one `ovstest` command line (its arguments after the program name). */
-export function runOvstest(args: readonly string[]): CommandResult {
+/**
+ * Runs one `ovstest` command line (its arguments after the program name). The daemons
+ * (test-netflow) run on switch `sw`, printing to the file `io` names as standard output.
+ */
+export function runOvstest(args: readonly string[], sw?: Switch, io?: LineIo): CommandResult {
   const [program, ...rest] = args;
   if (program === undefined) return failure("ovstest: expect test program to be specified; use --help for usage");
   if (program === "test-classifier") return testClassifier(rest);
+  if (program === "test-netflow" && sw !== undefined) return testNetflow(sw, rest, io);
+  if (program === "test-sflow" && sw !== undefined) return testSflow(sw, rest, io);
   return failure(`ovsim: ovstest ${program}: command not supported`);
 }

@@ -15,6 +15,7 @@ import { runAppctl } from "./appctl.js";
 import { runOfctl } from "./ofctl.js";
 import { runDpctl } from "./dpctl.js";
 import { runOvstest } from "./ovstest.js";
+import type { LineIo } from "./ovstest-daemon.js";
 import { runOvsPcap } from "./ovs-pcap.js";
 import { shellWords, ShellSyntaxError } from "./shell-words.js";
 import { withStandardInput } from "./standard-input.js";
@@ -31,8 +32,11 @@ export interface ScriptOutput {
   readonly ok: boolean;
 }
 
-/** Runs one line; `stdin`, a file holding the line's standard input (what `-` file arguments read). */
-export function runLine(sw: Switch, line: string, stdin?: string): CommandResult {
+/**
+ * Runs one line; `stdin`, a file holding the line's standard input (what `-` file arguments read);
+ * `io`, where the line's standard output goes (a daemon it starts keeps printing there).
+ */
+export function runLine(sw: Switch, line: string, stdin?: string, io?: LineIo): CommandResult {
   let words: string[];
   try {
     words = shellWords(line);
@@ -52,10 +56,11 @@ export function runLine(sw: Switch, line: string, stdin?: string): CommandResult
   else if (program === "ovs-ofctl") r = withStandardInput(stdin, () => runOfctl(sw, args));
   else if (program === "ovs-appctl") r = runAppctl(sw, args);
   else if (program === "ovs-dpctl") r = runDpctl(sw, args);
-  else if (program === "ovstest") r = runOvstest(args);
+  else if (program === "ovstest") r = runOvstest(args, sw, io);
   else if (program === "ovs-pcap") r = runOvsPcap(args);
   else r = failure(`ovsim: ${program}: command not supported`);
   if (changes) sw.datapaths.noteConfigChange();
+  sw.runMainLoop();
   return merge ? { ...r, stdout: [...r.stdout, ...r.stderr], stderr: [] } : r;
 }
 

@@ -13,6 +13,15 @@
  * Counted:
  * - upcall_flow_limit_hit: misses that installed no datapath flow because the
  *   datapath held its flow limit (ofproto-dpif-upcall.c should_install_flow).
+ * - rev_reconfigure: a backer's main-loop pass that revalidated for a
+ *   reconfiguration (ofproto-dpif.c type_run; backer-revalidation.ts says
+ *   which changes those are and when another reason wins).
+ * - datapath_drop_meter, datapath_drop_invalid_port,
+ *   datapath_drop_recirc_error: packets lib/dpif-netdev.c drops because a
+ *   meter band dropped them, because they were output to a port the
+ *   datapath cannot send on (none of that number, or a tunnel vport: a
+ *   userspace datapath's vports have no transmit queue), or because they
+ *   recirculated past the depth limit (packet-io.ts).
  */
 import type { Switch } from "./switch.js";
 
@@ -174,6 +183,9 @@ export const OVS_COVERAGE_COUNTERS: ReadonlySet<string> = new Set([
 const COUNTED_BY_OVSIM: ReadonlyMap<string, (sw: Switch) => number> = new Map([
   ["upcall_flow_limit_hit", (sw: Switch) => sw.datapaths.all().reduce((n, d) => n + d.nFlowLimitHit, 0)],
   ["mac_learning_static_none_move", (sw: Switch) => [...sw.bridges.values()].reduce((n, b) => n + b.macTable.staticNoneMove, 0)],
+  ...["rev_reconfigure", "datapath_drop_meter", "datapath_drop_invalid_port", "datapath_drop_recirc_error"].map(
+    (name) => [name, (sw: Switch) => sw.vswitchd.coverage.get(name)] as const,
+  ),
 ]);
 
 /** A counter's total, "unknown" (not an OVS counter) or "unmodelled" (ovsim does not count its events). */

@@ -21,6 +21,7 @@ import type { DpifLog, DpifNetdevState } from "../datapath/dpif-netdev.js";
 import { BridgeUpcall } from "../datapath/upcall.js";
 import type { RecircIds } from "../actions/xlate/xlate-context.js";
 import type { RevalidatorLog } from "../datapath/flow-dump-log.js";
+import type { UpcallLogs } from "../datapath/upcall-trace-log.js";
 import { logFlowDump } from "../datapath/flow-dump-log.js";
 
 /** What the datapaths need of their switch. */
@@ -34,6 +35,8 @@ export interface DatapathOwner {
   readonly dpifLog: DpifLog;
   /** Where the revalidators log their dumps (the `dpif` module). */
   readonly revalidatorLog?: RevalidatorLog;
+  /** Where a packet's translation logs (ofproto_dpif_xlate, ofproto_dpif_upcall). */
+  readonly upcallLogs?: UpcallLogs;
 }
 
 /** The switch-wide datapath settings of `other_config`. */
@@ -70,7 +73,9 @@ export class Datapaths {
   dpif(dp: Datapath): DpifNetdev {
     let d = this.dpifs.get(dp);
     if (d === undefined) {
-      d = new DpifNetdev(dp, new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds), this.limits.flowLimit);
+      const upcall = new BridgeUpcall(this.owner.bridgesOf(dp), this.owner.recircIds);
+      upcall.logs = this.owner.upcallLogs ?? null;
+      d = new DpifNetdev(dp, upcall, this.limits.flowLimit);
       d.maxIdle = this.limits.maxIdle;
       d.log = this.owner.dpifLog;
       d.megaflows = this.megaflows;
@@ -160,6 +165,12 @@ export class Datapaths {
       if (log?.dbg === true) logFlowDump(log, d.datapath, d.flows(now), now, this.dumpWithUfid);
       d.revalidate(now);
     }
+  }
+
+  /** Revalidators woken by a change (not while paused): each datapath's megaflows revalidated if anything changed. */
+  revalidateIfChanged(now: number): void {
+    if (this.revalidatorsPaused) return;
+    for (const d of this.all()) d.revalidateIfChanged(now);
   }
 
   /** `upcall/enable-megaflows` / `disable-megaflows`: the switch, then every datapath flushed (udpif_flush_all_datapaths). */

@@ -18,7 +18,8 @@ import { submitStatsRequest } from "../flowtable/flow-mod-submit.js";
 import { of10ReplyMatch } from "../flowtable/of10-reply-match.js";
 import { P, P_ANY, protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import type { PortNameMap } from "../flowtable/ports.js";
-import { bridgeNames, clientNames } from "./flow-mod-text.js";
+import type { TableNameMap } from "../flowtable/table-names.js";
+import { bridgeOpenflowPortNames, clientNames } from "./flow-mod-text.js";
 import type { OfctlClient, OfVersion } from "./flow-mod-text.js";
 
 /** The flows a stats request selects (sent as `client` says), with the protocol it travelled over. */
@@ -40,6 +41,8 @@ export interface FlowLineOptions {
   readonly version: OfVersion;
   /** Port names instead of numbers (ovs-ofctl `--names`). */
   readonly names?: boolean;
+  /** With `names`: the switch's flow table names, printed instead of numbers. */
+  readonly tables?: TableNameMap;
   /**
    * False when ovs-ofctl collects the reply and prints the flows itself
    * (`--sort`, `--names`): it decodes them without the flow-age extension,
@@ -50,7 +53,7 @@ export interface FlowLineOptions {
 
 /** The bridge's ports by name and number, as `--names` prints them (reserved ports keep their own names). */
 export function bridgePortNames(br: Bridge): PortNameMap {
-  return { numberOf: bridgeNames(br).numberOf, nameOf: (n) => br.port(n)?.name };
+  return bridgeOpenflowPortNames(br);
 }
 
 /**
@@ -60,7 +63,7 @@ export function bridgePortNames(br: Bridge): PortNameMap {
  */
 export function formatFlowLine(br: Bridge, f: FlowEntry<ActionList>, protocol: number, o: FlowLineOptions, now: number): string {
   const of10 = protocol === P.OF10_STD;
-  const names = o.names === true ? bridgePortNames(br) : undefined;
+  const names = o.names === true ? { ...bridgePortNames(br), ...(o.tables === undefined ? {} : { tables: o.tables }) } : undefined;
   const line = formatFlowStats(f, {
     showStats: !o.noStats,
     now,

@@ -20,6 +20,8 @@ import { submitFlow } from "../flowtable/flow-mod-submit.js";
 import type { FlowMod } from "../flowtable/flow-tables.js";
 import { P_ANY, protocolsForVersion } from "../flowtable/openflow-protocols.js";
 import type { PortNameMap } from "../flowtable/ports.js";
+import type { TableNameMap } from "../flowtable/table-names.js";
+import { openflowPortNameMap } from "../flowtable/port-name-map.js";
 import { OFPP_LOCAL } from "../flowtable/ports.js";
 
 /** An OpenFlow version, as ovs-ofctl's `-O OpenFlow1x`. */
@@ -34,10 +36,14 @@ export interface SentFlowMod {
 
 /** The bridge's port names, for parsing `in_port=p1` and `output:p1`. */
 export function bridgeNames(br: Bridge): PortNameMap {
-  return {
-    numberOf: (n) => (n === br.name ? OFPP_LOCAL : br.portByName(n)?.ofport),
-    nameOf: () => undefined,
-  };
+  return { numberOf: bridgeOpenflowPortNames(br).numberOf, nameOf: () => undefined };
+}
+
+/** The bridge's ports, its local port included, as an OpenFlow client knows their names (port-name-map.ts). */
+export function bridgeOpenflowPortNames(br: Bridge): PortNameMap {
+  const ports: [string, number][] = br.ports().map((p) => [p.name, p.ofport]);
+  if (!ports.some(([, ofport]) => ofport === OFPP_LOCAL)) ports.push([br.name, OFPP_LOCAL]);
+  return openflowPortNameMap(ports);
 }
 
 /** The bridge's groups and meters: actions naming a missing one are refused, as OVS refuses them. */
@@ -69,11 +75,14 @@ export interface OfctlClient {
   readonly flowFormats?: number;
   /** Whether `in_port=p1` and `output:p1` name ports (default: true). */
   readonly portNames?: boolean;
+  /** The switch's flow table names, read in flows with the port names (OVS's tables_to_accept). */
+  readonly tableNames?: TableNameMap;
 }
 
-/** The port names ovs-ofctl reads in flows: the bridge's, or none with `--no-names`. */
+/** The port and table names ovs-ofctl reads in flows: the bridge's, or none with `--no-names`. */
 export function clientNames(br: Bridge, client: OfctlClient): PortNameMap {
-  return client.portNames === false ? { numberOf: () => undefined, nameOf: () => undefined } : bridgeNames(br);
+  if (client.portNames === false) return { numberOf: () => undefined, nameOf: () => undefined };
+  return client.tableNames === undefined ? bridgeNames(br) : { ...bridgeNames(br), tables: client.tableNames };
 }
 
 /**

@@ -9,7 +9,7 @@
  * tunnel and patch configuration. A deleted port's MACs leave every bridge's
  * MAC table (bundle_flush_macs).
  */
-import type { XlateBridge, XlateIpfix, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
+import type { XlateBridge, XlateVlanConfig } from "../actions/xlate/xlate-bridge.js";
 import { Bridge } from "../datapath/bridge.js";
 import { BridgePort } from "../datapath/bridge-port.js";
 import type { ConfigDb, Row } from "../datapath/config-db.js";
@@ -21,6 +21,8 @@ import { parseSubfield } from "../flowtable/subfield.js";
 import type { Subfield } from "../flowtable/subfield.js";
 import { NO_TABLE_LIMIT } from "../flowtable/table-eviction.js";
 import { configureMirrors } from "./mirror-config.js";
+import { IpfixExporters, ipfixConfigOf, xlateIpfixOf } from "./ipfix.js";
+import { BackerRevalidation } from "./backer-revalidation.js";
 import type { TableLimit } from "../flowtable/table-eviction.js";
 
 export class Ofprotos {
@@ -39,6 +41,10 @@ export class Ofprotos {
   private readonly tablesConfigured = new WeakMap<object, { readonly column: unknown; readonly rows: readonly Row[] }>();
   private db: ConfigDb;
   private now = 0;
+  /** Each bridge's IPFIX exporters (ofproto-dpif-ipfix.c's dpif_ipfix), with their statistics. */
+  readonly ipfix = new IpfixExporters();
+  /** The backers' revalidation reasons (rev_reconfigure...), from what each commit changed. */
+  readonly revalidation = new BackerRevalidation();
 
   constructor(
     private readonly vswitchd: Vswitchd,
@@ -46,6 +52,8 @@ export class Ofprotos {
     db: ConfigDb,
   ) {
     this.db = db;
+    // xlate_ofport_remove: a port's going flushes the tunnel neighbours learned on its netdev.
+    vswitchd.portClosed = (name) => tunnels.neighbours.flushDevice(name);
   }
 
   /** The vswitchd ofproto of a bridge: its datapath, open ports in OVS's hash order. */
@@ -59,6 +67,7 @@ export class Ofprotos {
    */
   restore(db: ConfigDb, now: number, names: readonly string[]): void {
     this.sync(db, now);
+    this.revalidation.settle(this.vswitchd.openDatapaths().map((dp) => dp.type));
     const order = [...names.filter((n) => this.bridges.has(n)), ...[...this.bridges.keys()].filter((n) => !names.includes(n))];
     const bridges = order.map((n) => [n, this.bridges.get(n) as Bridge] as const);
     this.bridges.clear();
@@ -71,6 +80,7 @@ export class Ofprotos {
     this.now = now;
     const rows = db.rows("Bridge");
     const names = new Set<string>();
+    const seen = new Map<string, { row: Row; runtime: BridgeRuntime; flowsChanged: boolean; ipfixChanged: boolean }>();
     for (const r of rows) {
       const name = String(r.cols.get("name")?.first() ?? "");
       const rt = this.vswitchd.runtime(r.uuid);
@@ -80,6 +90,8 @@ export class Ofprotos {
       const hasControllers = (r.cols.get("controller")?.size ?? 0) > 0;
       const mode = `${failMode}/${hasControllers}`;
       let br = this.bridges.get(name);
+      const recreated = br === undefined || this.runtimes.get(name) !== rt;
+      const version = br?.tables.version;
       if (!br || this.runtimes.get(name) !== rt) {
         // A new ofproto: the old one's meters leave its datapath (ofproto's meter_delete_all).
         br?.meterTable.clear();
@@ -93,7 +105,8 @@ export class Ofprotos {
       br.datapathType = String(r.cols.get("datapath_type")?.first() ?? "");
       br.failMode = failMode;
       br.hasControllers = hasControllers;
-      br.ipfix = ipfixOf(db, r);
+      const ipfixChanged = this.ipfix.configure(name, ipfixConfigOf(db, r), this.now, recreated);
+      br.ipfix = xlateIpfixOf(this.ipfix.get(name));
       if (this.flowMode.get(name) !== mode) {
         br.flush(this.now, hasControllers);
         this.flowMode.set(name, mode);
@@ -102,9 +115,13 @@ export class Ofprotos {
       this.syncFlowTables(br, r);
       this.syncPorts(br, r, rt);
       configureMirrors(db, br, r);
+      const flowsChanged = recreated ? br.tables.count(0) > 0 : br.tables.version !== version;
+      seen.set(name, { row: r, runtime: rt, flowsChanged, ipfixChanged });
     }
+    this.revalidation.observe(db, seen);
     for (const name of [...this.bridges.keys()]) {
       if (!names.has(name)) {
+        this.ipfix.remove(name, this.now);
         this.bridges.get(name)?.meterTable.clear();
         this.bridges.delete(name);
         this.flowMode.delete(name);
@@ -214,29 +231,6 @@ export class Ofprotos {
   }
 }
 
-/**
- * Bridge row `br`'s IPFIX exporting (bridge.c's bridge_configure_ipfix), null when none: it has
- * one when its own IPFIX, or a Flow_Sample_Collector_Set naming it, refers to an IPFIX row with
- * at least one target. Each such collector set is a flow exporter, sampling egress tunnels
- * unless its IPFIX's other_config:enable-tunnel-sampling is false.
- */
-function ipfixOf(db: ConfigDb, br: Row): XlateIpfix | null {
-  const valid = (ref: unknown): Row | undefined => {
-    const row = ref === undefined ? undefined : db.row("IPFIX", String(ref));
-    return (row?.cols.get("targets")?.size ?? 0) > 0 ? row : undefined;
-  };
-  const tunnelSampling = new Set<number>();
-  let exporters = 0;
-  for (const f of db.rows("Flow_Sample_Collector_Set")) {
-    const ipfix = String(f.cols.get("bridge")?.first()) === br.uuid ? valid(f.cols.get("ipfix")?.first()) : undefined;
-    if (ipfix === undefined) continue;
-    exporters++;
-    const option = ipfix.cols.get("other_config")?.get("enable-tunnel-sampling");
-    if (option === undefined || String(option).toLowerCase() !== "false") tunnelSampling.add(Number(f.cols.get("id")?.first() ?? 0));
-  }
-  return exporters > 0 || valid(br.cols.get("ipfix")?.first()) !== undefined ? { tunnelSampling } : null;
-}
-
 function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
@@ -251,7 +245,11 @@ function vlanConfig(p: Row): XlateVlanConfig {
   const modeAtom = p.cols.get("vlan_mode")?.first();
   const modes = ["access", "trunk", "native-tagged", "native-untagged", "dot1q-tunnel"] as const;
   const mode = modes.find((m) => m === modeAtom) ?? (tag !== null ? "access" : "trunk");
-  return { mode, tag, trunks };
+  const cvlans = (p.cols.get("cvlans")?.keys ?? []).map(Number);
+  const qinq = String(p.cols.get("other_config")?.get("qinq-ethtype") ?? "") === "802.1q" ? 0x8100 : 0x88a8;
+  const pt = String(p.cols.get("other_config")?.get("priority-tags") ?? "");
+  const priorityTags = pt === "if-nonzero" || pt === "true" ? "if-nonzero" : pt === "always" ? "always" : null;
+  return { mode, tag, trunks, ...(cvlans.length > 0 ? { cvlans } : {}), ...(qinq !== 0x88a8 ? { qinqEthtype: qinq } : {}), ...(priorityTags !== null ? { priorityTags } : {}) };
 }
 
 /**

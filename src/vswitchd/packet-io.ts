@@ -33,6 +33,8 @@ import type { DpifNetdev } from "../datapath/dpif-netdev.js";
 import { writeCtFlowFields } from "../datapath/conntrack/ct-metadata.js";
 import { DP_KEY_WORDS } from "../datapath/megaflow-cache.js";
 import { odpExecute } from "../datapath/odp-execute.js";
+import type { OdpUpcall } from "../datapath/odp-execute.js";
+import type { CoverageCounts } from "../datapath/coverage-counts.js";
 import { writeTunnelFields } from "../datapath/odp-tnl-pop.js";
 import type { OdpRecirculation } from "../datapath/odp-execute.js";
 import { extractFlow } from "../datapath/packet/extract.js";
@@ -91,6 +93,24 @@ export interface PacketIoOwner {
   bridges(): Iterable<Bridge>;
   datapathOf(bridge: string): Datapath | undefined;
   dpif(dp: Datapath): DpifNetdev;
+  /** ovs-vswitchd's coverage counts: the datapath's drops (datapath_drop_*) count there. */
+  readonly coverage?: CoverageCounts;
+  /**
+   * A packet a `userspace(...)` action sent up that is no packet-in (ofproto-dpif-upcall.c's
+   * process_upcall for IPFIX and flow-sample upcalls), with the datapath port it came in on.
+   */
+  userspaceUpcall?(dp: Datapath, upcall: OdpUpcall, inPort: number, tunnelMd: Uint32Array | null): void;
+  /**
+   * A packet an sFlow `userspace(...sFlow(...))` action sent up (process_upcall's SFLOW_UPCALL), with
+   * the bridge whose actions ran, the datapath port it came in on and the flow's datapath actions.
+   */
+  sflowUpcall?(bridge: Bridge, upcall: OdpUpcall, inPort: number, tunnelMd: Uint32Array | null, actions: readonly OdpAction[]): void;
+  /**
+   * ofproto-dpif-xlate's process_special for a frame received on `port` (LACP PDUs of a LACP
+   * bond's members, src/vswitchd/bonds.ts): true when it consumed the frame, which then goes
+   * no further than the port's rx counters.
+   */
+  special?(port: BridgePort, bytes: Uint8Array): boolean;
 }
 
 /** What the packet path keeps between packets, as data (snapshots): counters and the records tests read. */
@@ -177,6 +197,11 @@ export class PacketIo {
 
   /** A packet's bytes arrive on `port` of `bridge`: extraction, the datapath, its actions executed. */
   receive(bridge: Bridge, port: BridgePort, packet: Packet): void {
+    if (this.owner.special?.(port, packet.bytes.subarray(0, packet.size)) === true) {
+      port.stats.rxPackets++;
+      port.stats.rxBytes += packet.size;
+      return;
+    }
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(packet, port.ofport, flow, this.owner.vlanLimit());
     const actions = this.deliver(bridge, port, flow, packet.size, packet);
@@ -258,17 +283,39 @@ export class PacketIo {
     const dp = this.owner.datapathOf(bridge.name);
     if (dp === undefined) return;
     const tap = pruneOutputs ? null : this.tap;
-    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now(), greSeqnos: dp.greSeqnos });
+    const r = odpExecute(packet, pruneOutputs ? prune(actions) : actions, inPort, { meters: dp.meters, conntrack: dp.conntrack, now: this.owner.now(), greSeqnos: dp.greSeqnos, random: () => dp.random.uint32() });
     if (r.unhandled.length > 0) this.unhandled.push(...r.unhandled);
+    for (const d of r.drops) this.owner.coverage?.add(d);
     for (const o of r.outputs) {
       const name = this.creditOutput(dp, o.odpPort, o.packet);
       tap?.output(dp, o.odpPort, o.packet);
-      if (pruneOutputs || name === undefined) continue;
+      if (pruneOutputs) continue;
+      if (name === undefined) {
+        // dp_execute_output_action: no port of that number to send on.
+        this.owner.coverage?.add("datapath_drop_invalid_port");
+        continue;
+      }
       const sink = this.sinks.get(name);
+      const tunnelVport = isTunnelType(dp.portByNumber(o.odpPort)?.type ?? "");
       if (sink !== undefined) sink(o.packet.data(), o.tunnel);
-      else if (this.vportSink !== null && isTunnelType(dp.portByNumber(o.odpPort)?.type ?? "")) this.vportSink(name, o.packet.data(), o.tunnel);
+      else if (this.vportSink !== null && tunnelVport) this.vportSink(name, o.packet.data(), o.tunnel);
       else if (this.linkSend !== null && this.linkSend(name, o.packet.data().slice())) continue;
-      else this.nUnattached++;
+      else {
+        // A userspace datapath's tunnel vport has no transmit queue (pmd_send_port_cache holds
+        // only ports with one): dpif-netdev drops what is output to it. A vport with a device
+        // attached (a kernel-like host, docs/simulation.md) sends it, as above.
+        if (tunnelVport) this.owner.coverage?.add("datapath_drop_invalid_port");
+        this.nUnattached++;
+      }
+    }
+    if (!pruneOutputs && this.owner.userspaceUpcall !== undefined) {
+      for (const u of r.upcalls) {
+        const kind = u.action.cookie?.kind;
+        if (kind === "ipfix" || kind === "flow_sample") this.owner.userspaceUpcall(dp, u, inPort, tunnelMd);
+      }
+    }
+    if (!pruneOutputs && this.owner.sflowUpcall !== undefined) {
+      for (const u of r.upcalls) if (u.action.cookie?.kind === "sflow") this.owner.sflowUpcall(bridge, u, inPort, tunnelMd, actions);
     }
     if (tap !== null) {
       for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
@@ -299,7 +346,10 @@ export class PacketIo {
   }
 
   private recirculate(bridge: Bridge, dp: Datapath, d: OdpRecirculation, depth: number, tunnelMd: Uint32Array | null): void {
-    if (depth > MAX_RECIRC_DEPTH) return;
+    if (depth > MAX_RECIRC_DEPTH) {
+      this.owner.coverage?.add("datapath_drop_recirc_error");
+      return;
+    }
     this.onRecirculate?.();
     const flow = new Uint32Array(XLATE_FLOW_WORDS);
     extractFlow(d.packet, d.inPort, flow, this.owner.vlanLimit());

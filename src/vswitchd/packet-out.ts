@@ -71,6 +71,7 @@ export function packetOut(sw: Switch, bridgeName: string, po: PacketOut): void {
     now: sw.now,
     recircIds: sw.recircIds,
     packetSize: size,
+    log: sw.vlog.get("ofproto_dpif_xlate"),
   });
   for (const pin of r.packetIns) sw.bridge(pin.bridge)?.queuePacketIn(pin);
   const odpInPort = br.port(po.inPort === OFPP_NONE ? OFPP_LOCAL : po.inPort)?.odpPort ?? ODPP_NONE;

@@ -21,6 +21,7 @@ import type { LoadSnapshotOptions } from "./snapshot.js";
 import { SNAPSHOT_VERSION, SnapshotError } from "./snapshot.js";
 import { defineOwn } from "../flowtable/own-property.js";
 import { TunMetadataTable } from "../flowtable/tun-metadata-table.js";
+import { readBonds } from "./bond-snapshot.js";
 
 function readDb(i: In, ovsUuid: string): ConfigDbState {
   const tables: { [T in TableName]?: { uuid: string; cols: { [col: string]: DatumState } }[] } = {};
@@ -73,6 +74,8 @@ export function loadSwitch(p: SwitchParts, doc: unknown, options: LoadSnapshotOp
   const recirc = readRecircIds(root.get("recircIds"));
   const io = readIo(root.get("io"));
   const vlog = readVlog(root.get("vlog"));
+  const rootValue = root.value;
+  const bonds = rootValue !== null && typeof rootValue === "object" && Object.hasOwn(rootValue, "bonds") ? readBonds(root.get("bonds").data(), "$.bonds") : null;
 
   try {
     apply();
@@ -89,6 +92,8 @@ export function loadSwitch(p: SwitchParts, doc: unknown, options: LoadSnapshotOp
     p.setDb(configDb);
     p.setClock(clock);
     p.ofprotos.restore(configDb, clock, saved.map((b) => b.name));
+    p.sw.netflows.sync(configDb, p.ofprotos.bridges);
+    p.sw.sflow.sync(configDb, p.ofprotos.bridges, clock);
     saved.forEach((s, i) => {
       const br = p.ofprotos.bridges.get(s.name);
       if (br === undefined) throw new SnapshotError(`bridge ${s.name} is not in the config DB`, `${bridges[i]!.path}.name`);
@@ -131,6 +136,7 @@ export function loadSwitch(p: SwitchParts, doc: unknown, options: LoadSnapshotOp
       }),
     });
     sw.datapaths.restore(datapaths);
+    if (bonds !== null) sw.bonds.restore(bonds);
     sw.io.restore(io);
     if (!sw.vlog.restore(vlog)) throw new SnapshotError("a log module this ovsim does not have", "$.vlog.modules");
     for (const [port, sink] of Object.entries(options.sinks ?? {})) sw.attach(port, sink);

@@ -180,5 +180,22 @@ export function readVlog(i: In): VlogState {
     facility: i.get("facility").int(0),
     msgNum: i.get("msgNum").int(0),
     fileText: i.get("fileText").str(),
+    rateLimits: i.get("rateLimits").arr().map((e) => {
+      const [name, rl] = e.arr();
+      if (name === undefined || rl === undefined) return e.fail("not a [site, bucket] pair");
+      const lastFill = rl.get("lastFill");
+      return [
+        name.str(),
+        {
+          rate: rl.get("rate").num(),
+          burst: rl.get("burst").num(),
+          tokens: rl.get("tokens").num(),
+          lastFill: lastFill.isNull() ? null : lastFill.num(),
+          nDropped: rl.get("nDropped").int(0),
+          firstDropped: rl.get("firstDropped").int(),
+          lastDropped: rl.get("lastDropped").int(),
+        },
+      ] as const;
+    }),
   };
 }

@@ -7,7 +7,7 @@ import type { VswitchdState } from "../datapath/config-db-vswitchd.js";
 import type { ConnL4State } from "../datapath/conntrack/conn-snapshot.js";
 import type { DatapathState } from "../datapath/dpif.js";
 import type { In } from "./snapshot-read.js";
-import { hmap, U16, U32 } from "./snapshot-read.js";
+import { has, hmap, U16, U32 } from "./snapshot-read.js";
 import { SnapshotError } from "./snapshot.js";
 
 function readDatapath(i: In): DatapathState {
@@ -105,8 +105,10 @@ export function readVswitchd(i: In): VswitchdState {
           dpPortName: p.get("dpPortName").isNull() ? null : p.get("dpPortName").str(),
           netdevType: p.get("netdevType").str(),
           created: p.get("created").num(),
+          ...(has(p, "mtu") ? { mtu: p.get("mtu").int(0), userMtu: p.get("userMtu").bool() } : {}),
         })),
         portOrder: hmap(b.get("portOrder"), (v) => v.int(0, U16)),
+        ...(has(b, "minMtu") ? { minMtu: b.get("minMtu").int(0) } : {}),
       };
     }),
     bridgeOrder: hmap(i.get("bridgeOrder"), (v) => v.str()),
@@ -114,5 +116,6 @@ export function readVswitchd(i: In): VswitchdState {
     datapaths,
     dummyCount: i.get("dummyCount").int(0),
     datapathFeatures: i.get("datapathFeatures").pairs((k) => k.str(), (v) => v.str()),
+    coverage: has(i, "coverage") ? i.get("coverage").pairs((k) => k.str(), (v) => v.int(0)) : [],
   };
 }

@@ -11,6 +11,7 @@ import type { FlowEntry } from "../flowtable/flow-entry.js";
 import type { Ofprotos } from "./ofprotos.js";
 import type { Json } from "./snapshot-codec.js";
 import { encodeData } from "./snapshot-codec.js";
+import { saveBonds } from "./bond-snapshot.js";
 import type { SwitchSnapshot } from "./snapshot.js";
 import { SNAPSHOT_VERSION, SnapshotError } from "./snapshot.js";
 import type { Switch } from "./switch.js";
@@ -125,5 +126,6 @@ export function saveSwitch(p: SwitchParts): SwitchSnapshot {
     recircIds: encodeData({ ...recirc, states: recirc.states.map(([id, st]) => [id, { ...st, bridge: st.bridge.name }] as const) }, "$.recircIds"),
     io: encodeData(sw.io.save(), "$.io"),
     vlog: encodeData(sw.vlog.save(), "$.vlog"),
+    bonds: encodeData(saveBonds(sw.bonds.save()), "$.bonds"),
   };
 }

@@ -63,6 +63,8 @@ export interface SwitchSnapshot {
   readonly io: Json;
   /** ovs-vswitchd's log: levels, patterns, the file's untaken text. */
   readonly vlog: Json;
+  /** The bonds: members' states, buckets, LACP partners and counters (bond-snapshot.ts); absent in older snapshots. */
+  readonly bonds?: Json;
 }
 
 /** Functions that were attached when the snapshot was taken (they are not saved; give them back to `loadSnapshot`). */

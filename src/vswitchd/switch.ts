@@ -72,9 +72,23 @@ import type { LoadSnapshotOptions, SwitchSnapshot } from "./snapshot.js";
 import type { SwitchParts } from "./snapshot-save.js";
 import { saveSwitch } from "./snapshot-save.js";
 import { loadSwitch } from "./snapshot-load.js";
+import { MonitorThread, ThreadNames } from "./ofproto-dpif-monitor.js";
+import { lldpReceive } from "./lldp-receive.js";
 import { Vlog } from "./vlog.js";
 import { DummyStreams } from "./netdev-dummy-stream.js";
 import { Bonds } from "./bonds.js";
+import type { IpfixExporters } from "./ipfix.js";
+import { ipfixUpcall } from "./ipfix-upcall.js";
+import type { RevalidateReason } from "./backer-revalidation.js";
+
+/** The revalidation reasons whose coverage counters ovsim counts (src/vswitchd/coverage.ts). */
+/** How often OVS's revalidators wake while the clock runs (ofproto-dpif-upcall.c: MIN(max-idle, 500) ms). */
+const REVALIDATOR_PERIOD_MS = 500;
+
+const COUNTED_REVALIDATIONS: ReadonlySet<RevalidateReason> = new Set(["rev_reconfigure"]);
+import { HostUdp } from "./host-udp.js";
+import { Netflows } from "./netflow/netflows.js";
+import { SflowBridges } from "./sflow/sflow-bridges.js";
 
 /**
  * Most steps one `advance` (`time/warp TOTAL STEP`) runs. OVS has no limit,
@@ -208,6 +222,18 @@ export class Switch {
   readonly bonds: Bonds;
   /** ovs-vswitchd's log (`vlog/set`, the text of ovs-vswitchd.log): vlog.ts. Not part of snapshots. */
   readonly vlog: Vlog = new Vlog(() => this.clock);
+  /** The serial numbers of the threads vswitchd creates (their names in the log): ofproto-dpif-monitor.ts. @internal */
+  readonly threads = new ThreadNames();
+  /** `ovs-appctl time/stop` was run: the clock moves only by time/warp, not with real time (realTimePasses). @internal */
+  timeStopped = false;
+  /** ofproto-dpif's BFD / CFM / LLDP monitor thread: runs while a port has one of them. */
+  private readonly monitorThread = new MonitorThread();
+  /** The simulated host's UDP sockets (host-udp.ts): collectors listen there. @internal */
+  readonly udp = new HostUdp();
+  /** The bridges' NetFlow exporters (netflow/netflows.ts). @internal */
+  readonly netflows: Netflows;
+  /** The bridges' sFlow agents (sflow/sflow-bridges.ts). @internal */
+  readonly sflow: SflowBridges;
   private current: ConfigDb;
   private readonly ofprotos: Ofprotos;
   private readonly monitors = new Set<DbMonitor>();
@@ -234,6 +260,16 @@ export class Switch {
     this.ovsUuid = init.ovsUuid;
     this.tunnels = new TunnelEnv(() => this.tunnelViews());
     this.ofprotos = new Ofprotos(this.vswitchd, this.tunnels, init.db);
+    this.netflows = new Netflows({ now: () => this.clock, udp: this.udp, bridgeLog: this.vlog.get("bridge"), collectorsLog: this.vlog.get("collectors") });
+    this.sflow = new SflowBridges({
+      udp: this.udp,
+      log: this.vlog.get("sflow"),
+      datapathOf: (name) => this.ofprotos.runtime(name)?.datapath,
+      datapathId: (name) => String(this.current.findByName("Bridge", name)[0]?.cols.get("datapath_id")?.first() ?? ""),
+      deviceAddresses: (dev) => this.tunnels.routes.addressesOf(dev).map((a) => a.ip),
+      routeSource: (dst) => this.tunnels.route(dst, 0, 0)?.src ?? null,
+      lacp: (port) => this.bonds.lacpMemberStats(port),
+    });
     this.current = this.vswitchd.reconfigure(init.db, this.clock);
     this.datapaths = new Datapaths({
       openDatapaths: () => this.vswitchd.openDatapaths(),
@@ -241,6 +277,7 @@ export class Switch {
       recircIds: this.recircIds,
       dpifLog: this.vlog.get("dpif_netdev"),
       revalidatorLog: this.vlog.get("dpif"),
+      upcallLogs: { xlate: this.vlog.get("ofproto_dpif_xlate"), upcall: this.vlog.get("ofproto_dpif_upcall") },
     });
     this.io = new PacketIo({
       now: () => this.clock,
@@ -248,6 +285,13 @@ export class Switch {
       bridges: () => this.ofprotos.bridges.values(),
       datapathOf: (name) => this.ofprotos.runtime(name)?.datapath,
       dpif: (dp) => this.datapaths.dpif(dp),
+      coverage: this.vswitchd.coverage,
+      userspaceUpcall: (dp, u, inPort, md) => {
+        const input = this.bridgesOf(dp).find((b) => b.ports().some((p) => p.odpPort === inPort))?.name;
+        ipfixUpcall(this.ofprotos.ipfix, this.ofprotos.bridges, input, u, inPort, md, this.vlanLimit(), this.clock);
+      },
+      sflowUpcall: (bridge, u, inPort, tunnelMd, actions) => this.sflow.upcall(bridge, u, inPort, tunnelMd, actions),
+      special: (port, bytes) => this.bonds.receiveSpecial(port, bytes) || lldpReceive(this.current, port.name, bytes, this.vlog.get("lldp")),
     });
     this.streams = new DummyStreams({ bridges: () => this.ofprotos.bridges.values(), version: () => this.current, receive: (b, p, packet) => this.io.receive(b, p, packet) });
     this.io.linkSend = (port, bytes) => this.streams.send(port, bytes);
@@ -263,6 +307,7 @@ export class Switch {
         if (port.odpPort !== null) this.io.execute(bridge, new Packet(bytes), [{ type: "output", port: port.odpPort }], false, 0);
       },
     });
+    this.recircIds.owned = this.bonds.frozenStates;
   }
 
   /**
@@ -372,12 +417,49 @@ export class Switch {
     const before = this.current;
     this.current = this.vswitchd.reconfigure(db, this.clock);
     this.ofprotos.sync(this.current, this.clock);
+    this.netflows.sync(this.current, this.ofprotos.bridges);
+    this.sflow.sync(this.current, this.ofprotos.bridges, this.clock);
     this.datapaths.noteConfigChange();
     this.datapaths.configure(this.datapathLimits());
     this.bonds.run();
+    this.monitorThread.sync(this.current, this.threads, this.vlog.get("ofproto_dpif_monitor"));
+    this.runBackers();
     if (this.monitors.size === 0) return;
     const changes = diff(before, this.current);
     if (changes.length > 0) for (const m of [...this.monitors]) m(changes, this.current, before);
+  }
+
+  /** ofproto-dpif's type_run for every open backer: each counts its revalidation reason (backer-revalidation.ts). */
+  private runBackers(): void {
+    this.ofprotos.revalidation.run(
+      this.vswitchd.openDatapaths().map((dp) => dp.type),
+      this.vswitchd.coverage,
+      COUNTED_REVALIDATIONS,
+    );
+  }
+
+  /**
+   * dpif-netdev's tunnel configuration moved (tnl_conf_seq: a tunnel neighbour or route was
+   * set or flushed): every backer revalidates at its next run. @internal
+   */
+  tunnelConfChanged(): void {
+    this.ofprotos.revalidation.tunnelConfChanged(this.vswitchd.openDatapaths().map((dp) => dp.type));
+    this.runBackers();
+  }
+
+  /**
+   * An OpenFlow port_mod changed a port config bit of bridge `name` (NO_RECV, NO_FWD,
+   * NO_FLOOD, NO_PACKET_IN...): ofproto-dpif's port_reconfigured revalidates its backer. @internal
+   */
+  portReconfigured(name: string): void {
+    const rt = this.ofprotos.runtime(name);
+    if (rt !== undefined) this.ofprotos.revalidation.set(rt.dpType, "rev_reconfigure");
+    this.runBackers();
+  }
+
+  /** Each bridge's IPFIX exporters (`ovs-ofctl dump-ipfix-bridge` / `dump-ipfix-flow`). @internal */
+  get ipfixExporters(): IpfixExporters {
+    return this.ofprotos.ipfix;
   }
 
   /** Calls `monitor` with every committed change from now on (as an OVSDB monitor); returns a function that stops it. */
@@ -400,6 +482,7 @@ export class Switch {
         br.macTable.run(this.clock);
       }
       this.bonds.run();
+      this.sflow.run(this.clock);
     }
   }
 
@@ -409,6 +492,17 @@ export class Switch {
     if (hint !== undefined && hint.version === tables.version && this.clock < hint.at) return;
     tables.expire(this.clock);
     this.expiryHints.set(tables, { version: tables.version, at: tables.nextExpiry() });
+  }
+
+  /**
+   * Real time passes for the daemon (a test script's `sleep`): OVS's clock runs with it, so
+   * its main loop and revalidators run as a `time/warp` in steps of the revalidators' 500 ms
+   * would make them; after `time/stop` (timeStopped) the clock stands and nothing runs.
+   * @internal
+   */
+  realTimePasses(msecs: number): void {
+    if (this.timeStopped || !(msecs > 0)) return;
+    this.advance(msecs, REVALIDATOR_PERIOD_MS);
   }
 
   /**
@@ -426,12 +520,15 @@ export class Switch {
     if (this.clock + msecs > MAX_CLOCK_MS) {
       throw new LimitError("MAX_CLOCK_MS", `the clock would pass ${MAX_CLOCK_MS} ms (285 years), as far as ovsim's clock goes`);
     }
-    this.datapaths.pushStats(this.clock);
+    // With NetFlow, the revalidator round after the first step pushes them, as OVS's (its
+    // records' clocks are the push's time).
+    if (!this.netflows.active()) this.datapaths.pushStats(this.clock);
     const end = this.clock + msecs;
     while (this.clock < end) {
       const before = this.clock;
       this.advanceClock(Math.min(step, end - this.clock));
       this.datapaths.revalidate(this.clock);
+      this.netflows.run();
       this.runStatsUpdate(before);
     }
   }
@@ -450,6 +547,18 @@ export class Switch {
     if (Math.floor(before / interval) === Math.floor(this.clock / interval)) return;
     const db = refreshMirrorStats(this.current, this.ofprotos.bridges.values());
     if (db !== this.current) this.commit(db);
+  }
+
+  /**
+   * A pass of ovs-vswitchd's main loop after a command (runLine): with a NetFlow exporter, the
+   * revalidators woken by a change revalidate the datapath flows at once (their records expire
+   * then, as OVS's), and NetFlow sends what it gathered (netflow_run). Without one, revalidation
+   * waits for the next use or clock step, where nothing can tell the difference. @internal
+   */
+  runMainLoop(): void {
+    if (!this.netflows.active()) return;
+    this.datapaths.revalidateIfChanged(this.clock);
+    this.netflows.run();
   }
 
   /** Sets the clock forward to `ms` (a simulation's event loop owns time). @internal */

@@ -19,7 +19,7 @@
  * actions run on the packet without their outputs and recirculations, as
  * OVS's execute_actions_except_outputs (its meters count it).
  */
-import type { OdpAction } from "../actions/xlate/odp-actions.js";
+import type { OdpAction, OdpPortNames } from "../actions/xlate/odp-actions.js";
 import { formatOdpActions } from "../actions/xlate/odp-actions.js";
 import { XM, xlateFlowOf } from "../actions/xlate/odp-metadata.js";
 import type { TraceNode } from "../actions/xlate/trace.js";
@@ -29,6 +29,7 @@ import { XLATE_ERRORS } from "../actions/xlate/xlate-context.js";
 import type { XlateResult } from "../actions/xlate/xlate.js";
 import { formatActions } from "../actions/action-text.js";
 import type { ActionList } from "../actions/action-types.js";
+import type { Bridge } from "../datapath/bridge.js";
 import type { Datapath } from "../datapath/dpif.js";
 import { isTunnelType } from "../datapath/dpif.js";
 import { parseOdpFlow } from "../datapath/odp-flow-parse.js";
@@ -103,6 +104,8 @@ export interface TraceOptions {
   readonly generate?: boolean;
   /** `ofproto/trace-packet-out`: these actions instead of the bridge's table 0 (a packet-out's). */
   readonly actions?: ActionList;
+  /** `--names`: ports printed by name (OpenFlow ports in flows and actions, datapath ports in datapath actions). */
+  readonly names?: boolean;
 }
 
 /** The table lookups under `nodes`, in the order they ran (resubmits and patch ports nest them). */
@@ -166,12 +169,20 @@ export function traceFlow(sw: Switch, bridgeName: string, flowIn: Uint32Array, o
   const flow = packet === null ? flowIn : flowOfPacket(packet, flowIn, sw.vlanLimit());
   // As OVS's xlate_in_init: a trace with a packet (given or generated) has side effects.
   const actions = options.actions === undefined ? {} : { actions: options.actions };
-  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null, ...actions }, options.ctNext);
+  const names = options.names === true ? { names: { odp: datapathPortNames(sw, bridge) } } : {};
+  const run = ofprotoTraceRun(bridge, flow, { recircIds: sw.recircIds, now: sw.now, allowSideEffects: generate || packet !== null, ...actions, ...names }, options.ctNext);
   const executed = packet ?? (generate ? flowCompose(flow) : null);
   if (executed !== null) sw.io.execute(bridge, executed, run.first.odpActions, true, 0);
   const [first, ...rest] = run.results;
   const recircs = rest.map((r) => typedTrace(sw, r, [], []));
   return typedTrace(sw, first ?? run.first, recircs, run.lines);
+}
+
+/** The names of the ports of the datapath ("backer") `bridge` is on, by datapath port number. */
+function datapathPortNames(sw: Switch, bridge: Bridge): OdpPortNames {
+  const dp = sw.vswitchd.openDatapaths().find((d) => sw.bridgesOf(d).includes(bridge));
+  const byNumber = new Map((dp?.ports() ?? []).map((p) => [p.odpPort, p.name]));
+  return (port) => byNumber.get(port);
 }
 
 /** The ct_state bits by name (OVS's ct_state_from_string). */

@@ -44,7 +44,7 @@ function logDpHashTable(log: VlogModule, g: SelectGroup, maxHash: number): numbe
   log.debug(`  Minimum weight: ${minWeight}, total weight: ${total}`);
   const map = dpHashTable(g, maxHash);
   if (map === null) {
-    const minSlots = Math.max(Math.ceil(total / minWeight), Math.min(g.buckets.length * 4, MAX_HASH_VALUES));
+    const minSlots = Math.ceil(total / minWeight);
     let nHash = 16;
     while (nHash < minSlots) nHash *= 2;
     log.debug(`  Too many hash values required: ${nHash}`);

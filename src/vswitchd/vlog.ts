@@ -27,10 +27,15 @@
  * `minLevel` and what `vlog/list` shows) but writes only the file: the
  * program's own streams are the CLI's, and there is no syslog. The file's
  * text accumulates in memory; `takeFileText` hands what is new to whoever
- * writes ovs-vswitchd.log (the OVS-tests harness). Rate limits are recorded
- * (`vlog/list` shows them) but never drop a message: OVS's limits on the
- * messages ovsim logs (600 a minute) are not reached by its tests.
+ * writes ovs-vswitchd.log (the OVS-tests harness). A site that OVS rate-limits
+ * (VLOG_DROP_WARN and friends) asks `drop` with its limit (vlog-rate-limit.ts);
+ * the layers below vswitchd see a module as src/actions/log-module.ts's
+ * LogModule. The other sites log every message: OVS's limits on them (600 a
+ * minute) are not reached by its tests.
  */
+import type { LogLevelName, LogModule, LogRateLimit } from "../actions/log-module.js";
+import { VlogRateLimit } from "./vlog-rate-limit.js";
+import type { VlogRateLimitState } from "./vlog-rate-limit.js";
 import { formatVlogMessage } from "./vlog-pattern.js";
 import { VLOG_MODULE_NAMES } from "./vlog-modules.js";
 import type { VlogModuleName } from "./vlog-modules.js";
@@ -56,8 +61,20 @@ export const VLF_SYSLOG = 0;
 export const VLF_CONSOLE = 1;
 export const VLF_FILE = 2;
 
+/** LogModule's level names as levels. */
+const LEVEL_OF_NAME: ReadonlyMap<LogLevelName, VlogLevel> = new Map<LogLevelName, VlogLevel>([
+  ["err", VLL_ERR],
+  ["warn", VLL_WARN],
+  ["info", VLL_INFO],
+  ["dbg", VLL_DBG],
+]);
+
+function levelOf(name: LogLevelName): VlogLevel {
+  return LEVEL_OF_NAME.get(name) ?? VLL_DBG;
+}
+
 /** One log module (struct vlog_module). */
-export class VlogModule {
+export class VlogModule implements LogModule {
   readonly name: string;
   /** The level of each destination, indexed by VlogDestination. */
   readonly levels: VlogLevel[];
@@ -99,6 +116,11 @@ export class VlogModule {
     this.vlog.log(this, VLL_INFO, message);
   }
 
+  /** VLOG_INFO from another thread than the main one (`%T` shows it). */
+  infoIn(thread: string, message: string): void {
+    this.vlog.log(this, VLL_INFO, message, thread);
+  }
+
   /** VLOG_WARN. */
   warn(message: string): void {
     this.vlog.log(this, VLL_WARN, message);
@@ -107,6 +129,21 @@ export class VlogModule {
   /** VLOG_ERR. */
   err(message: string): void {
     this.vlog.log(this, VLL_ERR, message);
+  }
+
+  /** LogModule: `enabled` by level name. */
+  levelEnabled(level: LogLevelName): boolean {
+    return this.enabled(levelOf(level));
+  }
+
+  /** LogModule: VLOG_DROP_<LEVEL>(rl) (vlog_should_drop). */
+  drop(level: LogLevelName, rl: LogRateLimit): boolean {
+    return this.vlog.shouldDrop(this, levelOf(level), rl);
+  }
+
+  /** LogModule: logs `message` at `level`. */
+  emit(level: LogLevelName, message: string): void {
+    this.vlog.log(this, levelOf(level), message);
   }
 }
 
@@ -126,6 +163,8 @@ export interface VlogState {
   readonly msgNum: number;
   /** The file's text nobody has taken yet. */
   readonly fileText: string;
+  /** The rate-limited sites' buckets, by site. */
+  readonly rateLimits: readonly (readonly [string, VlogRateLimitState])[];
 }
 
 export class Vlog {
@@ -143,6 +182,8 @@ export class Vlog {
   private fileText: string[] = [];
   private fileHead = 0;
   private fileBytes = 0;
+  /** Rate-limited call sites' token buckets, by site name (OVS's static struct vlog_rate_limit). */
+  private readonly rateLimits = new Map<string, VlogRateLimit>();
   private readonly now: () => number;
 
   /** `now`: the switch's virtual clock (ms), for the time in the patterns. */
@@ -242,6 +283,25 @@ export class Vlog {
     }
   }
 
+  /**
+   * vlog_should_drop: whether a message of `level` in `module` from the site `rl` is left out (the
+   * level is off, or the site is over its rate). A message that passes after drops is preceded by
+   * the `Dropped N log messages ...` line, at its level.
+   */
+  shouldDrop(module: VlogModule, level: VlogLevel, rl: LogRateLimit): boolean {
+    if (!module.honorRateLimits) return false;
+    if (!module.enabled(level)) return true;
+    let bucket = this.rateLimits.get(rl.name);
+    if (bucket === undefined) {
+      bucket = new VlogRateLimit(rl.rate, rl.burst);
+      this.rateLimits.set(rl.name, bucket);
+    }
+    const r = bucket.take(this.now());
+    if (!r.pass) return true;
+    if (r.dropped !== null) this.log(module, level, r.dropped);
+    return false;
+  }
+
   /** What was written to the log file since the last call (ovs-vswitchd.log's new lines; at most its last MAX_LOG_FILE_CHARS). */
   takeFileText(): string {
     const text = this.fileText.slice(this.fileHead).join("");
@@ -260,6 +320,7 @@ export class Vlog {
       facility: this.facility,
       msgNum: this.msgNum,
       fileText: this.fileText.slice(this.fileHead).join(""),
+      rateLimits: [...this.rateLimits].map(([name, rl]) => [name, rl.save()] as const),
     };
   }
 
@@ -278,6 +339,8 @@ export class Vlog {
     this.fileText = s.fileText === "" ? [] : [s.fileText];
     this.fileHead = 0;
     this.fileBytes = s.fileText.length;
+    this.rateLimits.clear();
+    for (const [name, rl] of s.rateLimits) this.rateLimits.set(name, VlogRateLimit.restore(rl));
     for (const m of this.modules.values()) this.updateMinLevel(m);
     return true;
   }

@@ -7,6 +7,9 @@
  *   OVS 3.1 does not have);
  * - the dump commands' options (fixtures/dpctl/dump-flows.sh): port names, `-m`'s verbose
  *   keys, `dpctl/get-flow`, `dpctl/del-flows`;
+ * - flows put by hand (src/datapath/dpif-flow-put.ts): `dpctl/add-flow`, `mod-flow`, `del-flow`
+ *   with OVS's errors, then dumps and a revalidator round (add-flow.ovs); keys of L3 packets,
+ *   masked tcp_flags, and a packet hitting a flow put by hand (add-flow-l3.sh);
  * - what the datapath and the revalidators log at DBG (fixtures/dpctl/miss-upcall.sh): the
  *   "miss upcall" message (key and packet), flow_add lines (megaflows, then an exact-match flow
  *   once megaflows are disabled), and the revalidators' flow_dump lines (terse, then with the
@@ -34,7 +37,7 @@ describe("ovs-dpctl and the upcall commands against real OVS (fixtures/dpctl)", 
     expect(got).toBe(read("normalize.ovs.out"));
   });
 
-  it.each(["errors.ovs", "upcall.ovs", "change-port-number.ovs", "odp-execute-impl.ovs", "appctl-normalize.ovs"])("%s: stdout and stderr", (name) => {
+  it.each(["errors.ovs", "upcall.ovs", "change-port-number.ovs", "odp-execute-impl.ovs", "appctl-normalize.ovs", "add-flow.ovs"])("%s: stdout and stderr", (name) => {
     const sw = new Switch();
     let got = "";
     for (const line of commands(name)) {
@@ -76,10 +79,13 @@ describe("ovs-dpctl and the upcall commands against real OVS (fixtures/dpctl)", 
     expect(out).toBe(read("miss-upcall.out"));
   });
 
-  it("dump-flows.sh: dpctl/dump-flows --names, dpif/dump-flows -m / --names / --no-names, get-flow, del-flows", () => {
+  it.each([
+    ["dump-flows", "dpctl/dump-flows --names, dpif/dump-flows -m / --names / --no-names, get-flow, del-flows"],
+    ["add-flow-l3", "dpctl/add-flow of keys without eth(), with packet_type, masked tcp_flags; a packet hits one"],
+  ])("%s.sh: %s", (name) => {
     const sw = new Switch();
     let out = "";
-    for (const line of commands("dump-flows.sh")) {
+    for (const line of commands(`${name}.sh`)) {
       // A command, then the script's filters: `sed -E 's/A/B/'` (first match a line) and `LC_ALL=C sort`.
       const [command = "", ...filters] = line.split(" | ");
       const r = runLine(sw, command);
@@ -92,7 +98,7 @@ describe("ovs-dpctl and the upcall commands against real OVS (fixtures/dpctl)", 
       }
       out += [...lines, ...r.stderr].map((l) => `${l}\n`).join("");
     }
-    expect(out).toBe(read("dump-flows.out"));
+    expect(out).toBe(read(`${name}.out`));
   });
 
   it("flow-del.sh: flow_del (revalidator, revalidator/purge) and flow_flush lines of ovs-vswitchd.log", () => {

@@ -52,7 +52,8 @@ const RUNS = propertyRuns(300);
 // ---- (a) random matches through the registry ------------------------------------------------
 
 const randomMatch = registryMatches();
-const FIELD_LIST = allFields();
+// tun_tos, tun_ttl and skb_priority are datapath metadata no Match holds (fields.ts).
+const FIELD_LIST = allFields().filter((f) => f.datapathOnly !== true);
 
 /** The fields on which two matches differ, with both value/mask pairs (a readable failure). */
 function fieldDiff(a: Match, b: Match): string[] {
@@ -81,11 +82,19 @@ function reparse(text: string): { match: Match; priority: number } {
   return parseFlow(`${text}${text === "" ? "" : ","}actions=drop`, "add");
 }
 
-/** The matches whose ERSPAN fields OVS prints only in part (see (a) above). */
+/**
+ * The matches whose ERSPAN fields OVS prints only in part (see (a) above), or that hold
+ * bits its parser does not give back: tun_erspan_ver/dir/hwid parse with their value as
+ * the mask (mf_set's match_set_tun_erspan_*), and tun_gbp_flags prints without its mask.
+ */
 function hasErspanPrintedInPart(m: Match): boolean {
   const ver = m.getField(FIELDS.tun_erspan_ver);
   const set = (f: (typeof FIELDS)["tun_erspan_idx"]): boolean => m.getField(f).mask !== 0n;
+  const quirky = [FIELDS.tun_erspan_ver, FIELDS.tun_erspan_dir, FIELDS.tun_erspan_hwid].some((f) => set(f));
+  const gbpFlags = m.getField(FIELDS.tun_gbp_flags).mask;
   return (
+    quirky ||
+    (gbpFlags !== 0n && gbpFlags !== 0xffn) ||
     (ver.mask !== 0n && ver.mask !== 0xfn) ||
     (set(FIELDS.tun_erspan_idx) && ver.value !== 1n) ||
     ((set(FIELDS.tun_erspan_dir) || set(FIELDS.tun_erspan_hwid)) && ver.value !== 2n)
@@ -103,14 +112,26 @@ describe("(a) formatMatch then parseFlow gives back the same match", () => {
     fc.assert(
       fc.property(randomMatch, fc.integer({ min: 0, max: 65535 }), (m, priority) => {
         const text = formatMatch(m, priority);
+        // format_flow_tunnel prints GTP-U's fields as gtpu_flags= / gtpu_msgtype=, names OVS's parser does not know.
+        if (m.hasField(FIELDS.tun_gtpu_flags) || m.hasField(FIELDS.tun_gtpu_msgtype)) {
+          expect(() => reparse(text)).toThrow(FlowParseError);
+          return;
+        }
         if (hasUnparseableIpv6Mask(m)) {
           expect(() => reparse(text)).toThrow(FlowParseError);
           return;
         }
         const parsed = reparse(text);
         expect(parsed.priority).toBe(priority);
+        if (hasErspanPrintedInPart(m)) {
+          // OVS's text is not stable for these (tun_erspan_ver=0 with a mask prints, then parses
+          // to no match at all): it is after one round trip.
+          const once = formatMatch(parsed.match, priority);
+          expect(formatMatch(reparse(once).match, priority)).toBe(once);
+          return;
+        }
         expect(formatMatch(parsed.match, priority)).toBe(text);
-        if (!hasAmbiguousFrag(m) && !hasErspanPrintedInPart(m) && !parsed.match.equals(m)) expect({ text, diff: fieldDiff(m, parsed.match) }).toEqual({ text, diff: [] });
+        if (!hasAmbiguousFrag(m) && !parsed.match.equals(m)) expect({ text, diff: fieldDiff(m, parsed.match) }).toEqual({ text, diff: [] });
       }),
       { numRuns: RUNS },
     );

@@ -34,7 +34,8 @@ import { registryMatches } from "../../src/testing/registry-matches.js";
 import { propertyRuns } from "../../src/testing/runs.js";
 
 const RUNS = propertyRuns(300);
-const QUIRKY = new Set([FIELDS.tun_erspan_ver, FIELDS.tun_erspan_dir, FIELDS.tun_erspan_hwid]);
+// The GTP-U fields have the ERSPAN quirk too (match_set_tun_gtpu_*_masked).
+const QUIRKY = new Set([FIELDS.tun_erspan_ver, FIELDS.tun_erspan_dir, FIELDS.tun_erspan_hwid, FIELDS.tun_gtpu_flags, FIELDS.tun_gtpu_msgtype]);
 
 function diff(a: Match, b: Match): string[] {
   const hex = (x: { value: bigint; mask: bigint }): string => `0x${x.value.toString(16)}/0x${x.mask.toString(16)}`;

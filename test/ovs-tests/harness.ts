@@ -13,7 +13,9 @@
  * (runLine) and answers over fd 4; what the command logged (the switch's
  * vlog, src/vswitchd/vlog.ts) is appended to ovs-vswitchd.log in the run
  * directory, where the tests read it. OVS_WAIT_UNTIL tries its condition
- * once: nothing in ovsim changes while the shell sleeps.
+ * once: nothing in ovsim changes unless a command runs. A test's `sleep` is
+ * one: it takes no time, but the switch's clock runs through it unless
+ * `time/stop` stopped it (sleepFor).
  *
  * The verdict (judge): every check that ran against real OVS ran against
  * ovsim in the same order, with the same exit status (unless the .at ignores
@@ -76,6 +78,23 @@ function text(lines: readonly string[]): string {
   return lines.map((l) => `${l}\n`).join("");
 }
 
+/**
+ * The shell's `sleep SECONDS...` (ovsim-shim.sh): the time passes for the switch
+ * (Switch.realTimePasses), none for the shell. Seconds as sleep(1) reads them:
+ * decimals with an optional s, m, h or d suffix, summed.
+ */
+function sleepFor(sw: Switch, args: readonly string[]): CommandResult {
+  const unit = new Map([["", 1000], ["s", 1000], ["m", 60_000], ["h", 3_600_000], ["d", 86_400_000]]);
+  let ms = 0;
+  for (const a of args) {
+    const m = /^(\d+(?:\.\d*)?|\.\d+)([smhd]?)$/.exec(a);
+    if (m === null) return { ok: false, stdout: [], stderr: [`sleep: invalid time interval '${a}'`] };
+    ms += Number(m[1]) * (unit.get(m[2] ?? "") ?? 1000);
+  }
+  sw.realTimePasses(Math.round(ms));
+  return { ok: true, stdout: [], stderr: [] };
+}
+
 /** Most time one test may take against ovsim (wall clock; a runaway loop is stopped, not waited for). */
 export const TEST_TIMEOUT_MS = 120_000;
 
@@ -110,8 +129,10 @@ export function runOnOvsim(script: string): Promise<OvsimRun> {
   let ovsimMs = 0;
   const serve = (fields: string[]): void => {
     const [program = "", cwd = "", , ...rest] = fields;
-    const args = rest.slice(0, -1);
-    const stdin = rest[rest.length - 1] === "1";
+    const args = rest.slice(0, -2);
+    const stdin = rest[rest.length - 2] === "1";
+    // Where the command's standard output goes (ovstest's daemons keep printing there).
+    const stdoutFile = rest[rest.length - 1] ?? "";
     // ovs-ofctl reads `-` itself (runLine's stdin); the other programs get the file's name.
     const argv = stdin && program !== "ovs-ofctl" ? args.map((a) => (a === "-" ? `${io}.in` : a)) : args;
     let r: CommandResult;
@@ -119,7 +140,10 @@ export function runOnOvsim(script: string): Promise<OvsimRun> {
     calls++;
     try {
       process.chdir(cwd);
-      r = runLine(sw, [program, ...argv].map(quote).join(" "), stdin ? `${io}.in` : undefined);
+      r =
+        program === "ovsim-sleep"
+          ? sleepFor(sw, args)
+          : runLine(sw, [program, ...argv].map(quote).join(" "), stdin ? `${io}.in` : undefined, stdoutFile !== "" ? { stdoutFile } : undefined);
     } catch (e) {
       r = internalError(e);
     } finally {
@@ -138,7 +162,7 @@ export function runOnOvsim(script: string): Promise<OvsimRun> {
   (requests as NodeJS.ReadableStream).on("data", (chunk: Buffer) => {
     pending = Buffer.concat([pending, chunk]);
     for (;;) {
-      // A request: PROGRAM CWD ARGC ARGV... STDIN, each NUL-terminated (ovsim-shim.sh).
+      // A request: PROGRAM CWD ARGC ARGV... STDIN STDOUT, each NUL-terminated (ovsim-shim.sh).
       const fields: string[] = [];
       let at = 0;
       let need = 3;
@@ -147,7 +171,7 @@ export function runOnOvsim(script: string): Promise<OvsimRun> {
         if (nul < 0) return;
         fields.push(pending.subarray(at, nul).toString("latin1"));
         at = nul + 1;
-        if (fields.length === 3) need = 3 + Number(fields[2]) + 1;
+        if (fields.length === 3) need = 3 + Number(fields[2]) + 2;
       }
       pending = pending.subarray(at);
       serve(fields);

@@ -2,7 +2,9 @@
  * fixtures/netdev-links: netdev-dummy's stream links between dummy ports (a frame sent out
  * of one end is received by the other, both ways; `netdev-dummy/conn-state`) and bonds
  * (`bond/show`, `bond/list`, `bond/set-active-member` in each bond mode, with admin-state
- * changes, primaries, up/down delays), as real Open vSwitch 3.1 printed them (record.sh),
+ * changes, primaries, up/down delays; balance-slb's buckets with `bond/hash`, `bond/migrate`,
+ * `bond/enable-member` / `disable-member` and NORMAL's traces through the bond; LACP between
+ * two bridges with `lacp/show` and `lacp/show-stats`), as real Open vSwitch 3.1 printed them (record.sh),
  * compared line for line through runScript (standard error included, as recorded).
  *
  * Normalised on both sides: `sleep` lines (real OVS's sockets need time, ovsim delivers at

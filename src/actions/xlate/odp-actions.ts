@@ -167,15 +167,26 @@ export function formatMplsLse(lse: number): string {
   return `label=${lse >>> 12},tc=${(lse >>> 9) & 7},ttl=${lse & 0xff},bos=${(lse >>> 8) & 1}`;
 }
 
-function formatSample(a: OdpSampleAction): string {
+function formatSample(a: OdpSampleAction, names?: OdpPortNames): string {
   const percent = ((100 * a.probability) / UINT32_MAX).toFixed(1);
-  return `sample(sample=${percent}%,actions(${formatOdpActions(a.actions)}))`;
+  return `sample(sample=${percent}%,actions(${formatOdpActions(a.actions, names)}))`;
 }
 
-type Formatters = { readonly [K in OdpActionType]: (a: Extract<OdpAction, { type: K }>) => string };
+/**
+ * Datapath port names to print in place of port numbers (OVS's portno_names, as
+ * `ofproto/trace --names` gives format_odp_actions); a port without one prints its number.
+ */
+export type OdpPortNames = (port: number) => string | undefined;
+
+/** odp_portno_name_format. */
+function portText(port: number, names?: OdpPortNames): string {
+  return names?.(port) ?? String(port);
+}
+
+type Formatters = { readonly [K in OdpActionType]: (a: Extract<OdpAction, { type: K }>, names?: OdpPortNames) => string };
 
 const FORMAT: Formatters = {
-  output: (a) => String(a.port),
+  output: (a, names) => portText(a.port, names),
   push_vlan: formatPushVlan,
   pop_vlan: () => "pop_vlan",
   push_mpls: (a) => `push_mpls(${formatMplsLse(a.lse)},eth_type=0x${a.ethertype.toString(16)})`,
@@ -189,27 +200,27 @@ const FORMAT: Formatters = {
   ct: formatCt,
   ct_clear: () => "ct_clear",
   tnl_push: formatTnlPush,
-  tnl_pop: (a) => `tnl_pop(${a.port})`,
-  clone: (a) => `clone(${formatOdpActions(a.actions)})`,
+  tnl_pop: (a, names) => `tnl_pop(${portText(a.port, names)})`,
+  clone: (a, names) => `clone(${formatOdpActions(a.actions, names)})`,
   sample: formatSample,
   trunc: (a) => `trunc(${a.maxLen})`,
   meter: (a) => `meter(${a.id})`,
-  check_pkt_len: (a) =>
-    `check_pkt_len(size=${a.size},gt(${formatOdpActions(a.greater)}),le(${formatOdpActions(a.lessEqual)}))`,
+  check_pkt_len: (a, names) =>
+    `check_pkt_len(size=${a.size},gt(${formatOdpActions(a.greater, names)}),le(${formatOdpActions(a.lessEqual, names)}))`,
   drop: () => "drop",
 };
 
-export function formatOdpAction(a: OdpAction): string {
-  return (FORMAT[a.type] as (a: OdpAction) => string)(a);
+export function formatOdpAction(a: OdpAction, names?: OdpPortNames): string {
+  return (FORMAT[a.type] as (a: OdpAction, names?: OdpPortNames) => string)(a, names);
 }
 
 /** The list as OVS prints it after `Datapath actions:`; an empty list is `drop`. */
-export function formatOdpActions(list: readonly OdpAction[]): string {
+export function formatOdpActions(list: readonly OdpAction[], names?: OdpPortNames): string {
   if (list.length === 0) return "drop";
   let s = "";
   for (let i = 0; i < list.length; i++) {
     if (i > 0) s += ",";
-    s += formatOdpAction(list[i] as OdpAction);
+    s += formatOdpAction(list[i] as OdpAction, names);
   }
   return s;
 }

@@ -22,20 +22,22 @@
  * end, and ignore writes there). A TPID of 0 means 0x8100, so keys built from
  * matches need no fix-up.
  *
- * Should the flow layout grow these members, only this file changes.
+ * skb_priority and the outer TOS / TTL are match fields too (ofproto/trace reads them):
+ * flow-layout.ts places them (DPM), for the field registry. Should the flow layout grow
+ * these members, only this file and DPM change.
  */
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { FLOW_WORDS } from "../../flowtable/flow-layout.js";
+import { DATAPATH_METADATA_WORDS, DPM, FLOW_WORDS } from "../../flowtable/flow-layout.js";
 
 /** Length of a translation flow: the flow key plus the datapath-only words below. */
-export const XLATE_FLOW_WORDS = FLOW_WORDS + 6;
+export const XLATE_FLOW_WORDS = FLOW_WORDS + DATAPATH_METADATA_WORDS;
 
 export const ETH_TYPE_VLAN_8021Q = 0x8100;
 export const ETH_TYPE_VLAN_8021AD = 0x88a8;
 
 /** Datapath-only members, addressed like `M` members (`readSmall`, `writeMember`). */
 export const XM = {
-  skbPriority: { name: "skb_priority", word: FLOW_WORDS, shift: 0, bits: 32 },
+  skbPriority: DPM.skbPriority,
   /** TPID of the outer VLAN header (vlans[0]); 0 reads as 0x8100. */
   vlanTpid: { name: "vlan_tpid", word: FLOW_WORDS + 1, shift: 16, bits: 16 },
   /** TPID of the inner VLAN header (vlans[1]); 0 reads as 0x8100. */
@@ -45,9 +47,9 @@ export const XM = {
   /** The dp_hash the datapath's `hash(...)` action computed (0: none). */
   dpHash: { name: "dp_hash", word: FLOW_WORDS + 3, shift: 0, bits: 32 },
   /** The tunnel's outer IP TOS (flow->tunnel.ip_tos). */
-  tunTos: { name: "tun_tos", word: FLOW_WORDS + 4, shift: 8, bits: 8 },
+  tunTos: DPM.tunTos,
   /** The tunnel's outer IP TTL (flow->tunnel.ip_ttl). */
-  tunTtl: { name: "tun_ttl", word: FLOW_WORDS + 4, shift: 0, bits: 8 },
+  tunTtl: DPM.tunTtl,
   /**
    * The tunnel's outer UDP ports (flow->tunnel.tp_src / tp_dst): never matched (tnl_wc_init
    * leaves them wildcarded), but a tunnel output keeps the received tp_src in its key.

@@ -195,8 +195,8 @@ function formatIp(ip: TnlIpv4Header | TnlIpv6Header): string {
 }
 
 /** `tnl_push(tnl_port(P),header(...),out_port(Q))` exactly as OVS prints it. */
-export function formatTnlPush(a: OdpTnlPushAction): string {
+export function formatTnlPush(a: OdpTnlPushAction, names?: (port: number) => string | undefined): string {
   const eth = `eth(dst=${formatEthernet(BigInt(a.eth.dst))},src=${formatEthernet(BigInt(a.eth.src))},dl_type=0x${a.eth.ethType.toString(16).padStart(4, "0")}),`;
   const header = `header(size=${tnlHeaderLength(a)},type=${vportType(a)},${eth}${formatIp(a.ip)}${formatEncap(a.encap)})`;
-  return `tnl_push(tnl_port(${a.tnlPort}),${header},out_port(${a.outPort}))`;
+  return `tnl_push(tnl_port(${names?.(a.tnlPort) ?? a.tnlPort}),${header},out_port(${names?.(a.outPort) ?? a.outPort}))`;
 }

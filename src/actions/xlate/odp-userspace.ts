@@ -24,8 +24,15 @@ export type UserspaceCookie =
       /** Datapath port, or 0xffffffff (ODPP_NONE). */
       readonly outputPort: number;
       readonly direction: "ingress" | "egress" | null;
+      /** The bridge whose translation composed it (the cookie's ofproto_uuid; not printed). */
+      readonly bridge?: string;
     }
-  | { readonly kind: "ipfix"; readonly outputPort: number }
+  | {
+      readonly kind: "ipfix";
+      readonly outputPort: number;
+      /** The bridge whose translation composed it (the cookie's ofproto_uuid; not printed). */
+      readonly bridge?: string;
+    }
   | {
       readonly kind: "controller";
       /** OFPR_* packet-in reason number. */

@@ -8,6 +8,7 @@
  * A row returns true to stop the current action list (OVS's `return` from
  * do_xlate_actions: a dec_ttl exception, a missing group).
  */
+import { enqueueDone, NF_OUT_DROP, outputActionDone } from "./xlate-netflow.js";
 import { deleteTunMetadata } from "../../flowtable/tun-metadata-field.js";
 import { FLOW_L3_L4_END, FLOW_MAX_MPLS_LABELS, M, W, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import {
@@ -239,7 +240,7 @@ export function doXlateActions(list: ActionList, ctx: XlateCtx, isLast: boolean)
       if (ctx.freezing) freezeUnrollActions(list, i, ctx);
       break;
     }
-    if (ctx.trace !== null) ctx.report("action", formatActions([a]));
+    if (ctx.trace !== null) ctx.report("action", formatActions([a], ctx.tracePortNames()));
     if ((XLATE[a.type] as XlateFn<Action>)(a, ctx, last, list, i)) return;
     // This action froze translation: it and the rest run after recirculation. A resubmit or
     // goto_table that froze inside is not run again (OVS's `continue` past this check): the next
@@ -315,6 +316,8 @@ export function xlateOutput(
   groupBucket: boolean,
 ): void {
   const inPort = readSmall(ctx.flow, M.inPort);
+  const prevNfOutput = ctx.nfOutputIface;
+  ctx.nfOutputIface = NF_OUT_DROP;
   switch (port) {
     case OFPP_IN_PORT:
       ctx.composeOutput(inPort, last);
@@ -338,8 +341,9 @@ export function xlateOutput(
       break;
     default:
       if (port !== inPort) ctx.composeOutput(port, last);
-      else ctx.report("warn", "skipping output to input port");
+      else ctx.reportInfo("skipping output to input port");
   }
+  ctx.nfOutputIface = outputActionDone(prevNfOutput, ctx.nfOutputIface);
 }
 
 // ---- conntrack
@@ -479,7 +483,7 @@ export const XLATE: XlateOps = {
     if (OUTPUT_TRUNC_BAD.has(a.port)) {
       ctx.report("warn", `output_trunc does not support port: ${formatPort(a.port)}`);
     } else if (a.port === inPort) {
-      ctx.report("warn", "skipping output to input port");
+      ctx.reportInfo("skipping output to input port");
     } else {
       const p = ctx.bridge.port(a.port);
       if (p === undefined || p.odpPort === null) {
@@ -501,6 +505,7 @@ export const XLATE: XlateOps = {
     setSkbPriority(ctx, a.queue);
     ctx.composeOutput(port, last);
     setSkbPriority(ctx, old);
+    ctx.nfOutputIface = enqueueDone(ctx.nfOutputIface, port);
     return false;
   },
   controller: (a, ctx) => {

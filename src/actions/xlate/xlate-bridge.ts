@@ -11,6 +11,7 @@ import type { XlateNativeTunnel } from "./xlate-tunnel.js";
 import type { FlowTables } from "../../flowtable/flow-tables.js";
 import type { FlowEntry } from "../../flowtable/flow-entry.js";
 import type { TunMetadataTable } from "../../flowtable/tun-metadata-table.js";
+import type { XlateSflow } from "./xlate-sflow.js";
 
 /** Port VLAN configuration, for NORMAL (OVS's Port.vlan_mode / tag / trunks). */
 export interface XlateVlanConfig {
@@ -19,6 +20,12 @@ export interface XlateVlanConfig {
   readonly tag: number | null;
   /** Trunked VLANs; empty means all. */
   readonly trunks: readonly number[];
+  /** A dot1q-tunnel port's customer VLANs (Port cvlans); absent or empty means all. */
+  readonly cvlans?: readonly number[];
+  /** A dot1q-tunnel port's outer TPID (other_config:qinq-ethtype: 0x8100 for "802.1q", else 0x88a8); absent: 0x88a8. */
+  readonly qinqEthtype?: number;
+  /** other_config:priority-tags ("if-nonzero" or "true", "always"); absent: never. */
+  readonly priorityTags?: "if-nonzero" | "always";
 }
 
 /** An ERSPAN tunnel's `options:erspan_ver` / `erspan_idx` / `erspan_dir` / `erspan_hwid`: a value, or "flow" (from the flow's tun_erspan_*). */
@@ -32,7 +39,8 @@ export interface XlateErspanConfig {
 
 /** Tunnel configuration of a tunnel port (Interface.options). */
 export interface XlateTunnelConfig {
-  readonly type: "vxlan" | "gre" | "geneve" | "erspan";
+  /** The header it pushes; "stt" and "lisp" have no native push / pop (kernel datapath only). */
+  readonly type: "vxlan" | "gre" | "geneve" | "erspan" | "stt" | "lisp";
   readonly remoteIp: string | "flow";
   readonly localIp: string | "flow" | null;
   /** `key` / `out_key`: a number, or "flow" (tun_id comes from the flow). */
@@ -55,6 +63,21 @@ export interface XlateTunnelConfig {
   readonly erspan?: XlateErspanConfig;
 }
 
+/** What translation tells a bridge's NetFlow exporting (OVS's netflow_flow_update). */
+export interface XlateNetflow {
+  /**
+   * A packet count of `flow` (a translation flow: in_port is the OpenFlow port) went out of
+   * `outputIface` (a port, or NF_OUT_FLOOD / MULTI / DROP); `used` is when it was last seen.
+   */
+  flowUpdate(flow: Uint32Array, outputIface: number, stats: { readonly packets: number; readonly bytes: number; readonly tcpFlags: number; readonly used: number }): void;
+  /**
+   * The datapath flow of `flow` is translated anew after a change (`deleted` false), or was
+   * deleted (true): OVS's netflow_flow_clear, its record expired and forgotten (for a deleted
+   * flow when its ukey is freed, after the main loop's next NetFlow pass).
+   */
+  flowClear(flow: Uint32Array, deleted: boolean): void;
+}
+
 /** What translation needs of a bridge's IPFIX exporting (OVS's struct dpif_ipfix). */
 export interface XlateIpfix {
   /**
@@ -62,6 +85,21 @@ export interface XlateIpfix {
    * other_config:enable-tunnel-sampling, default true).
    */
   readonly tunnelSampling: ReadonlySet<number>;
+  /**
+   * The bridge exporter (the Bridge's own `ipfix`, with targets), null when none: compose_ipfix_action
+   * samples every packet at input and at each output with `probability` (out of UINT32_MAX).
+   * Absent: none.
+   */
+  readonly bridgeExporter?: XlateIpfixBridgeExporter | null;
+}
+
+/** What translation needs of a bridge exporter (dpif_ipfix_get_bridge_exporter_*). */
+export interface XlateIpfixBridgeExporter {
+  /** MAX(1, UINT32_MAX / sampling). */
+  readonly probability: number;
+  readonly inputSampling: boolean;
+  readonly outputSampling: boolean;
+  readonly tunnelSampling: boolean;
 }
 
 export interface XlatePort {
@@ -117,6 +155,14 @@ export interface XlateNormalApi {
    * the trace note), never checks "output to input port" (NORMAL does that).
    */
   output(ofport: number): void;
+  /**
+   * Optional (added with bonds): outputs to member `ofport` of a balance-tcp bond as OVS's
+   * compose_output_action with an xlate_bond_recirc: `hash(l4(basis)),recirc(recircId)` where
+   * the output would be.
+   */
+  outputBondRecirc?(ofport: number, recircId: number, basis: number): void;
+  /** Optional (added with NetFlow): NORMAL flooded the packet (the NetFlow output interface becomes NF_OUT_FLOOD). */
+  flooded?(): void;
   /** Adds a trace line under the current table: "detail" prints ` -> text`, "warn" ` >> text`, "error" ` >>>> text <<<<`. */
   note(kind: "detail" | "warn" | "error", text: string): void;
 }
@@ -139,6 +185,12 @@ export interface XlateBridge {
    * ">> NORMAL is not implemented by this bridge".
    */
   normal?(api: XlateNormalApi): void;
+  /**
+   * Optional (added with bonds): a rule of the bridge's that the classifier does not hold, looked
+   * up before it in table `tableId` (a balance-tcp bond's post-recirculation rules in table 254,
+   * which match recirc_id and dp_hash); un-wildcards what it looked at. Null: none matches.
+   */
+  internalLookup?(tableId: number, flow: Uint32Array, wc: Uint32Array): FlowEntry<ActionList> | null;
   /**
    * Optional (added with translation): whether a table miss sends a packet-in
    * (OVS's connmgr_wants_packet_in_on_miss: a controller is configured whose
@@ -166,6 +218,22 @@ export interface XlateBridge {
    * IPFIX has no target). Absent or null: sample actions translate to nothing.
    */
   readonly ipfix?: XlateIpfix | null;
+  /**
+   * Optional: the datapath meter id of the bridge's `slowpath` meter (ofproto's slowpath_meter_id),
+   * UINT32_MAX or absent when it has none: sampling actions run it before their userspace action.
+   */
+  slowpathMeterId?(): number;
+  /**
+   * Optional (added with NetFlow): the bridge's NetFlow exporting (OVS's xbridge->netflow), null
+   * when none; translation then un-wildcards what a NetFlow record is keyed on and reports each
+   * translation's stats to it (xlate-netflow.ts).
+   */
+  readonly netflow?: XlateNetflow | null;
+  /**
+   * Optional (added with sFlow): the bridge's sFlow agent (OVS's xbridge->sflow), null when none;
+   * translation then puts the sampling action first (xlate-sflow.ts).
+   */
+  readonly sflow?: XlateSflow | null;
   /** Optional (added with groups): the group with this id. Absent: every group is missing. */
   group?(id: number): XlateGroup | undefined;
   /** Optional (added with meters): OpenFlow meter `id`'s datapath meter id; undefined when no such meter. */

@@ -16,10 +16,12 @@
  * with 64 kB or more on the push / pop stack (xlate-stack.ts). Patch ports swallow
  * their peer's error, as OVS does ("out bridge errors do not propagate back").
  */
+import { GrowingSize, XLATE_ACTIONS_MAX } from "./odp-actions-size.js";
+import { composeIpfixAction } from "./xlate-sample.js";
 import type { FlowEntry } from "../../flowtable/flow-entry.js";
-import { M, readMember, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
+import { M, readMember, readSmall, TUNNEL_EXTRA_WORDS, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
 import type { ActionList, NatAction, PacketInReason } from "../action-types.js";
-import type { DpHashAlg, OdpAction } from "./odp-actions.js";
+import type { DpHashAlg, OdpAction, OdpPortNames } from "./odp-actions.js";
 import { commitOdpActions } from "./odp-commit.js";
 import { XM, XLATE_FLOW_WORDS } from "./odp-metadata.js";
 import { TraceNode } from "./trace.js";
@@ -29,15 +31,19 @@ import { isIpAny, maskMember, unwildcard } from "./xlate-fields.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
 import { formatMatch } from "../../flowtable/match-format.js";
 import { OFPP_NONE } from "../../flowtable/ports.js";
+import type { PortNameMap } from "../../flowtable/ports.js";
 import { lookupWithConjunctions } from "./xlate-conj.js";
 import { tupleSwap } from "./ct-tuple-swap.js";
 import type { FrozenEntry, FrozenState } from "./xlate-freeze.js";
-import { finishFreezing, frozenStateKey } from "./xlate-freeze.js";
+import { finishFreezing, frozenMetadata, frozenPort, frozenStateKey } from "./xlate-freeze.js";
 import { MAX_STACK_BYTES, XlateStack } from "./xlate-stack.js";
 import type { TunnelKey } from "./odp-tunnel.js";
 import { terminateNativeTunnel, tunnelOutput } from "./xlate-tunnel.js";
 import { mirrorEgressPacket } from "./xlate-mirror.js";
+import { NF_OUT_DROP, netflowMaskWc } from "./xlate-netflow.js";
 import { vswitchdTunMdView } from "../../flowtable/tun-metadata-match.js";
+import type { LogModule, LogRateLimit } from "../log-module.js";
+import { formatTraceFlow } from "./xlate-flow-format.js";
 import type { TunMetadataTable } from "../../flowtable/tun-metadata-table.js";
 
 /** The DSCP bits of the IP TOS byte (OVS's IP_DSCP_MASK). */
@@ -101,6 +107,11 @@ export class RecircIds {
   private readonly states = new Map<number, FrozenState>();
   private readonly byKey = new Map<string, number>();
   private readonly refs = new Map<number, number>();
+  /**
+   * The frozen states of ids their owners allocated (a bond's recirc_alloc_id: resume in the
+   * bridge's table 254), which live and are saved with their owners, not here.
+   */
+  owned: ((id: number) => FrozenState | undefined) | null = null;
   alloc(): number {
     return this.next++;
   }
@@ -118,7 +129,7 @@ export class RecircIds {
   }
   /** The frozen state of `id` (recirc_id_node_find), if any. */
   state(id: number): FrozenState | undefined {
-    return this.states.get(id);
+    return this.states.get(id) ?? this.owned?.(id);
   }
   save(): RecircIdsState {
     return { next: this.next, states: [...this.states], byKey: [...this.byKey], refs: [...this.refs] };
@@ -192,7 +203,29 @@ export interface XlateOptions {
   readonly actions?: ActionList;
   /** OVS's in_packet_out (a packet-out, not its trace): output to CONTROLLER is a packet-in with reason packet_out. */
   readonly inPacketOut?: boolean;
+  /**
+   * The `ofproto_dpif_xlate` log module: translating a packet (`packetSize`) without a trace logs
+   * xlate_report_error's errors (WARN) and xlate_report_info's notes (INFO) there, rate-limited.
+   */
+  readonly log?: LogModule;
+  /**
+   * `ofproto/trace --names` (OVS's xin->names): the trace prints ports by name, each
+   * bridge's rules and actions with its own ports' names, datapath actions with `odp`'s.
+   */
+  readonly names?: { readonly odp: OdpPortNames };
 }
+
+/** A bridge's OpenFlow ports by name and number (ofproto_append_ports_to_map). */
+export function bridgePortNames(bridge: XlateBridge): PortNameMap {
+  return {
+    numberOf: (name) => bridge.ports().find((p) => p.name === name)?.ofport,
+    nameOf: (ofport) => bridge.port(ofport)?.name,
+  };
+}
+
+/** xlate_report_error's and xlate_report_info's rate limits (one a minute, bursts of 5, each). */
+const REPORT_ERROR_RL: LogRateLimit = { name: "xlate_report_error", rate: 1, burst: 5 };
+const REPORT_INFO_RL: LogRateLimit = { name: "xlate_report_info", rate: 1, burst: 5 };
 
 /** Packets and bytes to credit each rule a translation hits with. */
 export interface XlateStats {
@@ -200,6 +233,8 @@ export interface XlateStats {
   readonly bytes: number;
   /** The TCP flags of the packets, ORed (a megaflow's pushed stats); absent: the translated flow's. */
   readonly tcpFlags?: number;
+  /** When the packets were last seen (a megaflow's `used`); absent: now. NetFlow reads it. */
+  readonly used?: number;
 }
 
 type LookupResult = FlowEntry<ActionList> | "miss" | "miss_packet_in";
@@ -240,6 +275,10 @@ export class XlateCtx {
   readonly firstBridge: XlateBridge;
   inActionSet = false;
   exit = false;
+  /** OVS's xout->avoid_caching: set by a limited learn that a revalidation cannot redo (xlate-learn.ts). */
+  avoidCaching = false;
+  /** The Netlink size of `odp`, measured as it grows (the resubmit check's 64 kB bound). */
+  private readonly odpSize = new GrowingSize();
   /** OVS's ctx->freezing: the rest of translation is being recorded in `frozen` (xlate-freeze.ts). */
   freezing = false;
   frozen: FrozenEntry[] = [];
@@ -270,6 +309,11 @@ export class XlateCtx {
   committedTunnel: TunnelKey | null = null;
   readonly now: number;
   resubmitStats: XlateStats | null;
+  /** OVS's ctx->nf_output_iface: the NetFlow output interface so far (xlate-netflow.ts). */
+  nfOutputIface = NF_OUT_DROP;
+  /** OVS's ctx->sflow_n_outputs and sflow_odp_port: outputs so far and the last one's datapath port (xlate-sflow.ts). */
+  sflowOutputs = 0;
+  sflowOdpPort = 0;
   readonly recircIds: RecircIds;
   /** OVS's in_packet_out: translating a packet-out's actions (XlateOptions.inPacketOut). */
   readonly inPacketOut: boolean;
@@ -277,10 +321,16 @@ export class XlateCtx {
   readonly packetSize: number | null;
   /** XlateOptions.revalidation. */
   readonly revalidation: boolean;
+  /** XlateOptions.log, or null. */
+  private readonly log: LogModule | null;
+  /** `ofproto/trace --names`. */
+  readonly traceNames: boolean;
   /** OVS's ctx->mirrors: the mirrors (bits) this packet was sent to in this bridge, with their duplicates (xlate-mirror.ts). */
   mirrors = 0;
   /** OVS's ctx->mirror_snaplen: while a mirror's copy is output, its snaplen (0: whole packets). */
   mirrorSnaplen = 0;
+  /** While NORMAL outputs to a balance-tcp bond (its xlate_bond_recirc): the bond's recirculation id and hash basis. */
+  bondRecirc: { readonly recircId: number; readonly basis: number } | null = null;
   /** The action that recirculation ids of this translation are shared by (state key → id). */
   private readonly recircByState = new Map<string, number>();
 
@@ -293,7 +343,7 @@ export class XlateCtx {
     this.origTunnelIpv6Dst = readMember(flow, M.tunIpv6Dst);
     // The datapath does not keep tunnel metadata unless translation sets it again.
     this.base.fill(0, M.tunId.word, M.tunDst.word + 1);
-    this.base.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+    for (const w of TUNNEL_EXTRA_WORDS) this.base[w] = 0;
     this.base[M.tunFlags.word] = (this.base[M.tunFlags.word] ?? 0) & 0xffff0000;
     this.base[XM.tunTos.word] = 0;
     this.base[XM.tunTpSrc.word] = 0;
@@ -309,13 +359,24 @@ export class XlateCtx {
     this.inPacketOut = o.inPacketOut ?? false;
     this.packetSize = o.packetSize ?? null;
     this.revalidation = o.revalidation ?? false;
+    this.log = o.log ?? null;
+    this.traceNames = o.names !== undefined;
+  }
+
+  /** `--names`: the current bridge's port names for the trace's rules and actions, else undefined. */
+  tracePortNames(): PortNameMap | undefined {
+    return this.traceNames ? bridgePortNames(this.bridge) : undefined;
   }
 
   // ---- trace
 
   /** Appends a trace node to the current list (no-op when not tracing). */
   report(type: TraceNodeType, text: string): TraceNode | null {
-    if (this.trace === null) return null;
+    if (this.trace === null) {
+      // OFT_ERROR comes only from xlate_report_error, which logs what it would have traced.
+      if (type === "error") this.logReport("warn", REPORT_ERROR_RL, text);
+      return null;
+    }
     const n = new TraceNode(type, text);
     this.trace.push(n);
     return n;
@@ -324,6 +385,24 @@ export class XlateCtx {
   /** An error line, `>>>> text <<<<`. */
   reportError(text: string): void {
     this.report("error", text);
+  }
+
+  /** xlate_report_info: a warning line in a trace; otherwise logged at INFO. */
+  reportInfo(text: string): void {
+    if (this.trace === null) this.logReport("info", REPORT_INFO_RL, text);
+    else this.report("warn", text);
+  }
+
+  /**
+   * xlate_report_error / xlate_report_info without a trace: only for a packet (not a
+   * revalidation), rate-limited, `TEXT on bridge BR while processing FLOW` with the flow as the
+   * datapath has it so far (OVS's base_flow).
+   */
+  private logReport(level: "warn" | "info", rl: LogRateLimit, text: string): void {
+    const log = this.log;
+    if (log === null || this.packetSize === null || log.drop(level, rl)) return;
+    const flow = formatTraceFlow(this.base, readSmall(this.base, XM.recircId), this.bridge.tunMetadata);
+    log.emit(level, `${text} on bridge ${this.bridge.name} while processing ${flow}`);
   }
 
   // ---- commit and odp
@@ -342,6 +421,10 @@ export class XlateCtx {
     } else if (this.resubmits >= MAX_RESUBMITS) {
       this.reportError(`over ${MAX_RESUBMITS} resubmit actions`);
       this.error = "too_many_resubmits";
+    } else if (this.odpSize.of(this.odp) > XLATE_ACTIONS_MAX) {
+      // Not an error: translation stops, the flow is slow-pathed (odp-actions-size.ts).
+      this.reportError("resubmits yielded over 64 kB of actions");
+      this.exit = true;
     } else if (this.stack.bytes >= MAX_STACK_BYTES) {
       this.reportError("resubmits yielded over 64 kB of stack");
       this.error = "stack_too_deep";
@@ -382,7 +465,7 @@ export class XlateCtx {
     // goes on in the last table looked up (this.tableId, as OVS's &ctx->table_id).
     let table = tableId;
     let missConfig: TableMissConfig = "continue";
-    let rule = lookupWithConjunctions(this.bridge.tables, table, this.flow, this.wc);
+    let rule = this.bridge.internalLookup?.(table, this.flow, this.wc) ?? lookupWithConjunctions(this.bridge.tables, table, this.flow, this.wc);
     for (;;) {
       if (this.resubmitStats !== null) this.bridge.countTableLookup?.(table, rule !== null, this.resubmitStats.packets);
       if (rule !== null || !mayPacketIn) break;
@@ -415,7 +498,7 @@ export class XlateCtx {
     if (r === "miss") text = first ? `${id}. No match.` : `${id}. reg0=0x2, priority 0`;
     else if (r === "miss_packet_in") text = first ? `${id}. No match, and a "packet-in" is called for.` : `${id}. reg0=0x1, priority 0`;
     else if (r === this.firstBridge.dropFragsRule) text = `${id}. Packets are IP fragments and the fragment handling mode is "drop".`;
-    else text = `${id}. ${describeRule(r, this.bridge.tunMetadata)}`;
+    else text = `${id}. ${describeRule(r, this.bridge.tunMetadata, this.tracePortNames())}`;
     const node = new TraceNode("table", text);
     node.lookup = { tableId, rule: typeof r === "string" ? null : r };
     this.trace.push(node);
@@ -498,11 +581,38 @@ export class XlateCtx {
     return id;
   }
 
+  /**
+   * The recirculation id of a controller action's frozen state (xlate_controller_action's
+   * recirc_alloc_id_ctx): the table, bridge, stack, mirrors, conntrack and MPLS flags, the
+   * frozen metadata and the userdata, no actions. An equal state that a datapath flow still
+   * holds (its `userspace(...controller(...recirc_id=N...))` action) shares its id.
+   */
+  private controllerRecircId(userdata: readonly number[]): number {
+    const state: FrozenState = {
+      bridge: this.bridge,
+      table: this.tableId,
+      actions: [],
+      actionSet: [],
+      metadata: frozenMetadata(this.flow),
+      port: frozenPort(this.flow),
+      conntracked: this.conntracked,
+      stack: this.stack.contents(),
+      mirrors: this.mirrors,
+    };
+    const key = `controller|${frozenStateKey(state)}|${this.wasMpls ? 1 : 0}|${userdata.join(",")}`;
+    let id = this.recircByState.get(key);
+    if (id === undefined) {
+      id = this.recircIds.freeze(key, state);
+      this.recircByState.set(key, id);
+    }
+    return id;
+  }
+
   /** OVS's xlate_controller_action: commit, then `userspace(pid=0,controller(...))`. */
   controller(maxLen: number, reason: OfprName, controllerId: number, userdata: readonly number[]): void {
     this.commit();
     if (reason === "action" && this.rule !== null && isTableMiss(this.rule)) reason = "explicit_miss";
-    const recircId = this.recircId("controller", this.tableId);
+    const recircId = this.controllerRecircId(userdata);
     const dontSend = !this.allowSideEffects;
     this.odp.push({
       type: "userspace",
@@ -575,18 +685,34 @@ export class XlateCtx {
   /** compose_output_action__ past patch ports: a tunnel, or the port's datapath port. */
   private outputToPort(port: XlatePort, ofport: number, last: boolean): void {
     if (port.tunnel !== null) {
-      if (tunnelOutput(this, port, last)) mirrorEgressPacket(this, ofport);
+      // A native tunnel's output through the underlay bridge counts as this one output (native_tunnel_output).
+      const sflowOutputs = this.sflowOutputs;
+      if (tunnelOutput(this, port, last)) {
+        this.nfOutputIface = ofport;
+        this.sflowOutputs = sflowOutputs + 1;
+        this.sflowOdpPort = port.odpPort ?? 0;
+        mirrorEgressPacket(this, ofport);
+      }
       return;
     }
     if (port.odpPort === null) return;
+    this.nfOutputIface = ofport;
+    this.sflowOutputs++;
+    this.sflowOdpPort = port.odpPort;
     this.commit();
     const tunnels = this.bridge.nativeTunnel;
     const pop = tunnels !== undefined && this.bridge.tunnelPushPop !== false ? terminateNativeTunnel(this, tunnels, port) : null;
     if (pop !== null) this.odp.push({ type: "tnl_pop", port: pop });
     else {
+      composeIpfixAction(this, port.odpPort);
       // A mirror's copy: the datapath truncates it to the mirror's snaplen for this output only.
       if (this.mirrorSnaplen > 0 && this.mirrorSnaplen < 0xffff) this.odp.push({ type: "trunc", maxLen: this.mirrorSnaplen });
-      this.odp.push({ type: "output", port: port.odpPort });
+      // A balance-tcp bond's output (xlate_bond_recirc): hash, then recirculate to its post-recirculation rules.
+      const bond = this.bondRecirc;
+      if (bond !== null) {
+        this.odp.push({ type: "hash", alg: "l4", basis: bond.basis });
+        this.odp.push({ type: "recirc", id: bond.recircId });
+      } else this.odp.push({ type: "output", port: port.odpPort });
     }
     mirrorEgressPacket(this, ofport);
   }
@@ -632,7 +758,7 @@ export class XlateCtx {
     f[M.inPort.word] = peer.ofport;
     f.fill(0, M.metadata.word, M.metadata.word + 2);
     f.fill(0, M.tunId.word, M.tunDst.word + 1);
-    f.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+    for (const w of TUNNEL_EXTRA_WORDS) f[w] = 0;
     f[M.tunFlags.word] = (f[M.tunFlags.word] ?? 0) & 0xffff0000;
     // The outer TOS / TTL / UDP ports are tunnel metadata too (OVS clears all of flow->tunnel).
     f[XM.tunTos.word] = 0;
@@ -640,7 +766,7 @@ export class XlateCtx {
     this.wc[XM.tunTos.word] = 0;
     this.wc[XM.tunTpSrc.word] = 0;
     this.wc.fill(0, M.tunId.word, M.tunDst.word + 1);
-    this.wc.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+    for (const w of TUNNEL_EXTRA_WORDS) this.wc[w] = 0;
     this.wc[M.tunFlags.word] = (this.wc[M.tunFlags.word] ?? 0) & 0xffff0000;
     f.fill(0, M.regs[0]!.word, M.regs[0]!.word + 16);
     this.clearConntrack();
@@ -697,6 +823,7 @@ export class XlateCtx {
     maskMember(this.wc, M.dlType);
     const t = readSmall(this.flow, M.dlType);
     if (t === 0x0800 || t === 0x86dd) this.wc[M.nwFrag.word] = ((this.wc[M.nwFrag.word] ?? 0) | 3) >>> 0;
+    if (this.bridge.netflow !== undefined && this.bridge.netflow !== null) netflowMaskWc(this.flow, this.wc);
     if (tunnelDstIsSet(this.flow)) {
       // tnl_wc_init: tun_id, the addresses (IPv4, else IPv6), tos exact; of the flags only df,
       // csum and key; the inner ECN when the outer one is CE (tnl_process_ecn reads it).
@@ -766,8 +893,8 @@ function isTableMiss(e: FlowEntry<ActionList>): boolean {
 }
 
 /** A rule in a trace: `<match>, priority N[, cookie 0x..]` (minimatch_format + xlate_report_table). */
-function describeRule(e: FlowEntry<ActionList>, tunTable: TunMetadataTable | undefined): string {
-  let s = formatMatch(e.match, 0x8000, undefined, tunTable === undefined ? undefined : vswitchdTunMdView(tunTable));
+function describeRule(e: FlowEntry<ActionList>, tunTable: TunMetadataTable | undefined, names: PortNameMap | undefined): string {
+  let s = formatMatch(e.match, 0x8000, names, tunTable === undefined ? undefined : vswitchdTunMdView(tunTable));
   if (s !== "" && !s.endsWith(" ")) s += ", ";
   s += `priority ${e.priority}`;
   if (e.cookie !== 0n) s += `, cookie 0x${e.cookie.toString(16)}`;

@@ -14,7 +14,7 @@
  * dp_hash, translation thaws the state and runs the frozen actions; the group
  * then picks `dpHashTable(group)[dp_hash & mask]`.
  */
-import { M, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST } from "../../flowtable/flow-layout.js";
+import { M, readSmall, TUNNEL_EXTRA_WORDS } from "../../flowtable/flow-layout.js";
 import { FIELDS } from "../../flowtable/fields.js";
 import { OFPP_IN_PORT } from "../../flowtable/ports.js";
 import { XM } from "./odp-metadata.js";
@@ -103,12 +103,12 @@ export function frozenMetadata(flow: Uint32Array): Uint32Array {
 }
 
 /**
- * in_port, tun_flags, the outer TOS/TTL and UDP ports, the IPv6 and ERSPAN tunnel words and
+ * in_port, tun_flags, the outer TOS/TTL and UDP ports, the IPv6, ERSPAN, GBP and GTP-U tunnel words and
  * tun_id..tun_dst of `flow`: what frozen_metadata keeps besides metadata and registers.
  */
 export function frozenPort(flow: Uint32Array): Uint32Array {
   const t = flow.subarray(M.tunId.word, M.tunDst.word + 1);
-  const extra = flow.subarray(TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+  const extra = TUNNEL_EXTRA_WORDS.map((w) => flow[w] ?? 0);
   return Uint32Array.of(flow[M.inPort.word] ?? 0, readSmall(flow, M.tunFlags), flow[XM.tunTos.word] ?? 0, flow[XM.tunTpSrc.word] ?? 0, ...extra, ...t);
 }
 
@@ -120,8 +120,8 @@ export function thawMetadata(state: FrozenState, flow: Uint32Array): void {
   flow[M.tunFlags.word] = (((flow[M.tunFlags.word] ?? 0) & 0xffff0000) | (p[1] ?? 0)) >>> 0;
   flow[XM.tunTos.word] = p[2] ?? 0;
   flow[XM.tunTpSrc.word] = p[3] ?? 0;
-  const extraEnd = 4 + TUNNEL_EXTRA_END - TUNNEL_EXTRA_FIRST;
-  flow.set(p.subarray(4, extraEnd), TUNNEL_EXTRA_FIRST);
+  const extraEnd = 4 + TUNNEL_EXTRA_WORDS.length;
+  TUNNEL_EXTRA_WORDS.forEach((w, i) => (flow[w] = p[4 + i] ?? 0));
   flow.set(p.subarray(extraEnd), M.tunId.word);
 }
 

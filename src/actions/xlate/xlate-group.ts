@@ -173,7 +173,8 @@ export function dpHashTable(g: { readonly buckets: readonly GroupBucket[] }, max
     total += b.weight;
   }
   if (total === 0) return null;
-  const minSlots = Math.max(Math.ceil(total / minWeight), Math.min(n * 4, MAX_HASH_VALUES));
+  // OVS 3.1.0's slot count: the smallest power of two that gives the lightest bucket one slot (at least 16).
+  const minSlots = Math.ceil(total / minWeight);
   let pow2 = 1;
   while (pow2 < minSlots) pow2 *= 2;
   const nHash = Math.max(16, pow2);

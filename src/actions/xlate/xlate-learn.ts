@@ -22,7 +22,11 @@
  * is what the upcall found while nothing changed (ovsim retranslates every
  * megaflow each round, OVS only those a change may have touched). Not
  * modelled: once a change has it retranslated, OVS's revalidator writes 1
- * whatever the limit (its xcache path never checks it).
+ * whatever the limit (its xcache path never checks it). A limited learn whose
+ * flow is not installed (expired, deleted, or never learned because of the
+ * limit) sets avoid_caching: a datapath flow that needs revalidation (a change
+ * since it was validated) is then deleted, so that the next packet learns
+ * (dpif-netdev.ts revalidateOne).
  */
 import { allOnes } from "../../flowtable/field-values.js";
 import type { FlowMod } from "../../flowtable/flow-tables.js";
@@ -170,6 +174,10 @@ export function xlateLearn(learn: LearnAction, ctx: XlateCtx): void {
     ctx.report("warn", "suppressing side effects, so learn action ignored");
     return;
   }
+  // A revalidation of a limited learn (no side effects): when the learned flow is not there as
+  // learned, the actions depend on learning it again, which only a packet can do: the datapath
+  // flow must go (xout->avoid_caching; OVS finds the rule by match, priority and attributes).
+  if (!ctx.allowSideEffects && learn.limit !== 0 && findIdentical(ctx.bridge.tables, learnFlowMod(learn, ctx.flow)) === undefined) ctx.avoidCaching = true;
   // A revalidation installs nothing: only a result_dst needs the flow worked out.
   if (!ctx.allowSideEffects && learn.resultDst === null) return;
   const fm = learnFlowMod(learn, ctx.flow);

@@ -6,8 +6,7 @@
  *
  * 1. Un-wildcard dl_src, dl_dst and the outer VLAN's VID and CFI: NORMAL's
  *    decision depends on them whatever happens next.
- * 2. The input port's bundle (one port = one bundle here; bonds are not
- *    modelled). An unknown input port drops ("no input bundle"); OFPP_NONE
+ * 2. The input port's bundle (a port, or the bond it is a member of). An unknown input port drops ("no input bundle"); OFPP_NONE
  *    and OFPP_CONTROLLER use OVS's `ofpp_none_bundle`, a trunk of all VLANs
  *    that learns nothing.
  * 3. A frame whose dl_type is a TPID but whose VLAN header has no CFI is a
@@ -35,10 +34,16 @@
  * drops, floods skip mirror output ports, and a MAC learned on one drops;
  * mirroring itself reuses this file's VLAN handling and output_normal.
  *
- * Not modelled: bonds and LACP, multicast snooping (OVS's default is
- * off), STP/RSTP port states, protected ports, priority tags
- * (other_config:priority-tags), a dot1q-tunnel port's other_config:qinq-ethtype
- * and cvlans (802.1ad and all C-VLANs assumed).
+ * Bonds (src/vswitchd/bonds.ts): a bond is one bundle; it admits frames by
+ * bond_check_admissibility, learns on the bond, floods once, and leaves by the member its
+ * mode chooses for the flow (`NormalBond`).
+ *
+ * A dot1q-tunnel port's outer tag has its other_config:qinq-ethtype TPID and it carries only
+ * its `cvlans` (when set); a port with other_config:priority-tags keeps a frame's priority in
+ * a VID-0 tag (xvlan_put).
+ *
+ * Not modelled: multicast snooping (OVS's default is off), STP/RSTP port states, protected
+ * ports.
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
 import { OFPP_CONTROLLER, OFPP_NONE } from "../../flowtable/ports.js";
@@ -69,25 +74,43 @@ export interface NormalSwitch {
   bondOf?(ofport: number): NormalBond | null;
 }
 
+/** bond_check_admissibility's verdicts (enum bond_verdict). */
+export type BondVerdict = "accept" | "drop" | "drop-if-moved";
+
 /**
  * A bond as NORMAL sees it: one bundle of several member ports. Frames it admits
- * (bond_check_admissibility) are learned on the member they came in by; a frame to the
- * bond (flooded, or to a MAC learned on any member) leaves by the member the bond chooses.
+ * (bond_check_admissibility) are learned on the bond (`learnPort` stands for it in the MAC
+ * table, as OVS learns on the bundle); a frame to the bond (flooded, or to a MAC learned on it)
+ * leaves by the member the bond chooses (bond_choose_output_member) for its flow and VLAN.
  */
 export interface NormalBond {
   readonly name: string;
-  /** Whether a frame received on member `ofport` is accepted (`multicast`: its dl_dst is). */
-  admits(ofport: number, multicast: boolean): boolean;
-  /** The member a frame leaves by (bond_choose_output_member), or null: none can carry it. */
-  outputMember(): number | null;
+  /** The OpenFlow port the MAC table records for the bond. */
+  readonly learnPort: number;
+  /** bond_check_admissibility of a frame received on member `ofport` for `dlDst`. */
+  admissibility(ofport: number, dlDst: number): BondVerdict;
+  /**
+   * The member a frame of `flow` in output VLAN `vlan` leaves by, or null: none can carry it.
+   * Un-wildcards in `wc` what the choice looked at. `recirc`: a balance-tcp bond that
+   * recirculates (its id and hash basis): the datapath then picks the member by dp_hash.
+   * `sideEffects`: the translation may update the bond (its post-recirculation rules).
+   */
+  outputMember(flow: Uint32Array, wc: Uint32Array, vlan: number, sideEffects: boolean): BondOutput | null;
 }
 
-/** The member `out` is sent by when it belongs to a bond (null: the bond drops it), else `out`. */
-function bondOutput(sw: NormalSwitch, out: XlatePort): XlatePort | null {
+/** Where a frame to a bond goes: the member, and for a recirculating bond its recirculation id and hash basis. */
+export interface BondOutput {
+  readonly ofport: number;
+  readonly recirc: { readonly recircId: number; readonly basis: number } | null;
+}
+
+/** The port `out` is sent by (for a bond: the member chosen for `flow` in output VLAN `vlan`; null: the bond drops it). */
+function bondOutput(api: XlateNormalApi, sw: NormalSwitch, out: XlatePort, vlan: number): { port: XlatePort; recirc: BondOutput["recirc"] } | null {
   const bond = sw.bondOf?.(out.ofport) ?? null;
-  if (bond === null) return out;
-  const m = bond.outputMember();
-  return m === null ? null : (sw.port(m) ?? null);
+  if (bond === null) return { port: out, recirc: null };
+  const m = bond.outputMember(api.flow, api.wc, vlan, api.allowSideEffects);
+  const port = m === null ? undefined : sw.port(m.ofport);
+  return port === undefined || m === null ? null : { port, recirc: m.recirc };
 }
 
 /** Whether ports `a` and `b` are one bundle (the same port, or members of one bond). */
@@ -130,6 +153,12 @@ export interface Bundle {
   readonly vlan: number;
   /** Trunked VLANs, null = all. */
   readonly trunks: ReadonlySet<number> | null;
+  /** A dot1q-tunnel port's customer VLANs, null = all. */
+  readonly cvlans: ReadonlySet<number> | null;
+  /** A dot1q-tunnel port's outer TPID (qinq-ethtype). */
+  readonly qinqEthtype: number;
+  /** other_config:priority-tags (use_priority_tags). */
+  readonly priorityTags: "never" | "if-nonzero" | "always";
 }
 
 const bundles = new WeakMap<XlateVlanConfig, Bundle>();
@@ -156,11 +185,17 @@ function makeBundle(port: XlatePort): Bundle {
       set.delete(0);
     }
   }
-  return { port, name: port.name, mode, vlan, trunks: set };
+  const cvlans = mode === "dot1q-tunnel" && (port.vlan.cvlans?.length ?? 0) > 0 ? new Set(port.vlan.cvlans) : null;
+  return { port, name: port.name, mode, vlan, trunks: set, cvlans, qinqEthtype: port.vlan.qinqEthtype ?? ETH_TYPE_VLAN_8021AD, priorityTags: port.vlan.priorityTags ?? "never" };
 }
 
 /** OVS's ofpp_none_bundle: the input bundle of OFPP_NONE / OFPP_CONTROLLER. */
-export const NONE_BUNDLE: Bundle = { port: null, name: "OFPP_NONE", mode: "trunk", vlan: -1, trunks: null };
+export const NONE_BUNDLE: Bundle = { port: null, name: "OFPP_NONE", mode: "trunk", vlan: -1, trunks: null, cvlans: null, qinqEthtype: ETH_TYPE_VLAN_8021AD, priorityTags: "never" };
+
+/** xbundle_allows_cvlan. */
+function allowsCvlan(b: Bundle, vid: number): boolean {
+  return b.cvlans === null || b.cvlans.has(vid);
+}
 
 function trunksVlan(b: Bundle, vid: number): boolean {
   return b.mode !== "access" && (b.trunks === null || b.trunks.has(vid));
@@ -175,7 +210,7 @@ export function includesVlan(b: Bundle, x: Xvlan): boolean {
     case "native-untagged":
       return trunksVlan(b, x[0].vid);
     case "dot1q-tunnel":
-      return x[0].vid === b.vlan;
+      return x[0].vid === b.vlan && allowsCvlan(b, x[1].vid);
   }
 }
 
@@ -226,14 +261,14 @@ export function extractXvlan(flow: Uint32Array): Xvlan {
   return x;
 }
 
-/** OVS's xvlan_put (priority tags "never"): writes the headers into the flow. */
-function putXvlan(flow: Uint32Array, x: Xvlan): void {
+/** OVS's xvlan_put: writes the headers into the flow (with priority tags "always", a header with a TPID even when its TCI is 0). */
+function putXvlan(flow: Uint32Array, x: Xvlan, priorityTags: Bundle["priorityTags"] = "never"): void {
   let tpidWord = flow[XM.vlanTpid.word] ?? 0;
   const members = [M.vlanTci, M.vlanTci1];
   for (let i = 0; i < 2; i++) {
     const h = x[i as 0 | 1];
     let tci = h.vid | (h.pcp & VLAN_PCP_MASK);
-    if (tci !== 0) {
+    if (tci !== 0 || (priorityTags === "always" && h.tpid !== 0)) {
       tci |= VLAN_CFI;
       const tpid = h.tpid === 0 || h.tpid === ETH_TYPE_VLAN_8021Q ? 0 : h.tpid;
       tpidWord = i === 0 ? (tpidWord & 0xffff) | (tpid << 16) : (tpidWord & 0xffff0000) | tpid;
@@ -265,6 +300,10 @@ export function inputVidIsValid(api: Pick<XlateNormalApi, "note">, vid: number, 
       }
       return true;
     case "dot1q-tunnel":
+      if (!allowsCvlan(b, vid)) {
+        api.note("error", `dropping VLAN ${vid} packet received on dot1q-tunnel port ${b.name} that excludes this VLAN`);
+        return false;
+      }
       return true;
   }
 }
@@ -286,7 +325,7 @@ export function inputTranslate(b: Bundle, inX: Xvlan): Xvlan {
       return x;
     }
     case "dot1q-tunnel":
-      return [{ tpid: ETH_TYPE_VLAN_8021AD, vid: b.vlan, pcp: 0 }, { ...inX[0] }];
+      return [{ tpid: b.qinqEthtype, vid: b.vlan, pcp: 0 }, { ...inX[0] }];
   }
 }
 
@@ -305,28 +344,39 @@ function outputTranslate(b: Bundle, x: Xvlan): Xvlan {
   }
 }
 
-/** OVS's output_normal: VLAN headers for `out`, output, VLAN headers back. */
-export function outputNormal(api: Pick<XlateNormalApi, "flow" | "output">, out: Bundle, x: Xvlan): void {
+/** OVS's output_normal: VLAN headers for `out`, output (a recirculating bond's hash and recirc), VLAN headers back. */
+export function outputNormal(api: Pick<XlateNormalApi, "flow" | "output" | "outputBondRecirc"> & { readonly wc?: Uint32Array }, out: Bundle, x: Xvlan, recirc: BondOutput["recirc"] = null): void {
   if (out.port === null) return;
   const flow = api.flow;
+  // check_and_set_cvlan_mask: a dot1q-tunnel port with customer VLANs looked at the inner TCI.
+  if (out.mode === "dot1q-tunnel" && out.cvlans !== null && api.wc !== undefined) api.wc[M.vlanTci1.word] = ((api.wc[M.vlanTci1.word] ?? 0) | (0xffff << M.vlanTci1.shift)) >>> 0;
   const saved = [flow[M.vlanTci.word] ?? 0, flow[M.vlanTci1.word] ?? 0, flow[XM.vlanTpid.word] ?? 0];
-  putXvlan(flow, outputTranslate(out, x));
-  api.output(out.port.ofport);
+  const outX = outputTranslate(out, x);
+  // A port with priority tags keeps the frame's priority in a VID-0 tag.
+  if (out.priorityTags !== "never") outX[0].pcp = readSmall(flow, M.vlanTci) & VLAN_PCP_MASK;
+  putXvlan(flow, outX, out.priorityTags);
+  if (recirc !== null && api.outputBondRecirc !== undefined) api.outputBondRecirc(out.port.ofport, recirc.recircId, recirc.basis);
+  else api.output(out.port.ofport);
   flow[M.vlanTci.word] = saved[0]!;
   flow[M.vlanTci1.word] = saved[1]!;
   flow[XM.vlanTpid.word] = saved[2]!;
 }
 
-/** OVS's is_gratuitous_arp (only its un-wildcarding matters: the lock is for bonds). */
-function maskGratuitousArp(flow: Uint32Array, wc: Uint32Array): void {
-  if (readSmall(flow, M.dlType) !== ETH_TYPE.ARP) return;
+/**
+ * OVS's is_gratuitous_arp, with its un-wildcarding (the MAC table's gratuitous-ARP lock for
+ * bonds is not modelled: an SLB bond's moved-MAC check lets every gratuitous ARP through).
+ */
+function isGratuitousArp(flow: Uint32Array, wc: Uint32Array): boolean {
+  if (readSmall(flow, M.dlType) !== ETH_TYPE.ARP) return false;
   maskMember(wc, M.dlDst);
-  if (macOf(flow, M.dlDst.word) !== 0xffffffffffff) return;
+  if (macOf(flow, M.dlDst.word) !== 0xffffffffffff) return false;
   maskMember(wc, M.nwProto);
-  if (readSmall(flow, M.nwProto) === 1) {
-    maskMember(wc, M.nwSrc);
-    maskMember(wc, M.nwDst);
-  }
+  const op = readSmall(flow, M.nwProto);
+  if (op === 2) return true;
+  if (op !== 1) return false;
+  maskMember(wc, M.nwSrc);
+  maskMember(wc, M.nwDst);
+  return readSmall(flow, M.nwSrc) === readSmall(flow, M.nwDst);
 }
 
 /** OVS's xbundle_mirror_out: the mirrors that output to `port` (0: none). */
@@ -345,11 +395,12 @@ function flood(api: XlateNormalApi, sw: NormalSwitch, inBundle: Bundle, x: Xvlan
       if (bondsDone.has(bond)) continue;
       bondsDone.add(bond);
     }
-    const out = bondOutput(sw, p);
-    if (out === null) continue;
-    const b = bundleOf(out);
-    if (includesVlan(b, x)) outputNormal(api, b, x);
+    const pb = bundleOf(p);
+    if (!includesVlan(pb, x)) continue;
+    const out = bondOutput(api, sw, p, outputTranslate(pb, x)[0].vid);
+    if (out !== null) outputNormal(api, bundleOf(out.port), x, out.recirc);
   }
+  api.flooded?.();
 }
 
 /** OVS's xlate_normal. */
@@ -369,6 +420,9 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
     api.note("warn", "no input bundle, dropping");
     return;
   }
+  // A bond member's bundle is the bond: OVS names it in its notes and learns on it.
+  const inBond = inXport === undefined ? null : (sw.bondOf?.(inXport.ofport) ?? null);
+  if (inBond !== null) inBundle = { ...inBundle, name: inBond.name };
 
   const dlType = readSmall(flow, M.dlType);
   if ((dlType === ETH_TYPE_VLAN_8021Q || dlType === ETH_TYPE_VLAN_8021AD) && (readSmall(flow, M.vlanTci) & VLAN_CFI) === 0) {
@@ -397,17 +451,26 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
     return;
   }
 
-  const inBond = inXport === undefined ? null : (sw.bondOf?.(inXport.ofport) ?? null);
-  if (inXport !== undefined && inBond !== null && !inBond.admits(inXport.ofport, isMulticast(dst))) {
-    api.note("detail", "bonding refused admissibility, dropping");
-    return;
+  const src = macOf(flow, M.dlSrc.word);
+  const table = sw.macTable;
+  if (inXport !== undefined && inBond !== null) {
+    const verdict = inBond.admissibility(inXport.ofport, dst);
+    if (verdict === "drop") {
+      api.note("detail", "bonding refused admissibility, dropping");
+      return;
+    }
+    if (verdict === "drop-if-moved") {
+      const at = table.lookup(src, vlan);
+      if (at !== null && (sw.bondOf?.(at) ?? null) !== inBond && !isGratuitousArp(flow, wc)) {
+        api.note("detail", "SLB bond thinks this packet looped back, dropping");
+        return;
+      }
+    }
   }
 
-  maskGratuitousArp(flow, wc);
-  const table = sw.macTable;
+  isGratuitousArp(flow, wc);
   if (api.allowSideEffects && inXport !== undefined) {
-    const src = macOf(flow, M.dlSrc.word);
-    if (table.learn(src, vlan, inXport.ofport, api.now)) {
+    if (table.learn(src, vlan, inBond?.learnPort ?? inXport.ofport, api.now)) {
       api.note("detail", `learned that ${formatMac(src)} is on port ${inBundle.name} in VLAN ${vlan}`);
     }
   }
@@ -424,7 +487,8 @@ export function xlateNormalSwitch(api: XlateNormalApi, sw: NormalSwitch): void {
   else if (sameBundle(sw, inBundle.port, outPort)) api.note("detail", "learned port is input port, dropping");
   else {
     api.note("detail", "forwarding to learned port");
-    const out = bondOutput(sw, outPort);
-    if (out !== null) outputNormal(api, bundleOf(out), x);
+    const ob = bundleOf(outPort);
+    const out = bondOutput(api, sw, outPort, outputTranslate(ob, x)[0].vid);
+    if (out !== null) outputNormal(api, bundleOf(out.port), x, out.recirc);
   }
 }

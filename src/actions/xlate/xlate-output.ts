@@ -15,6 +15,7 @@
  */
 import { M, readSmall } from "../../flowtable/flow-layout.js";
 import { OFPP_LOCAL } from "../../flowtable/ports.js";
+import { NF_OUT_FLOOD } from "./xlate-netflow.js";
 import { hashInt } from "../../flowtable/hash.js";
 import { HmapOrder } from "../../flowtable/hmap-order.js";
 import type { XlateBridge, XlateNormalApi, XlatePort } from "./xlate-bridge.js";
@@ -46,6 +47,7 @@ export function flood(ctx: XlateCtx, all: boolean, last: boolean): void {
     }
   }
   if (prev !== null) ctx.composeOutput(prev.ofport, last);
+  ctx.nfOutputIface = NF_OUT_FLOOD;
 }
 
 /** The NORMAL hook's view of a translation. */
@@ -71,6 +73,17 @@ class NormalApi implements XlateNormalApi {
   }
   output(ofport: number): void {
     this.ctx.composeOutput(ofport, false);
+  }
+  outputBondRecirc(ofport: number, recircId: number, basis: number): void {
+    this.ctx.bondRecirc = { recircId, basis };
+    try {
+      this.ctx.composeOutput(ofport, false);
+    } finally {
+      this.ctx.bondRecirc = null;
+    }
+  }
+  flooded(): void {
+    this.ctx.nfOutputIface = NF_OUT_FLOOD;
   }
   note(kind: "detail" | "warn" | "error", text: string): void {
     this.ctx.report(kind, text);

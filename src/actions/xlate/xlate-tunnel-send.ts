@@ -20,7 +20,7 @@
  */
 import { parseIpv4, parseIpv6 } from "../../flowtable/field-values.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, readMember, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, writeMember } from "../../flowtable/flow-layout.js";
+import { M, readMember, readSmall, TUNNEL_EXTRA_WORDS, writeMember } from "../../flowtable/flow-layout.js";
 import { XM } from "./odp-metadata.js";
 import type { TunnelKey } from "./odp-tunnel.js";
 import { TNL_F, tunnelKey } from "./odp-tunnel.js";
@@ -54,7 +54,7 @@ const TUNNEL_WORDS: readonly number[] = [
   M.tunId.word + 1,
   M.tunSrc.word,
   M.tunDst.word,
-  ...Array.from({ length: TUNNEL_EXTRA_END - TUNNEL_EXTRA_FIRST }, (_, i) => TUNNEL_EXTRA_FIRST + i),
+  ...TUNNEL_EXTRA_WORDS,
   XM.tunTos.word,
   XM.tunTpSrc.word,
 ];

@@ -41,6 +41,7 @@
  * The environment (routes, neighbours, device MACs) is the switch's, reached
  * through `XlateBridge.nativeTunnel`.
  */
+import { composeIpfixAction } from "./xlate-sample.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
 import { M, readMember, readSmall, writeMember } from "../../flowtable/flow-layout.js";
 import { formatEthernet, formatIpv4, formatIpv6 } from "../../flowtable/field-values.js";
@@ -161,6 +162,8 @@ export function tunnelOutput(ctx: XlateCtx, port: XlatePort, last: boolean): boo
   }
   restoreTunnel(ctx.flow, saved);
   ctx.commit();
+  // Tunnel push-pop is not compatible with IPFIX: only a kernel tunnel's output is sampled.
+  composeIpfixAction(ctx, port.odpPort);
   // A mirror's copy is truncated to its snaplen, as any other datapath output.
   if (ctx.mirrorSnaplen > 0 && ctx.mirrorSnaplen < 0xffff) ctx.odp.push({ type: "trunc", maxLen: ctx.mirrorSnaplen });
   ctx.odp.push({ type: "output", port: port.odpPort });
@@ -211,6 +214,10 @@ function encapHeader(port: XlatePort, flow: Uint32Array, ipv6: boolean): TnlEnca
         hwid: readSmall(flow, M.tunErspanHwid),
       };
     }
+    case "stt":
+    case "lisp":
+      // netdev-vport has no build_header for STT or LISP: only a kernel datapath carries them.
+      return null;
   }
 }
 

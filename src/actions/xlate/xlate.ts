@@ -15,9 +15,10 @@
  * headers). Any packet equal to the input on `wc`'s bits translates to the
  * same datapath actions.
  */
+import { odpActionsNeedSlowPath } from "./odp-actions-size.js";
 import type { FlowTables, FlowMod } from "../../flowtable/flow-tables.js";
 import type { FlowMember } from "../../flowtable/flow-layout.js";
-import { M, MPLS_LSE_WORDS, W, readSmall, TUNNEL_EXTRA_END, TUNNEL_EXTRA_FIRST, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
+import { M, MPLS_LSE_WORDS, W, readSmall, TUNNEL_EXTRA_WORDS, tunnelDstIsSet, writeMember } from "../../flowtable/flow-layout.js";
 import { OFPP_UNSET } from "../../flowtable/ports.js";
 import { TUN_MD_OPTS_WORDS } from "../../flowtable/tun-metadata-match.js";
 import type { Action, ActionList } from "../action-types.js";
@@ -34,6 +35,8 @@ import type { FrozenState } from "./xlate-freeze.js";
 import { finishFreezing, formatFrozen, thawMetadata } from "./xlate-freeze.js";
 import { XlateStack } from "./xlate-stack.js";
 import { isMirrorOutput, mirrorIngressPacket } from "./xlate-mirror.js";
+import { composeSflowAction, fixSflowAction } from "./xlate-sflow.js";
+import { composeIpfixAction, ODPP_NONE_SAMPLE } from "./xlate-sample.js";
 
 export interface XlateResult {
   readonly bridge: XlateBridge;
@@ -64,6 +67,8 @@ export interface XlateResult {
   readonly learnedFlowMods: readonly FlowMod<ActionList>[];
   /** OVS's SLOW_ACTION: the datapath cannot execute these actions itself (ARP/ICMP/ND rewrites). */
   readonly slow: boolean;
+  /** xout->avoid_caching (xlate-learn.ts): a datapath flow must not keep these actions. */
+  readonly avoidCaching: boolean;
   /** Conntrack recirculations (ct with table=N), in order. */
   readonly recirculations: readonly Recirculation[];
   /** The recirculation id this translation resumed (0 = a fresh packet). */
@@ -74,6 +79,8 @@ export interface XlateResult {
    * "Final flow: unchanged".
    */
   readonly actsetOutput: number;
+  /** OVS's ctx->nf_output_iface: the output interface a NetFlow record of this flow names (xlate-netflow.ts). */
+  readonly nfOutputIface: number;
 }
 
 const CS_NEW = 0x01;
@@ -118,7 +125,7 @@ function finishWc(ctx: XlateCtx, initial: Uint32Array): void {
   if (!tunnelDstIsSet(initial)) {
     clearMember(wc, M.tunId.word, 4);
     wc[M.tunFlags.word] = (wc[M.tunFlags.word] ?? 0) & 0xffff0000;
-    wc.fill(0, TUNNEL_EXTRA_FIRST, TUNNEL_EXTRA_END);
+    for (const w of TUNNEL_EXTRA_WORDS) wc[w] = 0;
     // Tunnel metadata (Geneve options and their present bits) is flow->tunnel too.
     wc.fill(0, W.TUN_MD_PRESENT, W.TUN_MD_OPTS + TUN_MD_OPTS_WORDS);
   }
@@ -189,6 +196,9 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
     if (inXport !== undefined && inXport.tunnel !== null && ctx.resubmitStats !== null) {
       bridge.countTunnel?.(inXport, "rx", ctx.resubmitStats.packets, ctx.resubmitStats.bytes);
     }
+    // Sampling is done on initial reception, not again after thawing (compose_sflow_action).
+    const sflow = inXport !== undefined && isMirrorOutput(ctx, inPort) ? null : recircId === 0 && resume === undefined ? composeSflowAction(ctx) : null;
+    if (!(inXport !== undefined && isMirrorOutput(ctx, inPort)) && recircId === 0 && resume === undefined) composeIpfixAction(ctx, ODPP_NONE_SAMPLE);
     if (inXport !== undefined && isMirrorOutput(ctx, inPort)) {
       ctx.reportError(`dropping packet received on port ${inXport.name}, which is reserved exclusively for mirroring`);
     } else if (tnlProcessEcn(ctx.flow) && (inXport === undefined || !inXport.noReceive)) {
@@ -208,8 +218,17 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
       }
       if (ctx.error === null) finishPipeline(ctx);
     }
+    if (sflow !== null) fixSflowAction(ctx, sflow);
   }
   if (ctx.error === null) finishWc(ctx, initial);
+  // Update NetFlow for non-frozen traffic (OVS's xlate_actions), with the stats being pushed.
+  const stats = options.resubmitStats;
+  if (bridge.netflow !== undefined && bridge.netflow !== null && frozen === undefined && resume === undefined && stats !== undefined) {
+    const tcpFlags = stats.tcpFlags ?? readSmall(initial, M.tcpFlags);
+    bridge.netflow.flowUpdate(initial, ctx.nfOutputIface, { packets: stats.packets, bytes: stats.bytes, tcpFlags, used: stats.used ?? ctx.now });
+  }
+  // Actions too big for Netlink or with too many outputs are slow-pathed (odp-actions-size.ts).
+  if (ctx.error === null && odpActionsNeedSlowPath(ctx.odp)) ctx.slow = true;
   const odp = ctx.error !== null ? [] : optimize(ctx.odp);
   const mf = ctx.wc.slice();
   // dpif-netdev's handle_packet_upcall: the Netlink key cannot wildcard the
@@ -233,9 +252,11 @@ export function xlate(receivingBridge: XlateBridge, flow: Uint32Array, options: 
     packetIns: ctx.packetIns,
     learnedFlowMods: ctx.learned,
     slow: ctx.slow,
+    avoidCaching: ctx.avoidCaching,
     recirculations: ctx.recircs,
     recircId,
     actsetOutput: ctx.actsetOutput,
+    nfOutputIface: ctx.nfOutputIface,
   };
 }
 

@@ -147,7 +147,8 @@ export function flowCompose(flow: Uint32Array, l7Len: number = DUMMY_L7_LEN): Pa
     const tci = tcis[i] ?? 0;
     if ((tci & VLAN_CFI) === 0) continue;
     put16(b, p, vlanTpid(flow, i === 0 ? 0 : 1));
-    put16(b, p + 2, tci);
+    // eth_push_vlan: the header's CFI bit is clear (the flow's marks that a header is there).
+    put16(b, p + 2, tci & ~VLAN_CFI);
     p += 4;
   }
   put16(b, p, dlType);
