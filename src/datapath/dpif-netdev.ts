@@ -453,8 +453,8 @@ export class DpifNetdev {
   }
 
   private clearCache(): void {
-    for (const m of this.cache.flows()) this.refs(m.actions, -1);
     const gone = this.cache.flows();
+    for (const m of gone) this.refs(m.actions, -1);
     this.cache.clear();
     for (const m of gone) this.upcall.flowCleared?.(m.flow, true);
   }
@@ -502,16 +502,12 @@ export class DpifNetdev {
     // OVS's ukey xlate cache, which only NetFlow observes: none after the upcall; the first
     // revalidation that translates (after a change, or to push packets) builds it; a later one
     // after a change clears it first (netflow_flow_clear: the flow's NetFlow record expires).
-    if (m.validGen !== this.upcall.generation()) {
-      if (this.xcached.has(m)) this.upcall.flowCleared?.(m.flow, false);
-      this.xcached.add(m);
-    } else if (packets > 0) {
-      this.xcached.add(m);
-    }
     // OVS's need_revalidate (the ukey's reval_seq behind): only then is the key translated anew,
     // and only such a translation's avoid_caching (a limited learn that could not learn without
     // side effects) deletes the flow; an up-to-date one just pushes its stats.
     const needRevalidate = m.validGen !== this.upcall.generation();
+    if (needRevalidate && this.xcached.has(m)) this.upcall.flowCleared?.(m.flow, false);
+    if (needRevalidate || packets > 0) this.xcached.add(m);
     const r = this.upcall.revalidate(m.flow, packets, bytes, now, m.tcpFlags, m.used >= 0 ? m.used : now);
     // An exact-match flow (megaflows disabled) covers whatever translation looks at for its packet.
     if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask)) || (needRevalidate && r.avoidCaching === true)) {

@@ -296,9 +296,12 @@ export class PacketIo {
         continue;
       }
       const sink = this.sinks.get(name);
+      if (sink !== undefined) {
+        sink(o.packet.data(), o.tunnel);
+        continue;
+      }
       const tunnelVport = isTunnelType(dp.portByNumber(o.odpPort)?.type ?? "");
-      if (sink !== undefined) sink(o.packet.data(), o.tunnel);
-      else if (this.vportSink !== null && tunnelVport) this.vportSink(name, o.packet.data(), o.tunnel);
+      if (this.vportSink !== null && tunnelVport) this.vportSink(name, o.packet.data(), o.tunnel);
       else if (this.linkSend !== null && this.linkSend(name, o.packet.data().slice())) continue;
       else {
         // A userspace datapath's tunnel vport has no transmit queue (pmd_send_port_cache holds
@@ -308,14 +311,13 @@ export class PacketIo {
         this.nUnattached++;
       }
     }
-    if (!pruneOutputs && this.owner.userspaceUpcall !== undefined) {
+    if (!pruneOutputs) {
+      // process_upcall's sampling upcalls (a controller's are the tap's, below).
       for (const u of r.upcalls) {
         const kind = u.action.cookie?.kind;
-        if (kind === "ipfix" || kind === "flow_sample") this.owner.userspaceUpcall(dp, u, inPort, tunnelMd);
+        if (kind === "ipfix" || kind === "flow_sample") this.owner.userspaceUpcall?.(dp, u, inPort, tunnelMd);
+        else if (kind === "sflow") this.owner.sflowUpcall?.(bridge, u, inPort, tunnelMd, actions);
       }
-    }
-    if (!pruneOutputs && this.owner.sflowUpcall !== undefined) {
-      for (const u of r.upcalls) if (u.action.cookie?.kind === "sflow") this.owner.sflowUpcall(bridge, u, inPort, tunnelMd, actions);
     }
     if (tap !== null) {
       for (const u of r.upcalls) if (u.action.cookie?.kind === "controller") tap.controller(dp, u.packet, u.action.cookie);
