@@ -14,9 +14,11 @@
  * arrays, each key with a priority-descending list of the rules for it (see subtable.ts).
  * `sorted` holds the subtables in descending order of their highest rule priority; a lookup
  * probes them in that order and stops at the first subtable whose maximum priority is not
- * above the best match so far (OVS's pvector walk with `hard_pri + 1`). A probe answers with
- * an entry number and its priority, read from the record; the rule object itself is read once, for
- * the final answer.
+ * above the best match so far (OVS's pvector walk with `hard_pri + 1`). The probe loop
+ * itself runs on a LookupOrder (lookup-order.ts): that order compiled into a few arrays,
+ * as OVS's pvector is a contiguous array, and further. A probe answers with an entry number
+ * and its priority, read from the record; the rule object itself is read once, for the
+ * final answer.
  *
  * Hashing. A subtable hashes the packet's words under its mask. Subtables mostly share
  * words and masks (in_port, metadata, MACs, addresses), so the hash is built from *columns*:
@@ -96,8 +98,9 @@
 import { ClsTries } from "./cls-tries.js";
 import type { PrefixField } from "./cls-tries.js";
 import { FLOW_WORDS, STAGE_BOUNDARIES, STAGE_WORD_ORDER, W } from "./flow-layout.js";
-import { columnSalt, hashWords, mixColumn } from "./hash.js";
+import { hashWords } from "./hash.js";
 import { HashTable } from "./hash-table.js";
+import { LookupOrder } from "./lookup-order.js";
 import { DEFAULT_PREFIX_FIELDS } from "./prefix-fields.js";
 import { Subtable } from "./subtable.js";
 
@@ -204,25 +207,10 @@ export class Classifier<T> {
   private readonly sorted: Subtable<T>[];
   /** Number of rules. */
   private count: number;
-  /**
-   * Columns (see "Hashing"): the word index and mask word of each distinct column, numbered
-   * in order of first use along `sorted`; `colVals` is a lookup's scratch for their values.
-   */
-  private colWord: Int32Array;
-  private colMask: Int32Array;
-  /** columnSalt of each column's word. */
-  private colSalt: Int32Array;
-  private colVals: Int32Array;
-  /** Whether `sorted` changed since the columns were numbered. */
-  private colsDirty: boolean;
-  /**
-   * One word of the key per 16-byte chunk that holds a column's word: a lookup reads them
-   * first, back to back, so that the key's cache lines are all fetched at once rather than
-   * one by one as the probes get to them (see `touch`).
-   */
-  private touchWords: Int32Array;
-  /** Where `touch` leaves what it read (so that the reads are not optimised away). */
-  private touched: number;
+  /** The lookup order compiled for the probe loop (lookup-order.ts); stale when orderDirty. */
+  private order: LookupOrder<T>;
+  /** Whether `sorted` changed since `order` was compiled. */
+  private orderDirty: boolean;
 
   constructor(nWords: number, options: ClassifierOptions = {}) {
     if (!Number.isInteger(nWords) || nWords < 1) {
@@ -253,18 +241,8 @@ export class Classifier<T> {
     this.byMask = new HashTable<Subtable<T>>();
     this.sorted = [];
     this.count = 0;
-    this.colWord = new Int32Array(0);
-    this.colMask = new Int32Array(0);
-    this.colSalt = new Int32Array(0);
-    this.colVals = new Int32Array(0);
-    this.colsDirty = false;
-    this.touchWords = new Int32Array(0);
-    this.touched = 0;
-  }
-
-  /** @internal What the last lookup's `touch` read (kept only so that the reads stay). */
-  get lastTouched(): number {
-    return this.touched;
+    this.order = new LookupOrder<T>([]);
+    this.orderDirty = false;
   }
 
   /** Number of rules. */
@@ -334,45 +312,8 @@ export class Classifier<T> {
 
   /** lookup and lookupAt: the key is `words[o .. o + nWords)`. */
   private lookupIn(words: Uint32Array, o: number, wc: Uint32Array | null): ClassifierRule<T> | null {
-    if (this.colsDirty) this.numberColumns();
-    const sorted = this.sorted;
-    const n = sorted.length;
-    const colWord = this.colWord;
-    const colMask = this.colMask;
-    const colSalt = this.colSalt;
-    const vals = this.colVals;
-    let ready = 0;
-    const tries = this.tries;
-    if (wc !== null) tries.beginLookup();
-    this.touch(words, o);
-    let best: Subtable<T> | null = null;
-    let bestEntry = -1;
-    let bestPriority = -1;
-    for (let i = 0; i < n; i++) {
-      const st = sorted[i]!;
-      if (st.maxPriority <= bestPriority) break;
-      // The column values this subtable is the first to need, and their sum.
-      let fresh = 0;
-      for (const need = st.colsNeeded; ready < need; ready++) {
-        const v = mixColumn(words[o + colWord[ready]!]! & colMask[ready]!, colSalt[ready]!);
-        vals[ready] = v;
-        fresh = (fresh + v) | 0;
-      }
-      const e =
-        wc !== null
-          ? st.findColsWc(vals, words, o, wc, tries)
-          : st.ownsColumns
-            ? st.findSum(vals, ready - st.cols.length, fresh)
-            : st.findCols(vals);
-      if (e < 0) continue;
-      const p = st.priorityAt(e);
-      if (p > bestPriority) {
-        best = st;
-        bestEntry = e;
-        bestPriority = p;
-      }
-    }
-    return best === null ? null : best.ruleAt(bestEntry);
+    if (this.orderDirty) this.compileOrder();
+    return wc === null ? this.order.lookup(words, o) : this.order.lookupWc(words, o, wc, this.tries);
   }
 
   /**
@@ -384,35 +325,8 @@ export class Classifier<T> {
    * Stops at the first subtable whose highest priority is not above the floor.
    */
   scan(key: Uint32Array, wc: Uint32Array | null, floor: number, visit: (rule: ClassifierRule<T>) => number): void {
-    if (this.colsDirty) this.numberColumns();
-    const sorted = this.sorted;
-    const vals = this.colVals;
-    const tries = this.tries;
-    if (wc !== null) tries.beginLookup();
-    this.touch(key, 0);
-    let ready = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      const st = sorted[i]!;
-      if (st.maxPriority <= floor) break;
-      for (const need = st.colsNeeded; ready < need; ready++) {
-        vals[ready] = mixColumn(key[this.colWord[ready]!]! & this.colMask[ready]!, this.colSalt[ready]!);
-      }
-      const e = wc !== null ? st.findColsWc(vals, key, 0, wc, tries) : st.findCols(vals);
-      if (e >= 0 && st.priorityAt(e) > floor) floor = visit(st.ruleAt(e));
-    }
-  }
-
-  /**
-   * Reads the key's words that the columns need, one per 16-byte chunk, with no work in
-   * between: a key not in cache (a packet's, just extracted elsewhere, or one of many) then
-   * costs about one memory latency, the misses overlapping, instead of one per cache line
-   * as the column values are computed subtable by subtable.
-   */
-  private touch(key: Uint32Array, o: number): void {
-    const words = this.touchWords;
-    let x = 0;
-    for (let i = 0; i < words.length; i++) x |= key[o + words[i]!]!;
-    this.touched = x;
+    if (this.orderDirty) this.compileOrder();
+    this.order.scan(key, wc, this.tries, floor, visit);
   }
 
   /**
@@ -433,7 +347,7 @@ export class Classifier<T> {
       st.setTries(this.tries.plensOf(st.mask), this.tries.fields);
       this.byMask.insert(st);
       this.sorted.push(st);
-      this.colsDirty = true;
+      this.orderDirty = true;
     }
     const before = st.maxPriority;
     const displaced = st.insert(rule);
@@ -441,7 +355,7 @@ export class Classifier<T> {
       this.count++;
       this.tries.insert(key, st.triePlens);
     }
-    if (st.maxPriority !== before) this.reposition(st);
+    this.updated(st, before);
     return displaced;
   }
 
@@ -458,9 +372,9 @@ export class Classifier<T> {
     if (st.nRules === 0) {
       this.byMask.remove(st);
       this.sorted.splice(this.sorted.indexOf(st), 1);
-      this.colsDirty = true;
-    } else if (st.maxPriority !== before) {
-      this.reposition(st);
+      this.orderDirty = true;
+    } else {
+      this.updated(st, before);
     }
     return true;
   }
@@ -495,43 +409,16 @@ export class Classifier<T> {
     return null;
   }
 
-  /**
-   * Numbers the columns in order of first use along `sorted` and tells each subtable its
-   * columns and how many a lookup must have computed to probe it. Runs at the first lookup
-   * after the lookup order changed (it allocates; lookups in between do not).
-   */
-  private numberColumns(): void {
-    const ids = new Map<number, number>();
-    const words: number[] = [];
-    const masks: number[] = [];
-    for (const st of this.sorted) {
-      const { indices, maskWords, cols } = st;
-      const before = words.length;
-      for (let i = 0; i < indices.length; i++) {
-        // A column is a (word, mask word) pair: word < 2^21, so this number is exact.
-        const id = indices[i]! * 0x100000000 + (maskWords[i]! >>> 0);
-        let c = ids.get(id);
-        if (c === undefined) {
-          c = words.length;
-          ids.set(id, c);
-          words.push(indices[i]!);
-          masks.push(maskWords[i]!);
-        }
-        cols[i] = c;
-      }
-      st.ownsColumns = words.length - before === indices.length;
-      st.colsNeeded = words.length;
-    }
-    this.colWord = Int32Array.from(words);
-    const chunks = new Set<number>();
-    for (const w of words) chunks.add(w >> 2);
-    // With one subtable, the column values are computed back to back anyway.
-    if (this.sorted.length < 2) chunks.clear();
-    this.touchWords = Int32Array.from([...chunks].sort((a, b) => a - b), (c) => words.find((w) => w >> 2 === c)!);
-    this.colMask = Int32Array.from(masks);
-    this.colSalt = Int32Array.from(words, columnSalt);
-    if (this.colVals.length < words.length) this.colVals = new Int32Array(words.length);
-    this.colsDirty = false;
+  /** Compiles the lookup order (see lookup-order.ts); lookups in between do not allocate. */
+  private compileOrder(): void {
+    this.order = new LookupOrder<T>(this.sorted);
+    this.orderDirty = false;
+  }
+
+  /** After an update of `st`: its place in the lookup order, and the compiled order. */
+  private updated(st: Subtable<T>, maxPriorityBefore: number): void {
+    if (st.maxPriority !== maxPriorityBefore) this.reposition(st);
+    if (!this.orderDirty) this.order.refresh(st);
   }
 
   /**
@@ -563,7 +450,7 @@ export class Classifier<T> {
     const next = [...order, ...this.sorted.filter((st) => !order.includes(st))];
     for (let i = 1; i < next.length; i++) if (next[i - 1]!.maxPriority < next[i]!.maxPriority) return false;
     this.sorted.splice(0, this.sorted.length, ...next);
-    this.colsDirty = true;
+    this.orderDirty = true;
     return true;
   }
 
@@ -582,7 +469,7 @@ export class Classifier<T> {
       i++;
     }
     sorted[i] = st;
-    if (i !== start) this.colsDirty = true;
+    if (i !== start) this.orderDirty = true;
   }
 
   /** Argument checks at the API edge. */

@@ -10,7 +10,9 @@
  * - the mask is reduced to its non-zero words (`indices`, with the mask's values packed
  *   alongside in `maskWords`): hashing and comparing touch only those, so a 56-word key with
  *   a 3-word mask costs 3 words per probe. A key's hash is the finished sum of its words'
- *   column values (hash.ts), which a lookup computes once for all subtables (`cols`);
+ *   column values (hash.ts), which a lookup computes once for all subtables (`cols`). A
+ *   lookup without `wc` probes from the arrays LookupOrder lays out (probeSlots); the
+ *   staged probes below are methods;
  * - each distinct masked key is one *entry*, numbered densely 0..nEntries-1: its priority
  *   and key in the entry's record in `records` (one flat Int32Array: no pointers to chase).
  *   An open-addressing table of *slots* finds it: each slot is two words of `slots`, the
@@ -34,7 +36,7 @@
  * Staged probes (OVS's find_match_wc). The mask's words fall in the classifier's stages
  * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one,
  * `stageIndex` holds the hashes of the entries' key prefixes up to the end of that stage
- * (stage-index.ts, exact as OVS's). `findColsWc` goes stage by stage, as OVS:
+ * (stage-index.ts, one table per stage in one object, exact as OVS's). `findColsWc` goes stage by stage, as OVS:
  * - the classifier's prefix tries (cls-tries.ts) may rule the subtable out at a stage that
  *   holds a prefix field the mask has a CIDR prefix on: the probe then stops with the
  *   stages before this one ORed into the megaflow mask and only the few field bits the tries
@@ -106,7 +108,7 @@ const R_KEY = 1;
 const EMPTY = 0;
 
 /** An entry's hash as stored in a slot: the word hash, with 0 (EMPTY) moved to 1. */
-function slotHash(h: number): number {
+export function slotHash(h: number): number {
   return h === EMPTY ? 1 : h;
 }
 
@@ -125,23 +127,23 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   /** columnSalt of each packed word's index. */
   readonly salts: Int32Array;
   /**
+   * `indices` and `maskWords` interleaved (word, mask word, ...): what orMaskInto reads, in
+   * one array.
+   */
+  private readonly maskPairs: Int32Array;
+  /**
    * Staged probes: `stageEnds[s]` is the number of packed words up to the end of the s-th
    * non-empty stage, for every non-empty stage but the last (empty when there is only one).
    */
   readonly stageEnds: Int32Array;
   /**
-   * The classifier's column ids of the packed words (see hash.ts and Classifier.lookup):
-   * `cols[i]` names the (indices[i], maskWords[i]) column, whose value a lookup computes
-   * once for all subtables. Set by the classifier before lookups.
+   * Where the packed words' column values lie in the classifier's column table (see
+   * hash.ts and lookup-order.ts): `cols[i]` for the (indices[i], maskWords[i]) column, whose
+   * value a lookup computes once for all subtables. Set by LookupOrder before lookups.
    */
   cols: Int32Array;
   /** How many of the classifier's columns a lookup must have computed to probe here. */
   colsNeeded: number;
-  /**
-   * Whether every column here is first used here along the classifier's lookup order: the
-   * lookup's fresh column values are then exactly this subtable's (see findSum).
-   */
-  ownsColumns: boolean;
   /** Highest priority of any rule here, -1 when empty. */
   maxPriority: number;
   /** Number of rules (not entries). */
@@ -163,8 +165,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private readonly stride: number;
   /** Each entry's highest-priority rule (null past nEntries). */
   private rules: FlexArray<ClassifierRule<T> | null>;
-  /** One index of key-prefix hashes per entry of stageEnds (see "Staged probes"). */
-  private readonly stageIndex: StageIndex[];
+  /** The key-prefix hashes of each stage of stageEnds (see "Staged probes"). */
+  private readonly stageIndex: StageIndex;
   /**
    * Per prefix field of the classifier (cls-tries.ts), the mask's CIDR prefix length on it
    * (0: none). Set by the classifier (setTries).
@@ -185,6 +187,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
   private readonly priorities: PriorityCounts;
   /** Scratch for updates: the column values of a key, in packed order (see hashOf). */
   private readonly packed: Int32Array;
+  /** 0, 1, ..., n-1: where `packed`'s values lie in `packed` (for probeSlots). */
+  private readonly packedAt: Int32Array;
 
   /**
    * `stages` are the classifier's stage boundaries (first position of each stage in the
@@ -202,10 +206,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.indices = Int32Array.from(words);
     this.maskWords = Int32Array.from(words, (w) => mask[w]! | 0);
     this.salts = Int32Array.from(words, columnSalt);
+    this.maskPairs = Int32Array.from(words.flatMap((w) => [w, mask[w]! | 0]));
     this.stageEnds = Int32Array.from(stageEnds(this.indices, stages, stageRank));
     this.cols = new Int32Array(words.length);
     this.colsNeeded = 0;
-    this.ownsColumns = false;
     this.maxPriority = -1;
     this.nRules = 0;
     this.nEntries = 0;
@@ -215,7 +219,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.records = new Int32Array(MIN_CAPACITY * this.stride);
     this.entryHashes = new Int32Array(MIN_CAPACITY);
     this.rules = new FlexArray<ClassifierRule<T> | null>(MIN_CAPACITY, null);
-    this.stageIndex = Array.from(this.stageEnds, () => new StageIndex());
+    this.stageIndex = new StageIndex(this.stageEnds.length);
     this.triePlens = new Int32Array(0);
     this.stageTries = new Int32Array(this.stageEnds.length + 1);
     const ports = portsWord >= 0 ? mask[portsWord]! >>> 0 : 0;
@@ -224,6 +228,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.portsTrie = new PrefixTrie();
     this.priorities = new PriorityCounts();
     this.packed = new Int32Array(words.length);
+    this.packedAt = Int32Array.from(words, (_, i) => i);
   }
 
   // ---- probes (hot path: no allocation; `!` on typed-array reads is sound because indices
@@ -235,7 +240,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    */
   find(key: Uint32Array): number {
     const hash = this.hashOf(key);
-    return this.probe(this.packed, null, 0, hash);
+    return this.probe(this.packed, this.packedAt, hash);
   }
 
   /**
@@ -244,18 +249,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
    */
   findCols(vals: Int32Array): number {
     const cols = this.cols;
-    const n = cols.length;
-    let h = 0;
-    for (let i = 0; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
-    return this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
-  }
-
-  /**
-   * As findCols, for a subtable that owns its columns: they are `vals[base]` onwards, in
-   * packed order, and `sum` is their sum.
-   */
-  findSum(vals: Int32Array, base: number, sum: number): number {
-    return this.probe(vals, null, base, slotHash(finishColumnHash(sum)));
+    return this.probe(vals, cols, slotHash(finishColumnHash(sumColumns(vals, cols, 0, cols.length))));
   }
 
   /**
@@ -278,8 +272,9 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     for (; s < ends.length; s++) {
       const start = i;
       const end = ends[s]!;
+      // Loops written out, not sumColumns: V8 inlines the staged path's calls only so far.
       for (; i < end; i++) h = (h + vals[cols[i]!]!) | 0;
-      if (!this.stageIndex[s]!.has(finishColumnHash(h))) {
+      if (!this.stageIndex.has(s, finishColumnHash(h))) {
         const skip = stageTries[s] !== 0 && tries.check(this.triePlens, stageTries[s]!, key, o, wc);
         this.orMaskInto(wc, skip ? start : end);
         return -1;
@@ -287,7 +282,7 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     }
     const start = i;
     for (; i < n; i++) h = (h + vals[cols[i]!]!) | 0;
-    const e = this.probe(vals, cols, 0, slotHash(finishColumnHash(h)));
+    const e = this.probe(vals, cols, slotHash(finishColumnHash(h)));
     if (e >= 0) {
       this.orMaskInto(wc, n);
       return e;
@@ -332,43 +327,34 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     }
   }
 
-  /**
-   * Linear probing from the home slot of `hash` (a slotHash): the entry whose key has the
-   * given column values, or -1 at the first empty slot. The values, in packed order, are
-   * `vals[at[i]]`, or `vals[base + i]` when `at` is null. Scans the slots (8 a cache line);
-   * reads a record only when its hash is equal, so a miss usually reads no record at all.
-   */
-  private probe(vals: Int32Array, at: Int32Array | null, base: number, hash: number): number {
-    const slots = this.slots;
-    const slotMask = this.slotMask;
-    for (let i = hash & slotMask; ; i = (i + 1) & slotMask) {
-      const h = slots[2 * i]!;
-      if (h === hash) {
-        const e = slots[2 * i + 1]!;
-        if (this.valuesMatch(e, vals, at, base)) return e;
-      } else if (h === EMPTY) {
-        return -1;
-      }
-    }
+  /** probeSlots on this subtable's own slots and records. */
+  private probe(vals: Int32Array, at: Int32Array, hash: number): number {
+    return probeSlots(this.slots, this.slotMask, this.records, this.stride, vals, at, 0, at.length, hash);
   }
 
-  /** Whether entry e's record holds the column values probe describes. */
-  private valuesMatch(e: number, vals: Int32Array, at: Int32Array | null, base: number): boolean {
-    const n = this.packed.length;
-    const rec = this.records;
-    const o = e * this.stride + R_KEY;
-    let i = 0;
-    if (at === null) {
-      while (i < n && vals[base + i] === rec[o + i]) i++;
-    } else {
-      while (i < n && vals[at[i]!] === rec[o + i]) i++;
-    }
-    return i === n;
+  /** @internal The slot table (LookupOrder keeps a reference: see probeSlots). */
+  get slotTable(): Int32Array {
+    return this.slots;
+  }
+
+  /** @internal nSlots - 1. */
+  get slotTableMask(): number {
+    return this.slotMask;
+  }
+
+  /** @internal The records (LookupOrder keeps a reference: see probeSlots). */
+  get recordTable(): Int32Array {
+    return this.records;
+  }
+
+  /** @internal Words per record. */
+  get recordStride(): number {
+    return this.stride;
   }
 
   /** The priority of entry `e`'s best rule (e from find). */
   priorityAt(e: number): number {
-    return this.records[e * this.stride + R_PRIORITY]!;
+    return entryPriority(this.records, this.stride, e);
   }
 
   /** Entry `e`'s best rule (e from find). */
@@ -378,11 +364,10 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
 
   /** ORs the first `end` packed mask words into `wc`. */
   private orMaskInto(wc: Uint32Array, end: number): void {
-    const indices = this.indices;
-    const maskWords = this.maskWords;
-    for (let i = 0; i < end; i++) {
-      const w = indices[i]!;
-      wc[w] = wc[w]! | maskWords[i]!;
+    const pairs = this.maskPairs;
+    for (let i = 0; i < 2 * end; i += 2) {
+      const w = pairs[i]!;
+      wc[w] = wc[w]! | pairs[i + 1]!;
     }
   }
 
@@ -617,8 +602,8 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     let i = 0;
     for (let s = 0; s < ends.length; s++) {
       for (const end = ends[s]!; i < end; i++) h = (h + rec[o + R_KEY + i]!) | 0;
-      if (delta > 0) this.stageIndex[s]!.add(finishColumnHash(h));
-      else this.stageIndex[s]!.remove(finishColumnHash(h));
+      if (delta > 0) this.stageIndex.add(s, finishColumnHash(h));
+      else this.stageIndex.remove(s, finishColumnHash(h));
     }
   }
 
@@ -650,6 +635,63 @@ export class Subtable<T> implements HashNode<Subtable<T>> {
     this.entryHashes = hashes;
     this.rules.resize(capacity);
   }
+}
+
+/** The priority of entry `e`'s best rule, from a subtable's records (`stride` words each). */
+export function entryPriority(records: Int32Array, stride: number, e: number): number {
+  return records[e * stride + R_PRIORITY]!;
+}
+
+/**
+ * Linear probing in a subtable's `slots` (mask `slotMask`) from the home slot of `hash` (a
+ * slotHash): the entry whose record (in `records`, `stride` words each) holds the column
+ * values `vals[at[atBase + i]]` for i in [0, n), or -1 at the first empty slot. Scans the
+ * slots (8 a cache line) and reads a record only when its hash is equal, so a miss usually
+ * reads no record at all. A function of the arrays rather than a method, so that a lookup
+ * can probe from the arrays LookupOrder lays out, without the subtable object.
+ */
+export function probeSlots(
+  slots: Int32Array,
+  slotMask: number,
+  records: Int32Array,
+  stride: number,
+  vals: Int32Array,
+  at: Int32Array,
+  atBase: number,
+  n: number,
+  hash: number,
+): number {
+  for (let i = hash & slotMask; ; i = (i + 1) & slotMask) {
+    const h = slots[2 * i]!;
+    if (h === hash) {
+      const e = slots[2 * i + 1]!;
+      if (valuesMatch(records, e * stride + R_KEY, vals, at, atBase, n)) return e;
+    } else if (h === EMPTY) {
+      return -1;
+    }
+  }
+}
+
+/** Whether the record's column values at `records[o..]` are `vals[at[atBase + i]]`, i < n. */
+function valuesMatch(records: Int32Array, o: number, vals: Int32Array, at: Int32Array, atBase: number, n: number): boolean {
+  let i = 0;
+  // Two columns per iteration (see sumColumns).
+  for (; i + 2 <= n; i += 2) {
+    if (vals[at[atBase + i]!] !== records[o + i] || vals[at[atBase + i + 1]!] !== records[o + i + 1]) return false;
+  }
+  return i === n || vals[at[atBase + i]!] === records[o + i];
+}
+
+/**
+ * The sum of `vals[cols[i]]` for i in [from, to) (int32). Four columns per iteration: V8
+ * checks the arrays again at every loop back edge, so a short loop pays that per column.
+ */
+export function sumColumns(vals: Int32Array, cols: Int32Array, from: number, to: number): number {
+  let h = 0;
+  let i = from;
+  for (; i + 4 <= to; i += 4) h = (h + vals[cols[i]!]! + vals[cols[i + 1]!]! + vals[cols[i + 2]!]! + vals[cols[i + 3]!]!) | 0;
+  for (; i < to; i++) h = (h + vals[cols[i]!]!) | 0;
+  return h;
 }
 
 /**

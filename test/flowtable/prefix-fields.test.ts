@@ -46,20 +46,25 @@ describe("Flow_Table prefixes", () => {
 });
 
 describe("StageIndex", () => {
-  it("holds exactly the hashes counted in and not out", () => {
+  it("holds, per stage, exactly the hashes counted in and not out", () => {
+    const stages = 3;
+    const hash = fc.integer({ min: -40, max: 40 }).map((h) => h * 0x10001);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -40, max: 40 }).map((h) => h * 0x10001)), { maxLength: 300 }), (ops) => {
-        const index = new StageIndex();
-        const model = new Map<number, number>();
-        for (const [add, h] of ops) {
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(stages - 1), hash), { maxLength: 300 }), (ops) => {
+        const index = new StageIndex(stages);
+        const model = new Map<string, number>();
+        const count = (s: number, h: number) => model.get(`${s}/${h}`) ?? 0;
+        for (const [add, s, h] of ops) {
           if (add) {
-            index.add(h);
-            model.set(h, (model.get(h) ?? 0) + 1);
-          } else if ((model.get(h) ?? 0) > 0) {
-            index.remove(h);
-            model.set(h, model.get(h)! - 1);
+            index.add(s, h);
+            model.set(`${s}/${h}`, count(s, h) + 1);
+          } else if (count(s, h) > 0) {
+            index.remove(s, h);
+            model.set(`${s}/${h}`, count(s, h) - 1);
           }
-          for (let x = -40; x <= 40; x++) expect(index.has(x * 0x10001)).toBe((model.get(x * 0x10001) ?? 0) > 0);
+          for (let t = 0; t < stages; t++) {
+            for (let x = -40; x <= 40; x++) expect(index.has(t, x * 0x10001)).toBe(count(t, x * 0x10001) > 0);
+          }
         }
       }),
       { numRuns: propertyRuns(100) },
