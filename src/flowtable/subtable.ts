@@ -36,7 +36,8 @@
  * Staged probes (OVS's find_match_wc). The mask's words fall in the classifier's stages
  * (metadata, L2, L3, L4 for flow keys). For each stage but the last non-empty one,
  * `stageIndex` holds the hashes of the entries' key prefixes up to the end of that stage
- * (stage-index.ts, one table per stage in one object, exact as OVS's). `findColsWc` goes stage by stage, as OVS:
+ * (stage-index.ts: one table per stage, all in one object; exact, as OVS's). `findColsWc`
+ * goes stage by stage, as OVS:
  * - the classifier's prefix tries (cls-tries.ts) may rule the subtable out at a stage that
  *   holds a prefix field the mask has a CIDR prefix on: the probe then stops with the
  *   stages before this one ORed into the megaflow mask and only the few field bits the tries
