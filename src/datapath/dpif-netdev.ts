@@ -215,8 +215,6 @@ export class DpifNetdev {
   private validGen: number;
   /** A packet arrived after a change the whole cache is not yet validated against. */
   private seenStale = false;
-  /** The megaflows whose OVS ukey would have an xlate cache (see revalidateOne). */
-  private readonly xcached = new WeakSet<Megaflow>();
   /** Megaflows hit since their stats were last pushed. */
   private dirty: Megaflow[] = [];
   /** Upcalls of `receive(..., hold)` whose megaflows wait for `release`, in upcall order. */
@@ -506,8 +504,8 @@ export class DpifNetdev {
     // and only such a translation's avoid_caching (a limited learn that could not learn without
     // side effects) deletes the flow; an up-to-date one just pushes its stats.
     const needRevalidate = m.validGen !== this.upcall.generation();
-    if (needRevalidate && this.xcached.has(m)) this.upcall.flowCleared?.(m.flow, false);
-    if (needRevalidate || packets > 0) this.xcached.add(m);
+    if (needRevalidate && m.xcached) this.upcall.flowCleared?.(m.flow, false);
+    if (needRevalidate || packets > 0) m.xcached = true;
     const r = this.upcall.revalidate(m.flow, packets, bytes, now, m.tcpFlags, m.used >= 0 ? m.used : now);
     // An exact-match flow (megaflows disabled) covers whatever translation looks at for its packet.
     if (r === null || (this.megaflows && !covers(m.subtable.mask, r.mask)) || (needRevalidate && r.avoidCaching === true)) {

@@ -75,6 +75,8 @@ export class Megaflow implements HashNode<Megaflow> {
   putKey: string | null = null;
   /** How its key names the packet's root (megaflow-cache.ts KeyRoot): upcalls' match packet_type exactly. */
   keyRoot: KeyRoot = "packet_type";
+  /** Whether its OVS ukey would have an xlate cache by now (dpif-netdev.ts revalidateOne). */
+  xcached = false;
 
   constructor(subtable: MegaflowSubtable, key: Uint32Array, hash: number, flow: Uint32Array, actions: readonly OdpAction[], slowPath: boolean, seq: number, now: number) {
     this.hash = hash;

@@ -227,7 +227,6 @@ const FIELDS: Record<string, Record<string, Fate>> = {
     removed: "rebuilt: false for a connection in the table",
   },
   DpifNetdev: {
-    xcached: "not saved: which megaflows have an OVS xlate cache (only NetFlow's record clearing reads it); a loaded switch's start without",
     datapath: "rebuilt: its datapath",
     upcall: "saved",
     cache: "saved",
@@ -265,6 +264,7 @@ const FIELDS: Record<string, Record<string, Fate>> = {
     validGen: "saved",
     putKey: "saved",
     keyRoot: "saved",
+    xcached: "not saved: which megaflows have an OVS xlate cache (only NetFlow's record clearing reads it); a loaded switch's start without",
   },
   MegaflowSubtable: { mask: "saved", indices: "rebuilt: from the mask", packedMask: "rebuilt: from the mask", table: "saved", hits: "saved", id: "rebuilt: from the mask" },
   BridgeUpcall: {
